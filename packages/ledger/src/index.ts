@@ -1,0 +1,8 @@
+// Public surface of @runledger/ledger: pure, zero runtime dependencies (node:crypto only).
+export * from './bytes.js';
+export * from './errors.js';
+export * from './jcs.js';
+export * from './tree.js';
+export * from './note.js';
+export * from './checkpoint.js';
+export * from './entry.js';
