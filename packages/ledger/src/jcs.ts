@@ -61,8 +61,58 @@ function write(value: unknown, path: string, out: string[]): void {
   }
 }
 
+/**
+ * Fast path: string concatenation, no path bookkeeping. The verifier canonicalises every entry, so
+ * this is hot. Returns undefined where the value needs the careful path (errors, lone surrogates).
+ */
+function fast(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let s = '[';
+        for (let i = 0; i < value.length; i++) {
+          const v = fast(value[i]);
+          if (v === undefined) return undefined;
+          s += i > 0 ? `,${v}` : v;
+        }
+        return `${s}]`;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const keys = Object.keys(value).sort();
+      let s = '{';
+      let first = true;
+      for (const k of keys) {
+        const raw = (value as Record<string, unknown>)[k];
+        if (raw === undefined) continue;
+        const v = fast(raw);
+        if (v === undefined) return undefined;
+        s += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
+        first = false;
+      }
+      return `${s}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+// JSON.stringify writes a lone surrogate as a \udXXX escape (and nothing else that way): an odd run of
+// backslashes before "ud8".."udf" in the output means a lone surrogate somewhere in the input.
+const ESCAPED_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
+
 /** Canonical JSON text of a value (RFC 8785). Throws LedgerError JCS_UNSUPPORTED_VALUE for non-JSON input. */
 export function canonicalize(value: unknown): string {
+  const s = fast(value);
+  if (s !== undefined && !ESCAPED_SURROGATE.test(s)) return s;
+  // Careful path: names the JSON path of the problem.
   const out: string[] = [];
   write(value, '$', out);
   return out.join('');

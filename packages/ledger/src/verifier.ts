@@ -1,0 +1,391 @@
+// The offline verifier: one pass over a bundle's entries, first failure wins, so the outcome
+// (reason, index, verifiedPrefix) is deterministic. Pure: the caller feeds bytes, this decides.
+import { bytesEqual, fromBase64, toBase64, type Hash } from './bytes.js';
+import { CHECKPOINT_FILE_RE, CONSISTENCY_FILE_RE, ENTRIES_FILE, EXPORT_FORMAT, RECEIPT_FILE_RE } from './bundle.js';
+import { parseSignedCheckpoint, type SignedCheckpoint } from './checkpoint.js';
+import { entryShapeProblem, MAX_ENTRY_BYTES } from './entry.js';
+import { canonicalize } from './jcs.js';
+import { NOT_CANONICAL, parseCanonicalJson } from './jcs-parse.js';
+import { checkNoteSignatures, parseVkey, type VerifierKey } from './note.js';
+import { checkReceipt, parseReceipt } from './receipt.js';
+import { leafHash, TreeState, verifyConsistency } from './tree.js';
+
+/** Reason codes of the ledger-format contract; the names are fixed, the set may grow. */
+export const REASONS = [
+  'BUNDLE_MALFORMED',
+  'ENTRY_MALFORMED',
+  'ENTRY_NOT_CANONICAL',
+  'ENTRY_UNSUPPORTED_VERSION',
+  'ENTRY_SEQ_MISMATCH',
+  'ENTRY_LEDGER_MISMATCH',
+  'ENTRY_PREV_MISMATCH',
+  'GENESIS_MISMATCH',
+  'KEY_ROTATION_INVALID',
+  'CHECKPOINT_MALFORMED',
+  'CHECKPOINT_EQUIVOCATION',
+  'CHECKPOINT_SIGNATURE_INVALID',
+  'CHECKPOINT_UNTRUSTED_SIGNER',
+  'CHECKPOINT_KEY_NOT_ACTIVE',
+  'CHECKPOINT_ROOT_MISMATCH',
+  'TRUNCATED',
+  'UNCHECKPOINTED_TAIL',
+  'ANCHOR_SIGNATURE_INVALID',
+  'ANCHOR_MISMATCH',
+  'ROLLBACK',
+  'CONSISTENCY_PROOF_INVALID',
+  'RECEIPT_INVALID',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+export type VerifyResult =
+  | { readonly ok: true; readonly origin: string; readonly size: number; readonly root: string }
+  | { readonly ok: false; readonly reason: Reason; readonly index: number; readonly verifiedPrefix: number; readonly detail: string };
+
+export interface NamedText {
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface BundleFiles {
+  /** MANIFEST.json, raw bytes. */
+  readonly manifest: Uint8Array;
+  /** checkpoints/*: file name and content. */
+  readonly checkpoints: readonly NamedText[];
+  /** proofs/* (optional). */
+  readonly proofs?: readonly NamedText[];
+  /** receipts/* (optional). */
+  readonly receipts?: readonly NamedText[];
+}
+
+export interface VerifyOptions {
+  /** Trusted verifier keys, obtained out of band. */
+  readonly trusted: readonly VerifierKey[];
+  /** Signed checkpoints kept by someone other than the exporter. */
+  readonly anchors?: readonly string[];
+}
+
+type Slot = { readonly ok: true; readonly cp: SignedCheckpoint } | { readonly ok: false; readonly detail: string };
+
+interface Failure {
+  readonly reason: Reason;
+  readonly index: number;
+  readonly detail: string;
+}
+
+const te = new TextDecoder();
+
+export function formatResult(r: VerifyResult): string {
+  return r.ok
+    ? `verified origin=${r.origin} size=${r.size} root=${r.root}`
+    : `FAILED ${r.reason} index=${r.index} verifiedPrefix=${r.verifiedPrefix} ${r.detail}`;
+}
+
+/**
+ * Incremental bundle verifier. Feed entry lines in order with `push` (without their "\n"); stop
+ * when it returns false; then call `finish`.
+ */
+export class BundleVerifier {
+  private origin = '';
+  private manifestSize = 0;
+  private failure: Failure | undefined;
+  private verifiedPrefix = 0;
+  private readonly tree = TreeState.empty();
+  private prevB64 = '';
+  private readonly slots = new Map<number, Slot>();
+  private maxCheckpoint = 0;
+  /** Keys whose signature lines are checked: the trusted keys plus keys added by rotations so far. */
+  private readonly known: VerifierKey[];
+  /** Keys that count for the next checkpoint (set at the previous checkpoint). */
+  private active: VerifierKey[] = [];
+  /** The key set after the rotations seen since the last checkpoint. */
+  private pending: VerifierKey[] = [];
+  private readonly rootsWanted = new Set<number>();
+  private readonly roots = new Map<number, Hash>();
+  private readonly leavesWanted = new Set<number>();
+  private readonly leaves = new Map<number, Hash>();
+
+  constructor(
+    private readonly files: BundleFiles,
+    private readonly opts: VerifyOptions,
+  ) {
+    this.known = [...opts.trusted];
+    this.readManifest();
+    if (!this.failure) this.readCheckpoints();
+    if (!this.failure) this.planExtras();
+    this.prevB64 = toBase64(this.tree.root());
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  private fail(reason: Reason, index: number, detail: string): false {
+    this.failure ??= { reason, index, detail };
+    return false;
+  }
+
+  private readManifest(): void {
+    let m: unknown;
+    const text = te.decode(this.files.manifest);
+    try {
+      m = JSON.parse(text);
+    } catch {
+      this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json is not valid JSON');
+      return;
+    }
+    const o = m as Record<string, unknown>;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json is not an object');
+    if (o.format !== EXPORT_FORMAT) return void this.fail('BUNDLE_MALFORMED', 0, `MANIFEST.json: format must be ${EXPORT_FORMAT}`);
+    if (o.entries !== ENTRIES_FILE) return void this.fail('BUNDLE_MALFORMED', 0, `MANIFEST.json: entries must be ${ENTRIES_FILE}`);
+    if (typeof o.origin !== 'string' || o.origin.length === 0) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: origin missing');
+    if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: size must be a non-negative integer');
+    if (canonicalize(m) !== text) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json is not canonical JSON (JCS)');
+    this.origin = o.origin;
+    this.manifestSize = o.size as number;
+  }
+
+  private readCheckpoints(): void {
+    for (const f of this.files.checkpoints) {
+      const m = CHECKPOINT_FILE_RE.exec(f.name);
+      const size = m ? Number(m[1]) : NaN;
+      if (!m || !Number.isSafeInteger(size)) return void this.fail('BUNDLE_MALFORMED', 0, `unexpected file checkpoints/${f.name}`);
+      if (size === 0) return void this.fail('CHECKPOINT_MALFORMED', 0, `checkpoints/${f.name}: a checkpoint must cover at least the genesis entry`);
+      this.maxCheckpoint = Math.max(this.maxCheckpoint, size);
+      let slot: Slot;
+      try {
+        const cp = parseSignedCheckpoint(f.text);
+        if (cp.size !== size) slot = { ok: false, detail: `checkpoints/${f.name} holds size ${cp.size}` };
+        else if (cp.origin !== this.origin) slot = { ok: false, detail: `checkpoints/${f.name}: origin ${cp.origin} is not ${this.origin}` };
+        else slot = { ok: true, cp };
+      } catch (e) {
+        slot = { ok: false, detail: `checkpoints/${f.name}: ${(e as Error).message}` };
+      }
+      this.slots.set(size, slot);
+    }
+  }
+
+  /** Sizes whose roots the checks after the pass need, so the pass records them on the way. */
+  private planExtras(): void {
+    for (const f of this.files.proofs ?? []) {
+      const m = CONSISTENCY_FILE_RE.exec(f.name);
+      if (m) {
+        this.rootsWanted.add(Number(m[1]));
+        this.rootsWanted.add(Number(m[2]));
+      }
+    }
+    for (const a of this.opts.anchors ?? []) {
+      try {
+        this.rootsWanted.add(parseSignedCheckpoint(a).size);
+      } catch {
+        // reported after the pass, as the spec orders anchors there
+      }
+    }
+    for (const f of this.files.receipts ?? []) {
+      try {
+        const r = parseReceipt(f.text);
+        this.rootsWanted.add(r.checkpoint.size);
+        this.leavesWanted.add(r.index);
+      } catch {
+        // reported after the pass
+      }
+    }
+    if (this.rootsWanted.has(0)) this.roots.set(0, this.tree.root());
+  }
+
+  /** Verifies the next entry line. Returns false once the bundle has failed. */
+  push(line: Uint8Array): boolean {
+    if (this.failure) return false;
+    const i = this.tree.size;
+    if (line.byteLength > MAX_ENTRY_BYTES) return this.fail('ENTRY_MALFORMED', i, `entry is ${line.byteLength} bytes, over the 64 KiB limit`);
+    const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+    // One pass accepts only canonical text; the slow path below only runs to name a failure.
+    let o = parseCanonicalJson(text) as Record<string, unknown> | typeof NOT_CANONICAL;
+    // A match proves byte equality unless decoding replaced invalid UTF-8 with U+FFFD.
+    if (o !== NOT_CANONICAL && text.includes('\uFFFD') && !bytesEqual(Buffer.from(text, 'utf8'), line)) o = NOT_CANONICAL;
+    if (o === NOT_CANONICAL) {
+      try {
+        JSON.parse(text);
+      } catch {
+        return this.fail('ENTRY_MALFORMED', i, 'entry is not valid JSON');
+      }
+      return this.fail('ENTRY_NOT_CANONICAL', i, 'entry bytes differ from their JCS serialisation');
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return this.fail('ENTRY_MALFORMED', i, 'entry is not a JSON object');
+    if (o.v !== 1) return this.fail('ENTRY_UNSUPPORTED_VERSION', i, `entry version ${JSON.stringify(o.v)} is not supported`);
+    if (o.seq !== i) return this.fail('ENTRY_SEQ_MISMATCH', i, `seq ${JSON.stringify(o.seq)} at position ${i}`);
+    if (o.ledger !== this.origin) return this.fail('ENTRY_LEDGER_MISMATCH', i, `ledger ${JSON.stringify(o.ledger)} is not ${this.origin}`);
+    const problem = entryShapeProblem(o);
+    if (problem) return this.fail('ENTRY_MALFORMED', i, problem);
+    if (o.prev !== this.prevB64) return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
+    if (!this.applyKeyRules(i, o)) return false;
+    const leaf = leafHash(line);
+    if (this.leavesWanted.has(i)) this.leaves.set(i, leaf);
+    this.tree.appendLeaf(leaf);
+    const size = i + 1;
+    const root = this.tree.root();
+    this.prevB64 = toBase64(root);
+    if (this.rootsWanted.has(size)) this.roots.set(size, root);
+    const slot = this.slots.get(size);
+    if (slot) return this.checkCheckpoint(slot, size, root);
+    return true;
+  }
+
+  /** The bytes after the last newline: the format ends every line with "\n", so any such tail fails. */
+  pushUnterminated(byteLength: number): void {
+    if (byteLength > 0) this.fail('ENTRY_MALFORMED', this.tree.size, 'entries.jsonl does not end with a newline (truncated entry?)');
+  }
+
+  private applyKeyRules(i: number, o: Record<string, unknown>): boolean {
+    const data = o.data as Record<string, unknown>;
+    if (i === 0) {
+      if (o.type !== 'ledger.genesis') return this.fail('GENESIS_MISMATCH', 0, `entry 0 has type ${String(o.type)}, not ledger.genesis`);
+      const keys = this.parseKeyList(data.keys);
+      if (typeof keys === 'string') return this.fail('GENESIS_MISMATCH', 0, `genesis data.keys: ${keys}`);
+      if (keys.length === 0) return this.fail('GENESIS_MISMATCH', 0, 'genesis lists no keys');
+      for (const k of keys) {
+        if (!this.opts.trusted.some((t) => t.vkey === k.vkey)) return this.fail('GENESIS_MISMATCH', 0, `genesis key ${k.vkey} is not in the trusted keys`);
+      }
+      this.active = keys;
+      this.pending = [...keys];
+      return true;
+    }
+    if (o.type === 'ledger.genesis') return this.fail('GENESIS_MISMATCH', i, 'a second ledger.genesis entry');
+    if (o.type !== 'ledger.key.rotate') return true;
+    const add = this.parseKeyList(data.add ?? []);
+    const retire = this.parseKeyList(data.retire ?? []);
+    if (typeof add === 'string') return this.fail('KEY_ROTATION_INVALID', i, `data.add: ${add}`);
+    if (typeof retire === 'string') return this.fail('KEY_ROTATION_INVALID', i, `data.retire: ${retire}`);
+    if (add.length + retire.length === 0) return this.fail('KEY_ROTATION_INVALID', i, 'rotation adds and retires nothing');
+    for (const r of retire) {
+      if (!this.pending.some((k) => k.vkey === r.vkey)) return this.fail('KEY_ROTATION_INVALID', i, `retired key ${r.vkey} is not active`);
+    }
+    for (const a of add) {
+      if (this.pending.some((k) => k.vkey === a.vkey)) return this.fail('KEY_ROTATION_INVALID', i, `added key ${a.vkey} is already active`);
+    }
+    const next = [...this.pending.filter((k) => !retire.some((r) => r.vkey === k.vkey)), ...add];
+    if (next.length === 0) return this.fail('KEY_ROTATION_INVALID', i, 'rotation leaves no active key');
+    this.pending = next;
+    for (const a of add) if (!this.known.some((k) => k.vkey === a.vkey)) this.known.push(a);
+    return true;
+  }
+
+  private parseKeyList(v: unknown): VerifierKey[] | string {
+    if (!Array.isArray(v)) return 'must be a list of verifier keys';
+    const out: VerifierKey[] = [];
+    for (const s of v) {
+      if (typeof s !== 'string') return 'must be a list of verifier keys';
+      let k: VerifierKey;
+      try {
+        k = parseVkey(s);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      if (k.name !== this.origin) return `key ${s} is not named after the ledger ${this.origin}`;
+      out.push(k);
+    }
+    return out;
+  }
+
+  private checkCheckpoint(slot: Slot, size: number, root: Hash): boolean {
+    const i = size - 1;
+    if (!slot.ok) return this.fail('CHECKPOINT_MALFORMED', i, slot.detail);
+    const { valid, invalid } = checkNoteSignatures(slot.cp.note, this.known);
+    if (invalid.length > 0) return this.fail('CHECKPOINT_SIGNATURE_INVALID', i, `checkpoint ${size}: bad signature from ${invalid[0]!.vkey}`);
+    if (valid.length === 0) return this.fail('CHECKPOINT_UNTRUSTED_SIGNER', i, `checkpoint ${size}: no signature from a trusted key`);
+    if (!valid.some((v) => this.active.some((a) => a.vkey === v.vkey))) {
+      return this.fail('CHECKPOINT_KEY_NOT_ACTIVE', i, `checkpoint ${size}: signed only by keys not active for it (${valid.map((v) => v.vkey).join(', ')})`);
+    }
+    if (!bytesEqual(slot.cp.root, root)) return this.fail('CHECKPOINT_ROOT_MISMATCH', i, `checkpoint ${size}: root differs from the entries' root`);
+    this.verifiedPrefix = size;
+    this.active = [...this.pending];
+    return true;
+  }
+
+  finish(): VerifyResult {
+    this.afterPass();
+    const f = this.failure;
+    if (f) return { ok: false, reason: f.reason, index: f.index, verifiedPrefix: this.verifiedPrefix, detail: f.detail };
+    return { ok: true, origin: this.origin, size: this.tree.size, root: toBase64(this.tree.root()) };
+  }
+
+  private afterPass(): void {
+    if (this.failure) return;
+    const n = this.tree.size;
+    if (n === 0 && this.maxCheckpoint === 0) return void this.fail('BUNDLE_MALFORMED', 0, 'the bundle holds no entries');
+    if (n < this.maxCheckpoint) return void this.fail('TRUNCATED', n, `entries end at ${n}; checkpoint covers ${this.maxCheckpoint}`);
+    if (n < this.manifestSize) return void this.fail('TRUNCATED', n, `entries end at ${n}; MANIFEST.json says ${this.manifestSize}`);
+    if (n > this.maxCheckpoint) return void this.fail('UNCHECKPOINTED_TAIL', this.maxCheckpoint, `entries [${this.maxCheckpoint}, ${n}) are covered by no checkpoint`);
+    if (n !== this.manifestSize) return void this.fail('BUNDLE_MALFORMED', this.manifestSize, `MANIFEST.json says size ${this.manifestSize}, the bundle holds ${n}`);
+    this.checkAnchors();
+    if (!this.failure) this.checkProofs();
+    if (!this.failure) this.checkReceipts();
+  }
+
+  private checkAnchors(): void {
+    const n = this.tree.size;
+    for (const [k, a] of (this.opts.anchors ?? []).entries()) {
+      let cp: SignedCheckpoint;
+      try {
+        cp = parseSignedCheckpoint(a);
+      } catch (e) {
+        return void this.fail('ANCHOR_SIGNATURE_INVALID', n, `anchor ${k + 1}: ${(e as Error).message}`);
+      }
+      const { valid, invalid } = checkNoteSignatures(cp.note, this.known);
+      if (invalid.length > 0 || valid.length === 0) {
+        return void this.fail('ANCHOR_SIGNATURE_INVALID', Math.max(0, Math.min(cp.size, n) - 1), `anchor ${k + 1}: ${invalid.length > 0 ? 'bad signature' : 'no trusted signature'}`);
+      }
+      if (cp.origin !== this.origin) return void this.fail('ANCHOR_MISMATCH', Math.max(0, cp.size - 1), `anchor ${k + 1} is for origin ${cp.origin}`);
+      if (cp.size > n) return void this.fail('ROLLBACK', n, `anchor ${k + 1} covers ${cp.size} entries; the bundle holds ${n}`);
+      const root = this.roots.get(cp.size);
+      if (!root || !bytesEqual(root, cp.root)) return void this.fail('ANCHOR_MISMATCH', Math.max(0, cp.size - 1), `anchor ${k + 1}: root at size ${cp.size} differs`);
+    }
+  }
+
+  private checkProofs(): void {
+    for (const f of this.files.proofs ?? []) {
+      const m = CONSISTENCY_FILE_RE.exec(f.name);
+      if (!m) return void this.fail('BUNDLE_MALFORMED', this.tree.size, `unexpected file proofs/${f.name}`);
+      const [mm, nn] = [Number(m[1]), Number(m[2])];
+      const idx = Math.max(0, nn - 1);
+      const lines = f.text.split('\n');
+      if (lines[0] !== `old ${mm}` || lines[1] !== `new ${nn}` || lines.at(-1) !== '') {
+        return void this.fail('CONSISTENCY_PROOF_INVALID', idx, `proofs/${f.name}: header does not match the file name`);
+      }
+      const hashes: Hash[] = [];
+      for (const l of lines.slice(2, -1)) {
+        const h = fromBase64(l);
+        if (!h || h.byteLength !== 32) return void this.fail('CONSISTENCY_PROOF_INVALID', idx, `proofs/${f.name}: not a base64 hash: ${l.slice(0, 60)}`);
+        hashes.push(h);
+      }
+      const a = this.roots.get(mm);
+      const b = this.roots.get(nn);
+      if (!a || !b || !verifyConsistency(mm, nn, a, b, hashes)) return void this.fail('CONSISTENCY_PROOF_INVALID', idx, `proofs/${f.name} does not prove ${mm} → ${nn}`);
+    }
+  }
+
+  private checkReceipts(): void {
+    for (const f of this.files.receipts ?? []) {
+      const m = RECEIPT_FILE_RE.exec(f.name);
+      if (!m) return void this.fail('BUNDLE_MALFORMED', this.tree.size, `unexpected file receipts/${f.name}`);
+      const idx = Number(m[1]);
+      const r = checkReceipt(f.text, this.known);
+      if (!r.ok) return void this.fail('RECEIPT_INVALID', idx, `receipts/${f.name}: ${r.detail}`);
+      const cp = r.receipt.checkpoint;
+      const root = this.roots.get(cp.size);
+      if (cp.origin !== this.origin || !root || !bytesEqual(root, cp.root)) {
+        return void this.fail('CHECKPOINT_EQUIVOCATION', Math.max(0, cp.size - 1), `receipts/${f.name}: a signed checkpoint for size ${cp.size} with a different root`);
+      }
+      const leaf = this.leaves.get(idx);
+      if (r.receipt.index !== idx || !leaf || !bytesEqual(leaf, leafHash(r.receipt.entry!))) {
+        return void this.fail('RECEIPT_INVALID', idx, `receipts/${f.name}: the receipt's entry is not entry ${idx}`);
+      }
+    }
+  }
+}
+
+/** Convenience: verify a bundle whose entry lines are already split. */
+export function verifyBundle(files: BundleFiles, entries: Iterable<Uint8Array>, opts: VerifyOptions): VerifyResult {
+  const v = new BundleVerifier(files, opts);
+  for (const line of entries) if (!v.push(line)) break;
+  return v.finish();
+}
