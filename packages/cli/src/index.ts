@@ -1,1 +1,2 @@
-export {};
+export { main, buildProgram, VERSION } from './main.js';
+export type { Io } from './io.js';

@@ -1,0 +1,74 @@
+// `npm run bench`: runs each section, prints figures with their same-run baselines, and rewrites
+// BENCHMARKS.md with the latest results. `--quick` uses small sizes (a smoke run, not for the record);
+// `--only a,b` picks sections.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fmt, ratio, type Figure } from './lib.js';
+
+type Section = (ctx: { outDir: string; quick: boolean }) => Promise<Figure[]>;
+
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  'ledger.verify': async () => {
+    const { benchVerify } = await import('./verify.bench.js');
+    return ({ outDir, quick }) => benchVerify(outDir, quick ? 100_000 : 1_000_000);
+  },
+  'ledger.append': async () => {
+    const { benchAppend } = await import('./append.bench.js');
+    return ({ outDir, quick }) => benchAppend(outDir, quick);
+  },
+  'ledger.proofs': async () => {
+    const { benchProofs } = await import('./proofs.bench.js');
+    return ({ outDir, quick }) => benchProofs(outDir, quick ? 100_000 : 1_000_000);
+  },
+};
+
+function table(figs: readonly Figure[]): string {
+  const rows = figs.map((f) => {
+    const r = ratio(f);
+    return `| ${f.section} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.baseline ? `${fmt(f.baseline.value)} ${f.unit} (${f.baseline.name})` : '—'} | ${r === undefined ? '—' : `${r.toFixed(2)}×`} | ${f.goal ?? '—'} | ${f.met === undefined ? '—' : f.met ? 'met' : '**not met**'} |${f.note ? ` ${f.note}` : ''}`;
+  });
+  return ['| section | figure | value | baseline (same run) | ratio | goal | result |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+  const names = onlyArg ? onlyArg.split(',') : Object.keys(SECTIONS);
+  const outDir = join(process.cwd(), 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  const figures: Figure[] = [];
+  for (const name of names) {
+    const load = SECTIONS[name];
+    if (!load) throw new Error(`unknown section ${name}; have ${Object.keys(SECTIONS).join(', ')}`);
+    process.stderr.write(`== ${name}\n`);
+    const figs = await (await load())({ outDir, quick });
+    figures.push(...figs);
+    for (const f of figs) {
+      const r = ratio(f);
+      process.stdout.write(`${f.section}: ${f.name}: ${fmt(f.value)} ${f.unit}${f.baseline ? ` = ${r!.toFixed(2)}× ${f.baseline.name} (${fmt(f.baseline.value)})` : ''}${f.goal ? ` [goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}]` : ''}\n`);
+    }
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  const stamp = new Date().toISOString();
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ stamp, machine, quick, figures }, null, 2));
+  if (quick) {
+    process.stderr.write('quick run: BENCHMARKS.md left as it is\n');
+    return;
+  }
+  const path = join(process.cwd(), 'BENCHMARKS.md');
+  let doc = readFileSync(path, 'utf8');
+  for (const name of names) {
+    const begin = `<!-- bench:${name}:begin -->`;
+    const end = `<!-- bench:${name}:end -->`;
+    const block = `${begin}\n_Last run: ${stamp} on ${machine}._\n\n${table(figures.filter((f) => f.section === name))}\n${end}`;
+    const a = doc.indexOf(begin);
+    const b = doc.indexOf(end);
+    doc = a >= 0 && b > a ? doc.slice(0, a) + block + doc.slice(b + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  }
+  writeFileSync(path, doc);
+  process.stderr.write('BENCHMARKS.md updated\n');
+}
+
+await main();

@@ -1,0 +1,54 @@
+// Renders docs/errors.md from the catalogue, so the documentation cannot drift from the code
+// (a test compares the file with this output).
+import { ERROR_CATALOGUE, EXIT, type ErrorCode } from './errors.js';
+import { REASONS } from '@runledger/ledger';
+
+export function renderErrorsDoc(): string {
+  const exitNames = Object.fromEntries(Object.entries(EXIT).map(([k, v]) => [v, k])) as Record<number, string>;
+  const rows = (Object.keys(ERROR_CATALOGUE) as ErrorCode[])
+    .sort()
+    .map((c) => {
+      const i = ERROR_CATALOGUE[c];
+      return `| \`${c}\` | ${i.exit} (${exitNames[i.exit]}) | ${i.http} | ${i.summary} |`;
+    });
+  return [
+    '# Error codes',
+    '',
+    '<!-- Generated from packages/runtime/src/errors.ts by `npm run docs:errors`. Do not edit by hand. -->',
+    '',
+    'Every error that crosses a boundary carries a code. The CLI prints `runledger: <CODE>: <message>` on',
+    'stderr and exits with the code below; the HTTP API (later) answers with the status below and',
+    '`{"error":{"code","message","requestId"}}`. The mapping lives in one place: `packages/runtime/src/errors.ts`.',
+    '',
+    '## CLI exit codes',
+    '',
+    '| exit | name | meaning |',
+    '|---|---|---|',
+    '| 0 | OK | success (`verify`: the bundle verified) |',
+    '| 1 | FAILED | the operation ran and failed (`verify`: FAILED <REASON>) |',
+    '| 2 | USAGE | unusable arguments or input (bad flag, malformed JSON, unreadable bundle) |',
+    '| 3 | DENIED | reserved: denied by policy |',
+    '| 4 | WAITING | reserved: a run waits for approval |',
+    '| 5 | NOT_FOUND | no such ledger, entry or checkpoint |',
+    '| 6 | CONFLICT | already exists, or an idempotency key reused for another entry |',
+    '| 7 | INTEGRITY | an integrity or key-safety check failed: the process refuses to go on (fail closed) |',
+    '| 8 | UNAVAILABLE | the database is unreachable |',
+    '| 9 | CONFIG | a setting, role or migration is wrong; the message names it |',
+    '| 70 | INTERNAL | a bug: please report the message |',
+    '',
+    '## Codes',
+    '',
+    '| code | exit | HTTP | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    '## Verifier reason codes',
+    '',
+    '`runledger verify` and `runledger-verify` report a failed bundle as',
+    '`FAILED <REASON> index=<i> verifiedPrefix=<p>` with exit 1. The reasons and the order of checks are',
+    'specified in [formats/ledger.md](formats/ledger.md#6-the-verifier-verifierts-bin-runledger-verify):',
+    '',
+    REASONS.map((r) => `\`${r}\``).join(', '),
+    '',
+  ].join('\n');
+}

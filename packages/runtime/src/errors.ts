@@ -1,0 +1,106 @@
+// The one place where error codes meet process exit codes and HTTP statuses. Every code raised by
+// the ledger core, the store and the runtime appears here; TypeScript checks the table is complete.
+import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
+import { StoreError, type StoreErrorCode } from '@runledger/store';
+
+export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL';
+
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode;
+
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** CLI exit codes. 3 and 4 are reserved for policy denials and runs waiting for approval. */
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  DENIED: 3,
+  WAITING: 4,
+  NOT_FOUND: 5,
+  CONFLICT: 6,
+  INTEGRITY: 7,
+  UNAVAILABLE: 8,
+  CONFIG: 9,
+  INTERNAL: 70,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface ErrorInfo {
+  readonly exit: ExitCode;
+  readonly http: number;
+  readonly summary: string;
+}
+
+export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
+  // runtime
+  USAGE: { exit: EXIT.USAGE, http: 400, summary: 'The command line or request is not usable as given.' },
+  INPUT_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An input value (JSON, subject, size) is malformed.' },
+  EXPORT_TARGET_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The export directory already exists and is not empty.' },
+  NOT_CHECKPOINTED: { exit: EXIT.USAGE, http: 400, summary: 'Proofs are only given for tree sizes covered by a signed checkpoint.' },
+  IO_ERROR: { exit: EXIT.FAILED, http: 500, summary: 'A file could not be read or written.' },
+  INTERNAL: { exit: EXIT.INTERNAL, http: 500, summary: 'An unexpected error; the message says where.' },
+  // ledger core
+  JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },
+  ENTRY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An entry field is malformed (type, actor, subject, data, idem).' },
+  ENTRY_TOO_LARGE: { exit: EXIT.USAGE, http: 413, summary: 'An entry is over 64 KiB; store large data as a blob digest.' },
+  KEY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'A key or vkey text is malformed.' },
+  NOTE_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A signed note is malformed.' },
+  NOTE_SIGNATURE_INVALID: { exit: EXIT.INTEGRITY, http: 422, summary: 'A known key’s signature on a note does not verify.' },
+  NOTE_UNTRUSTED: { exit: EXIT.INTEGRITY, http: 422, summary: 'A note carries no signature from a trusted key.' },
+  CHECKPOINT_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A checkpoint is malformed.' },
+  PROOF_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A proof is malformed.' },
+  PROOF_RANGE: { exit: EXIT.USAGE, http: 400, summary: 'A proof index or size is out of range.' },
+  RECEIPT_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A tlog-proof receipt is malformed.' },
+  // store
+  CONFIG_INVALID: { exit: EXIT.CONFIG, http: 500, summary: 'A setting is missing or malformed; the message names it.' },
+  STORE_UNAVAILABLE: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The database is unreachable; writes are refused (fail closed).' },
+  MIGRATION_FAILED: { exit: EXIT.CONFIG, http: 503, summary: 'A schema migration failed or the migration head does not match.' },
+  WRITER_ROLE_MISSING: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer role or its DSN (RUNLEDGER_LEDGER_DATABASE_URL) is missing.' },
+  WRITER_ROLE_TOO_POWERFUL: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer role can do more than append.' },
+  WRITER_ROLE_INSUFFICIENT: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer role cannot INSERT into the ledger tables.' },
+  WRITER_ROLE_SAME_AS_MAIN: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer DSN uses the same role as the main DSN.' },
+  LEDGER_ROOT_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The root re-derived from storage disagrees with the latest checkpoint: appends refused.' },
+  LEDGER_CHECKPOINT_INVALID: { exit: EXIT.INTEGRITY, http: 503, summary: 'The latest stored checkpoint does not verify: appends refused.' },
+  LEDGER_ORIGIN_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The store holds another ledger (origin) than configured.' },
+  LEDGER_NOT_INITIALISED: { exit: EXIT.NOT_FOUND, http: 503, summary: 'No ledger yet: run `runledger init`.' },
+  LEDGER_ALREADY_INITIALISED: { exit: EXIT.CONFLICT, http: 409, summary: 'The store already holds a ledger.' },
+  SIGNER_NOT_ACTIVE: { exit: EXIT.INTEGRITY, http: 503, summary: 'No key file holds a key active for this ledger.' },
+  KEY_FILE_INSECURE: { exit: EXIT.INTEGRITY, http: 503, summary: 'A key file is readable by group or others; fix with chmod 600.' },
+  KEY_FILE_MISSING: { exit: EXIT.CONFIG, http: 503, summary: 'A signing key file is missing.' },
+  KEY_FILE_INVALID: { exit: EXIT.CONFIG, http: 503, summary: 'A signing key file is malformed.' },
+  IDEMPOTENCY_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'The idempotency key was used for a different entry.' },
+  ENTRY_REJECTED: { exit: EXIT.USAGE, http: 400, summary: 'The entry was refused (reserved type or invalid field).' },
+  APPEND_FAILED: { exit: EXIT.FAILED, http: 503, summary: 'The append transaction failed and was rolled back; nothing was written.' },
+  NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint or size.' },
+  STORE_CORRUPT: { exit: EXIT.INTEGRITY, http: 503, summary: 'Stored ledger data is inconsistent.' },
+  STORE_CLOSED: { exit: EXIT.INTERNAL, http: 503, summary: 'The store was used after it was closed.' },
+};
+
+export interface DescribedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly exit: ExitCode;
+  readonly http: number;
+}
+
+/** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
+export function describeError(e: unknown): DescribedError {
+  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError) {
+    const info = ERROR_CATALOGUE[e.code];
+    return { code: e.code, message: e.message, exit: info.exit, http: info.http };
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
+    return { code: 'IO_ERROR', message: `${err.syscall} ${err.path ?? ''}: ${err.code}`.trim(), exit: EXIT.FAILED, http: 500 };
+  }
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), exit: EXIT.INTERNAL, http: 500 };
+}
