@@ -1,0 +1,87 @@
+// FastTree vs TreeState. Run from the repo root:
+//   node --conditions=source --import tsx packages/ledger/scripts/bench-fastfold.ts [leaves]
+// `--no-baseline` skips TreeState (slow). Prints ns per node hash (WASM inside one call, WASM one call per hash, node:crypto) and
+// appendLeaf + root throughput over `leaves` random leaves (default 1,000,000).
+import { randomBytes } from 'node:crypto';
+import { FastTree, wasmNodeChain, wasmNodeHash } from '../src/fastfold/index.js';
+import { nodeHash, TreeState } from '../src/tree.js';
+
+const args = process.argv.slice(2);
+const LEAVES = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+const BASELINE = !args.includes('--no-baseline');
+
+function ns(fn: () => void, iters: number): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / iters;
+}
+
+function best(runs: number, f: () => number): number {
+  let b = Infinity;
+  for (let i = 0; i < runs; i++) b = Math.min(b, f());
+  return b;
+}
+
+const ft = FastTree.create();
+if (ft === undefined) throw new Error('WebAssembly unavailable');
+
+const l = randomBytes(32);
+const r = randomBytes(32);
+
+// Warm up (V8 tiers WASM up from Liftoff to TurboFan once functions are hot).
+wasmNodeChain(l, r, 200_000);
+for (let i = 0; i < 200_000; i++) wasmNodeHash(l, r);
+for (let i = 0; i < 200_000; i++) nodeHash(l, r);
+
+const N = 500_000;
+const chain = best(5, () => ns(() => wasmNodeChain(l, r, N), N));
+const perCall = best(5, () => ns(() => { for (let i = 0; i < N; i++) wasmNodeHash(l, r); }, N));
+const crypto = best(5, () => ns(() => { for (let i = 0; i < N; i++) nodeHash(l, r); }, N));
+console.log(`node hash, WASM, chained in one call:  ${chain.toFixed(0)} ns`);
+console.log(`node hash, WASM, one JS call each:     ${perCall.toFixed(0)} ns (incl. copies and a 32-byte result)`);
+console.log(`node hash, node:crypto crypto.hash:    ${crypto.toFixed(0)} ns`);
+
+const leaves: Uint8Array[] = [];
+const pool = randomBytes(32 * LEAVES);
+for (let i = 0; i < LEAVES; i++) leaves.push(pool.subarray(32 * i, 32 * i + 32));
+
+function runFast(): number {
+  const t = FastTree.create()!;
+  const out = new Uint8Array(32);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LEAVES; i++) {
+    t.rootInto(out);
+    t.appendLeaf(leaves[i]!);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function runTreeState(): number {
+  const t = TreeState.empty();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LEAVES; i++) {
+    t.root();
+    t.appendLeaf(leaves[i]!);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+// Both produce the same final root (sanity).
+{
+  const a = FastTree.create()!;
+  const b = TreeState.empty();
+  for (let i = 0; i < Math.min(LEAVES, 100_000); i++) {
+    a.appendLeaf(leaves[i]!);
+    b.appendLeaf(leaves[i]!);
+  }
+  if (Buffer.compare(Buffer.from(a.root()), Buffer.from(b.root())) !== 0) throw new Error('roots differ');
+}
+
+const fast = best(3, runFast);
+console.log(`root + appendLeaf per leaf, ${LEAVES.toLocaleString('en')} leaves:`);
+console.log(`  FastTree:  ${(LEAVES / fast / 1000).toFixed(0)}k leaves/s (${((fast / LEAVES) * 1e9).toFixed(0)} ns/leaf)`);
+if (BASELINE) {
+  const slow = best(2, runTreeState);
+  console.log(`  TreeState: ${(LEAVES / slow / 1000).toFixed(0)}k leaves/s (${((slow / LEAVES) * 1e9).toFixed(0)} ns/leaf)`);
+  console.log(`  speed-up:  ${(slow / fast).toFixed(2)}x`);
+}

@@ -1,0 +1,228 @@
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { FastTree, trailingOnes, wasmNodeChain, wasmNodeHash } from '../src/fastfold/index.js';
+import { WASM_BASE64 } from '../src/fastfold/wasm.js';
+import { EMPTY_ROOT, leafHash, nodeHash, TreeState } from '../src/tree.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+
+function newTree(): FastTree {
+  const t = FastTree.create();
+  assert.ok(t, 'WebAssembly is available on Node 20');
+  return t;
+}
+
+function refNode(l: Uint8Array, r: Uint8Array): string {
+  return createHash('sha256').update(Uint8Array.of(1)).update(l).update(r).digest('hex');
+}
+
+test('the generated module compiles', () => {
+  const bytes = Buffer.from(WASM_BASE64, 'base64');
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
+  const api = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  assert.ok(api?.validate(bytes));
+});
+
+test('the empty tree has root SHA-256("")', () => {
+  // The first instance of the process computes the block-2 schedules, later ones copy them: this
+  // test runs first, so hash here too.
+  const t = newTree();
+  assert.equal(t.size, 0);
+  assert.equal(hex(t.root()), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  assert.equal(hex(t.root()), hex(EMPTY_ROOT));
+  const out = new Uint8Array(32).fill(7);
+  t.rootInto(out);
+  assert.equal(hex(out), hex(EMPTY_ROOT));
+  const ref = TreeState.empty();
+  for (let i = 0; i < 300; i++) {
+    const leaf = randomBytes(32);
+    t.appendLeaf(leaf);
+    ref.appendLeaf(leaf);
+    assert.equal(hex(t.root()), hex(ref.root()));
+  }
+});
+
+test('a single node hash matches node:crypto for every value of right[31]', () => {
+  for (let v = 0; v < 256; v++) {
+    for (let k = 0; k < 4; k++) {
+      const l = randomBytes(32);
+      const r = randomBytes(32);
+      r[31] = v;
+      if (k === 0) l.fill(v); // structured inputs too
+      if (k === 1) r.fill(v);
+      assert.equal(hex(wasmNodeHash(l, r)!), refNode(l, r), `right[31] = ${v}`);
+      assert.equal(hex(wasmNodeHash(l, r)!), hex(nodeHash(l, r)));
+    }
+  }
+  const zero = new Uint8Array(32);
+  const ones = new Uint8Array(32).fill(0xff);
+  assert.equal(hex(wasmNodeHash(zero, zero)!), refNode(zero, zero));
+  assert.equal(hex(wasmNodeHash(ones, ones)!), refNode(ones, ones));
+  assert.equal(hex(wasmNodeHash(zero, ones)!), refNode(zero, ones));
+});
+
+test('chained node hashes inside WASM match node:crypto', () => {
+  const l = randomBytes(32);
+  const r = randomBytes(32);
+  let x: Uint8Array = r;
+  for (let i = 0; i < 1000; i++) {
+    if (i === 0 || i === 1 || i === 17 || i === 999) assert.equal(hex(wasmNodeChain(l, r, i)!), hex(x), `after ${i}`);
+    x = nodeHash(l, x);
+  }
+  assert.equal(hex(wasmNodeChain(l, r, 1000)!), hex(x));
+});
+
+test('RFC 6962 test vectors', () => {
+  const inputs = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+  // Roots of the first n leaves, n = 1..8 (the tree hashes in RFC 6962's reference test data).
+  const roots = [
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+    'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
+    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
+    '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
+    'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
+    '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+  ];
+  const t = newTree();
+  const ref = TreeState.empty();
+  for (const [i, input] of inputs.entries()) {
+    const leaf = leafHash(fromHex(input));
+    t.appendLeaf(leaf);
+    ref.appendLeaf(leaf);
+    assert.equal(t.size, i + 1);
+    assert.equal(hex(t.root()), roots[i], `root of ${i + 1} leaves`);
+    assert.equal(hex(ref.root()), roots[i]);
+  }
+});
+
+test('roots equal TreeState roots after every append, sizes 0..2000', () => {
+  const t = newTree();
+  const ref = TreeState.empty();
+  const out = new Uint8Array(32);
+  assert.equal(hex(t.root()), hex(ref.root()));
+  for (let i = 1; i <= 2000; i++) {
+    const leaf = randomBytes(32);
+    t.appendLeaf(leaf);
+    ref.appendLeaf(leaf);
+    assert.equal(t.size, ref.size);
+    const expected = hex(ref.root());
+    assert.equal(hex(t.root()), expected, `size ${i}`);
+    t.rootInto(out);
+    assert.equal(hex(out), expected, `size ${i} (rootInto)`);
+  }
+});
+
+test('roots stay correct when root is not asked after every append', () => {
+  const t = newTree();
+  const ref = TreeState.empty();
+  for (let i = 1; i <= 5000; i++) {
+    const leaf = randomBytes(32);
+    t.appendLeaf(leaf);
+    ref.appendLeaf(leaf);
+    if (i % 97 === 0 || (i & (i - 1)) === 0 || i === 5000) assert.equal(hex(t.root()), hex(ref.root()), `size ${i}`);
+  }
+});
+
+test('trees are independent of each other', () => {
+  const a = newTree();
+  const b = newTree();
+  const ra = TreeState.empty();
+  const rb = TreeState.empty();
+  for (let i = 0; i < 300; i++) {
+    const x = randomBytes(32);
+    a.appendLeaf(x);
+    ra.appendLeaf(x);
+    if (i % 3 === 0) {
+      const y = randomBytes(32);
+      b.appendLeaf(y);
+      rb.appendLeaf(y);
+    }
+    assert.equal(hex(a.root()), hex(ra.root()));
+    assert.equal(hex(b.root()), hex(rb.root()));
+  }
+  assert.equal(a.size, 300);
+  assert.equal(b.size, 100);
+  // Interleaved single-hash calls use their own instance.
+  wasmNodeHash(randomBytes(32), randomBytes(32));
+  assert.equal(hex(a.root()), hex(ra.root()));
+});
+
+test('root() returns a fresh copy; rootInto writes only 32 bytes', () => {
+  const t = newTree();
+  t.appendLeaf(randomBytes(32));
+  t.appendLeaf(randomBytes(32));
+  const r1 = t.root();
+  const r2 = t.root();
+  assert.notEqual(r1, r2);
+  assert.equal(hex(r1), hex(r2));
+  r1.fill(0);
+  assert.equal(hex(t.root()), hex(r2));
+  const big = new Uint8Array(40).fill(0xaa);
+  t.rootInto(big);
+  assert.equal(hex(big.subarray(0, 32)), hex(r2));
+  assert.equal(hex(big.subarray(32)), 'aa'.repeat(8));
+  // A leaf that is a view into a larger buffer, at an odd offset.
+  const backing = randomBytes(100);
+  const leaf = backing.subarray(3, 35);
+  const ref = TreeState.empty();
+  const u = newTree();
+  ref.appendLeaf(leaf);
+  u.appendLeaf(leaf);
+  assert.equal(hex(u.root()), hex(ref.root()));
+});
+
+test('bad inputs are refused without changing the tree', () => {
+  const t = newTree();
+  assert.throws(() => t.appendLeaf(new Uint8Array(31)), /32 bytes/);
+  assert.throws(() => t.appendLeaf(new Uint8Array(33)), /32 bytes/);
+  assert.throws(() => t.rootInto(new Uint8Array(31)), /32 bytes/);
+  assert.equal(t.size, 0);
+  assert.equal(hex(t.root()), hex(EMPTY_ROOT));
+});
+
+test('trailingOnes is exact for every safe integer size', () => {
+  const ref = (n: number): number => {
+    let x = BigInt(n);
+    let c = 0;
+    while ((x & 1n) === 1n) {
+      c++;
+      x >>= 1n;
+    }
+    return c;
+  };
+  const cases = [0, 1, 2, 3, 7, 8, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 33 - 1, 2 ** 33 + 2 ** 32 - 1,
+    2 ** 52 - 1, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1, Number.MAX_SAFE_INTEGER, 6 * 2 ** 32 + 0xffffffff];
+  for (let i = 0; i < 2000; i++) cases.push(i, Math.floor(Math.random() * Number.MAX_SAFE_INTEGER));
+  for (let k = 0; k <= 53; k++) cases.push(2 ** k - 1, 2 ** k);
+  for (const n of cases) {
+    if (n > Number.MAX_SAFE_INTEGER) continue;
+    assert.equal(trailingOnes(n), ref(n), `n = ${n}`);
+  }
+  assert.equal(trailingOnes(2 ** 53 - 1), 53);
+});
+
+test('wasm.ts is generated from the current sha256.wat', async (t) => {
+  let wabtModule;
+  try {
+    wabtModule = await import('wabt');
+  } catch {
+    t.skip('wabt (a devDependency) is not installed');
+    return;
+  }
+  const { readFileSync } = await import('node:fs');
+  const wat = readFileSync(new URL('../src/fastfold/sha256.wat', import.meta.url), 'utf8');
+  const wabt = await wabtModule.default();
+  const mod = wabt.parseWat('sha256.wat', wat);
+  try {
+    mod.resolveNames();
+    mod.validate();
+    const bytes = mod.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
+    assert.equal(Buffer.from(bytes).toString('base64'), WASM_BASE64, 'run npm run build:wasm -w @runledger/ledger');
+  } finally {
+    mod.destroy();
+  }
+});
