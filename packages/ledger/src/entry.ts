@@ -65,7 +65,8 @@ export function entryShapeProblem(e: unknown): string | undefined {
   if (typeof o.prev !== 'string') return 'prev must be a base64 string';
   const prev = fromBase64(o.prev);
   if (!prev || prev.byteLength !== 32) return 'prev must be base64 of 32 bytes';
-  if (typeof o.ts !== 'string' || !TS_RE.test(o.ts) || Number.isNaN(Date.parse(o.ts))) return 'ts must be RFC 3339 UTC with milliseconds';
+  // Date.parse rolls impossible dates over (Feb 30, 24:00), so the time must also read back unchanged.
+  if (typeof o.ts !== 'string' || !TS_RE.test(o.ts) || Number.isNaN(Date.parse(o.ts)) || new Date(Date.parse(o.ts)).toISOString() !== o.ts) return 'ts must be RFC 3339 UTC with milliseconds';
   if (typeof o.type !== 'string' || !TYPE_RE.test(o.type)) return 'type must be a dotted lower-case name such as run.step.finished';
   const actor = o.actor as Record<string, unknown> | undefined;
   if (typeof actor !== 'object' || actor === null || Array.isArray(actor)) return 'actor must be an object';

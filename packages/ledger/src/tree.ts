@@ -19,6 +19,8 @@ export function leafHash(entry: Uint8Array): Hash {
 }
 
 export function nodeHash(left: Hash, right: Hash): Hash {
+  // Anything but 32 + 32 bytes would hash stale scratch bytes (or overwrite them) instead of failing.
+  if (left.byteLength !== 32 || right.byteLength !== 32) throw new LedgerError('PROOF_MALFORMED', 'a tree node hashes two 32-byte hashes');
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 33);
   return sha256(nodeScratch);
@@ -248,6 +250,7 @@ export function rootOfLeaves(leaves: readonly Hash[]): Hash {
 /** Recomputes the root from an inclusion proof (RFC 9162 §2.1.3.2); undefined when the proof cannot fit. */
 export function rootFromInclusionProof(index: number, size: number, leaf: Hash, proof: readonly Hash[]): Hash | undefined {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return undefined;
+  if (leaf.byteLength !== 32) return undefined;
   let fn = index;
   let sn = size - 1;
   let r = leaf;
@@ -280,7 +283,8 @@ export function verifyInclusion(index: number, size: number, leaf: Hash, proof: 
 /** RFC 9162 §2.1.4.2, with the trivial cases (m = 0, m = n) accepted only with an empty proof. */
 export function verifyConsistency(m: number, n: number, oldRoot: Hash, newRoot: Hash, proof: readonly Hash[]): boolean {
   if (!Number.isSafeInteger(m) || !Number.isSafeInteger(n) || m < 0 || m > n) return false;
-  if (m === 0) return proof.length === 0 && bytesEqual(oldRoot, EMPTY_ROOT);
+  if (oldRoot.byteLength !== 32 || newRoot.byteLength !== 32) return false;
+  if (m === 0) return proof.length === 0 && bytesEqual(oldRoot, EMPTY_ROOT) && (n > 0 || bytesEqual(newRoot, EMPTY_ROOT));
   if (m === n) return proof.length === 0 && bytesEqual(oldRoot, newRoot);
   if (proof.length === 0) return false;
   for (const p of proof) if (p.byteLength !== 32) return false;
