@@ -38,6 +38,9 @@ export function parseCheckpointText(text: string): Checkpoint {
   }
   const root = fromBase64(rootText);
   if (!root || root.byteLength !== 32) throw new LedgerError('CHECKPOINT_MALFORMED', 'checkpoint: root is not base64 of 32 bytes');
+  if (lines[lines.length - 1] !== '') throw new LedgerError('CHECKPOINT_MALFORMED', 'checkpoint: text must end with a newline');
+  // C2SP: extension lines are allowed but must not be empty.
+  if (lines.slice(3, -1).some((l) => l.length === 0)) throw new LedgerError('CHECKPOINT_MALFORMED', 'checkpoint: empty extension line');
   return { origin, size: Number(sizeText), root };
 }
 

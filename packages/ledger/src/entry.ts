@@ -92,6 +92,7 @@ export interface BuiltEntry {
 
 /** Builds, validates and encodes the entry at `seq`, chained to `prev` (the root of entries [0, seq)). */
 export function buildEntry(draft: EntryDraft, seq: number, ledger: string, prev: Hash, ts: Date): BuiltEntry {
+  if (Number.isNaN(ts.getTime())) throw new LedgerError('ENTRY_INVALID', 'ts: the writer clock gave an invalid date');
   const entry: Entry = {
     v: ENTRY_VERSION,
     seq,

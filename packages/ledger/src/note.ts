@@ -6,6 +6,7 @@ import { LedgerError } from './errors.js';
 const ALG_ED25519 = 0x01;
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+export const MAX_SIGNATURES = 100;
 /** U+2014 EM DASH and a space open every signature line. */
 export const SIG_PREFIX = '\u2014 ';
 
@@ -155,6 +156,8 @@ export function parseNote(note: string): ParsedNote {
   const sigBlock = note.slice(split + 2);
   if (!sigBlock.endsWith('\n')) throw new LedgerError('NOTE_MALFORMED', 'signed note: signature block must end with a newline');
   const lines = sigBlock.slice(0, -1).split('\n');
+  // Go's note package refuses more than 100 signatures; so do we, so a note cannot make us verify forever.
+  if (lines.length > MAX_SIGNATURES) throw new LedgerError('NOTE_MALFORMED', `signed note: more than ${MAX_SIGNATURES} signatures`);
   const signatures: NoteSignature[] = [];
   for (const [i, line] of lines.entries()) {
     if (!line.startsWith(SIG_PREFIX)) throw new LedgerError('NOTE_MALFORMED', `signed note: signature line ${i + 1} does not start with "— "`);

@@ -199,6 +199,7 @@ export class TreeState {
   /** Appends a leaf hash; returns every complete subtree this append created, the leaf first. */
   append(leaf: Hash): NodeWrite[] {
     const index = this._size;
+    if (index >= MAX_SIZE) throw new LedgerError('PROOF_RANGE', 'the tree is full at 2^53-1 entries');
     const writes: NodeWrite[] = [{ level: 0, index, hash: leaf }];
     let h = leaf;
     let level = 0;
