@@ -8,6 +8,7 @@ import { canonicalize } from './jcs.js';
 import { NOT_CANONICAL, parseCanonicalJson } from './jcs-parse.js';
 import { checkNoteSignatures, parseVkey, type VerifierKey } from './note.js';
 import { checkReceipt, parseReceipt } from './receipt.js';
+import { FastTree } from './fastfold/index.js';
 import { leafHash, TreeState, verifyConsistency } from './tree.js';
 
 /** Reason codes of the ledger-format contract; the names are fixed, the set may grow. */
@@ -89,7 +90,8 @@ export class BundleVerifier {
   private manifestSize = 0;
   private failure: Failure | undefined;
   private verifiedPrefix = 0;
-  private readonly tree = TreeState.empty();
+  // The WASM fold when available: the per-entry root (prev check) is the verifier's hottest loop.
+  private readonly tree: { readonly size: number; appendLeaf(leaf: Hash): void; root(): Hash } = FastTree.create() ?? TreeState.empty();
   private prevB64 = '';
   private readonly slots = new Map<number, Slot>();
   private maxCheckpoint = 0;
@@ -214,7 +216,7 @@ export class BundleVerifier {
     if (o.v !== 1) return this.fail('ENTRY_UNSUPPORTED_VERSION', i, `entry version ${JSON.stringify(o.v)} is not supported`);
     if (o.seq !== i) return this.fail('ENTRY_SEQ_MISMATCH', i, `seq ${JSON.stringify(o.seq)} at position ${i}`);
     if (o.ledger !== this.origin) return this.fail('ENTRY_LEDGER_MISMATCH', i, `ledger ${JSON.stringify(o.ledger)} is not ${this.origin}`);
-    const problem = entryShapeProblem(o);
+    const problem = entryShapeProblem(o, { prevIsKnownRoot: o.prev === this.prevB64 });
     if (problem) return this.fail('ENTRY_MALFORMED', i, problem);
     if (o.prev !== this.prevB64) return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
     if (!this.applyKeyRules(i, o)) return false;
