@@ -98,7 +98,7 @@ export async function initLedger(loc: LedgerLocation, opts: { origin?: string; a
     let writer: LedgerWriter | undefined;
     try {
       writer = await LedgerWriter.open({ store, origin, signers: [signer] });
-      const r = await writer.init({ actor: opts.actor });
+      await writer.init({ actor: opts.actor });
       const trustFile = join(config.home, TRUST_FILE);
       await writeFile(trustFile, `# Trusted verifier keys of ledger ${origin} (one vkey a line).\n# Keep a copy outside this machine: auditors verify exports against it.\n${signer.vkey}\n`, { mode: 0o644 });
       const head = await reader.head();
