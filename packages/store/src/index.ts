@@ -1,1 +1,46 @@
-export {};
+// Public surface of @runledger/store.
+export { StoreError, isStoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.js';
+export {
+  resolveConfig,
+  redactDsn,
+  roleOfDsn,
+  SETTINGS,
+  SECRET_SETTINGS,
+  DEFAULT_HOME,
+  SQLITE_FILE_NAME,
+  type StoreConfig,
+  type SqliteConfig,
+  type PostgresConfig,
+  type ResolveConfigOptions,
+  type Env,
+} from './config.js';
+export { openStore, type Store } from './open.js';
+export type { Database, LedgerEntriesTable, LedgerNodesTable, LedgerCheckpointsTable, LedgerTable, Int8, Bytes } from './schema.js';
+export { LEDGER_TABLES } from './schema.js';
+export type { DialectCapabilities, DialectName, AppendSession, StoredNode } from './dialects/types.js';
+export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations.js';
+export {
+  bootstrapPostgresRoles,
+  auditWriterRole,
+  renderPsqlVariables,
+  POSTGRES_ROLES_STATEMENTS,
+  APP_SCHEMA,
+  LEDGER_SCHEMA,
+  DEFAULT_APP_ROLE,
+  DEFAULT_WRITER_ROLE,
+  type BootstrapOptions,
+} from './postgres-roles.js';
+export {
+  LedgerWriter,
+  DEFAULT_MAX_BATCH,
+  type AppendResult,
+  type CommitInfo,
+  type WriterHooks,
+  type LedgerWriterOptions,
+  type WriterStats,
+  type InitOptions,
+  type RotateOptions,
+} from './ledger/writer.js';
+export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
+export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
+export { toSafeNumber } from './util.js';

@@ -1,0 +1,185 @@
+// Read side of the ledger: entries, checkpoints, roots and proofs, all served from stored rows.
+import type { Kysely } from 'kysely';
+import {
+  EMPTY_ROOT,
+  LedgerError,
+  consistencyRanges,
+  foldRange,
+  inclusionRanges,
+  nodeKey,
+  peakIds,
+  planProof,
+  type Hash,
+  type NodeId,
+} from '@runledger/ledger';
+import { StoreError } from '../errors.js';
+import type { Store } from '../open.js';
+import type { Database } from '../schema.js';
+import { toSafeNumber } from '../util.js';
+import { latestCheckpoint, nodesInOrder, toCheckpoint, toStoredEntry, type StoredCheckpoint, type StoredEntry } from './queries.js';
+
+export type { StoredCheckpoint, StoredEntry } from './queries.js';
+
+export interface LedgerHead {
+  /** Size of the latest signed checkpoint (0 before genesis). */
+  readonly size: number;
+  readonly root: Hash;
+  readonly checkpoint: StoredCheckpoint | undefined;
+}
+
+/** Entries per page when iterating: bounded memory however long the ledger is. */
+export const ENTRY_PAGE_SIZE = 1000;
+
+function rangeError(e: unknown): never {
+  if (e instanceof LedgerError) throw new StoreError('NOT_FOUND', e.message, { cause: e });
+  throw e;
+}
+
+/**
+ * Read operations over one executor: the store's read connection (LedgerReader) or one snapshot
+ * transaction (inside exportSnapshot).
+ */
+export class LedgerView {
+  constructor(
+    protected readonly store: Store,
+    protected readonly db: Kysely<Database>,
+    /** Executor passed to fetchNodes: undefined selects the store's fast read path. */
+    private readonly nodeVia: Kysely<Database> | undefined,
+  ) {}
+
+  async head(): Promise<LedgerHead> {
+    const cp = await latestCheckpoint(this.db);
+    return cp ? { size: cp.size, root: cp.root, checkpoint: cp } : { size: 0, root: EMPTY_ROOT, checkpoint: undefined };
+  }
+
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return latestCheckpoint(this.db);
+  }
+
+  async checkpoint(size: number): Promise<StoredCheckpoint | undefined> {
+    const r = await this.db.selectFrom('ledger_checkpoints').select(['size', 'root', 'note']).where('size', '=', size).executeTakeFirst();
+    return r && toCheckpoint(r);
+  }
+
+  /** The first checkpoint that covers entry `index` (size > index), e.g. the one after a key rotation. */
+  async checkpointCovering(index: number): Promise<StoredCheckpoint | undefined> {
+    const r = await this.db
+      .selectFrom('ledger_checkpoints')
+      .select(['size', 'root', 'note'])
+      .where('size', '>', index)
+      .orderBy('size')
+      .limit(1)
+      .executeTakeFirst();
+    return r && toCheckpoint(r);
+  }
+
+  /** Sizes of all stored checkpoints, ascending. */
+  async checkpoints(): Promise<number[]> {
+    const rows = await this.db.selectFrom('ledger_checkpoints').select('size').orderBy('size').execute();
+    return rows.map((r) => toSafeNumber(r.size, 'ledger_checkpoints.size'));
+  }
+
+  async entry(seq: number): Promise<StoredEntry | undefined> {
+    const r = await this.db.selectFrom('ledger_entries').select(['seq', 'bytes', 'leaf']).where('seq', '=', seq).executeTakeFirst();
+    return r && toStoredEntry(r);
+  }
+
+  async entryByIdem(idem: string): Promise<StoredEntry | undefined> {
+    const r = await this.db.selectFrom('ledger_entries').select(['seq', 'bytes', 'leaf']).where('idem', '=', idem).executeTakeFirst();
+    return r && toStoredEntry(r);
+  }
+
+  /** Up to `limit` entries with seq >= from, in order. */
+  async entries(from: number, limit: number = ENTRY_PAGE_SIZE): Promise<StoredEntry[]> {
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select(['seq', 'bytes', 'leaf'])
+      .where('seq', '>=', from)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toStoredEntry);
+  }
+
+  /** Entries [from, to) in order, one page in memory at a time. `to` defaults to the head size at call time. */
+  async *iterateEntries(from = 0, to?: number, pageSize = ENTRY_PAGE_SIZE): AsyncGenerator<StoredEntry> {
+    const end = to ?? (await this.head()).size;
+    let next = from;
+    while (next < end) {
+      const page = await this.entries(next, Math.min(pageSize, end - next));
+      if (page.length === 0) return;
+      for (const e of page) {
+        if (e.seq !== next) throw new StoreError('STORE_CORRUPT', `ledger_entries: expected seq ${next}, found ${e.seq} (a gap)`);
+        next++;
+        yield e;
+      }
+    }
+  }
+
+  /** Root of the first `size` entries, from stored nodes. */
+  async rootAt(size: number): Promise<Hash> {
+    if (!Number.isSafeInteger(size) || size < 0) throw new StoreError('NOT_FOUND', `tree size ${size} is not a non-negative integer`);
+    if (size === 0) return EMPTY_ROOT;
+    const peaks = await nodesInOrder(this.store, peakIds(size), this.nodeVia);
+    if (!peaks) throw new StoreError('NOT_FOUND', `tree size ${size} is beyond the stored tree`);
+    return foldRange(peaks);
+  }
+
+  /** RFC 6962 inclusion proof (PATH) of entry `index` in the tree of `size` (default: the latest checkpoint's size). */
+  async inclusionProof(index: number, size?: number): Promise<Hash[]> {
+    const n = size ?? (await this.requireLatest()).size;
+    let ranges: Array<[number, number]>;
+    try {
+      ranges = inclusionRanges(index, n);
+    } catch (e) {
+      rangeError(e);
+    }
+    return this.assemble(ranges, n);
+  }
+
+  /** RFC 6962 consistency proof (PROOF) from size m to size n (default: the latest checkpoint's size). */
+  async consistencyProof(m: number, n?: number): Promise<Hash[]> {
+    const to = n ?? (await this.requireLatest()).size;
+    let ranges: Array<[number, number]>;
+    try {
+      ranges = consistencyRanges(m, to);
+    } catch (e) {
+      rangeError(e);
+    }
+    return this.assemble(ranges, to);
+  }
+
+  private async requireLatest(): Promise<StoredCheckpoint> {
+    const cp = await latestCheckpoint(this.db);
+    if (!cp) throw new StoreError('NOT_FOUND', 'the ledger has no checkpoint yet');
+    return cp;
+  }
+
+  private async assemble(ranges: Array<[number, number]>, size: number): Promise<Hash[]> {
+    if (ranges.length === 0) return [];
+    const plan = planProof(ranges);
+    const rows = await this.store.fetchNodes(plan.nodeIds, this.nodeVia);
+    const byKey = new Map<string, Hash>();
+    for (const r of rows) byKey.set(nodeKey(r), r.hash);
+    if (byKey.size !== plan.nodeIds.length) throw new StoreError('NOT_FOUND', `tree size ${size} is beyond the stored tree`);
+    return plan.assemble((id: NodeId) => byKey.get(nodeKey(id))!);
+  }
+}
+
+/** A consistent read-only view inside exportSnapshot. */
+export type LedgerSnapshot = LedgerView;
+
+export class LedgerReader extends LedgerView {
+  constructor(store: Store) {
+    super(store, store.readDb, undefined);
+  }
+
+  /**
+   * Runs fn inside ONE read transaction, so the entries it iterates and the latest checkpoint it
+   * sees belong together (the latest checkpoint covers the last entry). Iterate with
+   * snap.iterateEntries(): pages, never the whole ledger in memory.
+   */
+  exportSnapshot<T>(fn: (snap: LedgerSnapshot) => Promise<T>): Promise<T> {
+    return this.store.withReadSnapshot((trx) => fn(new LedgerView(this.store, trx, trx)));
+  }
+}

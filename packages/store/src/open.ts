@@ -1,0 +1,76 @@
+// openStore: connects, migrates and (on PostgreSQL) audits the ledger-writer role before anything runs.
+import type { Kysely } from 'kysely';
+import type { NodeId } from '@runledger/ledger';
+import { resolveConfig, type StoreConfig } from './config.js';
+import { openPostgresBackend } from './dialects/postgres.js';
+import { openSqliteBackend } from './dialects/sqlite.js';
+import type { AppendSession, Backend, DialectCapabilities, DialectName, StoredNode } from './dialects/types.js';
+import { StoreError } from './errors.js';
+import { appliedHead } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  readonly kind: DialectName;
+  readonly config: StoreConfig;
+  readonly capabilities: DialectCapabilities;
+  /** Main role: the application's queries and migrations. */
+  readonly db: Kysely<Database>;
+  /** Committed-data reads (SQLite: a separate query-only connection; PostgreSQL: same as db). */
+  readonly readDb: Kysely<Database>;
+  /** Ledger-writer role (PostgreSQL); same as db on SQLite. Only the LedgerWriter should use it. */
+  readonly ledgerDb: Kysely<Database>;
+  /** Database role names (PostgreSQL only). */
+  readonly roles: { readonly main: string | undefined; readonly writer: string | undefined };
+  /** Name of the newest applied migration. */
+  migrationHead(): Promise<string | undefined>;
+  /** One append transaction holding the cross-process append lock (used by LedgerWriter). */
+  withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>): Promise<T>;
+  /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
+  withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Stored tree nodes in one query; `via` selects a snapshot transaction. */
+  fetchNodes(ids: readonly NodeId[], via?: Kysely<Database>): Promise<StoredNode[]>;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens (creating and migrating if needed) the store described by config (default: resolved from process.env). */
+export async function openStore(config: StoreConfig = resolveConfig()): Promise<Store> {
+  const backend: Backend = config.kind === 'sqlite' ? await openSqliteBackend(config) : await openPostgresBackend(config);
+  let closed = false;
+  const live = (): void => {
+    if (closed) throw new StoreError('STORE_CLOSED', 'the store has been closed');
+  };
+  return {
+    kind: backend.caps.name,
+    config,
+    capabilities: backend.caps,
+    db: backend.db,
+    readDb: backend.readDb,
+    ledgerDb: backend.ledgerDb,
+    roles: { main: backend.mainRole, writer: backend.writerRole },
+    migrationHead: () => {
+      live();
+      return appliedHead(backend.db, backend.caps);
+    },
+    withAppendTransaction: (fn) => {
+      live();
+      return backend.withAppendTransaction(fn);
+    },
+    withReadSnapshot: (fn) => {
+      live();
+      return backend.withReadSnapshot(fn);
+    },
+    fetchNodes: (ids, via) => {
+      live();
+      return backend.fetchNodes(ids, via);
+    },
+    get closed() {
+      return closed;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await backend.close();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { pgFactory } from './helpers/fixtures.js';
+import { storeSuite } from './helpers/suite.js';
+
+storeSuite(pgFactory());

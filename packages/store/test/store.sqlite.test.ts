@@ -1,0 +1,4 @@
+import { sqliteFactory } from './helpers/fixtures.js';
+import { storeSuite } from './helpers/suite.js';
+
+storeSuite(sqliteFactory);
