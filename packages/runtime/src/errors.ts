@@ -79,7 +79,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   KEY_FILE_INVALID: { exit: EXIT.CONFIG, http: 503, summary: 'A signing key file is malformed.' },
   IDEMPOTENCY_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'The idempotency key was used for a different entry.' },
   ENTRY_REJECTED: { exit: EXIT.USAGE, http: 400, summary: 'The entry was refused (reserved type or invalid field).' },
-  APPEND_FAILED: { exit: EXIT.FAILED, http: 503, summary: 'The append transaction failed and was rolled back; nothing was written.' },
+  APPEND_FAILED: { exit: EXIT.FAILED, http: 503, summary: 'The append transaction failed and rolled back (or the connection dropped during COMMIT, so the outcome is unknown): retry with the same idempotency key.' },
   NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint or size.' },
   STORE_CORRUPT: { exit: EXIT.INTEGRITY, http: 503, summary: 'Stored ledger data is inconsistent.' },
   STORE_CLOSED: { exit: EXIT.INTERNAL, http: 503, summary: 'The store was used after it was closed.' },
