@@ -25,7 +25,10 @@ export type StoreErrorCode =
   | 'APPEND_FAILED'
   | 'NOT_FOUND'
   | 'STORE_CORRUPT'
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_CONFLICT'
+  | 'LOCK_HELD';
 
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'CONFIG_INVALID',
@@ -50,6 +53,9 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'NOT_FOUND',
   'STORE_CORRUPT',
   'STORE_CLOSED',
+  'RUN_NOT_FOUND',
+  'RUN_CONFLICT',
+  'LOCK_HELD',
 ];
 
 export class StoreError extends Error {

@@ -5,6 +5,7 @@ import { RESERVED_TYPES } from '@runledger/ledger';
 import type { DialectCapabilities } from './dialects/types.js';
 import { StoreError, messageOf } from './errors.js';
 import { LEDGER_TABLES, type Database } from './schema.js';
+import { runTablesMigration } from './runs/schema.js';
 
 /** Entry types the writer must find quickly at startup (keys come from genesis and rotations). */
 export const CONTROL_TYPES: readonly string[] = RESERVED_TYPES;
@@ -61,12 +62,13 @@ export function controlTypePredicate(): string {
   return `type IN (${CONTROL_TYPES.map((t) => `'${t}'`).join(', ')})`;
 }
 
-export const MIGRATION_NAMES = ['0001_ledger_tables'] as const;
+export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs'] as const;
 export const MIGRATION_HEAD: string = MIGRATION_NAMES[MIGRATION_NAMES.length - 1]!;
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<(typeof MIGRATION_NAMES)[number], Migration> = {
     '0001_ledger_tables': ledgerTables(caps),
+    '0002_runs': runTablesMigration(caps),
   };
   return { getMigrations: async () => migrations };
 }
