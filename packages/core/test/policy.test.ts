@@ -66,3 +66,18 @@ describe('policy', () => {
     }
   });
 });
+
+import { parsePolicyText, formatPolicyProblem } from '../src/policy/parse.js';
+
+describe('policy files', () => {
+  it('parses YAML and points problems at file:line:col', () => {
+    const ok = parsePolicyText('default: allow\nrules:\n  - effect: deny\n    environments: [prod]\n    reason: prod is frozen for the audit\n', 'policy.yaml');
+    assert.ok(ok.ok);
+    const bad = parsePolicyText('default: allow\nrules:\n  - effect: perhaps\n    reason: x\n', 'policy.yaml');
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.equal(formatPolicyProblem(bad.problems[0]!), 'policy.yaml:3:13: $.rules[0].effect: must be allow or deny');
+    const syntax = parsePolicyText('rules: [\n', 'p.yaml');
+    assert.equal(syntax.ok, false);
+    if (!syntax.ok) assert.match(formatPolicyProblem(syntax.problems[0]!), /^p\.yaml:\d+:\d+: \$: /);
+  });
+});
