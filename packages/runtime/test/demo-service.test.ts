@@ -4,7 +4,7 @@
 // Each test run uses its own DEMO_HOME and a free port.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +72,7 @@ describe('demo service through ctl.sh', () => {
   });
   after(async () => {
     await svc.ctl('stop', '--force');
+    rmSync(svc.home, { recursive: true, force: true });
   });
 
   it('status reports stopped (exit 3) before the first start', async () => {
@@ -199,6 +200,7 @@ describe('demo service readiness follows its configuration', () => {
   });
   after(async () => {
     await svc.ctl('stop', '--force');
+    rmSync(svc.home, { recursive: true, force: true });
   });
 
   it('fails each check by name, and passes once the world is fixed', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -104,6 +104,7 @@ describe('runShell: environment, cwd, stdin', () => {
     // Without input, stdin is /dev/null: a stray read ends at once instead of hanging the step.
     const r = await runShell({ script: 'read x; echo "rc=$?"', timeoutMs: 5000 });
     assert.equal(r.stdout, 'rc=1\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
