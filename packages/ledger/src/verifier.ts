@@ -8,8 +8,8 @@ import { canonicalize } from './jcs.js';
 import { NOT_CANONICAL, parseCanonicalJson } from './jcs-parse.js';
 import { checkNoteSignatures, parseVkey, type VerifierKey } from './note.js';
 import { checkReceipt, parseReceipt } from './receipt.js';
-import { FastTree } from './fastfold/index.js';
-import { leafHash, TreeState, verifyConsistency } from './tree.js';
+import { createBatchTree, type BatchTree } from './fastfold/index.js';
+import { leafHash, verifyConsistency } from './tree.js';
 
 /** Reason codes of the ledger-format contract; the names are fixed, the set may grow. */
 export const REASONS = [
@@ -75,6 +75,9 @@ interface Failure {
 
 const te = new TextDecoder();
 
+/** Entries per batch of prev checks (at most FastTree.BATCH). */
+const FLUSH_AT = 256;
+
 export function formatResult(r: VerifyResult): string {
   return r.ok
     ? `verified origin=${r.origin} size=${r.size} root=${r.root}`
@@ -84,15 +87,29 @@ export function formatResult(r: VerifyResult): string {
 /**
  * Incremental bundle verifier. Feed entry lines in order with `push` (without their "\n"); stop
  * when it returns false; then call `finish`.
+ *
+ * The prev check (entry i's prev = the root of entries [0, i)) is the costly part, so ordinary entries
+ * are checked in batches: `push` runs every check that needs no root, then stages the line and its
+ * prev in the tree (a FastTree: leaf hashes and roots in WebAssembly, four at a time with SIMD); the
+ * batch is flushed (hashed, appended, prevs compared in order) when it is full, at every size a
+ * checkpoint, anchor, proof or receipt needs, and in `finish`. Anything else (entry 0, key rotations,
+ * ledger.genesis, and every entry that fails a check) first flushes the batch and then runs the
+ * one-entry path, `pushOne`: so a failure is only ever reported with every earlier entry verified,
+ * and the outcome (reason, index, verifiedPrefix, detail) is the one-entry-at-a-time outcome.
  */
 export class BundleVerifier {
   private origin = '';
   private manifestSize = 0;
   private failure: Failure | undefined;
   private verifiedPrefix = 0;
-  // The WASM fold when available: the per-entry root (prev check) is the verifier's hottest loop.
-  private readonly tree: { readonly size: number; appendLeaf(leaf: Hash): void; root(): Hash } = FastTree.create() ?? TreeState.empty();
-  private prevB64 = '';
+  private readonly tree: BatchTree = createBatchTree();
+  /** Entries pushed and accepted so far, staged ones included. */
+  private count = 0;
+  /** prev of each staged entry, in staging order. */
+  private readonly prevs: string[] = [];
+  /** Sizes at which the batch must be flushed (checkpoints, wanted roots and leaves), ascending; stops[nextStop] is the next. */
+  private stops: number[] = [];
+  private nextStop = 0;
   private readonly slots = new Map<number, Slot>();
   private maxCheckpoint = 0;
   /** Keys whose signature lines are checked: the trusted keys plus keys added by rotations so far. */
@@ -114,11 +131,13 @@ export class BundleVerifier {
     this.readManifest();
     if (!this.failure) this.readCheckpoints();
     if (!this.failure) this.planExtras();
-    this.prevB64 = toBase64(this.tree.root());
+    const stops = new Set<number>([...this.slots.keys(), ...this.rootsWanted]);
+    for (const i of this.leavesWanted) stops.add(i + 1);
+    this.stops = [...stops].filter((n) => n > 0).sort((a, b) => a - b);
   }
 
   get size(): number {
-    return this.tree.size;
+    return this.count;
   }
 
   private fail(reason: Reason, index: number, detail: string): false {
@@ -197,6 +216,76 @@ export class BundleVerifier {
   /** Verifies the next entry line. Returns false once the bundle has failed. */
   push(line: Uint8Array): boolean {
     if (this.failure) return false;
+    const i = this.count;
+    if (i === 0 || line.byteLength > MAX_ENTRY_BYTES) return this.pushOne(line);
+    const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+    const o = parseCanonicalJson(text) as Record<string, unknown> | typeof NOT_CANONICAL;
+    // Every check of pushOne that needs no root, in the same order; anything unusual goes there.
+    if (
+      o === NOT_CANONICAL ||
+      text.includes('\uFFFD') ||
+      typeof o !== 'object' ||
+      o === null ||
+      Array.isArray(o) ||
+      o.v !== 1 ||
+      o.seq !== i ||
+      o.ledger !== this.origin ||
+      o.type === 'ledger.genesis' ||
+      o.type === 'ledger.key.rotate' ||
+      // A root is 44 base64 characters: any other prev fails (pushOne names how).
+      typeof o.prev !== 'string' ||
+      o.prev.length !== 44 ||
+      // With prevIsKnownRoot, all but prev's base64 form: a prev that matches the root has it, and
+      // the flush names a prev that does not (malformed or mismatched) as pushOne would.
+      entryShapeProblem(o, { prevIsKnownRoot: true }) !== undefined
+    ) {
+      return this.pushOne(line);
+    }
+    const k = this.tree.staged;
+    if (!this.tree.stageEntry(line)) {
+      if (!this.flush()) return false;
+      return this.push(line);
+    }
+    this.prevs[k] = o.prev;
+    this.count = i + 1;
+    if (i + 1 === this.stops[this.nextStop] || k + 1 === FLUSH_AT) return this.flush();
+    return true;
+  }
+
+  /**
+   * Appends the staged entries after checking each one's prev against the root before it, in order;
+   * then runs the checks due at the sizes reached (checkpoints, wanted roots and leaves). Returns
+   * false if one failed (recorded).
+   */
+  private flush(): boolean {
+    const tree = this.tree;
+    if (tree.staged === 0) return true;
+    const base = tree.size;
+    const k = tree.flushEntries();
+    for (let j = 0; j < k; j++) {
+      const prev = this.prevs[j]!;
+      if (tree.batchRootBase64(j) !== prev) {
+        const i = base + j;
+        this.count = i;
+        // As pushOne: entryShapeProblem with prevIsKnownRoot false adds only this check.
+        const bytes = fromBase64(prev);
+        if (!bytes || bytes.byteLength !== 32) return this.fail('ENTRY_MALFORMED', i, 'prev must be base64 of 32 bytes');
+        return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
+      }
+    }
+    const end = base + k;
+    for (let s = this.stops[this.nextStop]; s !== undefined && s <= end; s = this.stops[++this.nextStop]) {
+      if (this.leavesWanted.has(s - 1)) this.leaves.set(s - 1, tree.batchLeaf(s - 1 - base));
+      if (this.rootsWanted.has(s)) this.roots.set(s, tree.batchRoot(s - base));
+      const slot = this.slots.get(s);
+      if (slot && !this.checkCheckpoint(slot, s, tree.batchRoot(s - base))) return false;
+    }
+    return true;
+  }
+
+  /** Verifies one entry on its own, after the staged ones: entry 0, key rules, and any entry that fails. */
+  private pushOne(line: Uint8Array): boolean {
+    if (!this.flush()) return false;
     const i = this.tree.size;
     if (line.byteLength > MAX_ENTRY_BYTES) return this.fail('ENTRY_MALFORMED', i, `entry is ${line.byteLength} bytes, over the 64 KiB limit`);
     const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
@@ -216,16 +305,18 @@ export class BundleVerifier {
     if (o.v !== 1) return this.fail('ENTRY_UNSUPPORTED_VERSION', i, `entry version ${JSON.stringify(o.v)} is not supported`);
     if (o.seq !== i) return this.fail('ENTRY_SEQ_MISMATCH', i, `seq ${JSON.stringify(o.seq)} at position ${i}`);
     if (o.ledger !== this.origin) return this.fail('ENTRY_LEDGER_MISMATCH', i, `ledger ${JSON.stringify(o.ledger)} is not ${this.origin}`);
-    const problem = entryShapeProblem(o, { prevIsKnownRoot: o.prev === this.prevB64 });
+    const prevB64 = toBase64(this.tree.root());
+    const problem = entryShapeProblem(o, { prevIsKnownRoot: o.prev === prevB64 });
     if (problem) return this.fail('ENTRY_MALFORMED', i, problem);
-    if (o.prev !== this.prevB64) return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
+    if (o.prev !== prevB64) return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
     if (!this.applyKeyRules(i, o)) return false;
     const leaf = leafHash(line);
     if (this.leavesWanted.has(i)) this.leaves.set(i, leaf);
     this.tree.appendLeaf(leaf);
     const size = i + 1;
+    this.count = size;
+    while ((this.stops[this.nextStop] ?? Infinity) <= size) this.nextStop++;
     const root = this.tree.root();
-    this.prevB64 = toBase64(root);
     if (this.rootsWanted.has(size)) this.roots.set(size, root);
     const slot = this.slots.get(size);
     if (slot) return this.checkCheckpoint(slot, size, root);
@@ -234,7 +325,7 @@ export class BundleVerifier {
 
   /** The bytes after the last newline: the format ends every line with "\n", so any such tail fails. */
   pushUnterminated(byteLength: number): void {
-    if (byteLength > 0) this.fail('ENTRY_MALFORMED', this.tree.size, 'entries.jsonl does not end with a newline (truncated entry?)');
+    if (byteLength > 0 && !this.failure && this.flush()) this.fail('ENTRY_MALFORMED', this.tree.size, 'entries.jsonl does not end with a newline (truncated entry?)');
   }
 
   private applyKeyRules(i: number, o: Record<string, unknown>): boolean {
@@ -304,6 +395,7 @@ export class BundleVerifier {
   }
 
   finish(): VerifyResult {
+    if (!this.failure) this.flush();
     this.afterPass();
     const f = this.failure;
     if (f) return { ok: false, reason: f.reason, index: f.index, verifiedPrefix: this.verifiedPrefix, detail: f.detail };

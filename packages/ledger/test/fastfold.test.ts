@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { FastTree, trailingOnes, wasmNodeChain, wasmNodeHash } from '../src/fastfold/index.js';
-import { WASM_BASE64 } from '../src/fastfold/wasm.js';
+import { createBatchTree, FastTree, JsBatchTree, trailingOnes, wasmNodeChain, wasmNodeHash, type BatchTree } from '../src/fastfold/index.js';
+import { WASM_BASE64, WASM_X4_BASE64 } from '../src/fastfold/wasm.js';
 import { EMPTY_ROOT, leafHash, nodeHash, TreeState } from '../src/tree.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -18,11 +18,14 @@ function refNode(l: Uint8Array, r: Uint8Array): string {
   return createHash('sha256').update(Uint8Array.of(1)).update(l).update(r).digest('hex');
 }
 
-test('the generated module compiles', () => {
-  const bytes = Buffer.from(WASM_BASE64, 'base64');
-  assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
+test('the generated modules compile', () => {
   const api = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
-  assert.ok(api?.validate(bytes));
+  for (const b64 of [WASM_BASE64, WASM_X4_BASE64]) {
+    const bytes = Buffer.from(b64, 'base64');
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
+    // Node 20 has WebAssembly SIMD: the x4 module validates here.
+    assert.ok(api?.validate(bytes));
+  }
 });
 
 test('the empty tree has root SHA-256("")', () => {
@@ -205,7 +208,7 @@ test('trailingOnes is exact for every safe integer size', () => {
   assert.equal(trailingOnes(2 ** 53 - 1), 53);
 });
 
-test('wasm.ts is generated from the current sha256.wat', async (t) => {
+test('wasm.ts is generated from the current sha256.wat and sha256x4.wat', async (t) => {
   let wabtModule;
   try {
     wabtModule = await import('wabt');
@@ -214,15 +217,214 @@ test('wasm.ts is generated from the current sha256.wat', async (t) => {
     return;
   }
   const { readFileSync } = await import('node:fs');
-  const wat = readFileSync(new URL('../src/fastfold/sha256.wat', import.meta.url), 'utf8');
   const wabt = await wabtModule.default();
-  const mod = wabt.parseWat('sha256.wat', wat);
-  try {
-    mod.resolveNames();
-    mod.validate();
-    const bytes = mod.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
-    assert.equal(Buffer.from(bytes).toString('base64'), WASM_BASE64, 'run npm run build:wasm -w @runledger/ledger');
-  } finally {
-    mod.destroy();
+  for (const [name, b64] of [['sha256.wat', WASM_BASE64], ['sha256x4.wat', WASM_X4_BASE64]] as const) {
+    const wat = readFileSync(new URL(`../src/fastfold/${name}`, import.meta.url), 'utf8');
+    const mod = wabt.parseWat(name, wat, { simd: true });
+    try {
+      mod.resolveNames();
+      mod.validate();
+      const bytes = mod.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
+      assert.equal(Buffer.from(bytes).toString('base64'), b64, `${name}: run npm run build:wasm -w @runledger/ledger`);
+    } finally {
+      mod.destroy();
+    }
   }
+});
+
+// ---- Batches ----
+
+/** The trees under test: the SIMD path (four lanes) and the scalar path of the same module. */
+function batchTrees(): Array<{ name: string; tree: FastTree }> {
+  const simd = newTreeWith({ simd: true });
+  const scalar = newTreeWith({ simd: false });
+  return [
+    { name: 'simd', tree: simd },
+    { name: 'scalar', tree: scalar },
+  ];
+}
+
+function newTreeWith(opts: { simd: boolean }): FastTree {
+  const t = FastTree.create(opts);
+  assert.ok(t);
+  return t;
+}
+
+/** A deterministic stream of pseudo-random bytes (xorshift), so a failure can be replayed. */
+function prng(seed: number): (n: number) => Uint8Array {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
+}
+
+test('appendLeavesAndRoots equals TreeState after every append, sizes 0..5000, SIMD and scalar', () => {
+  const rand = prng(1);
+  const N = 5000;
+  const leaves = rand(32 * N);
+  for (const { name, tree } of batchTrees()) {
+    const ref = TreeState.empty();
+    const roots = new Uint8Array(32 * N);
+    // Batch sizes that exercise every lane remainder, single appends in between, and > 256 (split).
+    const steps = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 31, 64, 255, 256, 257, 600, 1];
+    let done = 0;
+    let s = 0;
+    while (done < N) {
+      const k = Math.min(steps[s++ % steps.length]!, N - done);
+      if (s % 5 === 0) {
+        // A single append between batches: the cached root must be dropped.
+        tree.appendLeaf(leaves.subarray(32 * done, 32 * done + 32));
+        ref.appendLeaf(leaves.subarray(32 * done, 32 * done + 32));
+        assert.equal(hex(tree.root()), hex(ref.root()), `${name}: size ${done + 1} after appendLeaf`);
+        done++;
+        continue;
+      }
+      tree.appendLeavesAndRoots(leaves.subarray(32 * done), k, roots.subarray(32 * done));
+      for (let j = 0; j < k; j++) {
+        ref.appendLeaf(leaves.subarray(32 * (done + j), 32 * (done + j + 1)));
+        assert.equal(hex(roots.subarray(32 * (done + j), 32 * (done + j + 1))), hex(ref.root()), `${name}: size ${done + j + 1}`);
+      }
+      done += k;
+      assert.equal(tree.size, done);
+      assert.equal(hex(tree.root()), hex(ref.root()), `${name}: root() at ${done}`);
+    }
+  }
+});
+
+test('batch roots equal TreeState across sizes near 2^20, 2^32 and 2^53 (from random peaks)', () => {
+  const rand = prng(2);
+  const starts = [2 ** 20 - 300, 3 * 2 ** 19 - 5, 2 ** 32 - 200, 2 ** 33 + 2 ** 32 - 150, Number.MAX_SAFE_INTEGER - 400];
+  for (const start of starts) {
+    let bits = 0;
+    for (let n = start; n > 0; n = Math.floor(n / 2)) bits += n % 2;
+    const peaks = Array.from({ length: bits }, () => rand(32));
+    const ref = TreeState.fromPeaks(start, peaks);
+    const count = Math.min(600, Number.MAX_SAFE_INTEGER - start);
+    const leaves = rand(32 * count);
+    for (const simd of [true, false]) {
+      const t = FastTree.fromPeaks(start, peaks, { simd });
+      assert.ok(t);
+      assert.equal(hex(t.root()), hex(ref.root()), `start ${start}`);
+      const roots = new Uint8Array(32 * count);
+      let done = 0;
+      for (const k of [1, 3, 4, 5, 256, 131, 200]) {
+        const m = Math.min(k, count - done);
+        t.appendLeavesAndRoots(leaves.subarray(32 * done), m, roots.subarray(32 * done));
+        done += m;
+      }
+      assert.equal(done, count);
+      assert.equal(t.size, start + count);
+      const r = ref.clone();
+      for (let j = 0; j < count; j++) {
+        r.appendLeaf(leaves.subarray(32 * j, 32 * j + 32));
+        assert.equal(hex(roots.subarray(32 * j, 32 * j + 32)), hex(r.root()), `simd ${simd}: size ${start + j + 1}`);
+      }
+    }
+  }
+});
+
+test('fromPeaks checks the peak count; the tree refuses to pass 2^53-1', () => {
+  assert.throws(() => FastTree.fromPeaks(5, [new Uint8Array(32)]), /2 peaks/);
+  assert.throws(() => FastTree.fromPeaks(1, [new Uint8Array(31)]), /32/);
+  let bits = 0;
+  for (let n = Number.MAX_SAFE_INTEGER; n > 0; n = Math.floor(n / 2)) bits += n % 2;
+  const t = FastTree.fromPeaks(Number.MAX_SAFE_INTEGER - 1, Array.from({ length: bits - 1 }, () => randomBytes(32)))!;
+  assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(64), 2, new Uint8Array(64)), /2\^53-1/);
+  t.appendLeavesAndRoots(new Uint8Array(32), 1, new Uint8Array(32));
+  assert.equal(t.size, Number.MAX_SAFE_INTEGER);
+  assert.ok(t.stageEntry(new Uint8Array(1)));
+  assert.throws(() => t.flushEntries(), /2\^53-1/);
+});
+
+test('stageEntry + flushEntries: leaf hashes and roots equal leafHash + TreeState, every length class', () => {
+  const rand = prng(4);
+  const check = (name: string, tree: BatchTree): void => {
+    const ref = TreeState.empty();
+    for (let b = 0; b < 40; b++) {
+      // 1..256 entries; lengths 0..700 bytes, around every block boundary (0x00 || line || 9 bytes).
+      const n = 1 + ((b * 53) % 256);
+      const lines = Array.from({ length: n }, (_, i) => rand(b % 7 === 0 ? 54 + (i % 4) : (i * 31 + b * 7) % 700));
+      for (const l of lines) assert.ok(tree.stageEntry(l));
+      assert.equal(tree.staged, n);
+      const before = hex(ref.root());
+      const k = tree.flushEntries();
+      assert.equal(k, n);
+      assert.equal(tree.staged, 0);
+      assert.equal(hex(tree.batchRoot(0)), before, `${name}: batch ${b} root 0`);
+      for (let j = 0; j < k; j++) {
+        const leaf = leafHash(lines[j]!);
+        assert.equal(hex(tree.batchLeaf(j)), hex(leaf), `${name}: batch ${b} leaf ${j} (${lines[j]!.length} bytes)`);
+        ref.appendLeaf(leaf);
+        assert.equal(tree.batchRootBase64(j + 1), Buffer.from(ref.root()).toString('base64'), `${name}: batch ${b} root ${j + 1}`);
+        assert.equal(hex(tree.batchRoot(j + 1)), hex(ref.root()));
+      }
+      assert.equal(tree.size, ref.size);
+      assert.equal(hex(tree.root()), hex(ref.root()));
+      if (b % 3 === 0) {
+        // Single appends between batches.
+        const leaf = rand(32);
+        tree.appendLeaf(leaf);
+        ref.appendLeaf(leaf);
+      }
+    }
+  };
+  for (const { name, tree } of batchTrees()) check(name, tree);
+  check('js', new JsBatchTree());
+  check('default', createBatchTree());
+});
+
+test('stageEntry refuses a full batch without staging; big lines and a 64 KiB line hash right', () => {
+  for (const { name, tree } of batchTrees()) {
+    const rand = prng(5);
+    for (let i = 0; i < FastTree.BATCH; i++) assert.ok(tree.stageEntry(rand(3)));
+    assert.equal(tree.stageEntry(rand(3)), false, name);
+    assert.equal(tree.staged, FastTree.BATCH);
+    assert.equal(tree.flushEntries(), FastTree.BATCH);
+    // Line space runs out before 256 entries of 60 KiB.
+    const ref = TreeState.empty();
+    for (let j = 0; j < FastTree.BATCH; j++) ref.appendLeaf(leafHash(rand(3)));
+    const big = Array.from({ length: 40 }, (_, i) => rand(60_000 + i));
+    let staged = 0;
+    while (staged < big.length && tree.stageEntry(big[staged]!)) staged++;
+    assert.ok(staged > 4 && staged < big.length, `${name}: staged ${staged}`);
+    const k = tree.flushEntries();
+    assert.equal(k, staged);
+    for (let j = 0; j < k; j++) assert.equal(hex(tree.batchLeaf(j)), hex(leafHash(big[j]!)), `${name}: big line ${j}`);
+    const line64k = rand(64 * 1024);
+    assert.ok(tree.stageEntry(line64k));
+    tree.flushEntries();
+    assert.equal(hex(tree.batchLeaf(0)), hex(leafHash(line64k)));
+  }
+});
+
+test('batch results and inputs are checked', () => {
+  const t = newTreeWith({ simd: true });
+  assert.throws(() => t.batchRoot(0), RangeError);
+  t.appendLeavesAndRoots(randomBytes(64), 2, new Uint8Array(64));
+  assert.doesNotThrow(() => t.batchRoot(2));
+  assert.throws(() => t.batchRoot(3), RangeError);
+  assert.throws(() => t.batchLeaf(2), RangeError);
+  assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(63), 2, new Uint8Array(64)), /64 bytes/);
+  assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(64), 2, new Uint8Array(63)), /64 bytes/);
+  t.stageEntry(new Uint8Array(1));
+  assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(32), 1, new Uint8Array(32)), /staged/);
+  t.flushEntries();
+  // An empty flush keeps the tree as it is.
+  const r = hex(t.root());
+  assert.equal(t.flushEntries(), 0);
+  assert.equal(hex(t.root()), r);
+  assert.equal(hex(t.batchRoot(0)), r);
+  // From the empty tree, root 0 is SHA-256("").
+  const e = newTreeWith({ simd: true });
+  e.stageEntry(new Uint8Array(0));
+  e.flushEntries();
+  assert.equal(hex(e.batchRoot(0)), hex(EMPTY_ROOT));
+  assert.equal(hex(e.batchRoot(1)), hex(leafHash(new Uint8Array(0))));
 });

@@ -6,9 +6,15 @@
 // one per root, whatever the number of hashes.
 //
 // The tree size stays a JS number (exact up to 2^53-1); WASM only learns how many peaks an append
-// merges (the trailing one bits of the size), so no 32-bit arithmetic ever touches a size.
+// merges (the trailing one bits of the size; a batch passes the size as two 32-bit halves that WASM
+// joins into an i64), so no 32-bit arithmetic ever touches a size.
+//
+// Batches: the verifier needs the root after every append. appendLeavesAndRoots and stageEntry +
+// flushEntries do up to 256 appends in a handful of WASM calls, and, where the engine has WebAssembly
+// SIMD, sha256x4.wat computes four roots (and four leaf hashes) at a time, one per i32x4 lane.
 import { LedgerError } from '../errors.js';
-import { WASM_BASE64 } from './wasm.js';
+import { leafHash, TreeState } from '../tree.js';
+import { WASM_BASE64, WASM_X4_BASE64 } from './wasm.js';
 
 // Offsets into the module's memory (see the layout in sha256.wat).
 const IN_A = 0x140;
@@ -16,16 +22,28 @@ const IN_B = 0x160;
 const OUT = 0x180;
 const KW2 = 0x2000;
 const KW2_END = 0x12000;
+const PEAKSIN = 0x12000;
+// The batch area (sha256.wat's layout); a tree grows its memory to BATCH_PAGES on its first batch.
+const DESC = 0x21800;
+const ROOTS = 0x2b800;
+const LEAF = 0x22800;
+const LEAFIN = 0x3e000;
+const LINES = 0x40000;
+const BATCH_PAGES = 24;
+const LINES_END = BATCH_PAGES * 65536;
+/** Most entries in one batch. */
+const BATCH_MAX = 256;
 
 // The few WebAssembly JS API members used here, typed locally: the package compiles against ES2022 and
 // @types/node, neither of which declares the WebAssembly namespace.
 interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  readonly validate: (bytes: Uint8Array) => boolean;
 }
 
 interface FoldExports {
-  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /** Appends the leaf at IN_A, merging it with `merges` peaks. */
   readonly append: (merges: number) => void;
   /** Writes the root to OUT; returns the number of peaks (0: empty tree, OUT untouched). */
@@ -36,6 +54,29 @@ interface FoldExports {
   readonly nodeChain: (n: number) => void;
   /** Computes the block-2 schedule table (KW2); must run (or be copied in) before any hashing. */
   readonly initSchedules: () => void;
+  /** Replaces the peaks with the n big-endian peaks at PEAKSIN. */
+  readonly setPeaks: (n: number) => void;
+  // Batches (memory grown to BATCH_PAGES first); see sha256.wat.
+  /** ROOTS[0] = the current root. */
+  readonly begin: () => void;
+  /** LEAF[j] = words of the leaf hash bytes LEAFIN[j], j < k. */
+  readonly leafWords: (k: number) => void;
+  /** Writes the leaf prefix and SHA-256 padding of the staged lines DESC[0..k). */
+  readonly pad: (k: number) => void;
+  /** LEAF[j] = SHA-256 of staged message j, for j in [from, end). */
+  readonly leaves: (from: number, end: number) => void;
+  /** Appends LEAF[0..k) to the tree of size hi * 2^32 + lo, recording each size's fold program. */
+  readonly plan: (k: number, lo: number, hi: number) => void;
+  /** ROOTS[j + 1] = root after append j, for j in [from, end). */
+  readonly fold: (from: number, end: number) => void;
+  /** Makes the batch's peaks the tree's; ROOTS[k] is the current root from then on. */
+  readonly commit: (k: number) => void;
+}
+
+/** sha256x4.wat: leaves and fold for groups of four, from `from` while a group fits; return the first index left. */
+interface X4Exports {
+  readonly leaves4: (from: number, end: number) => number;
+  readonly fold4: (from: number, end: number) => number;
 }
 
 /** SHA-256 of the empty string: the root of the empty tree (RFC 6962 MTH({})). */
@@ -65,7 +106,7 @@ export function trailingOnes(n: number): number {
 /** globalThis.WebAssembly, or undefined where it is missing (e.g. node --jitless). */
 function wasmApi(): WasmApi | undefined {
   const api = (globalThis as { WebAssembly?: Partial<WasmApi> }).WebAssembly;
-  return typeof api?.Module === 'function' && typeof api.Instance === 'function' ? (api as WasmApi) : undefined;
+  return typeof api?.Module === 'function' && typeof api.Instance === 'function' && typeof api.validate === 'function' ? (api as WasmApi) : undefined;
 }
 
 let compiled: object | null | undefined;
@@ -80,6 +121,21 @@ function foldModule(api: WasmApi): object | null {
     compiled = null;
   }
   return compiled;
+}
+
+let compiledX4: object | null | undefined;
+
+/** The SIMD module, or null where the engine lacks WebAssembly SIMD (WebAssembly.validate says no). */
+function x4Module(api: WasmApi): object | null {
+  if (compiledX4 !== undefined) return compiledX4;
+  compiledX4 = null;
+  try {
+    const bytes = Buffer.from(WASM_X4_BASE64, 'base64');
+    if (api.validate(bytes)) compiledX4 = new api.Module(bytes);
+  } catch {
+    compiledX4 = null;
+  }
+  return compiledX4;
 }
 
 /** KW2 as computed by the first instance; later instances copy it instead of recomputing it. */
@@ -113,24 +169,66 @@ function instantiate(): FoldExports | undefined {
  * later trees cost tens of microseconds.
  */
 export class FastTree {
+  /** Most leaves one batch (flushEntries, or a step of appendLeavesAndRoots) appends. */
+  static readonly BATCH = BATCH_MAX;
+
   private _size = 0;
+  private readonly ex: FoldExports;
   private readonly appendFn: (merges: number) => void;
   private readonly rootFn: () => number;
-  private readonly leafIn: Uint8Array;
-  private readonly rootOut: Uint8Array;
+  private readonly wantSimd: boolean;
+  private leafIn: Uint8Array;
+  private rootOut: Uint8Array;
+  // Batch state, set up on the first batch (which grows the memory: the views above are renewed).
+  private batchReady = false;
+  private x4: X4Exports | undefined;
+  private mem = Buffer.alloc(0);
+  private desc = new Int32Array(0);
+  private nStaged = 0;
+  private lineEnd = LINES;
+  /** Number of appends of the last batch: batchRoot(j) is valid for j <= lastBatch. */
+  private lastBatch = 0;
 
-  private constructor(ex: FoldExports) {
-    // The module never grows its memory, so these views stay attached.
+  private constructor(ex: FoldExports, simd: boolean) {
+    this.ex = ex;
     this.leafIn = new Uint8Array(ex.memory.buffer, IN_A, 32);
     this.rootOut = new Uint8Array(ex.memory.buffer, OUT, 32);
     this.appendFn = ex.append;
     this.rootFn = ex.root;
+    this.wantSimd = simd;
   }
 
-  /** An empty tree, or undefined when WebAssembly is unavailable (use TreeState then). */
-  static create(): FastTree | undefined {
+  /**
+   * An empty tree, or undefined when WebAssembly is unavailable (use TreeState then). Batches use
+   * WebAssembly SIMD where the engine has it, unless `simd` is false (the scalar path, for tests).
+   */
+  static create(opts?: { readonly simd?: boolean }): FastTree | undefined {
     const ex = instantiate();
-    return ex === undefined ? undefined : new FastTree(ex);
+    return ex === undefined ? undefined : new FastTree(ex, opts?.simd ?? true);
+  }
+
+  /**
+   * A tree of `size` leaves given its peaks (largest first, as TreeState.fromPeaks and
+   * TreeState.peakHashes), or undefined without WebAssembly.
+   */
+  static fromPeaks(size: number, peaks: readonly Uint8Array[], opts?: { readonly simd?: boolean }): FastTree | undefined {
+    if (!Number.isSafeInteger(size) || size < 0) throw new LedgerError('PROOF_RANGE', `tree size ${size} is not a safe integer`);
+    let bits = 0;
+    for (let n = size; n > 0; n = Math.floor(n / 2)) bits += n % 2;
+    if (peaks.length !== bits) throw new LedgerError('PROOF_MALFORMED', `a tree of size ${size} has ${bits} peaks, got ${peaks.length}`);
+    for (const p of peaks) checkHash(p, 'a peak');
+    const t = FastTree.create(opts);
+    if (t === undefined) return undefined;
+    const mem = new Uint8Array(t.ex.memory.buffer);
+    peaks.forEach((p, i) => mem.set(p, PEAKSIN + 32 * i));
+    t.ex.setPeaks(peaks.length);
+    t._size = size;
+    return t;
+  }
+
+  /** Whether batches run four lanes at a time (WebAssembly SIMD); known after the first batch. */
+  get simd(): boolean {
+    return this.x4 !== undefined;
   }
 
   get size(): number {
@@ -160,6 +258,225 @@ export class FastTree {
     if (this.rootFn() === 0) out.set(EMPTY_ROOT);
     else out.set(this.rootOut);
   }
+
+  /** Grows the memory for batches and instantiates the SIMD companion (once per tree). */
+  private setUpBatches(): void {
+    if (this.batchReady) return;
+    const memory = this.ex.memory;
+    if (memory.buffer.byteLength < LINES_END) memory.grow(BATCH_PAGES - memory.buffer.byteLength / 65536);
+    // Growing detaches every view of the old buffer.
+    this.leafIn = new Uint8Array(memory.buffer, IN_A, 32);
+    this.rootOut = new Uint8Array(memory.buffer, OUT, 32);
+    this.mem = Buffer.from(memory.buffer);
+    this.desc = new Int32Array(memory.buffer, DESC, 3 * BATCH_MAX);
+    const api = wasmApi();
+    const mod = this.wantSimd && api !== undefined ? x4Module(api) : null;
+    if (api !== undefined && mod !== null) {
+      try {
+        this.x4 = new api.Instance(mod, { fold: { memory } }).exports as X4Exports;
+      } catch {
+        this.x4 = undefined;
+      }
+    }
+    this.batchReady = true;
+  }
+
+  /** Appends LEAF[0..k) (already in WASM memory) and computes ROOTS[0..k]. */
+  private runBatch(k: number): void {
+    const n = this._size;
+    const ex = this.ex;
+    ex.plan(k, n >>> 0, Math.floor(n / TWO_32));
+    const from = this.x4 === undefined ? 0 : this.x4.fold4(0, k);
+    ex.fold(from, k);
+    ex.commit(k);
+    this._size = n + k;
+    this.lastBatch = k;
+  }
+
+  private checkRoom(k: number): void {
+    if (this._size + k > Number.MAX_SAFE_INTEGER) throw new LedgerError('PROOF_RANGE', `tree size ${this._size} cannot grow past 2^53-1`);
+  }
+
+  /**
+   * Appends `k` leaf hashes (leaves[32j .. 32j+32), big-endian bytes as leafHash returns them) and
+   * writes the root after each append: rootsOut[32j .. 32j+32) = root of the first size + j + 1 leaves.
+   * Equivalent to k times appendLeaf then rootInto, in a few WASM calls per 256 leaves.
+   */
+  appendLeavesAndRoots(leaves: Uint8Array, k: number, rootsOut: Uint8Array): void {
+    if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`k = ${k} is not a count`);
+    if (leaves.byteLength < 32 * k) throw new LedgerError('PROOF_MALFORMED', `${k} leaves need ${32 * k} bytes, got ${leaves.byteLength}`);
+    if (rootsOut.byteLength < 32 * k) throw new LedgerError('PROOF_MALFORMED', `${k} roots need ${32 * k} bytes, got ${rootsOut.byteLength}`);
+    if (this.nStaged > 0) throw new LedgerError('PROOF_RANGE', 'entries are staged: flushEntries first');
+    this.checkRoom(k);
+    this.setUpBatches();
+    for (let done = 0; done < k; ) {
+      const m = Math.min(BATCH_MAX, k - done);
+      this.mem.set(leaves.subarray(32 * done, 32 * (done + m)), LEAFIN);
+      this.ex.begin();
+      this.ex.leafWords(m);
+      this.runBatch(m);
+      rootsOut.set(this.mem.subarray(ROOTS + 32, ROOTS + 32 + 32 * m), 32 * done);
+      done += m;
+    }
+  }
+
+  /** Entries staged for the next flushEntries. */
+  get staged(): number {
+    return this.nStaged;
+  }
+
+  /**
+   * Stages an entry line for flushEntries, which appends its leaf hash (SHA-256(0x00 || line),
+   * leafHash in tree.ts) in order. The bytes are copied. Returns false, staging nothing, when the
+   * batch is full (FastTree.BATCH entries, or its 1.25 MiB of line space): flush, then stage again.
+   */
+  stageEntry(line: Uint8Array): boolean {
+    const k = this.nStaged;
+    if (k === BATCH_MAX) return false;
+    if (!this.batchReady) this.setUpBatches();
+    const len = line.byteLength;
+    // 0x00 || line, then at least 0x80 and the 8-byte length, in whole 64-byte blocks.
+    const blocks = ((len + 9) >>> 6) + 1;
+    const off = this.lineEnd;
+    const end = off + blocks * 64;
+    if (end > LINES_END) {
+      if (k === 0) throw new LedgerError('PROOF_RANGE', `an entry of ${len} bytes is too large for a batch`);
+      return false;
+    }
+    this.mem.set(line, off + 1);
+    const d = 3 * k;
+    this.desc[d] = off;
+    this.desc[d + 1] = blocks;
+    this.desc[d + 2] = len;
+    this.lineEnd = end;
+    this.nStaged = k + 1;
+    return true;
+  }
+
+  /**
+   * Hashes the staged lines, appends them and computes the root after each append. Returns k, the
+   * number appended; until the next batch, batchRoot(j) (0 <= j <= k) is the root of the size before
+   * the flush + j, and batchLeaf(j) (j < k) the leaf hash of staged line j.
+   */
+  flushEntries(): number {
+    const k = this.nStaged;
+    this.checkRoom(k);
+    this.setUpBatches();
+    const ex = this.ex;
+    ex.begin();
+    ex.pad(k);
+    const from = this.x4 === undefined ? 0 : this.x4.leaves4(0, k);
+    ex.leaves(from, k);
+    this.runBatch(k);
+    this.nStaged = 0;
+    this.lineEnd = LINES;
+    return k;
+  }
+
+  private checkBatchIndex(j: number, max: number): void {
+    if (!this.batchReady || !Number.isInteger(j) || j < 0 || j > max) throw new RangeError(`no batch result ${j}`);
+  }
+
+  /** The root of (size before the last flush) + j leaves, as base64 (0 <= j <= k). */
+  batchRootBase64(j: number): string {
+    this.checkBatchIndex(j, this.lastBatch);
+    const at = ROOTS + 32 * j;
+    return this.mem.toString('base64', at, at + 32);
+  }
+
+  /** The root of (size before the last flush) + j leaves, as a new array (0 <= j <= k). */
+  batchRoot(j: number): Uint8Array {
+    this.checkBatchIndex(j, this.lastBatch);
+    return new Uint8Array(this.mem.subarray(ROOTS + 32 * j, ROOTS + 32 * j + 32));
+  }
+
+  /** The leaf hash of the last flush's staged line j, as a new array (j < k). */
+  batchLeaf(j: number): Uint8Array {
+    this.checkBatchIndex(j, this.lastBatch - 1);
+    // LEAF holds the hash as eight words in memory order: byte-swap each.
+    const out = new Uint8Array(32);
+    const words = new DataView(this.mem.buffer, LEAF + 64 * j, 32);
+    const bytes = new DataView(out.buffer);
+    for (let i = 0; i < 32; i += 4) bytes.setUint32(i, words.getUint32(i, true));
+    return out;
+  }
+}
+
+/**
+ * What the verifier needs of a tree: FastTree, or TreeState with node:crypto where WebAssembly is
+ * missing (JsBatchTree). stageEntry / flushEntries / batch* as in FastTree.
+ */
+export interface BatchTree {
+  readonly size: number;
+  readonly staged: number;
+  appendLeaf(leaf: Uint8Array): void;
+  root(): Uint8Array;
+  stageEntry(line: Uint8Array): boolean;
+  flushEntries(): number;
+  batchRootBase64(j: number): string;
+  batchRoot(j: number): Uint8Array;
+  batchLeaf(j: number): Uint8Array;
+}
+
+/** BatchTree on TreeState: leaf hashes with node:crypto at stageEntry, roots one by one at flush. */
+export class JsBatchTree implements BatchTree {
+  private readonly tree = TreeState.empty();
+  private readonly pending: Uint8Array[] = [];
+  private roots: Uint8Array[] = [];
+  private leaves: Uint8Array[] = [];
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get staged(): number {
+    return this.pending.length;
+  }
+
+  appendLeaf(leaf: Uint8Array): void {
+    this.tree.appendLeaf(leaf);
+  }
+
+  root(): Uint8Array {
+    return this.tree.root();
+  }
+
+  stageEntry(line: Uint8Array): boolean {
+    if (this.pending.length === BATCH_MAX) return false;
+    this.pending.push(leafHash(line));
+    return true;
+  }
+
+  flushEntries(): number {
+    this.leaves = this.pending.splice(0);
+    this.roots = [this.tree.root()];
+    for (const leaf of this.leaves) {
+      this.tree.appendLeaf(leaf);
+      this.roots.push(this.tree.root());
+    }
+    return this.leaves.length;
+  }
+
+  batchRootBase64(j: number): string {
+    return Buffer.from(this.batchRoot(j)).toString('base64');
+  }
+
+  batchRoot(j: number): Uint8Array {
+    const r = this.roots[j];
+    if (r === undefined) throw new RangeError(`no batch result ${j}`);
+    return r.slice();
+  }
+
+  batchLeaf(j: number): Uint8Array {
+    const l = this.leaves[j];
+    if (l === undefined) throw new RangeError(`no batch result ${j}`);
+    return l.slice();
+  }
+}
+
+/** A FastTree where WebAssembly works, else a JsBatchTree. */
+export function createBatchTree(): BatchTree {
+  return FastTree.create() ?? new JsBatchTree();
 }
 
 let shared: { ex: FoldExports; a: Uint8Array; b: Uint8Array; out: Uint8Array } | null | undefined;

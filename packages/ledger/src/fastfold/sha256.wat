@@ -35,13 +35,36 @@
 ;;   0x05E0  KWM[8]           W[t] + K[t], t < 8, for computing a midstate
 ;;   0x0800  PEAKS[64][16]    the compact range, largest subtree first: hash words, then midstate
 ;;   0x2000  KW2[256][64]     block 2 W[t] + K[t], one schedule per value of right[31] (64 KiB)
+;;   0x12000 PEAKSIN[64]      big-endian peaks for setPeaks (32 bytes each)
 ;; The JS side fills KW2 (initSchedules, or a copy from another instance) before any hashing.
 ;; Every W + K table starts 256-byte aligned (KWM ends at a boundary): $rounds stops there.
+;;
+;; Batches (FastTree's batch API): a tree that uses them grows the memory to 24 pages (1.5 MiB); the
+;; batch area starts at 0x20000. sha256x4.wat, when the engine has SIMD, shares this memory and its
+;; layout and does the work of leaves and fold four lanes at a time; these scalar functions do the
+;; rest (a batch's last k mod 4 entries) and everything without SIMD. A batch of k <= 256 entries:
+;;   0x20000  (sha256x4.wat's tables and scratch, up to 0x21000)
+;;   0x21000  PP[64]           the batch's peaks: addresses of 64-byte slots (hash words, midstate)
+;;   0x21100  LW[64]           leaves: W; 0x21200 LKW[64]: W + K (256-byte aligned); 0x21300 LST[8]
+;;   0x21400  NP[256]          NP[j]: number of peaks of the tree after the batch's j-th append
+;;   0x21800  DESC[256][3]     staged lines: offset of the padded message, its blocks, the line length
+;;   0x22800  LEAF[256][16]    leaf hash words (from leaves or leafWords), then the leaf's midstate
+;;   0x26800  NODE[320][16]    nodes the batch's appends create (at most 63 + 256 merges)
+;;   0x2B800  ROOTS[257]       bytes: ROOTS[j] = root of the tree of size (size before the batch) + j
+;;                             (kept after the batch: the current root is ROOTS[k] until append)
+;;   0x2E000  PROG[256][64]    PROG[j]: PP after the j-th append (its fold program), largest peak first
+;;   0x3E000  LEAFIN[256]      leaf hashes as bytes (input of leafWords)
+;;   0x40000  LINES            staged lines, each as 0x00 || line || SHA-256 padding (see pad)
 (module
   (memory (export "memory") 2)
 
   ;; Number of peaks in PEAKS (popcount of the tree size).
   (global $npeaks (mut i32) (i32.const 0))
+  ;; When $rootValid, ROOTS[$rootAt] holds the root of the current tree (set by a batch; append clears it).
+  (global $rootValid (mut i32) (i32.const 0))
+  (global $rootAt (mut i32) (i32.const 0))
+  ;; Number of peaks after plan (written back by commit).
+  (global $batchPeaks (mut i32) (i32.const 0))
 
   (start $init)
 
@@ -536,6 +559,7 @@
     (local $p i32)
     (if (i32.gt_u (local.get $merges) (global.get $npeaks)) (then (unreachable)))
     (if (i32.ge_u (global.get $npeaks) (i32.const 64)) (then (unreachable)))
+    (global.set $rootValid (i32.const 0))
     ;; The leaf goes into the next free slot; each merge folds the top slot into the one below.
     (local.set $p (i32.add (i32.const 0x800) (i32.shl (global.get $npeaks) (i32.const 6))))
     (call $swap8 (i32.const 0x140) (local.get $p))
@@ -553,9 +577,13 @@
 
   ;; Writes the root (the right fold of the peaks) to OUT as bytes and returns the number of peaks.
   ;; Returns 0 and leaves OUT alone for the empty tree, whose root the caller knows.
-  (func (export "root") (result i32)
+  (func $rootToOut (export "root") (result i32)
     (local $p i32)
     (if (i32.eqz (global.get $npeaks)) (then (return (i32.const 0))))
+    (if (global.get $rootValid)
+      (then
+        (call $copy8 (i32.add (i32.const 0x2b800) (i32.shl (global.get $rootAt) (i32.const 5))) (i32.const 0x180))
+        (return (global.get $npeaks))))
     (local.set $p (i32.add (i32.const 0x800) (i32.shl (i32.sub (global.get $npeaks) (i32.const 1)) (i32.const 6))))
     (if (i32.eq (local.get $p) (i32.const 0x800))
       (then (call $swap8 (local.get $p) (i32.const 0x180)))
@@ -570,6 +598,21 @@
             (br $fold)))
         (call $swap8 (i32.const 0x1a0) (i32.const 0x180))))
     (global.get $npeaks))
+
+  ;; Replaces the compact range with the $n peaks at PEAKSIN (largest first; the caller knows the size).
+  (func (export "setPeaks") (param $n i32)
+    (local $i i32)
+    (if (i32.gt_u (local.get $n) (i32.const 64)) (then (unreachable)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $swap8 (i32.add (i32.const 0x12000) (i32.shl (local.get $i) (i32.const 5)))
+                     (i32.add (i32.const 0x800) (i32.shl (local.get $i) (i32.const 6))))
+        (call $midstate (i32.add (i32.const 0x800) (i32.shl (local.get $i) (i32.const 6))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (global.set $npeaks (local.get $n))
+    (global.set $rootValid (i32.const 0)))
 
   ;; OUT = SHA-256(0x01 || IN_A || IN_B): one node hash on bytes (tests, benchmarks).
   (func (export "node")
@@ -592,4 +635,183 @@
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $each)))
     (call $swap8 (i32.const 0x1a0) (i32.const 0x180)))
+
+  ;; ---- Batches ----
+  ;; A batch appends k staged leaves and computes the root after each append; the JS side calls
+  ;;   begin; (leafWords k | pad k; leaves4 and/or leaves); plan k; fold4 and/or fold; commit k.
+  ;; The tree's PEAKS stay as they were until commit: plan writes every node it creates to LEAF/NODE
+  ;; slots and records each size's peaks as addresses (PROG), which the folds then read.
+
+  ;; ROOTS[0] = the root of the current tree (SHA-256("") when empty).
+  (func (export "begin")
+    (if (global.get $rootValid)
+      (then
+        (call $copy8 (i32.add (i32.const 0x2b800) (i32.shl (global.get $rootAt) (i32.const 5))) (i32.const 0x2b800))
+        (global.set $rootAt (i32.const 0))
+        (return)))
+    (if (i32.eqz (call $rootToOut))
+      (then
+        ;; e3b0c442 98fc1c14 9afbf4c8 996fb924 27ae41e4 649b934c a495991b 7852b855, little-endian words
+        (i32.store offset=0x2b800 (i32.const 0) (i32.const 0x42c4b0e3))
+        (i32.store offset=0x2b804 (i32.const 0) (i32.const 0x141cfc98))
+        (i32.store offset=0x2b808 (i32.const 0) (i32.const 0xc8f4fb9a))
+        (i32.store offset=0x2b80c (i32.const 0) (i32.const 0x24b96f99))
+        (i32.store offset=0x2b810 (i32.const 0) (i32.const 0xe441ae27))
+        (i32.store offset=0x2b814 (i32.const 0) (i32.const 0x4c939b64))
+        (i32.store offset=0x2b818 (i32.const 0) (i32.const 0x1b9995a4))
+        (i32.store offset=0x2b81c (i32.const 0) (i32.const 0x55b85278)))
+      (else (call $copy8 (i32.const 0x180) (i32.const 0x2b800))))
+    (global.set $rootValid (i32.const 1)))
+
+  ;; LEAF[j] = words of LEAFIN[j], j < $k: leaf hashes given as bytes.
+  (func (export "leafWords") (param $k i32)
+    (local $j i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
+        (call $swap8 (i32.add (i32.const 0x3e000) (i32.shl (local.get $j) (i32.const 5)))
+                     (i32.add (i32.const 0x22800) (i32.shl (local.get $j) (i32.const 6))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each))))
+
+  ;; Completes the messages of the staged lines DESC[0 .. k): the JS side copied line j to offset + 1 and
+  ;; chose its block count (len + 9 bytes rounded up to 64); this writes the 0x00 leaf prefix at offset
+  ;; and SHA-256's padding: 0x80, zeros, the bit length of 0x00 || line as 64 bits big-endian.
+  (func (export "pad") (param $k i32)
+    (local $j i32) (local $d i32) (local $off i32) (local $end i32) (local $p i32) (local $bits i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $d (i32.mul (local.get $j) (i32.const 12)))
+        (local.set $off (i32.load offset=0x21800 (local.get $d)))
+        (local.set $end (i32.add (local.get $off) (i32.shl (i32.load offset=0x21804 (local.get $d)) (i32.const 6))))
+        (local.set $p (i32.add (i32.add (local.get $off) (i32.const 1)) (i32.load offset=0x21808 (local.get $d))))
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 9)) (local.get $end)) (then (unreachable)))
+        (i32.store8 (local.get $off) (i32.const 0))
+        (i32.store8 (local.get $p) (i32.const 0x80))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (block $zeroed
+          (loop $zero
+            (br_if $zeroed (i32.ge_u (local.get $p) (i32.sub (local.get $end) (i32.const 4))))
+            (i32.store8 (local.get $p) (i32.const 0))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $zero)))
+        ;; The high word of the length is among the zeros (a line is far below 512 MiB).
+        (local.set $bits (i32.shl (i32.add (i32.load offset=0x21808 (local.get $d)) (i32.const 1)) (i32.const 3)))
+        (i32.store (local.get $p)
+          (i32.or (i32.and (i32.rotl (local.get $bits) (i32.const 8)) (i32.const 0x00ff00ff))
+                  (i32.and (i32.rotr (local.get $bits) (i32.const 8)) (i32.const 0xff00ff00))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each))))
+
+  ;; LEAF[j] = words of SHA-256 of the padded message DESC[j], for j in [$j, $end).
+  (func (export "leaves") (param $j i32) (param $end i32)
+    (local $p i32) (local $n i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $p (i32.load offset=0x21800 (i32.mul (local.get $j) (i32.const 12))))
+        (local.set $n (i32.load offset=0x21804 (i32.mul (local.get $j) (i32.const 12))))
+        (call $copy8 (i32.const 0x100) (i32.const 0x21300))
+        (loop $block
+          (call $swap8 (local.get $p) (i32.const 0x21100))
+          (call $swap8 (i32.add (local.get $p) (i32.const 32)) (i32.const 0x21120))
+          (call $schedule (i32.const 0x21100) (i32.const 0x21200))
+          (call $rounds (i32.const 0x21200) (i32.const 0x21300) (i32.const 0x21300))
+          (call $copy8 (i32.const 0x120) (i32.const 0x21300))
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $block (local.get $n)))
+        (call $copy8 (i32.const 0x21300) (i32.add (i32.const 0x22800) (i32.shl (local.get $j) (i32.const 6))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each))))
+
+  ;; Appends LEAF[0 .. k) to the tree of size hi * 2^32 + lo (the current size), like append but
+  ;; leaving PEAKS alone: every node goes to a fresh slot (the leaf's LEAF slot, NODE for merges) and PP
+  ;; tracks where the peaks are. After the j-th append PROG[j] holds PP and NP[j] the number of peaks:
+  ;; the program fold and fold4 run. Merges per append: the trailing one bits of the size before it.
+  (func (export "plan") (param $k i32) (param $lo i32) (param $hi i32)
+    (local $n i64) (local $j i32) (local $m i32) (local $top i32) (local $cur i32) (local $next i32) (local $i i32)
+    (local.set $n (i64.or (i64.shl (i64.extend_i32_u (local.get $hi)) (i64.const 32)) (i64.extend_i32_u (local.get $lo))))
+    (local.set $top (global.get $npeaks))
+    (block $init
+      (loop $each
+        (br_if $init (i32.ge_u (local.get $i) (local.get $top)))
+        (i32.store offset=0x21000 (i32.shl (local.get $i) (i32.const 2)) (i32.add (i32.const 0x800) (i32.shl (local.get $i) (i32.const 6))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (local.set $next (i32.const 0x26800))
+    (block $done
+      (loop $append
+        (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $m (i32.wrap_i64 (i64.ctz (i64.xor (i64.add (local.get $n) (i64.extend_i32_u (local.get $j))) (i64.const -1)))))
+        (if (i32.gt_u (local.get $m) (local.get $top)) (then (unreachable)))
+        (local.set $cur (i32.add (i32.const 0x22800) (i32.shl (local.get $j) (i32.const 6))))
+        (block $merged
+          (loop $merge
+            (br_if $merged (i32.eqz (local.get $m)))
+            (local.set $top (i32.sub (local.get $top) (i32.const 1)))
+            (call $node (i32.load offset=0x21000 (i32.shl (local.get $top) (i32.const 2))) (local.get $cur) (local.get $next))
+            (local.set $cur (local.get $next))
+            (local.set $next (i32.add (local.get $next) (i32.const 64)))
+            (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+            (br $merge)))
+        (if (i32.ge_u (local.get $top) (i32.const 64)) (then (unreachable)))
+        (i32.store offset=0x21000 (i32.shl (local.get $top) (i32.const 2)) (local.get $cur))
+        (local.set $top (i32.add (local.get $top) (i32.const 1)))
+        ;; The new smallest peak is a left child in every later fold.
+        (call $midstate (local.get $cur))
+        (i32.store offset=0x21400 (i32.shl (local.get $j) (i32.const 2)) (local.get $top))
+        (local.set $i (i32.const 0))
+        (loop $copy
+          (i32.store offset=0x2e000
+            (i32.add (i32.shl (local.get $j) (i32.const 8)) (i32.shl (local.get $i) (i32.const 2)))
+            (i32.load offset=0x21000 (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $copy (i32.lt_u (local.get $i) (local.get $top))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $append)))
+    (global.set $batchPeaks (local.get $top)))
+
+  ;; ROOTS[j + 1] = the root of program PROG[j] (as root computes it), for j in [$j, $end).
+  (func (export "fold") (param $j i32) (param $end i32)
+    (local $prog i32) (local $q i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $prog (i32.add (i32.const 0x2e000) (i32.shl (local.get $j) (i32.const 8))))
+        (local.set $q (i32.sub (i32.load offset=0x21400 (i32.shl (local.get $j) (i32.const 2))) (i32.const 1)))
+        (if (i32.eqz (local.get $q))
+          (then (call $copy8 (i32.load (local.get $prog)) (i32.const 0x1a0)))
+          (else
+            (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+            (call $node (i32.load (i32.add (local.get $prog) (i32.shl (local.get $q) (i32.const 2))))
+                        (i32.load (i32.add (local.get $prog) (i32.shl (i32.add (local.get $q) (i32.const 1)) (i32.const 2))))
+                        (i32.const 0x1a0))
+            (block $folded
+              (loop $fold
+                (br_if $folded (i32.eqz (local.get $q)))
+                (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+                (call $node (i32.load (i32.add (local.get $prog) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 0x1a0) (i32.const 0x1a0))
+                (br $fold)))))
+        (call $swap8 (i32.const 0x1a0) (i32.add (i32.const 0x2b820) (i32.shl (local.get $j) (i32.const 5))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each))))
+
+  ;; Ends a batch of $k appends: the peaks plan left become the tree's PEAKS; ROOTS[k] is the root.
+  (func (export "commit") (param $k i32)
+    (local $i i32) (local $p i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (global.get $batchPeaks)))
+        (local.set $p (i32.load offset=0x21000 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.ne (local.get $p) (i32.add (i32.const 0x800) (i32.shl (local.get $i) (i32.const 6))))
+          (then
+            (call $copy8 (local.get $p) (i32.add (i32.const 0x800) (i32.shl (local.get $i) (i32.const 6))))
+            (call $copy8 (i32.add (local.get $p) (i32.const 32)) (i32.add (i32.const 0x820) (i32.shl (local.get $i) (i32.const 6))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (global.set $npeaks (global.get $batchPeaks))
+    (global.set $rootAt (local.get $k))
+    (global.set $rootValid (i32.const 1)))
 )
