@@ -17,6 +17,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchAppend } = await import('./append.bench.js');
     return ({ outDir, quick }) => benchAppend(outDir, quick);
   },
+  'ledger.engine': async () => {
+    const { benchEngine } = await import('./engine.bench.js');
+    return ({ outDir, quick }) => benchEngine(outDir, quick);
+  },
   'ledger.proofs': async () => {
     const { benchProofs } = await import('./proofs.bench.js');
     return ({ outDir, quick }) => benchProofs(outDir, quick ? 100_000 : 1_000_000);

@@ -18,6 +18,7 @@ import {
 } from '@runledger/runtime';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
+import { registerRunCommands, takeRunExit } from './runs.js';
 
 export const VERSION = '0.1.0';
 
@@ -225,6 +226,8 @@ export function buildProgram(io: Io): Command {
       if (code !== 0) throw new Exit(code);
     });
 
+  registerRunCommands(program, io, () => location(program, io), () => defaultActor(io.env).id);
+
   return program;
 }
 
@@ -237,7 +240,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.OK;
+    return takeRunExit();
   } catch (e) {
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

@@ -2,10 +2,24 @@
 // the ledger core, the store and the runtime appears here; TypeScript checks the table is complete.
 import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
+import type { MachineErrorCode } from '@runledger/core';
 
 export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL';
 
-export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode;
+export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
+
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
+
+/** Errors of the engine driver and the run state machine. */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
@@ -83,6 +97,23 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint or size.' },
   STORE_CORRUPT: { exit: EXIT.INTEGRITY, http: 503, summary: 'Stored ledger data is inconsistent.' },
   STORE_CLOSED: { exit: EXIT.INTERNAL, http: 503, summary: 'The store was used after it was closed.' },
+  RUN_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No run with that id (or the id prefix is ambiguous).' },
+  RUN_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'Another process changed the run at the same moment; look again and retry.' },
+  LOCK_HELD: { exit: EXIT.CONFLICT, http: 409, summary: 'The runbook’s lock is held by another run; two runs holding one lock never overlap.' },
+  // engine and run state machine
+  POLICY_DENIED: { exit: EXIT.DENIED, http: 403, summary: 'Policy (a rule, a freeze window or the kill switch) denied the run; the decision is in the ledger.' },
+  RUN_BUSY: { exit: EXIT.CONFLICT, http: 409, summary: 'Another live process is driving this run.' },
+  RUN_CORRUPT: { exit: EXIT.INTEGRITY, http: 500, summary: 'A run’s stored history or runbook does not match its records.' },
+  RUN_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The run already exists.' },
+  RUN_NOT_STARTED: { exit: EXIT.INTERNAL, http: 500, summary: 'A run event arrived before the run was created.' },
+  RUN_FINISHED: { exit: EXIT.CONFLICT, http: 409, summary: 'The run has finished; nothing more can happen to it.' },
+  INVALID_TRANSITION: { exit: EXIT.CONFLICT, http: 409, summary: 'That action does not apply to the run in its current state.' },
+  STEP_MISMATCH: { exit: EXIT.CONFLICT, http: 409, summary: 'The step named is not the run’s current step.' },
+  NOT_WAITING_FOR_APPROVAL: { exit: EXIT.CONFLICT, http: 409, summary: 'The run is not waiting for an approval.' },
+  APPROVAL_SELF: { exit: EXIT.DENIED, http: 403, summary: 'The requester of a run never approves it.' },
+  APPROVAL_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The approver lacks a role the gate requires.' },
+  APPROVAL_DUPLICATE: { exit: EXIT.CONFLICT, http: 409, summary: 'This approver already approved the gate; a quorum needs distinct people.' },
+  RESUME_NEEDS_DECISION: { exit: EXIT.CONFLICT, http: 409, summary: 'The current step may or may not have run: retry it or skip it.' },
 };
 
 export interface DescribedError {
@@ -94,7 +125,7 @@ export interface DescribedError {
 
 /** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
 export function describeError(e: unknown): DescribedError {
-  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError) {
+  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError) {
     const info = ERROR_CATALOGUE[e.code];
     return { code: e.code, message: e.message, exit: info.exit, http: info.http };
   }

@@ -2,3 +2,7 @@
 export * from './errors.js';
 export * from './ledger/service.js';
 export { renderErrorsDoc } from './errors-doc.js';
+export * from './engine/adapters.js';
+export * from './engine/engine.js';
+export * from './engine/open.js';
+export { realExecutor } from './engine/executor.js';

@@ -1,7 +1,7 @@
 // Persistence of runs over the one Kysely interface. The state machine lives in @runledger/core; this
 // stores its inputs (events) so a run can be rebuilt by replay after any crash.
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
@@ -60,7 +60,7 @@ export interface RunFilter {
 
 type Row = RunsDatabase['runs'];
 
-function toRecord(r: { [K in keyof Row]: Row[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : Row[K] }): RunRecord {
+function toRecord(r: Selectable<Row>): RunRecord {
   return {
     id: r.id,
     runbookId: r.runbook_id,

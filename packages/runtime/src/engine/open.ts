@@ -1,0 +1,78 @@
+// Composition: a ready Engine over an opened ledger, the run store, the policy file and the real
+// executor. The CLI and (later) the server both start here.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, DEFAULT_POLICY, type InputSpec, type Policy, type Runbook } from '@runledger/core';
+import { RunStore } from '@runledger/store';
+import { RuntimeError } from '../errors.js';
+import { openLedger, type LedgerContext, type LedgerLocation } from '../ledger/service.js';
+import { Engine, type EngineObserver } from './engine.js';
+import { realExecutor } from './executor.js';
+
+export const POLICY_FILE = 'policy.yaml';
+
+export interface EngineContext {
+  readonly engine: Engine;
+  readonly runs: RunStore;
+  readonly ledger: LedgerContext;
+  readonly policy: Policy;
+  readonly policyFile: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Loads RUNLEDGER_POLICY, else <home>/policy.yaml, else the default (allow, no rules). */
+export function loadPolicy(home: string, env: Readonly<Record<string, string | undefined>>): { policy: Policy; file: string | undefined } {
+  const file = env.RUNLEDGER_POLICY ? resolve(env.RUNLEDGER_POLICY) : join(home, POLICY_FILE);
+  if (!existsSync(file)) {
+    if (env.RUNLEDGER_POLICY) throw new RuntimeError('INPUT_INVALID', `RUNLEDGER_POLICY=${file}: no such file`);
+    return { policy: DEFAULT_POLICY, file: undefined };
+  }
+  const r = parsePolicyText(readFileSync(file, 'utf8'), file);
+  if (!r.ok) throw new RuntimeError('INPUT_INVALID', `invalid policy:\n${r.problems.map(formatPolicyProblem).join('\n')}`);
+  return { policy: r.policy, file };
+}
+
+/** Parses a runbook or throws INPUT_INVALID listing every error as file:line:col. */
+export function parseOrThrow(source: string, file: string): Runbook {
+  const r = parseRunbook(source, file);
+  if (!r.ok) throw new RuntimeError('INPUT_INVALID', r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+  return r.runbook;
+}
+
+export async function openEngine(loc: LedgerLocation, opts: { observer?: EngineObserver; cwd?: string } = {}): Promise<EngineContext> {
+  const ledger = await openLedger(loc, { write: true });
+  try {
+    const env = loc.env ?? process.env;
+    const { policy, file } = loadPolicy(ledger.home, env);
+    const runs = new RunStore(ledger.store);
+    const engine = new Engine({ runs, ledger: ledger.writer!, policy, exec: realExecutor, cwd: opts.cwd ?? loc.cwd ?? process.cwd(), ...(opts.observer ? { observer: opts.observer } : {}) });
+    return { engine, runs, ledger, policy, policyFile: file, close: () => ledger.close() };
+  } catch (e) {
+    await ledger.close();
+    throw e;
+  }
+}
+
+/**
+ * Secret inputs come from the environment, a file or a terminal prompt — never from a command line.
+ * Returns the values found; `prompt` is called only for inputs that allow it.
+ */
+export async function resolveSecretInputs(
+  rb: Runbook,
+  env: Readonly<Record<string, string | undefined>>,
+  prompt?: (input: InputSpec) => Promise<string | undefined>,
+): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = {};
+  for (const i of rb.inputs) {
+    if (i.type !== 'secret') continue;
+    let v: string | undefined;
+    if (i.from?.env && env[i.from.env] !== undefined) v = env[i.from.env];
+    else if (i.from?.file) {
+      const path = resolve(i.from.file.replace(/^~(?=\/)/, env.HOME ?? '~'));
+      if (existsSync(path)) v = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    }
+    if (v === undefined && i.from?.prompt && prompt) v = await prompt(i);
+    out[i.name] = v;
+  }
+  return out;
+}
