@@ -1,0 +1,244 @@
+// The engine end to end on both dialects: runs, ledger intent/result, redaction of a secret the
+// command prints itself, rollback, policy denials, the kill switch, approvals across processes,
+// locks, a kill -9 in the middle of a step, and timeouts that kill the whole process group.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseRunbook, type Runbook } from '@runledger/core';
+import { LedgerReader, type Env } from '@runledger/store';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { EngineError, initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
+
+const alice: Who = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
+const bob: Who = { actor: { kind: 'user', id: 'bob' }, roles: ['approver'] };
+const carol: Who = { actor: { kind: 'user', id: 'carol' }, roles: ['approver'] };
+
+function rb(body: string, front = ''): { runbook: Runbook; source: string } {
+  const source = `---\nid: test-rb\ntitle: Test runbook\n${front}---\n\n# Test\n\n${body}`;
+  const r = parseRunbook(source, 'test.md');
+  assert.ok(r.ok, JSON.stringify(r.diagnostics));
+  return { runbook: r.runbook, source };
+}
+
+function locOf(f: Fixture): LedgerLocation {
+  const env: Env = f.config.kind === 'postgres' ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl } : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  return { env, home: f.home };
+}
+
+async function ledgerTypes(ctx: EngineContext): Promise<Array<{ type: string; data: Record<string, unknown>; bytes: string }>> {
+  const r = new LedgerReader(ctx.ledger.store);
+  const rows = await r.entries(0, 10_000);
+  return rows.map((e) => ({ type: e.entry.type, data: e.entry.data as Record<string, unknown>, bytes: Buffer.from(e.bytes).toString('utf8') }));
+}
+
+function suite(factory: FixtureFactory): void {
+  describe(`engine on ${factory.name}`, () => {
+    before(() => factory.setup());
+    after(() => factory.teardown());
+
+    async function fresh(policy?: string): Promise<{ f: Fixture; loc: LedgerLocation }> {
+      const f = await factory.create();
+      const loc = locOf(f);
+      await initLedger(loc, { origin: 'engine.test/ledger', actor: alice.actor });
+      if (policy) writeFileSync(join(f.home, 'policy.yaml'), policy);
+      return { f, loc };
+    }
+
+    async function withEngine<T>(loc: LedgerLocation, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
+      const ctx = await openEngine(loc, { cwd: tempDir('runledger-cwd-') });
+      try {
+        return await fn(ctx);
+      } finally {
+        await ctx.close();
+      }
+    }
+
+    it('runs steps in order, writes intent and result of each to the ledger, stores output with its digest', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```sh {#one capture}\necho first\n```\n\n```sh {#two}\necho "got {{ steps.one.output }}"\n```\n');
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.state, 'succeeded');
+        const types = (await ledgerTypes(ctx)).map((e) => e.type);
+        assert.deepEqual(types.slice(1), ['policy.decision', 'run.started', 'run.step.started', 'run.step.finished', 'run.step.started', 'run.step.finished', 'run.finished']);
+        const outputs = await ctx.runs.outputs(out.runId, 'two');
+        const stdout = outputs.find((o) => o.stream === 'stdout')!;
+        assert.equal(stdout.data.toString(), 'got first\n');
+        const finished = (await ledgerTypes(ctx)).filter((e) => e.type === 'run.step.finished')[1]!;
+        assert.equal(finished.data.stdoutSha256, stdout.sha256, 'the ledger digest is the stored output’s');
+        const started = (await ledgerTypes(ctx)).find((e) => e.type === 'run.started')!;
+        assert.equal((started.data.runbook as { sha256: string }).sha256, runbook.contentHash, 'the run is tied to the definition that ran');
+      });
+    });
+
+    it('redacts a secret the command prints itself: output, ledger, events and run record never hold it', async () => {
+      const { loc } = await fresh();
+      const secret = 'tok-9f8e7d6c5b4a';
+      const { runbook, source } = rb('## Procedure\n\n```sh {#leak}\necho "the token is {{ inputs.token }}"\nprintf %s "{{ inputs.token }}" | base64\n```\n', 'inputs:\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n');
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: secret }, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.state, 'succeeded');
+        const o = (await ctx.runs.outputs(out.runId, 'leak')).find((x) => x.stream === 'stdout')!.data.toString();
+        assert.match(o, /the token is ••••••/);
+        assert.ok(!o.includes(secret) && !o.includes(Buffer.from(secret).toString('base64')), o);
+        const all = (await ledgerTypes(ctx)).map((e) => e.bytes).join('\n');
+        assert.ok(!all.includes(secret), 'no secret in the ledger');
+        assert.match(all, /hmac-sha256:[0-9a-f]{64}/, 'the input is recorded as a keyed hash');
+        const events = JSON.stringify(await ctx.runs.events(out.runId));
+        assert.ok(!events.includes(secret));
+        const rec = await ctx.runs.getRun(out.runId);
+        assert.ok(!JSON.stringify(rec).includes(secret));
+      });
+      const ctxFiles = readdirSync(loc.home!).filter((n) => n.startsWith('runledger.db'));
+      for (const n of ctxFiles) assert.ok(!readFileSync(join(loc.home!, n)).includes(secret), `${n} holds the secret`);
+    });
+
+    it('a failing step runs the rollback section and the run ends rolled back', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```sh {#ok}\ntrue\n```\n\n```sh {#boom retries=1 backoff=10ms}\necho failing >&2; exit 3\n```\n\n```sh {#never}\ntrue\n```\n\n## Rollback\n\n```sh {#undo}\necho undone\n```\n');
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.state, 'rolled_back');
+        assert.deepEqual(out.model.steps.map((s) => s.status), ['succeeded', 'failed', 'pending']);
+        assert.equal(out.model.steps[1]!.attempt, 2, 'one retry');
+        assert.equal(out.model.rollback[0]!.status, 'succeeded');
+        const fin = (await ledgerTypes(ctx)).find((e) => e.type === 'run.finished')!;
+        assert.equal(fin.data.state, 'rolled_back');
+      });
+    });
+
+    it('policy: a forbidden command is denied before it runs, a denied start never begins, and both are in the ledger', async () => {
+      const { loc } = await fresh('default: allow\nrules:\n  - effect: deny\n    runbooks: [test-rb]\n    environments: [prod]\n    reason: not in prod\nforbid:\n  - pattern: "rm -rf /"\n    reason: never\n');
+      const { runbook, source } = rb('## Procedure\n\n```sh {#wipe}\nrm -rf /tmp/nothing-here && rm -rf /\n```\n\n## What not to do\n\n- Do not run `down -v` here.\n');
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.state, 'failed');
+        assert.equal(out.model.denied, true);
+        assert.equal(out.model.steps[0]!.status, 'denied');
+        assert.equal((await ctx.runs.outputs(out.runId)).length, 0, 'nothing ran');
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'prod', who: alice }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED');
+        const decisions = (await ledgerTypes(ctx)).filter((e) => e.type === 'policy.decision').map((e) => `${e.data.effect}:${e.data.by}`);
+        assert.deepEqual(decisions, ['allow:default', 'deny:forbid', 'deny:rule']);
+      });
+      // A literal forbidden command is a lint error; one that arrives through an input is caught at run time.
+      assert.equal(parseRunbook('---\nid: x\n---\n# X\n## Procedure\n```sh {#down}\ndocker compose down -v\n```\n## What not to do\n- Never `down -v`.\n', 'x.md').ok, false);
+      const { runbook: rb2, source: s2 } = rb('## Procedure\n\n```sh {#down}\ndocker compose {{ inputs.action }}\n```\n\n## What not to do\n\n- Never `down -v`: it destroys volumes.\n', 'inputs:\n  action:\n    type: string\n');
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook: rb2, source: s2, inputs: { action: 'down -v' }, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.denied, true);
+        assert.match(out.model.reason!, /forbidden pattern/);
+      });
+    });
+
+    it('the kill switch refuses new runs; set mid-run it stops the next step; resume after unfreezing finishes', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```sh {#a}\ntrue\n```\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#b}\necho b\n```\n');
+      await withEngine(loc, async (ctx) => {
+        await ctx.runs.setFreeze({ frozen: true, reason: 'incident 7', by: 'carol', at: new Date().toISOString() });
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED' && /incident 7/.test(e.message));
+        await ctx.runs.setFreeze({ frozen: false, reason: 'over', by: 'carol', at: new Date().toISOString() });
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(out.model.state, 'waiting_approval');
+        await ctx.runs.setFreeze({ frozen: true, reason: 'incident 8', by: 'carol', at: new Date().toISOString() });
+        const after = await ctx.engine.act(out.runId, { type: 'approve', comment: 'looks fine' }, bob, parseOrThrow);
+        assert.equal(after.model.state, 'interrupted');
+        assert.match(after.model.reason!, /frozen: incident 8/);
+        assert.equal(after.model.steps[2]!.status, 'pending', 'b did not start');
+        await ctx.runs.setFreeze({ frozen: false, reason: 'over', by: 'carol', at: new Date().toISOString() });
+        const done = await ctx.engine.act(out.runId, { type: 'resume' }, bob, parseOrThrow);
+        assert.equal(done.model.state, 'succeeded');
+      });
+    });
+
+    it('approvals: a quorum of two distinct approvers, never the requester, across engine instances', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```approve {#announce approvals=2 roles=approver}\nAnnounce release 1.4.2?\n```\n\n```sh {#after}\necho announced\n```\n');
+      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow)).runId);
+      await withEngine(loc, async (ctx) => {
+        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'me' }, { ...alice, roles: ['approver'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_SELF');
+        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'x' }, { actor: { kind: 'user', id: 'dave' }, roles: ['viewer'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_ROLE');
+        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: '  ' }, bob, parseOrThrow), /comment is required/);
+        const one = await ctx.engine.act(runId, { type: 'approve', comment: 'smoke checks green' }, bob, parseOrThrow);
+        assert.equal(one.model.state, 'waiting_approval');
+        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'again' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_DUPLICATE');
+      });
+      await withEngine(loc, async (ctx) => {
+        const two = await ctx.engine.act(runId, { type: 'approve', comment: 'release notes checked' }, carol, parseOrThrow);
+        assert.equal(two.model.state, 'succeeded');
+        assert.deepEqual(two.model.steps[0]!.approvals.map((a) => [a.actor, a.comment]), [['bob', 'smoke checks green'], ['carol', 'release notes checked']]);
+        const grants = (await ledgerTypes(ctx)).filter((e) => e.type === 'run.approval.granted').map((e) => e.data.comment);
+        assert.deepEqual(grants, ['smoke checks green', 'release notes checked']);
+      });
+    });
+
+    it('a second run holding the same lock is refused while the first holds it', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nwait\n```\n', 'lock: "deploy-{{ env }}"\n');
+      await withEngine(loc, async (ctx) => {
+        const first = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(first.model.state, 'waiting_approval');
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow), (e) => (e as { code?: string }).code === 'LOCK_HELD' && /deploy-default/.test((e as Error).message));
+        await ctx.engine.act(first.runId, { type: 'abort', reason: 'test' }, bob, parseOrThrow);
+        const second = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal(second.model.state, 'waiting_approval', 'the lock was released when the first run ended');
+      });
+    });
+
+    it('kill -9 in the middle of a step: the step becomes unknown, the run interrupted; retry finishes it; the ledger has no duplicates', async () => {
+      const { f, loc } = await fresh();
+      const file = join(tempDir('runledger-rb-'), 'slow.md');
+      writeFileSync(file, '---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n```sh {#first}\ntrue\n```\n\n```sh {#slow}\nif [ -f "$RL_RUN_ID.done" ]; then exit 0; fi; sleep 30\n```\n\n```sh {#last}\necho last\n```\n');
+      const env = { ...process.env, ...loc.env, RUNLEDGER_HOME: f.home };
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const runId = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const m = /STARTED (\S+) slow/.exec(buf);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`child exited early: ${code}`)));
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      await withEngine(loc, async (ctx) => {
+        const interrupted = await ctx.engine.recover(parseOrThrow);
+        assert.deepEqual(interrupted, [runId]);
+        const live = await ctx.engine.load(runId, parseOrThrow);
+        assert.equal(live.model.state, 'interrupted');
+        assert.deepEqual(live.model.steps.map((s) => s.status), ['succeeded', 'unknown', 'pending']);
+        await assert.rejects(ctx.engine.act(runId, { type: 'resume' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'RESUME_NEEDS_DECISION');
+        const done = await ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand' }, bob, parseOrThrow);
+        assert.equal(done.model.state, 'succeeded');
+        assert.deepEqual(done.model.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded']);
+        const entries = await ledgerTypes(ctx);
+        const keys = entries.filter((e) => e.type.startsWith('run.step.')).map((e) => `${e.type}:${e.data.step}:${e.data.attempt}`);
+        assert.equal(new Set(keys).size, keys.length, 'no duplicated step entries');
+        assert.deepEqual(keys, ['run.step.started:first:1', 'run.step.finished:first:1', 'run.step.started:slow:1', 'run.step.started:last:1', 'run.step.finished:last:1']);
+        assert.ok(entries.some((e) => e.type === 'run.interrupted'));
+        assert.ok(entries.some((e) => e.type === 'run.operator.skip' && e.data.reason === 'finished it by hand'));
+      });
+    });
+
+    it('a step timeout kills the whole process group and fails the step', async () => {
+      const { loc } = await fresh();
+      const marker = join(tempDir('runledger-grp-'), 'alive');
+      const { runbook, source } = rb(`## Procedure\n\n\`\`\`sh {#hang timeout=500ms}\n(sleep 5; touch ${marker}) &\nsleep 30\n\`\`\`\n`);
+      await withEngine(loc, async (ctx) => {
+        const t = Date.now();
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.ok(Date.now() - t < 10_000);
+        assert.equal(out.model.state, 'failed');
+        assert.match(out.model.steps[0]!.detail!, /timed out/);
+      });
+      await new Promise((r) => setTimeout(r, 5500));
+      assert.throws(() => readFileSync(marker), 'the background child was killed with its group');
+    });
+  });
+}
+
+suite(sqliteFactory);
+suite(pgFactory());
