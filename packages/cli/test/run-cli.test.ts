@@ -1,0 +1,118 @@
+// Run commands through the CLI: lint and plan, run with documented exit codes (0 succeeded, 1 failed
+// or rolled back, 2 invalid, 3 denied, 4 waiting for approval), JSON event lines, approval from
+// another user, freeze.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { main, type Io } from '../src/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'runledger-runcli-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const home = join(root, 'data');
+
+async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env }, cwd: root, tty: false };
+  return { code: await main(args, io), out, err };
+}
+
+function file(name: string, text: string): string {
+  const p = join(root, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const GOOD = file('good.md', '---\nid: good\ntitle: Good\ninputs:\n  n:\n    type: integer\n    min: 1\n    max: 5\n    default: 2\n---\n\n# Good\n\n## Procedure\n\n```sh {#count}\nseq 1 {{ inputs.n }}\n```\n');
+const BAD = file('bad.md', '---\nid: bad\ntitle: Bad\n---\n\n# Bad\n\n## Procedure\n\n```sh {#x timeout=soon}\ntrue\n```\n');
+const FAILS = file('fails.md', '---\nid: fails\ntitle: Fails\n---\n\n# Fails\n\n## Procedure\n\n```sh {#boom}\nexit 1\n```\n\n## Rollback\n\n```sh {#undo}\necho undo\n```\n');
+const GATED = file('gated.md', '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
+
+describe('runledger run commands', () => {
+  it('init', async () => {
+    assert.equal((await rl({}, 'init', '--origin', 'runcli.test/x')).code, 0);
+  });
+
+  it('lint: errors as file:line:col and exit 2; a clean file exits 0', async () => {
+    const bad = await rl({}, 'lint', BAD);
+    assert.equal(bad.code, 2);
+    assert.match(bad.out, /bad\.md:10:\d+: error RB_\w+: .*timeout/);
+    const good = await rl({}, 'lint', GOOD);
+    assert.equal(good.code, 0, good.out + good.err);
+  });
+
+  it('plan shows the rendered steps and the policy verdicts without running anything', async () => {
+    const p = await rl({}, 'plan', GOOD, '--input', 'n=3');
+    assert.equal(p.code, 0, p.err);
+    assert.match(p.out, /start: ALLOW/);
+    assert.match(p.out, /count \[sh\]\s+allow/);
+    assert.match(p.out, /seq 1 3/);
+    const r = await rl({}, 'runs', '--json');
+    assert.equal(r.out, '', 'plan started no run');
+  });
+
+  it('run: exit 0 and plain lines off a terminal; invalid input exits 2 naming the input', async () => {
+    const r = await rl({}, 'run', GOOD, '--input', 'n=3');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /▶ count/);
+    assert.match(r.err, /✓ count/);
+    assert.match(r.out, /succeeded/);
+    const bad = await rl({}, 'run', GOOD, '--input', 'n=9');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /n/);
+    assert.equal((await rl({}, 'run', BAD)).code, 2);
+  });
+
+  it('run --json prints one JSON event a line', async () => {
+    const r = await rl({}, 'run', GOOD, '--json');
+    assert.equal(r.code, 0);
+    const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; state: string });
+    assert.deepEqual(events.map((e) => e.type), ['run.created', 'step.started', 'step.finished']);
+    assert.equal(events.at(-1)!.state, 'succeeded');
+  });
+
+  it('a failure rolls back and exits 1', async () => {
+    const r = await rl({}, 'run', FAILS);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /rolled_back/);
+  });
+
+  it('an approval gate exits 4; another user approves from the CLI and the run finishes', async () => {
+    const r = await rl({}, 'run', GATED);
+    assert.equal(r.code, 4);
+    const id = /run (\S+) waiting_approval/.exec(r.out)![1]!;
+    const self = await rl({}, 'approve', id, '--comment', 'mine');
+    assert.equal(self.code, 3);
+    assert.match(self.err, /APPROVAL_SELF/);
+    const none = await rl({ RUNLEDGER_ACTOR: 'bob' }, 'approve', id);
+    assert.equal(none.code, 2, 'the comment is required');
+    const ok = await rl({ RUNLEDGER_ACTOR: 'bob' }, 'approve', id, '--comment', 'checked the dashboards');
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /succeeded/);
+    const show = await rl({}, 'show', id);
+    assert.match(show.out, /approved by bob .*checked the dashboards/);
+  });
+
+  it('freeze on refuses runs with exit 3; off lets them run', async () => {
+    assert.equal((await rl({}, 'freeze', 'on')).code, 2, '--reason is required');
+    assert.equal((await rl({}, 'freeze', 'on', '--reason', 'incident 12')).code, 0);
+    const r = await rl({}, 'run', GOOD);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /POLICY_DENIED.*incident 12/);
+    assert.match((await rl({}, 'freeze', 'status')).out, /frozen since .* by alice: incident 12/);
+    assert.equal((await rl({}, 'freeze', 'off', '--reason', 'resolved')).code, 0);
+    assert.equal((await rl({}, 'run', GOOD)).code, 0);
+  });
+
+  it('runs lists them newest first; show names what to do next', async () => {
+    const r = await rl({}, 'runs');
+    assert.equal(r.code, 0);
+    const lines = r.out.trim().split('\n');
+    assert.ok(lines.length >= 5);
+    assert.match(lines[0]!, /succeeded\s+good/);
+    const missing = await rl({}, 'show', 'nope-nope');
+    assert.equal(missing.code, 5);
+  });
+});
