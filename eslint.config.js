@@ -6,7 +6,7 @@ const IO_MODULES = ['fs', 'net', 'child_process', 'http', 'https', 'dgram', 'wor
 const ioPatterns = IO_MODULES.flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/out/**', '**/*.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/out/**', 'tmp/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,11 +16,11 @@ export default tseslint.config(
     },
   },
   {
-    // The ledger core is pure: no disk, network or child processes. Only its bin/ edge may do I/O.
-    files: ['packages/ledger/src/**/*.ts'],
+    // The pure packages never touch disk, network or child processes. Only the ledger's bin/ edge may.
+    files: ['packages/ledger/src/**/*.ts', 'packages/core/src/**/*.ts'],
     ignores: ['packages/ledger/src/bin/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ioPatterns, message: 'the ledger core is pure: do I/O in an adapter or in src/bin/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ioPatterns, message: 'this package is pure: do I/O in an adapter (packages/runtime) or in the ledger’s src/bin/' }] }],
     },
   },
 );

@@ -167,22 +167,23 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     .description('show the resolved steps and policy verdicts; nothing is executed')
     .argument('<file>')
     .option('--input <k=v>', 'an input value (repeatable); secrets come from their env/file, never from here', collect, [])
-    .option('--env <name>', 'target environment', 'default')
-    .action(async (file: string, o: { input: string[]; env: string }) => {
+    .option('--env <name>', 'target environment (default: the runbook\'s first environment, else "default")')
+    .action(async (file: string, o: { input: string[]; env?: string }) => {
       const path = resolve(io.cwd, file);
       const source = readFileSync(path, 'utf8');
       const rb = parseOrThrow(source, file);
+      const envName = o.env ?? rb.environments[0] ?? 'default';
       const secrets = await resolveSecretInputs(rb, io.env);
       const r = resolveInputs(rb, parseInputs(o.input), secrets);
       if (!r.ok) throw new RuntimeError('INPUT_INVALID', r.diagnostics.map(formatDiagnostic).join('\n'));
       await withEngine(location(), io, undefined, async (ctx) => {
         const who = whoFromEnv(io.env, defaultUser());
         const freeze = await ctx.runs.getFreeze();
-        const start = decideStart(ctx.policy, { runbook: rb.id, environment: o.env, roles: who.roles, now: new Date().toISOString(), ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}) });
-        io.out(`${rb.title} (${rb.id}) — sha256 ${rb.contentHash.slice(0, 16)}…\nenvironment ${o.env}; start: ${start.effect.toUpperCase()} (${start.by}: ${start.reason})\n`);
+        const start = decideStart(ctx.policy, { runbook: rb.id, environment: envName, roles: who.roles, now: new Date().toISOString(), ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}) });
+        io.out(`${rb.title} (${rb.id}) — sha256 ${rb.contentHash.slice(0, 16)}…\nenvironment ${envName}; start: ${start.effect.toUpperCase()} (${start.by}: ${start.reason})\n`);
         const values: Record<string, string | number | boolean> = { ...r.values };
         for (const n of r.secretNames) values[n] = secrets[n] ?? '';
-        const tctx = { inputs: values, secretNames: r.secretNames, env: o.env, runId: '(planned)' };
+        const tctx = { inputs: values, secretNames: r.secretNames, env: envName, runId: '(planned)' };
         printPlan(io, rb, (text) => renderTemplate(text, tctx, 'text', { mask: true }), (cmd) => decideCommand(ctx.policy, rb.forbid, cmd), (text) => renderTemplate(text, tctx, 'text'));
       });
     });
@@ -192,16 +193,17 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     .description('run a runbook; exit 0 succeeded, 1 failed or rolled back, 2 invalid, 3 denied, 4 waiting for approval')
     .argument('<file>')
     .option('--input <k=v>', 'an input value (repeatable)', collect, [])
-    .option('--env <name>', 'target environment', 'default')
+    .option('--env <name>', 'target environment (default: the runbook\'s first environment, else "default")')
     .option('--json', 'one JSON event a line on stdout')
-    .action(async (file: string, o: { input: string[]; env: string; json?: boolean }) => {
+    .action(async (file: string, o: { input: string[]; env?: string; json?: boolean }) => {
       const path = resolve(io.cwd, file);
       const source = readFileSync(path, 'utf8');
       const rb = parseOrThrow(source, file);
       const secrets = await resolveSecretInputs(rb, io.env);
       const progress = new Progress(io, o.json === true);
+      const environment = o.env ?? rb.environments[0] ?? 'default';
       const out = await withEngine(location(), io, progress, (ctx) =>
-        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment: o.env, who: whoFromEnv(io.env, defaultUser()) }, parseOrThrow),
+        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) }, parseOrThrow),
       );
       if (!o.json) summary(io, out.runId, out.model);
       setExit(exitForRun(out.model));

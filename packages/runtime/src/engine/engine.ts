@@ -450,15 +450,15 @@ export class Engine {
     return undefined;
   }
 
-  private stepEnv(ctx: TemplateContext): Record<string, string> {
+  private stepEnv(ctx: TemplateContext, live: Live): Record<string, string> {
     // Steps get a minimal base environment plus the RL_* variables: never the runner's own settings.
-    return envForStep(ctx);
+    return { ...envForStep(ctx), RL_ACTOR: live.model.requester };
   }
 
   private async execute(live: Live, step: Step, ctx: TemplateContext): Promise<ExecResult> {
     const timeoutMs = step.timeoutMs ?? live.runbook.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     const ac = new AbortController();
-    const env = this.stepEnv(ctx);
+    const env = this.stepEnv(ctx, live);
     const redactor = live.redactor;
     const onOutput = (stream: 'stdout' | 'stderr', chunk: string): void => this.d.observer?.onOutput?.(live.rec.id, step.id, stream, chunk);
     const t0 = performance.now();
