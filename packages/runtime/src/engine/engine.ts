@@ -26,7 +26,7 @@ import {
   type TemplateContext,
 } from '@runledger/core';
 import type { Actor } from '@runledger/ledger';
-import type { LedgerWriter, RunRecord, RunStore } from '@runledger/store';
+import type { LedgerWriter, RunRecord, RunStore, StepOutput } from '@runledger/store';
 import { EngineError, RuntimeError } from '../errors.js';
 import { Redactor } from '../redact.js';
 import type { ExecResult, StepExecutor } from './adapters.js';
@@ -302,10 +302,10 @@ export class Engine {
   }
 
   /** Persists an event (the state machine must accept it), then returns the commands it produced. */
-  private async apply(live: Live, ev: RunEvent): Promise<RunCommand[]> {
+  private async apply(live: Live, ev: RunEvent, outputs: readonly StepOutput[] = []): Promise<RunCommand[]> {
     const d = decide(live.model, ev);
     if (!d.ok) throw new EngineError(d.code, d.message);
-    await this.d.runs.appendEvent(live.rec.id, live.seq, { at: ev.at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null });
+    await this.d.runs.appendEvent(live.rec.id, live.seq, { at: ev.at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null }, outputs);
     live.seq++;
     live.model = d.model;
     this.d.observer?.onEvent?.(live.rec.id, d.model, ev);
@@ -399,8 +399,10 @@ export class Engine {
       idem: `run:${runId}:${c.phase}:${step.id}:${c.attempt}:started`,
     });
     const r = await this.execute(live, step, ctx);
-    await this.d.runs.saveOutput(runId, { phase: c.phase, stepId: step.id, attempt: c.attempt, stream: 'stdout', data: Buffer.from(r.stdout, 'utf8'), bytesTotal: r.stdoutBytes, truncated: r.stdoutBytes > Buffer.byteLength(r.stdout), sha256: r.stdoutSha256 });
-    await this.d.runs.saveOutput(runId, { phase: c.phase, stepId: step.id, attempt: c.attempt, stream: 'stderr', data: Buffer.from(r.stderr, 'utf8'), bytesTotal: r.stderrBytes, truncated: r.stderrBytes > Buffer.byteLength(r.stderr), sha256: r.stderrSha256 });
+    const outputs: StepOutput[] = [
+      { phase: c.phase, stepId: step.id, attempt: c.attempt, stream: 'stdout', data: Buffer.from(r.stdout, 'utf8'), bytesTotal: r.stdoutBytes, truncated: r.stdoutBytes > Buffer.byteLength(r.stdout), sha256: r.stdoutSha256 },
+      { phase: c.phase, stepId: step.id, attempt: c.attempt, stream: 'stderr', data: Buffer.from(r.stderr, 'utf8'), bytesTotal: r.stderrBytes, truncated: r.stderrBytes > Buffer.byteLength(r.stderr), sha256: r.stderrSha256 },
+    ];
     if (step.capture && r.ok) live.outputs.set(step.id, r.stdout.trimEnd());
     const detail = live.redactor.redact(r.detail);
     await this.d.ledger.append({
@@ -423,7 +425,9 @@ export class Engine {
       },
       idem: `run:${runId}:${c.phase}:${step.id}:${c.attempt}:finished`,
     });
-    return this.apply(live, {
+    return this.apply(
+      live,
+      {
       type: 'step.finished',
       at: this.now(),
       phase: c.phase,
@@ -434,7 +438,9 @@ export class Engine {
       timedOut: r.timedOut,
       detail,
       ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-    });
+      },
+      outputs,
+    );
   }
 
   /**

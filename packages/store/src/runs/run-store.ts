@@ -137,10 +137,17 @@ export class RunStore {
    * Appends the run's next event, expecting `seq` to be the next number (optimistic concurrency:
    * two processes driving one run cannot both append seq N), and updates the run's projection.
    */
-  async appendEvent(runId: string, seq: number, ev: Omit<StoredEvent, 'seq'>, projection: { state: string; reason: string | null }): Promise<void> {
+  async appendEvent(runId: string, seq: number, ev: Omit<StoredEvent, 'seq'>, projection: { state: string; reason: string | null }, outputs: readonly StepOutput[] = []): Promise<void> {
     try {
+      // One transaction (one durable commit) for the event, the projection and the step's output.
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('run_events').values({ run_id: runId, seq, at: ev.at, type: ev.type, event: JSON.stringify(ev.event) }).execute();
+        if (outputs.length > 0) {
+          await trx
+            .insertInto('run_outputs')
+            .values(outputs.map((o) => ({ run_id: runId, phase: o.phase, step_id: o.stepId, attempt: o.attempt, stream: o.stream, data: o.data, bytes_total: o.bytesTotal, truncated: o.truncated ? 1 : 0, sha256: o.sha256 })))
+            .execute();
+        }
         const r = await trx
           .updateTable('runs')
           .set({ state: projection.state, reason: projection.reason, event_count: seq + 1, updated_at: ev.at })
