@@ -1,33 +1,47 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (SQLite): initialise a ledger in ./.runledger-demo (or
-# $RUNLEDGER_HOME), record a few operator entries, show the state, export and verify offline.
+# The main job on the embedded default (SQLite): a ledger in ./.runledger-demo (or $RUNLEDGER_HOME),
+# the demo service, the release-smoke runbook run and approved by a second person, then the ledger
+# exported and verified offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f packages/cli/dist/main.js ] || npm run build >/dev/null
 export RUNLEDGER_HOME="${RUNLEDGER_HOME:-$PWD/.runledger-demo}"
+export DEMO_HOME="${DEMO_HOME:-$RUNLEDGER_HOME/demo-service}" DEMO_PORT="${DEMO_PORT:-7390}" DEMO_PROXY_PORT="${DEMO_PROXY_PORT:-7391}"
 rl() { node packages/cli/bin/runledger.js "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if [ ! -f "$RUNLEDGER_HOME/trust.vkeys" ]; then
   rl init --origin "demo.runledger.local/ledger"
 fi
-echo
-echo "== recording operator entries (idempotent: re-running the demo does not duplicate them)"
-rl ledger append --type release.smoke.passed --subject release:1.4.2 --data '{"checks":["proxy /healthz","backend /healthz","audit DSN"]}' --idem demo-smoke-1.4.2 >/dev/null
-rl ledger append --type release.announced --subject release:1.4.2 --data '{"channel":"#ops"}' --idem demo-announce-1.4.2 >/dev/null
-rl ledger append --type deploy.rollback --subject service:api --data '{"from":"sha-abc123","to":"sha-def456","reason":"health-check-failure","scope":"image-only"}' --idem demo-rollback-1 >/dev/null
-echo
-echo "== entries"
-rl ledger show
-echo
-echo "== head"
+
+say "the demo service (port $DEMO_PORT, proxy $DEMO_PROXY_PORT)"
+mkdir -p "$DEMO_HOME"
+printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
+examples/demo-service/ctl.sh start >/dev/null
+examples/demo-service/ctl.sh status
+
+say "lint the example runbooks"
+rl lint examples/runbooks
+
+say "release smoke: three checks, then a gate that a release manager must approve"
+set +e
+RUNLEDGER_ACTOR=alice rl run examples/runbooks/release-smoke.md --input version=1.0.0 --input "public_url=http://127.0.0.1:$DEMO_PROXY_PORT" --input "demo_port=$DEMO_PORT" --input "demo_home=$DEMO_HOME"
+code=$?
+set -e
+run_id="$(rl runs --json --limit 1 | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8").split("\n")[0]).id')"
+if [ "$code" = 4 ]; then
+  say "bob (a release manager) approves run $run_id"
+  RUNLEDGER_ACTOR=bob RUNLEDGER_ROLES=release-manager rl approve "$run_id" --comment "smoke checks green; release notes ready"
+fi
+rl show "$run_id"
+
+say "the ledger"
+rl ledger show --limit 12
 rl ledger head
-echo
-echo "== receipt for entry 1 (C2SP tlog-proof)"
-rl ledger proof --index 1
+
 out="$(mktemp -d)/export"
-echo
-echo "== export and offline verification"
+say "export and offline verification (an auditor needs only trust.vkeys and runledger-verify)"
 rl ledger export "$out"
 node packages/ledger/bin/runledger-verify.js "$out" --trust "$RUNLEDGER_HOME/trust.vkeys"
-echo
-echo "Data directory: $RUNLEDGER_HOME   (remove it to start over)"
+
+printf '\nData: %s   Demo service: http://127.0.0.1:%s (stop: DEMO_HOME=%s examples/demo-service/ctl.sh stop)\n' "$RUNLEDGER_HOME" "$DEMO_PORT" "$DEMO_HOME"
