@@ -62,13 +62,23 @@ export function controlTypePredicate(): string {
   return `type IN (${CONTROL_TYPES.map((t) => `'${t}'`).join(', ')})`;
 }
 
-export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs'] as const;
+/** PostgreSQL: the guard the one-statement append calls (dialects/postgres.ts); nothing on SQLite. */
+function appendGuard(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const stmt of caps.appendGuard()) await sql.raw(stmt).execute(db);
+    },
+  };
+}
+
+export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs', '0003_append_guard'] as const;
 export const MIGRATION_HEAD: string = MIGRATION_NAMES[MIGRATION_NAMES.length - 1]!;
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<(typeof MIGRATION_NAMES)[number], Migration> = {
     '0001_ledger_tables': ledgerTables(caps),
     '0002_runs': runTablesMigration(caps),
+    '0003_append_guard': appendGuard(caps),
   };
   return { getMigrations: async () => migrations };
 }

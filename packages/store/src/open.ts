@@ -4,7 +4,7 @@ import type { NodeId } from '@runledger/ledger';
 import { resolveConfig, type StoreConfig } from './config.js';
 import { openPostgresBackend } from './dialects/postgres.js';
 import { openSqliteBackend } from './dialects/sqlite.js';
-import type { AppendSession, Backend, DialectCapabilities, DialectName, StoredNode } from './dialects/types.js';
+import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, StoredNode } from './dialects/types.js';
 import { StoreError } from './errors.js';
 import { appliedHead } from './migrations.js';
 import type { Database } from './schema.js';
@@ -23,8 +23,8 @@ export interface Store {
   readonly roles: { readonly main: string | undefined; readonly writer: string | undefined };
   /** Name of the newest applied migration. */
   migrationHead(): Promise<string | undefined>;
-  /** One append transaction holding the cross-process append lock (used by LedgerWriter). */
-  withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>): Promise<T>;
+  /** One append session (used by LedgerWriter); see Backend.withAppendTransaction. */
+  withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Stored tree nodes in one query; `via` selects a snapshot transaction. */
@@ -52,9 +52,9 @@ export async function openStore(config: StoreConfig = resolveConfig()): Promise<
       live();
       return appliedHead(backend.db, backend.caps);
     },
-    withAppendTransaction: (fn) => {
+    withAppendTransaction: (fn, opts) => {
       live();
-      return backend.withAppendTransaction(fn);
+      return backend.withAppendTransaction(fn, opts);
     },
     withReadSnapshot: (fn) => {
       live();

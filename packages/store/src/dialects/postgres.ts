@@ -8,14 +8,76 @@ import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations.js';
 import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
 import type { Database, LedgerTable } from '../schema.js';
-import { toSafeNumber } from '../util.js';
-import type { AppendSession, Backend, DialectCapabilities, StoredNode } from './types.js';
+import { buf, toSafeNumber } from '../util.js';
+import { AppendConflict, type AppendOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
 
 /** Advisory lock key serialising appenders across processes (per database). */
 const APPEND_LOCK_KEY = '5238972113460741001';
 /** A stuck appender elsewhere makes ours fail after this instead of hanging forever. */
 const APPEND_LOCK_TIMEOUT = '30s';
 const REFUSE_FN = `${LEDGER_SCHEMA}.refuse_ledger_change`;
+const GUARD_FN = `${LEDGER_SCHEMA}.append_guard`;
+/** SQLSTATE the guard raises when the stored head is not the one the append was built on. */
+export const HEAD_MOVED_SQLSTATE = 'RLH01';
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The whole append in one statement, one round trip, run by the INSERT-only writer role (no
+ * RETURNING, no ON CONFLICT, no SELECT on the tables). The guard (SECURITY DEFINER, owned by the main
+ * role) runs first, because the checkpoint row is selected FROM it: it takes the advisory lock and
+ * raises HEAD_MOVED_SQLSTATE unless the latest stored checkpoint is ($13, $14). The entry and node
+ * rows arrive as arrays, so the text (and its server-side prepared plan) is the same for every
+ * batch size. Another appender that got in between anyway collides on a primary key (23505).
+ */
+const APPEND_SQL = `WITH guard AS MATERIALIZED (SELECT ${GUARD_FN}($13::int8, $14::bytea)),
+  e AS (INSERT INTO ${LEDGER_SCHEMA}.ledger_entries (seq, idem, type, ts, bytes, leaf)
+        SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])),
+  n AS (INSERT INTO ${LEDGER_SCHEMA}.ledger_nodes (level, idx, hash)
+        SELECT * FROM unnest($7::int[], $8::int8[], $9::bytea[]))
+INSERT INTO ${LEDGER_SCHEMA}.ledger_checkpoints (size, root, note) SELECT $10::int8, $11::bytea, $12::text FROM guard`;
+/** One simple-protocol round trip: open the transaction and take the append lock (the retry path). */
+const LOCK_SQL = `BEGIN; SET LOCAL lock_timeout = '${APPEND_LOCK_TIMEOUT}'; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
+const HEAD_SQL = `SELECT size, root FROM ${LEDGER_SCHEMA}.ledger_checkpoints ORDER BY size DESC LIMIT 1`;
+const IDEM_SQL = `SELECT seq, idem, bytes, leaf FROM ${LEDGER_SCHEMA}.ledger_entries WHERE idem = ANY($1::text[])`;
+
+function appendValues(rows: AppendRows, expected: StoredHead): unknown[] {
+  const n = rows.entries.length;
+  const seqs = new Array<number>(n);
+  const idems = new Array<string | null>(n);
+  const types = new Array<string>(n);
+  const tss = new Array<string>(n);
+  const bytes = new Array<Buffer>(n);
+  const leaves = new Array<Buffer>(n);
+  for (let i = 0; i < n; i++) {
+    const e = rows.entries[i]!;
+    seqs[i] = e.seq;
+    idems[i] = e.idem;
+    types[i] = e.type;
+    tss[i] = e.ts;
+    bytes[i] = e.bytes;
+    leaves[i] = e.leaf;
+  }
+  const m = rows.nodes.length;
+  const levels = new Array<number>(m);
+  const idxs = new Array<number>(m);
+  const hashes = new Array<Buffer>(m);
+  for (let i = 0; i < m; i++) {
+    const nd = rows.nodes[i]!;
+    levels[i] = nd.level;
+    idxs[i] = nd.idx;
+    hashes[i] = nd.hash;
+  }
+  const cp = rows.checkpoint;
+  return [seqs, idems, types, tss, bytes, leaves, levels, idxs, hashes, cp.size, cp.root, cp.note, expected.size, buf(expected.root)];
+}
+
+/** A moved head or a key another appender took: nothing was stored, the writer re-reads and retries. */
+function conflictOf(e: unknown): AppendConflict | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (code === HEAD_MOVED_SQLSTATE) return new AppendConflict(messageOf(e), { cause: e });
+  if (code === UNIQUE_VIOLATION) return new AppendConflict(`another appender stored the same key first: ${messageOf(e)}`, { cause: e });
+  return undefined;
+}
 
 export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
@@ -24,7 +86,30 @@ export const postgresCapabilities: DialectCapabilities = {
   byteLengthFn: 'octet_length',
   ledgerSchema: LEDGER_SCHEMA,
   compositeKeyTableSuffix: '',
-  appendLock: 'pg-advisory-xact-lock',
+  appendLock: 'guarded-commit',
+  commitChecksHead: true,
+  appendGuard: () => [
+    // Runs as the main role (SECURITY DEFINER) because the writer cannot SELECT. It reveals only
+    // whether (size, root) is the current head. VOLATILE: after waiting for the lock, its query takes
+    // a fresh snapshot and sees the commit of whoever held it.
+    `CREATE FUNCTION ${GUARD_FN}(expected_size bigint, expected_root bytea) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET lock_timeout = '${APPEND_LOCK_TIMEOUT}'
+AS $$
+DECLARE
+  stored_size bigint;
+  stored_root bytea;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+  SELECT c.size, c.root INTO stored_size, stored_root FROM ${LEDGER_SCHEMA}.ledger_checkpoints c ORDER BY c.size DESC LIMIT 1;
+  IF coalesce(stored_size, 0) <> expected_size OR (stored_size IS NOT NULL AND stored_root IS DISTINCT FROM expected_root) THEN
+    RAISE EXCEPTION 'ledger head moved: storage is at size %, this append was built on size %', coalesce(stored_size, 0), expected_size
+      USING ERRCODE = '${HEAD_MOVED_SQLSTATE}';
+  END IF;
+END
+$$`,
+  ],
   appendOnlyPrelude: () => [
     `CREATE FUNCTION ${REFUSE_FN}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -69,7 +154,8 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
       `${SETTINGS.ledgerDatabaseUrl} (or ${SETTINGS.ledgerDatabaseUrl}_FILE) is required with PostgreSQL: the ledger is written by a separate INSERT-only role`,
     );
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.url, `${APP_SCHEMA},${LEDGER_SCHEMA}`, config.poolSize ?? 10) }) });
+  const mainPool = pool(config.url, `${APP_SCHEMA},${LEDGER_SCHEMA}`, config.poolSize ?? 10);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: mainPool }) });
   let ledgerDb: Kysely<Database> | undefined;
   try {
     let mainRole: string;
@@ -87,7 +173,8 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
     await migrateToLatest(db, postgresCapabilities);
 
     // The writer never needs more than one connection: appends are serialised by the advisory lock.
-    ledgerDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(writerUrl, LEDGER_SCHEMA, 2) }) });
+    const writerPool = pool(writerUrl, LEDGER_SCHEMA, 2);
+    ledgerDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writerPool }) });
     let writerRole: string;
     try {
       writerRole = await currentUser(ledgerDb);
@@ -112,12 +199,80 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
       mainRole,
       writerRole,
 
-      async withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>): Promise<T> {
-        return writer.transaction().execute(async (trx) => {
-          // Transaction-scoped: released by COMMIT, ROLLBACK or the connection dying with its process.
-          await sql`SELECT pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)}) FROM (SELECT set_config('lock_timeout', ${APPEND_LOCK_TIMEOUT}, true)) AS t`.execute(trx);
-          return fn({ write: trx, read: db });
-        });
+      async withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts: AppendOptions = {}): Promise<T> {
+        // Without lockFirst no transaction is open while the batch is built: reads go to the main
+        // role, and `commit` is one guarded statement (its own transaction), or BEGIN, that statement,
+        // the beforeCommit hook and COMMIT when there is a hook.
+        let held: pg.PoolClient | undefined;
+        if (opts.lockFirst) {
+          held = await writerPool.connect();
+          try {
+            await held.query(LOCK_SQL);
+          } catch (e) {
+            held.release(true);
+            throw e;
+          }
+        }
+        let open = held !== undefined;
+        let reusable = true;
+        try {
+          return await fn({
+            read: db,
+            async readHead(): Promise<StoredHead | undefined> {
+              const res = await mainPool.query<{ size: string; root: Buffer }>({ name: 'runledger_append_head', text: HEAD_SQL });
+              const r = res.rows[0];
+              return r && { size: toSafeNumber(r.size, 'ledger_checkpoints.size'), root: r.root };
+            },
+            async entriesByIdem(idems: readonly string[]): Promise<IdemRow[]> {
+              if (idems.length === 0) return [];
+              const res = await mainPool.query<{ seq: string; idem: string; bytes: Buffer; leaf: Buffer }>({ name: 'runledger_append_idem', text: IDEM_SQL, values: [idems] });
+              return res.rows.map((r) => ({ seq: toSafeNumber(r.seq, 'ledger_entries.seq'), idem: r.idem, bytes: r.bytes, leaf: r.leaf }));
+            },
+            async commit(rows: AppendRows, expected: StoredHead, beforeCommit?: () => void | Promise<void>): Promise<void> {
+              const query = { name: 'runledger_append', text: APPEND_SQL, values: appendValues(rows, expected) };
+              if (!held && !beforeCommit) {
+                try {
+                  await writerPool.query(query);
+                } catch (e) {
+                  throw conflictOf(e) ?? e;
+                }
+                return;
+              }
+              if (!held) {
+                held = await writerPool.connect();
+                try {
+                  await held.query('BEGIN');
+                } catch (e) {
+                  reusable = false;
+                  throw e;
+                }
+                open = true;
+              }
+              try {
+                await held.query(query);
+                await beforeCommit?.();
+              } catch (e) {
+                throw conflictOf(e) ?? e;
+              }
+              // From here the outcome is unknown until COMMIT answers.
+              open = false;
+              reusable = false;
+              await held.query('COMMIT');
+              reusable = true;
+            },
+          });
+        } finally {
+          if (held) {
+            if (open) {
+              await held.query('ROLLBACK').then(
+                () => {},
+                () => (reusable = false),
+              );
+            }
+            // A client left in an unknown state (a failed BEGIN, COMMIT or ROLLBACK) is discarded.
+            held.release(!reusable);
+          }
+        }
       },
 
       async withReadSnapshot<T>(fn: (snap: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -21,8 +21,22 @@ export interface DialectCapabilities {
   readonly ledgerSchema: string | undefined;
   /** Appended to CREATE TABLE for tables with a composite primary key (SQLite: WITHOUT ROWID clusters on it). */
   readonly compositeKeyTableSuffix: string;
-  /** How appenders in several processes are serialised. */
-  readonly appendLock: 'begin-immediate' | 'pg-advisory-xact-lock';
+  /**
+   * How appenders in several processes are serialised and how an append learns that storage moved:
+   * - 'begin-immediate' (SQLite): BEGIN IMMEDIATE takes the file's write lock; the writer then reads the
+   *   head under it (`readHead`) before building the batch.
+   * - 'guarded-commit' (PostgreSQL): the insert statement itself takes the advisory lock and checks the
+   *   stored head against the writer's expected one (a SECURITY DEFINER guard, the writer cannot SELECT);
+   *   a moved head or a key collision rolls the statement back and surfaces as `AppendConflict`.
+   */
+  readonly appendLock: 'begin-immediate' | 'guarded-commit';
+  /**
+   * True when `AppendSession.commit` itself verifies the stored head (PostgreSQL's guard), so the
+   * writer's first attempt need not read it first; false when the writer must read it under the lock.
+   */
+  readonly commitChecksHead: boolean;
+  /** Statements creating the append guard the commit statement calls (run by a migration; none on SQLite). */
+  appendGuard(): string[];
   /** Statements that make a ledger table append-only (run by the migration). */
   appendOnlyTriggers(table: LedgerTable): string[];
   /** Statements run once before the per-table triggers (e.g. the PL/pgSQL trigger function). */
@@ -31,15 +45,88 @@ export interface DialectCapabilities {
   qualified(table: LedgerTable): string;
 }
 
-/** Executors handed to one append transaction. */
+/** The latest stored checkpoint's size and root (size 0: none yet). */
+export interface StoredHead {
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
+export interface EntryRow {
+  readonly seq: number;
+  readonly idem: string | null;
+  readonly type: string;
+  readonly ts: string;
+  readonly bytes: Buffer;
+  readonly leaf: Buffer;
+}
+
+export interface NodeRow {
+  readonly level: number;
+  readonly idx: number;
+  readonly hash: Buffer;
+}
+
+export interface CheckpointRow {
+  readonly size: number;
+  readonly root: Buffer;
+  readonly note: string;
+}
+
+/** Everything one append commits: the new entries, their tree nodes and one signed checkpoint. */
+export interface AppendRows {
+  readonly entries: readonly EntryRow[];
+  readonly nodes: readonly NodeRow[];
+  readonly checkpoint: CheckpointRow;
+}
+
+export interface IdemRow {
+  readonly seq: number;
+  readonly idem: string;
+  readonly bytes: Buffer;
+  readonly leaf: Buffer;
+}
+
+/**
+ * One append, from the dialect's side. The writer asks for the head and idempotency keys, builds and
+ * signs the batch, then calls `commit` once (or not at all when nothing is new).
+ */
 export interface AppendSession {
-  /** Runs the INSERTs inside the transaction (PostgreSQL: as the ledger-writer role). */
-  readonly write: Kysely<Database>;
   /**
-   * Reads committed state while the append lock is held (PostgreSQL: the main role, since the writer
-   * cannot SELECT; SQLite: the same connection, inside BEGIN IMMEDIATE).
+   * The latest committed checkpoint (undefined: none). SQLite reads it under the write lock;
+   * PostgreSQL on the main role without a lock (its commit re-checks the head).
+   */
+  readHead(): Promise<StoredHead | undefined>;
+  /** Stored entries carrying any of these idempotency keys (committed data). */
+  entriesByIdem(idems: readonly string[]): Promise<IdemRow[]>;
+  /**
+   * Committed-data reads for the rare paths (reloading after another process appended, genesis):
+   * SQLite the transaction's own connection, PostgreSQL the main role.
    */
   readonly read: Kysely<Database>;
+  /**
+   * Inserts the rows, runs `beforeCommit` inside the transaction, and commits, all or nothing.
+   * `expected` is the head the batch was built on. Throws `AppendConflict` when the dialect finds
+   * that storage is not at `expected` (or that another appender took one of the keys) before
+   * anything commits; every other error also means nothing was committed, except a failure of the
+   * commit itself, whose outcome is unknown.
+   */
+  commit(rows: AppendRows, expected: StoredHead, beforeCommit?: () => void | Promise<void>): Promise<void>;
+}
+
+export interface AppendOptions {
+  /** Take the cross-process append lock before the session starts (the writer's retry after a conflict). */
+  readonly lockFirst?: boolean;
+}
+
+/**
+ * The append was not committed because storage is not where the writer thought (another process
+ * appended, or storage went backwards): nothing was stored; the writer re-reads the head and retries.
+ */
+export class AppendConflict extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppendConflict';
+  }
 }
 
 export interface StoredNode {
@@ -60,8 +147,13 @@ export interface Backend {
   readonly mainRole: string | undefined;
   /** Writer role name (PostgreSQL) or undefined. */
   readonly writerRole: string | undefined;
-  /** One append transaction, serialised across processes; rolls back if fn throws. */
-  withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>): Promise<T>;
+  /**
+   * One append session; whatever `fn` did not commit through `session.commit` is rolled back.
+   * SQLite: inside BEGIN IMMEDIATE, so always serialised across processes. PostgreSQL: nothing is
+   * held until `commit` (whose guard takes the lock), unless `lockFirst`: then the advisory lock is
+   * held from before `fn` runs to COMMIT, so no other appender can commit in between.
+   */
+  withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot. */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Fetches stored tree nodes in one query. `db` selects a snapshot executor; default: the read path. */

@@ -20,15 +20,14 @@ import {
   type EntryDraft,
   type Hash,
   type NodeId,
-  type NodeWrite,
   type SignerKey,
   type Subject,
   type VerifierKey,
 } from '@runledger/ledger';
-import type { AppendSession } from '../dialects/types.js';
+import { AppendConflict, type AppendSession, type EntryRow, type NodeRow, type StoredHead } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
-import { buf, toSafeNumber } from '../util.js';
+import { buf } from '../util.js';
 import { GENESIS_TYPE, KeyRing, ROTATE_TYPE } from './keyring.js';
 import { LedgerReader } from './reader.js';
 import {
@@ -42,8 +41,12 @@ import {
 } from './queries.js';
 
 export const DEFAULT_MAX_BATCH = 512;
-/** Rows per INSERT statement: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters. */
-const INSERT_CHUNK = 500;
+/**
+ * Attempts per batch when the commit finds that storage moved (PostgreSQL: another process appended
+ * since the head this writer remembers). The retries hold the append lock throughout, so a second
+ * conflict takes an appender that does not take the lock, or storage that changes by other means.
+ */
+const MAX_APPEND_ATTEMPTS = 3;
 
 export interface AppendResult {
   readonly seq: number;
@@ -97,6 +100,8 @@ export interface WriterStats {
   failedBatches: number;
   /** Times the in-memory tree was reloaded because another process had appended. */
   reloads: number;
+  /** Commit attempts rolled back because storage had moved under them (then retried). */
+  conflicts: number;
 }
 
 export interface InitOptions {
@@ -147,7 +152,7 @@ function rejected(message: string, cause?: unknown): StoreError {
 }
 
 export class LedgerWriter {
-  readonly stats: WriterStats = { commits: 0, entries: 0, duplicates: 0, failedBatches: 0, reloads: 0 };
+  readonly stats: WriterStats = { commits: 0, entries: 0, duplicates: 0, failedBatches: 0, reloads: 0, conflicts: 0 };
   private readonly queue: Job[] = [];
   private draining = false;
   private idle: Promise<void> = Promise.resolve();
@@ -286,11 +291,26 @@ export class LedgerWriter {
     let result: BatchResult | undefined;
     try {
       if (this.broken) throw this.broken;
-      result = await this.store.withAppendTransaction(async (session) => {
-        // Taken once the lock is held, so appends that queued while we waited join this commit.
-        batch = this.takeBatch();
-        return this.writeBatch(session, batch);
-      });
+      for (let attempt = 0; result === undefined; attempt++) {
+        try {
+          // A retry after a conflict holds the append lock from its head read to COMMIT, so no other
+          // (cooperating) appender can get in between: it cannot starve behind a busy process.
+          const retry = attempt > 0;
+          result = await this.store.withAppendTransaction(
+            (session) => {
+              // Taken once the session (SQLite: the write lock) is held, so appends that queued while
+              // we waited join this commit. A retry keeps the same batch.
+              batch ??= this.takeBatch();
+              return this.writeBatch(session, batch, retry);
+            },
+            { lockFirst: retry },
+          );
+        } catch (e) {
+          if (!(e instanceof AppendConflict) || attempt + 1 >= MAX_APPEND_ATTEMPTS) throw e;
+          // Nothing was stored: re-read the head (reloading what the other appender wrote) and retry.
+          this.stats.conflicts++;
+        }
+      }
     } catch (e) {
       batch ??= this.takeBatch();
       this.stats.failedBatches++;
@@ -303,6 +323,7 @@ export class LedgerWriter {
       return;
     }
     // Committed: only now does the in-memory state move forward.
+    if (!result) return;
     this.state = result.state;
     this.keys = result.keys;
     for (const s of result.newSigners) if (!this.signerPool.some((p) => p.vkey === s.vkey)) this.signerPool.push(s);
@@ -325,33 +346,34 @@ export class LedgerWriter {
     }
   }
 
-  /** Everything between BEGIN and COMMIT. Works on clones; throws to roll back. */
-  private async writeBatch(s: AppendSession, batch: readonly Job[]): Promise<BatchResult> {
+  /**
+   * Everything up to and including COMMIT. Works on clones; throws to roll back. `verifyHead`: read the
+   * stored head even when the dialect's commit checks it (a retry after a conflict must reload).
+   */
+  private async writeBatch(s: AppendSession, batch: readonly Job[], verifyHead: boolean): Promise<BatchResult> {
     let state = this.state.clone();
     let keys = this.keys.clone();
-    const fromHead = await latestCheckpoint(s.read);
+    let root = state.root();
     let reloaded = false;
-    if (!sameHead(fromHead, state)) {
-      ({ state, keys } = await this.reload(s, fromHead, state, keys));
-      reloaded = true;
+    if (verifyHead || !this.store.capabilities.commitChecksHead) {
+      const head = await s.readHead();
+      if (!sameHead(head, state.size, root)) {
+        ({ state, keys } = await this.reload(s, head, state, keys));
+        root = state.root();
+        reloaded = true;
+      }
     }
     const headSize = state.size;
+    const expected: StoredHead = { size: headSize, root };
     const outcomes = new Map<Job, Outcome>();
 
     // Idempotency: one lookup for the whole batch on the reading connection (the writer cannot SELECT).
     const idems = [...new Set(batch.flatMap((j) => (j.kind === 'entry' && j.draft.idem !== undefined ? [j.draft.idem] : [])))];
     const stored = new Map<string, { seq: number; bytes: Uint8Array; leaf: Hash }>();
-    for (let i = 0; i < idems.length; i += INSERT_CHUNK) {
-      const rows = await s.read
-        .selectFrom('ledger_entries')
-        .select(['seq', 'idem', 'bytes', 'leaf'])
-        .where('idem', 'in', idems.slice(i, i + INSERT_CHUNK))
-        .execute();
-      for (const r of rows) if (r.idem !== null) stored.set(r.idem, { seq: toSafeNumber(r.seq, 'ledger_entries.seq'), bytes: r.bytes, leaf: r.leaf });
-    }
+    if (idems.length > 0) for (const r of await s.entriesByIdem(idems)) stored.set(r.idem, r);
 
-    const entryRows: Array<{ seq: number; idem: string | null; type: string; ts: string; bytes: Buffer; leaf: Buffer }> = [];
-    const nodeRows: NodeWrite[] = [];
+    const entryRows: EntryRow[] = [];
+    const nodeRows: NodeRow[] = [];
     const fresh: Array<{ job: Job; built: BuiltEntry }> = [];
     const inBatch = new Map<string, BuiltEntry>();
     const duplicatesOfFresh: Array<{ job: Job; of: BuiltEntry }> = [];
@@ -373,44 +395,34 @@ export class LedgerWriter {
       }
       let built: BuiltEntry;
       try {
-        built = buildEntry(plan.draft, state.size, this.origin, state.root(), this.clock());
+        built = buildEntry(plan.draft, state.size, this.origin, root, this.clock());
       } catch (e) {
         outcomes.set(job, { error: rejected(`entry rejected: ${messageOf(e)}`, e) });
         continue;
       }
-      nodeRows.push(...state.append(built.leaf));
-      entryRows.push({
-        seq: built.entry.seq,
-        idem: built.entry.idem ?? null,
-        type: built.entry.type,
-        ts: built.entry.ts,
-        bytes: buf(built.bytes),
-        leaf: buf(built.leaf),
-      });
+      for (const n of state.append(built.leaf)) nodeRows.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
+      root = state.root();
+      const entry = built.entry;
+      entryRows.push({ seq: entry.seq, idem: entry.idem ?? null, type: entry.type, ts: entry.ts, bytes: buf(built.bytes), leaf: buf(built.leaf) });
       fresh.push({ job, built });
-      if (built.entry.idem !== undefined) inBatch.set(built.entry.idem, built);
+      if (entry.idem !== undefined) inBatch.set(entry.idem, built);
       if (plan.signers) {
         // Genesis or rotation: applies to this batch's checkpoint and, after commit, to the writer.
         signers = plan.signers;
         newSigners.push(...plan.adds);
-        keys.apply(built.entry);
+        keys.apply(entry);
       }
     }
 
     const info: CommitInfo = { fromSize: headSize, toSize: state.size, entries: entryRows.length };
     if (entryRows.length > 0) {
       if (signers.length === 0) throw new StoreError('SIGNER_NOT_ACTIVE', this.noSignerMessage(keys));
-      const root = state.root();
       const note = signCheckpoint({ origin: this.origin, size: state.size, root }, signers);
-      for (let i = 0; i < entryRows.length; i += INSERT_CHUNK) {
-        await s.write.insertInto('ledger_entries').values(entryRows.slice(i, i + INSERT_CHUNK)).execute();
-      }
-      const nodes = nodeRows.map((n) => ({ level: n.level, idx: n.index, hash: buf(n.hash) }));
-      for (let i = 0; i < nodes.length; i += INSERT_CHUNK) {
-        await s.write.insertInto('ledger_nodes').values(nodes.slice(i, i + INSERT_CHUNK)).execute();
-      }
-      await s.write.insertInto('ledger_checkpoints').values({ size: state.size, root: buf(root), note }).execute();
-      await this.hooks.beforeCommit?.(info);
+      await s.commit(
+        { entries: entryRows, nodes: nodeRows, checkpoint: { size: state.size, root: buf(root), note } },
+        expected,
+        this.hooks.beforeCommit ? () => this.hooks.beforeCommit?.(info) : undefined,
+      );
     }
 
     for (const { job, built } of fresh) {
@@ -449,7 +461,7 @@ export class LedgerWriter {
   /** Storage moved on without us (another process appended, or an ambiguous commit went through). */
   private async reload(
     s: AppendSession,
-    head: StoredCheckpoint | undefined,
+    head: StoredHead | undefined,
     state: TreeState,
     keys: KeyRing,
   ): Promise<{ state: TreeState; keys: KeyRing }> {
@@ -554,9 +566,9 @@ function checkSignerName(s: SignerKey, origin: string): void {
   }
 }
 
-function sameHead(head: StoredCheckpoint | undefined, state: TreeState): boolean {
-  if (!head) return state.size === 0;
-  return head.size === state.size && bytesEqual(head.root, state.root());
+function sameHead(head: StoredHead | undefined, size: number, root: Hash): boolean {
+  if (!head) return size === 0;
+  return head.size === size && bytesEqual(head.root, root);
 }
 
 /**

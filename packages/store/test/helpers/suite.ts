@@ -259,6 +259,57 @@ export function storeSuite(factory: FixtureFactory): void {
       await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
     });
 
+    it('refuses to append when storage went backwards or holds a different root at its size', async () => {
+      const { writer, fx, store, key } = await ledger();
+      for (let i = 0; i < 3; i++) await writer.append(draft(i));
+      await Promise.all(Array.from({ length: 4 }, (_, i) => writer.append(draft(10 + i))));
+      assert.equal(writer.size, 8);
+      // Storage loses the last commit (a restored backup, a failover to a lagging replica).
+      await fx.tamper(`DELETE FROM ${fx.table('ledger_checkpoints')} WHERE size > 4`);
+      await fx.tamper(`DELETE FROM ${fx.table('ledger_entries')} WHERE seq >= 4`);
+      await fx.tamper(`DELETE FROM ${fx.table('ledger_nodes')} WHERE (level = 0 AND idx >= 4) OR (level = 1 AND idx >= 2) OR (level = 2 AND idx >= 1) OR level >= 3`);
+      const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
+      const before = await counts();
+      const err = await rejectsWith(writer.append(draft(99)), 'APPEND_FAILED', /went backwards/);
+      assert.equal((err.cause as StoreError).code, 'LEDGER_ROOT_MISMATCH');
+      // Refused for good, and nothing was stored by the refused attempt.
+      await rejectsWith(writer.append(draft(100)), 'LEDGER_ROOT_MISMATCH');
+      assert.deepEqual(await counts(), before);
+      assert.equal(writer.size, 8);
+
+      // Equal size, different root: a second writer's view is replaced by a forged head.
+      const w2 = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key] });
+      assert.equal(w2.size, 4);
+      await w2.append(draft(5));
+      await fx.tamper(`UPDATE ${fx.table('ledger_checkpoints')} SET root = (SELECT root FROM ${fx.table('ledger_checkpoints')} WHERE size = 1) WHERE size = 5`);
+      await rejectsWith(w2.append(draft(6)), 'APPEND_FAILED', /differs/);
+      assert.equal(await fx.count('ledger_checkpoints'), before[2]! + 1);
+    });
+
+    it('two writers in one process append concurrently: no fork, no lost append, idempotency holds', async () => {
+      const { fx, writer: w1, reader, key } = await ledger();
+      const w2 = await LedgerWriter.open({ store: await open(fx), origin: ORIGIN, signers: [key] });
+      const drafts = (who: string) => Array.from({ length: 25 }, (_, i) => ({ type: 'test.appended', actor: { kind: 'service' as const, id: who }, data: { i } }));
+      const waves = [];
+      for (const [a, b] of drafts('a').map((d, i) => [d, drafts('b')[i]!] as const)) {
+        waves.push(w1.append(a), w2.append(b));
+        if (waves.length % 6 === 0) await new Promise((r) => setImmediate(r));
+      }
+      // The same idempotency key from both writers at once: stored once, the other is its duplicate.
+      const [x, y] = await Promise.all([w1.append(draft(7, { idem: 'both' })), w2.append(draft(7, { idem: 'both' }))]);
+      const results = await Promise.all(waves);
+      assert.equal(x.seq, y.seq);
+      assert.deepEqual([x.duplicate, y.duplicate].sort(), [false, true]);
+      assert.ok(w1.stats.reloads + w2.stats.reloads > 0, 'the writers did not interleave');
+      assert.equal(w1.stats.failedBatches + w2.stats.failedBatches, 0);
+      const seqs = [...results.map((r) => r.seq), x.seq].sort((p, q) => p - q);
+      assert.deepEqual(seqs, Array.from({ length: 51 }, (_, i) => i + 1));
+      const leaves = await storedLeaves(reader);
+      assert.equal(leaves.length, 52);
+      for await (const e of reader.iterateEntries()) assert.equal(e.entry.prev, toBase64(rootOfLeaves(leaves.slice(0, e.seq))));
+      for (const r of results) assert.ok(verifyInclusion(r.seq, leaves.length, r.leaf, await reader.inclusionProof(r.seq), (await reader.head()).root));
+    });
+
     it('survives a writer process SIGKILLed between insert and commit', async () => {
       const { writer, key, fx, store } = await ledger();
       await writer.append(draft(1));
