@@ -18,7 +18,7 @@ const APPEND_LOCK_TIMEOUT = '30s';
 const REFUSE_FN = `${LEDGER_SCHEMA}.refuse_ledger_change`;
 const GUARD_FN = `${LEDGER_SCHEMA}.append_guard`;
 /** SQLSTATE the guard raises when the stored head is not the one the append was built on. */
-export const HEAD_MOVED_SQLSTATE = 'RLH01';
+const HEAD_MOVED_SQLSTATE = 'RLH01';
 const UNIQUE_VIOLATION = '23505';
 
 /**

@@ -138,6 +138,8 @@ interface BatchResult {
   readonly newSigners: readonly SignerKey[];
   readonly info: CommitInfo;
   readonly reloaded: boolean;
+  /** state.root(), already computed for the checkpoint. */
+  readonly root: Hash;
 }
 
 const RESERVED_BY_WRITER = new Set([GENESIS_TYPE, ROTATE_TYPE]);
@@ -160,6 +162,8 @@ export class LedgerWriter {
   private closed = false;
   /** Set when storage and memory disagree beyond repair: every later append fails with it. */
   private broken: StoreError | undefined;
+  /** this.state.root(), kept so a batch does not fold the peaks again for its first `prev`. */
+  private stateRoot: Hash;
 
   private constructor(
     private readonly store: Store,
@@ -171,7 +175,9 @@ export class LedgerWriter {
     private readonly clock: () => Date,
     private readonly hooks: WriterHooks,
     private readonly maxBatch: number,
-  ) {}
+  ) {
+    this.stateRoot = state.root();
+  }
 
   /** Opens the writer after checking stored state against the latest signed checkpoint. */
   static async open(opts: LedgerWriterOptions): Promise<LedgerWriter> {
@@ -197,7 +203,7 @@ export class LedgerWriter {
   }
 
   get root(): Hash {
-    return this.state.root();
+    return this.stateRoot.slice();
   }
 
   get initialised(): boolean {
@@ -325,6 +331,7 @@ export class LedgerWriter {
     // Committed: only now does the in-memory state move forward.
     if (!result) return;
     this.state = result.state;
+    this.stateRoot = result.root;
     this.keys = result.keys;
     for (const s of result.newSigners) if (!this.signerPool.some((p) => p.vkey === s.vkey)) this.signerPool.push(s);
     if (result.reloaded) this.stats.reloads++;
@@ -353,7 +360,7 @@ export class LedgerWriter {
   private async writeBatch(s: AppendSession, batch: readonly Job[], verifyHead: boolean): Promise<BatchResult> {
     let state = this.state.clone();
     let keys = this.keys.clone();
-    let root = state.root();
+    let root = this.stateRoot;
     let reloaded = false;
     if (verifyHead || !this.store.capabilities.commitChecksHead) {
       const head = await s.readHead();
@@ -431,7 +438,7 @@ export class LedgerWriter {
     for (const { job, of } of duplicatesOfFresh) {
       outcomes.set(job, { result: { seq: of.entry.seq, entry: of.entry, bytes: of.bytes, leaf: of.leaf, checkpointSize: state.size, duplicate: true } });
     }
-    return { outcomes, state, keys, newSigners, info, reloaded };
+    return { outcomes, state, keys, newSigners, info, reloaded, root };
   }
 
   /** Entry 0: refused once anything is stored; signed by the genesis keys. */
