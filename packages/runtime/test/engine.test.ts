@@ -223,6 +223,39 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('a driver that dies between a step’s result event and its ledger entry is repaired on recovery (backfill)', async () => {
+      const { f, loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```sh {#one}\necho one\n```\n\n```sh {#two}\necho two\n```\n');
+      const ctx = await openEngine(loc, { cwd: tempDir('runledger-cwd-') });
+      // The ledger never commits the first step's result: the driver hangs there, as if killed.
+      const real = ctx.ledger.writer!;
+      const hung = new Proxy(real, {
+        get(t, k, r) {
+          if (k === 'append') return (d: { type: string }) => (d.type === 'run.step.finished' ? new Promise(() => undefined) : t.append(d as never));
+          return Reflect.get(t, k, r) as unknown;
+        },
+      });
+      (ctx.engine as unknown as { d: { ledger: unknown } }).d.ledger = hung;
+      void ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow).catch(() => undefined);
+      let runId = '';
+      for (let i = 0; i < 100 && runId === ''; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [r] = await ctx.runs.listRuns({ limit: 1 });
+        if (r && (await ctx.runs.events(r.id)).some((e) => e.type === 'step.started' && (e.event as { stepId: string }).stepId === 'two')) runId = r.id;
+      }
+      assert.ok(runId, 'the run reached step two');
+      await f.admin(`DELETE FROM ${f.dialect === 'postgres' ? 'runledger.' : ''}run_leases`);
+      await withEngine(loc, async (fresh2) => {
+        assert.deepEqual(await fresh2.engine.recover(parseOrThrow), [runId]);
+        const steps = (await ledgerTypes(fresh2)).filter((e) => e.type === 'run.step.finished').map((e) => e.data.step);
+        assert.deepEqual(steps, ['one'], 'the missing result entry was rebuilt from the stored event');
+        const out = (await fresh2.runs.outputs(runId, 'one')).find((o) => o.stream === 'stdout')!;
+        const entry = (await ledgerTypes(fresh2)).find((e) => e.type === 'run.step.finished')!;
+        assert.equal(entry.data.stdoutSha256, out.sha256);
+      });
+      await ctx.close().catch(() => undefined);
+    });
+
     it('a step timeout kills the whole process group and fails the step', async () => {
       const { loc } = await fresh();
       const marker = join(tempDir('runledger-grp-'), 'alive');

@@ -111,6 +111,34 @@ interface Live {
   readonly secrets: Readonly<Record<string, string>>;
   readonly redactor: Redactor;
   readonly outputs: Map<string, string>;
+  /** Ledger appends issued but not yet awaited: they join the next append's group commit. */
+  readonly pendingLedger: Array<Promise<unknown>>;
+}
+
+type Draft = Parameters<LedgerWriter['append']>[0];
+
+/** A step's result entry, built from its stored event and outputs: the live path and crash backfill agree byte for byte. */
+export function stepFinishedEntry(runId: string, requester: string, ev: Extract<RunEvent, { type: 'step.finished' }>, outputs: readonly StepOutput[]): Draft {
+  const out = outputs.find((o) => o.stream === 'stdout');
+  const err = outputs.find((o) => o.stream === 'stderr');
+  return {
+    type: 'run.step.finished',
+    actor: { kind: 'user', id: requester },
+    subject: { kind: 'run', id: runId },
+    data: {
+      step: ev.stepId,
+      phase: ev.phase,
+      attempt: ev.attempt,
+      ok: ev.ok,
+      ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+      timedOut: ev.timedOut ?? false,
+      durationMs: ev.durationMs,
+      ...(out ? { stdoutSha256: out.sha256, stdoutBytes: out.bytesTotal } : {}),
+      ...(err ? { stderrSha256: err.sha256, stderrBytes: err.bytesTotal } : {}),
+      ...(ev.detail !== undefined ? { detail: ev.detail } : {}),
+    },
+    idem: `run:${runId}:${ev.phase}:${ev.stepId}:${ev.attempt}:finished`,
+  };
 }
 
 export class Engine {
@@ -185,7 +213,7 @@ export class Engine {
       idem: `run:${runId}:started`,
     });
     void parse;
-    const live: Live = { rec: (await this.d.runs.getRun(runId))!, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map() };
+    const live: Live = { rec: (await this.d.runs.getRun(runId))!, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map(), pendingLedger: [] };
     this.live.set(runId, live);
     this.d.observer?.onEvent?.(runId, d0.model, first);
     return this.drive(live, [...d0.commands], req.who);
@@ -210,7 +238,7 @@ export class Engine {
     }
     const outputs = new Map<string, string>();
     for (const o of await this.d.runs.outputs(rec.id)) if (o.stream === 'stdout') outputs.set(o.stepId, o.data.toString('utf8'));
-    const live: Live = { rec, runbook, model, seq: stored.length, inputs: values, secrets: secretValues, redactor: new Redactor(Object.values(secretValues)), outputs };
+    const live: Live = { rec, runbook, model, seq: stored.length, inputs: values, secrets: secretValues, redactor: new Redactor(Object.values(secretValues)), outputs, pendingLedger: [] };
     this.live.set(rec.id, live);
     return live;
   }
@@ -228,6 +256,7 @@ export class Engine {
         const lease = await this.d.runs.acquireLease(rec.id, LEASE_TTL_MS);
         if (!lease.ok) continue;
         try {
+          await this.backfill(live);
           const unknown = [...live.model.steps, ...live.model.rollback].filter((s) => s.status === 'running').map((s) => s.id);
           await this.apply(live, { type: 'run.interrupted', at: this.now(), reason: 'process restarted' });
           await this.d.ledger.append({
@@ -312,6 +341,31 @@ export class Engine {
     return [...d.commands];
   }
 
+  /** Appends now, in the same group commit as any appends still pending for this run. */
+  private async ledgerNow(live: Live, draft: Draft): Promise<void> {
+    await Promise.all([...live.pendingLedger.splice(0), this.d.ledger.append(draft)]);
+  }
+
+  private async flushLedger(live: Live): Promise<void> {
+    await Promise.all(live.pendingLedger.splice(0));
+  }
+
+  /**
+   * A driver that died between storing a step's result event and its ledger entry left the entry out:
+   * rebuild every result entry from the stored events and outputs (idempotency keys make the ones that
+   * exist no-ops), so nothing is lost and nothing is duplicated.
+   */
+  private async backfill(live: Live): Promise<void> {
+    const events = await this.d.runs.events(live.rec.id);
+    const outputs = await this.d.runs.outputs(live.rec.id);
+    for (const e of events) {
+      const ev = e.event as RunEvent;
+      if (ev.type !== 'step.finished') continue;
+      const mine = outputs.filter((o) => o.stepId === ev.stepId && o.phase === ev.phase && o.attempt === ev.attempt);
+      await this.d.ledger.append(stepFinishedEntry(live.rec.id, live.rec.requester, ev, mine));
+    }
+  }
+
   private async drive(live: Live, commands: RunCommand[], who: Who, leased = false): Promise<RunOutcome> {
     const runId = live.rec.id;
     if (!leased) {
@@ -324,7 +378,7 @@ export class Engine {
       while (commands.length > 0) {
         const c = commands.shift()!;
         if (c.type === 'finish_run') {
-          await this.d.ledger.append({
+          await this.ledgerNow(live, {
             type: 'run.finished',
             actor: { kind: 'system', id: 'runledger' },
             subject: { kind: 'run', id: runId },
@@ -334,7 +388,7 @@ export class Engine {
           break;
         }
         if (c.type === 'await_approval') {
-          await this.d.ledger.append({
+          await this.ledgerNow(live, {
             type: 'run.approval.requested',
             actor: { kind: 'system', id: 'runledger' },
             subject: { kind: 'run', id: runId },
@@ -346,6 +400,7 @@ export class Engine {
         if (c.delayMs > 0) await sleep(c.delayMs);
         commands.push(...(await this.runStep(live, c, who)));
       }
+      await this.flushLedger(live);
     } finally {
       clearInterval(heartbeat);
       await this.d.runs.releaseLease(runId);
@@ -376,6 +431,7 @@ export class Engine {
     const freeze = await this.d.runs.getFreeze();
     if (freeze) {
       const decision: PolicyDecision = { effect: 'deny', by: 'kill-switch', reason: `automation is frozen by ${freeze.by}: ${freeze.reason}` };
+      await this.flushLedger(live);
       await this.recordDecision(runId, who.actor, decision, live.runbook.id, live.model.environment, step.id);
       return this.apply(live, { type: 'run.interrupted', at: this.now(), reason: `frozen: ${freeze.reason}` });
     }
@@ -385,15 +441,17 @@ export class Engine {
     if (command !== undefined) {
       const decision = decideCommand(this.d.policy, live.runbook.forbid, command);
       if (decision.effect === 'deny') {
+        await this.flushLedger(live);
         await this.recordDecision(runId, who.actor, decision, live.runbook.id, live.model.environment, step.id, shown);
         return this.apply(live, { type: 'step.denied', at: this.now(), phase: c.phase, stepId: step.id, reason: decision.reason });
       }
     }
     // Intent first: the event (so a crash from here on leaves the step `unknown`), then the ledger.
     await this.apply(live, { type: 'step.started', at: this.now(), phase: c.phase, stepId: step.id, attempt: c.attempt });
-    await this.d.ledger.append({
+    // The intent must be durable before the step runs; the previous step's result joins this commit.
+    await this.ledgerNow(live, {
       type: 'run.step.started',
-      actor: who.actor,
+      actor: { kind: 'user', id: live.rec.requester },
       subject: { kind: 'run', id: runId },
       data: { step: step.id, phase: c.phase, attempt: c.attempt, kind: step.kind, ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}) },
       idem: `run:${runId}:${c.phase}:${step.id}:${c.attempt}:started`,
@@ -405,29 +463,7 @@ export class Engine {
     ];
     if (step.capture && r.ok) live.outputs.set(step.id, r.stdout.trimEnd());
     const detail = live.redactor.redact(r.detail);
-    await this.d.ledger.append({
-      type: 'run.step.finished',
-      actor: who.actor,
-      subject: { kind: 'run', id: runId },
-      data: {
-        step: step.id,
-        phase: c.phase,
-        attempt: c.attempt,
-        ok: r.ok,
-        ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-        timedOut: r.timedOut,
-        durationMs: Math.round(r.durationMs),
-        stdoutSha256: r.stdoutSha256,
-        stderrSha256: r.stderrSha256,
-        stdoutBytes: r.stdoutBytes,
-        stderrBytes: r.stderrBytes,
-        detail,
-      },
-      idem: `run:${runId}:${c.phase}:${step.id}:${c.attempt}:finished`,
-    });
-    return this.apply(
-      live,
-      {
+    const finished: Extract<RunEvent, { type: 'step.finished' }> = {
       type: 'step.finished',
       at: this.now(),
       phase: c.phase,
@@ -438,9 +474,14 @@ export class Engine {
       timedOut: r.timedOut,
       detail,
       ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-      },
-      outputs,
-    );
+    };
+    // The event (with the output) is stored first; the ledger entry is queued and joins the next
+    // append's group commit. A crash in between is repaired by backfill() from this event.
+    const next = await this.apply(live, finished, outputs);
+    const entry = this.d.ledger.append(stepFinishedEntry(runId, live.rec.requester, finished, outputs));
+    entry.catch(() => undefined);
+    live.pendingLedger.push(entry);
+    return next;
   }
 
   /**
