@@ -478,9 +478,7 @@ export class Engine {
     // The event (with the output) is stored first; the ledger entry is queued and joins the next
     // append's group commit. A crash in between is repaired by backfill() from this event.
     const next = await this.apply(live, finished, outputs);
-    const entry = this.d.ledger.append(stepFinishedEntry(runId, live.rec.requester, finished, outputs));
-    entry.catch(() => undefined);
-    live.pendingLedger.push(entry);
+    await this.d.ledger.append(stepFinishedEntry(runId, live.rec.requester, finished, outputs));
     return next;
   }
 
