@@ -3,7 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createBatchTree, FastTree, JsBatchTree, trailingOnes, wasmNodeChain, wasmNodeHash, type BatchTree } from '../src/fastfold/index.js';
 import { WASM_BASE64, WASM_X4_BASE64 } from '../src/fastfold/wasm.js';
+import { toBase64 } from '../src/bytes.js';
+import { canonicalize } from '../src/jcs.js';
+import { parseVkey } from '../src/note.js';
 import { EMPTY_ROOT, leafHash, nodeHash, TreeState } from '../src/tree.js';
+import { BundleVerifier } from '../src/verifier.js';
+import { buildFixture } from './bundle-fixture.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -339,7 +344,7 @@ test('fromPeaks checks the peak count; the tree refuses to pass 2^53-1', () => {
   assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(64), 2, new Uint8Array(64)), /2\^53-1/);
   t.appendLeavesAndRoots(new Uint8Array(32), 1, new Uint8Array(32));
   assert.equal(t.size, Number.MAX_SAFE_INTEGER);
-  assert.ok(t.stageEntry(new Uint8Array(1)));
+  assert.ok(t.stageEntry(new Uint8Array(1), ''));
   assert.throws(() => t.flushEntries(), /2\^53-1/);
 });
 
@@ -351,11 +356,20 @@ test('stageEntry + flushEntries: leaf hashes and roots equal leafHash + TreeStat
       // 1..256 entries; lengths 0..700 bytes, around every block boundary (0x00 || line || 9 bytes).
       const n = 1 + ((b * 53) % 256);
       const lines = Array.from({ length: n }, (_, i) => rand(b % 7 === 0 ? 54 + (i % 4) : (i * 31 + b * 7) % 700));
-      for (const l of lines) assert.ok(tree.stageEntry(l));
+      // Expected roots: right ones, or (in some batches) one wrong at a random place.
+      const expected: string[] = [];
+      const r = ref.clone();
+      for (const l of lines) {
+        expected.push(Buffer.from(r.root()).toString('base64'));
+        r.appendLeaf(leafHash(l));
+      }
+      const wrongAt = b % 4 === 1 ? (b * 13) % n : -1;
+      if (wrongAt >= 0) expected[wrongAt] = Buffer.from(rand(32)).toString('base64');
+      for (const [j, l] of lines.entries()) assert.ok(tree.stageEntry(l, expected[j]!));
       assert.equal(tree.staged, n);
       const before = hex(ref.root());
-      const k = tree.flushEntries();
-      assert.equal(k, n);
+      assert.equal(tree.flushEntries(), wrongAt, `${name}: batch ${b} mismatch`);
+      const k = n;
       assert.equal(tree.staged, 0);
       assert.equal(hex(tree.batchRoot(0)), before, `${name}: batch ${b} root 0`);
       for (let j = 0; j < k; j++) {
@@ -383,22 +397,22 @@ test('stageEntry + flushEntries: leaf hashes and roots equal leafHash + TreeStat
 test('stageEntry refuses a full batch without staging; big lines and a 64 KiB line hash right', () => {
   for (const { name, tree } of batchTrees()) {
     const rand = prng(5);
-    for (let i = 0; i < FastTree.BATCH; i++) assert.ok(tree.stageEntry(rand(3)));
-    assert.equal(tree.stageEntry(rand(3)), false, name);
+    for (let i = 0; i < FastTree.BATCH; i++) assert.ok(tree.stageEntry(rand(3), ''));
+    assert.equal(tree.stageEntry(rand(3), ''), false, name);
     assert.equal(tree.staged, FastTree.BATCH);
-    assert.equal(tree.flushEntries(), FastTree.BATCH);
+    assert.equal(tree.flushEntries(), 0);
+    assert.equal(tree.staged, 0);
     // Line space runs out before 256 entries of 60 KiB.
     const ref = TreeState.empty();
     for (let j = 0; j < FastTree.BATCH; j++) ref.appendLeaf(leafHash(rand(3)));
     const big = Array.from({ length: 40 }, (_, i) => rand(60_000 + i));
     let staged = 0;
-    while (staged < big.length && tree.stageEntry(big[staged]!)) staged++;
+    while (staged < big.length && tree.stageEntry(big[staged]!, '')) staged++;
     assert.ok(staged > 4 && staged < big.length, `${name}: staged ${staged}`);
-    const k = tree.flushEntries();
-    assert.equal(k, staged);
-    for (let j = 0; j < k; j++) assert.equal(hex(tree.batchLeaf(j)), hex(leafHash(big[j]!)), `${name}: big line ${j}`);
+    tree.flushEntries();
+    for (let j = 0; j < staged; j++) assert.equal(hex(tree.batchLeaf(j)), hex(leafHash(big[j]!)), `${name}: big line ${j}`);
     const line64k = rand(64 * 1024);
-    assert.ok(tree.stageEntry(line64k));
+    assert.ok(tree.stageEntry(line64k, ''));
     tree.flushEntries();
     assert.equal(hex(tree.batchLeaf(0)), hex(leafHash(line64k)));
   }
@@ -413,18 +427,152 @@ test('batch results and inputs are checked', () => {
   assert.throws(() => t.batchLeaf(2), RangeError);
   assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(63), 2, new Uint8Array(64)), /64 bytes/);
   assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(64), 2, new Uint8Array(63)), /64 bytes/);
-  t.stageEntry(new Uint8Array(1));
+  t.stageEntry(new Uint8Array(1), '');
   assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(32), 1, new Uint8Array(32)), /staged/);
   t.flushEntries();
   // An empty flush keeps the tree as it is.
   const r = hex(t.root());
-  assert.equal(t.flushEntries(), 0);
+  assert.equal(t.flushEntries(), -1);
   assert.equal(hex(t.root()), r);
   assert.equal(hex(t.batchRoot(0)), r);
   // From the empty tree, root 0 is SHA-256("").
   const e = newTreeWith({ simd: true });
-  e.stageEntry(new Uint8Array(0));
-  e.flushEntries();
+  e.stageEntry(new Uint8Array(0), Buffer.from(EMPTY_ROOT).toString('base64'));
+  assert.equal(e.flushEntries(), -1);
   assert.equal(hex(e.batchRoot(0)), hex(EMPTY_ROOT));
   assert.equal(hex(e.batchRoot(1)), hex(leafHash(new Uint8Array(0))));
+});
+
+test('flushEntries compares the expected roots exactly as strings', () => {
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+  /** Strings that are not `good` but come close: lengths, padding, non-ASCII, case, same bytes. */
+  const variants = (good: string): string[] => {
+    const v = [
+      good.slice(0, 43),
+      `${good}=`,
+      good.replace(/=$/, 'A'),
+      // Characters whose low byte is the right ASCII character.
+      `${good.slice(0, 10)}${String.fromCharCode(good.charCodeAt(10) + 0x100)}${good.slice(11)}`,
+      `${good.slice(0, 43)}${String.fromCharCode(0x3d + 0x100)}`,
+      '',
+      ` ${good.slice(1)}`,
+      good.toLowerCase(),
+      // Other unused low bits in the last character: the same 32 bytes, another string.
+      `${good.slice(0, 42)}${B64[B64.indexOf(good[42]!) ^ 1]}=`,
+    ];
+    assert.ok(Buffer.from(v.at(-1)!, 'base64').equals(Buffer.from(good, 'base64')));
+    return v.filter((x) => x !== good);
+  };
+  const trees: Array<[string, BatchTree]> = [...batchTrees().map((t): [string, BatchTree] => [t.name, t.tree]), ['js', new JsBatchTree()]];
+  for (const [name, tree] of trees) {
+    const ref = TreeState.empty();
+    let line = 0;
+    const stage = (expected: string): void => {
+      const l = Uint8Array.of(line++ & 0xff, line >> 8);
+      assert.ok(tree.stageEntry(l, expected));
+      ref.appendLeaf(leafHash(l));
+    };
+    for (let i = 0; i < 5; i++) stage(b64(ref.root()));
+    assert.equal(tree.flushEntries(), -1, name);
+    for (const at of [0, 1, 2, 3, 4, 6]) {
+      for (let k = 0; k < variants(b64(ref.root())).length; k++) {
+        // Right roots before `at`, then variant k of the right one, then right ones again.
+        let wrong = '';
+        for (let j = 0; j < 8; j++) {
+          const good = b64(ref.root());
+          if (j === at) wrong = variants(good)[k]!;
+          stage(j === at ? wrong : good);
+        }
+        assert.equal(tree.flushEntries(), at, `${name}: ${JSON.stringify(wrong)} at ${at}`);
+        // The batch went in all the same.
+        assert.equal(b64(tree.root()), b64(ref.root()));
+      }
+    }
+  }
+});
+
+// ---- The verifier's batches reproduce the one-entry-at-a-time outcome ----
+
+test('BundleVerifier: every batch size gives the outcome of checking each entry on its own', () => {
+  const size = 300;
+  const f = buildFixture({
+    size,
+    checkpointAt: [100, 256, 257],
+    rotateAt: 270,
+    consistency: [[100, 300], [257, 300], [1, 270]],
+    receipts: [0, 255, 256, 299],
+  });
+  const trusted = [parseVkey(f.signers[0]!.vkey)];
+  const anchors = [f.checkpointNotes.get(256)!, f.checkpointNotes.get(257)!];
+  const enc = new TextEncoder();
+  const text = (l: Uint8Array): string => Buffer.from(l).toString('utf8');
+  const edit = (lines: Uint8Array[], i: number, fn: (o: Record<string, unknown>) => void): Uint8Array[] => {
+    const out = [...lines];
+    const o = JSON.parse(text(out[i]!)) as Record<string, unknown>;
+    fn(o);
+    out[i] = enc.encode(canonicalize(o));
+    return out;
+  };
+  const raw = (lines: Uint8Array[], i: number, fn: (b: Uint8Array) => Uint8Array): Uint8Array[] => {
+    const out = [...lines];
+    out[i] = fn(out[i]!);
+    return out;
+  };
+  const otherRoot = toBase64(f.roots[3]!);
+  const sameBytes = (i: number): string => {
+    const good = toBase64(f.roots[i]!);
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    return `${good.slice(0, 42)}${B64[B64.indexOf(good[42]!) ^ 1]}=`;
+  };
+  const cases: Array<{ name: string; lines: Uint8Array[]; tail?: number }> = [{ name: 'intact', lines: f.lines }];
+  const positions = [1, 2, 5, 100, 101, 255, 256, 257, 258, 270, 271, 299];
+  for (const i of positions) {
+    cases.push(
+      { name: `prev of another size at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = otherRoot)) },
+      { name: `prev with other unused bits at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = sameBytes(i))) },
+      { name: `prev not base64 at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = `${'!'.repeat(43)}=`)) },
+      { name: `prev too short at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = otherRoot.slice(0, 40))) },
+      { name: `prev not a string at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = 7)) },
+      { name: `prev non-ASCII at ${i}`, lines: edit(f.lines, i, (o) => (o.prev = `${toBase64(f.roots[i]!).slice(0, 43)}\u013d`)) },
+      { name: `seq at ${i}`, lines: edit(f.lines, i, (o) => (o.seq = i + 1)) },
+      { name: `ledger at ${i}`, lines: edit(f.lines, i, (o) => (o.ledger = 'other/ledger')) },
+      { name: `version at ${i}`, lines: edit(f.lines, i, (o) => (o.v = 2)) },
+      { name: `unknown field at ${i}`, lines: edit(f.lines, i, (o) => (o.zz = 1)) },
+      { name: `bad ts and bad prev at ${i}`, lines: edit(f.lines, i, (o) => ((o.ts = 'yesterday'), (o.prev = 'x'))) },
+      { name: `bad ts at ${i}`, lines: edit(f.lines, i, (o) => (o.ts = '2026-02-30T00:00:00.000Z')) },
+      { name: `data edited at ${i}`, lines: edit(f.lines, i, (o) => (o.data = { edited: true })) },
+      { name: `genesis again at ${i}`, lines: edit(f.lines, i, (o) => (o.type = 'ledger.genesis')) },
+      { name: `rotation at ${i}`, lines: edit(f.lines, i, (o) => ((o.type = 'ledger.key.rotate'), (o.data = { add: [], retire: [] }))) },
+      { name: `U+FFFD in data at ${i}`, lines: edit(f.lines, i, (o) => (o.data = { s: '\ufffd' })) },
+      { name: `invalid UTF-8 at ${i}`, lines: raw(f.lines, i, (b) => Uint8Array.from([...b.subarray(0, 20), 0xff, ...b.subarray(21)])) },
+      { name: `BOM at ${i}`, lines: raw(f.lines, i, (b) => Uint8Array.from([0xef, 0xbb, 0xbf, ...b])) },
+      { name: `not canonical at ${i}`, lines: raw(f.lines, i, (b) => enc.encode(` ${text(b)}`)) },
+      { name: `not JSON at ${i}`, lines: raw(f.lines, i, (b) => b.subarray(0, b.length - 1)) },
+      { name: `too big at ${i}`, lines: raw(f.lines, i, () => new Uint8Array(64 * 1024 + 1).fill(0x20)) },
+      { name: `dropped at ${i}`, lines: f.lines.filter((_, j) => j !== i) },
+      { name: `duplicated at ${i}`, lines: [...f.lines.slice(0, i + 1), ...f.lines.slice(i)] },
+      { name: `truncated after ${i}`, lines: f.lines.slice(0, i) },
+      { name: `unterminated after ${i}`, lines: f.lines.slice(0, i), tail: 10 },
+      // An earlier prev mismatch wins over a later failure of any kind.
+      { name: `prev at ${i - 1}, not JSON at ${i}`, lines: raw(edit(f.lines, i - 1, (o) => (o.prev = otherRoot)), i, (b) => b.subarray(1)) },
+      { name: `prev at ${i - 1}, seq at ${i}`, lines: edit(edit(f.lines, i - 1, (o) => (o.prev = otherRoot)), i, (o) => (o.seq = 0)) },
+    );
+  }
+  cases.push({ name: 'unterminated, whole', lines: f.lines, tail: 3 });
+  const verify = (lines: Uint8Array[], batch: number, tail?: number): unknown => {
+    const v = new BundleVerifier(f.files, { trusted, anchors, batch });
+    for (const l of lines) if (!v.push(l)) break;
+    if (tail !== undefined) v.pushUnterminated(tail);
+    return { ...v.finish(), size: v.size };
+  };
+  let failed = 0;
+  for (const c of cases) {
+    const want = verify(c.lines, 0, c.tail);
+    if (c.name === 'intact') assert.equal((want as { ok: boolean }).ok, true);
+    else failed += (want as { ok: boolean }).ok ? 0 : 1;
+    for (const batch of [1, 5, 256]) assert.deepEqual(verify(c.lines, batch, c.tail), want, `${c.name}, batch ${batch}`);
+  }
+  assert.ok(failed > cases.length * 0.9, `${failed} of ${cases.length} tamperings fail`);
+  assert.throws(() => new BundleVerifier(f.files, { trusted, batch: 257 }), RangeError);
 });

@@ -28,7 +28,8 @@ const DESC = 0x21800;
 const ROOTS = 0x2b800;
 const LEAF = 0x22800;
 const LEAFIN = 0x3e000;
-const LINES = 0x40000;
+const EXPECT = 0x40000;
+const LINES = 0x48000;
 const BATCH_PAGES = 24;
 const LINES_END = BATCH_PAGES * 65536;
 /** Most entries in one batch. */
@@ -65,10 +66,17 @@ interface FoldExports {
   readonly pad: (k: number) => void;
   /** LEAF[j] = SHA-256 of staged message j, for j in [from, end). */
   readonly leaves: (from: number, end: number) => void;
-  /** Appends LEAF[0..k) to the tree of size hi * 2^32 + lo, recording each size's fold program. */
+  /** Appends LEAF[0..k) to the tree of size hi * 2^32 + lo, recording each size's fold program and the merges. */
   readonly plan: (k: number, lo: number, hi: number) => void;
+  /** Hashes the merges plan recorded. */
+  readonly merges: () => void;
+  /** For the x4 module: a node hash, a midstate. */
+  readonly node3: (l: number, r: number, d: number) => void;
+  readonly midstateAt: (p: number) => void;
   /** ROOTS[j + 1] = root after append j, for j in [from, end). */
   readonly fold: (from: number, end: number) => void;
+  /** The first j < k whose EXPECT[j] is not the base64 of ROOTS[j], or -1. */
+  readonly compare: (k: number) => number;
   /** Makes the batch's peaks the tree's; ROOTS[k] is the current root from then on. */
   readonly commit: (k: number) => void;
 }
@@ -77,6 +85,8 @@ interface FoldExports {
 interface X4Exports {
   readonly leaves4: (from: number, end: number) => number;
   readonly fold4: (from: number, end: number) => number;
+  /** All of merges, four at a time. */
+  readonly merges4: () => void;
 }
 
 /** SHA-256 of the empty string: the root of the empty tree (RFC 6962 MTH({})). */
@@ -273,7 +283,7 @@ export class FastTree {
     const mod = this.wantSimd && api !== undefined ? x4Module(api) : null;
     if (api !== undefined && mod !== null) {
       try {
-        this.x4 = new api.Instance(mod, { fold: { memory } }).exports as X4Exports;
+        this.x4 = new api.Instance(mod, { fold: { memory, node3: this.ex.node3, midstateAt: this.ex.midstateAt } }).exports as X4Exports;
       } catch {
         this.x4 = undefined;
       }
@@ -286,6 +296,8 @@ export class FastTree {
     const n = this._size;
     const ex = this.ex;
     ex.plan(k, n >>> 0, Math.floor(n / TWO_32));
+    if (this.x4 === undefined) ex.merges();
+    else this.x4.merges4();
     const from = this.x4 === undefined ? 0 : this.x4.fold4(0, k);
     ex.fold(from, k);
     ex.commit(k);
@@ -327,10 +339,12 @@ export class FastTree {
 
   /**
    * Stages an entry line for flushEntries, which appends its leaf hash (SHA-256(0x00 || line),
-   * leafHash in tree.ts) in order. The bytes are copied. Returns false, staging nothing, when the
-   * batch is full (FastTree.BATCH entries, or its 1.25 MiB of line space): flush, then stage again.
+   * leafHash in tree.ts) in order, and the base64 root the entry expects of the tree before it (a
+   * ledger entry's prev), which flushEntries compares. The bytes are copied. Returns false, staging
+   * nothing, when the batch is full (FastTree.BATCH entries, or its 1.2 MiB of line space): flush,
+   * then stage again.
    */
-  stageEntry(line: Uint8Array): boolean {
+  stageEntry(line: Uint8Array, expectedRoot: string): boolean {
     const k = this.nStaged;
     if (k === BATCH_MAX) return false;
     if (!this.batchReady) this.setUpBatches();
@@ -343,7 +357,17 @@ export class FastTree {
       if (k === 0) throw new LedgerError('PROOF_RANGE', `an entry of ${len} bytes is too large for a batch`);
       return false;
     }
-    this.mem.set(line, off + 1);
+    const mem = this.mem;
+    mem.set(line, off + 1);
+    // The expected root as ASCII; anything else can never equal a base64 root: a 0 byte there
+    // (never a base64 character) makes it differ.
+    const x = EXPECT + 44 * k;
+    if (expectedRoot.length === 44) {
+      for (let c = 0; c < 44; c++) {
+        const ch = expectedRoot.charCodeAt(c);
+        mem[x + c] = ch < 0x80 ? ch : 0;
+      }
+    } else mem[x] = 0;
     const d = 3 * k;
     this.desc[d] = off;
     this.desc[d + 1] = blocks;
@@ -354,9 +378,10 @@ export class FastTree {
   }
 
   /**
-   * Hashes the staged lines, appends them and computes the root after each append. Returns k, the
-   * number appended; until the next batch, batchRoot(j) (0 <= j <= k) is the root of the size before
-   * the flush + j, and batchLeaf(j) (j < k) the leaf hash of staged line j.
+   * Hashes the staged lines (k of them), appends them and computes the root after each append; until
+   * the next batch, batchRoot(j) (0 <= j <= k) is the root of the size before the flush + j, and
+   * batchLeaf(j) (j < k) the leaf hash of staged line j. Returns the first j whose expected root is
+   * not batchRootBase64(j), or -1 when every one matched. All k are appended either way.
    */
   flushEntries(): number {
     const k = this.nStaged;
@@ -370,7 +395,7 @@ export class FastTree {
     this.runBatch(k);
     this.nStaged = 0;
     this.lineEnd = LINES;
-    return k;
+    return ex.compare(k);
   }
 
   private checkBatchIndex(j: number, max: number): void {
@@ -411,7 +436,7 @@ export interface BatchTree {
   readonly staged: number;
   appendLeaf(leaf: Uint8Array): void;
   root(): Uint8Array;
-  stageEntry(line: Uint8Array): boolean;
+  stageEntry(line: Uint8Array, expectedRoot: string): boolean;
   flushEntries(): number;
   batchRootBase64(j: number): string;
   batchRoot(j: number): Uint8Array;
@@ -422,6 +447,7 @@ export interface BatchTree {
 export class JsBatchTree implements BatchTree {
   private readonly tree = TreeState.empty();
   private readonly pending: Uint8Array[] = [];
+  private readonly expected: string[] = [];
   private roots: Uint8Array[] = [];
   private leaves: Uint8Array[] = [];
 
@@ -441,20 +467,24 @@ export class JsBatchTree implements BatchTree {
     return this.tree.root();
   }
 
-  stageEntry(line: Uint8Array): boolean {
+  stageEntry(line: Uint8Array, expectedRoot: string): boolean {
     if (this.pending.length === BATCH_MAX) return false;
     this.pending.push(leafHash(line));
+    this.expected.push(expectedRoot);
     return true;
   }
 
   flushEntries(): number {
     this.leaves = this.pending.splice(0);
+    const expected = this.expected.splice(0);
     this.roots = [this.tree.root()];
-    for (const leaf of this.leaves) {
+    let mismatch = -1;
+    for (const [j, leaf] of this.leaves.entries()) {
+      if (mismatch < 0 && Buffer.from(this.roots[j]!).toString('base64') !== expected[j]) mismatch = j;
       this.tree.appendLeaf(leaf);
       this.roots.push(this.tree.root());
     }
-    return this.leaves.length;
+    return mismatch;
   }
 
   batchRootBase64(j: number): string {

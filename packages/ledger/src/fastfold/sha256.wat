@@ -36,6 +36,7 @@
 ;;   0x0800  PEAKS[64][16]    the compact range, largest subtree first: hash words, then midstate
 ;;   0x2000  KW2[256][64]     block 2 W[t] + K[t], one schedule per value of right[31] (64 KiB)
 ;;   0x12000 PEAKSIN[64]      big-endian peaks for setPeaks (32 bytes each)
+;;   0x12800 B64[64]          the base64 alphabet (for compare)
 ;; The JS side fills KW2 (initSchedules, or a copy from another instance) before any hashing.
 ;; Every W + K table starts 256-byte aligned (KWM ends at a boundary): $rounds stops there.
 ;;
@@ -52,9 +53,17 @@
 ;;   0x26800  NODE[320][16]    nodes the batch's appends create (at most 63 + 256 merges)
 ;;   0x2B800  ROOTS[257]       bytes: ROOTS[j] = root of the tree of size (size before the batch) + j
 ;;                             (kept after the batch: the current root is ROOTS[k] until append)
+;;   0x2D900  ORDER[256]       the indices j sorted by NP[j] (so SIMD lanes get programs of one length)
+;;   0x2DD00  COUNT[65]        scratch for that counting sort
 ;;   0x2E000  PROG[256][64]    PROG[j]: PP after the j-th append (its fold program), largest peak first
 ;;   0x3E000  LEAFIN[256]      leaf hashes as bytes (input of leafWords)
-;;   0x40000  LINES            staged lines, each as 0x00 || line || SHA-256 padding (see pad)
+;;   0x40000  EXPECT[256][44]  ASCII: the base64 root each staged entry expects before it (compare)
+;;   0x44000  OPS[320][4]      the merges plan found: left, right, result (slot addresses), depth
+;;   0x45800  OPSORDER[320]    OPS indices sorted by depth (merges of one depth are independent)
+;;   0x46000  DEPTHS[320]      depth of NODE[i] (leaves and the batch's first peaks: 0)
+;;   0x467FC  MAXDEPTH         the largest depth; 0x46800 LEVEL[321]: OPSORDER[LEVEL[d-1] .. LEVEL[d])
+;;                             are the merges of depth d (LEVEL[0] = 0)
+;;   0x48000  LINES            staged lines, each as 0x00 || line || SHA-256 padding (see pad)
 (module
   (memory (export "memory") 2)
 
@@ -143,7 +152,24 @@
     (i32.store offset=0x110 (i32.const 0) (i32.const 0x510e527f))
     (i32.store offset=0x114 (i32.const 0) (i32.const 0x9b05688c))
     (i32.store offset=0x118 (i32.const 0) (i32.const 0x1f83d9ab))
-    (i32.store offset=0x11c (i32.const 0) (i32.const 0x5be0cd19)))
+    (i32.store offset=0x11c (i32.const 0) (i32.const 0x5be0cd19))
+    ;; B64: A-Z a-z 0-9 + /
+    (i32.store offset=0x12800 (i32.const 0) (i32.const 0x44434241))
+    (i32.store offset=0x12804 (i32.const 0) (i32.const 0x48474645))
+    (i32.store offset=0x12808 (i32.const 0) (i32.const 0x4c4b4a49))
+    (i32.store offset=0x1280c (i32.const 0) (i32.const 0x504f4e4d))
+    (i32.store offset=0x12810 (i32.const 0) (i32.const 0x54535251))
+    (i32.store offset=0x12814 (i32.const 0) (i32.const 0x58575655))
+    (i32.store offset=0x12818 (i32.const 0) (i32.const 0x62615a59))
+    (i32.store offset=0x1281c (i32.const 0) (i32.const 0x66656463))
+    (i32.store offset=0x12820 (i32.const 0) (i32.const 0x6a696867))
+    (i32.store offset=0x12824 (i32.const 0) (i32.const 0x6e6d6c6b))
+    (i32.store offset=0x12828 (i32.const 0) (i32.const 0x7271706f))
+    (i32.store offset=0x1282c (i32.const 0) (i32.const 0x76757473))
+    (i32.store offset=0x12830 (i32.const 0) (i32.const 0x7a797877))
+    (i32.store offset=0x12834 (i32.const 0) (i32.const 0x33323130))
+    (i32.store offset=0x12838 (i32.const 0) (i32.const 0x37363534))
+    (i32.store offset=0x1283c (i32.const 0) (i32.const 0x2f2b3938)))
 
   ;; Fills KW2. Instantiation does not: the table is the same for every instance, so the caller runs
   ;; this in its first instance and copies the 64 KiB into the next ones.
@@ -689,16 +715,16 @@
         (if (i32.gt_u (i32.add (local.get $p) (i32.const 9)) (local.get $end)) (then (unreachable)))
         (i32.store8 (local.get $off) (i32.const 0))
         (i32.store8 (local.get $p) (i32.const 0x80))
+        ;; Zeros from p + 1 to end - 4, eight bytes at a time (the last store may reach into the
+        ;; length, written after); the length's high word is among them (a line is far below 512 MiB).
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (block $zeroed
-          (loop $zero
-            (br_if $zeroed (i32.ge_u (local.get $p) (i32.sub (local.get $end) (i32.const 4))))
-            (i32.store8 (local.get $p) (i32.const 0))
-            (local.set $p (i32.add (local.get $p) (i32.const 1)))
-            (br $zero)))
-        ;; The high word of the length is among the zeros (a line is far below 512 MiB).
+        (loop $zero
+          (i64.store (local.get $p) (i64.const 0))
+          (local.set $p (i32.add (local.get $p) (i32.const 8)))
+          (br_if $zero (i32.lt_u (local.get $p) (i32.sub (local.get $end) (i32.const 8)))))
+        (i64.store (i32.sub (local.get $end) (i32.const 8)) (i64.const 0))
         (local.set $bits (i32.shl (i32.add (i32.load offset=0x21808 (local.get $d)) (i32.const 1)) (i32.const 3)))
-        (i32.store (local.get $p)
+        (i32.store (i32.sub (local.get $end) (i32.const 4))
           (i32.or (i32.and (i32.rotl (local.get $bits) (i32.const 8)) (i32.const 0x00ff00ff))
                   (i32.and (i32.rotr (local.get $bits) (i32.const 8)) (i32.const 0xff00ff00))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -726,12 +752,22 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $each))))
 
+  ;; Depth of a slot: NODE slots have theirs in DEPTHS, every other slot (leaf, first peaks) is 0.
+  (func $depth (param $p i32) (result i32)
+    (if (result i32) (i32.and (i32.ge_u (local.get $p) (i32.const 0x26800)) (i32.lt_u (local.get $p) (i32.const 0x2b800)))
+      (then (i32.load offset=0x46000 (i32.shr_u (i32.sub (local.get $p) (i32.const 0x26800)) (i32.const 4))))
+      (else (i32.const 0))))
+
   ;; Appends LEAF[0 .. k) to the tree of size hi * 2^32 + lo (the current size), like append but
   ;; leaving PEAKS alone: every node goes to a fresh slot (the leaf's LEAF slot, NODE for merges) and PP
   ;; tracks where the peaks are. After the j-th append PROG[j] holds PP and NP[j] the number of peaks:
   ;; the program fold and fold4 run. Merges per append: the trailing one bits of the size before it.
+  ;; The merges are only recorded (OPS, sorted by depth: see merges); then ORDER lists the programs
+  ;; shortest first, for fold4's lanes. A leaf that becomes a peak gets its midstate here, a merged
+  ;; node in merges.
   (func (export "plan") (param $k i32) (param $lo i32) (param $hi i32)
     (local $n i64) (local $j i32) (local $m i32) (local $top i32) (local $cur i32) (local $next i32) (local $i i32)
+    (local $nops i32) (local $d i32) (local $maxd i32) (local $l i32)
     (local.set $n (i64.or (i64.shl (i64.extend_i32_u (local.get $hi)) (i64.const 32)) (i64.extend_i32_u (local.get $lo))))
     (local.set $top (global.get $npeaks))
     (block $init
@@ -751,7 +787,18 @@
           (loop $merge
             (br_if $merged (i32.eqz (local.get $m)))
             (local.set $top (i32.sub (local.get $top) (i32.const 1)))
-            (call $node (i32.load offset=0x21000 (i32.shl (local.get $top) (i32.const 2))) (local.get $cur) (local.get $next))
+            ;; OPS[nops] = (peak, cur, next, depth): next = node(peak, cur), hashed later by merges.
+            (local.set $l (i32.load offset=0x21000 (i32.shl (local.get $top) (i32.const 2))))
+            (local.set $d (call $depth (local.get $l)))
+            (if (i32.gt_u (call $depth (local.get $cur)) (local.get $d)) (then (local.set $d (call $depth (local.get $cur)))))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (if (i32.gt_u (local.get $d) (local.get $maxd)) (then (local.set $maxd (local.get $d))))
+            (i32.store offset=0x46000 (i32.shr_u (i32.sub (local.get $next) (i32.const 0x26800)) (i32.const 4)) (local.get $d))
+            (i32.store offset=0x44000 (i32.shl (local.get $nops) (i32.const 4)) (local.get $l))
+            (i32.store offset=0x44004 (i32.shl (local.get $nops) (i32.const 4)) (local.get $cur))
+            (i32.store offset=0x44008 (i32.shl (local.get $nops) (i32.const 4)) (local.get $next))
+            (i32.store offset=0x4400c (i32.shl (local.get $nops) (i32.const 4)) (local.get $d))
+            (local.set $nops (i32.add (local.get $nops) (i32.const 1)))
             (local.set $cur (local.get $next))
             (local.set $next (i32.add (local.get $next) (i32.const 64)))
             (local.set $m (i32.sub (local.get $m) (i32.const 1)))
@@ -759,8 +806,8 @@
         (if (i32.ge_u (local.get $top) (i32.const 64)) (then (unreachable)))
         (i32.store offset=0x21000 (i32.shl (local.get $top) (i32.const 2)) (local.get $cur))
         (local.set $top (i32.add (local.get $top) (i32.const 1)))
-        ;; The new smallest peak is a left child in every later fold.
-        (call $midstate (local.get $cur))
+        ;; The new smallest peak is a left child in every later fold (a merged one: see merges).
+        (if (i32.lt_u (local.get $cur) (i32.const 0x26800)) (then (call $midstate (local.get $cur))))
         (i32.store offset=0x21400 (i32.shl (local.get $j) (i32.const 2)) (local.get $top))
         (local.set $i (i32.const 0))
         (loop $copy
@@ -771,14 +818,104 @@
           (br_if $copy (i32.lt_u (local.get $i) (local.get $top))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $append)))
-    (global.set $batchPeaks (local.get $top)))
+    (global.set $batchPeaks (local.get $top))
+    ;; OPSORDER: the merges sorted by depth (counting sort); LEVEL[d] = end of depth d's merges.
+    (i32.store offset=0x467fc (i32.const 0) (local.get $maxd))
+    (local.set $i (i32.const 0))
+    (loop $clear
+      (i32.store offset=0x46800 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $clear (i32.le_u (local.get $i) (local.get $maxd))))
+    (local.set $i (i32.const 0))
+    (block $counted
+      (loop $count
+        (br_if $counted (i32.ge_u (local.get $i) (local.get $nops)))
+        (local.set $d (i32.shl (i32.load offset=0x4400c (i32.shl (local.get $i) (i32.const 4))) (i32.const 2)))
+        (i32.store offset=0x46800 (local.get $d) (i32.add (i32.load offset=0x46800 (local.get $d)) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $count)))
+    ;; LEVEL[d] = start of depth d (depth 0 has none), then each placement moves it to the end.
+    (local.set $i (i32.const 1))
+    (local.set $m (i32.const 0))
+    (block $summed
+      (loop $prefix
+        (br_if $summed (i32.gt_u (local.get $i) (local.get $maxd)))
+        (local.set $l (i32.load offset=0x46800 (i32.shl (local.get $i) (i32.const 2))))
+        (i32.store offset=0x46800 (i32.shl (local.get $i) (i32.const 2)) (local.get $m))
+        (local.set $m (i32.add (local.get $m) (local.get $l)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $prefix)))
+    (local.set $i (i32.const 0))
+    (block $placed
+      (loop $place
+        (br_if $placed (i32.ge_u (local.get $i) (local.get $nops)))
+        (local.set $d (i32.shl (i32.load offset=0x4400c (i32.shl (local.get $i) (i32.const 4))) (i32.const 2)))
+        (local.set $l (i32.load offset=0x46800 (local.get $d)))
+        (i32.store offset=0x45800 (i32.shl (local.get $l) (i32.const 2)) (local.get $i))
+        (i32.store offset=0x46800 (local.get $d) (i32.add (local.get $l) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $place)))
+    (i32.store offset=0x46800 (i32.const 0) (i32.const 0))
+    ;; ORDER: 0..k-1 sorted by NP (counting sort, stable); COUNT[n] = first position for NP = n.
+    (local.set $i (i32.const 0))
+    (loop $clear
+      (i32.store offset=0x2dd00 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $clear (i32.le_u (local.get $i) (i32.const 64))))
+    (local.set $j (i32.const 0))
+    (block $counted
+      (loop $count
+        (br_if $counted (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $m (i32.shl (i32.load offset=0x21400 (i32.shl (local.get $j) (i32.const 2))) (i32.const 2)))
+        (i32.store offset=0x2dd00 (local.get $m) (i32.add (i32.load offset=0x2dd00 (local.get $m)) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $count)))
+    (local.set $i (i32.const 0))
+    (local.set $m (i32.const 0))
+    (loop $prefix
+      (local.set $cur (i32.load offset=0x2dd00 (i32.shl (local.get $i) (i32.const 2))))
+      (i32.store offset=0x2dd00 (i32.shl (local.get $i) (i32.const 2)) (local.get $m))
+      (local.set $m (i32.add (local.get $m) (local.get $cur)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $prefix (i32.le_u (local.get $i) (i32.const 64))))
+    (local.set $j (i32.const 0))
+    (block $placed
+      (loop $place
+        (br_if $placed (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $m (i32.shl (i32.load offset=0x21400 (i32.shl (local.get $j) (i32.const 2))) (i32.const 2)))
+        (local.set $cur (i32.load offset=0x2dd00 (local.get $m)))
+        (i32.store offset=0x2d900 (i32.shl (local.get $cur) (i32.const 2)) (local.get $j))
+        (i32.store offset=0x2dd00 (local.get $m) (i32.add (local.get $cur) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $place))))
 
-  ;; ROOTS[j + 1] = the root of program PROG[j] (as root computes it), for j in [$j, $end).
-  (func (export "fold") (param $j i32) (param $end i32)
-    (local $prog i32) (local $q i32)
+  ;; Hashes the merges plan recorded, in depth order (each depth needs only smaller ones), and gives
+  ;; each result its midstate. sha256x4.wat's merges4 does the same four at a time.
+  (func (export "merges")
+    (local $p i32) (local $end i32) (local $o i32)
+    (local.set $end (i32.load offset=0x46800 (i32.shl (i32.load offset=0x467fc (i32.const 0)) (i32.const 2))))
     (block $done
       (loop $each
-        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $o (i32.shl (i32.load offset=0x45800 (i32.shl (local.get $p) (i32.const 2))) (i32.const 4)))
+        (call $node (i32.load offset=0x44000 (local.get $o)) (i32.load offset=0x44004 (local.get $o)) (i32.load offset=0x44008 (local.get $o)))
+        (call $midstate (i32.load offset=0x44008 (local.get $o)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $each))))
+
+  ;; For sha256x4.wat: one scalar node hash, one midstate.
+  (func (export "node3") (param $l i32) (param $r i32) (param $d i32)
+    (call $node (local.get $l) (local.get $r) (local.get $d)))
+  (func (export "midstateAt") (param $p i32)
+    (call $midstate (local.get $p)))
+
+  ;; ROOTS[j + 1] = the root of program PROG[j] (as root computes it), for j = ORDER[p], p in [$p, $end).
+  (func (export "fold") (param $p i32) (param $end i32)
+    (local $j i32) (local $prog i32) (local $q i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $j (i32.load offset=0x2d900 (i32.shl (local.get $p) (i32.const 2))))
         (local.set $prog (i32.add (i32.const 0x2e000) (i32.shl (local.get $j) (i32.const 8))))
         (local.set $q (i32.sub (i32.load offset=0x21400 (i32.shl (local.get $j) (i32.const 2))) (i32.const 1)))
         (if (i32.eqz (local.get $q))
@@ -795,8 +932,47 @@
                 (call $node (i32.load (i32.add (local.get $prog) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 0x1a0) (i32.const 0x1a0))
                 (br $fold)))))
         (call $swap8 (i32.const 0x1a0) (i32.add (i32.const 0x2b820) (i32.shl (local.get $j) (i32.const 5))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $each))))
+
+  ;; The first j < $k whose EXPECT[j] is not the base64 of ROOTS[j] (the root before staged entry j),
+  ;; or -1. Each root is encoded three bytes (four characters) at a time and compared as an i32.
+  (func (export "compare") (param $k i32) (result i32)
+    (local $j i32) (local $r i32) (local $x i32) (local $g i32) (local $c i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $r (i32.add (i32.const 0x2b800) (i32.shl (local.get $j) (i32.const 5))))
+        (local.set $x (i32.add (i32.const 0x40000) (i32.mul (local.get $j) (i32.const 44))))
+        (local.set $g (i32.const 0))
+        (loop $group
+          ;; c = the three bytes r[g..g+3) as a big-endian 24-bit number
+          (local.set $c
+            (i32.or (i32.or (i32.shl (i32.load8_u (i32.add (local.get $r) (local.get $g))) (i32.const 16))
+                            (i32.shl (i32.load8_u offset=1 (i32.add (local.get $r) (local.get $g))) (i32.const 8)))
+                    (i32.load8_u offset=2 (i32.add (local.get $r) (local.get $g)))))
+          (if (i32.ne (i32.load (local.get $x))
+                (i32.or (i32.or (i32.load8_u offset=0x12800 (i32.shr_u (local.get $c) (i32.const 18)))
+                                (i32.shl (i32.load8_u offset=0x12800 (i32.and (i32.shr_u (local.get $c) (i32.const 12)) (i32.const 63))) (i32.const 8)))
+                        (i32.or (i32.shl (i32.load8_u offset=0x12800 (i32.and (i32.shr_u (local.get $c) (i32.const 6)) (i32.const 63))) (i32.const 16))
+                                (i32.shl (i32.load8_u offset=0x12800 (i32.and (local.get $c) (i32.const 63))) (i32.const 24)))))
+            (then (return (local.get $j))))
+          (local.set $x (i32.add (local.get $x) (i32.const 4)))
+          (local.set $g (i32.add (local.get $g) (i32.const 3)))
+          (br_if $group (i32.lt_u (local.get $g) (i32.const 30))))
+        ;; The last two bytes: three characters and "=".
+        (local.set $c
+          (i32.or (i32.shl (i32.load8_u offset=30 (local.get $r)) (i32.const 16))
+                  (i32.shl (i32.load8_u offset=31 (local.get $r)) (i32.const 8))))
+        (if (i32.ne (i32.load (local.get $x))
+              (i32.or (i32.or (i32.load8_u offset=0x12800 (i32.shr_u (local.get $c) (i32.const 18)))
+                              (i32.shl (i32.load8_u offset=0x12800 (i32.and (i32.shr_u (local.get $c) (i32.const 12)) (i32.const 63))) (i32.const 8)))
+                      (i32.or (i32.shl (i32.load8_u offset=0x12800 (i32.and (i32.shr_u (local.get $c) (i32.const 6)) (i32.const 63))) (i32.const 16))
+                              (i32.const 0x3d000000))))
+          (then (return (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each)))
+    (i32.const -1))
 
   ;; Ends a batch of $k appends: the peaks plan left become the tree's PEAKS; ROOTS[k] is the root.
   (func (export "commit") (param $k i32)
