@@ -25,16 +25,20 @@ const UNIQUE_VIOLATION = '23505';
  * The whole append in one statement, one round trip, run by the INSERT-only writer role (no
  * RETURNING, no ON CONFLICT, no SELECT on the tables). The guard (SECURITY DEFINER, owned by the main
  * role) runs first, because the checkpoint row is selected FROM it: it takes the advisory lock and
- * raises HEAD_MOVED_SQLSTATE unless the latest stored checkpoint is ($13, $14). The entry and node
- * rows arrive as arrays, so the text (and its server-side prepared plan) is the same for every
- * batch size. Another appender that got in between anyway collides on a primary key (23505).
+ * raises HEAD_MOVED_SQLSTATE unless the latest stored checkpoint is ($15, $16). Rows arrive as
+ * arrays, so the text (and its server-side prepared plan) is the same for every batch size; the byte
+ * columns arrive as one concatenated bytea each (sent in binary, where a bytea[] would travel as hex
+ * text) and are cut apart with substring. Another appender that got in between anyway collides on a
+ * primary key (23505).
  */
-const APPEND_SQL = `WITH guard AS MATERIALIZED (SELECT ${GUARD_FN}($13::int8, $14::bytea)),
+const APPEND_SQL = `WITH guard AS MATERIALIZED (SELECT ${GUARD_FN}($15::int8, $16::bytea)),
   e AS (INSERT INTO ${LEDGER_SCHEMA}.ledger_entries (seq, idem, type, ts, bytes, leaf)
-        SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])),
+        SELECT u.seq, u.idem, u.type, u.ts, substring($5::bytea FROM u.off + 1 FOR u.len), substring($6::bytea FROM u.i::int * 32 - 31 FOR 32)
+          FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $7::int[], $8::int[]) WITH ORDINALITY AS u(seq, idem, type, ts, off, len, i)),
   n AS (INSERT INTO ${LEDGER_SCHEMA}.ledger_nodes (level, idx, hash)
-        SELECT * FROM unnest($7::int[], $8::int8[], $9::bytea[]))
-INSERT INTO ${LEDGER_SCHEMA}.ledger_checkpoints (size, root, note) SELECT $10::int8, $11::bytea, $12::text FROM guard`;
+        SELECT u.level, u.idx, substring($11::bytea FROM u.i::int * 32 - 31 FOR 32)
+          FROM unnest($9::int[], $10::int8[]) WITH ORDINALITY AS u(level, idx, i))
+INSERT INTO ${LEDGER_SCHEMA}.ledger_checkpoints (size, root, note) SELECT $12::int8, $13::bytea, $14::text FROM guard`;
 /** One simple-protocol round trip: open the transaction and take the append lock (the retry path). */
 const LOCK_SQL = `BEGIN; SET LOCAL lock_timeout = '${APPEND_LOCK_TIMEOUT}'; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
 const HEAD_SQL = `SELECT size, root FROM ${LEDGER_SCHEMA}.ledger_checkpoints ORDER BY size DESC LIMIT 1`;
@@ -46,14 +50,21 @@ function appendValues(rows: AppendRows, expected: StoredHead): unknown[] {
   const idems = new Array<string | null>(n);
   const types = new Array<string>(n);
   const tss = new Array<string>(n);
+  const offsets = new Array<number>(n);
+  const lengths = new Array<number>(n);
   const bytes = new Array<Buffer>(n);
   const leaves = new Array<Buffer>(n);
+  let offset = 0;
   for (let i = 0; i < n; i++) {
     const e = rows.entries[i]!;
+    if (e.leaf.byteLength !== 32) throw new StoreError('STORE_CORRUPT', `entry ${e.seq}: a leaf hash must be 32 bytes`);
     seqs[i] = e.seq;
     idems[i] = e.idem;
     types[i] = e.type;
     tss[i] = e.ts;
+    offsets[i] = offset;
+    lengths[i] = e.bytes.byteLength;
+    offset += e.bytes.byteLength;
     bytes[i] = e.bytes;
     leaves[i] = e.leaf;
   }
@@ -63,12 +74,30 @@ function appendValues(rows: AppendRows, expected: StoredHead): unknown[] {
   const hashes = new Array<Buffer>(m);
   for (let i = 0; i < m; i++) {
     const nd = rows.nodes[i]!;
+    if (nd.hash.byteLength !== 32) throw new StoreError('STORE_CORRUPT', `node (${nd.level}, ${nd.idx}): a hash must be 32 bytes`);
     levels[i] = nd.level;
     idxs[i] = nd.idx;
     hashes[i] = nd.hash;
   }
   const cp = rows.checkpoint;
-  return [seqs, idems, types, tss, bytes, leaves, levels, idxs, hashes, cp.size, cp.root, cp.note, expected.size, buf(expected.root)];
+  return [
+    seqs,
+    idems,
+    types,
+    tss,
+    Buffer.concat(bytes, offset),
+    Buffer.concat(leaves, 32 * n),
+    offsets,
+    lengths,
+    levels,
+    idxs,
+    Buffer.concat(hashes, 32 * m),
+    cp.size,
+    cp.root,
+    cp.note,
+    expected.size,
+    buf(expected.root),
+  ];
 }
 
 /** A moved head or a key another appender took: nothing was stored, the writer re-reads and retries. */

@@ -425,6 +425,8 @@ export class LedgerWriter {
     if (entryRows.length > 0) {
       if (signers.length === 0) throw new StoreError('SIGNER_NOT_ACTIVE', this.noSignerMessage(keys));
       const note = signCheckpoint({ origin: this.origin, size: state.size, root }, signers);
+      // Key order: each index insert lands beside the previous one instead of alternating between levels.
+      if (entryRows.length > 1) nodeRows.sort((a, b) => a.level - b.level || a.idx - b.idx);
       await s.commit(
         { entries: entryRows, nodes: nodeRows, checkpoint: { size: state.size, root: buf(root), note } },
         expected,
