@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
 import { openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
+import { promptSecret } from './prompt.js';
 
 /** CLI exit codes for a run's outcome (docs/errors.md). */
 export function exitForRun(m: RunModel): number {
@@ -199,7 +200,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const path = resolve(io.cwd, file);
       const source = readFileSync(path, 'utf8');
       const rb = parseOrThrow(source, file);
-      const secrets = await resolveSecretInputs(rb, io.env);
+      const secrets = await resolveSecretInputs(rb, io.env, io.tty ? promptSecret : undefined);
       const progress = new Progress(io, o.json === true);
       const environment = o.env ?? rb.environments[0] ?? 'default';
       const out = await withEngine(location(), io, progress, (ctx) =>

@@ -256,6 +256,19 @@ function suite(factory: FixtureFactory): void {
       await ctx.close().catch(() => undefined);
     });
 
+    it('the runbook’s overall timeout fails the run between steps and caps a step’s own timeout', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb('## Procedure\n\n```sh {#slow timeout=30s}\nsleep 5\n```\n\n```sh {#never}\ntrue\n```\n', 'timeout: 700ms\n');
+      await withEngine(loc, async (ctx) => {
+        const t = Date.now();
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.ok(Date.now() - t < 4000, 'the step was cut at the run deadline');
+        assert.equal(out.model.state, 'failed');
+        assert.match(out.model.steps[0]!.detail!, /timed out/);
+        assert.equal(out.model.steps[1]!.status, 'pending');
+      });
+    });
+
     it('a step timeout kills the whole process group and fails the step', async () => {
       const { loc } = await fresh();
       const marker = join(tempDir('runledger-grp-'), 'alive');

@@ -398,6 +398,10 @@ export class Engine {
           break;
         }
         if (c.delayMs > 0) await sleep(c.delayMs);
+        if (this.remainingMs(live) <= 0) {
+          commands.push(...(await this.apply(live, { type: 'run.timed_out', at: this.now() })));
+          continue;
+        }
         commands.push(...(await this.runStep(live, c, who)));
       }
       await this.flushLedger(live);
@@ -438,8 +442,10 @@ export class Engine {
     const ctx = this.templateContext(runId, live.model.environment, live.inputs, live.secrets, live.outputs);
     const command = this.effectiveCommand(step, ctx);
     const shown = this.effectiveCommand(step, ctx, true);
+    let allowed: PolicyDecision | undefined;
     if (command !== undefined) {
       const decision = decideCommand(this.d.policy, live.runbook.forbid, command);
+      allowed = decision;
       if (decision.effect === 'deny') {
         await this.flushLedger(live);
         await this.recordDecision(runId, who.actor, decision, live.runbook.id, live.model.environment, step.id, shown);
@@ -453,7 +459,8 @@ export class Engine {
       type: 'run.step.started',
       actor: { kind: 'user', id: live.rec.requester },
       subject: { kind: 'run', id: runId },
-      data: { step: step.id, phase: c.phase, attempt: c.attempt, kind: step.kind, ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}) },
+      // The allow decision for this command is part of the intent (a denial is its own entry).
+      data: { step: step.id, phase: c.phase, attempt: c.attempt, kind: step.kind, ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}), ...(allowed ? { policy: { effect: allowed.effect, by: allowed.by } } : {}) },
       idem: `run:${runId}:${c.phase}:${step.id}:${c.attempt}:started`,
     });
     const r = await this.execute(live, step, ctx);
@@ -500,8 +507,20 @@ export class Engine {
     return { ...envForStep(ctx), RL_ACTOR: live.model.requester };
   }
 
+  /**
+   * Time left before the runbook's overall `timeout` (Infinity without one). It counts from the run's
+   * start or its latest approval, whichever is later: waiting for a person does not use it up.
+   */
+  private remainingMs(live: Live): number {
+    if (live.runbook.timeoutMs === undefined) return Infinity;
+    const approvals = [...live.model.steps, ...live.model.rollback].flatMap((s) => s.approvals.map((a) => Date.parse(a.at)));
+    const from = Math.max(Date.parse(live.model.createdAt), ...approvals);
+    return from + live.runbook.timeoutMs - this.clock().getTime();
+  }
+
   private async execute(live: Live, step: Step, ctx: TemplateContext): Promise<ExecResult> {
-    const timeoutMs = step.timeoutMs ?? live.runbook.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    // A step never outlives the run's overall timeout.
+    const timeoutMs = Math.max(1, Math.min(step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, this.remainingMs(live)));
     const ac = new AbortController();
     const env = this.stepEnv(ctx, live);
     const redactor = live.redactor;
