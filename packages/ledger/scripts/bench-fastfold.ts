@@ -1,7 +1,8 @@
 // FastTree vs TreeState. Run from the repo root:
 //   node --conditions=source --import tsx packages/ledger/scripts/bench-fastfold.ts [leaves]
-// `--no-baseline` skips TreeState (slow). Prints ns per node hash (WASM inside one call, WASM one call per hash, node:crypto) and
-// appendLeaf + root throughput over `leaves` random leaves (default 1,000,000).
+// `--no-baseline` skips TreeState (slow). Prints ns per node hash (WASM inside one call, WASM one call per hash, node:crypto),
+// appendLeaf + root throughput over `leaves` random leaves (default 1,000,000), the same through the batch API
+// (appendLeavesAndRoots, SIMD and scalar), and stageEntry + flushEntries on 389-byte lines (leaf hashes included).
 import { randomBytes } from 'node:crypto';
 import { FastTree, wasmNodeChain, wasmNodeHash } from '../src/fastfold/index.js';
 import { nodeHash, TreeState } from '../src/tree.js';
@@ -77,9 +78,42 @@ function runTreeState(): number {
   if (Buffer.compare(Buffer.from(a.root()), Buffer.from(b.root())) !== 0) throw new Error('roots differ');
 }
 
+function runBatch(simd: boolean): number {
+  const t = FastTree.create({ simd })!;
+  const roots = new Uint8Array(32 * FastTree.BATCH);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LEAVES; i += FastTree.BATCH) {
+    const k = Math.min(FastTree.BATCH, LEAVES - i);
+    t.appendLeavesAndRoots(pool.subarray(32 * i, 32 * (i + k)), k, roots);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const line = randomBytes(389);
+const expected = Buffer.alloc(32).toString('base64');
+function runEntries(simd: boolean): number {
+  const t = FastTree.create({ simd })!;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LEAVES; i++) {
+    if (!t.stageEntry(line, expected)) {
+      t.flushEntries();
+      t.stageEntry(line, expected);
+    }
+  }
+  t.flushEntries();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const rate = (s: number): string => `${(LEAVES / s / 1000).toFixed(0)}k leaves/s (${((s / LEAVES) * 1e9).toFixed(0)} ns/leaf)`;
 const fast = best(3, runFast);
 console.log(`root + appendLeaf per leaf, ${LEAVES.toLocaleString('en')} leaves:`);
-console.log(`  FastTree:  ${(LEAVES / fast / 1000).toFixed(0)}k leaves/s (${((fast / LEAVES) * 1e9).toFixed(0)} ns/leaf)`);
+console.log(`  FastTree:  ${rate(fast)}`);
+const probe = FastTree.create()!;
+probe.appendLeavesAndRoots(pool.subarray(0, 32), 1, new Uint8Array(32));
+console.log(`  FastTree.appendLeavesAndRoots, ${FastTree.BATCH} at a time, SIMD${probe.simd ? '' : ' (unavailable: scalar)'}: ${rate(best(3, () => runBatch(true)))}`);
+console.log(`  FastTree.appendLeavesAndRoots, scalar: ${rate(best(3, () => runBatch(false)))}`);
+console.log(`  FastTree.stageEntry + flushEntries, 389-byte entries (leaf hash included), SIMD: ${rate(best(3, () => runEntries(true)))}`);
+console.log(`  the same, scalar: ${rate(best(3, () => runEntries(false)))}`);
 if (BASELINE) {
   const slow = best(2, runTreeState);
   console.log(`  TreeState: ${(LEAVES / slow / 1000).toFixed(0)}k leaves/s (${((slow / LEAVES) * 1e9).toFixed(0)} ns/leaf)`);

@@ -42,8 +42,8 @@
 ;;
 ;; Batches (FastTree's batch API): a tree that uses them grows the memory to 24 pages (1.5 MiB); the
 ;; batch area starts at 0x20000. sha256x4.wat, when the engine has SIMD, shares this memory and its
-;; layout and does the work of leaves and fold four lanes at a time; these scalar functions do the
-;; rest (a batch's last k mod 4 entries) and everything without SIMD. A batch of k <= 256 entries:
+;; layout and does the work of leaves, merges and fold four lanes at a time; these scalar functions
+;; do what does not fill four lanes, and everything without SIMD. A batch of k <= 256 entries:
 ;;   0x20000  (sha256x4.wat's tables and scratch, up to 0x21000)
 ;;   0x21000  PP[64]           the batch's peaks: addresses of 64-byte slots (hash words, midstate)
 ;;   0x21100  LW[64]           leaves: W; 0x21200 LKW[64]: W + K (256-byte aligned); 0x21300 LST[8]

@@ -4,12 +4,14 @@
 ;; WebAssembly.validate accepts it, and sha256.wat's scalar functions do the same work otherwise.
 ;; Compiled to wasm.ts with sha256.wat by scripts/build-wasm.mjs.
 ;;
-;; The same algorithms as sha256.wat, vectorised: node hashes start from the left child's midstate and
-;; take block 2's schedule from the KW2 table (one table row per lane, gathered per round); leaf hashes
-;; run every block of SHA-256(0x00 || line) with its padding (sha256.wat's pad writes it). Lanes with
-;; less work (a fold with fewer peaks, a line with fewer blocks) hash the zero block at DUMMY and keep
-;; their state through a lane mask (v128.bitselect), so one lane's result never depends on another's.
+;; The same algorithms as sha256.wat, vectorised: node hashes ($node4, for merges4 and fold4) start
+;; from the left child's midstate and take block 2's schedule from the KW2 table (one table row per
+;; lane, gathered per round); leaf hashes (leaves4) run every block of SHA-256(0x00 || line) with its
+;; padding (sha256.wat's pad writes it). Lanes with less work (a fold with fewer peaks, a line with
+;; fewer blocks) hash the zero block at DUMMY and keep their state through a lane mask
+;; (v128.bitselect), so one lane's result never depends on another's.
 ;; The bodies of $rounds4 and $schedule4 are unrolled (8 rounds, 16 schedule words per iteration).
+;; (This file was generated once from a small script and is maintained as text.)
 ;;
 ;; Memory used here (byte offsets; [n] counts v128 values unless said otherwise):
 ;;   0x20000  KV[64]     K[t] in every lane        0x20400  IVV[8]     the initial hash value
@@ -18,7 +20,8 @@
 ;;   0x20a00  SKW2[64]   block 2's W[t] + K[t], gathered from KW2
 ;;   0x20e00  MID[8]     left midstates            0x20e80  ST1[8], 0x20f00 ST2[8]: states
 ;;   0x20f80  ACC[8]     fold accumulators (right children)
-;; and, as sha256.wat lays them out: NP, PROG (fold programs), DESC (staged lines), LEAF, ROOTS, KW2.
+;; and, as sha256.wat lays them out: NP, PROG, ORDER (fold programs), OPS, OPSORDER, LEVEL, MAXDEPTH
+;; (merges), DESC (staged lines), LEAF, ROOTS, KW2.
 (module
   (import "fold" "memory" (memory 2))
   ;; sha256.wat's scalar node hash and midstate (node3(l, r, d), midstateAt(p)), for merges4's remainders.
