@@ -17,7 +17,7 @@
 ;;   0x20000  KV[64]     K[t] in every lane        0x20400  IVV[8]     the initial hash value
 ;;   0x20480  DUMMY      128 zero bytes: the block and node a finished lane reads
 ;;   0x20500  SW[16]     W[0..15]                  0x20600  SKW[64]    W[t] + K[t]
-;;   0x20a00  SKW2[64]   block 2's W[t] + K[t], gathered from KW2
+;;   0x20a00  SKW2[64]   block 2's W[t] + K[t]: rows 1..15 constant, the others gathered from KW2
 ;;   0x20e00  MID[8]     left midstates            0x20e80  ST1[8], 0x20f00 ST2[8]: states
 ;;   0x20f80  ACC[8]     fold accumulators (right children)
 ;; and, as sha256.wat lays them out: NP, PROG, ORDER (fold programs), OPS, OPSORDER, LEVEL, MAXDEPTH
@@ -40,7 +40,15 @@
     (loop $iv
       (v128.store offset=131072 (i32.shl (local.get $o) (i32.const 2)) (i32x4.splat (i32.load (local.get $o))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br_if $iv (i32.ne (local.get $o) (i32.const 0x120)))))
+      (br_if $iv (i32.ne (local.get $o) (i32.const 0x120))))
+    ;; SKW2 rows 1..15: block 2's W[t] + K[t] for t = 1..15, the same for every node hash (W[t] = 0
+    ;; for t = 1..14, W[15] = 520: the message length in bits); $node4 gathers only the other rows.
+    (local.set $o (i32.const 4))
+    (loop $k2
+      (v128.store offset=133632 (i32.shl (local.get $o) (i32.const 2)) (i32x4.splat (i32.load (local.get $o))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br_if $k2 (i32.ne (local.get $o) (i32.const 60))))
+    (v128.store offset=133872 (i32.const 0) (i32x4.splat (i32.add (i32.load offset=60 (i32.const 0)) (i32.const 520)))))
 
   ;; Given W[0..15] at SW, writes W[t] + K[t], t = 0..63, to SKW. W lives in sixteen locals; each
   ;; iteration of $sixteen replaces W[t - 16] by W[t] in $w(t mod 16) (o = 16 * (t - j)).
@@ -322,6 +330,9 @@
     (local.set $k1 (i32.add (i32.const 0x2000) (i32.shl (i32.and (i32.load offset=135156 (i32.const 0)) (i32.const 0xff)) (i32.const 8))))
     (local.set $k2 (i32.add (i32.const 0x2000) (i32.shl (i32.and (i32.load offset=135160 (i32.const 0)) (i32.const 0xff)) (i32.const 8))))
     (local.set $k3 (i32.add (i32.const 0x2000) (i32.shl (i32.and (i32.load offset=135164 (i32.const 0)) (i32.const 0xff)) (i32.const 8))))
+    ;; Rows 1..15 are the same in every lane (W[1..14] = 0, W[15] = 520): $init4 wrote them to SKW2.
+    (v128.store offset=133632 (i32.const 0) (v128.load32_lane offset=0 3 (local.get $k3) (v128.load32_lane offset=0 2 (local.get $k2) (v128.load32_lane offset=0 1 (local.get $k1) (v128.load32_zero offset=0 (local.get $k0))))))
+    (local.set $o (i32.const 64))
     (loop $gather
       (v128.store offset=133632 (i32.shl (local.get $o) (i32.const 2)) (v128.load32_lane offset=0 3 (i32.add (local.get $k3) (local.get $o)) (v128.load32_lane offset=0 2 (i32.add (local.get $k2) (local.get $o)) (v128.load32_lane offset=0 1 (i32.add (local.get $k1) (local.get $o)) (v128.load32_zero offset=0 (i32.add (local.get $k0) (local.get $o)))))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
