@@ -8,7 +8,10 @@ export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
 
-export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
+/** Errors of the HTTP API (auth, roles, rate limits, request validation). */
+export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN';
+
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | ApiErrorCode;
 
 /** Errors of the engine driver and the run state machine. */
 export class EngineError extends Error {
@@ -16,6 +19,19 @@ export class EngineError extends Error {
   constructor(
     readonly code: EngineErrorCode,
     message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors raised by the HTTP server (and the token commands); statuses come from the catalogue below. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    /** Seconds a client should wait before retrying (RATE_LIMITED, SHUTTING_DOWN). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -94,7 +110,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   IDEMPOTENCY_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'The idempotency key was used for a different entry.' },
   ENTRY_REJECTED: { exit: EXIT.USAGE, http: 400, summary: 'The entry was refused (reserved type or invalid field).' },
   APPEND_FAILED: { exit: EXIT.FAILED, http: 503, summary: 'The append transaction failed and rolled back (or the connection dropped during COMMIT, so the outcome is unknown): retry with the same idempotency key.' },
-  NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint or size.' },
+  NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint, size, token or route.' },
   STORE_CORRUPT: { exit: EXIT.INTEGRITY, http: 503, summary: 'Stored ledger data is inconsistent.' },
   STORE_CLOSED: { exit: EXIT.INTERNAL, http: 503, summary: 'The store was used after it was closed.' },
   RUN_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No run with that id (or the id prefix is ambiguous).' },
@@ -114,6 +130,15 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   APPROVAL_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The approver lacks a role the gate requires.' },
   APPROVAL_DUPLICATE: { exit: EXIT.CONFLICT, http: 409, summary: 'This approver already approved the gate; a quorum needs distinct people.' },
   RESUME_NEEDS_DECISION: { exit: EXIT.CONFLICT, http: 409, summary: 'The current step may or may not have run: retry it or skip it.' },
+  // HTTP API
+  AUTH_REQUIRED: { exit: EXIT.DENIED, http: 401, summary: 'The request carries no credentials: send `Authorization: Bearer <token>`.' },
+  AUTH_INVALID: { exit: EXIT.DENIED, http: 401, summary: 'The token is unknown, malformed or revoked.' },
+  FORBIDDEN_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The token’s role is below the role the route needs (viewer < operator < approver < admin).' },
+  RATE_LIMITED: { exit: EXIT.UNAVAILABLE, http: 429, summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.' },
+  VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
+  CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request from a browser session lacks a valid CSRF token.' },
+  SHUTTING_DOWN: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The server is draining before it stops and takes no new work; retry against a running instance.' },
+  TOKEN_NAME_TAKEN: { exit: EXIT.CONFLICT, http: 409, summary: 'An API token with that name already exists (names are identities in the ledger).' },
 };
 
 export interface DescribedError {
@@ -125,7 +150,7 @@ export interface DescribedError {
 
 /** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
 export function describeError(e: unknown): DescribedError {
-  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError) {
+  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError || e instanceof ApiError) {
     const info = ERROR_CATALOGUE[e.code];
     return { code: e.code, message: e.message, exit: info.exit, http: info.http };
   }

@@ -46,3 +46,16 @@ export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from '.
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
 export { runTablesMigration, type RunsDatabase } from './runs/schema.js';
+export {
+  TokenStore,
+  TOKEN_ROLES,
+  TOKEN_PREFIX,
+  hashToken,
+  isTokenRole,
+  isValidTokenName,
+  apiTokensMigration,
+  type TokenRole,
+  type TokenRecord,
+  type CreateTokenResult,
+  type TokensDatabase,
+} from './tokens/token-store.js';

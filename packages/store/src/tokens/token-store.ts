@@ -1,0 +1,132 @@
+// API tokens for the HTTP server. Only a SHA-256 of each token is stored: a token is 32 random bytes,
+// so a fast hash is enough (no password stretching needed) and a lookup is one indexed read.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { DialectCapabilities } from '../dialects/types.js';
+import { StoreError, messageOf } from '../errors.js';
+import type { Store } from '../open.js';
+
+export const TOKEN_ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+/** Token text prefix: makes a leaked token recognisable to secret scanners. */
+export const TOKEN_PREFIX = 'rlt_';
+const TOKEN_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  /** Hex SHA-256 of the token text; the token itself is never stored. */
+  token_sha256: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface TokensDatabase {
+  api_tokens: ApiTokensTable;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export type CreateTokenResult = { readonly ok: true; readonly token: string; readonly record: TokenRecord } | { readonly ok: false; readonly reason: 'name-taken' };
+
+export function isTokenRole(r: string): r is TokenRole {
+  return (TOKEN_ROLES as readonly string[]).includes(r);
+}
+
+export function isValidTokenName(n: string): boolean {
+  return TOKEN_NAME_RE.test(n);
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function apiTokensMigration(_caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`${sql.ref('role')} in ('viewer', 'operator', 'approver', 'admin')`))
+        .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+    },
+  };
+}
+
+function toRecord(r: ApiTokensTable): TokenRecord {
+  return { id: r.id, name: r.name, role: r.role as TokenRole, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed|duplicate key/.test(messageOf(e));
+}
+
+export class TokenStore {
+  private readonly db: Kysely<TokensDatabase>;
+
+  constructor(store: Store) {
+    this.db = store.db as unknown as Kysely<TokensDatabase>;
+  }
+
+  /** Creates a token; the returned text is the only copy there will ever be. */
+  async create(opts: { name: string; role: TokenRole; now: string }): Promise<CreateTokenResult> {
+    if (!isValidTokenName(opts.name)) throw new StoreError('ENTRY_REJECTED', `token name ${JSON.stringify(opts.name)}: use 1–63 of a-z 0-9 . _ - (it becomes the actor id token:<name> in the ledger)`);
+    if (!isTokenRole(opts.role)) throw new StoreError('ENTRY_REJECTED', `token role ${JSON.stringify(opts.role)}: one of ${TOKEN_ROLES.join(', ')}`);
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row: ApiTokensTable = { id: randomUUID(), name: opts.name, role: opts.role, token_sha256: hashToken(token), created_at: opts.now, revoked_at: null, last_used_at: null };
+    try {
+      await this.db.insertInto('api_tokens').values(row).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) return { ok: false, reason: 'name-taken' };
+      throw e;
+    }
+    return { ok: true, token, record: toRecord(row) };
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('name').execute();
+    return rows.map(toRecord);
+  }
+
+  /** A token by id or by name. */
+  async find(idOrName: string): Promise<TokenRecord | undefined> {
+    const r = await this.db.selectFrom('api_tokens').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
+    return r && toRecord(r);
+  }
+
+  /** Revokes a token (by id or name); revoking twice keeps the first time. Throws NOT_FOUND. */
+  async revoke(idOrName: string, now: string): Promise<TokenRecord> {
+    const cur = await this.find(idOrName);
+    if (!cur) throw new StoreError('NOT_FOUND', `no API token ${JSON.stringify(idOrName)} (see runledger tokens list)`);
+    if (cur.revokedAt === null) await this.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', cur.id).where('revoked_at', 'is', null).execute();
+    return (await this.find(cur.id))!;
+  }
+
+  /** The live (not revoked) token with this text, or undefined. */
+  async verify(token: string): Promise<TokenRecord | undefined> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+    const r = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hashToken(token)).executeTakeFirst();
+    if (!r || r.revoked_at !== null) return undefined;
+    return toRecord(r);
+  }
+
+  async touch(id: string, now: string): Promise<void> {
+    await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+}
