@@ -1,0 +1,6 @@
+// Public surface of @runledger/server.
+export { createApp, type App, type AppDeps, type RateLimits } from './app.js';
+export { EngineEvents, RunWorker } from './worker.js';
+export { openServerEngine, type ServerEngine } from './open.js';
+export { principalOf, type Principal } from './auth.js';
+export { isStoreUnavailable } from './failures.js';

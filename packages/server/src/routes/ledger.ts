@@ -1,0 +1,86 @@
+// Ledger: head, entries, proofs and operator notes.
+import { toBase64 } from '@runledger/ledger';
+import { consistencyFor, receiptFor } from '@runledger/runtime';
+import { StoreError, type StoredCheckpoint, type StoredEntry } from '@runledger/store';
+import { Type } from 'typebox';
+import type { ApiInstance, RouteContext } from '../app.js';
+import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams } from '../schemas.js';
+
+function entryJson(e: StoredEntry): { seq: number; leaf: string; entry: StoredEntry['entry'] } {
+  return { seq: e.seq, leaf: toBase64(e.leaf), entry: e.entry };
+}
+
+function checkpointJson(cp: StoredCheckpoint): { size: number; root: string; checkpoint: string } {
+  return { size: cp.size, root: toBase64(cp.root), checkpoint: cp.note };
+}
+
+export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
+  const reader = rc.ctx.ledger.reader;
+  const tags = ['ledger'];
+
+  app.get('/ledger/head', { config: { role: 'viewer' }, schema: { tags, summary: 'Size, root and the latest signed checkpoint', response: { 200: LedgerHead, ...errors(401, 403, 429, 503) } } }, async () => {
+    const cp = await reader.latestCheckpoint();
+    if (!cp) throw new StoreError('LEDGER_NOT_INITIALISED', 'the ledger has no signed checkpoint yet');
+    return { origin: rc.ctx.ledger.origin, size: cp.size, root: toBase64(cp.root), checkpoint: cp.note };
+  });
+
+  app.get('/ledger/entries', { config: { role: 'viewer' }, schema: { tags, summary: 'Entries from seq `from`, in order', querystring: EntriesQuery, response: { 200: EntriesPage, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
+    const { from, limit } = req.query;
+    const size = (await reader.head()).size;
+    const rows = from >= size ? [] : await reader.entries(from, Math.min(limit, size - from));
+    const last = rows.at(-1);
+    return { entries: rows.map(entryJson), next: last && last.seq + 1 < size ? last.seq + 1 : null };
+  });
+
+  app.get('/ledger/entries/:seq', { config: { role: 'viewer' }, schema: { tags, summary: 'One entry', params: SeqParams, response: { 200: LedgerEntry, ...errors(400, 401, 403, 404, 429, 503) } } }, async (req) => {
+    const size = (await reader.head()).size;
+    const e = req.params.seq < size ? await reader.entry(req.params.seq) : undefined;
+    if (!e) throw new StoreError('NOT_FOUND', `no entry ${req.params.seq}; the ledger has ${size}`);
+    return entryJson(e);
+  });
+
+  app.get(
+    '/ledger/proof/inclusion',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'A C2SP tlog-proof receipt for entry `index` under the checkpoint of `size` (default: the latest)', querystring: InclusionQuery, produces: ['text/plain'], response: { 200: Type.String(), ...errors(400, 401, 403, 429, 503) } },
+    },
+    async (req, reply) => {
+      const text = await receiptFor(reader, req.query.index, req.query.size);
+      return reply.type('text/plain; charset=utf-8').send(text);
+    },
+  );
+
+  app.get('/ledger/proof/consistency', { config: { role: 'viewer' }, schema: { tags, summary: 'RFC 6962 consistency proof between two signed sizes', querystring: ConsistencyQuery, response: { 200: ConsistencyProof, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
+    const r = await consistencyFor(reader, req.query.from, req.query.to);
+    return { from: checkpointJson(r.from), to: checkpointJson(r.to), proof: r.proof.map(toBase64) };
+  });
+
+  app.post(
+    '/ledger/notes',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary: 'Append an operator note (type ops.note) with the token as actor; `Idempotency-Key` makes a retry return the first entry',
+        headers: IdempotencyHeaders,
+        body: NoteBody,
+        response: { 200: NoteResult, 201: NoteResult, ...errors(400, 401, 403, 409, 413, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      rc.requireAccepting();
+      const p = req.principal!;
+      const key = req.headers['idempotency-key'];
+      const r = await rc.append({
+        type: 'ops.note',
+        actor: p.actor,
+        ...(req.body.subject ? { subject: req.body.subject } : {}),
+        data: { text: req.body.text },
+        // Scoped to the token: two callers cannot collide on each other's keys.
+        ...(key !== undefined ? { idem: `api:${p.token.name}:note:${key}` } : {}),
+      });
+      return reply.status(r.duplicate ? 200 : 201).send({ seq: r.seq, duplicate: r.duplicate, checkpointSize: r.checkpointSize });
+    },
+  );
+}

@@ -1,0 +1,122 @@
+// Request and response schemas, declared once: they give validation, TypeScript types and the
+// OpenAPI document (/api/v1/openapi.json).
+import { Type, type Static } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'A code from docs/errors.md; the HTTP status follows from it.' }),
+      message: Type.String(),
+      requestId: Type.String(),
+    }),
+  },
+  { $id: 'ErrorBody', description: 'Every error has this shape.' },
+);
+
+/** Error responses a route may give, for the OpenAPI document. */
+export function errors(...statuses: number[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+}
+
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+export const Actor = Type.Object({ kind: Type.String(), id: Type.String() });
+export const Subject = Type.Object({ kind: Type.String({ minLength: 1, maxLength: 200 }), id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+export const LedgerHead = Type.Object({
+  origin: Type.String(),
+  size: Type.Integer(),
+  root: Type.String({ description: 'base64 RFC 6962 root of the latest signed checkpoint' }),
+  checkpoint: Type.String({ description: 'the latest signed checkpoint (C2SP signed note)' }),
+});
+
+export const LedgerEntry = Type.Object({
+  seq: Type.Integer(),
+  leaf: Type.String({ description: 'base64 leaf hash' }),
+  entry: Type.Object(
+    { v: Type.Integer(), seq: Type.Integer(), ledger: Type.String(), prev: Type.String(), ts: Type.String(), type: Type.String(), actor: Actor, subject: Type.Optional(Subject), data: Json, idem: Type.Optional(Type.String()) },
+    { additionalProperties: true },
+  ),
+});
+
+export const EntriesQuery = Type.Object({
+  from: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+export const EntriesPage = Type.Object({ entries: Type.Array(LedgerEntry), next: Type.Union([Type.Integer(), Type.Null()], { description: 'the next page\u2019s `from`, or null at the end' }) });
+
+export const SeqParams = Type.Object({ seq: Type.Integer({ minimum: 0 }) });
+export const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), size: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const ConsistencyQuery = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const ConsistencyProof = Type.Object({
+  from: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
+  to: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
+  proof: Type.Array(Type.String(), { description: 'base64 hashes, RFC 6962 order' }),
+});
+
+export const NoteBody = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 8192 }),
+    subject: Type.Optional(Subject),
+  },
+  { additionalProperties: false },
+);
+export type NoteBody = Static<typeof NoteBody>;
+export const NoteResult = Type.Object({ seq: Type.Integer(), duplicate: Type.Boolean(), checkpointSize: Type.Integer() });
+export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })) });
+
+export const StepView = Type.Object(
+  {
+    id: Type.String(),
+    phase: Type.String(),
+    kind: Type.String(),
+    status: Type.String(),
+    attempt: Type.Integer(),
+    durationMs: Type.Optional(Type.Number()),
+    detail: Type.Optional(Type.String()),
+    approvals: Type.Array(Type.Object({ actor: Type.String(), at: Type.String(), comment: Type.String() }, { additionalProperties: true })),
+  },
+  { additionalProperties: true },
+);
+
+export const RunSummary = Type.Object({
+  id: Type.String(),
+  runbook: Type.Object({ id: Type.String(), title: Type.String(), sha256: Type.String() }),
+  state: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  environment: Type.String(),
+  requester: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export const RunDetail = Type.Object({
+  ...RunSummary.properties,
+  file: Type.String(),
+  inputs: Json,
+  steps: Type.Array(StepView),
+  rollback: Type.Array(StepView),
+  phase: Type.String(),
+});
+export const RunsQuery = Type.Object({
+  state: Type.Optional(Type.Union(['pending', 'running', 'waiting_approval', 'interrupted', 'succeeded', 'failed', 'rolled_back', 'aborted'].map((s) => Type.Literal(s)))),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+});
+export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });
+export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+export const DecisionBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S' }), step: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S' }) }, { additionalProperties: false });
+export const ActionResult = Type.Object({
+  run: RunDetail,
+  continuing: Type.Boolean({ description: 'true (status 202): the decision is recorded and the run is being driven on in the background' }),
+});
+
+export const PolicyView = Type.Object({
+  file: Type.Union([Type.String(), Type.Null()]),
+  policy: Json,
+  freeze: Type.Union([Type.Object({ reason: Type.String(), by: Type.String(), at: Type.String() }), Type.Null()]),
+});
+export const FreezeResult = Type.Object({ frozen: Type.Boolean(), seq: Type.Integer() });
+
+export const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() });
+export const Ready = Type.Object({ ready: Type.Boolean(), checks: Type.Array(Check) });
+export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), uptimeSeconds: Type.Number() });

@@ -1,0 +1,95 @@
+// The engine worker: operator decisions made through the API drive their run on in this process,
+// in the background, after the decision itself is durable. The worker tracks every drive so a
+// shutdown can stop taking work and wait for what is in flight.
+import { EventEmitter } from 'node:events';
+import type { RunEvent, RunModel } from '@runledger/core';
+import type { EngineObserver, RunOutcome } from '@runledger/runtime';
+
+/** Fans engine progress out to the worker, the metrics and (later) the event stream. */
+export class EngineEvents implements EngineObserver {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  onEvent(runId: string, model: RunModel, event: RunEvent): void {
+    this.emitter.emit('event', runId, model, event);
+  }
+
+  on(fn: (runId: string, model: RunModel, event: RunEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+}
+
+export type Dispatch = { readonly settled: true; readonly outcome: RunOutcome } | { readonly settled: false; readonly runId: string; readonly model: RunModel };
+
+export class RunWorker {
+  private readonly inflight = new Set<Promise<unknown>>();
+  private accepting = true;
+  /** Last failure of a background drive, for /ready's detail. */
+  lastError: { runId: string; message: string; at: string } | undefined;
+
+  constructor(
+    private readonly events: EngineEvents | undefined,
+    private readonly onBackgroundError: (runId: string, e: unknown) => void,
+  ) {}
+
+  get busy(): number {
+    return this.inflight.size;
+  }
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /**
+   * Runs an operator action. Resolves when the action has settled, or — when the run goes on to
+   * further steps — as soon as the engine reports the next event: the decision's event and ledger
+   * entry are durable by then (the engine awaits both before driving), and the drive continues here.
+   * Rejections before that point (a wrong state, a self-approval) reach the caller.
+   */
+  dispatch(runId: string, act: () => Promise<RunOutcome>): Promise<Dispatch> {
+    return new Promise<Dispatch>((resolve, reject) => {
+      let seen = 0;
+      let done = false;
+      const off = this.events?.on((id, model) => {
+        if (id !== runId || done) return;
+        // The first event is the decision itself; the second means the drive has begun.
+        if (++seen >= 2) {
+          done = true;
+          off?.();
+          resolve({ settled: false, runId, model });
+        }
+      });
+      const p = act().then(
+        (outcome) => {
+          off?.();
+          if (!done) {
+            done = true;
+            resolve({ settled: true, outcome });
+          }
+        },
+        (e: unknown) => {
+          off?.();
+          if (!done) {
+            done = true;
+            reject(e);
+          } else {
+            this.lastError = { runId, message: e instanceof Error ? e.message : String(e), at: new Date().toISOString() };
+            this.onBackgroundError(runId, e);
+          }
+        },
+      );
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    });
+  }
+
+  /** Stops taking work and waits for every drive in flight. */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+}
