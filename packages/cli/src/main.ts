@@ -19,6 +19,8 @@ import {
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
+import { registerServeCommand } from './serve.js';
+import { registerTokenCommands } from './tokens.js';
 
 export const VERSION = '0.1.0';
 
@@ -227,6 +229,8 @@ export function buildProgram(io: Io): Command {
     });
 
   registerRunCommands(program, io, () => location(program, io), () => defaultActor(io.env).id);
+  registerTokenCommands(program, io, () => location(program, io));
+  registerServeCommand(program, io, () => location(program, io), VERSION);
 
   return program;
 }
