@@ -87,9 +87,14 @@ export class RunWorker {
     });
   }
 
+  /** Resolves when no drive is in flight (work may still be taken). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
   /** Stops taking work and waits for every drive in flight. */
   async drain(): Promise<void> {
     this.accepting = false;
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.idle();
   }
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkReceipt, fromBase64, parseVkey, verifyConsistency } from '@runledger/ledger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decide, replay, type RunEvent } from '@runledger/core';
 import { parseOrThrow } from '@runledger/runtime';
 import { MIGRATION_HEAD, TokenStore } from '@runledger/store';
 import { pgFactory, sqliteFactory, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
@@ -213,6 +214,62 @@ function suite(factory: FixtureFactory): void {
       assert.equal(granted.length, 1, 'the decision is in the ledger before the answer');
       await h.app.worker.drain();
       assert.equal((await h.inject({ url: `/api/v1/runs/${r2.runId}`, token: h.tokens.viewer })).json.state, 'succeeded');
+    });
+
+    it('interrupted runs: resume, retry, skip; a step that may have run needs retry or skip (RESUME_NEEDS_DECISION)', async () => {
+      const h = await fresh();
+      const ctx = h.server.engineContext;
+      const alice = { actor: { kind: 'user' as const, id: 'alice' }, roles: ['operator'] };
+      const gated = runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#b}\necho b\n```\n\n```sh {#c}\necho c\n```\n');
+      const post = (id: string, what: string, token: string, body: unknown = {}) => h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token, body });
+      // Acts, waits for the background drive, and answers with the run as it then is.
+      const act = async (id: string, what: string, token: string, body: unknown = {}) => {
+        const r = await post(id, what, token, body);
+        assert.ok(r.status === 200 || r.status === 202, JSON.stringify(r.json));
+        await h.app.worker.idle();
+        return (await h.inject({ url: `/api/v1/runs/${id}`, token: h.tokens.viewer })).json;
+      };
+      // The kill switch set through the API stops the next step: the run is interrupted at b.
+      const interrupted = async (): Promise<string> => {
+        const r = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        assert.equal((await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', token: h.tokens.admin, body: { reason: 'change freeze' } })).status, 200);
+        const a = await post(r.runId, 'approve', h.tokens.approver, { comment: 'ok' });
+        assert.equal(a.json.run.state, 'interrupted', JSON.stringify(a.json));
+        assert.equal((await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'over' } })).status, 200);
+        return r.runId;
+      };
+
+      const r1 = await interrupted();
+      assertError(await post(r1, 'resume', h.tokens.viewer), 403, 'FORBIDDEN_ROLE');
+      assert.equal((await act(r1, 'resume', h.tokens.operator)).state, 'succeeded');
+
+      const r2 = await interrupted();
+      assertError(await post(r2, 'skip', h.tokens.operator, {}), 400, 'VALIDATION_FAILED');
+      const skipped = await act(r2, 'skip', h.tokens.operator, { reason: 'b is done by hand' });
+      assert.equal(skipped.state, 'succeeded');
+      assert.deepEqual(skipped.steps.map((s: { status: string }) => s.status), ['succeeded', 'skipped', 'succeeded']);
+
+      // A driver that died inside step b: b's start is stored, its result is not.
+      const r3 = await interrupted();
+      const at = new Date().toISOString();
+      let model = replay((await ctx.runs.events(r3)).map((e) => e.event as RunEvent));
+      let seq = (await ctx.runs.events(r3)).length;
+      for (const ev of [{ type: 'operator.resume', at, actor: 'alice' }, { type: 'step.started', at, phase: 'main', stepId: 'b', attempt: 1 }] as RunEvent[]) {
+        const d = decide(model, ev);
+        assert.ok(d.ok);
+        await ctx.runs.appendEvent(r3, seq++, { at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null });
+        model = d.model;
+      }
+      assertError(await post(r3, 'resume', h.tokens.operator), 409, 'RESUME_NEEDS_DECISION');
+      assert.equal((await h.inject({ url: `/api/v1/runs/${r3}`, token: h.tokens.viewer })).json.steps[1].status, 'unknown');
+      assert.equal((await act(r3, 'retry', h.tokens.operator)).state, 'succeeded');
+      assertError(await post(r3, 'retry', h.tokens.operator), 409, 'RUN_FINISHED');
+      const aborted = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+      assert.equal((await act(aborted.runId, 'abort', h.tokens.operator, { reason: 'wrong window' })).state, 'aborted');
+      assertError(await post(aborted.runId, 'abort', h.tokens.operator, { reason: 'again' }), 409, 'RUN_FINISHED');
+
+      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`);
+      for (const t of ['run.operator.resume:token:olga', 'run.operator.skip:token:olga', 'run.operator.retry:token:olga', 'run.operator.abort:token:olga', 'automation.freeze:token:ada']) assert.ok(entries.includes(t), t);
     });
 
     it('policy: read, freeze and unfreeze by an admin with a reason; each in the ledger; a frozen engine refuses runs', async () => {

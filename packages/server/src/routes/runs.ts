@@ -1,6 +1,6 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
-import type { RunModel, StepView } from '@runledger/core';
+import { replay, type RunEvent, type RunModel, type StepView } from '@runledger/core';
 import { parseOrThrow, resolveSecretInputs, type OperatorAction } from '@runledger/runtime';
 import type { RunRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
@@ -39,8 +39,10 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   });
 
   app.get('/runs/:id', { config: { role: 'viewer' }, schema: { tags, summary: 'One run with its steps (replayed from its stored events)', params: RunParams, response: { 200: RunDetail, ...errors(401, 403, 404, 429, 503) } } }, async (req) => {
-    const live = await engine.load(req.params.id, parseOrThrow);
-    return detail(live.rec, live.model);
+    // Replayed from the stored events, not loaded into the engine: reading a run never holds it in memory.
+    const rec = await runs.findRun(req.params.id);
+    const model = replay((await runs.events(rec.id)).map((e) => e.event as RunEvent));
+    return detail(rec, model);
   });
 
   const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction): void => {
