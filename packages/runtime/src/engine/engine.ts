@@ -485,7 +485,12 @@ export class Engine {
     // The event (with the output) is stored first; the ledger entry is queued and joins the next
     // append's group commit. A crash in between is repaired by backfill() from this event.
     const next = await this.apply(live, finished, outputs);
-    await this.d.ledger.append(stepFinishedEntry(runId, live.rec.requester, finished, outputs));
+    // Queued, not awaited: it joins the next intent's group commit (one durable commit fewer per step).
+    // The store serialises it with the run store's transactions; a crash before it commits is repaired
+    // by backfill() from the event stored above.
+    const entry = this.d.ledger.append(stepFinishedEntry(runId, live.rec.requester, finished, outputs));
+    entry.catch(() => undefined);
+    live.pendingLedger.push(entry);
     return next;
   }
 
