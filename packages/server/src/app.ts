@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql, type Kysely } from 'kysely';
 import type { AppendResult, TokenRole } from '@runledger/store';
 import { TokenStore } from '@runledger/store';
-import { ApiError, type EngineContext } from '@runledger/runtime';
+import { ApiError, RuntimeError, type EngineContext } from '@runledger/runtime';
 import { authenticator, type Principal } from './auth.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets, type BucketConfig } from './limits.js';
@@ -79,7 +79,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const ctx = deps.engineContext;
   const store = ctx.ledger.store;
   const writer = ctx.ledger.writer;
-  if (!writer) throw new ApiError('VALIDATION_FAILED', 'createApp needs an engine context opened for writing');
+  if (!writer) throw new RuntimeError('INTERNAL', 'createApp needs an engine context opened for writing');
 
   const metrics = createMetrics(
     {
@@ -105,7 +105,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     bodyLimit: 256 * 1024,
-    return503OnClosing: true,
+    // While closing, requests still in flight on open connections are answered normally (in the one
+    // error shape), not with fastify's own 503 body.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);

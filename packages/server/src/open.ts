@@ -12,7 +12,6 @@ export interface ServerEngine {
 
 export async function openServerEngine(loc: LedgerLocation, opts: { cwd?: string } = {}): Promise<ServerEngine> {
   const events = new EngineEvents();
-  // A long-lived writer re-hashes every entry once at startup, not just the peaks.
   const engineContext = await openEngine(loc, { observer: events, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   try {
     const recovered = await engineContext.engine.recover(parseOrThrow);

@@ -46,22 +46,25 @@ export class RunWorker {
 
   /**
    * Runs an operator action. Resolves when the action has settled, or — when the run goes on to
-   * further steps — as soon as the engine reports the next event: the decision's event and ledger
-   * entry are durable by then (the engine awaits both before driving), and the drive continues here.
-   * Rejections before that point (a wrong state, a self-approval) reach the caller.
+   * further steps — at the first event after the decision's own (`decision`, e.g. approval.granted):
+   * the engine stores that event and awaits its ledger entry before it drives on, so the decision is
+   * durable by then, and the drive continues here. Rejections before that point (a wrong state, a
+   * self-approval) reach the caller.
    */
-  dispatch(runId: string, act: () => Promise<RunOutcome>): Promise<Dispatch> {
+  dispatch(runId: string, decision: RunEvent['type'], act: () => Promise<RunOutcome>): Promise<Dispatch> {
     return new Promise<Dispatch>((resolve, reject) => {
-      let seen = 0;
+      let decided = false;
       let done = false;
-      const off = this.events?.on((id, model) => {
+      const off = this.events?.on((id, model, ev) => {
         if (id !== runId || done) return;
-        // The first event is the decision itself; the second means the drive has begun.
-        if (++seen >= 2) {
-          done = true;
-          off?.();
-          resolve({ settled: false, runId, model });
+        if (!decided) {
+          // Events before the decision (recovery marking the run interrupted) do not count.
+          decided = ev.type === decision;
+          return;
         }
+        done = true;
+        off?.();
+        resolve({ settled: false, runId, model });
       });
       const p = act().then(
         (outcome) => {

@@ -79,20 +79,27 @@ function suite(factory: FixtureFactory): void {
     });
 
     it('rate limits: failed sign-ins per client, calls per token; 429 with Retry-After, counted', async () => {
-      const h = await fresh({ rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.1 }, perToken: { capacity: 5, refillPerSecond: 0.5 } } });
+      // A stopped clock: buckets refill only when the test moves time on.
+      let t = Date.parse('2026-11-23T12:00:00.000Z');
+      const clock = () => new Date(t);
+      const h = await fresh({ clock, rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.1 }, perToken: { capacity: 5, refillPerSecond: 0.5 } } });
       for (let i = 0; i < 3; i++) assertError(await h.inject({ url: '/api/v1/runs', token: `rlt_guess${i}` }), 401, 'AUTH_INVALID');
       const limited = assertError(await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer }), 429, 'RATE_LIMITED');
       assert.match(limited.message, /failed sign-ins/);
       const r = await h.inject({ url: '/api/v1/runs', token: 'rlt_guess9' });
-      assert.ok(Number(r.headers['retry-after']) >= 1);
+      assert.equal(r.headers['retry-after'], '10');
+      t += 10_000;
+      assert.equal((await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer })).status, 200, 'one more try after the refill');
       assert.equal((await h.inject({ url: '/health' })).status, 200, 'public routes stay open');
 
-      const h2 = await fresh({ rateLimits: { perToken: { capacity: 5, refillPerSecond: 0.5 } } });
+      const h2 = await fresh({ clock, rateLimits: { perToken: { capacity: 5, refillPerSecond: 0.5 } } });
       for (let i = 0; i < 5; i++) assert.equal((await h2.inject({ url: '/api/v1/runs', token: h2.tokens.operator })).status, 200);
       const over = await h2.inject({ url: '/api/v1/runs', token: h2.tokens.operator });
       assertError(over, 429, 'RATE_LIMITED');
       assert.equal(over.headers['retry-after'], '2');
       assert.equal((await h2.inject({ url: '/api/v1/runs', token: h2.tokens.admin })).status, 200, 'another token has its own bucket');
+      t += 2000;
+      assert.equal((await h2.inject({ url: '/api/v1/runs', token: h2.tokens.operator })).status, 200, 'refilled');
       const m = (await h2.inject({ url: '/metrics' })).text;
       assert.match(m, /runledger_rate_limited_total\{bucket="token"\} 1/);
     });

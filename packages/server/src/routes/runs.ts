@@ -29,6 +29,16 @@ function detail(r: RunRecord, m: RunModel) {
   return { ...summary(r), state: m.state, reason: m.reason ?? null, updatedAt: m.updatedAt, file: r.file, inputs: { ...r.inputs }, phase: m.phase, steps: m.steps.map(stepJson), rollback: m.rollback.map(stepJson) };
 }
 
+/** The run event each action records; the worker answers once it is followed by another. */
+const DECISION_EVENT: Record<OperatorAction['type'], RunEvent['type']> = {
+  approve: 'approval.granted',
+  reject: 'approval.rejected',
+  resume: 'operator.resume',
+  retry: 'operator.retry',
+  skip: 'operator.skip',
+  abort: 'operator.abort',
+};
+
 export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   const { engine, runs } = rc.ctx;
   const tags = ['runs'];
@@ -57,7 +67,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
         const rec = await runs.findRun(req.params.id);
         const secrets = await resolveSecretInputs(parseOrThrow(rec.source, rec.file), process.env);
         const who = whoOf(req.principal!);
-        const d = await rc.worker.dispatch(rec.id, () => engine.act(rec.id, toAction((req.body ?? {}) as B), who, parseOrThrow, secrets));
+        const d = await rc.worker.dispatch(rec.id, DECISION_EVENT[name], () => engine.act(rec.id, toAction((req.body ?? {}) as B), who, parseOrThrow, secrets));
         const model = d.settled ? d.outcome.model : d.model;
         const fresh = (await runs.getRun(rec.id)) ?? rec;
         return reply.status(d.settled ? 200 : 202).send({ run: detail(fresh, model), continuing: !d.settled });
