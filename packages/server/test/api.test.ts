@@ -78,6 +78,41 @@ function suite(factory: FixtureFactory): void {
       assert.match(m, /runledger_auth_rejects_total\{code="FORBIDDEN_ROLE"\} 2/);
     });
 
+    it('roles gate every /api/v1 route: the role below is FORBIDDEN_ROLE, the route\'s role gets through, no token is AUTH_REQUIRED', async () => {
+      const h = await fresh();
+      const order = ['viewer', 'operator', 'approver', 'admin'] as const;
+      const routes: Array<[method: 'GET' | 'POST', url: string, role: (typeof order)[number]]> = [
+        ['GET', '/api/v1/ledger/head', 'viewer'],
+        ['GET', '/api/v1/ledger/entries', 'viewer'],
+        ['GET', '/api/v1/ledger/entries/0', 'viewer'],
+        ['GET', '/api/v1/ledger/proof/inclusion?index=0', 'viewer'],
+        ['GET', '/api/v1/ledger/proof/consistency?from=1', 'viewer'],
+        ['POST', '/api/v1/ledger/notes', 'operator'],
+        ['GET', '/api/v1/runs', 'viewer'],
+        ['GET', '/api/v1/runs/none', 'viewer'],
+        ['POST', '/api/v1/runs/none/approve', 'approver'],
+        ['POST', '/api/v1/runs/none/reject', 'approver'],
+        ['POST', '/api/v1/runs/none/resume', 'operator'],
+        ['POST', '/api/v1/runs/none/retry', 'operator'],
+        ['POST', '/api/v1/runs/none/skip', 'operator'],
+        ['POST', '/api/v1/runs/none/abort', 'operator'],
+        ['GET', '/api/v1/policy', 'viewer'],
+        ['POST', '/api/v1/policy/freeze', 'admin'],
+        ['POST', '/api/v1/policy/unfreeze', 'admin'],
+      ];
+      const tokenOf = { viewer: h.tokens.viewer, operator: h.tokens.operator, approver: h.tokens.approver, admin: h.tokens.admin };
+      for (const [method, url, role] of routes) {
+        const body = method === 'POST' ? {} : undefined;
+        assertError(await h.inject({ method, url, body }), 401, 'AUTH_REQUIRED');
+        const below = order[order.indexOf(role) - 1];
+        if (below) assertError(await h.inject({ method, url, body, token: tokenOf[below] }), 403, 'FORBIDDEN_ROLE');
+        for (const r of order.slice(order.indexOf(role))) {
+          const res = await h.inject({ method, url, body, token: tokenOf[r] });
+          assert.ok(![401, 403, 429].includes(res.status), `${method} ${url} as ${r}: ${res.status} ${res.text}`);
+        }
+      }
+    });
+
     it('rate limits: failed sign-ins per client, calls per token; 429 with Retry-After, counted', async () => {
       // A stopped clock: buckets refill only when the test moves time on.
       let t = Date.parse('2026-11-23T12:00:00.000Z');
