@@ -30,9 +30,10 @@ export function createMetrics(collect: { runsByState(): Promise<Record<string, n
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const counts = await collect.runsByState();
+      // A database that does not answer leaves the gauge out; the rest of /metrics still serves.
+      const counts = await collect.runsByState().catch(() => undefined);
       this.reset();
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
     },
   });
   const stepDuration = new Histogram({
@@ -47,7 +48,9 @@ export function createMetrics(collect: { runsByState(): Promise<Record<string, n
     help: 'Ledger size (entries covered by the latest signed checkpoint).',
     registers: [registry],
     async collect() {
-      this.set(await collect.ledgerSize());
+      const size = await collect.ledgerSize().catch(() => undefined);
+      if (size === undefined) this.reset();
+      else this.set(size);
     },
   });
   const ledgerAppend = new Histogram({

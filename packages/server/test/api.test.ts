@@ -60,6 +60,24 @@ function suite(factory: FixtureFactory): void {
       assert.match(m.text, /runledger_ledger_entries 1$/m);
     });
 
+    it('/ready fails (503) naming the check: a stored tree that no longer gives the signed root; a draining worker', async () => {
+      const f = await factory.create();
+      const h = await harness(f);
+      open.push(h);
+      const zero = f.dialect === 'postgres' ? "decode(repeat('00', 32), 'hex')" : 'zeroblob(32)';
+      await f.tamper(`UPDATE ${f.table('ledger_nodes')} SET hash = ${zero} WHERE level = 0 AND idx = 0`);
+      const r = await h.inject({ url: '/ready' });
+      assert.equal(r.status, 503);
+      const byName = Object.fromEntries(r.json.checks.map((c: { name: string; ok: boolean; detail: string }) => [c.name, c]));
+      assert.equal(byName['ledger-writer'].ok, false);
+      assert.match(byName['ledger-writer'].detail, /signed checkpoint says/);
+      assert.equal(byName.database.ok, true);
+      await h.app.worker.drain();
+      const r2 = await h.inject({ url: '/ready' });
+      const worker = r2.json.checks.find((c: { name: string }) => c.name === 'engine-worker');
+      assert.deepEqual([worker.ok, worker.detail], [false, 'draining for shutdown']);
+    });
+
     it('auth: every failure is 401/403 with a code and counted; revoked tokens stop working; roles gate routes', async () => {
       const h = await fresh();
       assertError(await h.inject({ url: '/api/v1/ledger/head' }), 401, 'AUTH_REQUIRED');

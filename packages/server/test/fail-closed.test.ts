@@ -44,6 +44,9 @@ describe('fail closed on postgres', () => {
       assertError(await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', token: h.tokens.admin, body: { reason: 'x' } }), 503, 'STORE_UNAVAILABLE');
       assertError(await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer }), 503, 'STORE_UNAVAILABLE');
       assert.equal((await h.inject({ url: '/health' })).status, 200, 'alive, just not ready');
+      const m = await h.inject({ url: '/metrics' });
+      assert.equal(m.status, 200, 'metrics still serve');
+      assert.match(m.text, /runledger_http_requests_total\{method="GET",route="\/ready",status="503"\} 1/);
     } finally {
       await heal(database);
     }
