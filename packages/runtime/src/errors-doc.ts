@@ -17,7 +17,7 @@ export function renderErrorsDoc(): string {
     '<!-- Generated from packages/runtime/src/errors.ts by `npm run docs:errors`. Do not edit by hand. -->',
     '',
     'Every error that crosses a boundary carries a code. The CLI prints `runledger: <CODE>: <message>` on',
-    'stderr and exits with the code below; the HTTP API (later) answers with the status below and',
+    'stderr and exits with the code below; the HTTP API (`runledger serve`) answers with the status below and',
     '`{"error":{"code","message","requestId"}}`. The mapping lives in one place: `packages/runtime/src/errors.ts`.',
     '',
     '## CLI exit codes',
