@@ -146,6 +146,7 @@ export class BundleVerifier {
     this.stops = [...stops].filter((n) => n > 0).sort((a, b) => a - b);
   }
 
+  /** Entries accepted so far; the latest may still be staged (their prevs are checked at the next flush). */
   get size(): number {
     return this.count;
   }
