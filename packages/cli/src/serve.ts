@@ -1,6 +1,7 @@
 // `runledger serve`: the engine in-process behind the HTTP API. Logs its version, the migration head
 // and the ledger head at startup; on SIGTERM (or SIGINT) it stops taking new work, lets runs being
 // driven reach a resting point, closes the HTTP server and the store, and exits 0.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
 import { RuntimeError, type LedgerLocation } from '@runledger/runtime';
@@ -13,14 +14,15 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .description('serve the API (and, later, the web UI); the engine runs in this process')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', '7340')
-    .action(async (o: { host: string; port: string }) => {
+    .option('--runbooks <dir>', 'the runbook catalogue: a directory of Markdown runbooks', 'examples/runbooks')
+    .action(async (o: { host: string; port: string; runbooks: string }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
       const server = await openServerEngine(location(), { cwd: io.cwd });
       const ctx = server.engineContext;
       let app;
       try {
-        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true });
+        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks) });
         const head = await ctx.ledger.reader.head();
         app.fastify.log.info(
           {

@@ -2,6 +2,7 @@
 // inject() and no socket. One error handler maps every error to one shape and a status taken from
 // the runtime's error catalogue.
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -17,6 +18,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { RunWorker, type EngineEvents } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
+import { runbookRoutes } from './routes/runbooks.js';
 import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -48,6 +50,12 @@ export interface AppDeps {
   readonly rateLimits?: RateLimits;
   /** Process metrics (CPU, memory, event loop) in /metrics; off in tests. */
   readonly defaultMetrics?: boolean;
+  /** The runbook catalogue's directory (`*.md` files). Default: `examples/runbooks` under the cwd. */
+  readonly runbooksDir?: string;
+  /** How long POST /runs waits for a new run to rest before answering 202 (ms). Default 1000. */
+  readonly startWaitMs?: number;
+  /** SSE heartbeat comment interval (ms). Default 15000. */
+  readonly heartbeatMs?: number;
 }
 
 export interface App {
@@ -72,6 +80,11 @@ export interface RouteContext {
   append(draft: Parameters<NonNullable<EngineContext['ledger']['writer']>['append']>[0]): Promise<AppendResult>;
   /** Refuses state changes while the server drains. */
   requireAccepting(): void;
+  readonly runbooksDir: string;
+  readonly startWaitMs: number;
+  readonly heartbeatMs: number;
+  /** Open event streams' closers, ended when the server closes. */
+  readonly streams: Set<() => void>;
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -177,13 +190,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
     requireAccepting: () => {
       if (!worker.isAccepting) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and takes no new work', 5);
     },
+    runbooksDir: resolve(deps.runbooksDir ?? 'examples/runbooks'),
+    startWaitMs: deps.startWaitMs ?? 1000,
+    heartbeatMs: deps.heartbeatMs ?? 15_000,
+    streams: new Set(),
   };
+  // Event streams end when the server closes (they would otherwise hold it open).
+  app.addHook('onClose', async () => {
+    for (const end of [...rc.streams]) end();
+  });
 
   await app.register(async (api) => systemRoutes(api as unknown as ApiInstance, rc));
   await app.register(
     async (api) => {
       ledgerRoutes(api as unknown as ApiInstance, rc);
       runRoutes(api as unknown as ApiInstance, rc);
+      runbookRoutes(api as unknown as ApiInstance, rc);
       policyRoutes(api as unknown as ApiInstance, rc);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
@@ -197,6 +219,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     async shutdown() {
       await worker.drain();
+      for (const end of [...rc.streams]) end();
       await app.close();
     },
   };

@@ -120,3 +120,54 @@ export const FreezeResult = Type.Object({ frozen: Type.Boolean(), seq: Type.Inte
 export const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() });
 export const Ready = Type.Object({ ready: Type.Boolean(), checks: Type.Array(Check) });
 export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), uptimeSeconds: Type.Number() });
+
+export const InputSchema = Type.Object({
+  name: Type.String(),
+  type: Type.String({ description: 'string | integer | boolean | enum | secret' }),
+  description: Type.Optional(Type.String()),
+  required: Type.Boolean(),
+  default: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  pattern: Type.Optional(Type.String()),
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+  values: Type.Optional(Type.Array(Type.String())),
+  secret: Type.Boolean({ description: 'true: never accepted in a request; the server resolves it from its environment or files' }),
+  from: Type.Optional(Type.Object({ env: Type.Optional(Type.String()), file: Type.Optional(Type.String()), prompt: Type.Optional(Type.Boolean()) })),
+});
+export const RunbookSummary = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  file: Type.String(),
+  sha256: Type.String(),
+  inputs: Type.Array(InputSchema),
+  environments: Type.Array(Type.String()),
+});
+export const Diagnostic = Type.Object({ severity: Type.String(), code: Type.String(), message: Type.String(), file: Type.String(), line: Type.Integer(), column: Type.Integer() });
+export const RunbookList = Type.Object({
+  runbooks: Type.Array(RunbookSummary),
+  invalid: Type.Array(Type.Object({ file: Type.String(), diagnostics: Type.Array(Diagnostic) }), { description: 'files in the directory that do not parse, with their diagnostics' }),
+});
+export const StepDef = Type.Object({ id: Type.String(), kind: Type.String(), section: Type.String(), attributes: Json, body: Type.String() });
+export const RunbookDetail = Type.Object({
+  ...RunbookSummary.properties,
+  sections: Type.Array(Type.Object({ kind: Type.String(), title: Type.String(), depth: Type.Integer(), markdown: Type.String(), steps: Type.Array(Type.String(), { description: 'ids of the section\u2019s steps' }) })),
+  steps: Type.Array(StepDef),
+  rollback: Type.Array(StepDef),
+});
+export const RunbookParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+export const LintBody = Type.Object({ source: Type.String({ maxLength: 200 * 1024 }), file: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
+export const LintResult = Type.Object({ ok: Type.Boolean({ description: 'no error-severity diagnostics' }), diagnostics: Type.Array(Diagnostic) });
+
+export const StartBody = Type.Object(
+  {
+    runbook: Type.String({ minLength: 1, maxLength: 200 }),
+    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    inputs: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+  },
+  { additionalProperties: false },
+);
+export const StartResult = Type.Object({
+  run: RunDetail,
+  continuing: Type.Boolean({ description: 'true (status 202): the run was created and is being driven on in the background' }),
+});

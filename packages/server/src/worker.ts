@@ -1,6 +1,7 @@
 // The engine worker: operator decisions made through the API drive their run on in this process,
 // in the background, after the decision itself is durable. The worker tracks every drive so a
 // shutdown can stop taking work and wait for what is in flight.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { RunEvent, RunModel } from '@runledger/core';
 import type { EngineObserver, RunOutcome } from '@runledger/runtime';
@@ -22,6 +23,8 @@ export class EngineEvents implements EngineObserver {
     return () => this.emitter.off('event', fn);
   }
 }
+
+const startContext = new AsyncLocalStorage<object>();
 
 export type Dispatch = { readonly settled: true; readonly outcome: RunOutcome } | { readonly settled: false; readonly runId: string; readonly model: RunModel };
 
@@ -82,6 +85,61 @@ export class RunWorker {
           } else {
             this.lastError = { runId, message: e instanceof Error ? e.message : String(e), at: new Date().toISOString() };
             this.onBackgroundError(runId, e);
+          }
+        },
+      );
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    });
+  }
+
+  /**
+   * Starts a run. The run's id is learnt from its `run.created` event, told apart from concurrent
+   * starts by the async context the engine emits it in. Resolves settled when the run rests within
+   * `waitMs` of its creation, else with the run as it is then while the drive goes on here.
+   * Refusals before the run exists (policy, inputs) reach the caller.
+   */
+  start(act: () => Promise<RunOutcome>, waitMs: number): Promise<Dispatch> {
+    return new Promise<Dispatch>((resolve, reject) => {
+      const mark = {};
+      let runId: string | undefined;
+      let latest: RunModel | undefined;
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const off = this.events?.on((id, model, ev) => {
+        if (done) return;
+        if (runId === undefined) {
+          if (ev.type !== 'run.created' || startContext.getStore() !== mark) return;
+          runId = id;
+          timer = setTimeout(() => {
+            if (done || runId === undefined || latest === undefined) return;
+            done = true;
+            off?.();
+            resolve({ settled: false, runId, model: latest });
+          }, waitMs);
+        }
+        if (id === runId) latest = model;
+      });
+      const finish = (): void => {
+        off?.();
+        if (timer) clearTimeout(timer);
+      };
+      const p = startContext.run(mark, act).then(
+        (outcome) => {
+          finish();
+          if (!done) {
+            done = true;
+            resolve({ settled: true, outcome });
+          }
+        },
+        (e: unknown) => {
+          finish();
+          if (!done) {
+            done = true;
+            reject(e);
+          } else {
+            this.lastError = { runId: runId ?? '?', message: e instanceof Error ? e.message : String(e), at: new Date().toISOString() };
+            this.onBackgroundError(runId ?? '?', e);
           }
         },
       );

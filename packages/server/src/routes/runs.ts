@@ -1,12 +1,13 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
-import { replay, type RunEvent, type RunModel, type StepView } from '@runledger/core';
-import { parseOrThrow, resolveSecretInputs, type OperatorAction } from '@runledger/runtime';
+import { formatDiagnostic, replay, resolveInputs, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
+import { ApiError, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
 import type { RunRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import type { ApiInstance, RouteContext } from '../app.js';
 import { whoOf } from '../auth.js';
-import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunParams, RunsPage, RunsQuery } from '../schemas.js';
+import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunParams, RunsPage, RunsQuery, StartBody, StartResult } from '../schemas.js';
+import { findRunbook, loadCatalogue } from './runbooks.js';
 
 function summary(r: RunRecord) {
   return {
@@ -53,6 +54,80 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     const rec = await runs.findRun(req.params.id);
     const model = replay((await runs.events(rec.id)).map((e) => e.event as RunEvent));
     return detail(rec, model);
+  });
+
+  app.post('/runs', { config: { role: 'operator' }, schema: { tags, summary: 'Start a run of a catalogue runbook with the token as requester', body: StartBody, response: { 201: StartResult, 202: StartResult, ...errors(400, 401, 403, 404, 409, 429, 503) } } }, async (req, reply) => {
+    rc.requireAccepting();
+    const { runbook: rb, source } = findRunbook(loadCatalogue(rc.runbooksDir), req.body.runbook);
+    const given: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.body.inputs ?? {})) {
+      if (rb.inputs.find((i) => i.name === k)?.type === 'secret') {
+        throw new ApiError('SECRET_INPUT_IN_BODY', `input ${k} is a secret: it is never accepted in a request; the server reads it from its environment or files`);
+      }
+      given[k] = String(v);
+    }
+    const environment = req.body.environment ?? rb.environments[0] ?? 'default';
+    if (rb.environments.length > 0 && !rb.environments.includes(environment)) {
+      throw new RuntimeError('INPUT_INVALID', `environment ${environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`);
+    }
+    const secrets = await resolveSecretInputs(rb, process.env);
+    const resolved = resolveInputs(rb, given, secrets);
+    if (!resolved.ok) throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'));
+    const who = whoOf(req.principal!);
+    const d = await rc.worker.start(() => engine.start({ runbook: rb, source, inputs: given, secrets, environment, who }, parseOrThrow), rc.startWaitMs);
+    const runId = d.settled ? d.outcome.runId : d.runId;
+    const model = d.settled ? d.outcome.model : d.model;
+    const rec = await runs.getRun(runId);
+    if (!rec) throw new RuntimeError('INTERNAL', `run ${runId} was started but is not stored`);
+    return reply.status(d.settled ? 201 : 202).send({ run: detail(rec, model), continuing: !d.settled });
+  });
+
+  app.get('/runs/:id/events', { config: { role: 'viewer' }, schema: { tags, summary: 'Server-Sent Events: the run’s stored events (id = seq), then live ones until it ends; honours Last-Event-ID', params: RunParams, produces: ['text/event-stream'], response: { ...errors(401, 403, 404, 429, 503) } } }, async (req, reply) => {
+    const rec = await runs.findRun(req.params.id);
+    const header = req.headers['last-event-id'];
+    const lastId = typeof header === 'string' && /^\d{1,9}$/.test(header.trim()) ? Number(header.trim()) : -1;
+    let last = lastId;
+    let closed = false;
+    let chain: Promise<void> = Promise.resolve();
+    const raw = reply.raw;
+    reply.hijack();
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': req.id });
+    raw.write(': runledger run events\n\n');
+    // Subscribed before the first read, so no event falls between the replay and the live feed.
+    const off = rc.deps.events?.on((id) => {
+      if (id === rec.id) void flush();
+    });
+    const heartbeat = setInterval(() => {
+      if (!closed) raw.write(': heartbeat\n\n');
+    }, rc.heartbeatMs);
+    heartbeat.unref();
+    const end = (): void => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      off?.();
+      rc.streams.delete(end);
+      raw.end();
+    };
+    rc.streams.add(end);
+    raw.on('close', end);
+    // Sends every stored event after the last one sent; ends the stream once the run has finished.
+    const flush = (): Promise<void> =>
+      (chain = chain.then(async () => {
+        if (closed) return;
+        const stored = await runs.events(rec.id);
+        for (const e of stored) {
+          if (e.seq <= last) continue;
+          raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ seq: e.seq, at: e.at, type: e.type, event: e.event })}\n\n`);
+          last = e.seq;
+        }
+        const model = replay(stored.map((e) => e.event as RunEvent));
+        if (TERMINAL_STATES.includes(model.state)) end();
+      }).catch((e: unknown) => {
+        req.log.error({ err: e, runId: rec.id }, 'event stream failed');
+        end();
+      }));
+    await flush();
   });
 
   const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction): void => {
