@@ -85,6 +85,7 @@ function catalogueDir(): string {
   writeFileSync(join(dir, 'slow.md'), SLOW);
   writeFileSync(join(dir, 'broken.md'), '---\nid: Not An Id\n---\n\n# Broken\n');
   writeFileSync(join(dir, 'notes.txt'), 'not a runbook');
+  writeFileSync(join(dir, 'z-copy.md'), SLOW.replace('title: Slow', 'title: Slow again'));
   return dir;
 }
 
@@ -134,8 +135,10 @@ function suite(factory: FixtureFactory): void {
       const list = await h.inject({ url: '/api/v1/runbooks', token: h.tokens.viewer });
       assert.equal(list.status, 200, list.text);
       assert.deepEqual(list.json.runbooks.map((r: { id: string }) => r.id), ['gated', 'quick', 'slow']);
-      assert.equal(list.json.invalid.length, 1);
+      assert.equal(list.json.invalid.length, 2);
       assert.match(list.json.invalid[0].file, /broken\.md$/);
+      assert.match(list.json.invalid[1].file, /z-copy\.md$/);
+      assert.equal(list.json.invalid[1].diagnostics[0].code, 'CATALOGUE_ID_DUPLICATE');
       const quick = list.json.runbooks.find((r: { id: string }) => r.id === 'quick');
       assert.equal(quick.title, 'Quick one');
       assert.equal(quick.description, 'Two shell steps.');
@@ -189,6 +192,17 @@ function suite(factory: FixtureFactory): void {
       const entries = await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer });
       const started = entries.json.entries.find((e: { entry: { type: string } }) => e.entry.type === 'run.started');
       assert.deepEqual(started.entry.actor, { kind: 'token', id: 'token:olga' });
+
+      // A secret comes from the server's environment: stored only as a keyed hash.
+      process.env.RUNLEDGER_TEST_QUICK_SECRET = 'from-the-server';
+      try {
+        const withSecret = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1 } } });
+        assert.equal(withSecret.status, 201, withSecret.text);
+        assert.match(String(withSecret.json.run.inputs.token), /^hmac-sha256:/);
+        assert.ok(!withSecret.text.includes('from-the-server'));
+      } finally {
+        delete process.env.RUNLEDGER_TEST_QUICK_SECRET;
+      }
 
       const secret = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1, token: 'hunter2' } } }), 400, 'SECRET_INPUT_IN_BODY');
       assert.match(secret.message, /input token/);

@@ -33,7 +33,7 @@ export function loadCatalogue(dir: string, cwd = process.cwd()): Catalogue {
     const source = readFileSync(path, 'utf8');
     const r = parseRunbook(source, file);
     if (!r.ok) out.invalid.push({ file, diagnostics: [...r.diagnostics] });
-    else if (seen.has(r.runbook.id)) out.invalid.push({ file, diagnostics: [{ severity: 'error', code: 'RB_ID_DUPLICATE', message: `runbook id ${r.runbook.id} is already used by another file`, file, line: 1, column: 1 }] });
+    else if (seen.has(r.runbook.id)) out.invalid.push({ file, diagnostics: [{ severity: 'error', code: 'CATALOGUE_ID_DUPLICATE', message: `runbook id ${r.runbook.id} is already used by another file`, file, line: 1, column: 1 }] });
     else {
       seen.add(r.runbook.id);
       out.runbooks.push({ runbook: r.runbook, source });
