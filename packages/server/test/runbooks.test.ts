@@ -175,6 +175,10 @@ function suite(factory: FixtureFactory): void {
       assert.equal(dup.file, '<input>');
       assert.ok(dup.line > 1 && dup.column >= 1);
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runbooks/lint', token: h.tokens.viewer, body: { nope: 1 } }), 400, 'VALIDATION_FAILED');
+
+      const doc = await h.inject({ url: '/api/v1/openapi.json' });
+      for (const path of ['/api/v1/runbooks', '/api/v1/runbooks/{id}', '/api/v1/runbooks/lint', '/api/v1/runs', '/api/v1/runs/{id}/events']) assert.ok(doc.json.paths[path], path);
+      assert.ok(doc.json.paths['/api/v1/runs'].post.requestBody);
     });
 
     it('POST /runs: operator starts a run (201 when it rests at once) with the token as requester; refusals are coded', async () => {
@@ -279,6 +283,18 @@ function suite(factory: FixtureFactory): void {
       assert.ok(parsed.comments.includes('heartbeat'), 'heartbeat comments while the run waits');
       const fin = await h2.inject({ url: `/api/v1/runs/${gid}`, token: h2.tokens.viewer });
       assert.equal(fin.json.state, 'succeeded');
+    });
+
+    it('an open stream ends when the server shuts down', async () => {
+      const h = await harness(await factory.create(), { runbooksDir: catalogueDir() });
+      const g = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'gated' } });
+      assert.equal(g.json.run.state, 'waiting_approval');
+      const stream = h.inject({ url: `/api/v1/runs/${g.json.run.id}/events`, token: h.tokens.viewer });
+      await new Promise((res) => setTimeout(res, 50));
+      await h.close();
+      const s = await stream;
+      assert.equal(s.status, 200);
+      assert.equal(parseSse(s.text).events[0]?.event, 'run.created');
     });
   });
 }
