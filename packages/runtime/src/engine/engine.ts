@@ -8,12 +8,10 @@ import {
   decideCommand,
   decideStart,
   envForStep,
-  pendingCommands,
   renderTemplate,
   renderProbe,
   replay,
   resolveInputs,
-  TERMINAL_STATES,
   type Policy,
   type PolicyDecision,
   type ProbeResult,
@@ -572,14 +570,6 @@ export class Engine {
       case 'approve':
         throw new EngineError('RUN_CORRUPT', 'approve steps are not executed');
     }
-  }
-
-  isTerminal(m: RunModel): boolean {
-    return TERMINAL_STATES.includes(m.state);
-  }
-
-  pending(m: RunModel): RunCommand[] {
-    return pendingCommands(m);
   }
 }
 

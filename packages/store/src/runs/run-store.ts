@@ -191,13 +191,6 @@ export class RunStore {
     return rows.map((r) => ({ seq: Number(r.seq), at: r.at, type: r.type, event: JSON.parse(r.event) as unknown }));
   }
 
-  async saveOutput(runId: string, o: StepOutput): Promise<void> {
-    await this.db
-      .insertInto('run_outputs')
-      .values({ run_id: runId, phase: o.phase, step_id: o.stepId, attempt: o.attempt, stream: o.stream, data: o.data, bytes_total: o.bytesTotal, truncated: o.truncated ? 1 : 0, sha256: o.sha256 })
-      .execute();
-  }
-
   async outputs(runId: string, stepId?: string): Promise<StepOutput[]> {
     let q = this.db.selectFrom('run_outputs').selectAll().where('run_id', '=', runId);
     if (stepId) q = q.where('step_id', '=', stepId);
