@@ -1,7 +1,9 @@
 // `runledger serve`: the engine in-process behind the HTTP API. Logs its version, the migration head
 // and the ledger head at startup; on SIGTERM (or SIGINT) it stops taking new work, lets runs being
 // driven reach a resting point, closes the HTTP server and the store, and exits 0.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
 import { RuntimeError, type LedgerLocation } from '@runledger/runtime';
@@ -11,18 +13,24 @@ import type { Io } from './io.js';
 export function registerServeCommand(program: Command, io: Io, location: () => LedgerLocation, version: string): void {
   program
     .command('serve')
-    .description('serve the API (and, later, the web UI); the engine runs in this process')
+    .description('serve the API and the web UI; the engine runs in this process')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', '7340')
     .option('--runbooks <dir>', 'the runbook catalogue: a directory of Markdown runbooks', 'examples/runbooks')
-    .action(async (o: { host: string; port: string; runbooks: string }) => {
+    .option('--web-dir <dir>', 'the built web UI served at / (default: packages/web/dist of this checkout)')
+    .option('--drain-timeout <seconds>', 'on SIGTERM, longest wait for runs being driven to rest', '30')
+    .option('--secure-cookies', 'mark the session cookie Secure (when users reach the server over HTTPS)')
+    .action(async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
+      const drain = Number(o.drainTimeout);
+      if (!Number.isFinite(drain) || drain < 0) throw new RuntimeError('USAGE', `--drain-timeout ${o.drainTimeout}: expected seconds ≥ 0`);
+      const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
       const server = await openServerEngine(location(), { cwd: io.cwd });
       const ctx = server.engineContext;
       let app;
       try {
-        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks) });
+        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks), webDir, drainTimeoutMs: drain * 1000, ...(o.secureCookies ? { secureCookies: true } : {}) });
         const head = await ctx.ledger.reader.head();
         app.fastify.log.info(
           {
@@ -35,6 +43,10 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           'runledger serve starting',
         );
         await app.fastify.listen({ host: o.host, port });
+        const addr = app.fastify.server.address();
+        const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/` : String(addr);
+        app.fastify.log.info({ url, webUi: existsSync(resolve(webDir, 'index.html')) ? webDir : null }, 'listening');
+        io.err(`Runledger ${version} is serving ${url} (web UI${existsSync(resolve(webDir, 'index.html')) ? '' : ' not built: npm run build -w @runledger/web'}; API ${url}api/v1)\n`);
       } catch (e) {
         await app?.fastify.close();
         await ctx.close();
@@ -46,8 +58,9 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         process.once('SIGINT', on('SIGINT'));
       });
       app.fastify.log.info({ signal, inFlight: app.worker.busy }, 'stopping: no new work; draining');
-      await app.shutdown();
+      const left = await app.shutdown();
       await ctx.close();
+      if (left > 0) app.fastify.log.warn({ left }, 'runs left mid-drive will be recovered as interrupted at the next start');
       app.fastify.log.info('stopped');
     });
 }

@@ -2,7 +2,7 @@
 // only its SHA-256 is stored; creating and revoking are recorded in the ledger.
 import type { Command } from 'commander';
 import { ApiError, defaultActor, openLedger, RuntimeError, type LedgerContext, type LedgerLocation } from '@runledger/runtime';
-import { isTokenRole, TOKEN_ROLES, TokenStore } from '@runledger/store';
+import { isTokenRole, TOKEN_ROLES, TokenStore, validateGroups } from '@runledger/store';
 import type { Io } from './io.js';
 
 async function withTokens<T>(loc: LedgerLocation, fn: (ts: TokenStore, ctx: LedgerContext) => Promise<T>): Promise<T> {
@@ -22,20 +22,24 @@ export function registerTokenCommands(program: Command, io: Io, location: () => 
     .description('create a token; it is printed once (only its hash is stored)')
     .requiredOption('--name <name>', 'who holds it; the ledger records actions as token:<name>')
     .requiredOption('--role <role>', `one of ${TOKEN_ROLES.join(', ')}`)
-    .action(async (o: { name: string; role: string }) => {
+    .option('--groups <list>', 'comma-separated organisational roles approval gates see, e.g. release-manager,sre')
+    .action(async (o: { name: string; role: string; groups?: string }) => {
       if (!isTokenRole(o.role)) throw new RuntimeError('USAGE', `--role ${o.role}: one of ${TOKEN_ROLES.join(', ')}`);
       const role = o.role;
+      const groups = (o.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+      const bad = validateGroups(groups);
+      if (bad) throw new RuntimeError('USAGE', `--groups: ${bad}`);
       await withTokens(location(), async (ts, ctx) => {
-        const r = await ts.create({ name: o.name, role, now: new Date().toISOString() });
+        const r = await ts.create({ name: o.name, role, groups, now: new Date().toISOString() });
         if (!r.ok) throw new ApiError('TOKEN_NAME_TAKEN', `a token named ${o.name} exists; revoke it or choose another name`);
         try {
-          await ctx.writer!.append({ type: 'auth.token.created', actor: defaultActor(io.env), subject: { kind: 'token', id: `token:${o.name}` }, data: { id: r.record.id, role } });
+          await ctx.writer!.append({ type: 'auth.token.created', actor: defaultActor(io.env), subject: { kind: 'token', id: `token:${o.name}` }, data: { id: r.record.id, role, groups: r.record.groups } });
         } catch (e) {
           // A token nobody can see in the ledger must not work.
           await ts.revoke(r.record.id, new Date().toISOString());
           throw e;
         }
-        io.err(`created token ${o.name} (role ${role}, id ${r.record.id}). It is shown once, now: store it in a secret manager.\n`);
+        io.err(`created token ${o.name} (role ${role}${groups.length ? `, groups ${r.record.groups.join(',')}` : ''}, id ${r.record.id}). It is shown once, now: store it in a secret manager.\n`);
         io.out(`${r.token}\n`);
       });
     });
@@ -55,8 +59,8 @@ export function registerTokenCommands(program: Command, io: Io, location: () => 
           io.out('no API tokens — create one with: runledger tokens create --name NAME --role viewer|operator|approver|admin\n');
           return;
         }
-        io.out(`${'ID'.padEnd(37)}${'NAME'.padEnd(20)}${'ROLE'.padEnd(10)}${'CREATED'.padEnd(26)}${'LAST USED'.padEnd(26)}REVOKED\n`);
-        for (const t of rows) io.out(`${t.id.padEnd(37)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt.padEnd(26)}${(t.lastUsedAt ?? '-').padEnd(26)}${t.revokedAt ?? '-'}\n`);
+        io.out(`${'ID'.padEnd(37)}${'NAME'.padEnd(20)}${'ROLE'.padEnd(10)}${'GROUPS'.padEnd(20)}${'CREATED'.padEnd(26)}${'LAST USED'.padEnd(26)}REVOKED\n`);
+        for (const t of rows) io.out(`${t.id.padEnd(37)}${t.name.padEnd(20)}${t.role.padEnd(10)}${(t.groups.join(',') || '-').padEnd(20)}${t.createdAt.padEnd(26)}${(t.lastUsedAt ?? '-').padEnd(26)}${t.revokedAt ?? '-'}\n`);
       });
     });
 

@@ -9,7 +9,7 @@ export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
 
 /** Errors of the HTTP API (auth, roles, rate limits, request validation). */
-export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY';
+export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY';
 
 export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | ApiErrorCode;
 
@@ -136,7 +136,9 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   FORBIDDEN_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The token’s role is below the role the route needs (viewer < operator < approver < admin).' },
   RATE_LIMITED: { exit: EXIT.UNAVAILABLE, http: 429, summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.' },
   VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
-  CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request from a browser session lacks a valid CSRF token.' },
+  CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.' },
+  NO_SESSION: { exit: EXIT.USAGE, http: 404, summary: 'The request authenticated with a bearer token, not a web session: there is no session to show.' },
+  VERIFY_BUSY: { exit: EXIT.UNAVAILABLE, http: 409, summary: 'A ledger verification is already running on this server; wait for its result.' },
   RUNBOOK_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No runbook with that id in the server’s runbooks directory.' },
   SECRET_INPUT_IN_BODY: { exit: EXIT.USAGE, http: 400, summary: 'A secret input was sent in the request body; secrets come only from the server’s environment or files.' },
   SHUTTING_DOWN: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The server is draining before it stops and takes no new work; retry against a running instance.' },

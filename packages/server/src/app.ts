@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AppendResult, TokenRole } from '@runledger/store';
 import { TokenStore } from '@runledger/store';
 import { ApiError, RuntimeError, type EngineContext } from '@runledger/runtime';
-import { authenticator, type Principal } from './auth.js';
+import { authenticator, type Authenticator, type Principal } from './auth.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets, type BucketConfig } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -21,6 +21,8 @@ import { runRoutes } from './routes/runs.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
+import { sessionRoutes } from './routes/session.js';
+import { webRoutes } from './routes/web.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,14 +58,22 @@ export interface AppDeps {
   readonly startWaitMs?: number;
   /** SSE heartbeat comment interval (ms). Default 15000. */
   readonly heartbeatMs?: number;
+  /** The built web UI (packages/web/dist) served at `/`; without it `/` answers 404 with a hint. */
+  readonly webDir?: string;
+  /** Web session lifetime (ms). Default 12 h. */
+  readonly sessionTtlMs?: number;
+  /** Mark the session cookie `Secure` (set when serving over TLS, directly or behind a proxy). */
+  readonly secureCookies?: boolean;
+  /** Longest a shutdown waits for runs being driven to rest (ms). Default 30000. */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface App {
   readonly fastify: FastifyInstance;
   readonly worker: RunWorker;
   readonly metrics: Metrics;
-  /** Stops taking new work, waits for drives in flight, then closes the HTTP server. */
-  shutdown(): Promise<void>;
+  /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
+  shutdown(): Promise<number>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -85,6 +95,8 @@ export interface RouteContext {
   readonly heartbeatMs: number;
   /** Open event streams' closers, ended when the server closes. */
   readonly streams: Set<() => void>;
+  readonly auth: Authenticator;
+  readonly tokens: TokenStore;
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -127,8 +139,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const limits = deps.rateLimits ?? {};
   const msNow = (): number => now().getTime();
+  const tokens = new TokenStore(store);
   const auth = authenticator({
-    tokens: new TokenStore(store),
+    tokens,
     calls: new TokenBuckets(limits.perToken ?? { capacity: 120, refillPerSecond: 20 }, msNow),
     failures: new TokenBuckets(limits.failedAuthPerClient ?? { capacity: 10, refillPerSecond: 1 / 6 }, msNow),
     metrics,
@@ -137,8 +150,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
     const needs = req.routeOptions.config.role;
-    if (needs) req.principal = await auth.authenticate(req.headers.authorization, req.ip, needs);
+    if (needs) {
+      const h = req.headers;
+      const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, method: req.method, client: req.ip }, needs);
+    }
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -194,6 +214,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     startWaitMs: deps.startWaitMs ?? 1000,
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     streams: new Set(),
+    auth,
+    tokens,
   };
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -207,10 +229,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
       runRoutes(api as unknown as ApiInstance, rc);
       runbookRoutes(api as unknown as ApiInstance, rc);
       policyRoutes(api as unknown as ApiInstance, rc);
+      sessionRoutes(api as unknown as ApiInstance, rc);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );
+  await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
   await app.ready();
 
   return {
@@ -218,9 +242,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     worker,
     metrics,
     async shutdown() {
-      await worker.drain();
+      const left = await worker.drain(deps.drainTimeoutMs ?? 30_000);
+      if (left > 0) app.log.warn({ left }, 'drain timed out: runs still being driven are left for recovery at the next start');
       for (const end of [...rc.streams]) end();
       await app.close();
+      return left;
     },
   };
 }

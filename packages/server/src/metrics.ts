@@ -11,6 +11,10 @@ export interface Metrics {
   readonly ledgerAppend: Histogram<'outcome'>;
   readonly authRejects: Counter<'code'>;
   readonly rateLimited: Counter<'bucket'>;
+  /** Open run event streams (SSE answers bypass the per-request histogram: they last as long as the run). */
+  readonly sseStreams: Gauge;
+  readonly sseOpened: Counter;
+  readonly verifications: Counter<'result'>;
 }
 
 export function createMetrics(collect: { runsByState(): Promise<Record<string, number>>; ledgerSize(): Promise<number> }, opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -62,5 +66,8 @@ export function createMetrics(collect: { runsByState(): Promise<Record<string, n
   });
   const authRejects = new Counter({ name: 'runledger_auth_rejects_total', help: 'Requests refused by authentication or role checks, by error code.', labelNames: ['code'] as const, registers: [registry] });
   const rateLimited = new Counter({ name: 'runledger_rate_limited_total', help: 'Requests refused by a rate limit, by bucket (token or failed-auth).', labelNames: ['bucket'] as const, registers: [registry] });
-  return { registry, httpRequests, httpDuration, runsByState, stepDuration, ledgerSize, ledgerAppend, authRejects, rateLimited };
+  const sseStreams = new Gauge({ name: 'runledger_sse_streams', help: 'Run event streams (SSE) open now.', registers: [registry] });
+  const sseOpened = new Counter({ name: 'runledger_sse_streams_opened_total', help: 'Run event streams (SSE) opened.', registers: [registry] });
+  const verifications = new Counter({ name: 'runledger_ledger_verifications_total', help: 'Ledger verifications run by the server (export + standalone verifier), by result.', labelNames: ['result'] as const, registers: [registry] });
+  return { registry, httpRequests, httpDuration, runsByState, stepDuration, ledgerSize, ledgerAppend, authRejects, rateLimited, sseStreams, sseOpened, verifications };
 }

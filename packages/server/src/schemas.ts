@@ -72,7 +72,10 @@ export const StepView = Type.Object(
     kind: Type.String(),
     status: Type.String(),
     attempt: Type.Integer(),
+    startedAt: Type.Optional(Type.String()),
+    finishedAt: Type.Optional(Type.String()),
     durationMs: Type.Optional(Type.Number()),
+    exitCode: Type.Optional(Type.Integer()),
     detail: Type.Optional(Type.String()),
     approvals: Type.Array(Type.Object({ actor: Type.String(), at: Type.String(), comment: Type.String() }, { additionalProperties: true })),
   },
@@ -170,4 +173,46 @@ export const StartBody = Type.Object(
 export const StartResult = Type.Object({
   run: RunDetail,
   continuing: Type.Boolean({ description: 'true (status 202): the run was created and is being driven on in the background' }),
+});
+
+// --- Web sessions (the UI signs in with a token; the browser then holds only an httpOnly cookie) ---
+export const SessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
+export const SessionView = Type.Object({
+  actor: Type.String({ description: 'the ledger actor id, `token:<name>`' }),
+  name: Type.String(),
+  role: Type.String(),
+  roles: Type.Array(Type.String(), { description: 'the role and every role below it' }),
+  csrfToken: Type.String({ description: 'send as `X-CSRF-Token` on every state-changing request made with the session cookie' }),
+  expiresAt: Type.String(),
+});
+
+// --- Ledger export and verification ---
+export const VerifyProblem = Type.Object({ reason: Type.String(), index: Type.Integer(), verifiedPrefix: Type.Integer(), detail: Type.String() });
+export const Verification = Type.Object({
+  ok: Type.Boolean(),
+  origin: Type.String(),
+  size: Type.Integer({ description: 'entries in the exported snapshot' }),
+  root: Type.Union([Type.String(), Type.Null()], { description: 'base64 root verified, null on failure' }),
+  trustedKeys: Type.Integer({ description: 'verifier keys from the trust file the export was checked against' }),
+  durationMs: Type.Number(),
+  verifiedAt: Type.String(),
+  by: Type.String({ description: 'actor that asked for the verification' }),
+  problem: Type.Union([VerifyProblem, Type.Null()]),
+});
+export const LastVerification = Type.Object({ last: Type.Union([Verification, Type.Null()]) });
+
+// --- A run's ledger entries and stored step output ---
+export const RunLedgerEntry = Type.Object({
+  seq: Type.Integer(),
+  type: Type.String(),
+  ts: Type.String(),
+  step: Type.Union([Type.String(), Type.Null()]),
+  phase: Type.Union([Type.String(), Type.Null()]),
+  attempt: Type.Union([Type.Integer(), Type.Null()]),
+});
+export const RunLedger = Type.Object({ entries: Type.Array(RunLedgerEntry) });
+export const StepOutputParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), step: Type.String({ minLength: 1, maxLength: 200 }) });
+export const StepOutput = Type.Object({
+  step: Type.String(),
+  attempts: Type.Array(Type.Object({ phase: Type.String(), attempt: Type.Integer(), stdout: Type.String(), stderr: Type.String(), truncated: Type.Boolean() })),
 });

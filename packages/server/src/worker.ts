@@ -3,8 +3,16 @@
 // shutdown can stop taking work and wait for what is in flight.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import type { RunEvent, RunModel } from '@runledger/core';
+import { TERMINAL_STATES, type RunEvent, type RunModel } from '@runledger/core';
 import type { EngineObserver, RunOutcome } from '@runledger/runtime';
+
+export interface OutputChunk {
+  readonly step: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+const LIVE_OUTPUT_KEEP = 256 * 1024;
 
 /** Fans engine progress out to the worker, the metrics and (later) the event stream. */
 export class EngineEvents implements EngineObserver {
@@ -14,13 +22,38 @@ export class EngineEvents implements EngineObserver {
     this.emitter.setMaxListeners(0);
   }
 
+  /** The running step's output so far, per run: a stream opened mid-step starts with it. */
+  private readonly current = new Map<string, { step: string; chunks: OutputChunk[]; bytes: number }>();
+
   onEvent(runId: string, model: RunModel, event: RunEvent): void {
+    if (event.type === 'step.started' || event.type === 'step.finished' || TERMINAL_STATES.includes(model.state)) this.current.delete(runId);
     this.emitter.emit('event', runId, model, event);
+  }
+
+  /** Live step output, already redacted by the engine; for the event stream only, never stored from here. */
+  onOutput(runId: string, stepId: string, stream: 'stdout' | 'stderr', text: string): void {
+    let cur = this.current.get(runId);
+    if (!cur || cur.step !== stepId) this.current.set(runId, (cur = { step: stepId, chunks: [], bytes: 0 }));
+    cur.chunks.push({ step: stepId, stream, text });
+    cur.bytes += text.length;
+    // Kept to the newest ~256 KiB: the stored output (capped the same way) is the record.
+    while (cur.bytes > LIVE_OUTPUT_KEEP && cur.chunks.length > 1) cur.bytes -= cur.chunks.shift()!.text.length;
+    this.emitter.emit('output', runId, stepId, stream, text);
+  }
+
+  /** The running step's output so far (empty between steps). */
+  outputSoFar(runId: string): readonly OutputChunk[] {
+    return [...(this.current.get(runId)?.chunks ?? [])];
   }
 
   on(fn: (runId: string, model: RunModel, event: RunEvent) => void): () => void {
     this.emitter.on('event', fn);
     return () => this.emitter.off('event', fn);
+  }
+
+  onOutputOf(fn: (runId: string, stepId: string, stream: 'stdout' | 'stderr', text: string) => void): () => void {
+    this.emitter.on('output', fn);
+    return () => this.emitter.off('output', fn);
   }
 }
 
@@ -153,9 +186,20 @@ export class RunWorker {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  /** Stops taking work and waits for every drive in flight. */
-  async drain(): Promise<void> {
+  /**
+   * Stops taking work and waits for drives in flight, at most `timeoutMs`. Returns how many were
+   * still going: they are left to the next start's recovery (their steps become `unknown`, the run
+   * `interrupted`), which is safer than a shutdown that never ends.
+   */
+  async drain(timeoutMs = Infinity): Promise<number> {
     this.accepting = false;
-    await this.idle();
+    if (timeoutMs === Infinity) {
+      await this.idle();
+      return 0;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    return this.inflight.size;
   }
 }

@@ -99,25 +99,47 @@ function suite(factory: FixtureFactory): void {
     it('roles gate every /api/v1 route: the role below is FORBIDDEN_ROLE, the route\'s role gets through, no token is AUTH_REQUIRED', async () => {
       const h = await fresh();
       const order = ['viewer', 'operator', 'approver', 'admin'] as const;
-      const routes: Array<[method: 'GET' | 'POST', url: string, role: (typeof order)[number]]> = [
+      const routes: Array<[method: 'GET' | 'POST' | 'DELETE', url: string, role: (typeof order)[number]]> = [
         ['GET', '/api/v1/ledger/head', 'viewer'],
         ['GET', '/api/v1/ledger/entries', 'viewer'],
         ['GET', '/api/v1/ledger/entries/0', 'viewer'],
         ['GET', '/api/v1/ledger/proof/inclusion?index=0', 'viewer'],
         ['GET', '/api/v1/ledger/proof/consistency?from=1', 'viewer'],
         ['POST', '/api/v1/ledger/notes', 'operator'],
+        ['GET', '/api/v1/ledger/export', 'viewer'],
+        ['POST', '/api/v1/ledger/verify', 'viewer'],
+        ['GET', '/api/v1/ledger/verify', 'viewer'],
         ['GET', '/api/v1/runs', 'viewer'],
+        ['POST', '/api/v1/runs', 'operator'],
         ['GET', '/api/v1/runs/none', 'viewer'],
+        ['GET', '/api/v1/runs/none/events', 'viewer'],
+        ['GET', '/api/v1/runs/none/ledger', 'viewer'],
+        ['GET', '/api/v1/runs/none/steps/s/output', 'viewer'],
         ['POST', '/api/v1/runs/none/approve', 'approver'],
         ['POST', '/api/v1/runs/none/reject', 'approver'],
         ['POST', '/api/v1/runs/none/resume', 'operator'],
         ['POST', '/api/v1/runs/none/retry', 'operator'],
         ['POST', '/api/v1/runs/none/skip', 'operator'],
         ['POST', '/api/v1/runs/none/abort', 'operator'],
+        ['GET', '/api/v1/runbooks', 'viewer'],
+        ['GET', '/api/v1/runbooks/none', 'viewer'],
+        ['POST', '/api/v1/runbooks/lint', 'viewer'],
         ['GET', '/api/v1/policy', 'viewer'],
         ['POST', '/api/v1/policy/freeze', 'admin'],
         ['POST', '/api/v1/policy/unfreeze', 'admin'],
+        ['GET', '/api/v1/session', 'viewer'],
+        ['DELETE', '/api/v1/session', 'viewer'],
       ];
+      // Every route in the OpenAPI document is in the list above, except the public sign-in.
+      const doc = (await h.inject({ url: '/api/v1/openapi.json' })).json as { paths: Record<string, Record<string, unknown>> };
+      const listed = new Set(routes.map(([m, u]) => `${m} ${u.split('?')[0]!.replace(/\/none(?=\/|$)/g, '/{id}').replace('/entries/0', '/entries/{seq}').replace('/steps/s/', '/steps/{step}/')}`));
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const m of Object.keys(ops)) {
+          const key = `${m.toUpperCase()} ${path}`;
+          if (!path.startsWith('/api/v1/') || key === 'POST /api/v1/session') continue;
+          assert.ok(listed.has(key), `${key} is in the OpenAPI document but not in this role table`);
+        }
+      }
       const tokenOf = { viewer: h.tokens.viewer, operator: h.tokens.operator, approver: h.tokens.approver, admin: h.tokens.admin };
       for (const [method, url, role] of routes) {
         const body = method === 'POST' ? {} : undefined;

@@ -29,7 +29,7 @@ export interface Harness {
   readonly server: ServerEngine;
   readonly tokens: Record<'viewer' | 'operator' | 'approver' | 'admin' | 'approver2', string>;
   readonly logs: string[];
-  inject(o: { method?: 'GET' | 'POST'; url: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: Body; text: string; headers: Record<string, unknown> }>;
+  inject(o: { method?: 'GET' | 'POST' | 'DELETE'; url: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: Body; text: string; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 

@@ -115,13 +115,21 @@ interface Live {
 
 type Draft = Parameters<LedgerWriter['append']>[0];
 
+/**
+ * The ledger actor of a run's requester. Runs store the requester's id only; API tokens' ids are
+ * `token:<name>`, so their steps are recorded with the same actor kind as the token's other entries.
+ */
+export function requesterActor(id: string): Actor {
+  return { kind: id.startsWith('token:') ? 'token' : 'user', id };
+}
+
 /** A step's result entry, built from its stored event and outputs: the live path and crash backfill agree byte for byte. */
 export function stepFinishedEntry(runId: string, requester: string, ev: Extract<RunEvent, { type: 'step.finished' }>, outputs: readonly StepOutput[]): Draft {
   const out = outputs.find((o) => o.stream === 'stdout');
   const err = outputs.find((o) => o.stream === 'stderr');
   return {
     type: 'run.step.finished',
-    actor: { kind: 'user', id: requester },
+    actor: requesterActor(requester),
     subject: { kind: 'run', id: runId },
     data: {
       step: ev.stepId,
@@ -455,7 +463,7 @@ export class Engine {
     // The intent must be durable before the step runs; the previous step's result joins this commit.
     await this.ledgerNow(live, {
       type: 'run.step.started',
-      actor: { kind: 'user', id: live.rec.requester },
+      actor: requesterActor(live.rec.requester),
       subject: { kind: 'run', id: runId },
       // The allow decision for this command is part of the intent (a denial is its own entry).
       data: { step: step.id, phase: c.phase, attempt: c.attempt, kind: step.kind, ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}), ...(allowed ? { policy: { effect: allowed.effect, by: allowed.by } } : {}) },

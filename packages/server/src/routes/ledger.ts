@@ -2,9 +2,17 @@
 import { toBase64 } from '@runledger/ledger';
 import { consistencyFor, receiptFor } from '@runledger/runtime';
 import { StoreError, type StoredCheckpoint, type StoredEntry } from '@runledger/store';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ApiError, TRUST_FILE } from '@runledger/runtime';
 import { Type } from 'typebox';
+import { exportToTemp, runVerifier, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../app.js';
-import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams } from '../schemas.js';
+import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
+import type { Verification as VerificationT } from '../api-types.js';
+
+const LAST_VERIFICATION = 'ledger.last-verification';
 
 function entryJson(e: StoredEntry): { seq: number; leaf: string; entry: StoredEntry['entry'] } {
   return { seq: e.seq, leaf: toBase64(e.leaf), entry: e.entry };
@@ -83,4 +91,87 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
       return reply.status(r.duplicate ? 200 : 201).send({ seq: r.seq, duplicate: r.duplicate, checkpointSize: r.checkpointSize });
     },
   );
+
+  app.get(
+    '/ledger/export',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'The whole ledger as a runledger-export/1 bundle in a tar archive (one read snapshot), for `runledger-verify`', produces: ['application/x-tar'], response: { 200: Type.Unknown({ description: 'a ustar archive: runledger-export-<size>/{MANIFEST.json,entries.jsonl,checkpoints/}' }), ...errors(401, 403, 429, 503) } },
+    },
+    async (req, reply) => {
+      const ex = await exportToTemp(reader);
+      const name = `runledger-export-${ex.result.size}`;
+      const stream = Readable.from(tarOf(ex.dir, name, Math.floor(rc.now().getTime() / 1000)));
+      // The temporary export goes when the archive is sent or the client goes away.
+      let cleaned = false;
+      const cleanup = (): void => {
+        if (!cleaned) {
+          cleaned = true;
+          void ex.cleanup();
+        }
+      };
+      stream.on('close', cleanup);
+      stream.on('error', (e) => {
+        req.log.error({ err: e }, 'export archive failed');
+        cleanup();
+      });
+      return reply
+        .header('content-type', 'application/x-tar')
+        .header('content-disposition', `attachment; filename="${name}.tar"`)
+        .header('x-ledger-size', String(ex.result.size))
+        .header('x-ledger-root', ex.result.root)
+        .header('cache-control', 'no-store')
+        .send(stream);
+    },
+  );
+
+  let verifying = false;
+  app.post(
+    '/ledger/verify',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Export the ledger and verify it with the standalone verifier against the trust file, as an auditor would; the result is kept as the last verification', response: { 200: Verification, ...errors(401, 403, 409, 429, 503) } },
+    },
+    async (req) => {
+      if (verifying) throw new ApiError('VERIFY_BUSY', 'a verification is already running; its result will be the last verification');
+      verifying = true;
+      const t0 = performance.now();
+      try {
+        const ex = await exportToTemp(reader);
+        let out;
+        try {
+          out = await runVerifier(ex.dir, rc.ctx.ledger.home);
+        } finally {
+          await ex.cleanup();
+        }
+        const trusted = await trustedKeyCount(rc.ctx.ledger.home);
+        const v: VerificationT = {
+          ok: out.ok,
+          origin: rc.ctx.ledger.origin,
+          size: out.ok ? out.size : ex.result.size,
+          root: out.ok ? out.root : null,
+          trustedKeys: trusted,
+          durationMs: Math.round(performance.now() - t0),
+          verifiedAt: rc.now().toISOString(),
+          by: req.principal!.actor.id,
+          problem: out.ok ? null : 'reason' in out ? { reason: out.reason, index: out.index, verifiedPrefix: out.verifiedPrefix, detail: out.detail } : { reason: out.error, index: -1, verifiedPrefix: 0, detail: out.detail },
+        };
+        rc.metrics.verifications.inc({ result: v.ok ? 'ok' : 'failed' });
+        await rc.ctx.runs.putSetting(LAST_VERIFICATION, v, v.verifiedAt);
+        if (!v.ok) req.log.error({ problem: v.problem }, 'ledger verification FAILED');
+        return v;
+      } finally {
+        verifying = false;
+      }
+    },
+  );
+
+  app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async () => {
+    return { last: (await rc.ctx.runs.getSetting<VerificationT>(LAST_VERIFICATION)) ?? null };
+  });
+}
+
+async function trustedKeyCount(home: string): Promise<number> {
+  const text = await readFile(join(home, TRUST_FILE), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length;
 }

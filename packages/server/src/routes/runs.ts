@@ -6,7 +6,7 @@ import type { RunRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import type { ApiInstance, RouteContext } from '../app.js';
 import { whoOf } from '../auth.js';
-import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunParams, RunsPage, RunsQuery, StartBody, StartResult } from '../schemas.js';
+import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';
 
 function summary(r: RunRecord) {
@@ -97,6 +97,18 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     const off = rc.deps.events?.on((id) => {
       if (id === rec.id) void flush();
     });
+    // Live output goes out as it comes (already redacted), starting with what the running step has
+    // printed so far (taken in the same tick as the subscription: no gap, no repeat). It carries no
+    // id; once a step ends its output is at /runs/:id/steps/:step/output.
+    const sendOutput = (step: string, stream: string, text: string): void => {
+      if (!closed) raw.write(`event: output\ndata: ${JSON.stringify({ step, stream, text })}\n\n`);
+    };
+    for (const c of rc.deps.events?.outputSoFar(rec.id) ?? []) sendOutput(c.step, c.stream, c.text);
+    const offOutput = rc.deps.events?.onOutputOf((id, step, stream, text) => {
+      if (id === rec.id) sendOutput(step, stream, text);
+    });
+    rc.metrics.sseStreams.inc();
+    rc.metrics.sseOpened.inc();
     const heartbeat = setInterval(() => {
       if (!closed) raw.write(': heartbeat\n\n');
     }, rc.heartbeatMs);
@@ -106,6 +118,8 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       closed = true;
       clearInterval(heartbeat);
       off?.();
+      offOutput?.();
+      rc.metrics.sseStreams.dec();
       rc.streams.delete(end);
       raw.end();
     };
@@ -128,6 +142,38 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
         end();
       }));
     await flush();
+  });
+
+  app.get('/runs/:id/ledger', { config: { role: 'viewer' }, schema: { tags, summary: 'The run’s ledger entries (by their idempotency keys), with the step each concerns', params: RunParams, response: { 200: RunLedger, ...errors(401, 403, 404, 429, 503) } } }, async (req) => {
+    const rec = await runs.findRun(req.params.id);
+    const rows = await rc.ctx.ledger.reader.entriesByIdemPrefix(`run:${rec.id}:`, 5000);
+    return {
+      entries: rows.map((e) => {
+        const d = e.entry.data;
+        return {
+          seq: e.seq,
+          type: e.entry.type,
+          ts: e.entry.ts,
+          step: typeof d.step === 'string' ? d.step : null,
+          phase: typeof d.phase === 'string' ? d.phase : null,
+          attempt: typeof d.attempt === 'number' && Number.isInteger(d.attempt) ? d.attempt : null,
+        };
+      }),
+    };
+  });
+
+  app.get('/runs/:id/steps/:step/output', { config: { role: 'viewer' }, schema: { tags, summary: 'A step’s stored (redacted, size-capped) output, per attempt', params: StepOutputParams, response: { 200: StepOutput, ...errors(401, 403, 404, 429, 503) } } }, async (req) => {
+    const rec = await runs.findRun(req.params.id);
+    const rows = await runs.outputs(rec.id, req.params.step);
+    const byAttempt = new Map<string, { phase: string; attempt: number; stdout: string; stderr: string; truncated: boolean }>();
+    for (const o of rows) {
+      const k = `${o.phase}:${o.attempt}`;
+      const a = byAttempt.get(k) ?? { phase: o.phase, attempt: o.attempt, stdout: '', stderr: '', truncated: false };
+      a[o.stream] = o.data.toString('utf8');
+      a.truncated ||= o.truncated;
+      byAttempt.set(k, a);
+    }
+    return { step: req.params.step, attempts: [...byAttempt.values()] };
   });
 
   const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction): void => {

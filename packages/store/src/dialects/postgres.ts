@@ -152,6 +152,8 @@ $$`,
     `CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${LEDGER_SCHEMA}.${t} FOR EACH STATEMENT EXECUTE FUNCTION ${REFUSE_FN}()`,
   ],
   qualified: (t) => `${LEDGER_SCHEMA}.${t}`,
+  bytewiseIdem: 'idem collate "C"',
+  idemPrefixIndex: () => [`CREATE INDEX IF NOT EXISTS ledger_entries_idem_bytewise ON ${LEDGER_SCHEMA}.ledger_entries (idem COLLATE "C")`],
 };
 
 function pool(url: string, searchPath: string, max: number): pg.Pool {

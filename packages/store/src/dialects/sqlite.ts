@@ -43,6 +43,8 @@ export const sqliteCapabilities: DialectCapabilities = {
       `BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}: ${t} already has a row with this key'); END`,
   ],
   qualified: (t) => t,
+  bytewiseIdem: 'idem',
+  idemPrefixIndex: () => [],
 };
 
 type Raw = BetterSqlite3.Database;

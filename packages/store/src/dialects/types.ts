@@ -43,6 +43,13 @@ export interface DialectCapabilities {
   appendOnlyPrelude(): string[];
   /** The table's name as the main role must write it in DDL. */
   qualified(table: LedgerTable): string;
+  /**
+   * The idem column compared byte by byte, so a prefix is a range (`>= p`, `< p'`) whatever the
+   * database's collation; the 0005 migration indexes exactly this expression.
+   */
+  readonly bytewiseIdem: 'idem' | 'idem collate "C"';
+  /** Statements creating the index behind `bytewiseIdem` (SQLite's BINARY collation needs none). */
+  idemPrefixIndex(): string[];
 }
 
 /** The latest stored checkpoint's size and root (size 0: none yet). */

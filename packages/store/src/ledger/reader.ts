@@ -1,5 +1,5 @@
 // Read side of the ledger: entries, checkpoints, roots and proofs, all served from stored rows.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   EMPTY_ROOT,
   LedgerError,
@@ -87,6 +87,24 @@ export class LedgerView {
   async entryByIdem(idem: string): Promise<StoredEntry | undefined> {
     const r = await this.db.selectFrom('ledger_entries').select(['seq', 'bytes', 'leaf']).where('idem', '=', idem).executeTakeFirst();
     return r && toStoredEntry(r);
+  }
+
+  /**
+   * Entries whose idempotency key starts with `prefix` (e.g. `run:<id>:`, every entry of one run), in
+   * seq order, at most `limit`. The prefix must end in a character below U+FFFF: it becomes a range.
+   */
+  async entriesByIdemPrefix(prefix: string, limit = 1000): Promise<StoredEntry[]> {
+    if (prefix === '') throw new StoreError('ENTRY_REJECTED', 'an idem prefix must not be empty');
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const col = sql.raw(this.store.capabilities.bytewiseIdem);
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select(['seq', 'bytes', 'leaf'])
+      .where(sql<boolean>`${col} >= ${prefix} and ${col} < ${upper}`)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toStoredEntry);
   }
 
   /** Up to `limit` entries with seq >= from, in order. */

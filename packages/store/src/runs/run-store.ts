@@ -251,6 +251,19 @@ export class RunStore {
     });
   }
 
+  /** A JSON setting by key (e.g. the last ledger verification), or undefined. */
+  async getSetting<T>(key: string): Promise<T | undefined> {
+    const r = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+
+  async putSetting(key: string, value: unknown, now: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('settings').where('key', '=', key).execute();
+      await trx.insertInto('settings').values({ key, value: JSON.stringify(value), updated_at: now }).execute();
+    });
+  }
+
   /** A per-store secret for keyed hashes of secret inputs; created on first use. */
   async hashKey(generate: () => string, now: string): Promise<string> {
     const r = await this.db.selectFrom('settings').select('value').where('key', '=', 'input-hash-key').executeTakeFirst();

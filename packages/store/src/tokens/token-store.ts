@@ -12,6 +12,8 @@ export type TokenRole = (typeof TOKEN_ROLES)[number];
 /** Token text prefix: makes a leaked token recognisable to secret scanners. */
 export const TOKEN_PREFIX = 'rlt_';
 const TOKEN_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const GROUP_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const MAX_GROUPS = 16;
 
 export interface ApiTokensTable {
   id: string;
@@ -22,10 +24,21 @@ export interface ApiTokensTable {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** JSON array of extra roles that approval gates see (e.g. ["release-manager"]); added by 0005. */
+  groups_json: string;
+}
+
+export interface WebSessionsTable {
+  /** Hex SHA-256 of the session cookie's secret; the secret itself is never stored. */
+  id_sha256: string;
+  token_id: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export interface TokensDatabase {
   api_tokens: ApiTokensTable;
+  web_sessions: WebSessionsTable;
 }
 
 export interface TokenRecord {
@@ -35,6 +48,13 @@ export interface TokenRecord {
   readonly createdAt: string;
   readonly revokedAt: string | null;
   readonly lastUsedAt: string | null;
+  /** Extra roles for approval gates (organisational roles such as release-manager); never API roles. */
+  readonly groups: readonly string[];
+}
+
+export interface WebSession {
+  readonly token: TokenRecord;
+  readonly expiresAt: string;
 }
 
 export type CreateTokenResult = { readonly ok: true; readonly token: string; readonly record: TokenRecord } | { readonly ok: false; readonly reason: 'name-taken' };
@@ -68,8 +88,46 @@ export function apiTokensMigration(_caps: DialectCapabilities): Migration {
   };
 }
 
+/** 0005: approval groups on tokens, web sessions, and the ledger's idem-prefix index (the UI's cookie sessions, bound to a token). */
+export function webSessionsMigration(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Also: the index that finds a run's ledger entries by their idempotency-key prefix.
+      for (const stmt of caps.idemPrefixIndex()) await sql.raw(stmt).execute(db);
+      await db.schema.alterTable('api_tokens').addColumn('groups_json', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .createTable('web_sessions')
+        .addColumn('id_sha256', 'text', (c) => c.primaryKey())
+        .addColumn('token_id', 'text', (c) => c.notNull().references('api_tokens.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires_at').execute();
+    },
+  };
+}
+
+function parseGroups(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 function toRecord(r: ApiTokensTable): TokenRecord {
-  return { id: r.id, name: r.name, role: r.role as TokenRole, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at };
+  return { id: r.id, name: r.name, role: r.role as TokenRole, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at, groups: parseGroups(r.groups_json) };
+}
+
+/** Checks approval groups: names like token names, no API role names (those come from `role`). */
+export function validateGroups(groups: readonly string[]): string | undefined {
+  if (groups.length > MAX_GROUPS) return `at most ${MAX_GROUPS} groups`;
+  for (const g of groups) {
+    if (!GROUP_RE.test(g)) return `group ${JSON.stringify(g)}: use 1–63 of a-z 0-9 . _ -`;
+    if (isTokenRole(g)) return `group ${JSON.stringify(g)} is an API role; set it with the token's role instead`;
+  }
+  return undefined;
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -85,11 +143,14 @@ export class TokenStore {
   }
 
   /** Creates a token; the returned text is the only copy there will ever be. */
-  async create(opts: { name: string; role: TokenRole; now: string }): Promise<CreateTokenResult> {
+  async create(opts: { name: string; role: TokenRole; now: string; groups?: readonly string[] }): Promise<CreateTokenResult> {
     if (!isValidTokenName(opts.name)) throw new StoreError('ENTRY_REJECTED', `token name ${JSON.stringify(opts.name)}: use 1–63 of a-z 0-9 . _ - (it becomes the actor id token:<name> in the ledger)`);
     if (!isTokenRole(opts.role)) throw new StoreError('ENTRY_REJECTED', `token role ${JSON.stringify(opts.role)}: one of ${TOKEN_ROLES.join(', ')}`);
+    const groups = [...new Set(opts.groups ?? [])].sort();
+    const bad = validateGroups(groups);
+    if (bad) throw new StoreError('ENTRY_REJECTED', `token groups: ${bad}`);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row: ApiTokensTable = { id: randomUUID(), name: opts.name, role: opts.role, token_sha256: hashToken(token), created_at: opts.now, revoked_at: null, last_used_at: null };
+    const row: ApiTokensTable = { id: randomUUID(), name: opts.name, role: opts.role, token_sha256: hashToken(token), created_at: opts.now, revoked_at: null, last_used_at: null, groups_json: JSON.stringify(groups) };
     try {
       await this.db.insertInto('api_tokens').values(row).execute();
     } catch (e) {
@@ -128,5 +189,35 @@ export class TokenStore {
 
   async touch(id: string, now: string): Promise<void> {
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Opens a web session for a live token: returns the cookie secret (32 random bytes, only its hash
+   * is stored) and its expiry. Expired sessions are purged on the way.
+   */
+  async createSession(tokenId: string, now: Date, ttlMs: number): Promise<{ secret: string; expiresAt: string }> {
+    const secret = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+    await this.db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).execute();
+    await this.db.insertInto('web_sessions').values({ id_sha256: hashToken(secret), token_id: tokenId, created_at: now.toISOString(), expires_at: expiresAt }).execute();
+    return { secret, expiresAt };
+  }
+
+  /** The session with this cookie secret if it has not expired and its token is not revoked. */
+  async session(secret: string, now: Date): Promise<WebSession | undefined> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
+    const r = await this.db
+      .selectFrom('web_sessions')
+      .innerJoin('api_tokens', 'api_tokens.id', 'web_sessions.token_id')
+      .selectAll('api_tokens')
+      .select('web_sessions.expires_at')
+      .where('web_sessions.id_sha256', '=', hashToken(secret))
+      .executeTakeFirst();
+    if (!r || r.revoked_at !== null || r.expires_at <= now.toISOString()) return undefined;
+    return { token: toRecord(r), expiresAt: r.expires_at };
+  }
+
+  async deleteSession(secret: string): Promise<void> {
+    await this.db.deleteFrom('web_sessions').where('id_sha256', '=', hashToken(secret)).execute();
   }
 }

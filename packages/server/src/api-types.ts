@@ -1,0 +1,47 @@
+// TypeScript types of the API's bodies, derived from the same typebox schemas that validate
+// requests and build the OpenAPI document. The web UI's client imports these (type-only), so the
+// client, the validation and the document cannot drift apart.
+import type { Static } from 'typebox';
+import type * as S from './schemas.js';
+
+export type ApiErrorBody = Static<typeof S.ErrorBody>;
+export type LedgerHead = Static<typeof S.LedgerHead>;
+export type LedgerEntry = Static<typeof S.LedgerEntry>;
+export type EntriesPage = Static<typeof S.EntriesPage>;
+export type ConsistencyProof = Static<typeof S.ConsistencyProof>;
+export type NoteBody = Static<typeof S.NoteBody>;
+export type NoteResult = Static<typeof S.NoteResult>;
+export type StepView = Static<typeof S.StepView>;
+export type RunSummary = Static<typeof S.RunSummary>;
+export type RunDetail = Static<typeof S.RunDetail>;
+export type RunsQuery = Static<typeof S.RunsQuery>;
+export type RunsPage = Static<typeof S.RunsPage>;
+export type DecisionBody = Static<typeof S.DecisionBody>;
+export type ReasonBody = Static<typeof S.ReasonBody>;
+export type ActionResult = Static<typeof S.ActionResult>;
+export type PolicyView = Static<typeof S.PolicyView>;
+export type FreezeResult = Static<typeof S.FreezeResult>;
+export type Ready = Static<typeof S.Ready>;
+export type Health = Static<typeof S.Health>;
+export type InputSchema = Static<typeof S.InputSchema>;
+export type RunbookSummary = Static<typeof S.RunbookSummary>;
+export type RunbookList = Static<typeof S.RunbookList>;
+export type RunbookDetail = Static<typeof S.RunbookDetail>;
+export type Diagnostic = Static<typeof S.Diagnostic>;
+export type LintBody = Static<typeof S.LintBody>;
+export type LintResult = Static<typeof S.LintResult>;
+export type StartBody = Static<typeof S.StartBody>;
+export type StartResult = Static<typeof S.StartResult>;
+export type SessionBody = Static<typeof S.SessionBody>;
+export type SessionView = Static<typeof S.SessionView>;
+export type Verification = Static<typeof S.Verification>;
+export type LastVerification = Static<typeof S.LastVerification>;
+export type RunLedger = Static<typeof S.RunLedger>;
+export type StepOutput = Static<typeof S.StepOutput>;
+
+/** Data of the run event stream's `output` events (live step output; not replayed on reconnect). */
+export interface OutputEvent {
+  readonly step: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}

@@ -1,0 +1,179 @@
+// The shell: session bootstrap, sign-in redirects, the left nav, the header with who is signed in,
+// the freeze banner on every page, and the route table.
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, setAuthLostHandler, type SessionView } from './api/client';
+import { ErrorBanner, Loading, useLoad } from './components/common';
+import { absolute } from './format';
+import { Link, match, navigate, useRoute } from './router';
+import { SessionContext, sessionState } from './session';
+import { ShellContext, type Shell } from './shell';
+import { Dashboard } from './views/Dashboard';
+import { LedgerView } from './views/Ledger';
+import { PolicyPage } from './views/Policy';
+import { RunbookPage } from './views/Runbook';
+import { RunbooksPage } from './views/Runbooks';
+import { RunPage } from './views/Run';
+import { RunsPage } from './views/Runs';
+import { SignIn } from './views/SignIn';
+
+function signInHref(): string {
+  const here = location.pathname + location.search;
+  return here === '/' || here.startsWith('/signin') ? '/signin' : `/signin?next=${encodeURIComponent(here)}`;
+}
+
+export function App() {
+  const route = useRoute();
+  // undefined: not known yet; null: signed out.
+  const [session, setSession] = useState<SessionView | null | undefined>(undefined);
+  const [bootError, setBootError] = useState<unknown>(null);
+  const [expired, setExpired] = useState(false);
+
+  const boot = useCallback(() => {
+    setBootError(null);
+    api.session.current().then(setSession, setBootError);
+  }, []);
+  useEffect(boot, [boot]);
+
+  useEffect(() => {
+    setAuthLostHandler(() => {
+      setExpired(true);
+      setSession(null);
+    });
+  }, []);
+
+  useEffect(() => {
+    if (session === null && route.path !== '/signin') navigate(signInHref(), { replace: true });
+    if (session && route.path === '/signin') navigate(safeNext(route.query.get('next')), { replace: true });
+  }, [session, route.path, route.query]);
+
+  if (bootError) {
+    return (
+      <div className="center-page">
+        <ErrorBanner error={bootError} what="Cannot reach the Runledger server" />
+        <button type="button" onClick={boot}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (session === undefined) return <div className="center-page"><Loading what="session" /></div>;
+  if (session === null || route.path === '/signin') {
+    return (
+      <SignIn
+        expired={expired}
+        onSignedIn={(s) => {
+          setExpired(false);
+          setSession(s);
+        }}
+      />
+    );
+  }
+  return <SignedIn session={session} onSignedOut={() => setSession(null)} />;
+}
+
+/** Only in-app paths: `next` comes from the address bar and must not send the user elsewhere. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : '/';
+}
+
+function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut: () => void }) {
+  const route = useRoute();
+  const [signOutError, setSignOutError] = useState<unknown>(null);
+  const signOut = useCallback(() => {
+    api.session.signOut().then(onSignedOut, (e: unknown) => setSignOutError(e));
+  }, [onSignedOut]);
+  const state = useMemo(() => sessionState(session, signOut), [session, signOut]);
+  const policy = useLoad(() => api.policy.get(), 'policy', 15_000);
+  const shell = useMemo<Shell>(() => ({ policy: policy.data, reloadPolicy: policy.reload }), [policy.data, policy.reload]);
+  const freeze = policy.data?.freeze ?? null;
+  useEffect(() => {
+    document.title = `${titleOf(route.path)} · Runledger${freeze ? ' (FROZEN)' : ''}`;
+  }, [route.path, freeze]);
+
+  return (
+    <SessionContext.Provider value={state}>
+      <ShellContext.Provider value={shell}>
+        <div className="layout">
+          <nav className="nav" aria-label="Main">
+            <Link to="/" className="brand">
+              <span className="brand-mark" aria-hidden="true">▤</span> Runledger
+            </Link>
+            <NavLink to="/" label="Dashboard" id="dashboard" active={route.path === '/'} />
+            <NavLink to="/runbooks" label="Runbooks" id="runbooks" active={route.path.startsWith('/runbooks')} />
+            <NavLink to="/runs" label="Runs" id="runs" active={route.path.startsWith('/runs')} />
+            <NavLink to="/ledger" label="Ledger" id="ledger" active={route.path.startsWith('/ledger')} />
+            <NavLink to="/policy" label="Policy" id="policy" active={route.path.startsWith('/policy')} />
+            <div className="nav-foot">
+              <a href="/api/v1/openapi.json" target="_blank" rel="noreferrer">
+                API (OpenAPI)
+              </a>
+            </div>
+          </nav>
+          <div className="main">
+            <header className="topbar">
+              <div className="topbar-title">{titleOf(route.path)}</div>
+              <div className="who" data-testid="whoami">
+                <span className="who-name" data-testid="whoami-name">{session.name}</span>
+                <span className={`role role-${session.role}`} data-testid="whoami-role">
+                  {session.role}
+                </span>
+                {session.roles.filter((r) => !['viewer', 'operator', 'approver', 'admin'].includes(r)).map((g) => (
+                  <span key={g} className="role role-group" title="group: approval gates see this role">
+                    {g}
+                  </span>
+                ))}
+                <span className="muted small" title={session.expiresAt}>
+                  until {absolute(session.expiresAt).slice(11, 16)}
+                </span>
+                <button type="button" className="btn-small" onClick={signOut} data-testid="sign-out">
+                  Sign out
+                </button>
+              </div>
+            </header>
+            {freeze && (
+              <div className="banner frozen" role="status" data-testid="freeze-banner">
+                <strong>Automation is frozen.</strong> No new step starts anywhere. Reason: “{freeze.reason}” — by <code>{freeze.by}</code> at {absolute(freeze.at)}.{' '}
+                <Link to="/policy">Policy</Link>
+              </div>
+            )}
+            <ErrorBanner error={signOutError} what="Sign-out failed" onDismiss={() => setSignOutError(null)} />
+            <main className="content">
+              <Routes path={route.path} />
+            </main>
+          </div>
+        </div>
+      </ShellContext.Provider>
+    </SessionContext.Provider>
+  );
+}
+
+function NavLink({ to, label, id, active }: { to: string; label: string; id: string; active: boolean }) {
+  return (
+    <Link to={to} className={`nav-link${active ? ' active' : ''}`} data-testid={`nav-${id}`} aria-current={active ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+function titleOf(path: string): string {
+  if (path === '/') return 'Dashboard';
+  const first = path.split('/')[1] ?? '';
+  return first.charAt(0).toUpperCase() + first.slice(1);
+}
+
+function Routes({ path }: { path: string }): ReactNode {
+  if (path === '/') return <Dashboard />;
+  if (path === '/runbooks') return <RunbooksPage />;
+  const rb = match('/runbooks/:id', path);
+  if (rb?.id) return <RunbookPage id={rb.id} />;
+  if (path === '/runs') return <RunsPage />;
+  const run = match('/runs/:id', path);
+  if (run?.id) return <RunPage key={run.id} id={run.id} />;
+  if (path === '/ledger') return <LedgerView />;
+  if (path === '/policy') return <PolicyPage />;
+  return (
+    <div className="empty">
+      No page at <code>{path}</code>. <Link to="/">Go to the dashboard</Link>.
+    </div>
+  );
+}

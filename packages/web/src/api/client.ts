@@ -1,0 +1,269 @@
+// The one typed client for the Runledger API. Every call of the UI goes through here: the session
+// cookie authenticates (credentials: same-origin), state-changing calls carry the CSRF token, and
+// every failure becomes an ApiError carrying the server's code and request id (operators quote it).
+import type {
+  ActionResult,
+  ApiErrorBody,
+  DecisionBody,
+  EntriesPage,
+  FreezeResult,
+  Health,
+  LastVerification,
+  LedgerEntry,
+  LedgerHead,
+  LintResult,
+  NoteResult,
+  OutputEvent,
+  PolicyView,
+  Ready,
+  RunbookDetail,
+  RunbookList,
+  RunDetail,
+  RunLedger,
+  RunsPage,
+  SessionView,
+  StartBody,
+  StartResult,
+  StepOutput,
+  StepView,
+  Verification,
+} from '@runledger/server/api-types';
+
+export type { OutputEvent, RunDetail, RunbookDetail, SessionView, Verification };
+
+/** One step of a run as the server replays it (status, attempt, times, exit code, approvals). */
+export type Step = StepView;
+
+export type RunState = 'pending' | 'running' | 'waiting_approval' | 'interrupted' | 'succeeded' | 'failed' | 'rolled_back' | 'aborted';
+export const TERMINAL: readonly string[] = ['succeeded', 'failed', 'rolled_back', 'aborted'];
+
+export type RunAction = 'approve' | 'reject' | 'resume' | 'retry' | 'skip' | 'abort';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The error as an operator should see and quote it. */
+export function describeError(e: unknown): { code: string; message: string; requestId: string | null } {
+  if (e instanceof ApiError) return { code: e.code, message: e.message, requestId: e.requestId };
+  return { code: 'CLIENT_ERROR', message: e instanceof Error ? e.message : String(e), requestId: null };
+}
+
+const API = '/api/v1';
+
+// The CSRF token lives in memory only; a reload fetches it again from GET /session.
+let csrfToken: string | null = null;
+let onAuthLost: (e: ApiError) => void = () => undefined;
+
+/** Called when a call answers 401 (session gone or never there): the app goes to /signin. */
+export function setAuthLostHandler(f: (e: ApiError) => void): void {
+  onAuthLost = f;
+}
+
+interface Opts {
+  /** Statuses whose body is the answer, not an error (GET /ready answers 503 with a Ready body). */
+  readonly okStatuses?: readonly number[];
+  /** Do not treat a 401 as a lost session (sign-in and the initial session probe handle it themselves). */
+  readonly quiet401?: boolean;
+  readonly as?: 'json' | 'text';
+  readonly retried?: boolean;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  const requestId = res.headers.get('x-request-id');
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as Partial<ApiErrorBody>;
+    if (body.error && typeof body.error.code === 'string') return new ApiError(res.status, body.error.code, body.error.message, body.error.requestId ?? requestId);
+  } catch {
+    // not the API's error shape (a proxy page, say): fall through
+  }
+  return new ApiError(res.status, `HTTP_${res.status}`, `${res.status} ${res.statusText || 'error'} from ${res.url}`, requestId);
+}
+
+async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: Opts = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: opts.as === 'text' ? 'text/plain' : 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK', `the server did not answer (${e instanceof Error ? e.message : String(e)}); check that runledger serve is running`, null);
+  }
+  if (res.ok || opts.okStatuses?.includes(res.status)) {
+    if (res.status === 204) return undefined as T;
+    return (opts.as === 'text' ? await res.text() : await res.json()) as T;
+  }
+  const err = await toError(res);
+  // The CSRF token changes when the session is renewed (another tab signed in again): fetch the
+  // current one and try once more.
+  if (err.code === 'CSRF_FAILED' && !opts.retried) {
+    const s = await request<SessionView>('GET', `${API}/session`, undefined, { quiet401: true }).catch(() => null);
+    if (s) {
+      csrfToken = s.csrfToken;
+      return request<T>(method, path, body, { ...opts, retried: true });
+    }
+  }
+  if (res.status === 401 && !opts.quiet401) onAuthLost(err);
+  throw err;
+}
+
+const get = <T>(path: string, opts?: Opts): Promise<T> => request<T>('GET', path, undefined, opts);
+const post = <T>(path: string, body?: unknown, opts?: Opts): Promise<T> => request<T>('POST', path, body, opts);
+const enc = encodeURIComponent;
+
+function query(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export const api = {
+  session: {
+    /** The current session, or null when not signed in. */
+    async current(): Promise<SessionView | null> {
+      try {
+        const s = await get<SessionView>(`${API}/session`, { quiet401: true });
+        csrfToken = s.csrfToken;
+        return s;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) return null;
+        throw e;
+      }
+    },
+    async signIn(token: string): Promise<SessionView> {
+      const s = await post<SessionView>(`${API}/session`, { token }, { quiet401: true });
+      csrfToken = s.csrfToken;
+      return s;
+    },
+    /** Ends the session; one that had already ended (401) counts as signed out. */
+    async signOut(): Promise<void> {
+      try {
+        await request<void>('DELETE', `${API}/session`, undefined, { quiet401: true });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 401)) throw e;
+      } finally {
+        csrfToken = null;
+      }
+    },
+  },
+
+  health: () => get<Health>('/health'),
+  ready: () => get<Ready>('/ready', { okStatuses: [503] }),
+
+  runbooks: {
+    list: () => get<RunbookList>(`${API}/runbooks`),
+    get: (id: string) => get<RunbookDetail>(`${API}/runbooks/${enc(id)}`),
+    lint: (source: string) => post<LintResult>(`${API}/runbooks/lint`, { source }),
+  },
+
+  runs: {
+    list: (q: { state?: RunState; limit?: number } = {}) => get<RunsPage>(`${API}/runs${query(q)}`),
+    get: (id: string) => get<RunDetail>(`${API}/runs/${enc(id)}`),
+    start: (body: StartBody) => post<StartResult>(`${API}/runs`, body),
+    decide: (id: string, action: 'approve' | 'reject', body: DecisionBody) => post<ActionResult>(`${API}/runs/${enc(id)}/${action}`, body),
+    resume: (id: string) => post<ActionResult>(`${API}/runs/${enc(id)}/resume`),
+    retry: (id: string) => post<ActionResult>(`${API}/runs/${enc(id)}/retry`),
+    skip: (id: string, reason: string) => post<ActionResult>(`${API}/runs/${enc(id)}/skip`, { reason }),
+    abort: (id: string, reason: string) => post<ActionResult>(`${API}/runs/${enc(id)}/abort`, { reason }),
+    ledger: (id: string) => get<RunLedger>(`${API}/runs/${enc(id)}/ledger`),
+    output: (id: string, step: string) => get<StepOutput>(`${API}/runs/${enc(id)}/steps/${enc(step)}/output`),
+    /** The run's Server-Sent Events stream (EventSource sends the session cookie itself). */
+    eventsUrl: (id: string) => `${API}/runs/${enc(id)}/events`,
+  },
+
+  ledger: {
+    head: () => get<LedgerHead>(`${API}/ledger/head`),
+    entries: (from: number, limit: number) => get<EntriesPage>(`${API}/ledger/entries${query({ from, limit })}`),
+    entry: (seq: number) => get<LedgerEntry>(`${API}/ledger/entries/${seq}`),
+    /** A C2SP tlog-proof receipt for one entry, under the latest signed checkpoint. */
+    receipt: (seq: number) => get<string>(`${API}/ledger/proof/inclusion${query({ index: seq })}`, { as: 'text' }),
+    verify: () => post<Verification>(`${API}/ledger/verify`),
+    lastVerification: () => get<LastVerification>(`${API}/ledger/verify`),
+    note: (text: string) => post<NoteResult>(`${API}/ledger/notes`, { text }),
+    /** A tar archive; a plain link downloads it (the cookie authenticates a same-origin GET). */
+    exportUrl: `${API}/ledger/export`,
+  },
+
+  policy: {
+    get: () => get<PolicyView>(`${API}/policy`),
+    freeze: (reason: string) => post<FreezeResult>(`${API}/policy/freeze`, { reason }),
+    unfreeze: (reason: string) => post<FreezeResult>(`${API}/policy/unfreeze`, { reason }),
+  },
+};
+
+/** Saves text as a file through a temporary object URL (no server round trip, no inline script). */
+export function saveText(name: string, text: string, type = 'text/plain'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Run event types the stream names in its `event:` lines (the engine's, plus names the server may
+ * add); EventSource only delivers named events it listens for. A missed name costs nothing worse
+ * than the view's slow safety poll.
+ */
+const RUN_EVENT_TYPES = [
+  'run.created',
+  'run.started',
+  'step.started',
+  'step.finished',
+  'step.denied',
+  'approval.requested',
+  'approval.granted',
+  'approval.rejected',
+  'run.interrupted',
+  'run.timed_out',
+  'operator.resume',
+  'operator.retry',
+  'operator.skip',
+  'operator.abort',
+  'run.finished',
+];
+
+export interface RunWatch {
+  /** A stored event arrived (its type); the run's view should be fetched again. */
+  onEvent(type: string): void;
+  /** Live output of a running step (not replayed after a reconnect). */
+  onOutput(o: OutputEvent): void;
+  /** The stream is down (the run ended, or it could not reconnect): fall back to polling. */
+  onDown(): void;
+}
+
+/** Follows a run's event stream; returns the function that stops following it. */
+export function watchRun(id: string, w: RunWatch): () => void {
+  const es = new EventSource(api.runs.eventsUrl(id));
+  const onStored = (ev: MessageEvent<string>): void => w.onEvent(ev.type);
+  for (const t of RUN_EVENT_TYPES) es.addEventListener(t, onStored);
+  es.onmessage = onStored;
+  es.addEventListener('output', (ev: MessageEvent<string>) => {
+    try {
+      const o = JSON.parse(ev.data) as OutputEvent;
+      if (typeof o.step === 'string' && typeof o.text === 'string') w.onOutput(o);
+    } catch {
+      // a malformed frame is dropped; the stored output is fetched when the step ends
+    }
+  });
+  // EventSource retries by itself (with Last-Event-ID) while readyState is CONNECTING; CLOSED
+  // means it gave up (an HTTP error such as 401, or a non-SSE answer).
+  es.onerror = () => {
+    if (es.readyState === EventSource.CLOSED) w.onDown();
+  };
+  return () => es.close();
+}

@@ -1,0 +1,37 @@
+// A ledger verification's outcome: green with the verified size and root, or red with the
+// verifier's reason, the failing index and its detail.
+import type { Verification } from '../api/client';
+import { duration } from '../format';
+import { Mono, Time } from './common';
+
+export function VerificationResult({ v }: { v: Verification }) {
+  if (v.ok) {
+    return (
+      <div className="verify ok" data-testid="verify-result" data-ok="true">
+        <div className="verify-head">
+          <span className="verify-mark">✔</span> verified {v.size.toLocaleString()} entries, root <Mono title={v.root ?? ''}>{v.root}</Mono>
+        </div>
+        <div className="muted small">
+          origin <code>{v.origin}</code> · {v.trustedKeys} trusted key{v.trustedKeys === 1 ? '' : 's'} · {duration(v.durationMs)} · by <code>{v.by}</code> · <Time iso={v.verifiedAt} />
+        </div>
+      </div>
+    );
+  }
+  const p = v.problem;
+  return (
+    <div className="verify bad" data-testid="verify-result" data-ok="false">
+      <div className="verify-head">
+        <span className="verify-mark">✖</span> verification FAILED{p ? <>: <code>{p.reason}</code> at entry {p.index}</> : null}
+      </div>
+      {p && (
+        <div>
+          {p.detail}
+          <div className="muted small">the first {p.verifiedPrefix.toLocaleString()} entries verified before the failure</div>
+        </div>
+      )}
+      <div className="muted small">
+        {v.size.toLocaleString()} entries · origin <code>{v.origin}</code> · by <code>{v.by}</code> · <Time iso={v.verifiedAt} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+// Run-form values: defaults, the checks the server makes (so mistakes show before a request), and
+// the values as the API takes them. Pure, so the unit test can use it without a browser.
+import type { InputSchema } from '@runledger/server/api-types';
+
+export type Raw = string | boolean;
+
+/** The field's starting value: the runbook's default, else empty (a checkbox: unchecked). */
+export function initial(i: InputSchema): Raw {
+  if (i.type === 'boolean') return i.default === true;
+  return i.default !== undefined ? String(i.default) : '';
+}
+
+/** What is wrong with the field's value, as the server would say it; undefined when acceptable. */
+export function problemOf(i: InputSchema, raw: Raw): string | undefined {
+  if (i.secret || i.type === 'boolean') return undefined;
+  const v = String(raw);
+  if (v === '') return i.required && i.default === undefined ? 'required' : undefined;
+  if (i.type === 'integer') {
+    if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) return 'must be an integer';
+    const n = Number(v);
+    if (i.min !== undefined && n < i.min) return `must be at least ${i.min}`;
+    if (i.max !== undefined && n > i.max) return `must be at most ${i.max}`;
+    return undefined;
+  }
+  if (i.type === 'enum') return (i.values ?? []).includes(v) ? undefined : `must be one of ${(i.values ?? []).join(', ')}`;
+  if (i.pattern !== undefined) {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${i.pattern})$`); // anchored, as the server checks it
+    } catch {
+      return undefined; // the server reports a bad pattern itself
+    }
+    if (!re.test(v)) return `must match ${i.pattern}`;
+  }
+  return undefined;
+}
+
+/** The value as the API takes it, or undefined to leave it to the runbook's default. */
+export function toValue(i: InputSchema, raw: Raw): string | number | boolean | undefined {
+  if (i.type === 'boolean') return raw === true;
+  const v = String(raw);
+  if (v === '') return undefined;
+  return i.type === 'integer' ? Number(v) : v;
+}

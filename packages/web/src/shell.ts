@@ -1,0 +1,13 @@
+// State the shell shares with every page: the policy (for the freeze banner), reloaded after a
+// freeze or unfreeze so the banner follows at once.
+import { createContext, useContext } from 'react';
+import type { PolicyView } from '@runledger/server/api-types';
+
+export interface Shell {
+  readonly policy: PolicyView | undefined;
+  reloadPolicy(): void;
+}
+
+export const ShellContext = createContext<Shell>({ policy: undefined, reloadPolicy: () => undefined });
+
+export const useShell = (): Shell => useContext(ShellContext);

@@ -1,0 +1,183 @@
+// The run form, generated from the runbook's typed inputs. Values are checked here as the server
+// will check them (anchored patterns, integer bounds, enum values), so most mistakes show next to
+// their field before a request; what the server still refuses is shown too, attached to the field
+// it names. Secret inputs are never sent: the server resolves them from its own environment.
+import { useState, type FormEvent } from 'react';
+import type { InputSchema } from '@runledger/server/api-types';
+import { api, ApiError, type RunbookDetail } from '../api/client';
+import { ErrorBanner } from '../components/common';
+import { navigate } from '../router';
+import { initial, problemOf, toValue, type Raw } from '../inputs';
+import { useSession } from '../session';
+import { useShell } from '../shell';
+
+/** Lines of the server's INPUT_INVALID message that name an input, by input. */
+function serverProblems(e: unknown, inputs: readonly InputSchema[]): Record<string, string> {
+  if (!(e instanceof ApiError) || e.code !== 'INPUT_INVALID') return {};
+  const out: Record<string, string> = {};
+  for (const line of e.message.split('\n')) {
+    const msg = line.replace(/^.*?:\d+:\d+: \w+ [A-Z_]+: /, '');
+    for (const i of inputs) if (new RegExp(`(^|[^\\w])${i.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).test(msg) && !out[i.name]) out[i.name] = msg;
+  }
+  return out;
+}
+
+export function RunForm({ rb }: { rb: RunbookDetail }) {
+  const { can, session } = useSession();
+  const { policy } = useShell();
+  const [values, setValues] = useState<Record<string, Raw>>(() => Object.fromEntries(rb.inputs.map((i) => [i.name, initial(i)])));
+  const [env, setEnv] = useState(rb.environments[0] ?? '');
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const allowed = can('operator');
+
+  const problems: Record<string, string | undefined> = Object.fromEntries(rb.inputs.map((i) => [i.name, problemOf(i, values[i.name] ?? '')]));
+  const fromServer = serverProblems(error, rb.inputs);
+  const invalid = rb.inputs.some((i) => problems[i.name] !== undefined);
+
+  const set = (name: string, v: Raw): void => {
+    setValues((s) => ({ ...s, [name]: v }));
+    setTouched((t) => ({ ...t, [name]: true }));
+  };
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (invalid || busy) return;
+    const inputs: Record<string, string | number | boolean> = {};
+    for (const i of rb.inputs) {
+      if (i.secret) continue; // never in a request: the server reads secrets from its own environment
+      const v = toValue(i, values[i.name] ?? '');
+      if (v !== undefined) inputs[i.name] = v;
+    }
+    setBusy(true);
+    setError(null);
+    api.runs.start({ runbook: rb.id, ...(env ? { environment: env } : {}), inputs }).then(
+      (r) => navigate(`/runs/${encodeURIComponent(r.run.id)}`),
+      (err: unknown) => {
+        setError(err);
+        setBusy(false);
+      },
+    );
+  };
+
+  return (
+    <form className="run-form" onSubmit={submit} noValidate data-testid="run-form">
+      <h2>Start a run</h2>
+      {!allowed && (
+        <div className="banner warn small">
+          Starting a run needs role <b>operator</b>; you are <b>{session.role}</b>.
+        </div>
+      )}
+      {policy?.freeze && (
+        <div className="banner frozen small">
+          Automation is frozen (“{policy.freeze.reason}”): the server will refuse new runs until an admin unfreezes it.
+        </div>
+      )}
+      <fieldset disabled={!allowed || busy}>
+        <div className="field">
+          <label htmlFor="run-env">Environment</label>
+          {rb.environments.length > 0 ? (
+            <select id="run-env" value={env} onChange={(e) => setEnv(e.target.value)} data-testid="run-env">
+              {rb.environments.map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <div className="muted small">default (the runbook names no environments)</div>
+          )}
+        </div>
+        {rb.inputs.map((i) => {
+          const id = `in-${i.name}`;
+          const shown = (touched[i.name] || submitted) && problems[i.name];
+          const err = shown || fromServer[i.name];
+          const raw = values[i.name] ?? '';
+          return (
+            <div key={i.name} className={`field${err ? ' has-error' : ''}`}>
+              <label htmlFor={id}>
+                <span className="mono">{i.name}</span>
+                {i.required && i.default === undefined && !i.secret && <span className="req" title="required">*</span>}
+                <span className="type">{i.type === 'enum' ? 'enum' : i.type}</span>
+              </label>
+              {i.secret ? (
+                <div className="secret-note" data-testid={`run-input-${i.name}`} data-secret="true">
+                  <b>Secret:</b> resolved by the server from its environment
+                  {i.from?.env ? (
+                    <>
+                      {' '}
+                      (<code>${i.from.env}</code>)
+                    </>
+                  ) : i.from?.file ? (
+                    <>
+                      {' '}
+                      (file <code>{i.from.file}</code>)
+                    </>
+                  ) : null}
+                  ; never sent from this form
+                </div>
+              ) : i.type === 'boolean' ? (
+                <label className="check">
+                  <input id={id} type="checkbox" checked={raw === true} onChange={(e) => set(i.name, e.target.checked)} data-testid={`run-input-${i.name}`} /> {raw === true ? 'true' : 'false'}
+                </label>
+              ) : i.type === 'enum' ? (
+                <select id={id} value={String(raw)} onChange={(e) => set(i.name, e.target.value)} data-testid={`run-input-${i.name}`} aria-invalid={err ? true : undefined}>
+                  {(i.default === undefined || !i.required) && <option value="">{i.default === undefined ? '— choose —' : `default (${String(i.default)})`}</option>}
+                  {(i.values ?? []).map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input
+                  id={id}
+                  type={i.type === 'integer' ? 'number' : 'text'}
+                  inputMode={i.type === 'integer' ? 'numeric' : undefined}
+                  step={i.type === 'integer' ? 1 : undefined}
+                  min={i.min}
+                  max={i.max}
+                  value={String(raw)}
+                  placeholder={i.default !== undefined ? `default: ${String(i.default)}` : i.pattern ? `matches ${i.pattern}` : undefined}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => set(i.name, e.target.value)}
+                  onBlur={() => setTouched((t) => ({ ...t, [i.name]: true }))}
+                  aria-invalid={err ? true : undefined}
+                  aria-describedby={`${id}-help`}
+                  data-testid={`run-input-${i.name}`}
+                />
+              )}
+              {err && (
+                <div className="field-error" data-testid={`run-input-error-${i.name}`}>
+                  {err}
+                </div>
+              )}
+              {i.description && (
+                <div className="help" id={`${id}-help`}>
+                  {i.description}
+                  {i.type === 'integer' && (i.min !== undefined || i.max !== undefined) && (
+                    <span className="muted">
+                      {' '}
+                      ({i.min ?? '…'}–{i.max ?? '…'})
+                    </span>
+                  )}
+                </div>
+              )}
+            </div>
+          );
+        })}
+      </fieldset>
+      <ErrorBanner error={error} what="The server refused the run" />
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={!allowed || busy} data-testid="run-submit">
+          {busy ? 'Starting…' : `Start ${rb.id}`}
+        </button>
+        {submitted && invalid && <span className="field-error">Fix the fields marked above.</span>}
+      </div>
+    </form>
+  );
+}
