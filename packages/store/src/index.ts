@@ -44,7 +44,7 @@ export {
 export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
-export { RunStore, type RunRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
+export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
 export { runTablesMigration, type RunsDatabase } from './runs/schema.js';
 export {
   TokenStore,

@@ -2,14 +2,15 @@
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
 import { formatDiagnostic, replay, resolveInputs, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
 import { ApiError, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
-import type { RunRecord } from '@runledger/store';
+import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
+import type { Static } from 'typebox';
 import type { ApiInstance, RouteContext } from '../app.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';
 
-function summary(r: RunRecord) {
+function summary(r: RunSummaryRecord) {
   return {
     id: r.id,
     runbook: { id: r.runbookId, title: r.runbookTitle, sha256: r.runbookHash },
@@ -30,6 +31,9 @@ function detail(r: RunRecord, m: RunModel) {
   return { ...summary(r), state: m.state, reason: m.reason ?? null, updatedAt: m.updatedAt, file: r.file, inputs: { ...r.inputs }, phase: m.phase, steps: m.steps.map(stepJson), rollback: m.rollback.map(stepJson) };
 }
 
+const LIST_CACHE_MS = 250;
+const serialiseRunsPage = (page: Static<typeof RunsPage>): string => JSON.stringify(page);
+
 /** The run event each action records; the worker answers once it is followed by another. */
 const DECISION_EVENT: Record<OperatorAction['type'], RunEvent['type']> = {
   approve: 'approval.granted',
@@ -44,9 +48,23 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   const { engine, runs } = rc.ctx;
   const tags = ['runs'];
 
-  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: 'Runs, newest first', querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
-    const rows = await runs.listRuns({ ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit });
-    return { runs: rows.map(summary) };
+  // The runs list is the hottest read (every dashboard polls it). Its serialised answer is kept for
+  // LIST_CACHE_MS and dropped at once on any run event in this process; runs changed by another
+  // process (a CLI run, a second server) show within LIST_CACHE_MS.
+  const listCache = new Map<string, { at: number; body: string }>();
+  rc.deps.events?.on(() => listCache.clear());
+  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: `Runs, newest first (may be up to ${LIST_CACHE_MS} ms behind changes made by other processes)`, querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
+    const key = `${req.query.state ?? ''}|${req.query.limit}`;
+    const now = performance.now();
+    let hit = listCache.get(key);
+    if (!hit || now - hit.at > LIST_CACHE_MS) {
+      const rows = await runs.listRunSummaries({ ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit });
+      hit = { at: now, body: serialiseRunsPage({ runs: rows.map(summary) }) };
+      if (listCache.size > 64) listCache.clear();
+      listCache.set(key, hit);
+    }
+    // A string with a JSON content type goes out as is (fastify serialises only objects).
+    return reply.type('application/json; charset=utf-8').send(hit.body as unknown as Static<typeof RunsPage>);
   });
 
   app.get('/runs/:id', { config: { role: 'viewer' }, schema: { tags, summary: 'One run with its steps (replayed from its stored events)', params: RunParams, response: { 200: RunDetail, ...errors(401, 403, 404, 429, 503) } } }, async (req) => {

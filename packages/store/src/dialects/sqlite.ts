@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import type { SqliteConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
@@ -98,8 +98,30 @@ function connect(config: SqliteConfig, queryOnly: boolean): Raw {
   return raw;
 }
 
+/**
+ * The connection as Kysely sees it, with statements cached by their SQL text: Kysely prepares on every
+ * query, and preparing costs about as much as running a small indexed read. A cached statement still
+ * iterating (a streamed query) is busy; then a fresh one is prepared for the caller.
+ */
+function cachingDatabase(raw: Raw, max = 512): SqliteDatabase {
+  const cache = new Map<string, ReturnType<Raw['prepare']>>();
+  return {
+    close: () => void raw.close(),
+    prepare(sqlText: string) {
+      const hit = cache.get(sqlText);
+      if (hit && !hit.busy) return hit;
+      const st = raw.prepare(sqlText);
+      if (!hit) {
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sqlText, st);
+      }
+      return st;
+    },
+  };
+}
+
 function kyselyOver(raw: Raw): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
 }
 
 function toNode(r: { level: number; idx: unknown; hash: Buffer }): StoredNode {

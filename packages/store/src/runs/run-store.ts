@@ -25,6 +25,9 @@ export interface RunRecord {
   readonly updatedAt: string;
 }
 
+/** What a list of runs shows: no source, no inputs (cheaper to read). */
+export type RunSummaryRecord = Pick<RunRecord, 'id' | 'runbookId' | 'runbookTitle' | 'runbookHash' | 'environment' | 'requester' | 'state' | 'reason' | 'createdAt' | 'updatedAt'>;
+
 export interface StoredEvent {
   readonly seq: number;
   readonly at: string;
@@ -184,6 +187,31 @@ export class RunStore {
     if (f.runbookId) q = q.where('runbook_id', '=', f.runbookId);
     if (f.before) q = q.where('created_at', '<', f.before);
     return (await q.execute()).map(toRecord);
+  }
+
+  /** listRuns without the columns a list does not show. */
+  async listRunSummaries(f: RunFilter = {}): Promise<RunSummaryRecord[]> {
+    let q = this.db
+      .selectFrom('runs')
+      .select(['id', 'runbook_id', 'runbook_title', 'runbook_hash', 'environment', 'requester', 'state', 'reason', 'created_at', 'updated_at'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 50);
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.runbookId) q = q.where('runbook_id', '=', f.runbookId);
+    if (f.before) q = q.where('created_at', '<', f.before);
+    return (await q.execute()).map((r) => ({
+      id: r.id,
+      runbookId: r.runbook_id,
+      runbookTitle: r.runbook_title,
+      runbookHash: r.runbook_hash,
+      environment: r.environment,
+      requester: r.requester,
+      state: r.state,
+      reason: r.reason,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
   }
 
   async events(runId: string): Promise<StoredEvent[]> {

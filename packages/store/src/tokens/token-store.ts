@@ -88,7 +88,7 @@ export function apiTokensMigration(_caps: DialectCapabilities): Migration {
   };
 }
 
-/** 0005: approval groups on tokens, web sessions, and the ledger's idem-prefix index (the UI's cookie sessions, bound to a token). */
+/** 0005: approval groups on tokens, web sessions, the ledger's idem-prefix index and the runs list's index (the UI's cookie sessions, bound to a token). */
 export function webSessionsMigration(caps: DialectCapabilities): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -103,6 +103,8 @@ export function webSessionsMigration(caps: DialectCapabilities): Migration {
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires_at').execute();
+      // The runs list's order (newest first, id breaking ties) straight from an index: no sort step.
+      await db.schema.createIndex('runs_created_id').on('runs').columns(['created_at', 'id']).execute();
     },
   };
 }
