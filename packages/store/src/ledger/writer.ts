@@ -277,7 +277,14 @@ export class LedgerWriter {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.runBatch();
+      for (;;) {
+        await this.runBatch();
+        // One event-loop turn before the next batch: SQLite commits (and fsyncs) synchronously, so
+        // requests that arrived meanwhile are still unread; letting I/O in first lets them join the
+        // next commit instead of each waiting for its own.
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.queue.length === 0) break;
+      }
     } finally {
       this.draining = false;
       this.markIdle();
