@@ -13,6 +13,7 @@ import {
   formatReceipt,
   generateSigner,
   isValidKeyName,
+  LedgerError,
   manifestBytes,
   toBase64,
   type Actor,
@@ -182,7 +183,7 @@ function requireWriter(ctx: LedgerContext): LedgerWriter {
 export async function receiptFor(reader: LedgerReader, index: number, size?: number): Promise<string> {
   const cp = await checkpointOrThrow(reader, size);
   if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
-    throw new RuntimeError('USAGE', `--index ${index} is not an entry of the tree of size ${cp.size}`);
+    throw new LedgerError('PROOF_RANGE', `index ${index} is not an entry of the tree of size ${cp.size}`);
   }
   const entry = await reader.entry(index);
   if (!entry) throw new RuntimeError('INTERNAL', `entry ${index} is missing below checkpoint ${cp.size}`);
