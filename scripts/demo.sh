@@ -47,7 +47,8 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-RUNLEDGER_LOG_LEVEL="${RUNLEDGER_LOG_LEVEL:-warn}" rl serve --port "$PORT" --runbooks examples/runbooks &
+# node itself in the background (not through the rl function, whose subshell would hide its pid).
+RUNLEDGER_LOG_LEVEL="${RUNLEDGER_LOG_LEVEL:-warn}" node packages/cli/bin/runledger.js serve --port "$PORT" --runbooks examples/runbooks &
 server=$!
 for _ in $(seq 1 100); do
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$PORT/ready" && break

@@ -1,0 +1,76 @@
+// The README's first command: `npm run demo` (scripts/demo.sh) brings up the server on SQLite with the
+// demo service, the example runbooks and the web UI, prints the URL and tokens that work, and stops
+// both on Ctrl-C. Run here on free ports and a temporary data directory.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+const home = mkdtempSync(join(tmpdir(), 'runledger-demo-script-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+it('npm run demo: URL and working tokens printed, UI and runbooks served, demo service up; Ctrl-C stops both', { timeout: 120_000 }, async () => {
+  assert.ok(existsSync(join(REPO, 'packages/web/dist/index.html')), 'packages/web/dist is built by `npm ci` (prepare → build)');
+  const [port, demoPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  const demoHome = join(home, 'svc');
+  const child = spawn('bash', ['scripts/demo.sh'], {
+    cwd: REPO,
+    env: { ...process.env, RUNLEDGER_HOME: join(home, 'data'), DEMO_HOME: demoHome, DEMO_PORT: String(demoPort), DEMO_PROXY_PORT: String(proxyPort), RUNLEDGER_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  try {
+    for (let i = 0; i < 600 && !err.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(err, new RegExp(`Runledger is up: +http://127\\.0\\.0\\.1:${port}/`), err);
+    const token = (role: string): string => {
+      const m = new RegExp(`^ +${role} +\\w+ +(rlt_[A-Za-z0-9_-]+)`, 'm').exec(err);
+      assert.ok(m, `a ${role} token is printed:\n${err}`);
+      return m[1]!;
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const html = await fetch(`${base}/`);
+    assert.equal(html.status, 200);
+    assert.match(await html.text(), /<div id="root">/);
+    assert.equal((await fetch(`${base}/ready`)).status, 200);
+
+    // The admin token signs in to the UI; the operator sees the example runbooks; bob's groups approve release-smoke.
+    const signIn = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: token('admin') }) });
+    assert.equal(signIn.status, 200);
+    assert.equal(((await signIn.json()) as { role: string }).role, 'admin');
+    const rbs = (await (await fetch(`${base}/api/v1/runbooks`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as { runbooks: { id: string }[] };
+    assert.ok(rbs.runbooks.some((r) => r.id === 'release-smoke'));
+    const me = (await (await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: token('approver') }) })).json()) as { roles: string[] };
+    assert.ok(me.roles.includes('release-manager'));
+
+    // The demo service the runbooks operate is up; the tokens file is private.
+    assert.equal((await fetch(`http://127.0.0.1:${demoPort}/health`)).status, 200);
+    assert.equal(statSync(join(home, 'data', 'demo-tokens.env')).mode & 0o077, 0);
+    assert.ok(!readFileSync(join(home, 'data', 'demo-tokens.env'), 'utf8').includes('\n\n'));
+  } finally {
+    child.kill('SIGINT');
+  }
+  const code = await exited;
+  assert.notEqual(code, null);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), 'the server stopped');
+  await assert.rejects(fetch(`http://127.0.0.1:${demoPort}/health`), 'the demo service stopped');
+});
