@@ -37,14 +37,24 @@ export class ApiError extends Error {
   }
 }
 
+/** One problem of several, located by a JSON pointer into the request (e.g. `/inputs/version`). */
+export interface ErrorDetail {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
+  /** Located problems, for clients that show each next to its field (the API's `error.details`). */
+  readonly details?: readonly ErrorDetail[];
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: readonly ErrorDetail[] },
   ) {
     super(message, options);
+    if (options?.details) this.details = options.details;
   }
 }
 

@@ -173,7 +173,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (f.status >= 500) req.log.error({ err, code: f.code }, 'request failed');
     else req.log.info({ code: f.code, message: f.message }, 'request refused');
     if (f.retryAfterSeconds !== undefined) reply.header('retry-after', String(f.retryAfterSeconds));
-    return reply.status(f.status).send({ error: { code: f.code, message: f.message, requestId: req.id } });
+    return reply.status(f.status).send({ error: { code: f.code, message: f.message, requestId: req.id, ...(f.details ? { details: f.details } : {}) } });
   });
 
   app.setNotFoundHandler(async (req, reply) => {

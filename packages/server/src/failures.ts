@@ -1,5 +1,5 @@
 // Maps anything thrown to one API error: a code from the runtime's catalogue and its HTTP status.
-import { describeError, ERROR_CATALOGUE, type ErrorCode } from '@runledger/runtime';
+import { describeError, ERROR_CATALOGUE, RuntimeError, type ErrorCode, type ErrorDetail } from '@runledger/runtime';
 import { ApiError } from '@runledger/runtime';
 
 export interface Failure {
@@ -7,6 +7,7 @@ export interface Failure {
   readonly status: number;
   readonly message: string;
   readonly retryAfterSeconds?: number;
+  readonly details?: readonly ErrorDetail[];
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL']);
@@ -31,8 +32,9 @@ export function isStoreUnavailable(e: unknown): boolean {
 export function failureOf(e: unknown): Failure {
   const fe = e as { validation?: unknown; code?: unknown; message?: unknown; statusCode?: unknown };
   if (fe && typeof fe === 'object' && (fe.validation !== undefined || (typeof fe.code === 'string' && (fe.code.startsWith('FST_ERR_CTP_') || fe.code === 'FST_ERR_VALIDATION')))) {
-    return of('VALIDATION_FAILED', String(fe.message));
+    return { ...of('VALIDATION_FAILED', String(fe.message)), ...validationDetails(fe.validation, (fe as { validationContext?: unknown }).validationContext) };
   }
+  if (e instanceof RuntimeError && e.details && e.details.length > 0) return { ...of(e.code, e.message), details: e.details };
   if (e instanceof ApiError) return { ...of(e.code, e.message), ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}) };
   if (!(e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code in ERROR_CATALOGUE) && isStoreUnavailable(e)) {
     return of('STORE_UNAVAILABLE', 'the database is unreachable; nothing was changed — retry when /ready passes');
@@ -41,6 +43,17 @@ export function failureOf(e: unknown): Failure {
   // Internal details stay in the log (with the request id), not in the answer.
   if (d.code === 'INTERNAL' || d.code === 'IO_ERROR') return of(d.code, 'an internal error; the server log has the details under this request id');
   return of(d.code, d.message);
+}
+
+/** ajv's errors as JSON pointers into the request part that failed (`/body/comment`, `/querystring/limit`). */
+function validationDetails(validation: unknown, context: unknown): { details?: ErrorDetail[] } {
+  if (!Array.isArray(validation)) return {};
+  const part = typeof context === 'string' ? context : 'body';
+  const details = validation.map((v: { instancePath?: string; keyword?: string; message?: string; params?: { missingProperty?: string; additionalProperty?: string } }) => {
+    const extra = v.params?.missingProperty ?? v.params?.additionalProperty;
+    return { path: `/${part}${v.instancePath ?? ''}${extra ? `/${extra}` : ''}`, code: `SCHEMA_${String(v.keyword ?? 'invalid').toUpperCase()}`, message: v.message ?? 'invalid' };
+  });
+  return details.length > 0 ? { details } : {};
 }
 
 function of(code: ErrorCode, message: string): Failure {

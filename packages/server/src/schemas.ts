@@ -8,6 +8,11 @@ export const ErrorBody = Type.Object(
       code: Type.String({ description: 'A code from docs/errors.md; the HTTP status follows from it.' }),
       message: Type.String(),
       requestId: Type.String(),
+      details: Type.Optional(
+        Type.Array(Type.Object({ path: Type.String({ description: 'JSON pointer into the request, e.g. /inputs/version or /body/comment' }), code: Type.String(), message: Type.String() }), {
+          description: 'located problems, when there are several or a client can show each next to its field (INPUT_INVALID, VALIDATION_FAILED)',
+        }),
+      ),
     }),
   },
   { $id: 'ErrorBody', description: 'Every error has this shape.' },

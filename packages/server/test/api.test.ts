@@ -220,7 +220,7 @@ function suite(factory: FixtureFactory): void {
       assert.ok(checked.ok, JSON.stringify(checked));
       const atTwo = await h.inject({ url: '/api/v1/ledger/proof/inclusion?index=1&size=2', token: h.tokens.viewer });
       assert.ok(checkReceipt(atTwo.text, vkeys).ok);
-      assertError(await h.inject({ url: '/api/v1/ledger/proof/inclusion?index=7', token: h.tokens.viewer }), 400, 'USAGE');
+      assertError(await h.inject({ url: '/api/v1/ledger/proof/inclusion?index=7', token: h.tokens.viewer }), 400, 'PROOF_RANGE');
       assertError(await h.inject({ url: '/api/v1/ledger/proof/inclusion', token: h.tokens.viewer }), 400, 'VALIDATION_FAILED');
 
       const cons = await h.inject({ url: '/api/v1/ledger/proof/consistency?from=1&to=3', token: h.tokens.viewer });

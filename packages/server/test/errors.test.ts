@@ -14,6 +14,7 @@ const QUORUM = `---
 id: quorum
 title: Two approvers, one lock
 lock: the-one-lock
+environments: [staging, production]
 ---
 
 # Quorum
@@ -86,6 +87,18 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const bad = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', inputs: { nope: '1' } } });
       const e = assertError(bad, status('INPUT_INVALID'), 'INPUT_INVALID');
       assert.match(e.message, /nope/);
+      assert.deepEqual(bad.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/inputs/nope', 'RB_INPUT_UNKNOWN']]);
+      const env = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'mars' } });
+      assertError(env, status('INPUT_INVALID'), 'INPUT_INVALID');
+      assert.equal(env.json.error.details[0].path, '/environment');
+
+      // Schema failures name the field as a JSON pointer into the request part.
+      const noComment = await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver, body: {} });
+      assertError(noComment, status('VALIDATION_FAILED'), 'VALIDATION_FAILED');
+      assert.deepEqual(noComment.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/body/comment', 'SCHEMA_REQUIRED']]);
+      const badLimit = await h.inject({ url: '/api/v1/runs?limit=0', token: viewer });
+      assertError(badLimit, status('VALIDATION_FAILED'), 'VALIDATION_FAILED');
+      assert.equal(badLimit.json.error.details[0].path, '/querystring/limit');
     });
   });
 }

@@ -90,7 +90,7 @@ export async function harness(f: Fixture, opts: Partial<AppDeps> = {}): Promise<
 export function assertError(r: { status: number; json: Body; headers: Record<string, unknown> }, status: number, code: string): { code: string; message: string; requestId: string } {
   assert.equal(r.status, status, JSON.stringify(r.json));
   assert.deepEqual(Object.keys(r.json), ['error']);
-  assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'message', 'requestId']);
+  assert.deepEqual(Object.keys(r.json.error).filter((k) => k !== 'details').sort(), ['code', 'message', 'requestId']);
   assert.equal(r.json.error.code, code);
   assert.equal(r.json.error.requestId, r.headers['x-request-id']);
   return r.json.error;

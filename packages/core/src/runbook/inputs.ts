@@ -83,8 +83,9 @@ function typeHint(spec: InputSpec): string {
  */
 export function resolveInputs(runbook: Runbook, given: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string | undefined>>): ResolveInputsResult {
   const diagnostics: Diagnostic[] = [];
-  const at = (spec: InputSpec | undefined, code: RunbookDiagnosticCode, message: string): void => {
-    diagnostics.push(diagnostic(code, message, runbook.file, spec?.span.start.line ?? 1, spec?.span.start.column ?? 1));
+  const at = (spec: InputSpec | undefined, code: RunbookDiagnosticCode, message: string, input = spec?.name): void => {
+    const d = diagnostic(code, message, runbook.file, spec?.span.start.line ?? 1, spec?.span.start.column ?? 1);
+    diagnostics.push(input === undefined ? d : { ...d, input });
   };
   const specs = new Map(runbook.inputs.map((s) => [s.name, s]));
   const values: Record<string, InputValue> = {};
@@ -93,7 +94,7 @@ export function resolveInputs(runbook: Runbook, given: Readonly<Record<string, s
   for (const name of Object.keys(given)) {
     if (!specs.has(name)) {
       const known = runbook.inputs.map((s) => s.name);
-      at(undefined, 'RB_INPUT_UNKNOWN', `--input ${name}=…: this runbook has no input named ${name} (${known.length > 0 ? `its inputs: ${known.join(', ')}` : 'it takes no inputs'})`);
+      at(undefined, 'RB_INPUT_UNKNOWN', `--input ${name}=…: this runbook has no input named ${name} (${known.length > 0 ? `its inputs: ${known.join(', ')}` : 'it takes no inputs'})`, name);
     }
   }
 

@@ -25,6 +25,8 @@ export interface Diagnostic {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** The input a diagnostic from resolveInputs is about (the API turns it into a JSON path). */
+  readonly input?: string;
 }
 
 export type InputType = 'string' | 'integer' | 'boolean' | 'enum' | 'secret';

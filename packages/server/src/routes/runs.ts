@@ -86,11 +86,15 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     }
     const environment = req.body.environment ?? rb.environments[0] ?? 'default';
     if (rb.environments.length > 0 && !rb.environments.includes(environment)) {
-      throw new RuntimeError('INPUT_INVALID', `environment ${environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`);
+      const message = `environment ${environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`;
+      throw new RuntimeError('INPUT_INVALID', message, { details: [{ path: '/environment', code: 'ENVIRONMENT_UNKNOWN', message }] });
     }
     const secrets = await resolveSecretInputs(rb, process.env);
     const resolved = resolveInputs(rb, given, secrets);
-    if (!resolved.ok) throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'));
+    if (!resolved.ok) {
+      const details = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: d.message }));
+      throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'), { details });
+    }
     const who = whoOf(req.principal!);
     const d = await rc.worker.start(() => engine.start({ runbook: rb, source, inputs: given, secrets, environment, who }, parseOrThrow), rc.startWaitMs);
     const runId = d.settled ? d.outcome.runId : d.runId;

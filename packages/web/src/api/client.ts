@@ -39,12 +39,16 @@ export const TERMINAL: readonly string[] = ['succeeded', 'failed', 'rolled_back'
 
 export type RunAction = 'approve' | 'reject' | 'resume' | 'retry' | 'skip' | 'abort';
 
+/** A located problem: `path` is a JSON pointer into the request (`/inputs/version`, `/body/comment`). */
+export type ErrorDetail = NonNullable<ApiErrorBody['error']['details']>[number];
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    readonly details: readonly ErrorDetail[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -82,7 +86,7 @@ async function toError(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as Partial<ApiErrorBody>;
-    if (body.error && typeof body.error.code === 'string') return new ApiError(res.status, body.error.code, body.error.message, body.error.requestId ?? requestId);
+    if (body.error && typeof body.error.code === 'string') return new ApiError(res.status, body.error.code, body.error.message, body.error.requestId ?? requestId, Array.isArray(body.error.details) ? body.error.details : []);
   } catch {
     // not the API's error shape (a proxy page, say): fall through
   }

@@ -11,16 +11,19 @@ import { initial, problemOf, toValue, type Raw } from '../inputs';
 import { useSession } from '../session';
 import { useShell } from '../shell';
 
-/** Lines of the server's INPUT_INVALID message that name an input, by input. */
+/** The server's located problems (`error.details`, JSON pointers like /inputs/version), by field. */
 function serverProblems(e: unknown, inputs: readonly InputSchema[]): Record<string, string> {
-  if (!(e instanceof ApiError) || e.code !== 'INPUT_INVALID') return {};
+  if (!(e instanceof ApiError)) return {};
   const out: Record<string, string> = {};
-  for (const line of e.message.split('\n')) {
-    const msg = line.replace(/^.*?:\d+:\d+: \w+ [A-Z_]+: /, '');
-    for (const i of inputs) if (new RegExp(`(^|[^\\w])${i.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).test(msg) && !out[i.name]) out[i.name] = msg;
+  for (const d of e.details) {
+    const field = d.path === '/environment' ? ENV_FIELD : d.path.startsWith('/inputs/') ? d.path.slice(8).replace(/~1/g, '/').replace(/~0/g, '~') : undefined;
+    if (field !== undefined && (field === ENV_FIELD || inputs.some((i) => i.name === field)) && !out[field]) out[field] = `${d.message} (${d.code})`;
   }
   return out;
 }
+
+/** Key of the environment's server problem (input names cannot contain a space). */
+const ENV_FIELD = ' environment';
 
 export function RunForm({ rb }: { rb: RunbookDetail }) {
   const { can, session } = useSession();
@@ -77,7 +80,7 @@ export function RunForm({ rb }: { rb: RunbookDetail }) {
         </div>
       )}
       <fieldset disabled={!allowed || busy}>
-        <div className="field">
+        <div className={`field${fromServer[ENV_FIELD] ? ' has-error' : ''}`}>
           <label htmlFor="run-env">Environment</label>
           {rb.environments.length > 0 ? (
             <select id="run-env" value={env} onChange={(e) => setEnv(e.target.value)} data-testid="run-env">
@@ -89,6 +92,11 @@ export function RunForm({ rb }: { rb: RunbookDetail }) {
             </select>
           ) : (
             <div className="muted small">default (the runbook names no environments)</div>
+          )}
+          {fromServer[ENV_FIELD] && (
+            <div className="field-error" data-testid="run-env-error">
+              {fromServer[ENV_FIELD]}
+            </div>
           )}
         </div>
         {rb.inputs.map((i) => {
