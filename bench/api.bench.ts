@@ -90,7 +90,7 @@ async function serveApi(): Promise<void> {
     Array.from({ length: SEED_CONCURRENCY }, async () => {
       while (started < RUNS) {
         started++;
-        const out = await engine.start({ runbook, source: RUNBOOK, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } }, parseOrThrow);
+        const out = await engine.start({ runbook, source: RUNBOOK, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } });
         if (out.model.state !== 'succeeded') throw new Error(`seed run ended ${out.model.state}: ${out.model.reason}`);
       }
     }),

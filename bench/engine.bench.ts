@@ -61,11 +61,7 @@ async function engineRun(home: string, n: number): Promise<number> {
   const ctx = await openEngine({ env, home });
   try {
     const t = performance.now();
-    const out = await ctx.engine.start({ runbook: parsed.runbook, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } }, (s, f) => {
-      const r = parseRunbook(s, f);
-      if (!r.ok) throw new Error('parse');
-      return r.runbook;
-    });
+    const out = await ctx.engine.start({ runbook: parsed.runbook, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } });
     const ms = performance.now() - t;
     if (out.model.state !== 'succeeded') throw new Error(`bench run ended ${out.model.state}: ${out.model.reason}`);
     return ms;

@@ -204,7 +204,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const progress = new Progress(io, o.json === true);
       const environment = o.env ?? rb.environments[0] ?? 'default';
       const out = await withEngine(location(), io, progress, (ctx) =>
-        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) }, parseOrThrow),
+        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) }),
       );
       if (!o.json) summary(io, out.runId, out.model);
       setExit(exitForRun(out.model));

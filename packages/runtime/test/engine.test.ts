@@ -59,7 +59,7 @@ function suite(factory: FixtureFactory): void {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```sh {#one capture}\necho first\n```\n\n```sh {#two}\necho "got {{ steps.one.output }}"\n```\n');
       await withEngine(loc, async (ctx) => {
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'succeeded');
         const types = (await ledgerTypes(ctx)).map((e) => e.type);
         assert.deepEqual(types.slice(1), ['policy.decision', 'run.started', 'run.step.started', 'run.step.finished', 'run.step.started', 'run.step.finished', 'run.finished']);
@@ -78,7 +78,7 @@ function suite(factory: FixtureFactory): void {
       const secret = 'tok-9f8e7d6c5b4a';
       const { runbook, source } = rb('## Procedure\n\n```sh {#leak}\necho "the token is {{ inputs.token }}"\nprintf %s "{{ inputs.token }}" | base64\n```\n', 'inputs:\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n');
       await withEngine(loc, async (ctx) => {
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: secret }, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: secret }, environment: 'default', who: alice });
         assert.equal(out.model.state, 'succeeded');
         const o = (await ctx.runs.outputs(out.runId, 'leak')).find((x) => x.stream === 'stdout')!.data.toString();
         assert.match(o, /the token is ••••••/);
@@ -99,7 +99,7 @@ function suite(factory: FixtureFactory): void {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```sh {#ok}\ntrue\n```\n\n```sh {#boom retries=1 backoff=10ms}\necho failing >&2; exit 3\n```\n\n```sh {#never}\ntrue\n```\n\n## Rollback\n\n```sh {#undo}\necho undone\n```\n');
       await withEngine(loc, async (ctx) => {
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'rolled_back');
         assert.deepEqual(out.model.steps.map((s) => s.status), ['succeeded', 'failed', 'pending']);
         assert.equal(out.model.steps[1]!.attempt, 2, 'one retry');
@@ -113,12 +113,12 @@ function suite(factory: FixtureFactory): void {
       const { loc } = await fresh('default: allow\nrules:\n  - effect: deny\n    runbooks: [test-rb]\n    environments: [prod]\n    reason: not in prod\nforbid:\n  - pattern: "rm -rf /"\n    reason: never\n');
       const { runbook, source } = rb('## Procedure\n\n```sh {#wipe}\nrm -rf /tmp/nothing-here && rm -rf /\n```\n\n## What not to do\n\n- Do not run `down -v` here.\n');
       await withEngine(loc, async (ctx) => {
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'failed');
         assert.equal(out.model.denied, true);
         assert.equal(out.model.steps[0]!.status, 'denied');
         assert.equal((await ctx.runs.outputs(out.runId)).length, 0, 'nothing ran');
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'prod', who: alice }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED');
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'prod', who: alice }), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED');
         const decisions = (await ledgerTypes(ctx)).filter((e) => e.type === 'policy.decision').map((e) => `${e.data.effect}:${e.data.by}`);
         assert.deepEqual(decisions, ['allow:default', 'deny:forbid', 'deny:rule']);
       });
@@ -126,7 +126,7 @@ function suite(factory: FixtureFactory): void {
       assert.equal(parseRunbook('---\nid: x\n---\n# X\n## Procedure\n```sh {#down}\ndocker compose down -v\n```\n## What not to do\n- Never `down -v`.\n', 'x.md').ok, false);
       const { runbook: rb2, source: s2 } = rb('## Procedure\n\n```sh {#down}\ndocker compose {{ inputs.action }}\n```\n\n## What not to do\n\n- Never `down -v`: it destroys volumes.\n', 'inputs:\n  action:\n    type: string\n');
       await withEngine(loc, async (ctx) => {
-        const out = await ctx.engine.start({ runbook: rb2, source: s2, inputs: { action: 'down -v' }, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook: rb2, source: s2, inputs: { action: 'down -v' }, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.denied, true);
         assert.match(out.model.reason!, /forbidden pattern/);
       });
@@ -137,9 +137,9 @@ function suite(factory: FixtureFactory): void {
       const { runbook, source } = rb('## Procedure\n\n```sh {#a}\ntrue\n```\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#b}\necho b\n```\n');
       await withEngine(loc, async (ctx) => {
         await ctx.runs.setFreeze({ frozen: true, reason: 'incident 7', by: 'carol', at: new Date().toISOString() });
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED' && /incident 7/.test(e.message));
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED' && /incident 7/.test(e.message));
         await ctx.runs.setFreeze({ frozen: false, reason: 'over', by: 'carol', at: new Date().toISOString() });
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'waiting_approval');
         await ctx.runs.setFreeze({ frozen: true, reason: 'incident 8', by: 'carol', at: new Date().toISOString() });
         const after = await ctx.engine.act(out.runId, { type: 'approve', comment: 'looks fine' }, bob, parseOrThrow);
@@ -155,7 +155,7 @@ function suite(factory: FixtureFactory): void {
     it('approvals: a quorum of two distinct approvers, never the requester, across engine instances', async () => {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```approve {#announce approvals=2 roles=approver}\nAnnounce release 1.4.2?\n```\n\n```sh {#after}\necho announced\n```\n');
-      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow)).runId);
+      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice })).runId);
       await withEngine(loc, async (ctx) => {
         await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'me' }, { ...alice, roles: ['approver'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_SELF');
         await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'x' }, { actor: { kind: 'user', id: 'dave' }, roles: ['viewer'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_ROLE');
@@ -177,11 +177,11 @@ function suite(factory: FixtureFactory): void {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nwait\n```\n', 'lock: "deploy-{{ env }}"\n');
       await withEngine(loc, async (ctx) => {
-        const first = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const first = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(first.model.state, 'waiting_approval');
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow), (e) => (e as { code?: string }).code === 'LOCK_HELD' && /deploy-default/.test((e as Error).message));
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }), (e) => (e as { code?: string }).code === 'LOCK_HELD' && /deploy-default/.test((e as Error).message));
         await ctx.engine.act(first.runId, { type: 'abort', reason: 'test' }, bob, parseOrThrow);
-        const second = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const second = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(second.model.state, 'waiting_approval', 'the lock was released when the first run ended');
       });
     });
@@ -236,7 +236,7 @@ function suite(factory: FixtureFactory): void {
         },
       });
       (ctx.engine as unknown as { d: { ledger: unknown } }).d.ledger = hung;
-      void ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow).catch(() => undefined);
+      void ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }).catch(() => undefined);
       let runId = '';
       for (let i = 0; i < 100 && runId === ''; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -261,7 +261,7 @@ function suite(factory: FixtureFactory): void {
       const { runbook, source } = rb('## Procedure\n\n```sh {#slow timeout=30s}\nsleep 5\n```\n\n```sh {#never}\ntrue\n```\n', 'timeout: 700ms\n');
       await withEngine(loc, async (ctx) => {
         const t = Date.now();
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.ok(Date.now() - t < 4000, 'the step was cut at the run deadline');
         assert.equal(out.model.state, 'failed');
         assert.match(out.model.steps[0]!.detail!, /timed out/);
@@ -275,7 +275,7 @@ function suite(factory: FixtureFactory): void {
       const { runbook, source } = rb(`## Procedure\n\n\`\`\`sh {#hang timeout=500ms}\n(sleep 5; touch ${marker}) &\nsleep 30\n\`\`\`\n`);
       await withEngine(loc, async (ctx) => {
         const t = Date.now();
-        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.ok(Date.now() - t < 10_000);
         assert.equal(out.model.state, 'failed');
         assert.match(out.model.steps[0]!.detail!, /timed out/);

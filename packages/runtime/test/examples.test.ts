@@ -70,7 +70,7 @@ describe('example runbooks against the demo service', () => {
       const runbook = parseOrThrow(source, RB(name));
       const declared = new Set(runbook.inputs.map((i) => i.name));
       const shared = Object.fromEntries(Object.entries(common()).filter(([k]) => declared.has(k)));
-      return await ctx.engine.start({ runbook, source, inputs: { ...shared, ...inputs }, secrets, environment: env, who: alice }, parseOrThrow);
+      return await ctx.engine.start({ runbook, source, inputs: { ...shared, ...inputs }, secrets, environment: env, who: alice });
     } finally {
       await ctx.close();
     }

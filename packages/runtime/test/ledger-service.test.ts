@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { canonicalize, checkReceipt, generateSigner, parseVkey, signCheckpoint, verifyConsistency, type VerifyResult } from '@runledger/ledger';
+import { canonicalize, checkReceipt, generateSigner, LedgerError, parseVkey, signCheckpoint, verifyConsistency, type VerifyResult } from '@runledger/ledger';
 import { verifyBundleDir } from '@runledger/ledger/verify-cli';
 import { isStoreError, type Env } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
@@ -92,7 +92,7 @@ function suite(factory: FixtureFactory): void {
           const c = checkReceipt(await receiptFor(ctx.reader, i), trusted);
           assert.equal(c.ok, true, `receipt ${i}`);
         }
-        await assert.rejects(receiptFor(ctx.reader, 8), (e) => e instanceof RuntimeError && e.code === 'USAGE');
+        await assert.rejects(receiptFor(ctx.reader, 8), (e) => e instanceof LedgerError && e.code === 'PROOF_RANGE');
         const p = await consistencyFor(ctx.reader, 3, 8);
         assert.equal(verifyConsistency(3, 8, p.from.root, p.to.root, p.proof), true);
       } finally {

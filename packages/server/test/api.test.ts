@@ -6,7 +6,6 @@ import { checkReceipt, fromBase64, parseVkey, verifyConsistency } from '@runledg
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decide, replay, type RunEvent } from '@runledger/core';
-import { parseOrThrow } from '@runledger/runtime';
 import { MIGRATION_HEAD, TokenStore } from '@runledger/store';
 import { pgFactory, sqliteFactory, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
 import { assertError, harness, runbook, type Harness } from './helpers.js';
@@ -237,7 +236,7 @@ function suite(factory: FixtureFactory): void {
       const h = await fresh();
       const { engine } = h.server.engineContext;
       const { runbook: rb, source } = runbook('## Procedure\n\n```sh {#a}\necho a\n```\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#b}\necho b\n```\n');
-      const started = await engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'token', id: 'token:bob' }, roles: ['viewer', 'operator', 'approver'] } }, parseOrThrow);
+      const started = await engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'token', id: 'token:bob' }, roles: ['viewer', 'operator', 'approver'] } });
       assert.equal(started.model.state, 'waiting_approval');
       const id = started.runId;
 
@@ -280,13 +279,13 @@ function suite(factory: FixtureFactory): void {
       const { engine } = h.server.engineContext;
       const alice = { actor: { kind: 'user' as const, id: 'alice' }, roles: ['operator'] };
       const gated = runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#slow}\nsleep 0.4; echo done\n```\n');
-      const r1 = await engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+      const r1 = await engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice });
       const rej = await h.inject({ method: 'POST', url: `/api/v1/runs/${r1.runId}/reject`, token: h.tokens.approver, body: { comment: 'not today' } });
       assert.equal(rej.status, 200, JSON.stringify(rej.json));
       assert.equal(rej.json.continuing, false);
       assert.equal(rej.json.run.state, 'failed');
 
-      const r2 = await engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+      const r2 = await engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice });
       assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${r2.runId}/abort`, token: h.tokens.operator, body: {} }), 400, 'VALIDATION_FAILED');
       const slow = await h.inject({ method: 'POST', url: `/api/v1/runs/${r2.runId}/approve`, token: h.tokens.approver, body: { comment: 'go' } });
       assert.equal(slow.status, 202, JSON.stringify(slow.json));
@@ -313,7 +312,7 @@ function suite(factory: FixtureFactory): void {
       };
       // The kill switch set through the API stops the next step: the run is interrupted at b.
       const interrupted = async (): Promise<string> => {
-        const r = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+        const r = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal((await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', token: h.tokens.admin, body: { reason: 'change freeze' } })).status, 200);
         const a = await post(r.runId, 'approve', h.tokens.approver, { comment: 'ok' });
         assert.equal(a.json.run.state, 'interrupted', JSON.stringify(a.json));
@@ -346,7 +345,7 @@ function suite(factory: FixtureFactory): void {
       assert.equal((await h.inject({ url: `/api/v1/runs/${r3}`, token: h.tokens.viewer })).json.steps[1].status, 'unknown');
       assert.equal((await act(r3, 'retry', h.tokens.operator)).state, 'succeeded');
       assertError(await post(r3, 'retry', h.tokens.operator), 409, 'RUN_FINISHED');
-      const aborted = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice }, parseOrThrow);
+      const aborted = await ctx.engine.start({ ...gated, inputs: {}, secrets: {}, environment: 'default', who: alice });
       assert.equal((await act(aborted.runId, 'abort', h.tokens.operator, { reason: 'wrong window' })).state, 'aborted');
       assertError(await post(aborted.runId, 'abort', h.tokens.operator, { reason: 'again' }), 409, 'RUN_FINISHED');
 
@@ -370,7 +369,7 @@ function suite(factory: FixtureFactory): void {
       assert.equal(entry.type, 'automation.freeze');
       assert.deepEqual(entry.actor, { kind: 'token', id: 'token:ada' });
       const { runbook: rb, source } = runbook('## Procedure\n\n```sh {#a}\ntrue\n```\n');
-      await assert.rejects(h.server.engineContext.engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'x' }, roles: [] } }, parseOrThrow), /frozen|incident 42/);
+      await assert.rejects(h.server.engineContext.engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'x' }, roles: [] } }), /frozen|incident 42/);
       const u = await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'resolved' } });
       assert.equal(u.json.frozen, false);
       assert.equal((await h.inject({ url: '/api/v1/policy', token: h.tokens.viewer })).json.freeze, null);

@@ -162,7 +162,7 @@ export class Engine {
   }
 
   /** Resolves inputs, asks policy, records the start, and drives the run until it ends or waits. */
-  async start(req: StartRequest, parse: (source: string, file: string) => Runbook): Promise<RunOutcome> {
+  async start(req: StartRequest): Promise<RunOutcome> {
     const rb = req.runbook;
     if (rb.environments.length > 0 && !rb.environments.includes(req.environment)) {
       throw new RuntimeError('INPUT_INVALID', `--env ${req.environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`);
@@ -218,7 +218,6 @@ export class Engine {
       data: { runbook: { id: rb.id, title: rb.title, file: rb.file, sha256: rb.contentHash }, environment: req.environment, inputs: publicInputs, steps: main.map((s) => s.id), rollback: rollback.map((s) => s.id), ...(lock ? { lock } : {}) },
       idem: `run:${runId}:started`,
     });
-    void parse;
     const live: Live = { rec: (await this.d.runs.getRun(runId))!, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map(), pendingLedger: [] };
     this.live.set(runId, live);
     this.d.observer?.onEvent?.(runId, d0.model, first);

@@ -96,7 +96,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'), { details });
     }
     const who = whoOf(req.principal!);
-    const d = await rc.worker.start(() => engine.start({ runbook: rb, source, inputs: given, secrets, environment, who }, parseOrThrow), rc.startWaitMs);
+    const d = await rc.worker.start(() => engine.start({ runbook: rb, source, inputs: given, secrets, environment, who }), rc.startWaitMs);
     const runId = d.settled ? d.outcome.runId : d.runId;
     const model = d.settled ? d.outcome.model : d.model;
     const rec = await runs.getRun(runId);
