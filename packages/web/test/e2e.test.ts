@@ -112,6 +112,8 @@ test('the operator UI, end to end', { timeout: 180_000 }, async (t) => {
     // The timeline draws one bar per step; the gate's wait is visible.
     assert.equal(await alice.getByTestId('timeline-bar').count(), 7, 'six steps and the rollback step');
     await alice.locator('[data-testid="timeline-bar"][data-step="announce-gate"] rect.g-waiting_approval').waitFor();
+    // The gate is the step in focus: its detail says how long it has been waiting.
+    assert.match((await alice.getByTestId('step-elapsed').textContent()) ?? '', /so far$/);
     // Alice is an operator: she sees the gate but not the approve controls.
     await alice.getByTestId('approval-gate').waitFor();
     assert.equal(await alice.getByTestId('approve-button').count(), 0);

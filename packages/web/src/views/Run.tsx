@@ -163,7 +163,16 @@ export function RunPage({ id }: { id: string }) {
           <StepTable run={run} ledger={ledger} selected={selectedId} onSelect={setPicked} now={now} />
           <ErrorBanner error={ledgerError} what="The run's ledger entries" />
         </Panel>
-        {selected && <StepDetail key={`${selected.phase}:${selected.id}`} runId={run.id} step={selected} live={live[selected.id]} ledger={(ledger ?? []).filter((e) => e.step === selected.id && (e.phase === null || e.phase === selected.phase))} />}
+        {selected && (
+          <StepDetail
+            key={`${selected.phase}:${selected.id}`}
+            runId={run.id}
+            step={selected}
+            live={live[selected.id]}
+            ledger={(ledger ?? []).filter((e) => e.step === selected.id && (e.phase === null || e.phase === selected.phase))}
+            elapsed={elapsedOf(run, selected, now)}
+          />
+        )}
       </div>
     </div>
   );
@@ -298,7 +307,14 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
   );
 }
 
-function StepDetail({ runId, step, live, ledger }: { runId: string; step: Step; live: Chunk[] | undefined; ledger: LedgerRow[] }) {
+/** How long a step that has not finished has been going: running since it started, an approval gate waiting since it was reached. */
+function elapsedOf(run: RunDetail, step: Step, now: number): number | undefined {
+  if (step.status !== 'running' && step.status !== 'waiting_approval') return undefined;
+  const bar = barsOf(run, now).find((b) => b.step.id === step.id && b.step.phase === step.phase);
+  return bar?.start !== undefined && bar.end !== undefined ? bar.end - bar.start : undefined;
+}
+
+function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; step: Step; live: Chunk[] | undefined; ledger: LedgerRow[]; elapsed: number | undefined }) {
   const { session } = useSession();
   const [receiptError, setReceiptError] = useState<unknown>(null);
   const receipt = (seq: number): void => {
@@ -322,7 +338,9 @@ function StepDetail({ runId, step, live, ledger }: { runId: string; step: Step; 
           ['Attempt', step.attempt],
           ['Started', <Time iso={step.startedAt} />],
           ['Finished', <Time iso={step.finishedAt} />],
-          ['Duration', duration(step.durationMs)],
+          step.durationMs !== undefined || elapsed === undefined
+            ? ['Duration', duration(step.durationMs)]
+            : [step.status === 'waiting_approval' ? 'Waiting' : 'Running', <span data-testid="step-elapsed">{duration(elapsed)} so far</span>],
           step.exitCode !== undefined && ['Exit', <span className="mono">{step.exitCode}</span>],
         ]}
       />
