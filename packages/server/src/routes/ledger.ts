@@ -2,9 +2,9 @@
 import { toBase64 } from '@runledger/ledger';
 import { consistencyFor, receiptFor } from '@runledger/runtime';
 import { StoreError, type StoredCheckpoint, type StoredEntry } from '@runledger/store';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { readTrustFile } from '@runledger/ledger/verify-cli';
 import { ApiError, TRUST_FILE } from '@runledger/runtime';
 import { Type } from 'typebox';
 import { exportToTemp, runVerifier, tarOf } from '../export.js';
@@ -144,7 +144,8 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
         } finally {
           await ex.cleanup();
         }
-        const trusted = await trustedKeyCount(rc.ctx.ledger.home);
+        // The file the verifier just read (it would have failed on a missing or malformed one).
+        const trusted = readTrustFile(join(rc.ctx.ledger.home, TRUST_FILE)).length;
         const v: VerificationT = {
           ok: out.ok,
           origin: rc.ctx.ledger.origin,
@@ -169,9 +170,4 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
   app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async () => {
     return { last: (await rc.ctx.runs.getSetting<VerificationT>(LAST_VERIFICATION)) ?? null };
   });
-}
-
-async function trustedKeyCount(home: string): Promise<number> {
-  const text = await readFile(join(home, TRUST_FILE), 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length;
 }

@@ -32,7 +32,6 @@ function detail(r: RunRecord, m: RunModel) {
 }
 
 const LIST_CACHE_MS = 250;
-const serialiseRunsPage = (page: Static<typeof RunsPage>): string => JSON.stringify(page);
 
 /** The run event each action records; the worker answers once it is followed by another. */
 const DECISION_EVENT: Record<OperatorAction['type'], RunEvent['type']> = {
@@ -59,7 +58,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     let hit = listCache.get(key);
     if (!hit || now - hit.at > LIST_CACHE_MS) {
       const rows = await runs.listRunSummaries({ ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit });
-      hit = { at: now, body: serialiseRunsPage({ runs: rows.map(summary) }) };
+      hit = { at: now, body: JSON.stringify({ runs: rows.map(summary) } satisfies Static<typeof RunsPage>) };
       if (listCache.size > 64) listCache.clear();
       listCache.set(key, hit);
     }

@@ -1,7 +1,7 @@
 // Small building blocks shared by the views: status badges, times, error banners, empty states,
 // and the data-loading hook.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { describeError } from '../api/client';
+import { api, describeError, saveText } from '../api/client';
 import { absolute, relative, stateLabel, useNow } from '../format';
 
 /** A run state or step status, coloured by meaning (see styles.css `.st-*`). */
@@ -47,6 +47,16 @@ export function ErrorBanner({ error, what, onDismiss }: { error: unknown; what?:
       )}
     </div>
   );
+}
+
+/** Downloads an entry's inclusion receipt as `<seq>.tlog-proof`; a failure is kept for an ErrorBanner. */
+export function useReceiptDownload(): { download: (seq: number) => void; error: unknown; clear: () => void } {
+  const [error, setError] = useState<unknown>(null);
+  const download = useCallback((seq: number) => {
+    setError(null);
+    api.ledger.receipt(seq).then((text) => saveText(`${seq}.tlog-proof`, text), setError);
+  }, []);
+  return { download, error, clear: useCallback(() => setError(null), []) };
 }
 
 export function Empty({ children, testId }: { children: ReactNode; testId?: string }) {

@@ -2,8 +2,8 @@
 // operator notes, and the entries, paged newest first with each entry's JSON one click away.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LedgerEntry } from '@runledger/server/api-types';
-import { api, saveText, type Verification } from '../api/client';
-import { ErrorBanner, Loading, Mono, Panel, Time, useLoad } from '../components/common';
+import { api, type Verification } from '../api/client';
+import { ErrorBanner, Loading, Mono, Panel, Time, useLoad, useReceiptDownload } from '../components/common';
 import { VerificationResult } from '../components/Verification';
 import { navigate, useRoute } from '../router';
 import { useSession } from '../session';
@@ -132,7 +132,7 @@ function summaryOf(e: LedgerEntry['entry']): string {
 
 function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number | undefined }) {
   const [open, setOpen] = useState<Set<number>>(() => new Set(focus !== undefined ? [focus] : []));
-  const [receiptError, setReceiptError] = useState<unknown>(null);
+  const receipts = useReceiptDownload();
   const focusRow = useRef<HTMLTableRowElement | null>(null);
   useEffect(() => focusRow.current?.scrollIntoView({ block: 'center' }), []);
   const toggle = (seq: number): void =>
@@ -142,13 +142,9 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
       else n.add(seq);
       return n;
     });
-  const receipt = (seq: number): void => {
-    setReceiptError(null);
-    api.ledger.receipt(seq).then((t) => saveText(`${seq}.tlog-proof`, t), setReceiptError);
-  };
   return (
     <>
-      <ErrorBanner error={receiptError} what="Receipt" onDismiss={() => setReceiptError(null)} />
+      <ErrorBanner error={receipts.error} what="Receipt" onDismiss={receipts.clear} />
       <table className="grid entries">
         <colgroup>
           <col className="c-seq" />
@@ -202,7 +198,7 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
                   <Mono title={`leaf hash ${x.leaf}`}>{x.leaf.slice(0, 10)}…</Mono>
                 </td>
                 <td>
-                  <button type="button" className="btn-small" onClick={() => receipt(x.seq)} title="Download an inclusion receipt (C2SP tlog-proof)" data-testid={`receipt-${x.seq}`}>
+                  <button type="button" className="btn-small" onClick={() => receipts.download(x.seq)} title="Download an inclusion receipt (C2SP tlog-proof)" data-testid={`receipt-${x.seq}`}>
                     ⤓ receipt
                   </button>
                 </td>

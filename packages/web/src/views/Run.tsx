@@ -4,8 +4,8 @@
 // itself and cannot drift from the server. Live output is appended as it streams.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunLedger, StepOutput } from '@runledger/server/api-types';
-import { api, saveText, TERMINAL, watchRun, type OutputEvent, type RunDetail, type Step } from '../api/client';
-import { ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad } from '../components/common';
+import { api, TERMINAL, watchRun, type OutputEvent, type RunDetail, type Step } from '../api/client';
+import { ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad, useReceiptDownload } from '../components/common';
 import { barsOf, Gantt } from '../components/Gantt';
 import { duration } from '../format';
 import { Link } from '../router';
@@ -316,11 +316,7 @@ function elapsedOf(run: RunDetail, step: Step, now: number): number | undefined 
 
 function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; step: Step; live: Chunk[] | undefined; ledger: LedgerRow[]; elapsed: number | undefined }) {
   const { session } = useSession();
-  const [receiptError, setReceiptError] = useState<unknown>(null);
-  const receipt = (seq: number): void => {
-    setReceiptError(null);
-    api.ledger.receipt(seq).then((text) => saveText(`${seq}.tlog-proof`, text), setReceiptError);
-  };
+  const receipts = useReceiptDownload();
   return (
     <Panel
       title={
@@ -374,7 +370,7 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
                   <Time iso={e.ts} compact />
                 </td>
                 <td>
-                  <button type="button" className="btn-small" onClick={() => receipt(e.seq)} title="Download a C2SP tlog-proof inclusion receipt for this entry" data-testid={`receipt-${e.seq}`}>
+                  <button type="button" className="btn-small" onClick={() => receipts.download(e.seq)} title="Download a C2SP tlog-proof inclusion receipt for this entry" data-testid={`receipt-${e.seq}`}>
                     ⤓ receipt
                   </button>
                 </td>
@@ -383,7 +379,7 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
           </tbody>
         </table>
       )}
-      <ErrorBanner error={receiptError} what="Receipt" onDismiss={() => setReceiptError(null)} />
+      <ErrorBanner error={receipts.error} what="Receipt" onDismiss={receipts.clear} />
       {step.kind !== 'approve' && <Output runId={runId} step={step} live={live} />}
     </Panel>
   );
