@@ -67,6 +67,11 @@ cat >&2 <<EOF
   Try: sign in as alice → Runbooks → "Release smoke gate" → Start (version 1.0.0, environment local);
   it stops at the announce gate. Sign in as bob (another browser profile) → approve with a comment.
   Then Ledger → Verify. Tokens are kept in $tokens (mode 0600).
+
+  The CLI on the same data (its runs show in the UI):
+    export RUNLEDGER_HOME=$RUNLEDGER_HOME
+    npx runledger run examples/runbooks/release-smoke.md --input version=1.0.0 --env local
+
   Ctrl-C stops the server and the demo service.
 
 EOF

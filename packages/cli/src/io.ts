@@ -8,10 +8,25 @@ export interface Io {
   readonly tty: boolean;
 }
 
+/**
+ * A stream whose reader went away (`runledger run … | head -2`) stops being written to; the command
+ * itself goes on, so a run is never left interrupted because nobody reads its progress.
+ */
+function writerFor(stream: NodeJS.WriteStream): (s: string) => void {
+  let gone = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') gone = true;
+    else throw e;
+  });
+  return (s) => {
+    if (!gone && !stream.destroyed) stream.write(s);
+  };
+}
+
 export function processIo(): Io {
   return {
-    out: (s) => void process.stdout.write(s),
-    err: (s) => void process.stderr.write(s),
+    out: writerFor(process.stdout),
+    err: writerFor(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     tty: process.stderr.isTTY === true,

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { runVerifyCli } from '@runledger/ledger/verify-cli';
 import { parseCheckpointText, parseNote, toBase64 } from '@runledger/ledger';
+import { StoreError } from '@runledger/store';
 import {
   consistencyFor,
   defaultActor,
@@ -18,6 +19,7 @@ import {
 } from '@runledger/runtime';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
+import { registerLogsCommand } from './logs.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
@@ -66,7 +68,8 @@ export function buildProgram(io: Io): Command {
     .version(VERSION)
     .option('--data-dir <dir>', 'data directory (default: $RUNLEDGER_HOME, then ./.runledger)')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Every error line has one shape, `runledger: CODE: message`, whoever found the problem.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (str, write) => write(usageLine(str)) })
     .showHelpAfterError('(run with --help for usage)');
 
   program
@@ -147,7 +150,7 @@ export function buildProgram(io: Io): Command {
     .action(async (o: { json?: boolean }) => {
       await withLedger(location(program, io), false, async (ctx) => {
         const cp = await ctx.reader.latestCheckpoint();
-        if (!cp) throw new Error('the ledger has no checkpoint');
+        if (!cp) throw new StoreError('LEDGER_NOT_INITIALISED', 'the ledger has no signed checkpoint yet: run `runledger init` first');
         const body = parseCheckpointText(parseNote(cp.note).text);
         if (o.json) {
           io.out(`${JSON.stringify({ origin: ctx.origin, size: cp.size, root: toBase64(body.root), checkpoint: cp.note })}\n`);
@@ -229,6 +232,7 @@ export function buildProgram(io: Io): Command {
     });
 
   registerRunCommands(program, io, () => location(program, io), () => defaultActor(io.env).id);
+  registerLogsCommand(program, io, () => location(program, io));
   registerTokenCommands(program, io, () => location(program, io));
   registerServeCommand(program, io, () => location(program, io), VERSION);
 
@@ -237,6 +241,16 @@ export function buildProgram(io: Io): Command {
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
+}
+
+/** Commander's own messages ("error: unknown option '--x'") in the CLI's error shape. */
+export function usageLine(str: string): string {
+  return `runledger: USAGE: ${str.replace(/^error:\s*/i, '')}`;
+}
+
+/** The one error line every failure prints (stderr). */
+export function errorLine(code: string, message: string): string {
+  return `runledger: ${code}: ${message}\n`;
 }
 
 /** Runs the CLI; returns the exit code (see docs/errors.md). */
@@ -249,7 +263,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     const d = describeError(e);
-    io.err(`runledger: ${d.code}: ${d.message}\n`);
+    io.err(errorLine(d.code, d.message));
     return d.exit;
   }
 }

@@ -5,7 +5,18 @@ import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
 import { openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
+import { failureTails, formatTails } from './output.js';
 import { promptSecret } from './prompt.js';
+
+/**
+ * Exit code of an operator action: the command did what was asked. `abort` that aborted and `reject`
+ * that ended the gate exit 0 (the run's own failure is what the operator wanted); otherwise as a run.
+ */
+export function exitForAction(action: OperatorAction['type'], m: RunModel): number {
+  if (action === 'abort' && m.state === 'aborted') return 0;
+  if (action === 'reject' && (m.state === 'failed' || m.state === 'rolled_back')) return 0;
+  return exitForRun(m);
+}
 
 /** CLI exit codes for a run's outcome (docs/errors.md). */
 export function exitForRun(m: RunModel): number {
@@ -111,9 +122,15 @@ class Progress {
   }
 }
 
-function summary(io: Io, runId: string, m: RunModel): void {
+async function summary(io: Io, ctx: EngineContext, runId: string, m: RunModel, json: boolean): Promise<void> {
+  const failures = await failureTails(ctx.runs, runId, m);
+  if (json) {
+    io.out(`${JSON.stringify({ type: 'run.summary', runId, state: m.state, ...(m.reason ? { reason: m.reason } : {}), failures })}\n`);
+    return;
+  }
   const why = m.reason ? `: ${m.reason}` : '';
   io.out(`run ${runId} ${m.state}${why}\n`);
+  if (failures.length > 0) io.err(formatTails(runId, failures));
 }
 
 async function withEngine<T>(loc: LedgerLocation, io: Io, progress: Progress | undefined, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
@@ -203,10 +220,11 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const secrets = await resolveSecretInputs(rb, io.env, io.tty ? promptSecret : undefined);
       const progress = new Progress(io, o.json === true);
       const environment = o.env ?? rb.environments[0] ?? 'default';
-      const out = await withEngine(location(), io, progress, (ctx) =>
-        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) }),
-      );
-      if (!o.json) summary(io, out.runId, out.model);
+      const out = await withEngine(location(), io, progress, async (ctx) => {
+        const r = await ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) });
+        await summary(io, ctx, r.runId, r.model, o.json === true);
+        return r;
+      });
       setExit(exitForRun(out.model));
     });
 
@@ -242,8 +260,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         await ctx.engine.recover(parseOrThrow);
         const live = await ctx.engine.load(id, parseOrThrow);
         const m = live.model;
+        const failures = await failureTails(ctx.runs, live.rec.id, m);
         if (o.json) {
-          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m })}\n`);
+          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, failures })}\n`);
           return;
         }
         io.out(`run ${live.rec.id}: ${live.rec.runbookTitle} (${live.rec.runbookId}, sha256 ${live.rec.runbookHash.slice(0, 16)}…)\n`);
@@ -253,6 +272,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
           io.out(`${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`);
           for (const a of s.approvals) io.out(`    approved by ${a.actor} at ${a.at}: ${a.comment}\n`);
         }
+        if (failures.length > 0) io.out(formatTails(live.rec.id, failures));
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);
         if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
       });
@@ -275,10 +295,11 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const rec = await ctx.runs.findRun(id);
         const rb = parseOrThrow(rec.source, rec.file);
         const secrets = await resolveSecretInputs(rb, io.env);
-        return ctx.engine.act(id, action, whoFromEnv(io.env, defaultUser()), parseOrThrow, secrets);
+        const r = await ctx.engine.act(id, action, whoFromEnv(io.env, defaultUser()), parseOrThrow, secrets);
+        await summary(io, ctx, r.runId, r.model, o.json === true);
+        return r;
       });
-      if (!o.json) summary(io, out.runId, out.model);
-      setExit(exitForRun(out.model));
+      setExit(exitForAction(name, out.model));
     });
   };
   operator('approve', 'approve the gate a run waits at, then drive the run on', 'comment');

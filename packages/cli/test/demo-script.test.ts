@@ -42,6 +42,8 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
   try {
     for (let i = 0; i < 600 && !err.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(err, new RegExp(`Runledger is up: +http://127\\.0\\.0\\.1:${port}/`), err);
+    // It says how to point the CLI at the same data, so CLI runs show in the UI.
+    assert.ok(err.includes(`export RUNLEDGER_HOME=${join(home, 'data')}\n`), err);
     const token = (role: string): string => {
       const m = new RegExp(`^ +${role} +\\w+ +(rlt_[A-Za-z0-9_-]+)`, 'm').exec(err);
       assert.ok(m, `a ${role} token is printed:\n${err}`);

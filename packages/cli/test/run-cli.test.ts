@@ -68,9 +68,10 @@ describe('runledger run commands', () => {
   it('run --json prints one JSON event a line', async () => {
     const r = await rl({}, 'run', GOOD, '--json');
     assert.equal(r.code, 0);
-    const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; state: string });
-    assert.deepEqual(events.map((e) => e.type), ['run.created', 'step.started', 'step.finished']);
-    assert.equal(events.at(-1)!.state, 'succeeded');
+    const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; state: string; failures?: unknown[] });
+    assert.deepEqual(events.map((e) => e.type), ['run.created', 'step.started', 'step.finished', 'run.summary']);
+    assert.equal(events.at(-2)!.state, 'succeeded');
+    assert.deepEqual(events.at(-1), { type: 'run.summary', runId: (events[0] as unknown as { runId: string }).runId, state: 'succeeded', failures: [] });
   });
 
   it('a failure rolls back and exits 1', async () => {

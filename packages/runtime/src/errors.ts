@@ -58,7 +58,7 @@ export class RuntimeError extends Error {
   }
 }
 
-/** CLI exit codes. 3 and 4 are reserved for policy denials and runs waiting for approval. */
+/** CLI exit codes (docs/errors.md explains each). */
 export const EXIT = {
   OK: 0,
   FAILED: 1,
