@@ -1,4 +1,5 @@
-// Lint: typescript-eslint's recommended rules, plus the architectural line that keeps the pure core pure.
+// Lint: typescript-eslint's recommended rules, type-aware checks for promises nobody awaits, and the
+// architectural line that keeps the pure core pure. Import cycles: scripts/check-cycles.ts (npm run lint).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -13,6 +14,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Source files: a promise is awaited, returned or explicitly voided (a dropped rejection is a lost error).
+    files: ['packages/*/src/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
     },
   },
   {
