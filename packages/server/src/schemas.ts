@@ -1,6 +1,7 @@
 // Request and response schemas, declared once: they give validation, TypeScript types and the
 // OpenAPI document (/api/v1/openapi.json).
 import { Type, type Static } from 'typebox';
+import { RUN_STATES } from '@runledger/core';
 
 export const ErrorBody = Type.Object(
   {
@@ -106,7 +107,7 @@ export const RunDetail = Type.Object({
   phase: Type.String(),
 });
 export const RunsQuery = Type.Object({
-  state: Type.Optional(Type.Union(['pending', 'running', 'waiting_approval', 'interrupted', 'succeeded', 'failed', 'rolled_back', 'aborted'].map((s) => Type.Literal(s)))),
+  state: Type.Optional(Type.Union(RUN_STATES.map((s) => Type.Literal(s)))),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
 });
 export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });

@@ -2,11 +2,9 @@
 // the driver (packages/runtime/src/engine) stamps events and executes commands. Replaying a run's
 // stored events rebuilds exactly the same model, which is how runs survive restarts.
 
-export type RunState = 'pending' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'rolled_back' | 'aborted' | 'interrupted';
-export type StepStatus = 'pending' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'skipped' | 'unknown' | 'denied';
-export type Phase = 'main' | 'rollback';
+import { TERMINAL_STATES, type Phase, type RunState, type StepStatus } from './states.js';
 
-export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'aborted'];
+export { PHASES, RUN_STATES, STEP_STATUSES, TERMINAL_STATES, type Phase, type RunState, type StepStatus } from './states.js';
 
 /** What the machine needs to know of each step (a projection of the runbook's Step). */
 export interface StepPlan {
