@@ -1,9 +1,9 @@
 // Runbook and run commands: lint, plan, run, runs, show, approve/reject, resume/retry/skip/abort, freeze.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
-import { openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
+import { openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
 import { failureTails, formatTails } from './output.js';
 import { promptSecret } from './prompt.js';
@@ -146,19 +146,6 @@ async function withEngine<T>(loc: LedgerLocation, io: Io, progress: Progress | u
   }
 }
 
-function listRunbookFiles(path: string): string[] {
-  const st = statSync(path);
-  if (st.isFile()) return [path];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const p = join(path, name);
-    const s = statSync(p);
-    if (s.isDirectory()) out.push(...listRunbookFiles(p));
-    else if (name.endsWith('.md')) out.push(p);
-  }
-  return out;
-}
-
 export function registerRunCommands(program: Command, io: Io, location: () => LedgerLocation, defaultUser: () => string): void {
   program
     .command('lint')
@@ -167,7 +154,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     .action((path: string) => {
       let errors = 0;
       let warnings = 0;
-      const files = listRunbookFiles(resolve(io.cwd, path));
+      const files = runbookFiles(resolve(io.cwd, path));
       for (const f of files) {
         const shown = relative(io.cwd, f) || f;
         for (const d of lintRunbook(readFileSync(f, 'utf8'), shown)) {

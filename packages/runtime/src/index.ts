@@ -5,4 +5,5 @@ export { renderErrorsDoc } from './errors-doc.js';
 export * from './engine/adapters.js';
 export * from './engine/engine.js';
 export * from './engine/open.js';
+export * from './runbooks/catalogue.js';
 export { realExecutor } from './engine/executor.js';

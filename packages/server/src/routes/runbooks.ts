@@ -1,49 +1,14 @@
-// The runbook catalogue: the Markdown runbooks in the server's runbooks directory, read on each
-// request (so an edited file shows at once), and a lint route for drafts.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { lintRunbook, parseRunbook, type Diagnostic, type InputSpec, type Runbook, type Step } from '@runledger/core';
-import { ApiError } from '@runledger/runtime';
+// The runbook catalogue routes: the Markdown runbooks in the server's runbooks directory (the
+// runtime's catalogue, read on each request so an edited file shows at once), and a lint route for drafts.
+import { lintRunbook, type Diagnostic, type InputSpec, type Runbook, type Step } from '@runledger/core';
+import { ApiError, catalogueEntry, loadCatalogue, type Catalogue, type CatalogueEntry } from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../app.js';
 import { errors, LintBody, LintResult, RunbookDetail, RunbookList, RunbookParams } from '../schemas.js';
 
-export interface CatalogueEntry {
-  readonly runbook: Runbook;
-  readonly source: string;
-}
-
-export interface Catalogue {
-  readonly runbooks: CatalogueEntry[];
-  readonly invalid: { file: string; diagnostics: Diagnostic[] }[];
-}
-
-/** Reads every `*.md` file directly in `dir`. A missing directory is an empty catalogue. */
-export function loadCatalogue(dir: string, cwd = process.cwd()): Catalogue {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.md')).sort();
-  } catch {
-    return { runbooks: [], invalid: [] };
-  }
-  const out: Catalogue = { runbooks: [], invalid: [] };
-  const seen = new Set<string>();
-  for (const n of names) {
-    const path = join(dir, n);
-    const file = relative(cwd, path) || n;
-    const source = readFileSync(path, 'utf8');
-    const r = parseRunbook(source, file);
-    if (!r.ok) out.invalid.push({ file, diagnostics: [...r.diagnostics] });
-    else if (seen.has(r.runbook.id)) out.invalid.push({ file, diagnostics: [{ severity: 'error', code: 'CATALOGUE_ID_DUPLICATE', message: `runbook id ${r.runbook.id} is already used by another file`, file, line: 1, column: 1 }] });
-    else {
-      seen.add(r.runbook.id);
-      out.runbooks.push({ runbook: r.runbook, source });
-    }
-  }
-  return out;
-}
+export { loadCatalogue };
 
 export function findRunbook(c: Catalogue, id: string): CatalogueEntry {
-  const e = c.runbooks.find((x) => x.runbook.id === id);
+  const e = catalogueEntry(c, id);
   if (!e) throw new ApiError('RUNBOOK_NOT_FOUND', `no runbook ${id} in the runbooks directory`);
   return e;
 }
