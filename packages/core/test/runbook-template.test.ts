@@ -157,3 +157,49 @@ describe('renderStep and renderProbe', () => {
     assert.deepEqual(renderProbe({ kind: 'tcp', host: 'db-{{ env }}', port: 5432 }, ctx), { kind: 'tcp', host: 'db-production', port: 5432 });
   });
 });
+
+describe('values templated into a URL are percent-encoded after the origin', () => {
+  const hostile = 'a/b?c=1&d#e f%';
+  const uctx: TemplateContext = {
+    inputs: { base: 'http://127.0.0.1:7390', host: '127.0.0.1', port: 7390, id: hostile, token: SECRET },
+    secretNames: ['token'],
+    steps: { prev: `${hostile}\n` },
+    env: 'prod/eu?x',
+    runId: 'run#1',
+  };
+
+  test('every kind of reference (input, step output, env, run id) in the path and the query', () => {
+    const url = renderTemplate('{{ inputs.base }}/items/{{ inputs.id }}/{{ steps.prev.output }}/{{ env }}?run={{ run.id }}&q={{ inputs.id }}', uctx, 'url');
+    const enc = encodeURIComponent(hostile);
+    assert.equal(url, `http://127.0.0.1:7390/items/${enc}/${enc}/${encodeURIComponent('prod/eu?x')}?run=run%231&q=${enc}`);
+    const u = new URL(url);
+    assert.equal(u.pathname.split('/').length, 5, 'no value added a path segment');
+    assert.deepEqual([...u.searchParams.keys()], ['run', 'q'], 'no value added a query parameter');
+    assert.equal(u.searchParams.get('q'), hostile);
+    assert.equal(u.hash, '', 'no value added a fragment');
+  });
+
+  test('a reference that forms the origin (scheme://host:port) is placed as is', () => {
+    assert.equal(renderTemplate('http://{{ inputs.host }}:{{ inputs.port }}/x/{{ inputs.id }}', uctx, 'url'), `http://127.0.0.1:7390/x/${encodeURIComponent(hostile)}`);
+  });
+
+  test('text mode is unchanged; a masked secret stays masked', () => {
+    assert.equal(renderTemplate('/x/{{ inputs.id }}', uctx, 'text'), `/x/${hostile}`);
+    assert.equal(renderTemplate('{{ inputs.base }}/t/{{ inputs.token }}', uctx, 'url', { mask: true }), `http://127.0.0.1:7390/t/${SECRET_MASK}`);
+  });
+
+  test('http steps and http probes render their URL in url mode', () => {
+    const rb = parseRunbook(
+      '---\nid: u\ntitle: U\ninputs:\n  id:\n    type: string\n---\n\n# U\n\n## Procedure\n\n```http {#get}\nGET http://127.0.0.1:1/items/{{ inputs.id }}\n```\n\n```check {#probe}\nhttp:\n  url: http://127.0.0.1:1/items/{{ inputs.id }}\n```\n',
+      'u.md',
+    );
+    assert.ok(rb.ok, JSON.stringify(!rb.ok && rb.diagnostics));
+    const steps = (rb as { runbook: Runbook }).runbook.steps;
+    const get = renderStep(steps[0]!, uctx);
+    assert.equal(get.kind === 'http' && get.url, `http://127.0.0.1:1/items/${encodeURIComponent(hostile)}`);
+    const probe = steps[1]!;
+    assert.ok(probe.kind === 'check');
+    const p = renderProbe(probe.probe, uctx);
+    assert.equal(p.kind === 'http' && p.url, `http://127.0.0.1:1/items/${encodeURIComponent(hostile)}`);
+  });
+});

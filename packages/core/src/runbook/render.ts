@@ -20,7 +20,7 @@ export function renderProbe(probe: ProbeSpec, ctx: TemplateContext, options: Ren
     case 'http':
       return clean({
         ...probe,
-        url: t(probe.url),
+        url: renderTemplate(probe.url, ctx, 'url', options),
         headers: probe.headers ? Object.fromEntries(Object.entries(probe.headers).map(([k, v]) => [k, t(v)])) : undefined,
         body: opt(probe.body),
         expectBodyContains: opt(probe.expectBodyContains),
@@ -57,8 +57,9 @@ export function renderStep(step: Step, ctx: TemplateContext, options: RenderOpti
       return { kind: 'sh', script: renderTemplate(step.script, ctx, 'shell') };
     case 'http': {
       const t = (s: string): string => renderTemplate(s, ctx, 'text', options);
+      const url = renderTemplate(step.url, ctx, 'url', options);
       const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, t(v)]));
-      return step.requestBody === undefined ? { kind: 'http', method: step.method, url: t(step.url), headers } : { kind: 'http', method: step.method, url: t(step.url), headers, body: t(step.requestBody) };
+      return step.requestBody === undefined ? { kind: 'http', method: step.method, url, headers } : { kind: 'http', method: step.method, url, headers, body: t(step.requestBody) };
     }
     case 'check':
     case 'wait':

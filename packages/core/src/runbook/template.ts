@@ -44,7 +44,20 @@ export interface TemplateContext {
   readonly runId?: string;
 }
 
-export type RenderMode = 'shell' | 'text';
+/**
+ * 'shell': references become `${RL_…}` variables; 'text': the values themselves; 'url': the values,
+ * percent-encoded (encodeURIComponent) wherever they fall after the URL's origin, so a value can never
+ * add a path segment, a query parameter or a fragment of its own.
+ */
+export type RenderMode = 'shell' | 'text' | 'url';
+
+/** Rendered text so far that is still the URL's origin: empty, or `scheme://authority` with no path yet. */
+const URL_ORIGIN_SO_FAR_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)?$/;
+
+function placeValue(value: string, mode: RenderMode, renderedSoFar: string): string {
+  if (mode !== 'url' || URL_ORIGIN_SO_FAR_RE.test(renderedSoFar)) return value;
+  return encodeURIComponent(value);
+}
 
 export interface RenderOptions {
   /** 'text' mode only: show secret values as SECRET_MASK (for plans and displays). */
@@ -141,8 +154,8 @@ export function unknownRefMessage(expr: string): string {
 
 /**
  * Renders the references of one text. 'shell': each becomes `${RL_…}` (values go in the environment,
- * see envForStep). 'text': each becomes its value (missing values render empty); with `mask`, secret
- * inputs render as SECRET_MASK. Throws TemplateError on a reference of no known kind.
+ * see envForStep). 'text': each becomes its value (missing values render empty); 'url': the same,
+ * percent-encoded after the origin; with `mask`, secret inputs render as SECRET_MASK. Throws TemplateError on a reference of no known kind.
  */
 export function renderTemplate(text: string, ctx: TemplateContext, mode: RenderMode, options: RenderOptions = {}): string {
   const refs = templateRefs(text);
@@ -160,18 +173,18 @@ export function renderTemplate(text: string, ctx: TemplateContext, mode: RenderM
         else if (options.mask === true && secrets.has(name)) out += SECRET_MASK;
         else {
           const v = ctx.inputs[name];
-          out += v === undefined ? '' : valueText(v);
+          out += placeValue(v === undefined ? '' : valueText(v), mode, out);
         }
         break;
       case 'step-output':
         if (mode === 'shell') out += `\${${stepOutputEnvName(name)}}`;
-        else out += stepOutputValue(ctx.steps?.[name] ?? '');
+        else out += placeValue(stepOutputValue(ctx.steps?.[name] ?? ''), mode, out);
         break;
       case 'env':
-        out += mode === 'shell' ? '${RL_ENV}' : (ctx.env ?? '');
+        out += mode === 'shell' ? '${RL_ENV}' : placeValue(ctx.env ?? '', mode, out);
         break;
       case 'run-id':
-        out += mode === 'shell' ? '${RL_RUN_ID}' : (ctx.runId ?? '');
+        out += mode === 'shell' ? '${RL_RUN_ID}' : placeValue(ctx.runId ?? '', mode, out);
         break;
       case 'unknown':
         throw new TemplateError('RB_TEMPLATE_UNKNOWN_REF', unknownRefMessage(r.expr));

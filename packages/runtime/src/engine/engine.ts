@@ -508,7 +508,7 @@ export class Engine {
     const t = (x: string): string => renderTemplate(x, ctx, 'text', { mask });
     if (step.kind === 'sh') return t(step.script);
     if ((step.kind === 'check' || step.kind === 'wait') && step.probe.kind === 'command') return t(step.probe.run);
-    if (step.kind === 'http') return `${step.method} ${t(step.url)}`;
+    if (step.kind === 'http') return `${step.method} ${renderTemplate(step.url, ctx, 'url', { mask })}`;
     return undefined;
   }
 
@@ -547,7 +547,7 @@ export class Engine {
       case 'http':
         return this.d.exec.http({
           method: step.method,
-          url: renderTemplate(step.url, ctx, 'text'),
+          url: renderTemplate(step.url, ctx, 'url'),
           headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, renderTemplate(v, ctx, 'text')])),
           ...(step.requestBody !== undefined ? { body: renderTemplate(step.requestBody, ctx, 'text') } : {}),
           ...(step.expectStatus ? { expectStatus: step.expectStatus } : {}),
