@@ -6,3 +6,4 @@ export * from './engine/machine.js';
 export * from './policy/policy.js';
 export * from './policy/parse.js';
 export * from './incidents/index.js';
+export * from './notify/index.js';

@@ -1,0 +1,3 @@
+// Notifications: delivery records, the retry rule, Standard Webhooks signing.
+export * from './delivery.js';
+export * from './standard-webhooks.js';
