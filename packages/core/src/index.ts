@@ -7,3 +7,4 @@ export * from './policy/policy.js';
 export * from './policy/parse.js';
 export * from './incidents/index.js';
 export * from './notify/index.js';
+export * from './intake/index.js';
