@@ -8,3 +8,4 @@ export * from './policy/parse.js';
 export * from './incidents/index.js';
 export * from './notify/index.js';
 export * from './intake/index.js';
+export * from './oncall/index.js';
