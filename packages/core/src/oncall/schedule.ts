@@ -1,7 +1,7 @@
 // On-call schedules: layers of rotations hand over at a local time in a time zone; higher layers win
 // over lower ones where they have someone; overrides win over every layer. "Who is on call now, and
 // next" is a pure function of the schedule and an instant.
-import { addDays, checkTimeZone, fromLocal, toLocal, type LocalDateTime } from './zoned.js';
+import { addDays, checkTimeZone, fromLocal, type LocalDateTime } from './zoned.js';
 
 export interface Rotation {
   readonly name: string;
