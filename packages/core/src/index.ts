@@ -9,3 +9,4 @@ export * from './incidents/index.js';
 export * from './notify/index.js';
 export * from './intake/index.js';
 export * from './oncall/index.js';
+export * from './routing/index.js';
