@@ -10,3 +10,4 @@ export * from './notify/index.js';
 export * from './intake/index.js';
 export * from './oncall/index.js';
 export * from './routing/index.js';
+export * from './operations/index.js';
