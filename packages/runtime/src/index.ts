@@ -7,3 +7,4 @@ export * from './engine/engine.js';
 export * from './engine/open.js';
 export * from './runbooks/catalogue.js';
 export { realExecutor } from './engine/executor.js';
+export * from './notify/index.js';
