@@ -25,7 +25,7 @@ describe('Alertmanager webhook (version 4)', () => {
   it('tolerates later versions’ fields, commonAnnotations null, empty generatorURL and any key order', () => {
     const body = fixture(3);
     const reordered = Object.fromEntries(Object.entries({ ...body, notification_reason: 'new_alerts', routeLabels: { severity: 'critical' }, commonAnnotations: null }).reverse());
-    (reordered['alerts'] as Array<Record<string, unknown>>)[0]!['generatorURL'] = '';
+    (reordered['alerts'] as unknown as Array<Record<string, unknown>>)[0]!['generatorURL'] = '';
     const r = parseAlertmanagerWebhook(reordered);
     assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
     assert.equal(r.value.alerts[0]!.generatorURL, undefined);

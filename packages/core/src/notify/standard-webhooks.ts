@@ -45,10 +45,11 @@ export function signWebhook(secrets: readonly string[], id: string, timestampS: 
 export type WebhookVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: 'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'no_valid_signature' };
 
 /** What a receiver checks: one of the signatures made with `secret`, and a timestamp within tolerance. */
-export function verifyWebhook(secret: string, headers: Readonly<Record<string, string | undefined>>, body: string | Uint8Array, nowS: number, toleranceS = DEFAULT_TOLERANCE_S): WebhookVerdict {
-  const id = headers['webhook-id'];
-  const ts = headers['webhook-timestamp'];
-  const sig = headers['webhook-signature'];
+export function verifyWebhook(secret: string, headers: Readonly<Record<string, string | undefined>> | WebhookHeaders, body: string | Uint8Array, nowS: number, toleranceS = DEFAULT_TOLERANCE_S): WebhookVerdict {
+  const h = headers as Readonly<Record<string, string | undefined>>;
+  const id = h['webhook-id'];
+  const ts = h['webhook-timestamp'];
+  const sig = h['webhook-signature'];
   if (!id || !ts || !sig) return { ok: false, reason: 'missing_headers' };
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'bad_timestamp' };
   const t = Number(ts);
