@@ -23,6 +23,7 @@ import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 import { sessionRoutes } from './routes/session.js';
 import { webRoutes } from './routes/web.js';
+import { strictValidators } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -129,6 +130,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: strictValidators() } },
     bodyLimit: 256 * 1024,
     // While closing, requests still in flight on open connections are answered normally (in the one
     // error shape), not with fastify's own 503 body.

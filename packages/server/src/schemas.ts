@@ -44,15 +44,25 @@ export const LedgerEntry = Type.Object({
   ),
 });
 
+/**
+ * Every integer query or path parameter is bounded on both sides; validation.ts additionally
+ * requires plain decimal text (no `1e3`, `0x10`, `Infinity`, blanks) before these bounds apply.
+ */
+export function IntParam(minimum: number, maximum: number, opts: { default?: number; description?: string } = {}) {
+  return Type.Integer({ minimum, maximum, ...opts });
+}
+/** Largest ledger position or size a request may name (beyond it a number is no longer exact). */
+export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+
 export const EntriesQuery = Type.Object({
-  from: Type.Integer({ minimum: 0, default: 0 }),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  from: IntParam(0, MAX_POSITION, { default: 0 }),
+  limit: IntParam(1, 1000, { default: 100 }),
 });
 export const EntriesPage = Type.Object({ entries: Type.Array(LedgerEntry), next: Type.Union([Type.Integer(), Type.Null()], { description: 'the next page\u2019s `from`, or null at the end' }) });
 
-export const SeqParams = Type.Object({ seq: Type.Integer({ minimum: 0 }) });
-export const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), size: Type.Optional(Type.Integer({ minimum: 1 })) });
-export const ConsistencyQuery = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const SeqParams = Type.Object({ seq: IntParam(0, MAX_POSITION) });
+export const InclusionQuery = Type.Object({ index: IntParam(0, MAX_POSITION), size: Type.Optional(IntParam(1, MAX_POSITION)) });
+export const ConsistencyQuery = Type.Object({ from: IntParam(1, MAX_POSITION), to: Type.Optional(IntParam(1, MAX_POSITION)) });
 export const ConsistencyProof = Type.Object({
   from: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
   to: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
@@ -107,7 +117,7 @@ export const RunDetail = Type.Object({
 });
 export const RunsQuery = Type.Object({
   state: Type.Optional(Type.Union(['pending', 'running', 'waiting_approval', 'interrupted', 'succeeded', 'failed', 'rolled_back', 'aborted'].map((s) => Type.Literal(s)))),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: IntParam(1, 500, { default: 50 }),
 });
 export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });
 export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
