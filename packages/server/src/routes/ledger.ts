@@ -8,7 +8,7 @@ import { readTrustFile } from '@runledger/ledger/verify-cli';
 import { ApiError, TRUST_FILE } from '@runledger/runtime';
 import { Type } from 'typebox';
 import { exportToTemp, runVerifier, tarOf } from '../export.js';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
 import type { Verification as VerificationT } from '../api-types.js';
 

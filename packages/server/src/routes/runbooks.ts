@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { lintRunbook, parseRunbook, type Diagnostic, type InputSpec, type Runbook, type Step } from '@runledger/core';
 import { ApiError } from '@runledger/runtime';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { errors, LintBody, LintResult, RunbookDetail, RunbookList, RunbookParams } from '../schemas.js';
 
 export interface CatalogueEntry {

@@ -5,7 +5,7 @@ import { ApiError, parseOrThrow, resolveSecretInputs, RuntimeError, type Operato
 import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import type { Static } from 'typebox';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';

@@ -3,7 +3,7 @@
 // never stored in the browser. Sign-in failures count against the client's failed-auth bucket.
 import { ApiError } from '@runledger/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { csrfTokenOf, principalOf, SESSION_COOKIE, type Principal } from '../auth.js';
 import { errors, SessionBody, SessionView } from '../schemas.js';
 

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { bytesEqual, toBase64 } from '@runledger/ledger';
 import { MIGRATION_HEAD } from '@runledger/store';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { Health, Ready } from '../schemas.js';
 
 const CHECK_TIMEOUT_MS = 2000;
