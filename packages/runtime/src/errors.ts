@@ -9,7 +9,7 @@ export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
 
 /** Errors of the HTTP API (auth, roles, rate limits, request validation). */
-export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY';
+export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY' | 'TRUST_FILE_INVALID';
 
 export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | ApiErrorCode;
 
@@ -148,6 +148,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
   CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.' },
   NO_SESSION: { exit: EXIT.USAGE, http: 404, summary: 'The request authenticated with a bearer token, not a web session: there is no session to show.' },
+  TRUST_FILE_INVALID: { exit: EXIT.CONFIG, http: 503, summary: 'The trust file (`trust.vkeys` in the ledger home) the server verifies against is missing, empty or malformed: no verdict; the last verification becomes `unknown` with this reason.' },
   VERIFY_BUSY: { exit: EXIT.UNAVAILABLE, http: 409, summary: 'A ledger verification is already running on this server; wait for its result.' },
   RUNBOOK_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No runbook with that id in the server’s runbooks directory.' },
   SECRET_INPUT_IN_BODY: { exit: EXIT.USAGE, http: 400, summary: 'A secret input was sent in the request body; secrets come only from the server’s environment or files.' },

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { TokenStore } from '@runledger/store';
-import { ApiError, RuntimeError } from '@runledger/runtime';
+import { ApiError, RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
 import { authenticator } from './auth.js';
 import type { ApiInstance, AppDeps, RouteContext } from './context.js';
 import { failureOf } from './failures.js';
@@ -75,6 +75,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.decorateRequest('principal', null);
 
+  // Each handler runs in its request's context: the ledger entries it causes (also those of a run
+  // driven on in the background) carry the request id as data.requestId.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      return withRequestId(req.id, () => handler.call(this, req, reply));
+    };
+  });
+
   const limits = deps.rateLimits ?? {};
   const msNow = (): number => now().getTime();
   const tokens = new TokenStore(store);
@@ -130,7 +139,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const append: RouteContext['append'] = async (draft) => {
     const t0 = performance.now();
     try {
-      const r = await writer.append(draft);
+      const r = await writer.append(tagRequestId(draft));
       metrics.ledgerAppend.observe({ outcome: 'ok' }, (performance.now() - t0) / 1000);
       return r;
     } catch (e) {

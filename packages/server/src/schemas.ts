@@ -204,7 +204,10 @@ export const SessionView = Type.Object({
 // --- Ledger export and verification ---
 export const VerifyProblem = Type.Object({ reason: Type.String(), index: Type.Integer(), verifiedPrefix: Type.Integer(), detail: Type.String() });
 export const Verification = Type.Object({
-  ok: Type.Boolean(),
+  ok: Type.Boolean({ description: 'true only when the ledger verified' }),
+  result: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('unknown')], {
+    description: 'verified; failed (the verifier found a problem); unknown (no verdict: the trust file or the verifier could not be used — `problem` says why)',
+  }),
   origin: Type.String(),
   size: Type.Integer({ description: 'entries in the exported snapshot' }),
   root: Type.Union([Type.String(), Type.Null()], { description: 'base64 root verified, null on failure' }),
@@ -212,7 +215,7 @@ export const Verification = Type.Object({
   durationMs: Type.Number(),
   verifiedAt: Type.String(),
   by: Type.String({ description: 'actor that asked for the verification' }),
-  problem: Type.Union([VerifyProblem, Type.Null()]),
+  problem: Type.Union([VerifyProblem, Type.Null()], { description: 'failed: the verifier\u2019s reason code; unknown: TRUST_FILE_INVALID or the error code that stopped it' }),
 });
 export const LastVerification = Type.Object({ last: Type.Union([Verification, Type.Null()]) });
 

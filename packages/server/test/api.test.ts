@@ -204,7 +204,7 @@ function suite(factory: FixtureFactory): void {
       const note = page.json.entries[1].entry;
       assert.equal(note.type, 'ops.note');
       assert.deepEqual(note.actor, { kind: 'token', id: 'token:olga' });
-      assert.deepEqual(note.data, { text: 'disk on db-2 at 80%' });
+      assert.deepEqual(note.data, { text: 'disk on db-2 at 80%', requestId: n1.headers['x-request-id'] });
       const last = await h.inject({ url: '/api/v1/ledger/entries?from=2', token: h.tokens.viewer });
       assert.equal(last.json.next, null);
       assert.equal((await h.inject({ url: '/api/v1/ledger/entries/2', token: h.tokens.viewer })).json.entry.actor.id, 'token:ada');
