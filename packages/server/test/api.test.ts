@@ -33,9 +33,9 @@ function suite(factory: FixtureFactory): void {
 
       const ready = await h.inject({ url: '/ready' });
       assert.equal(ready.status, 200, JSON.stringify(ready.json));
-      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'migrations', 'ledger-writer', 'engine-worker']);
+      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'database-writable', 'migrations', 'ledger-writer', 'engine-worker']);
       for (const c of ready.json.checks) assert.equal(c.ok, true, c.detail);
-      assert.match(ready.json.checks[1].detail, new RegExp(MIGRATION_HEAD));
+      assert.match(ready.json.checks[2].detail, new RegExp(MIGRATION_HEAD));
 
       const given = await h.inject({ url: '/nope', headers: { 'x-request-id': 'trace-abc.123' } });
       const e = assertError(given, 404, 'NOT_FOUND');

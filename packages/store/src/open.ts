@@ -27,6 +27,8 @@ export interface Store {
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Whether a write could happen now (see Backend.checkWritable); rejects naming what is not writable. */
+  checkWritable(): Promise<string>;
   /** Stored tree nodes in one query; `via` selects a snapshot transaction. */
   fetchNodes(ids: readonly NodeId[], via?: Kysely<Database>): Promise<StoredNode[]>;
   readonly closed: boolean;
@@ -59,6 +61,10 @@ export async function openStore(config: StoreConfig = resolveConfig()): Promise<
     withReadSnapshot: (fn) => {
       live();
       return backend.withReadSnapshot(fn);
+    },
+    checkWritable: () => {
+      live();
+      return backend.checkWritable();
     },
     fetchNodes: (ids, via) => {
       live();

@@ -306,6 +306,22 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
         }
       },
 
+      async checkWritable(): Promise<string> {
+        const state = async (k: Kysely<Database>, who: string): Promise<void> => {
+          let r: { recovery: boolean; ro: string };
+          try {
+            r = (await sql<{ recovery: boolean; ro: string }>`SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro`.execute(k)).rows[0]!;
+          } catch (e) {
+            throw new StoreError('STORE_UNAVAILABLE', `the ${who} cannot reach PostgreSQL: ${messageOf(e)}`, { cause: e });
+          }
+          if (r.recovery) throw new StoreError('STORE_UNAVAILABLE', `PostgreSQL is in recovery (a standby or restoring): it takes no writes (seen by the ${who})`);
+          if (r.ro === 'on') throw new StoreError('STORE_UNAVAILABLE', `transactions of the ${who} are read-only (transaction_read_only = on; see default_transaction_read_only)`);
+        };
+        await state(db, `main role ${mainRole}`);
+        await state(writer, `ledger writer ${writerRole}`);
+        return 'primary, read-write for the main role and the ledger writer';
+      },
+
       async withReadSnapshot<T>(fn: (snap: Kysely<Database>) => Promise<T>): Promise<T> {
         return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(trx));
       },

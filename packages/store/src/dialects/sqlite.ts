@@ -1,6 +1,6 @@
 // SQLite backend: better-sqlite3 under Kysely. One read-write connection for appends and migrations,
 // a second query-only connection for reads, and a fresh connection per export snapshot.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
@@ -278,6 +278,46 @@ export async function openSqliteBackend(config: SqliteConfig): Promise<Backend> 
             // Anything not committed through session.commit (a failure, or a batch with nothing new).
             if (main.inTransaction) st.rollback.run();
           }
+        }),
+      );
+    },
+
+    async checkWritable(): Promise<string> {
+      // access(W_OK) also sees what file modes do not show to root: an immutable file, a read-only mount.
+      const paths: [string, string][] = [
+        ['database file', config.file],
+        ['WAL file', `${config.file}-wal`],
+        ['shared-memory file', `${config.file}-shm`],
+        ['directory', dirname(config.file)],
+      ];
+      for (const [what, path] of paths) {
+        if (what.endsWith('file') && what !== 'database file' && !existsSync(path)) continue;
+        try {
+          accessSync(path, constants.W_OK);
+        } catch (e) {
+          throw new StoreError('STORE_UNAVAILABLE', `the SQLite ${what} ${path} is not writable (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
+        }
+      }
+      // A connection that cannot write (opened read-only, query_only) fails here; serialised with appends
+      // like one, and with a short busy timeout so the check never blocks the event loop for long.
+      return withFileLock(lockKey, () =>
+        db.connection().execute(async () => {
+          const timeout = Number(main.pragma('busy_timeout', { simple: true }));
+          main.pragma('busy_timeout = 200');
+          try {
+            main.exec('BEGIN IMMEDIATE');
+            try {
+              main.exec('DELETE FROM kysely_migration WHERE 0');
+            } finally {
+              if (main.inTransaction) main.exec('ROLLBACK');
+            }
+          } catch (e) {
+            if ((e as { code?: string }).code === 'SQLITE_BUSY') return `${config.file}: writable; another process holds the write lock just now`;
+            throw new StoreError('STORE_UNAVAILABLE', `cannot write to SQLite database ${config.file}: ${messageOf(e)}`, { cause: e });
+          } finally {
+            main.pragma(`busy_timeout = ${timeout}`);
+          }
+          return `${config.file} and its directory are writable; a write transaction begins`;
         }),
       );
     },
