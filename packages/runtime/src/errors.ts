@@ -9,7 +9,7 @@ export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
 
 /** Errors of the HTTP API (auth, roles, rate limits, request validation). */
-export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY' | 'TRUST_FILE_INVALID';
+export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY' | 'TRUST_FILE_INVALID' | 'BODY_TOO_LARGE' | 'MEDIA_TYPE_UNSUPPORTED';
 
 export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | ApiErrorCode;
 
@@ -145,6 +145,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   AUTH_INVALID: { exit: EXIT.DENIED, http: 401, summary: 'The token is unknown, malformed or revoked.' },
   FORBIDDEN_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The token’s role is below the role the route needs (viewer < operator < approver < admin).' },
   RATE_LIMITED: { exit: EXIT.UNAVAILABLE, http: 429, summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.' },
+  BODY_TOO_LARGE: { exit: EXIT.USAGE, http: 413, summary: 'The request body is larger than the server reads (256 KiB), whatever its content type.' },
+  MEDIA_TYPE_UNSUPPORTED: { exit: EXIT.USAGE, http: 415, summary: 'The request body’s content type is not one the API reads: send `application/json`.' },
   VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
   CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.' },
   NO_SESSION: { exit: EXIT.USAGE, http: 404, summary: 'The request authenticated with a bearer token, not a web session: there is no session to show.' },

@@ -35,6 +35,7 @@ export interface App {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BODY_LIMIT = 256 * 1024;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const now = deps.clock ?? (() => new Date());
@@ -67,7 +68,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: strictValidators() } },
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT,
     // While closing, requests still in flight on open connections are answered normally (in the one
     // error shape), not with fastify's own 503 body.
     return503OnClosing: false,
@@ -106,6 +107,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
       req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, method: req.method, client: req.ip }, needs);
     }
+  });
+
+  // A declared length over the limit is refused before the body is read, whatever its content type
+  // (fastify itself checks only bodies it parses; a chunked body over the limit fails while read).
+  app.addHook('onRequest', async (req) => {
+    const declared = Number(req.headers['content-length']);
+    const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+    if (declared > limit) throw new ApiError('BODY_TOO_LARGE', `the request body is ${declared} bytes; the limit is ${limit}`);
   });
 
   app.addHook('onResponse', async (req, reply) => {
