@@ -10,7 +10,7 @@ import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
-import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, StoredHead, StoredNode } from './types.js';
+import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, OpenOptions, StoredHead, StoredNode } from './types.js';
 
 const APPEND_ONLY = 'ledger tables are append-only';
 
@@ -190,7 +190,10 @@ function insertAll(rows: AppendRows, st: ReturnType<typeof appendStatements>): v
   st.checkpoint.run(cp.size, cp.root, cp.note);
 }
 
-export async function openSqliteBackend(config: SqliteConfig): Promise<Backend> {
+export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions = {}): Promise<Backend> {
+  if (opts.create === false && !existsSync(config.file)) {
+    throw new StoreError('LEDGER_NOT_INITIALISED', `no ledger database at ${config.file} (data directory ${config.home}): create one with \`runledger init\`, or point --data-dir (RUNLEDGER_HOME) or RUNLEDGER_DATABASE_URL at an existing one`);
+  }
   try {
     mkdirSync(config.home, { recursive: true, mode: 0o700 });
     mkdirSync(dirname(config.file), { recursive: true, mode: 0o700 });

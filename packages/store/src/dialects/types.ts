@@ -52,6 +52,14 @@ export interface DialectCapabilities {
   idemPrefixIndex(): string[];
 }
 
+export interface OpenOptions {
+  /**
+   * false: never create the database or its schema; a missing one is LEDGER_NOT_INITIALISED naming
+   * where it was looked for (every command but `init`). Default true.
+   */
+  readonly create?: boolean;
+}
+
 /** The latest stored checkpoint's size and root (size 0: none yet). */
 export interface StoredHead {
   readonly size: number;
