@@ -1,12 +1,11 @@
 // `runledger`: parses flags, calls runtime services, prints, and maps errors to exit codes through the
-// one catalogue in @runledger/runtime. No ledger logic lives here.
+// complete catalogue (@runledger/server's, which adds the API's codes to the runtime's). No ledger logic lives here.
 import { Command, CommanderError } from 'commander';
 import { runVerifyCli } from '@runledger/ledger/verify-cli';
 import { parseCheckpointText, parseNote, toBase64 } from '@runledger/ledger';
 import {
   consistencyFor,
   defaultActor,
-  describeError,
   EXIT,
   exportBundle,
   initLedger,
@@ -16,6 +15,7 @@ import {
   type LedgerContext,
   type LedgerLocation,
 } from '@runledger/runtime';
+import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerRunCommands, takeRunExit } from './runs.js';

@@ -1,6 +1,6 @@
-// Maps anything thrown to one API error: a code from the runtime's catalogue and its HTTP status.
-import { describeError, ERROR_CATALOGUE, RuntimeError, type ErrorCode, type ErrorDetail } from '@runledger/runtime';
-import { ApiError } from '@runledger/runtime';
+// Maps anything thrown to one API error: a code from the complete catalogue (errors.ts) and its HTTP status.
+import { RuntimeError, type ErrorDetail } from '@runledger/runtime';
+import { ApiError, describeError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
 
 export interface Failure {
   readonly code: ErrorCode;

@@ -4,7 +4,8 @@
 // never leave an earlier success on show.
 import { join } from 'node:path';
 import { readTrustFile } from '@runledger/ledger/verify-cli';
-import { ApiError, describeError, TRUST_FILE } from '@runledger/runtime';
+import { TRUST_FILE } from '@runledger/runtime';
+import { ApiError, describeError } from './errors.js';
 import type { Verification } from './api-types.js';
 import type { RouteContext } from './context.js';
 import type { Principal } from './auth.js';

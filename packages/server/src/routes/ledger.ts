@@ -3,7 +3,7 @@ import { toBase64 } from '@runledger/ledger';
 import { consistencyFor, receiptFor } from '@runledger/runtime';
 import { StoreError, type StoredCheckpoint, type StoredEntry } from '@runledger/store';
 import { Readable } from 'node:stream';
-import { ApiError } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
 import { exportToTemp, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../context.js';

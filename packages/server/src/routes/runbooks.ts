@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { lintRunbook, parseRunbook, type Diagnostic, type InputSpec, type Runbook, type Step } from '@runledger/core';
-import { ApiError } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { errors, LintBody, LintResult, RunbookDetail, RunbookList, RunbookParams } from '../schemas.js';
 
