@@ -215,6 +215,7 @@ export const Verification = Type.Object({
   durationMs: Type.Number(),
   verifiedAt: Type.String(),
   by: Type.String({ description: 'actor that asked for the verification' }),
+  entry: Type.Union([Type.Integer(), Type.Null()], { description: 'seq of the audit.verification ledger entry recording this result; null if the ledger refused it (the result stands)' }),
   problem: Type.Union([VerifyProblem, Type.Null()], { description: 'failed: the verifier\u2019s reason code; unknown: TRUST_FILE_INVALID or the error code that stopped it' }),
 });
 export const LastVerification = Type.Object({ last: Type.Union([Verification, Type.Null()]) });

@@ -18,7 +18,11 @@ const DETAIL_MAX = 2000;
 export interface Requester {
   readonly principal: Principal;
   readonly requestId: string;
+  /** Told when the ledger refuses the record (e.g. it refuses appends after an integrity failure); the result stands. */
+  readonly onUnrecorded?: (e: unknown) => void;
 }
+
+type Outcome = Omit<Verification, 'entry'>;
 
 /** The trust file's key count, or why it cannot be used (missing, unreadable, empty, malformed). */
 function trustedKeyCount(path: string): { keys: number } | { problem: string } {
@@ -30,48 +34,76 @@ function trustedKeyCount(path: string): { keys: number } | { problem: string } {
   }
 }
 
-/** Stored results written before `result` existed say only ok. */
-export function normaliseVerification(v: Verification | undefined): Verification | null {
+/** Stored results written before `result` and `entry` existed say only ok. */
+function normalised(v: (Partial<Verification> & Omit<Outcome, 'result'>) | undefined): Verification | null {
   if (!v) return null;
-  return v.result ? v : { ...v, result: v.ok ? 'verified' : 'failed' };
+  return { ...v, result: v.result ?? (v.ok ? 'verified' : 'failed'), entry: v.entry ?? null };
 }
 
-/** Keeps `v` as the last verification, counts it, and appends its ledger entry. */
-async function record(rc: RouteContext, who: Requester, v: Verification): Promise<void> {
-  rc.metrics.verifications.inc({ result: v.ok ? 'ok' : v.result });
-  await rc.ctx.runs.putSetting(LAST_VERIFICATION, v, v.verifiedAt);
-  await rc.append({
-    type: 'audit.verification',
-    actor: who.principal.actor,
-    subject: { kind: 'ledger', id: v.origin },
-    data: {
-      result: v.result,
-      size: v.size,
-      root: v.root,
-      trustedKeys: v.trustedKeys,
-      durationMs: v.durationMs,
-      verifiedAt: v.verifiedAt,
-      problem: v.problem ? { ...v.problem, detail: v.problem.detail.slice(0, DETAIL_MAX) } : null,
-      requestId: who.requestId,
-    },
-  });
+/**
+ * The last verification: the stored one, or a newer one this process could not store (a database
+ * that refuses writes) — so a result that could not be kept still replaces an older success.
+ */
+export class LastVerification {
+  private unstored: Verification | undefined;
+  constructor(private readonly rc: RouteContext) {}
+
+  async keep(v: Verification): Promise<void> {
+    this.unstored = v;
+    await this.rc.ctx.runs.putSetting(LAST_VERIFICATION, v, v.verifiedAt);
+    this.unstored = undefined;
+  }
+
+  async get(): Promise<Verification | null> {
+    let stored: Verification | null;
+    try {
+      stored = normalised(await this.rc.ctx.runs.getSetting<Verification>(LAST_VERIFICATION));
+    } catch (e) {
+      if (this.unstored) return this.unstored;
+      throw e;
+    }
+    return this.unstored && (!stored || this.unstored.verifiedAt >= stored.verifiedAt) ? this.unstored : stored;
+  }
+}
+
+/** Counts the outcome, appends its ledger entry, and keeps it as the last verification. */
+async function record(rc: RouteContext, last: LastVerification, who: Requester, o: Outcome): Promise<Verification> {
+  rc.metrics.verifications.inc({ result: o.ok ? 'ok' : o.result });
+  const data = {
+    result: o.result,
+    size: o.size,
+    root: o.root,
+    trustedKeys: o.trustedKeys,
+    durationMs: o.durationMs,
+    verifiedAt: o.verifiedAt,
+    problem: o.problem ? { ...o.problem, detail: o.problem.detail.slice(0, DETAIL_MAX) } : null,
+    requestId: who.requestId,
+  };
+  let entry: number | null = null;
+  try {
+    entry = (await rc.append({ type: 'audit.verification', actor: who.principal.actor, subject: { kind: 'ledger', id: o.origin }, data })).seq;
+  } catch (e) {
+    who.onUnrecorded?.(e);
+  }
+  const kept: Verification = { ...o, entry };
+  await last.keep(kept);
+  return kept;
 }
 
 /** Exports the ledger and runs the standalone verifier on it against the trust file; records the outcome. */
-export async function verifyLedger(rc: RouteContext, who: Requester): Promise<Verification> {
+export async function verifyLedger(rc: RouteContext, last: LastVerification, who: Requester): Promise<Verification> {
   const t0 = performance.now();
   const { origin, home, reader } = rc.ctx.ledger;
   const base = { origin, by: who.principal.actor.id };
   const unknown = async (reason: string, detail: string, size: number, trustedKeys: number): Promise<Verification> => {
-    const v: Verification = { ...base, ok: false, result: 'unknown', size, root: null, trustedKeys, durationMs: Math.round(performance.now() - t0), verifiedAt: rc.now().toISOString(), problem: { reason, index: -1, verifiedPrefix: 0, detail } };
-    await record(rc, who, v);
-    return v;
+    return record(rc, last, who, { ...base, ok: false, result: 'unknown', size, root: null, trustedKeys, durationMs: Math.round(performance.now() - t0), verifiedAt: rc.now().toISOString(), problem: { reason, index: -1, verifiedPrefix: 0, detail } });
   };
 
   const trustPath = join(home, TRUST_FILE);
   const trust = trustedKeyCount(trustPath);
   if ('problem' in trust) {
-    await unknown('TRUST_FILE_INVALID', trust.problem, (await reader.head()).size, 0);
+    // Kept even if the database refuses it (then in memory): the error below is the cause to report.
+    await unknown('TRUST_FILE_INVALID', trust.problem, await reader.head().then((h) => h.size, () => 0), 0).catch(() => undefined);
     throw new ApiError('TRUST_FILE_INVALID', `the trust file cannot be used (${trust.problem}); restore ${TRUST_FILE} in the ledger home with the ledger's verifier keys (one vkey a line)`);
   }
 
@@ -94,7 +126,7 @@ export async function verifyLedger(rc: RouteContext, who: Requester): Promise<Ve
     // The verifier could not use its input (exit 2): no verdict on the ledger.
     return unknown(out.error, out.detail, size, trust.keys);
   }
-  const v: Verification = {
+  return record(rc, last, who, {
     ...base,
     ok: out.ok,
     result: out.ok ? 'verified' : 'failed',
@@ -104,7 +136,5 @@ export async function verifyLedger(rc: RouteContext, who: Requester): Promise<Ve
     durationMs: Math.round(performance.now() - t0),
     verifiedAt: rc.now().toISOString(),
     problem: out.ok ? null : { reason: out.reason, index: out.index, verifiedPrefix: out.verifiedPrefix, detail: out.detail },
-  };
-  await record(rc, who, v);
-  return v;
+  });
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { sqliteFactory, tempDir } from '../../store/test/helpers/fixtures.js';
 import { assertError, harness, type Harness } from './helpers.js';
 
@@ -109,6 +110,7 @@ describe('integrity signals', () => {
     assert.equal(v.headers['cache-control'], 'no-store');
     const [rec] = await entries(before);
     assert.equal(rec!.entry.type, 'audit.verification');
+    assert.equal(v.json.entry, rec!.seq);
     assert.deepEqual(rec!.entry.actor, { kind: 'token', id: 'token:vera' });
     assert.deepEqual([rec!.entry.data.result, rec!.entry.data.size, rec!.entry.data.root, rec!.entry.data.verifiedAt, rec!.entry.data.requestId], ['verified', before, v.json.root, v.json.verifiedAt, 'req-verify-1']);
     const last = await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer });
@@ -136,6 +138,26 @@ describe('integrity signals', () => {
     const con = await h.inject({ url: '/api/v1/ledger/proof/consistency?from=1', token: h.tokens.viewer });
     assert.equal(con.status, 200, con.text);
     assert.equal(con.headers['cache-control'], 'no-store');
+  });
+
+  it('a database that refuses writes cannot keep a stale success on show: the unstored unknown result is shown', async () => {
+    const ok = await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer });
+    assert.equal(ok.json.result, 'verified');
+    const db = h.server.engineContext.ledger.store.db;
+    writeFileSync(trustPath(), '');
+    await sql`PRAGMA query_only = ON`.execute(db);
+    try {
+      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer }), 503, 'TRUST_FILE_INVALID');
+      const last = (await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer })).json.last;
+      assert.deepEqual([last.result, last.problem.reason, last.entry], ['unknown', 'TRUST_FILE_INVALID', null]);
+    } finally {
+      await sql`PRAGMA query_only = OFF`.execute(db);
+      writeFileSync(trustPath(), trust);
+    }
+    // Once stored again, the stored result is the last one.
+    const again = await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer });
+    assert.equal(again.json.result, 'verified');
+    assert.deepEqual((await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer })).json.last, again.json);
   });
 
   // Each fault of the trust file: TRUST_FILE_INVALID, and the last verification shown is `unknown`

@@ -8,8 +8,7 @@ import { Type } from 'typebox';
 import { exportToTemp, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
-import type { Verification as VerificationT } from '../api-types.js';
-import { LAST_VERIFICATION, normaliseVerification, verifyLedger } from '../verification.js';
+import { LastVerification as LastVerificationStore, verifyLedger } from '../verification.js';
 
 function entryJson(e: StoredEntry): { seq: number; leaf: string; entry: StoredEntry['entry'] } {
   return { seq: e.seq, leaf: toBase64(e.leaf), entry: e.entry };
@@ -138,6 +137,7 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
   );
 
   let verifying = false;
+  const last = new LastVerificationStore(rc);
   app.post(
     '/ledger/verify',
     {
@@ -148,7 +148,7 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
       if (verifying) throw new ApiError('VERIFY_BUSY', 'a verification is already running; its result will be the last verification');
       verifying = true;
       try {
-        const v = await verifyLedger(rc, { principal: req.principal!, requestId: req.id });
+        const v = await verifyLedger(rc, last, { principal: req.principal!, requestId: req.id, onUnrecorded: (e) => req.log.error({ err: e }, 'the verification could not be recorded in the ledger') });
         if (!v.ok) req.log.error({ problem: v.problem, result: v.result }, 'ledger verification did not pass');
         return reply.header('cache-control', 'no-store').send(v);
       } finally {
@@ -158,7 +158,6 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
   );
 
   app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async (_req, reply) => {
-    const last = normaliseVerification(await rc.ctx.runs.getSetting<VerificationT>(LAST_VERIFICATION));
-    return reply.header('cache-control', 'no-store').send({ last });
+    return reply.header('cache-control', 'no-store').send({ last: await last.get() });
   });
 }
