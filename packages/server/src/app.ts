@@ -1,6 +1,6 @@
 // createApp(deps): the whole HTTP surface built from its dependencies, so tests drive it with
 // inject() and no socket. One error handler maps every error to one shape and a status taken from
-// the runtime's error catalogue.
+// the complete error catalogue (errors.ts: the runtime's codes and the API's own).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
