@@ -1,5 +1,5 @@
 // `runledger`: parses flags, calls runtime services, prints, and maps errors to exit codes through the
-// one catalogue in @runledger/runtime. No ledger logic lives here.
+// complete catalogue (@runledger/server's, which adds the API's codes to the runtime's). No ledger logic lives here.
 import { Command, CommanderError } from 'commander';
 import { runVerifyCli } from '@runledger/ledger/verify-cli';
 import { parseCheckpointText, parseNote, toBase64 } from '@runledger/ledger';
@@ -7,7 +7,6 @@ import { StoreError } from '@runledger/store';
 import {
   consistencyFor,
   defaultActor,
-  describeError,
   EXIT,
   exportBundle,
   initLedger,
@@ -17,6 +16,7 @@ import {
   type LedgerContext,
   type LedgerLocation,
 } from '@runledger/runtime';
+import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerLogsCommand } from './logs.js';

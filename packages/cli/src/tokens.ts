@@ -1,7 +1,8 @@
 // `runledger tokens create|list|revoke`: API tokens for the server. The token is printed once and
 // only its SHA-256 is stored; creating and revoking are recorded in the ledger.
 import type { Command } from 'commander';
-import { ApiError, defaultActor, openLedger, RuntimeError, type LedgerContext, type LedgerLocation } from '@runledger/runtime';
+import { defaultActor, openLedger, RuntimeError, type LedgerContext, type LedgerLocation } from '@runledger/runtime';
+import { ApiError } from '@runledger/server';
 import { isTokenRole, TOKEN_ROLES, TokenStore, validateGroups } from '@runledger/store';
 import type { Io } from './io.js';
 

@@ -165,4 +165,30 @@ describe('runledger CLI', () => {
     assert.equal(r.code, 5);
     assert.match(r.err, /LEDGER_NOT_INITIALISED/);
   });
+
+  it('no command but init creates a database: each says where it looked and how to make one', async () => {
+    const commands = [
+      ['ledger', 'head'],
+      ['ledger', 'show'],
+      ['ledger', 'proof', '--index', '0'],
+      ['ledger', 'consistency', '--from', '1'],
+      ['ledger', 'check'],
+      ['ledger', 'export', 'out'],
+      ['ledger', 'append', '--type', 'ops.note'],
+      ['keys', 'rotate'],
+      ['runs'],
+      ['show', 'abc'],
+    ];
+    for (const args of commands) {
+      const base = tmp();
+      const home = join(base, 'data');
+      const r = await rl(home, ...args);
+      assert.equal(r.code, 5, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, /LEDGER_NOT_INITIALISED/, args.join(' '));
+      assert.ok(r.err.includes(join(home, 'runledger.db')), `${args.join(' ')} names the file: ${r.err}`);
+      assert.match(r.err, /runledger init/);
+      assert.match(r.err, /--data-dir/);
+      assert.equal(existsSync(home), false, `${args.join(' ')} created ${home}`);
+    }
+  });
 });

@@ -1,24 +1,26 @@
-// Renders docs/errors.md from the catalogue, so the documentation cannot drift from the code
-// (a test compares the file with this output).
-import { ERROR_CATALOGUE, EXIT, type ErrorCode } from './errors.js';
+// Renders docs/errors.md from a catalogue, so the documentation cannot drift from the code (a test
+// compares the file with the output for the complete catalogue, @runledger/server's renderErrorsDoc).
+import { ERROR_CATALOGUE, EXIT, type ErrorInfo } from './errors.js';
 import { REASONS } from '@runledger/ledger';
 
-export function renderErrorsDoc(): string {
+/** The page for `catalogue` (default: the runtime's codes; the server adds the HTTP API's). */
+export function renderErrorsDoc(catalogue: Readonly<Record<string, ErrorInfo>> = ERROR_CATALOGUE): string {
   const exitNames = Object.fromEntries(Object.entries(EXIT).map(([k, v]) => [v, k])) as Record<number, string>;
-  const rows = (Object.keys(ERROR_CATALOGUE) as ErrorCode[])
+  const rows = Object.keys(catalogue)
     .sort()
     .map((c) => {
-      const i = ERROR_CATALOGUE[c];
+      const i = catalogue[c]!;
       return `| \`${c}\` | ${i.exit} (${exitNames[i.exit]}) | ${i.http} | ${i.summary} |`;
     });
   return [
     '# Error codes',
     '',
-    '<!-- Generated from packages/runtime/src/errors.ts by `npm run docs:errors`. Do not edit by hand. -->',
+    '<!-- Generated from packages/runtime/src/errors.ts and packages/server/src/errors.ts by `npm run docs:errors`. Do not edit by hand. -->',
     '',
     'Every error that crosses a boundary carries a code. The CLI prints `runledger: <CODE>: <message>` on',
     'stderr and exits with the code below; the HTTP API (`runledger serve`) answers with the status below and',
-    '`{"error":{"code","message","requestId"}}`. The mapping lives in one place: `packages/runtime/src/errors.ts`.',
+    '`{"error":{"code","message","requestId"}}`. The mapping lives in `packages/runtime/src/errors.ts` (all layers) and',
+    '`packages/server/src/errors.ts` (the HTTP API\'s own codes).',
     '',
     '## CLI exit codes',
     '',

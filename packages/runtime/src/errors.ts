@@ -1,5 +1,6 @@
-// The one place where error codes meet process exit codes and HTTP statuses. Every code raised by
-// the ledger core, the store and the runtime appears here; TypeScript checks the table is complete.
+// Where error codes meet process exit codes and HTTP statuses. Every code raised by the ledger core,
+// the store and the runtime appears here (TypeScript checks the table is complete); the HTTP API's
+// own codes are added by packages/server/src/errors.ts, and the two make docs/errors.md.
 import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
 import type { MachineErrorCode } from '@runledger/core';
@@ -8,10 +9,7 @@ export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
 
-/** Errors of the HTTP API (auth, roles, rate limits, request validation). */
-export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY';
-
-export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | ApiErrorCode;
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
 
 /** Errors of the engine driver and the run state machine. */
 export class EngineError extends Error {
@@ -19,19 +17,6 @@ export class EngineError extends Error {
   constructor(
     readonly code: EngineErrorCode,
     message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Errors raised by the HTTP server (and the token commands); statuses come from the catalogue below. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    /** Seconds a client should wait before retrying (RATE_LIMITED, SHUTTING_DOWN). */
-    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -140,19 +125,6 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   APPROVAL_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The approver lacks a role the gate requires.' },
   APPROVAL_DUPLICATE: { exit: EXIT.CONFLICT, http: 409, summary: 'This approver already approved the gate; a quorum needs distinct people.' },
   RESUME_NEEDS_DECISION: { exit: EXIT.CONFLICT, http: 409, summary: 'The current step may or may not have run: retry it or skip it.' },
-  // HTTP API
-  AUTH_REQUIRED: { exit: EXIT.DENIED, http: 401, summary: 'The request carries no credentials: send `Authorization: Bearer <token>`.' },
-  AUTH_INVALID: { exit: EXIT.DENIED, http: 401, summary: 'The token is unknown, malformed or revoked.' },
-  FORBIDDEN_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The token’s role is below the role the route needs (viewer < operator < approver < admin).' },
-  RATE_LIMITED: { exit: EXIT.UNAVAILABLE, http: 429, summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.' },
-  VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
-  CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.' },
-  NO_SESSION: { exit: EXIT.USAGE, http: 404, summary: 'The request authenticated with a bearer token, not a web session: there is no session to show.' },
-  VERIFY_BUSY: { exit: EXIT.UNAVAILABLE, http: 409, summary: 'A ledger verification is already running on this server; wait for its result.' },
-  RUNBOOK_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No runbook with that id in the server’s runbooks directory.' },
-  SECRET_INPUT_IN_BODY: { exit: EXIT.USAGE, http: 400, summary: 'A secret input was sent in the request body; secrets come only from the server’s environment or files.' },
-  SHUTTING_DOWN: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The server is draining before it stops and takes no new work; retry against a running instance.' },
-  TOKEN_NAME_TAKEN: { exit: EXIT.CONFLICT, http: 409, summary: 'An API token with that name already exists (names are identities in the ledger).' },
 };
 
 export interface DescribedError {
@@ -164,7 +136,7 @@ export interface DescribedError {
 
 /** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
 export function describeError(e: unknown): DescribedError {
-  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError || e instanceof ApiError) {
+  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError) {
     const info = ERROR_CATALOGUE[e.code];
     return { code: e.code, message: e.message, exit: info.exit, http: info.http };
   }

@@ -8,3 +8,4 @@ export * from './engine/open.js';
 export * from './runbooks/catalogue.js';
 export { realExecutor } from './engine/executor.js';
 export * from './notify/index.js';
+export { currentRequestId, requestTagged, tagRequestId, withRequestId } from './request-context.js';

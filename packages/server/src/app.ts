@@ -1,21 +1,21 @@
 // createApp(deps): the whole HTTP surface built from its dependencies, so tests drive it with
 // inject() and no socket. One error handler maps every error to one shape and a status taken from
-// the runtime's error catalogue.
+// the complete error catalogue (errors.ts: the runtime's codes and the API's own).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
-import type { AppendResult, TokenRole } from '@runledger/store';
 import { TokenStore } from '@runledger/store';
-import { ApiError, RuntimeError, type EngineContext } from '@runledger/runtime';
-import { authenticator, type Authenticator, type Principal } from './auth.js';
+import { RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
+import { ApiError } from './errors.js';
+import { authenticator } from './auth.js';
+import type { ApiInstance, AppDeps, RouteContext } from './context.js';
 import { failureOf } from './failures.js';
-import { TokenBuckets, type BucketConfig } from './limits.js';
+import { TokenBuckets } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { RunWorker, type EngineEvents } from './worker.js';
+import { RunWorker } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -23,50 +23,9 @@ import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 import { sessionRoutes } from './routes/session.js';
 import { webRoutes } from './routes/web.js';
+import { strictValidators } from './validation.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The least token role the route needs; routes without one are public (health, ready, metrics, openapi). */
-    role?: TokenRole;
-  }
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
-
-export interface RateLimits {
-  /** Per API token: all calls. Default: burst 120, 20/s. */
-  readonly perToken?: BucketConfig;
-  /** Per client address: failed sign-ins. Default: burst 10, one every 6 s. */
-  readonly failedAuthPerClient?: BucketConfig;
-}
-
-export interface AppDeps {
-  readonly engineContext: EngineContext;
-  /** The observer the engine context was opened with (openServerEngine gives both). */
-  readonly events?: EngineEvents;
-  readonly version: string;
-  readonly clock?: () => Date;
-  /** Fastify/pino logger options (`false` for none); a `stream` captures the JSON lines. */
-  readonly logger?: FastifyServerOptions['logger'];
-  readonly rateLimits?: RateLimits;
-  /** Process metrics (CPU, memory, event loop) in /metrics; off in tests. */
-  readonly defaultMetrics?: boolean;
-  /** The runbook catalogue's directory (`*.md` files). Default: `examples/runbooks` under the cwd. */
-  readonly runbooksDir?: string;
-  /** How long POST /runs waits for a new run to rest before answering 202 (ms). Default 1000. */
-  readonly startWaitMs?: number;
-  /** SSE heartbeat comment interval (ms). Default 15000. */
-  readonly heartbeatMs?: number;
-  /** The built web UI (packages/web/dist) served at `/`; without it `/` answers 404 with a hint. */
-  readonly webDir?: string;
-  /** Web session lifetime (ms). Default 12 h. */
-  readonly sessionTtlMs?: number;
-  /** Mark the session cookie `Secure` (set when serving over TLS, directly or behind a proxy). */
-  readonly secureCookies?: boolean;
-  /** Longest a shutdown waits for runs being driven to rest (ms). Default 30000. */
-  readonly drainTimeoutMs?: number;
-}
+export type { ApiInstance, AppDeps, RateLimits, RouteContext } from './context.js';
 
 export interface App {
   readonly fastify: FastifyInstance;
@@ -77,27 +36,7 @@ export interface App {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-export interface RouteContext {
-  readonly deps: AppDeps;
-  readonly ctx: EngineContext;
-  readonly worker: RunWorker;
-  readonly metrics: Metrics;
-  readonly now: () => Date;
-  /** Ledger append timed into the append-latency histogram. */
-  append(draft: Parameters<NonNullable<EngineContext['ledger']['writer']>['append']>[0]): Promise<AppendResult>;
-  /** Refuses state changes while the server drains. */
-  requireAccepting(): void;
-  readonly runbooksDir: string;
-  readonly startWaitMs: number;
-  readonly heartbeatMs: number;
-  /** Open event streams' closers, ended when the server closes. */
-  readonly streams: Set<() => void>;
-  readonly auth: Authenticator;
-  readonly tokens: TokenStore;
-}
+const BODY_LIMIT = 256 * 1024;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const now = deps.clock ?? (() => new Date());
@@ -129,13 +68,23 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-    bodyLimit: 256 * 1024,
+    schemaController: { compilersFactory: { buildValidator: strictValidators() } },
+    bodyLimit: BODY_LIMIT,
     // While closing, requests still in flight on open connections are answered normally (in the one
     // error shape), not with fastify's own 503 body.
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
+
+  // Each handler runs in its request's context: the ledger entries it causes (also those of a run
+  // driven on in the background) carry the request id as data.requestId.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      return withRequestId(req.id, () => handler.call(this, req, reply));
+    };
+  });
 
   const limits = deps.rateLimits ?? {};
   const msNow = (): number => now().getTime();
@@ -159,6 +108,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
       req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, method: req.method, client: req.ip }, needs);
     }
+  });
+
+  // A declared length over the limit is refused before the body is read, whatever its content type
+  // (fastify itself checks only bodies it parses; a chunked body over the limit fails while read).
+  app.addHook('onRequest', async (req) => {
+    const declared = Number(req.headers['content-length']);
+    const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+    if (declared > limit) throw new ApiError('BODY_TOO_LARGE', `the request body is ${declared} bytes; the limit is ${limit}`);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -192,7 +149,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const append: RouteContext['append'] = async (draft) => {
     const t0 = performance.now();
     try {
-      const r = await writer.append(draft);
+      const r = await writer.append(tagRequestId(draft));
       metrics.ledgerAppend.observe({ outcome: 'ok' }, (performance.now() - t0) / 1000);
       return r;
     } catch (e) {

@@ -4,7 +4,8 @@
 // requests must also carry the session's CSRF token.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '@runledger/ledger';
-import { ApiError, type Who } from '@runledger/runtime';
+import type { Who } from '@runledger/runtime';
+import { ApiError } from './errors.js';
 import { TOKEN_ROLES, type TokenRecord, type TokenRole, type TokenStore } from '@runledger/store';
 import type { TokenBuckets } from './limits.js';
 import type { Metrics } from './metrics.js';

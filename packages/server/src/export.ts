@@ -33,8 +33,14 @@ export async function exportToTemp(reader: LedgerReader): Promise<TempExport> {
   }
 }
 
-async function files(dir: string, rel = ''): Promise<{ rel: string; dir: boolean; size: number }[]> {
-  const out: { rel: string; dir: boolean; size: number }[] = [];
+interface Member {
+  readonly rel: string;
+  readonly dir: boolean;
+  readonly size: number;
+}
+
+async function files(dir: string, rel = ''): Promise<Member[]> {
+  const out: Member[] = [];
   const names = (await readdir(join(dir, rel))).sort();
   for (const name of names) {
     const r = rel ? `${rel}/${name}` : name;
@@ -47,10 +53,17 @@ async function files(dir: string, rel = ''): Promise<{ rel: string; dir: boolean
   return out;
 }
 
-/** The bundle directory as a ustar archive under `root/`, streamed file by file. */
-export async function* tarOf(dir: string, root: string, mtime: number): AsyncGenerator<Buffer> {
+/** The bundle directory as a ustar archive under `root/`: its exact length, and its blocks streamed file by file. */
+export async function tarOf(dir: string, root: string, mtime: number): Promise<{ bytes: number; chunks: AsyncGenerator<Buffer> }> {
+  const list = await files(dir);
+  // A header per member (and the root), file data padded to whole blocks, two end blocks.
+  const bytes = 512 + list.reduce((n, f) => n + 512 + (f.dir ? 0 : f.size + tarPadding(f.size).length), 0) + tarEnd().length;
+  return { bytes, chunks: tarChunks(dir, list, root, mtime) };
+}
+
+async function* tarChunks(dir: string, list: readonly Member[], root: string, mtime: number): AsyncGenerator<Buffer> {
   yield tarHeader(root, 0, { dir: true, mtime });
-  for (const f of await files(dir)) {
+  for (const f of list) {
     yield tarHeader(`${root}/${f.rel}`, f.size, { dir: f.dir, mtime });
     if (f.dir) continue;
     let n = 0;

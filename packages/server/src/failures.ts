@@ -1,6 +1,6 @@
-// Maps anything thrown to one API error: a code from the runtime's catalogue and its HTTP status.
-import { describeError, ERROR_CATALOGUE, RuntimeError, type ErrorCode, type ErrorDetail } from '@runledger/runtime';
-import { ApiError } from '@runledger/runtime';
+// Maps anything thrown to one API error: a code from the complete catalogue (errors.ts) and its HTTP status.
+import { RuntimeError, type ErrorDetail } from '@runledger/runtime';
+import { ApiError, describeError, ERROR_CATALOGUE, type ErrorCode } from './errors.js';
 
 export interface Failure {
   readonly code: ErrorCode;
@@ -31,6 +31,9 @@ export function isStoreUnavailable(e: unknown): boolean {
 
 export function failureOf(e: unknown): Failure {
   const fe = e as { validation?: unknown; code?: unknown; message?: unknown; statusCode?: unknown };
+  // Refused before validation: the body is too large, or of a type no route reads.
+  if (fe && typeof fe === 'object' && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return of('BODY_TOO_LARGE', String(fe.message));
+  if (fe && typeof fe === 'object' && fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return of('MEDIA_TYPE_UNSUPPORTED', String(fe.message));
   if (fe && typeof fe === 'object' && (fe.validation !== undefined || (typeof fe.code === 'string' && (fe.code.startsWith('FST_ERR_CTP_') || fe.code === 'FST_ERR_VALIDATION')))) {
     return { ...of('VALIDATION_FAILED', String(fe.message)), ...validationDetails(fe.validation, (fe as { validationContext?: unknown }).validationContext) };
   }

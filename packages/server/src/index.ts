@@ -4,3 +4,4 @@ export { EngineEvents, RunWorker } from './worker.js';
 export { openServerEngine, type ServerEngine } from './open.js';
 export { principalOf, type Principal } from './auth.js';
 export { isStoreUnavailable } from './failures.js';
+export { API_ERRORS, ApiError, describeError, ERROR_CATALOGUE, renderErrorsDoc, type ApiErrorCode, type ErrorCode } from './errors.js';

@@ -45,15 +45,25 @@ export const LedgerEntry = Type.Object({
   ),
 });
 
+/**
+ * Every integer query or path parameter is bounded on both sides; validation.ts additionally
+ * requires plain decimal text (no `1e3`, `0x10`, `Infinity`, blanks) before these bounds apply.
+ */
+export function IntParam(minimum: number, maximum: number, opts: { default?: number; description?: string } = {}) {
+  return Type.Integer({ minimum, maximum, ...opts });
+}
+/** Largest ledger position or size a request may name (beyond it a number is no longer exact). */
+export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+
 export const EntriesQuery = Type.Object({
-  from: Type.Integer({ minimum: 0, default: 0 }),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  from: IntParam(0, MAX_POSITION, { default: 0 }),
+  limit: IntParam(1, 1000, { default: 100 }),
 });
 export const EntriesPage = Type.Object({ entries: Type.Array(LedgerEntry), next: Type.Union([Type.Integer(), Type.Null()], { description: 'the next page\u2019s `from`, or null at the end' }) });
 
-export const SeqParams = Type.Object({ seq: Type.Integer({ minimum: 0 }) });
-export const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), size: Type.Optional(Type.Integer({ minimum: 1 })) });
-export const ConsistencyQuery = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const SeqParams = Type.Object({ seq: IntParam(0, MAX_POSITION) });
+export const InclusionQuery = Type.Object({ index: IntParam(0, MAX_POSITION), size: Type.Optional(IntParam(1, MAX_POSITION)) });
+export const ConsistencyQuery = Type.Object({ from: IntParam(1, MAX_POSITION), to: Type.Optional(IntParam(1, MAX_POSITION)) });
 export const ConsistencyProof = Type.Object({
   from: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
   to: Type.Object({ size: Type.Integer(), root: Type.String(), checkpoint: Type.String() }),
@@ -108,7 +118,7 @@ export const RunDetail = Type.Object({
 });
 export const RunsQuery = Type.Object({
   state: Type.Optional(Type.Union(RUN_STATES.map((s) => Type.Literal(s)))),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: IntParam(1, 500, { default: 50 }),
 });
 export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });
 export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -195,7 +205,10 @@ export const SessionView = Type.Object({
 // --- Ledger export and verification ---
 export const VerifyProblem = Type.Object({ reason: Type.String(), index: Type.Integer(), verifiedPrefix: Type.Integer(), detail: Type.String() });
 export const Verification = Type.Object({
-  ok: Type.Boolean(),
+  ok: Type.Boolean({ description: 'true only when the ledger verified' }),
+  result: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('unknown')], {
+    description: 'verified; failed (the verifier found a problem); unknown (no verdict: the trust file or the verifier could not be used — `problem` says why)',
+  }),
   origin: Type.String(),
   size: Type.Integer({ description: 'entries in the exported snapshot' }),
   root: Type.Union([Type.String(), Type.Null()], { description: 'base64 root verified, null on failure' }),
@@ -203,7 +216,8 @@ export const Verification = Type.Object({
   durationMs: Type.Number(),
   verifiedAt: Type.String(),
   by: Type.String({ description: 'actor that asked for the verification' }),
-  problem: Type.Union([VerifyProblem, Type.Null()]),
+  entry: Type.Union([Type.Integer(), Type.Null()], { description: 'seq of the audit.verification ledger entry recording this result; null if the ledger refused it (the result stands)' }),
+  problem: Type.Union([VerifyProblem, Type.Null()], { description: 'failed: the verifier\u2019s reason code; unknown: TRUST_FILE_INVALID or the error code that stopped it' }),
 });
 export const LastVerification = Type.Object({ last: Type.Union([Verification, Type.Null()]) });
 

@@ -33,9 +33,9 @@ function suite(factory: FixtureFactory): void {
 
       const ready = await h.inject({ url: '/ready' });
       assert.equal(ready.status, 200, JSON.stringify(ready.json));
-      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'migrations', 'ledger-writer', 'engine-worker']);
+      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'database-writable', 'migrations', 'ledger-writer', 'engine-worker']);
       for (const c of ready.json.checks) assert.equal(c.ok, true, c.detail);
-      assert.match(ready.json.checks[1].detail, new RegExp(MIGRATION_HEAD));
+      assert.match(ready.json.checks[2].detail, new RegExp(MIGRATION_HEAD));
 
       const given = await h.inject({ url: '/nope', headers: { 'x-request-id': 'trace-abc.123' } });
       const e = assertError(given, 404, 'NOT_FOUND');
@@ -204,7 +204,7 @@ function suite(factory: FixtureFactory): void {
       const note = page.json.entries[1].entry;
       assert.equal(note.type, 'ops.note');
       assert.deepEqual(note.actor, { kind: 'token', id: 'token:olga' });
-      assert.deepEqual(note.data, { text: 'disk on db-2 at 80%' });
+      assert.deepEqual(note.data, { text: 'disk on db-2 at 80%', requestId: n1.headers['x-request-id'] });
       const last = await h.inject({ url: '/api/v1/ledger/entries?from=2', token: h.tokens.viewer });
       assert.equal(last.json.next, null);
       assert.equal((await h.inject({ url: '/api/v1/ledger/entries/2', token: h.tokens.viewer })).json.entry.actor.id, 'token:ada');

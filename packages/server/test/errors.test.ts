@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ERROR_CATALOGUE } from '@runledger/runtime';
+import { ERROR_CATALOGUE } from '../src/errors.js';
 import { TokenStore } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
 import { assertError, harness, type Harness } from './helpers.js';

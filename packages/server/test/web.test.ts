@@ -248,11 +248,15 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assert.deepEqual(JSON.parse(verified), { ok: true, origin: 'api.test/ledger', size: head.size, root: head.root });
 
       assert.deepEqual((await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer })).json, { last: null });
+      // The export itself is now an entry (audit.export): the verification sees one more.
+      const afterExport = (await h.inject({ url: '/api/v1/ledger/head', token: h.tokens.viewer })).json;
+      assert.equal(afterExport.size, head.size + 1);
       const v = await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer });
       assert.equal(v.status, 200, v.text);
       assert.equal(v.json.ok, true);
-      assert.equal(v.json.size, head.size);
-      assert.equal(v.json.root, head.root);
+      assert.equal(v.json.result, 'verified');
+      assert.equal(v.json.size, afterExport.size);
+      assert.equal(v.json.root, afterExport.root);
       assert.equal(v.json.trustedKeys, 1);
       assert.equal(v.json.by, 'token:vera');
       assert.equal(v.json.problem, null);
@@ -268,6 +272,7 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const bad = await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer });
       assert.equal(bad.status, 200);
       assert.equal(bad.json.ok, false);
+      assert.equal(bad.json.result, 'failed');
       assert.equal(bad.json.root, null);
       assert.equal(bad.json.problem.index, 3, JSON.stringify(bad.json.problem));
       assert.equal(bad.json.problem.reason, 'ENTRY_SEQ_MISMATCH');

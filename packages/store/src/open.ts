@@ -4,7 +4,7 @@ import type { NodeId } from '@runledger/ledger';
 import { resolveConfig, type StoreConfig } from './config.js';
 import { openPostgresBackend } from './dialects/postgres.js';
 import { openSqliteBackend } from './dialects/sqlite.js';
-import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, StoredNode } from './dialects/types.js';
+import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, OpenOptions, StoredNode } from './dialects/types.js';
 import { StoreError } from './errors.js';
 import { appliedHead } from './migrations.js';
 import type { Database } from './schema.js';
@@ -27,15 +27,17 @@ export interface Store {
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Whether a write could happen now (see Backend.checkWritable); rejects naming what is not writable. */
+  checkWritable(): Promise<string>;
   /** Stored tree nodes in one query; `via` selects a snapshot transaction. */
   fetchNodes(ids: readonly NodeId[], via?: Kysely<Database>): Promise<StoredNode[]>;
   readonly closed: boolean;
   close(): Promise<void>;
 }
 
-/** Opens (creating and migrating if needed) the store described by config (default: resolved from process.env). */
-export async function openStore(config: StoreConfig = resolveConfig()): Promise<Store> {
-  const backend: Backend = config.kind === 'sqlite' ? await openSqliteBackend(config) : await openPostgresBackend(config);
+/** Opens (creating, unless `create: false`, and migrating if needed) the store described by config (default: resolved from process.env). */
+export async function openStore(config: StoreConfig = resolveConfig(), opts: OpenOptions = {}): Promise<Store> {
+  const backend: Backend = config.kind === 'sqlite' ? await openSqliteBackend(config, opts) : await openPostgresBackend(config, opts);
   let closed = false;
   const live = (): void => {
     if (closed) throw new StoreError('STORE_CLOSED', 'the store has been closed');
@@ -59,6 +61,10 @@ export async function openStore(config: StoreConfig = resolveConfig()): Promise<
     withReadSnapshot: (fn) => {
       live();
       return backend.withReadSnapshot(fn);
+    },
+    checkWritable: () => {
+      live();
+      return backend.checkWritable();
     },
     fetchNodes: (ids, via) => {
       live();

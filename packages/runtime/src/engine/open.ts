@@ -6,6 +6,7 @@ import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, D
 import { RunStore } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { openLedger, type LedgerContext, type LedgerLocation } from '../ledger/service.js';
+import { requestTagged } from '../request-context.js';
 import { Engine, type EngineObserver } from './engine.js';
 import { realExecutor } from './executor.js';
 
@@ -45,7 +46,7 @@ export async function openEngine(loc: LedgerLocation, opts: { observer?: EngineO
     const env = loc.env ?? process.env;
     const { policy, file } = loadPolicy(ledger.home, env);
     const runs = new RunStore(ledger.store);
-    const engine = new Engine({ runs, ledger: ledger.writer!, policy, exec: realExecutor, cwd: opts.cwd ?? loc.cwd ?? process.cwd(), ...(opts.observer ? { observer: opts.observer } : {}) });
+    const engine = new Engine({ runs, ledger: requestTagged(ledger.writer!), policy, exec: realExecutor, cwd: opts.cwd ?? loc.cwd ?? process.cwd(), ...(opts.observer ? { observer: opts.observer } : {}) });
     return { engine, runs, ledger, policy, policyFile: file, close: () => ledger.close() };
   } catch (e) {
     await ledger.close();

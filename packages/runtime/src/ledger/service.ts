@@ -119,7 +119,8 @@ export async function initLedger(loc: LedgerLocation, opts: { origin?: string; a
 /** Opens an initialised ledger; with `write`, loads the key files and runs the writer's startup check. */
 export async function openLedger(loc: LedgerLocation, opts: { write: boolean; startupCheck?: 'peaks' | 'full' }): Promise<LedgerContext> {
   const config = resolveConfig({ env: loc.env ?? process.env, ...(loc.home ? { home: loc.home } : {}), ...(loc.cwd ? { cwd: loc.cwd } : {}) });
-  const store = await openStore(config);
+  // Only `init` creates a database: opening one that is not there says where it looked.
+  const store = await openStore(config, { create: false });
   try {
     const reader = new LedgerReader(store);
     const genesis = await reader.entry(0);

@@ -2,17 +2,13 @@
 import { toBase64 } from '@runledger/ledger';
 import { consistencyFor, receiptFor } from '@runledger/runtime';
 import { StoreError, type StoredCheckpoint, type StoredEntry } from '@runledger/store';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readTrustFile } from '@runledger/ledger/verify-cli';
-import { ApiError, TRUST_FILE } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
-import { exportToTemp, runVerifier, tarOf } from '../export.js';
-import type { ApiInstance, RouteContext } from '../app.js';
+import { exportToTemp, tarOf } from '../export.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
-import type { Verification as VerificationT } from '../api-types.js';
-
-const LAST_VERIFICATION = 'ledger.last-verification';
+import { LastVerification as LastVerificationStore, verifyLedger } from '../verification.js';
 
 function entryJson(e: StoredEntry): { seq: number; leaf: string; entry: StoredEntry['entry'] } {
   return { seq: e.seq, leaf: toBase64(e.leaf), entry: e.entry };
@@ -55,13 +51,13 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     },
     async (req, reply) => {
       const text = await receiptFor(reader, req.query.index, req.query.size);
-      return reply.type('text/plain; charset=utf-8').send(text);
+      return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(text);
     },
   );
 
-  app.get('/ledger/proof/consistency', { config: { role: 'viewer' }, schema: { tags, summary: 'RFC 6962 consistency proof between two signed sizes', querystring: ConsistencyQuery, response: { 200: ConsistencyProof, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
+  app.get('/ledger/proof/consistency', { config: { role: 'viewer' }, schema: { tags, summary: 'RFC 6962 consistency proof between two signed sizes', querystring: ConsistencyQuery, response: { 200: ConsistencyProof, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
     const r = await consistencyFor(reader, req.query.from, req.query.to);
-    return { from: checkpointJson(r.from), to: checkpointJson(r.to), proof: r.proof.map(toBase64) };
+    return reply.header('cache-control', 'no-store').send({ from: checkpointJson(r.from), to: checkpointJson(r.to), proof: r.proof.map(toBase64) });
   });
 
   app.post(
@@ -101,8 +97,6 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     async (req, reply) => {
       const ex = await exportToTemp(reader);
       const name = `runledger-export-${ex.result.size}`;
-      const stream = Readable.from(tarOf(ex.dir, name, Math.floor(rc.now().getTime() / 1000)));
-      // The temporary export goes when the archive is sent or the client goes away.
       let cleaned = false;
       const cleanup = (): void => {
         if (!cleaned) {
@@ -110,6 +104,22 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
           void ex.cleanup();
         }
       };
+      let archive;
+      try {
+        archive = await tarOf(ex.dir, name, Math.floor(rc.now().getTime() / 1000));
+        // Recorded before it is sent: who took which snapshot, even if the download is cut short.
+        await rc.append({
+          type: 'audit.export',
+          actor: req.principal!.actor,
+          subject: { kind: 'ledger', id: rc.ctx.ledger.origin },
+          data: { size: ex.result.size, root: ex.result.root, bytes: archive.bytes, format: 'runledger-export/1 (tar)', requestId: req.id },
+        });
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
+      const stream = Readable.from(archive.chunks);
+      // The temporary export goes when the archive is sent or the client goes away.
       stream.on('close', cleanup);
       stream.on('error', (e) => {
         req.log.error({ err: e }, 'export archive failed');
@@ -117,6 +127,7 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
       });
       return reply
         .header('content-type', 'application/x-tar')
+        .header('content-length', String(archive.bytes))
         .header('content-disposition', `attachment; filename="${name}.tar"`)
         .header('x-ledger-size', String(ex.result.size))
         .header('x-ledger-root', ex.result.root)
@@ -126,48 +137,27 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
   );
 
   let verifying = false;
+  const last = new LastVerificationStore(rc);
   app.post(
     '/ledger/verify',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'Export the ledger and verify it with the standalone verifier against the trust file, as an auditor would; the result is kept as the last verification', response: { 200: Verification, ...errors(401, 403, 409, 429, 503) } },
+      schema: { tags, summary: 'Export the ledger and verify it with the standalone verifier against the trust file, as an auditor would; the result (also a fault: `unknown`) is kept as the last verification and recorded in the ledger (audit.verification)', response: { 200: Verification, ...errors(401, 403, 409, 429, 500, 503) } },
     },
-    async (req) => {
+    async (req, reply) => {
       if (verifying) throw new ApiError('VERIFY_BUSY', 'a verification is already running; its result will be the last verification');
       verifying = true;
-      const t0 = performance.now();
       try {
-        const ex = await exportToTemp(reader);
-        let out;
-        try {
-          out = await runVerifier(ex.dir, rc.ctx.ledger.home);
-        } finally {
-          await ex.cleanup();
-        }
-        // The file the verifier just read (it would have failed on a missing or malformed one).
-        const trusted = readTrustFile(join(rc.ctx.ledger.home, TRUST_FILE)).length;
-        const v: VerificationT = {
-          ok: out.ok,
-          origin: rc.ctx.ledger.origin,
-          size: out.ok ? out.size : ex.result.size,
-          root: out.ok ? out.root : null,
-          trustedKeys: trusted,
-          durationMs: Math.round(performance.now() - t0),
-          verifiedAt: rc.now().toISOString(),
-          by: req.principal!.actor.id,
-          problem: out.ok ? null : 'reason' in out ? { reason: out.reason, index: out.index, verifiedPrefix: out.verifiedPrefix, detail: out.detail } : { reason: out.error, index: -1, verifiedPrefix: 0, detail: out.detail },
-        };
-        rc.metrics.verifications.inc({ result: v.ok ? 'ok' : 'failed' });
-        await rc.ctx.runs.putSetting(LAST_VERIFICATION, v, v.verifiedAt);
-        if (!v.ok) req.log.error({ problem: v.problem }, 'ledger verification FAILED');
-        return v;
+        const v = await verifyLedger(rc, last, { principal: req.principal!, requestId: req.id, onUnrecorded: (e) => req.log.error({ err: e }, 'the verification could not be recorded in the ledger') });
+        if (!v.ok) req.log.error({ problem: v.problem, result: v.result }, 'ledger verification did not pass');
+        return reply.header('cache-control', 'no-store').send(v);
       } finally {
         verifying = false;
       }
     },
   );
 
-  app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async () => {
-    return { last: (await rc.ctx.runs.getSetting<VerificationT>(LAST_VERIFICATION)) ?? null };
+  app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async (_req, reply) => {
+    return reply.header('cache-control', 'no-store').send({ last: await last.get() });
   });
 }

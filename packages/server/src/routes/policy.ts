@@ -1,5 +1,5 @@
 // Policy: read it; freeze and unfreeze automation (the kill switch), each recorded in the ledger.
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { errors, FreezeResult, PolicyView, ReasonBody } from '../schemas.js';
 
 export function policyRoutes(app: ApiInstance, rc: RouteContext): void {

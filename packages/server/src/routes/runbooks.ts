@@ -1,8 +1,9 @@
 // The runbook catalogue routes: the Markdown runbooks in the server's runbooks directory (the
 // runtime's catalogue, read on each request so an edited file shows at once), and a lint route for drafts.
 import { lintRunbook, type Diagnostic, type InputSpec, type Runbook, type Step } from '@runledger/core';
-import { ApiError, catalogueEntry, loadCatalogue, type Catalogue, type CatalogueEntry } from '@runledger/runtime';
-import type { ApiInstance, RouteContext } from '../app.js';
+import { catalogueEntry, loadCatalogue, type Catalogue, type CatalogueEntry } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { errors, LintBody, LintResult, RunbookDetail, RunbookList, RunbookParams } from '../schemas.js';
 
 export { loadCatalogue };

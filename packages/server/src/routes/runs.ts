@@ -1,11 +1,12 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
 import { formatDiagnostic, replay, resolveInputs, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
-import { ApiError, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
+import { parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
 import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import type { Static } from 'typebox';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';

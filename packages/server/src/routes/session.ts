@@ -1,9 +1,9 @@
 // Web sessions: the UI signs in once with an API token and from then on holds only an httpOnly,
 // SameSite=Strict cookie bound to that token (revoking the token ends its sessions). The token is
 // never stored in the browser. Sign-in failures count against the client's failed-auth bucket.
-import { ApiError } from '@runledger/runtime';
+import { ApiError } from '../errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiInstance, RouteContext } from '../app.js';
+import type { ApiInstance, RouteContext } from '../context.js';
 import { csrfTokenOf, principalOf, SESSION_COOKIE, type Principal } from '../auth.js';
 import { errors, SessionBody, SessionView } from '../schemas.js';
 

@@ -9,7 +9,7 @@ import { migrateToLatest } from '../migrations.js';
 import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';
-import { AppendConflict, type AppendOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
+import { AppendConflict, type AppendOptions, type OpenOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
 
 /** Advisory lock key serialising appenders across processes (per database). */
 const APPEND_LOCK_KEY = '5238972113460741001';
@@ -175,7 +175,7 @@ async function currentUser(db: Kysely<Database>): Promise<string> {
   return res.rows[0]!.u;
 }
 
-export async function openPostgresBackend(config: PostgresConfig): Promise<Backend> {
+export async function openPostgresBackend(config: PostgresConfig, opts: OpenOptions = {}): Promise<Backend> {
   const mainSource = config.sources?.url ?? SETTINGS.databaseUrl;
   const writerSource = config.sources?.ledgerWriterUrl ?? SETTINGS.ledgerDatabaseUrl;
   const writerUrl = config.ledgerWriterUrl;
@@ -199,6 +199,12 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
     for (const s of [APP_SCHEMA, LEDGER_SCHEMA]) {
       if (!schemas.rows.some((r) => r.nspname === s)) {
         throw new StoreError('MIGRATION_FAILED', `schema ${s} does not exist in the database of ${mainSource}; run docs/sql/postgres-roles.sql as an administrator first`);
+      }
+    }
+    if (opts.create === false) {
+      const found = await sql<{ t: string | null }>`SELECT to_regclass('kysely_migration') AS t`.execute(db);
+      if (!found.rows[0]?.t) {
+        throw new StoreError('LEDGER_NOT_INITIALISED', `no ledger in the database of ${mainSource}=${redactDsn(config.url)} (its schema was never created): create one with \`runledger init\`, or point RUNLEDGER_DATABASE_URL at an existing one`);
       }
     }
     await migrateToLatest(db, postgresCapabilities);
@@ -304,6 +310,22 @@ export async function openPostgresBackend(config: PostgresConfig): Promise<Backe
             held.release(!reusable);
           }
         }
+      },
+
+      async checkWritable(): Promise<string> {
+        const state = async (k: Kysely<Database>, who: string): Promise<void> => {
+          let r: { recovery: boolean; ro: string };
+          try {
+            r = (await sql<{ recovery: boolean; ro: string }>`SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro`.execute(k)).rows[0]!;
+          } catch (e) {
+            throw new StoreError('STORE_UNAVAILABLE', `the ${who} cannot reach PostgreSQL: ${messageOf(e)}`, { cause: e });
+          }
+          if (r.recovery) throw new StoreError('STORE_UNAVAILABLE', `PostgreSQL is in recovery (a standby or restoring): it takes no writes (seen by the ${who})`);
+          if (r.ro === 'on') throw new StoreError('STORE_UNAVAILABLE', `transactions of the ${who} are read-only (transaction_read_only = on; see default_transaction_read_only)`);
+        };
+        await state(db, `main role ${mainRole}`);
+        await state(writer, `ledger writer ${writerRole}`);
+        return 'primary, read-write for the main role and the ledger writer';
       },
 
       async withReadSnapshot<T>(fn: (snap: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 // SQLite backend: better-sqlite3 under Kysely. One read-write connection for appends and migrations,
 // a second query-only connection for reads, and a fresh connection per export snapshot.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
@@ -10,7 +10,7 @@ import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
-import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, StoredHead, StoredNode } from './types.js';
+import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, OpenOptions, StoredHead, StoredNode } from './types.js';
 
 const APPEND_ONLY = 'ledger tables are append-only';
 
@@ -190,7 +190,10 @@ function insertAll(rows: AppendRows, st: ReturnType<typeof appendStatements>): v
   st.checkpoint.run(cp.size, cp.root, cp.note);
 }
 
-export async function openSqliteBackend(config: SqliteConfig): Promise<Backend> {
+export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions = {}): Promise<Backend> {
+  if (opts.create === false && !existsSync(config.file)) {
+    throw new StoreError('LEDGER_NOT_INITIALISED', `no ledger database at ${config.file} (data directory ${config.home}): create one with \`runledger init\`, or point --data-dir (RUNLEDGER_HOME) or RUNLEDGER_DATABASE_URL at an existing one`);
+  }
   try {
     mkdirSync(config.home, { recursive: true, mode: 0o700 });
     mkdirSync(dirname(config.file), { recursive: true, mode: 0o700 });
@@ -278,6 +281,46 @@ export async function openSqliteBackend(config: SqliteConfig): Promise<Backend> 
             // Anything not committed through session.commit (a failure, or a batch with nothing new).
             if (main.inTransaction) st.rollback.run();
           }
+        }),
+      );
+    },
+
+    async checkWritable(): Promise<string> {
+      // access(W_OK) also sees what file modes do not show to root: an immutable file, a read-only mount.
+      const paths: [string, string][] = [
+        ['database file', config.file],
+        ['WAL file', `${config.file}-wal`],
+        ['shared-memory file', `${config.file}-shm`],
+        ['directory', dirname(config.file)],
+      ];
+      for (const [what, path] of paths) {
+        if (what.endsWith('file') && what !== 'database file' && !existsSync(path)) continue;
+        try {
+          accessSync(path, constants.W_OK);
+        } catch (e) {
+          throw new StoreError('STORE_UNAVAILABLE', `the SQLite ${what} ${path} is not writable (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
+        }
+      }
+      // A connection that cannot write (opened read-only, query_only) fails here; serialised with appends
+      // like one, and with a short busy timeout so the check never blocks the event loop for long.
+      return withFileLock(lockKey, () =>
+        db.connection().execute(async () => {
+          const timeout = Number(main.pragma('busy_timeout', { simple: true }));
+          main.pragma('busy_timeout = 200');
+          try {
+            main.exec('BEGIN IMMEDIATE');
+            try {
+              main.exec('DELETE FROM kysely_migration WHERE 0');
+            } finally {
+              if (main.inTransaction) main.exec('ROLLBACK');
+            }
+          } catch (e) {
+            if ((e as { code?: string }).code === 'SQLITE_BUSY') return `${config.file}: writable; another process holds the write lock just now`;
+            throw new StoreError('STORE_UNAVAILABLE', `cannot write to SQLite database ${config.file}: ${messageOf(e)}`, { cause: e });
+          } finally {
+            main.pragma(`busy_timeout = ${timeout}`);
+          }
+          return `${config.file} and its directory are writable; a write transaction begins`;
         }),
       );
     },

@@ -52,6 +52,14 @@ export interface DialectCapabilities {
   idemPrefixIndex(): string[];
 }
 
+export interface OpenOptions {
+  /**
+   * false: never create the database or its schema; a missing one is LEDGER_NOT_INITIALISED naming
+   * where it was looked for (every command but `init`). Default true.
+   */
+  readonly create?: boolean;
+}
+
 /** The latest stored checkpoint's size and root (size 0: none yet). */
 export interface StoredHead {
   readonly size: number;
@@ -163,6 +171,14 @@ export interface Backend {
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot. */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Checks, without changing anything, that a write could happen now. SQLite: the database file, its
+   * WAL files and directory are writable, and a write transaction begins and takes a write statement
+   * (then rolls back). PostgreSQL: the server is not in recovery, transactions are not read-only, and
+   * the ledger writer's connection answers and is read-write too. Resolves with a short description;
+   * rejects (STORE_UNAVAILABLE) naming what is not writable.
+   */
+  checkWritable(): Promise<string>;
   /** Fetches stored tree nodes in one query. `db` selects a snapshot executor; default: the read path. */
   fetchNodes(ids: readonly NodeId[], db?: Kysely<Database>): Promise<StoredNode[]>;
   close(): Promise<void>;

@@ -144,9 +144,13 @@ interface BatchResult {
 
 const RESERVED_BY_WRITER = new Set([GENESIS_TYPE, ROTATE_TYPE]);
 
-/** What idempotency compares: the caller's intent, not seq/ts/prev. */
+/**
+ * What idempotency compares: the caller's intent, not seq/ts/prev, nor `data.requestId` (which
+ * request wrote it: a retry, or a crash repair, comes from another request and means the same entry).
+ */
 function intentOf(e: { type: string; actor: Actor; subject?: Subject | undefined; data?: Readonly<Record<string, unknown>> | undefined }): string {
-  return canonicalize({ type: e.type, actor: e.actor, subject: e.subject ?? null, data: e.data ?? {} });
+  const { requestId: _provenance, ...data } = e.data ?? {};
+  return canonicalize({ type: e.type, actor: e.actor, subject: e.subject ?? null, data });
 }
 
 function rejected(message: string, cause?: unknown): StoreError {

@@ -1,5 +1,5 @@
-// A ledger verification's outcome: green with the verified size and root, or red with the
-// verifier's reason, the failing index and its detail.
+// A ledger verification's outcome: green with the verified size and root; red with the verifier's
+// reason, the failing index and its detail; or no verdict (the trust file or verifier could not be used).
 import type { Verification } from '../api/client';
 import { duration } from '../format';
 import { Mono, Time } from './common';
@@ -21,12 +21,20 @@ export function VerificationResult({ v }: { v: Verification }) {
   return (
     <div className="verify bad" data-testid="verify-result" data-ok="false">
       <div className="verify-head">
-        <span className="verify-mark">✖</span> verification FAILED{p ? <>: <code>{p.reason}</code> at entry {p.index}</> : null}
+        {v.result === 'unknown' ? (
+          <>
+            <span className="verify-mark">?</span> no verdict{p ? <>: <code>{p.reason}</code></> : null}
+          </>
+        ) : (
+          <>
+            <span className="verify-mark">✖</span> verification FAILED{p ? <>: <code>{p.reason}</code> at entry {p.index}</> : null}
+          </>
+        )}
       </div>
       {p && (
         <div>
           {p.detail}
-          <div className="muted small">the first {p.verifiedPrefix.toLocaleString()} entries verified before the failure</div>
+          {v.result !== 'unknown' && <div className="muted small">the first {p.verifiedPrefix.toLocaleString()} entries verified before the failure</div>}
         </div>
       )}
       <div className="muted small">

@@ -240,6 +240,10 @@ function VerifyPanel({ onAppended }: { onAppended: () => void }) {
       (e: unknown) => {
         setError(e);
         setBusy(false);
+        // A failed attempt is recorded as the last verification (`unknown` with its reason): show
+        // that, never the earlier result.
+        setResult(null);
+        lastV.reload();
       },
     );
   };

@@ -1,0 +1,76 @@
+// The types the app and its route modules share (kept apart from app.ts, which imports the routes,
+// so there is no import cycle).
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppendResult, TokenRole, TokenStore } from '@runledger/store';
+import type { EngineContext } from '@runledger/runtime';
+import type { Authenticator, Principal } from './auth.js';
+import type { BucketConfig } from './limits.js';
+import type { Metrics } from './metrics.js';
+import type { EngineEvents, RunWorker } from './worker.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least token role the route needs; routes without one are public (health, ready, metrics, openapi). */
+    role?: TokenRole;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface RateLimits {
+  /** Per API token: all calls. Default: burst 120, 20/s. */
+  readonly perToken?: BucketConfig;
+  /** Per client address: failed sign-ins. Default: burst 10, one every 6 s. */
+  readonly failedAuthPerClient?: BucketConfig;
+}
+
+export interface AppDeps {
+  readonly engineContext: EngineContext;
+  /** The observer the engine context was opened with (openServerEngine gives both). */
+  readonly events?: EngineEvents;
+  readonly version: string;
+  readonly clock?: () => Date;
+  /** Fastify/pino logger options (`false` for none); a `stream` captures the JSON lines. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly rateLimits?: RateLimits;
+  /** Process metrics (CPU, memory, event loop) in /metrics; off in tests. */
+  readonly defaultMetrics?: boolean;
+  /** The runbook catalogue's directory (`*.md` files). Default: `examples/runbooks` under the cwd. */
+  readonly runbooksDir?: string;
+  /** How long POST /runs waits for a new run to rest before answering 202 (ms). Default 1000. */
+  readonly startWaitMs?: number;
+  /** SSE heartbeat comment interval (ms). Default 15000. */
+  readonly heartbeatMs?: number;
+  /** The built web UI (packages/web/dist) served at `/`; without it `/` answers 404 with a hint. */
+  readonly webDir?: string;
+  /** Web session lifetime (ms). Default 12 h. */
+  readonly sessionTtlMs?: number;
+  /** Mark the session cookie `Secure` (set when serving over TLS, directly or behind a proxy). */
+  readonly secureCookies?: boolean;
+  /** Longest a shutdown waits for runs being driven to rest (ms). Default 30000. */
+  readonly drainTimeoutMs?: number;
+}
+
+export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface RouteContext {
+  readonly deps: AppDeps;
+  readonly ctx: EngineContext;
+  readonly worker: RunWorker;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  /** Ledger append timed into the append-latency histogram. */
+  append(draft: Parameters<NonNullable<EngineContext['ledger']['writer']>['append']>[0]): Promise<AppendResult>;
+  /** Refuses state changes while the server drains. */
+  requireAccepting(): void;
+  readonly runbooksDir: string;
+  readonly startWaitMs: number;
+  readonly heartbeatMs: number;
+  /** Open event streams' closers, ended when the server closes. */
+  readonly streams: Set<() => void>;
+  readonly auth: Authenticator;
+  readonly tokens: TokenStore;
+}
