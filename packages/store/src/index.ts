@@ -62,3 +62,4 @@ export {
   type CreateTokenResult,
   type TokensDatabase,
 } from './tokens/token-store.js';
+export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoch.js';
