@@ -9,9 +9,10 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql, type Kysely } from 'kysely';
 import type { AppendResult, TokenRole } from '@runledger/store';
-import { TokenStore } from '@runledger/store';
+import { AuthEpoch, TokenStore } from '@runledger/store';
 import { ApiError, RuntimeError, type EngineContext } from '@runledger/runtime';
-import { authenticator, type Authenticator, type Principal } from './auth.js';
+import { authenticator, loggableUrl, type Authenticator, type Principal } from './auth.js';
+import { AuthFailureLog } from './auth-failures.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets, type BucketConfig } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -66,6 +67,10 @@ export interface AppDeps {
   readonly secureCookies?: boolean;
   /** Longest a shutdown waits for runs being driven to rest (ms). Default 30000. */
   readonly drainTimeoutMs?: number;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto are believed; without them the socket's peer is the client. */
+  readonly trustProxy?: readonly string[];
+  /** Window over which failed authentications are summed into one `auth.failures` entry per client (ms). Default 60000. */
+  readonly authFailureWindowMs?: number;
 }
 
 export interface App {
@@ -74,9 +79,19 @@ export interface App {
   readonly metrics: Metrics;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
+  /** Writes the failed authentications collected so far (a timer does it every window). */
+  flushAuthFailures(): Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Logger options whose request lines show the URL without secrets (see loggableUrl). */
+function withLoggableUrls(logger: NonNullable<FastifyServerOptions['logger']>): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
+  const base = logger === true ? {} : logger;
+  const req = (r: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({ method: r.method, url: loggableUrl(r.url), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort });
+  return { ...base, serializers: { ...base.serializers, req } };
+}
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -123,7 +138,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLoggableUrls(deps.logger ?? false),
+    trustProxy: deps.trustProxy?.length ? [...deps.trustProxy] : false,
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
@@ -142,6 +158,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const tokens = new TokenStore(store);
   const auth = authenticator({
     tokens,
+    epoch: new AuthEpoch(store),
+    failureLog: new AuthFailureLog({ append: (d) => writer.append(d), now, windowMs: deps.authFailureWindowMs, onError: (e) => app.log.error({ err: e }, 'could not record failed authentications in the ledger') }),
     calls: new TokenBuckets(limits.perToken ?? { capacity: 120, refillPerSecond: 20 }, msNow),
     failures: new TokenBuckets(limits.failedAuthPerClient ?? { capacity: 10, refillPerSecond: 1 / 6 }, msNow),
     metrics,
@@ -157,7 +175,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (needs) {
       const h = req.headers;
       const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, method: req.method, client: req.ip }, needs);
+      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, protocol: req.protocol, method: req.method, client: req.ip }, needs);
     }
   });
 
@@ -220,6 +238,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
     for (const end of [...rc.streams]) end();
+    await auth.close();
   });
 
   await app.register(async (api) => systemRoutes(api as unknown as ApiInstance, rc));
@@ -248,5 +267,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await app.close();
       return left;
     },
+    flushAuthFailures: () => auth.flushFailures(),
   };
 }

@@ -51,6 +51,8 @@ export {
   TOKEN_ROLES,
   TOKEN_PREFIX,
   hashToken,
+  isTokenShaped,
+  isSessionSecretShaped,
   isTokenRole,
   isValidTokenName,
   apiTokensMigration,

@@ -102,8 +102,8 @@ export class AuthEpoch {
 
   private start(): void {
     if (this.timer || this.closed) return;
+    // Not unref'd: someone is waiting to hear (an open event stream); unsubscribing stops it.
     this.timer = setInterval(() => void this.poll(), this.pollMs);
-    this.timer.unref();
     void this.listen();
     void this.poll();
   }
