@@ -4,3 +4,4 @@ export { EngineEvents, RunWorker } from './worker.js';
 export { openServerEngine, type ServerEngine } from './open.js';
 export { principalOf, type Principal } from './auth.js';
 export { isStoreUnavailable } from './failures.js';
+export { parseTrustProxy } from './limits.js';
