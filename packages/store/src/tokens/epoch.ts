@@ -25,7 +25,8 @@ export function authEpochMigration(caps: DialectCapabilities): Migration {
           `CREATE TRIGGER web_sessions_auth_epoch_delete AFTER DELETE ON web_sessions BEGIN ${bump}; END`,
         ]
       : [
-          `CREATE FUNCTION runledger_auth_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${bump}; PERFORM pg_notify('${AUTH_EPOCH_CHANNEL}', ''); RETURN NULL; END $$`,
+          // SECURITY DEFINER: an administrator revoking in psql under another role still bumps the counter.
+          `CREATE FUNCTION runledger_auth_epoch_bump() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN ${bump}; PERFORM pg_notify('${AUTH_EPOCH_CHANNEL}', ''); RETURN NULL; END $$`,
           `CREATE TRIGGER api_tokens_auth_epoch_update AFTER UPDATE ON api_tokens FOR EACH ROW WHEN (${changed}) EXECUTE FUNCTION runledger_auth_epoch_bump()`,
           `CREATE TRIGGER api_tokens_auth_epoch_delete AFTER DELETE ON api_tokens FOR EACH ROW EXECUTE FUNCTION runledger_auth_epoch_bump()`,
           `CREATE TRIGGER web_sessions_auth_epoch_delete AFTER DELETE ON web_sessions FOR EACH ROW EXECUTE FUNCTION runledger_auth_epoch_bump()`,
