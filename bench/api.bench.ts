@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options } from 'autocannon';
 import { initLedger, parseOrThrow, type LedgerLocation } from '@runledger/runtime';
-import { TokenStore } from '@runledger/store';
-import { createApp, openServerEngine } from '@runledger/server';
+import { AuthEpoch, hashToken, openStore, resolveConfig, TokenStore } from '@runledger/store';
+import { createApp, CredentialCache, openServerEngine } from '@runledger/server';
 import { percentile, status, statusDone, type Figure } from './lib.js';
 
 const SECTION = 'api';
@@ -208,10 +208,52 @@ async function probe(url: string, headers: Record<string, string>, expectRuns?: 
 
 const size = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
 
+/**
+ * What checking a bearer token costs per request: the server's cache (one hash, one read of the
+ * revocation counter) against the lookup it replaces (one indexed read through Kysely), alternated
+ * in one process so both see the same machine. Best of the rounds for each.
+ */
+async function credentialCheck(quick: boolean): Promise<Figure> {
+  status(`${SECTION}: checking a token, cached vs looked up…`);
+  const home = mkdtempSync(join(tmpdir(), 'runledger-bench-auth-'));
+  const store = await openStore(resolveConfig({ env: { RUNLEDGER_HOME: home } }));
+  try {
+    const tokens = new TokenStore(store);
+    for (let i = 0; i < 100; i++) await tokens.create({ name: `bench-${i}`, role: 'viewer', now: new Date().toISOString() });
+    const made = await tokens.create({ name: 'bench-auth', role: 'operator', now: new Date().toISOString() });
+    if (!made.ok) throw new Error('could not create the bench token');
+    const cache = new CredentialCache(tokens, new AuthEpoch(store));
+    const n = quick ? 2000 : 20_000;
+    const perCall = async (fn: () => Promise<unknown>): Promise<number> => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    let cached = Infinity;
+    let lookedUp = Infinity;
+    for (let round = 0; round < 5; round++) {
+      lookedUp = Math.min(lookedUp, await perCall(() => tokens.verify(made.token)));
+      cached = Math.min(cached, await perCall(() => cache.token(hashToken(made.token))));
+    }
+    return {
+      section: SECTION,
+      name: 'checking a bearer token: cached, revocation counter read per request (SQLite)',
+      value: cached,
+      unit: 'µs',
+      baseline: { name: 'TokenStore.verify, one indexed read per request', value: lookedUp },
+      note: `(informational; best of 5 rounds of ${n.toLocaleString('en-US')})`,
+    };
+  } finally {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 export async function benchApi(quick: boolean): Promise<Figure[]> {
   const secs = quick ? 2 : 10;
   const max = { connections: MAX_CONNECTIONS };
   const paced = { connections: RATE_CONNECTIONS, overallRate: RATE };
+  const authFigure = await credentialCheck(quick);
 
   status(`${SECTION}: starting the bare node:http server…`);
   const bare = await startChild('bare');
@@ -227,7 +269,7 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
 
   status(`${SECTION}: starting the API server, seeding ${RUNS} runs through the engine…`);
   const api = await startChild('api');
-  const figs: Figure[] = [{ section: SECTION, name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`, value: ceiling.rps, unit: 'req/s', note: `(${latencies(ceiling)})` }];
+  const figs: Figure[] = [{ section: SECTION, name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`, value: ceiling.rps, unit: 'req/s', note: `(${latencies(ceiling)})` }, authFigure];
   try {
     const auth = { authorization: `Bearer ${api.token}` };
     const runsUrl = `${api.url}/api/v1/runs`;

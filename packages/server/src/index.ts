@@ -5,3 +5,4 @@ export { openServerEngine, type ServerEngine } from './open.js';
 export { principalOf, type Principal } from './auth.js';
 export { isStoreUnavailable } from './failures.js';
 export { parseTrustProxy } from './limits.js';
+export { CredentialCache } from './auth-cache.js';
