@@ -29,6 +29,9 @@ type Mode = 'bare' | 'api';
 interface WriterStats {
   readonly commits: number;
   readonly entries: number;
+  /** The server process's CPU time (user + system) and HTTP requests so far: CPU per request barely moves with load from other processes, unlike req/s. */
+  readonly cpuMicros: number;
+  readonly requests: number;
 }
 type ToParent = { readonly kind: 'ready'; readonly port: number; readonly token: string; readonly seedMs: number } | { readonly kind: 'stats'; readonly stats: WriterStats };
 type ToChild = 'stats' | 'stop';
@@ -108,10 +111,15 @@ async function serveApi(): Promise<void> {
     rateLimits: { perToken: { capacity: 1e9, refillPerSecond: 1e9 } },
   });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
+  let requests = 0;
+  app.fastify.server.on('request', () => requests++);
   const writer = server.engineContext.ledger.writer!;
   send({ kind: 'ready', port: (app.fastify.server.address() as AddressInfo).port, token: created.token, seedMs });
   process.on('message', (m: ToChild) => {
-    if (m === 'stats') send({ kind: 'stats', stats: { commits: writer.stats.commits, entries: writer.stats.entries } });
+    if (m === 'stats') {
+      const cpu = process.cpuUsage();
+      send({ kind: 'stats', stats: { commits: writer.stats.commits, entries: writer.stats.entries, cpuMicros: cpu.user + cpu.system, requests } });
+    }
     else if (m === 'stop')
       void (async () => {
         await app.shutdown();
@@ -289,7 +297,10 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
       baseline: vsCeiling,
       note: `(informational: the ceiling for a body this size; ${latencies(bareSized)})`,
     });
+    const cpuBefore = await api.stats();
     const page = await load(`GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`, secs, { url: runsUrl, headers: auth, ...max });
+    const cpuAfter = await api.stats();
+    const cpuPerRequest = (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, cpuAfter.requests - cpuBefore.requests);
     figs.push({
       section: SECTION,
       name: `GET /api/v1/runs, default page (50 of ${RUNS.toLocaleString('en-US')} runs), ${MAX_CONNECTIONS} connections`,
@@ -298,8 +309,10 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
       baseline: vsCeiling,
       goal: '≥ 0.3× bare node:http',
       met: page.rps / ceiling.rps >= 0.3,
-      note: `(${latencies(page)}; ${size(pageBytes)} body; ${(page.rps / bareSized.rps).toFixed(2)}× bare node:http serving the same size; ${unlimited}; seeding took ${(api.seedMs / 1000).toFixed(1)} s)`,
+      note: `(${latencies(page)}; ${size(pageBytes)} body; ${(page.rps / bareSized.rps).toFixed(2)}× bare node:http serving the same size; server CPU ${cpuPerRequest.toFixed(1)} µs per request; ${unlimited}; seeding took ${(api.seedMs / 1000).toFixed(1)} s)`,
     });
+
+    figs.push({ section: SECTION, name: `server CPU per GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`, value: cpuPerRequest, unit: 'µs', note: '(informational: user + system time of the server process over the load above; unlike req/s it barely moves with load from other processes)' });
 
     const big = await load(`GET /api/v1/runs?limit=500, ${MAX_CONNECTIONS} connections`, secs, { url: `${runsUrl}?limit=500`, headers: auth, ...max });
     figs.push({
