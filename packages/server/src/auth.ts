@@ -196,6 +196,11 @@ export function authenticator(o: AuthenticatorOptions): Authenticator {
     watch(p, needs, onRevoked) {
       watched.set(onRevoked, { p, needs });
       offEpoch ??= o.epoch.onChange(() => void recheckWatched());
+      // A revocation between the request's check and this subscription moved the counter already.
+      void stillValid(p, needs).then(
+        (ok) => !ok && watched.delete(onRevoked) && onRevoked(),
+        () => undefined,
+      );
       return () => {
         watched.delete(onRevoked);
         if (watched.size === 0) {

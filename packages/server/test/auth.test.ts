@@ -83,6 +83,10 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assert.equal(r.status, 200, r.text);
       return { cookie: `rl_session=${sessionCookie(r.headers['set-cookie'])}`, csrf: r.json.csrfToken as string };
     }
+    /** Waits until `n` event streams are open (subscribed to revocations). */
+    async function streamsOpen(h: Harness, n: number): Promise<void> {
+      while (((await h.app.metrics.sseStreams.get()).values[0]?.value ?? 0) < n) await new Promise((res) => setTimeout(res, 10));
+    }
     async function authFailures(h: Harness): Promise<Array<{ client: string; data: AuthFailuresData }>> {
       await h.app.flushAuthFailures();
       const out: Array<{ client: string; data: AuthFailuresData }> = [];
@@ -124,7 +128,7 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const asOperator = h.inject({ url: `/api/v1/runs/${id}/events`, token: h.tokens.operator });
       const s = await signIn(h, h.tokens.approver);
       const bySession = h.inject({ url: `/api/v1/runs/${id}/events`, headers: { cookie: s.cookie } });
-      await new Promise((res) => setTimeout(res, 100));
+      await streamsOpen(h, 3);
       await other.revoke('vera', new Date().toISOString());
       const ended = await byToken;
       assert.match(ended.text, /event: run\.created/);
@@ -150,7 +154,8 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const id = await waitingRun(h);
       const s = await signIn(h, h.tokens.viewer);
       const stream = h.inject({ url: `/api/v1/runs/${id}/events`, headers: { cookie: s.cookie } });
-      await new Promise((res) => setTimeout(res, 100));
+      await streamsOpen(h, 1);
+      await new Promise((res) => setTimeout(res, 200)); // heartbeats (every 20 ms) while valid
       t += 61_000; // nothing is revoked: the counter does not move, only the heartbeat can notice
       const text = (await stream).text;
       assert.match(text, /: heartbeat\n\n/, 'heartbeats went out while the session was valid');
