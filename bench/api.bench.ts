@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options } from 'autocannon';
 import { initLedger, parseOrThrow, type LedgerLocation } from '@runledger/runtime';
-import { TokenStore } from '@runledger/store';
-import { createApp, openServerEngine } from '@runledger/server';
+import { AuthEpoch, hashToken, openStore, resolveConfig, TokenStore } from '@runledger/store';
+import { createApp, CredentialCache, openServerEngine } from '@runledger/server';
 import { percentile, status, statusDone, type Figure } from './lib.js';
 
 const SECTION = 'api';
@@ -29,6 +29,9 @@ type Mode = 'bare' | 'api';
 interface WriterStats {
   readonly commits: number;
   readonly entries: number;
+  /** The server process's CPU time (user + system) and HTTP requests so far: CPU per request barely moves with load from other processes, unlike req/s. */
+  readonly cpuMicros: number;
+  readonly requests: number;
 }
 type ToParent = { readonly kind: 'ready'; readonly port: number; readonly token: string; readonly seedMs: number } | { readonly kind: 'stats'; readonly stats: WriterStats };
 type ToChild = 'stats' | 'stop';
@@ -108,10 +111,15 @@ async function serveApi(): Promise<void> {
     rateLimits: { perToken: { capacity: 1e9, refillPerSecond: 1e9 } },
   });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
+  let requests = 0;
+  app.fastify.server.on('request', () => requests++);
   const writer = server.engineContext.ledger.writer!;
   send({ kind: 'ready', port: (app.fastify.server.address() as AddressInfo).port, token: created.token, seedMs });
   process.on('message', (m: ToChild) => {
-    if (m === 'stats') send({ kind: 'stats', stats: { commits: writer.stats.commits, entries: writer.stats.entries } });
+    if (m === 'stats') {
+      const cpu = process.cpuUsage();
+      send({ kind: 'stats', stats: { commits: writer.stats.commits, entries: writer.stats.entries, cpuMicros: cpu.user + cpu.system, requests } });
+    }
     else if (m === 'stop')
       void (async () => {
         await app.shutdown();
@@ -208,10 +216,52 @@ async function probe(url: string, headers: Record<string, string>, expectRuns?: 
 
 const size = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
 
+/**
+ * What checking a bearer token costs per request: the server's cache (one hash, one read of the
+ * revocation counter) against the lookup it replaces (one indexed read through Kysely), alternated
+ * in one process so both see the same machine. Best of the rounds for each.
+ */
+async function credentialCheck(quick: boolean): Promise<Figure> {
+  status(`${SECTION}: checking a token, cached vs looked up…`);
+  const home = mkdtempSync(join(tmpdir(), 'runledger-bench-auth-'));
+  const store = await openStore(resolveConfig({ env: { RUNLEDGER_HOME: home } }));
+  try {
+    const tokens = new TokenStore(store);
+    for (let i = 0; i < 100; i++) await tokens.create({ name: `bench-${i}`, role: 'viewer', now: new Date().toISOString() });
+    const made = await tokens.create({ name: 'bench-auth', role: 'operator', now: new Date().toISOString() });
+    if (!made.ok) throw new Error('could not create the bench token');
+    const cache = new CredentialCache(tokens, new AuthEpoch(store));
+    const n = quick ? 2000 : 20_000;
+    const perCall = async (fn: () => Promise<unknown>): Promise<number> => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    let cached = Infinity;
+    let lookedUp = Infinity;
+    for (let round = 0; round < 5; round++) {
+      lookedUp = Math.min(lookedUp, await perCall(() => tokens.verify(made.token)));
+      cached = Math.min(cached, await perCall(() => cache.token(hashToken(made.token))));
+    }
+    return {
+      section: SECTION,
+      name: 'checking a bearer token: cached, revocation counter read per request (SQLite)',
+      value: cached,
+      unit: 'µs',
+      baseline: { name: 'TokenStore.verify, one indexed read per request', value: lookedUp },
+      note: `(informational; best of 5 rounds of ${n.toLocaleString('en-US')})`,
+    };
+  } finally {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 export async function benchApi(quick: boolean): Promise<Figure[]> {
   const secs = quick ? 2 : 10;
   const max = { connections: MAX_CONNECTIONS };
   const paced = { connections: RATE_CONNECTIONS, overallRate: RATE };
+  const authFigure = await credentialCheck(quick);
 
   status(`${SECTION}: starting the bare node:http server…`);
   const bare = await startChild('bare');
@@ -227,7 +277,7 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
 
   status(`${SECTION}: starting the API server, seeding ${RUNS} runs through the engine…`);
   const api = await startChild('api');
-  const figs: Figure[] = [{ section: SECTION, name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`, value: ceiling.rps, unit: 'req/s', note: `(${latencies(ceiling)})` }];
+  const figs: Figure[] = [{ section: SECTION, name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`, value: ceiling.rps, unit: 'req/s', note: `(${latencies(ceiling)})` }, authFigure];
   try {
     const auth = { authorization: `Bearer ${api.token}` };
     const runsUrl = `${api.url}/api/v1/runs`;
@@ -247,7 +297,10 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
       baseline: vsCeiling,
       note: `(informational: the ceiling for a body this size; ${latencies(bareSized)})`,
     });
+    const cpuBefore = await api.stats();
     const page = await load(`GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`, secs, { url: runsUrl, headers: auth, ...max });
+    const cpuAfter = await api.stats();
+    const cpuPerRequest = (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, cpuAfter.requests - cpuBefore.requests);
     figs.push({
       section: SECTION,
       name: `GET /api/v1/runs, default page (50 of ${RUNS.toLocaleString('en-US')} runs), ${MAX_CONNECTIONS} connections`,
@@ -256,8 +309,10 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
       baseline: vsCeiling,
       goal: '≥ 0.3× bare node:http',
       met: page.rps / ceiling.rps >= 0.3,
-      note: `(${latencies(page)}; ${size(pageBytes)} body; ${(page.rps / bareSized.rps).toFixed(2)}× bare node:http serving the same size; ${unlimited}; seeding took ${(api.seedMs / 1000).toFixed(1)} s)`,
+      note: `(${latencies(page)}; ${size(pageBytes)} body; ${(page.rps / bareSized.rps).toFixed(2)}× bare node:http serving the same size; server CPU ${cpuPerRequest.toFixed(1)} µs per request; ${unlimited}; seeding took ${(api.seedMs / 1000).toFixed(1)} s)`,
     });
+
+    figs.push({ section: SECTION, name: `server CPU per GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`, value: cpuPerRequest, unit: 'µs', note: '(informational: user + system time of the server process over the load above; unlike req/s it barely moves with load from other processes)' });
 
     const big = await load(`GET /api/v1/runs?limit=500, ${MAX_CONNECTIONS} connections`, secs, { url: `${runsUrl}?limit=500`, headers: auth, ...max });
     figs.push({

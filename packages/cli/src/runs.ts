@@ -1,5 +1,6 @@
 // Runbook and run commands: lint, plan, run, runs, show, approve/reject, resume/retry/skip/abort, freeze.
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
@@ -30,9 +31,22 @@ export function exitForRun(m: RunModel): number {
   }
 }
 
+/**
+ * The CLI's operator: RUNLEDGER_ACTOR (else the OS user) with RUNLEDGER_ROLES. Both are claims: the CLI
+ * is exactly as trusted as the database access it has (README, "Trust model"), so the OS account that
+ * ran it is recorded beside the claimed actor.
+ */
 export function whoFromEnv(env: Readonly<Record<string, string | undefined>>, defaultUser: string): Who {
   const roles = (env.RUNLEDGER_ROLES ?? 'operator,approver').split(',').map((r) => r.trim()).filter(Boolean);
-  return { actor: { kind: 'user', id: env.RUNLEDGER_ACTOR ?? defaultUser }, roles };
+  return { actor: { kind: 'user', id: env.RUNLEDGER_ACTOR ?? defaultUser }, roles, osUser: osUser() };
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function parseInputs(list: readonly string[]): Record<string, string> {

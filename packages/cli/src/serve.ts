@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
 import { RuntimeError, type LedgerLocation } from '@runledger/runtime';
-import { createApp, openServerEngine } from '@runledger/server';
+import { createApp, openServerEngine, parseTrustProxy } from '@runledger/server';
 import type { Io } from './io.js';
 
 export function registerServeCommand(program: Command, io: Io, location: () => LedgerLocation, version: string): void {
@@ -20,17 +20,20 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--web-dir <dir>', 'the built web UI served at / (default: packages/web/dist of this checkout)')
     .option('--drain-timeout <seconds>', 'on SIGTERM, longest wait for runs being driven to rest', '30')
     .option('--secure-cookies', 'mark the session cookie Secure (when users reach the server over HTTPS)')
-    .action(async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean }) => {
+    .option('--trust-proxy <cidrs>', 'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)')
+    .action(async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean; trustProxy?: string }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
       const drain = Number(o.drainTimeout);
       if (!Number.isFinite(drain) || drain < 0) throw new RuntimeError('USAGE', `--drain-timeout ${o.drainTimeout}: expected seconds ≥ 0`);
+      const proxies = o.trustProxy ?? io.env.RUNLEDGER_TRUST_PROXY;
+      const trustProxy = proxies === undefined || proxies.trim() === '' ? [] : parseTrustProxy(proxies, o.trustProxy !== undefined ? '--trust-proxy' : 'RUNLEDGER_TRUST_PROXY');
       const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
       const server = await openServerEngine(location(), { cwd: io.cwd });
       const ctx = server.engineContext;
       let app;
       try {
-        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks), webDir, drainTimeoutMs: drain * 1000, ...(o.secureCookies ? { secureCookies: true } : {}) });
+        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks), webDir, drainTimeoutMs: drain * 1000, trustProxy, ...(o.secureCookies ? { secureCookies: true } : {}) });
         const head = await ctx.ledger.reader.head();
         app.fastify.log.info(
           {
@@ -39,6 +42,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             database: ctx.ledger.store.kind,
             ledger: { origin: ctx.ledger.origin, size: head.size, root: toBase64(head.root) },
             recoveredRuns: server.recovered,
+            trustProxy,
           },
           'runledger serve starting',
         );

@@ -3,7 +3,7 @@
 // another user, freeze.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main, type Io } from '../src/index.js';
@@ -94,6 +94,12 @@ describe('runledger run commands', () => {
     assert.match(ok.out, /succeeded/);
     const show = await rl({}, 'show', id);
     assert.match(show.out, /approved by bob .*checked the dashboards/);
+    // RUNLEDGER_ACTOR is a claim: the OS account that ran the CLI is recorded beside it.
+    const entries = (await rl({}, 'ledger', 'show', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; actor: { id: string }; data: Record<string, unknown> });
+    const granted = entries.filter((e) => e.type === 'run.approval.granted');
+    assert.equal(granted.length, 1);
+    assert.equal(granted[0]!.actor.id, 'bob');
+    assert.equal(granted[0]!.data.osUser, userInfo().username);
   });
 
   it('freeze on refuses runs with exit 3; off lets them run', async () => {

@@ -55,11 +55,16 @@ describe('runledger tokens and serve', () => {
   });
 
   it('serve: startup log, a run waiting from before the start is approved through the API and finishes, SIGTERM exits 0', async () => {
+    for (const [env, args] of [[{}, ['--trust-proxy', '10.0.0.0/33']], [{}, ['--trust-proxy', 'proxy.internal']], [{ RUNLEDGER_TRUST_PROXY: '10.0.0.1,nope' }, []]] as const) {
+      const bad = await rl(env, 'serve', '--port', '0', ...args);
+      assert.equal(bad.code, 2, bad.err);
+      assert.match(bad.err, args.length ? /--trust-proxy/ : /RUNLEDGER_TRUST_PROXY/);
+    }
     const run = await rl({}, 'run', GATED);
     assert.equal(run.code, 4, run.err);
     const runId = /run (\S+) waiting_approval/.exec(run.out)![1]!;
 
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./fixtures/cli-child.ts', import.meta.url)), 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./fixtures/cli-child.ts', import.meta.url)), 'serve', '--port', '0', '--trust-proxy', '127.0.0.1/32,::1'], {
       env: { ...process.env, RUNLEDGER_HOME: home, RUNLEDGER_DATABASE_URL: '', RUNLEDGER_LEDGER_DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -82,6 +87,18 @@ describe('runledger tokens and serve', () => {
     assert.equal(start.migrationHead, MIGRATION_HEAD);
     assert.equal(start.ledger.origin, 'servecli.test/x');
     assert.ok(start.ledger.size > 0);
+    assert.deepEqual(start.trustProxy, ['127.0.0.1/32', '::1']);
+
+    // `tokens revoke` in another process: the server refuses the token's very next request and ends its open event stream.
+    const watcher = (await rl({}, 'tokens', 'create', '--name', 'watcher', '--role', 'viewer')).out.trim();
+    const asWatcher = { authorization: `Bearer ${watcher}` };
+    assert.equal((await fetch(`${base}/api/v1/runs`, { headers: asWatcher })).status, 200);
+    const stream = await fetch(`${base}/api/v1/runs/${runId}/events`, { headers: asWatcher });
+    assert.equal(stream.status, 200);
+    const streamed = stream.text();
+    assert.equal((await rl({}, 'tokens', 'revoke', 'watcher')).code, 0);
+    assert.equal((await fetch(`${base}/api/v1/runs`, { headers: asWatcher })).status, 401);
+    assert.match(await streamed, /: credentials revoked, signed out or expired\n\n$/);
 
     assert.equal((await fetch(`${base}/ready`)).status, 200);
     const auth = { authorization: `Bearer ${bob}`, 'content-type': 'application/json' };

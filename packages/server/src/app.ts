@@ -3,14 +3,15 @@
 // the complete error catalogue (errors.ts: the runtime's codes and the API's own).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
-import { TokenStore } from '@runledger/store';
+import { AuthEpoch, TokenStore } from '@runledger/store';
 import { RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
 import { ApiError } from './errors.js';
-import { authenticator } from './auth.js';
+import { authenticator, loggableUrl } from './auth.js';
+import { AuthFailureLog } from './auth-failures.js';
 import type { ApiInstance, AppDeps, RouteContext } from './context.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets } from './limits.js';
@@ -33,10 +34,20 @@ export interface App {
   readonly metrics: Metrics;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
+  /** Writes the failed authentications collected so far (a timer does it every window). */
+  flushAuthFailures(): Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_LIMIT = 256 * 1024;
+
+/** Logger options whose request lines show the URL without secrets (see loggableUrl). */
+function withLoggableUrls(logger: NonNullable<FastifyServerOptions['logger']>): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
+  const base = logger === true ? {} : logger;
+  const req = (r: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({ method: r.method, url: loggableUrl(r.url), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort });
+  return { ...base, serializers: { ...base.serializers, req } };
+}
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const now = deps.clock ?? (() => new Date());
@@ -62,7 +73,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLoggableUrls(deps.logger ?? false),
+    trustProxy: deps.trustProxy?.length ? [...deps.trustProxy] : false,
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
@@ -91,6 +103,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const tokens = new TokenStore(store);
   const auth = authenticator({
     tokens,
+    epoch: new AuthEpoch(store),
+    failureLog: new AuthFailureLog({ append: (d) => writer.append(d), now, windowMs: deps.authFailureWindowMs, onError: (e) => app.log.error({ err: e }, 'could not record failed authentications in the ledger') }),
     calls: new TokenBuckets(limits.perToken ?? { capacity: 120, refillPerSecond: 20 }, msNow),
     failures: new TokenBuckets(limits.failedAuthPerClient ?? { capacity: 10, refillPerSecond: 1 / 6 }, msNow),
     metrics,
@@ -106,7 +120,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (needs) {
       const h = req.headers;
       const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, method: req.method, client: req.ip }, needs);
+      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, protocol: req.protocol, method: req.method, client: req.ip }, needs);
     }
   });
 
@@ -177,6 +191,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
     for (const end of [...rc.streams]) end();
+    await auth.close();
   });
 
   await app.register(async (api) => systemRoutes(api as unknown as ApiInstance, rc));
@@ -205,5 +220,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await app.close();
       return left;
     },
+    flushAuthFailures: () => auth.flushFailures(),
   };
 }

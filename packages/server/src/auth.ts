@@ -6,7 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '@runledger/ledger';
 import type { Who } from '@runledger/runtime';
 import { ApiError } from './errors.js';
-import { TOKEN_ROLES, type TokenRecord, type TokenRole, type TokenStore } from '@runledger/store';
+import { hashToken, isSessionSecretShaped, isTokenShaped, TOKEN_PREFIX, TOKEN_ROLES, type AuthEpoch, type TokenRecord, type TokenRole, type TokenStore } from '@runledger/store';
+import { CredentialCache } from './auth-cache.js';
+import type { AuthFailureLog, AuthFailureReason } from './auth-failures.js';
 import type { TokenBuckets } from './limits.js';
 import type { Metrics } from './metrics.js';
 
@@ -17,6 +19,8 @@ export interface Principal {
   readonly roles: readonly string[];
   /** Set when the request came with the session cookie: its secret and expiry. */
   readonly session?: { readonly secret: string; readonly expiresAt: string };
+  /** What was presented, by its SHA-256 (never the text), and the revocation counter when it was verified: how a stream re-checks it. */
+  readonly credential?: { readonly kind: 'token' | 'session'; readonly sha256: string; readonly epoch: number };
 }
 
 export const SESSION_COOKIE = 'rl_session';
@@ -42,11 +46,14 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Whether a browser's Origin names this server (the Host it was reached at), default ports normalised. */
-function sameOrigin(origin: string, host: string | undefined): boolean {
+/**
+ * Whether a browser's Origin names this server: the scheme the request came in on (https://host is
+ * not http://host) and the Host it was reached at, default ports normalised.
+ */
+export function sameOrigin(origin: string, protocol: string, host: string | undefined): boolean {
   try {
     const o = new URL(origin);
-    return host !== undefined && o.host === new URL(`${o.protocol}//${host}`).host;
+    return host !== undefined && o.protocol === `${protocol}:` && o.host === new URL(`${protocol}://${host}`).host;
   } catch {
     return false;
   }
@@ -59,6 +66,8 @@ export interface Credentials {
   readonly csrf: string | undefined;
   readonly origin: string | undefined;
   readonly host: string | undefined;
+  /** The scheme the request came in on (`https` behind a trusted proxy that says so). */
+  readonly protocol: string;
   readonly method: string;
   readonly client: string;
 }
@@ -67,9 +76,9 @@ export function rank(r: TokenRole): number {
   return TOKEN_ROLES.indexOf(r);
 }
 
-export function principalOf(token: TokenRecord, session?: Principal['session']): Principal {
+export function principalOf(token: TokenRecord, session?: Principal['session'], credential?: Principal['credential']): Principal {
   const roles = [...TOKEN_ROLES.filter((r) => rank(r) <= rank(token.role)), ...token.groups];
-  return { token, actor: { kind: 'token', id: `token:${token.name}` }, roles, ...(session ? { session } : {}) };
+  return { token, actor: { kind: 'token', id: `token:${token.name}` }, roles, ...(session ? { session } : {}), ...(credential ? { credential } : {}) };
 }
 
 export function whoOf(p: Principal): Who {
@@ -80,63 +89,151 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
 export interface Authenticator {
   authenticate(c: Credentials, needs: TokenRole): Promise<Principal>;
-  /** For sign-in: stops a client that keeps guessing (RATE_LIMITED) before its guess is looked at. */
-  guardFailures(client: string): void;
-  /** Counts a failed sign-in against the client and throws AUTH_INVALID. */
-  failSignIn(client: string, message: string): never;
+  /** For sign-in: the live token with this text, or AUTH_INVALID (RATE_LIMITED once the client keeps guessing). */
+  signIn(client: string, tokenText: string): Promise<TokenRecord>;
+  /** Whether a principal verified earlier still holds `needs` (not revoked, not signed out, not expired). */
+  stillValid(p: Principal, needs: TokenRole): Promise<boolean>;
+  /** Calls `onRevoked` once when the principal stops being valid; checked whenever the revocation counter moves. Returns the unwatcher. */
+  watch(p: Principal, needs: TokenRole, onRevoked: () => void): () => void;
+  /** Re-checks every watched principal now (after a revocation or sign-out in this process). */
+  recheckWatched(): Promise<void>;
+  /** Writes the failures collected so far as ledger entries. */
+  flushFailures(): Promise<void>;
+  /** Stops the timers and watchers and writes what is left. */
+  close(): Promise<void>;
 }
 
-export function authenticator(o: { tokens: TokenStore; failures: TokenBuckets; calls: TokenBuckets; metrics: Metrics; now: () => Date }): Authenticator {
+export interface AuthenticatorOptions {
+  readonly tokens: TokenStore;
+  readonly epoch: AuthEpoch;
+  readonly failures: TokenBuckets;
+  readonly calls: TokenBuckets;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  readonly failureLog: AuthFailureLog;
+}
+
+export function authenticator(o: AuthenticatorOptions): Authenticator {
   const touched = new Map<string, number>();
+  const cache = new CredentialCache(o.tokens, o.epoch);
   const reject = (code: 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'CSRF_FAILED', message: string): never => {
     o.metrics.authRejects.inc({ code });
     throw new ApiError(code, message);
   };
-  const guardFailures = (client: string): void => {
-    const wait = o.failures.blockedFor(client);
+  /**
+   * A credential that did not verify. It counts against the client's failed-auth bucket; once that is
+   * empty the answer is 429 instead of 401. Only failures are ever refused this way: a valid
+   * credential is checked first and always passes, so a flood from a shared (proxy) address locks
+   * nobody out.
+   */
+  const failed = (client: string, reason: AuthFailureReason, message: string, sha256?: string): never => {
+    const wait = o.failures.take(client);
+    o.failureLog.record(client, reason, wait > 0, sha256);
     if (wait > 0) {
       o.metrics.rateLimited.inc({ bucket: 'auth-failures' });
       throw new ApiError('RATE_LIMITED', `too many failed sign-ins from this client; retry in ${wait}s`, wait);
     }
-  };
-  const failSignIn = (client: string, message: string): never => {
-    o.failures.take(client);
     return reject('AUTH_INVALID', message);
+  };
+  const denied = (client: string, reason: AuthFailureReason, code: 'FORBIDDEN_ROLE' | 'CSRF_FAILED', message: string): never => {
+    o.failureLog.record(client, reason, false);
+    return reject(code, message);
+  };
+
+  const fromToken = async (c: Credentials, text: string | undefined): Promise<Principal> => {
+    if (text === undefined) return failed(c.client, 'malformed-header', 'the Authorization header is not `Bearer <token>`');
+    const sha256 = hashToken(text);
+    const { token, epoch } = isTokenShaped(text) ? await cache.token(sha256) : { token: undefined, epoch: 0 };
+    if (!token) return failed(c.client, 'unknown-token', 'the token is unknown or revoked', sha256);
+    return principalOf(token, undefined, { kind: 'token', sha256, epoch });
   };
 
   /** The principal of a session cookie, with the CSRF checks a state-changing request needs. */
   const fromSession = async (c: Credentials, secret: string): Promise<Principal> => {
-    const s = await o.tokens.session(secret, o.now());
-    if (!s) return reject('AUTH_INVALID', 'the session has expired, was signed out, or its token was revoked; sign in again');
+    const sha256 = hashToken(secret);
+    const { session: s, epoch } = isSessionSecretShaped(secret) ? await cache.session(sha256, o.now()) : { session: undefined, epoch: 0 };
+    if (!s) return failed(c.client, 'invalid-session', 'the session has expired, was signed out, or its token was revoked; sign in again', sha256);
     if (!SAFE_METHODS.has(c.method)) {
       // SameSite=Strict already keeps the cookie off cross-site requests; the CSRF token and the
       // Origin check are the second and third locks.
-      if (c.origin !== undefined && !sameOrigin(c.origin, c.host)) return reject('CSRF_FAILED', `cross-origin request from ${c.origin} refused`);
-      if (c.csrf === undefined || !sameText(c.csrf, csrfTokenOf(secret))) return reject('CSRF_FAILED', 'a state-changing request with the session cookie needs the session’s X-CSRF-Token header');
+      if (c.origin !== undefined && !sameOrigin(c.origin, c.protocol, c.host)) return denied(c.client, 'csrf', 'CSRF_FAILED', `cross-origin request from ${c.origin} refused`);
+      if (c.csrf === undefined || !sameText(c.csrf, csrfTokenOf(secret))) return denied(c.client, 'csrf', 'CSRF_FAILED', 'a state-changing request with the session cookie needs the session’s X-CSRF-Token header');
     }
-    return principalOf(s.token, { secret, expiresAt: s.expiresAt });
+    return principalOf(s.token, { secret, expiresAt: s.expiresAt }, { kind: 'session', sha256, epoch });
   };
 
+  const stillValid = async (p: Principal, needs: TokenRole): Promise<boolean> => {
+    const cred = p.credential;
+    if (!cred) return false;
+    const now = o.now();
+    if (p.session && p.session.expiresAt <= now.toISOString()) return false;
+    if (await cache.unchangedSince(cred.epoch)) return true;
+    const token = cred.kind === 'token' ? (await cache.token(cred.sha256)).token : (await cache.session(cred.sha256, now)).session?.token;
+    return token !== undefined && rank(token.role) >= rank(needs);
+  };
+
+  const watched = new Map<() => void, { p: Principal; needs: TokenRole }>();
+  let offEpoch: (() => void) | undefined;
+  const recheckWatched = async (): Promise<void> => {
+    for (const [onRevoked, w] of [...watched]) {
+      let ok: boolean;
+      try {
+        ok = await stillValid(w.p, w.needs);
+      } catch {
+        continue; // the store is unreachable: the next heartbeat tries again
+      }
+      if (!ok && watched.delete(onRevoked)) onRevoked();
+    }
+    if (watched.size === 0) {
+      offEpoch?.();
+      offEpoch = undefined;
+    }
+  };
+  const failureLog = o.failureLog;
+
   return {
-    guardFailures,
-    failSignIn,
+    stillValid,
+    recheckWatched,
+    watch(p, needs, onRevoked) {
+      watched.set(onRevoked, { p, needs });
+      offEpoch ??= o.epoch.onChange(() => void recheckWatched());
+      // A revocation between the request's check and this subscription moved the counter already.
+      void stillValid(p, needs).then(
+        (ok) => !ok && watched.delete(onRevoked) && onRevoked(),
+        () => undefined,
+      );
+      return () => {
+        watched.delete(onRevoked);
+        if (watched.size === 0) {
+          offEpoch?.();
+          offEpoch = undefined;
+        }
+      };
+    },
+    flushFailures: () => failureLog.flush(),
+    async close() {
+      offEpoch?.();
+      offEpoch = undefined;
+      watched.clear();
+      await failureLog.close();
+    },
+    async signIn(client, text) {
+      const sha256 = hashToken(text);
+      const token = isTokenShaped(text) ? (await cache.token(sha256)).token : undefined;
+      return token ?? failed(client, 'unknown-token', 'the token is unknown or revoked (create one with `runledger tokens create`)', sha256);
+    },
     async authenticate(c, needs) {
-      // A client that keeps guessing is stopped before its next guess is even looked at.
-      guardFailures(c.client);
       let p: Principal;
       const secret = cookieValue(c.cookie, SESSION_COOKIE);
       if (c.authorization !== undefined && c.authorization !== '') {
-        const m = BEARER.exec(c.authorization);
-        const token = m ? await o.tokens.verify(m[1]!) : undefined;
-        if (!token) return failSignIn(c.client, m ? 'the token is unknown or revoked' : 'the Authorization header is not `Bearer <token>`');
-        p = principalOf(token);
+        p = await fromToken(c, BEARER.exec(c.authorization)?.[1]);
       } else if (secret !== undefined && secret !== '') {
         p = await fromSession(c, secret);
       } else {
         return reject('AUTH_REQUIRED', 'this route needs `Authorization: Bearer <token>` (create one with `runledger tokens create`) or a web session (sign in at /signin)');
       }
       const token = p.token;
-      if (rank(token.role) < rank(needs)) return reject('FORBIDDEN_ROLE', `this route needs role ${needs}; token ${token.name} has ${token.role}`);
+      if (rank(token.role) < rank(needs)) return denied(c.client, 'forbidden-role', 'FORBIDDEN_ROLE', `this route needs role ${needs}; token ${token.name} has ${token.role}`);
       const waitCall = o.calls.take(token.id);
       if (waitCall > 0) {
         o.metrics.rateLimited.inc({ bucket: 'token' });
@@ -151,4 +248,33 @@ export function authenticator(o: { tokens: TokenStore; failures: TokenBuckets; c
       return p;
     },
   };
+}
+
+/** Query parameters whose values never reach a log line (besides anything shaped like a token). */
+const SECRET_PARAMS = /^(token|access_token|api_key|apikey|key|secret|password|session|rl_session|auth|authorization)$/i;
+const TOKEN_TEXT = new RegExp(`${TOKEN_PREFIX}[A-Za-z0-9_-]*`, 'g');
+
+/**
+ * A request URL as logs may show it: tokens are only ever read from the Authorization header, but a
+ * client may still put one in the query string (or the path); its value is replaced, the rest kept.
+ */
+export function loggableUrl(url: string): string {
+  const masked = url.replace(TOKEN_TEXT, `${TOKEN_PREFIX}[redacted]`);
+  const q = masked.indexOf('?');
+  if (q < 0) return masked;
+  const params = masked
+    .slice(q + 1)
+    .split('&')
+    .map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 0) return kv;
+      let name = kv.slice(0, i);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // an undecodable name is compared as it is
+      }
+      return SECRET_PARAMS.test(name) ? `${kv.slice(0, i)}=[redacted]` : kv;
+    });
+  return `${masked.slice(0, q)}?${params.join('&')}`;
 }

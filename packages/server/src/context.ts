@@ -52,6 +52,10 @@ export interface AppDeps {
   readonly secureCookies?: boolean;
   /** Longest a shutdown waits for runs being driven to rest (ms). Default 30000. */
   readonly drainTimeoutMs?: number;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto are believed; without them the socket's peer is the client. */
+  readonly trustProxy?: readonly string[];
+  /** Window over which failed authentications are summed into one `auth.failures` entry per client (ms). Default 60000. */
+  readonly authFailureWindowMs?: number;
 }
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

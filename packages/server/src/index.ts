@@ -5,3 +5,5 @@ export { openServerEngine, type ServerEngine } from './open.js';
 export { principalOf, type Principal } from './auth.js';
 export { isStoreUnavailable } from './failures.js';
 export { API_ERRORS, ApiError, describeError, ERROR_CATALOGUE, renderErrorsDoc, type ApiErrorCode, type ErrorCode } from './errors.js';
+export { parseTrustProxy } from './limits.js';
+export { CredentialCache } from './auth-cache.js';

@@ -158,12 +158,14 @@ function suite(factory: FixtureFactory): void {
       const clock = () => new Date(t);
       const h = await fresh({ clock, rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.1 }, perToken: { capacity: 5, refillPerSecond: 0.5 } } });
       for (let i = 0; i < 3; i++) assertError(await h.inject({ url: '/api/v1/runs', token: `rlt_guess${i}` }), 401, 'AUTH_INVALID');
-      const limited = assertError(await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer }), 429, 'RATE_LIMITED');
+      const limited = assertError(await h.inject({ url: '/api/v1/runs', token: 'rlt_guess3' }), 429, 'RATE_LIMITED');
       assert.match(limited.message, /failed sign-ins/);
+      assert.equal((await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer })).status, 200, 'valid credentials are never refused for failures');
       const r = await h.inject({ url: '/api/v1/runs', token: 'rlt_guess9' });
       assert.equal(r.headers['retry-after'], '10');
       t += 10_000;
-      assert.equal((await h.inject({ url: '/api/v1/runs', token: h.tokens.viewer })).status, 200, 'one more try after the refill');
+      assertError(await h.inject({ url: '/api/v1/runs', token: 'rlt_guess10' }), 401, 'AUTH_INVALID');
+      assertError(await h.inject({ url: '/api/v1/runs', token: 'rlt_guess11' }), 429, 'RATE_LIMITED');
       assert.equal((await h.inject({ url: '/health' })).status, 200, 'public routes stay open');
 
       const h2 = await fresh({ clock, rateLimits: { perToken: { capacity: 5, refillPerSecond: 0.5 } } });

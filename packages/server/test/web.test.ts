@@ -140,13 +140,14 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assertError(await h.inject({ url: '/api/v1/runs', headers: { cookie: 'rl_session=forged' } }), 401, 'AUTH_INVALID');
     });
 
-    it('failed sign-ins are rate-limited per client and counted', async () => {
+    it('failed sign-ins are rate-limited per client and counted; a valid token still signs in', async () => {
       const h = await fresh({ rateLimits: { failedAuthPerClient: { capacity: 2, refillPerSecond: 0.001 } } });
       assertError(await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: 'rlt_a' } }), 401, 'AUTH_INVALID');
       assertError(await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: 'rlt_b' } }), 401, 'AUTH_INVALID');
-      const limited = await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.admin } });
+      const limited = await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: 'rlt_c' } });
       assertError(limited, 429, 'RATE_LIMITED');
       assert.ok(Number(limited.headers['retry-after']) > 0);
+      assert.equal((await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.admin } })).status, 200, 'a valid token is never refused for others’ failures');
       const metrics = (await h.inject({ url: '/metrics' })).text;
       assert.match(metrics, /runledger_auth_rejects_total\{code="AUTH_INVALID"\} 2/);
       assert.match(metrics, /runledger_rate_limited_total\{bucket="auth-failures"\} 1/);

@@ -51,6 +51,8 @@ export {
   TOKEN_ROLES,
   TOKEN_PREFIX,
   hashToken,
+  isTokenShaped,
+  isSessionSecretShaped,
   isTokenRole,
   isValidTokenName,
   apiTokensMigration,
@@ -62,3 +64,4 @@ export {
   type CreateTokenResult,
   type TokensDatabase,
 } from './tokens/token-store.js';
+export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoch.js';

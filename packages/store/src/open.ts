@@ -31,6 +31,10 @@ export interface Store {
   checkWritable(): Promise<string>;
   /** Stored tree nodes in one query; `via` selects a snapshot transaction. */
   fetchNodes(ids: readonly NodeId[], via?: Kysely<Database>): Promise<StoredNode[]>;
+  /** The revocation counter (see tokens/epoch.ts); use it through AuthEpoch. */
+  readAuthEpoch(): number | Promise<number>;
+  /** Push notification of counter bumps where the database has it (PostgreSQL LISTEN). */
+  readonly listenAuthEpoch?: (onNotify: () => void, onLost: () => void) => Promise<() => Promise<void>>;
   readonly closed: boolean;
   close(): Promise<void>;
 }
@@ -70,6 +74,18 @@ export async function openStore(config: StoreConfig = resolveConfig(), opts: Ope
       live();
       return backend.fetchNodes(ids, via);
     },
+    readAuthEpoch: () => {
+      live();
+      return backend.readAuthEpoch();
+    },
+    ...(backend.listenAuthEpoch
+      ? {
+          listenAuthEpoch: (onNotify: () => void, onLost: () => void) => {
+            live();
+            return backend.listenAuthEpoch!(onNotify, onLost);
+          },
+        }
+      : {}),
     get closed() {
       return closed;
     },

@@ -1,7 +1,7 @@
 // API tokens on both dialects: only a hash is stored, names are unique, revocation is final.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MIGRATION_HEAD, StoreError, TokenStore, hashToken, openStore, type Store } from '../src/index.js';
+import { AuthEpoch, MIGRATION_HEAD, StoreError, TokenStore, hashToken, openStore, type Store } from '../src/index.js';
 import { pgFactory, sqliteFactory, type FixtureFactory } from './helpers/fixtures.js';
 
 function suite(factory: FixtureFactory): void {
@@ -18,7 +18,7 @@ function suite(factory: FixtureFactory): void {
       const store = await openStore(fx.config);
       stores.push(store);
       assert.equal(await store.migrationHead(), MIGRATION_HEAD);
-      assert.equal(MIGRATION_HEAD, '0005_web_sessions');
+      assert.equal(MIGRATION_HEAD, '0006_auth_epoch');
       const ts = new TokenStore(store);
       const now = '2026-11-23T10:00:00.000Z';
       const a = await ts.create({ name: 'alice', role: 'approver', now });
@@ -44,6 +44,47 @@ function suite(factory: FixtureFactory): void {
       assert.equal((await ts.revoke(a.record.id, '2026-11-23T12:00:00.000Z')).revokedAt, '2026-11-23T11:00:00.000Z', 'the first revocation stands');
       assert.equal(await ts.verify(a.token), undefined);
       await assert.rejects(ts.revoke('nobody', now), (e) => e instanceof StoreError && e.code === 'NOT_FOUND');
+    });
+
+    it('the revocation counter moves on every revocation and sign-out, from any handle, and on nothing else', async () => {
+      const fx = await factory.create();
+      const here = await openStore(fx.config);
+      const there = await openStore(fx.config);
+      stores.push(here, there);
+      const epoch = new AuthEpoch(here, 60_000);
+      const ts = new TokenStore(here);
+      const other = new TokenStore(there);
+      const now = '2026-11-23T10:00:00.000Z';
+      const a = await ts.create({ name: 'alice', role: 'viewer', now });
+      const b = await ts.create({ name: 'bob', role: 'viewer', now });
+      assert.ok(a.ok && b.ok);
+      const e0 = await epoch.current();
+      await ts.touch(a.record.id, now);
+      const s = await ts.createSession(a.record.id, new Date(now), 3600_000);
+      assert.equal(await epoch.current(), e0, 'creating tokens and sessions and touching them moves nothing');
+
+      // A push (PostgreSQL) or the poll (SQLite, 60 s here: so only the explicit read below sees it).
+      const heard = new Promise<void>((res) => {
+        const off = epoch.onChange(() => {
+          off();
+          res();
+        });
+      });
+      await other.revoke('bob', now);
+      const e1 = await epoch.current();
+      assert.ok(e1 > e0, 'a revocation in another handle is seen by the very next read');
+      if (here.listenAuthEpoch) await heard;
+      await other.revoke('bob', now);
+      assert.equal(await epoch.current(), e1, 'revoking twice changes nothing');
+      await other.deleteSession(s.secret);
+      const e2 = await epoch.current();
+      assert.ok(e2 > e1, 'a sign-out moves it');
+      // Concurrent strict reads share queries yet all see the latest value.
+      const reads = await Promise.all(Array.from({ length: 20 }, () => epoch.current()));
+      assert.deepEqual(new Set(reads), new Set([e2]));
+      await fx.admin(fx.dialect === 'postgres' ? "UPDATE runledger.api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'" : "UPDATE api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'");
+      assert.ok((await epoch.current()) > e2, 'even a revocation in plain SQL moves it');
+      await epoch.close();
     });
   });
 }

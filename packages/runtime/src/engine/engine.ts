@@ -56,6 +56,11 @@ export interface EngineObserver {
 export interface Who {
   readonly actor: Actor;
   readonly roles: readonly string[];
+  /**
+   * The operating-system account that made the call, when the actor is only claimed (the CLI's
+   * RUNLEDGER_ACTOR): recorded beside it in the entries of operator decisions.
+   */
+  readonly osUser?: string;
 }
 
 export interface StartRequest {
@@ -324,6 +329,7 @@ export class Engine {
           ...('comment' in ev ? { comment: ev.comment } : {}),
           ...('reason' in ev ? { reason: ev.reason } : {}),
           roles: [...who.roles],
+          ...(who.osUser !== undefined ? { osUser: who.osUser } : {}),
           ...(cur ? { currentStep: cur.id, currentStatus: cur.status } : {}),
         },
         idem: `run:${live.rec.id}:event:${live.seq - 1}`,

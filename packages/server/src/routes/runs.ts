@@ -131,14 +131,28 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     });
     rc.metrics.sseStreams.inc();
     rc.metrics.sseOpened.inc();
+    // The credential is re-checked on every heartbeat and whenever a revocation or sign-out happens
+    // anywhere (the revocation counter moves): a stream does not outlive the right to read it. A
+    // check that cannot reach the store also ends the stream; the client reconnects and is asked again.
+    const principal = req.principal!;
+    const needs = req.routeOptions.config.role ?? 'viewer';
+    const revoked = (): void => {
+      if (!closed) raw.write(': credentials revoked, signed out or expired\n\n');
+      end();
+    };
     const heartbeat = setInterval(() => {
-      if (!closed) raw.write(': heartbeat\n\n');
+      void rc.auth.stillValid(principal, needs).then(
+        (ok) => (ok ? !closed && raw.write(': heartbeat\n\n') : revoked()),
+        () => end(),
+      );
     }, rc.heartbeatMs);
     heartbeat.unref();
+    const unwatch = rc.auth.watch(principal, needs, revoked);
     const end = (): void => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      unwatch();
       off?.();
       offOutput?.();
       rc.metrics.sseStreams.dec();

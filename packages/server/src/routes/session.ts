@@ -1,6 +1,7 @@
 // Web sessions: the UI signs in once with an API token and from then on holds only an httpOnly,
 // SameSite=Strict cookie bound to that token (revoking the token ends its sessions). The token is
-// never stored in the browser. Sign-in failures count against the client's failed-auth bucket.
+// never stored in the browser. Sign-in failures count against the client's failed-auth bucket (a
+// valid token always signs in). Signing out ends the session's open event streams.
 import { ApiError } from '../errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiInstance, RouteContext } from '../context.js';
@@ -25,9 +26,7 @@ export function sessionRoutes(app: ApiInstance, rc: RouteContext): void {
   };
 
   app.post('/session', { schema: { tags, summary: 'Sign in with an API token: sets the session cookie and returns the CSRF token', security: [], body: SessionBody, response: { 200: SessionView, ...errors(400, 401, 429, 503) } } }, async (req, reply) => {
-    rc.auth.guardFailures(req.ip);
-    const token = await rc.tokens.verify(req.body.token.trim());
-    if (!token) return rc.auth.failSignIn(req.ip, 'the token is unknown or revoked (create one with `runledger tokens create`)');
+    const token = await rc.auth.signIn(req.ip, req.body.token.trim());
     const s = await rc.tokens.createSession(token.id, rc.now(), ttl);
     const p = principalOf(token, { secret: s.secret, expiresAt: s.expiresAt });
     // Signing in is recorded like any other use of a credential that can change state.
@@ -48,6 +47,8 @@ export function sessionRoutes(app: ApiInstance, rc: RouteContext): void {
     const p = req.principal!;
     if (p.session) {
       await rc.tokens.deleteSession(p.session.secret);
+      // The session's event streams end now, not at the next poll of the revocation counter.
+      await rc.auth.recheckWatched();
       await rc.append({ type: 'auth.session.closed', actor: p.actor, subject: { kind: 'token', id: p.actor.id }, data: {} });
     }
     clear(req, reply);

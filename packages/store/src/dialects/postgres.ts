@@ -7,6 +7,7 @@ import { SETTINGS, redactDsn, roleOfDsn, type PostgresConfig } from '../config.j
 import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations.js';
 import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
+import { AUTH_EPOCH_CHANNEL } from '../tokens/epoch.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';
 import { AppendConflict, type AppendOptions, type OpenOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
@@ -227,6 +228,7 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
     await auditWriterRole(db, writerRole, mainRole, writerSource);
 
     const writer = ledgerDb;
+    const listeners = new Set<() => Promise<void>>();
     let closed = false;
     return {
       caps: postgresCapabilities,
@@ -342,9 +344,44 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
         return res.rows.map(toNode);
       },
 
+      async readAuthEpoch(): Promise<number> {
+        const res = await mainPool.query<{ n: string }>({ name: 'runledger_auth_epoch', text: 'SELECT n FROM auth_epoch WHERE id = 1' });
+        return Number(res.rows[0]!.n);
+      },
+
+      // A dedicated connection (a pooled one would be handed to queries): notifications arrive on it.
+      async listenAuthEpoch(onNotify: () => void, onLost: () => void): Promise<() => Promise<void>> {
+        const client = new pg.Client({ connectionString: config.url, options: `-c search_path=${APP_SCHEMA}` });
+        let ended = false;
+        const end = async (): Promise<void> => {
+          if (ended) return;
+          ended = true;
+          listeners.delete(end);
+          await client.end().catch(() => undefined);
+        };
+        client.on('notification', (m) => {
+          if (m.channel === AUTH_EPOCH_CHANNEL) onNotify();
+        });
+        client.on('error', () => {
+          if (ended) return;
+          void end();
+          onLost();
+        });
+        try {
+          await client.connect();
+          await client.query(`LISTEN ${AUTH_EPOCH_CHANNEL}`);
+        } catch (e) {
+          await end();
+          throw e;
+        }
+        listeners.add(end);
+        return end;
+      },
+
       async close(): Promise<void> {
         if (closed) return;
         closed = true;
+        for (const end of [...listeners]) await end();
         await writer.destroy();
         await db.destroy();
       },

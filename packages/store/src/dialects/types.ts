@@ -181,5 +181,12 @@ export interface Backend {
   checkWritable(): Promise<string>;
   /** Fetches stored tree nodes in one query. `db` selects a snapshot executor; default: the read path. */
   fetchNodes(ids: readonly NodeId[], db?: Kysely<Database>): Promise<StoredNode[]>;
+  /** The revocation counter (auth_epoch) as committed now; SQLite answers synchronously. */
+  readAuthEpoch(): number | Promise<number>;
+  /**
+   * PostgreSQL: LISTENs on a dedicated connection and calls `onNotify` for each bump, `onLost` once if
+   * the connection fails. Returns the closer. Undefined where the database cannot push (SQLite).
+   */
+  listenAuthEpoch?(onNotify: () => void, onLost: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

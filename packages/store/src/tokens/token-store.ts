@@ -67,6 +67,15 @@ export function isValidTokenName(n: string): boolean {
   return TOKEN_NAME_RE.test(n);
 }
 
+/** Whether text could be a token at all (checked before hashing or looking anything up). */
+export function isTokenShaped(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX) && token.length <= 200;
+}
+
+export function isSessionSecretShaped(secret: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(secret);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -183,8 +192,13 @@ export class TokenStore {
 
   /** The live (not revoked) token with this text, or undefined. */
   async verify(token: string): Promise<TokenRecord | undefined> {
-    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-    const r = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hashToken(token)).executeTakeFirst();
+    if (!isTokenShaped(token)) return undefined;
+    return this.verifyHash(hashToken(token));
+  }
+
+  /** The live token whose text hashes to `sha256` (callers that cache keep the hash, never the text). */
+  async verifyHash(sha256: string): Promise<TokenRecord | undefined> {
+    const r = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', sha256).executeTakeFirst();
     if (!r || r.revoked_at !== null) return undefined;
     return toRecord(r);
   }
@@ -207,13 +221,18 @@ export class TokenStore {
 
   /** The session with this cookie secret if it has not expired and its token is not revoked. */
   async session(secret: string, now: Date): Promise<WebSession | undefined> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
+    if (!isSessionSecretShaped(secret)) return undefined;
+    return this.sessionByHash(hashToken(secret), now);
+  }
+
+  /** The session whose cookie secret hashes to `sha256`, as `session` checks it. */
+  async sessionByHash(sha256: string, now: Date): Promise<WebSession | undefined> {
     const r = await this.db
       .selectFrom('web_sessions')
       .innerJoin('api_tokens', 'api_tokens.id', 'web_sessions.token_id')
       .selectAll('api_tokens')
       .select('web_sessions.expires_at')
-      .where('web_sessions.id_sha256', '=', hashToken(secret))
+      .where('web_sessions.id_sha256', '=', sha256)
       .executeTakeFirst();
     if (!r || r.revoked_at !== null || r.expires_at <= now.toISOString()) return undefined;
     return { token: toRecord(r), expiresAt: r.expires_at };
