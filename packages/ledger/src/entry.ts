@@ -7,7 +7,6 @@ import { leafHash } from './tree.js';
 export const ENTRY_VERSION = 1;
 export const MAX_ENTRY_BYTES = 64 * 1024;
 
-export const RESERVED_TYPES = ['ledger.genesis', 'ledger.key.rotate', 'ledger.anchor'] as const;
 export const ACTOR_KINDS = ['user', 'token', 'service', 'system'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 

@@ -6,6 +6,7 @@ export * from './tree.js';
 export * from './note.js';
 export * from './checkpoint.js';
 export * from './entry.js';
+export * from './keyrules.js';
 export * from './receipt.js';
 export * from './bundle.js';
 export * from './verifier.js';
