@@ -82,12 +82,19 @@ export async function fullCheck(store: Store, origin: string, cp: StoredCheckpoi
         verifying = false;
         break;
       }
+      const signed = parseOrUndefined(r.bytes);
+      // The seq column places the entry in the tree, like the leaf: a mismatch is a root mismatch.
+      if (signed && signed.seq !== seq) {
+        column ??= { index: i, code: 'LEDGER_ROOT_MISMATCH', message: `ledger_entries: column seq of entry ${i} is ${seq}, the signed entry says ${JSON.stringify(signed.seq)}` };
+        verifying = false;
+        break;
+      }
       if (!verifier.push(r.bytes)) {
         verifying = false;
         break;
       }
-      // The verifier accepted the bytes as one canonical entry object, so this parse succeeds.
-      column ??= columnMismatch(i, r, JSON.parse(fromUtf8(r.bytes)) as Record<string, unknown>);
+      // The verifier accepted the bytes as one canonical entry object.
+      column ??= columnMismatch(i, r, signed!);
     }
   }
   const result = verifier.finish();
@@ -98,8 +105,18 @@ export async function fullCheck(store: Store, origin: string, cp: StoredCheckpoi
         code: CHECKPOINT_REASONS.has(result.reason) ? 'LEDGER_CHECKPOINT_INVALID' : 'LEDGER_ROOT_MISMATCH',
         message: `${where}: the verifier fails with ${result.reason} at entry ${result.index}: ${result.detail}`,
       };
-  const first = column && (!failure || column.index < failure.index) ? column : failure;
+  // At equal indexes the column wins: the pass stopped there, so the verifier can only add TRUNCATED.
+  const first = column && (!failure || column.index <= failure.index) ? column : failure;
   if (first) throw new StoreError(first.code, first.message);
+}
+
+function parseOrUndefined(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const o = JSON.parse(fromUtf8(bytes)) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The columns stored beside an entry's bytes: each must equal what the signed bytes say. */
