@@ -11,3 +11,5 @@ export * from './receipt.js';
 export * from './bundle.js';
 export * from './verifier.js';
 export * from './jcs-parse.js';
+// The WebAssembly tree: the writer takes each entry's prev from it (one WASM call per root).
+export { FastTree } from './fastfold/index.js';

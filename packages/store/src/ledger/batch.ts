@@ -1,7 +1,7 @@
 // One group commit: reads the head (reloading when another process appended), plans and builds the
 // batch's entries, their tree nodes and one signed checkpoint, and commits them in one transaction.
 // Works on copies of the writer's view; throwing rolls everything back.
-import { buildEntry, bytesEqual, foldRange, peakIds, signCheckpoint, TreeState, type BuiltEntry, type Hash, type KeyRing, type SignerKey } from '@runledger/ledger';
+import { buildEntry, bytesEqual, FastTree, foldRange, peakIds, signCheckpoint, TreeState, type BuiltEntry, type Hash, type KeyRing, type SignerKey } from '@runledger/ledger';
 import type { AppendSession, EntryRow, NodeRow, StoredHead } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
@@ -45,6 +45,7 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
       reloaded = true;
     }
   }
+  const fast = fastTreeFor(state, ctx.view.fast);
   const headSize = state.size;
   const expected: StoredHead = { size: headSize, root };
   const outcomes = new Map<Job, Outcome>();
@@ -62,6 +63,8 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
   let signers = signersFor(ctx.signerPool, keys);
   const newSigners: SignerKey[] = [];
 
+  // One clock reading per commit: its entries are written together.
+  const now = ctx.clock();
   for (const job of batch) {
     let plan: Plan;
     if (job.kind === 'entry') plan = planEntry(job.draft, state, stored, inBatch, headSize);
@@ -77,7 +80,7 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
     }
     let built: BuiltEntry;
     try {
-      built = buildEntry(plan.draft, state.size, ctx.origin, root, ctx.clock());
+      built = buildEntry(plan.draft, state.size, ctx.origin, root, now);
     } catch (e) {
       outcomes.set(job, { error: rejected(`entry rejected: ${messageOf(e)}`, e) });
       continue;
@@ -91,7 +94,10 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
       newSigners.push(...plan.adds);
     }
     for (const n of state.append(built.leaf)) nodeRows.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
-    root = state.root();
+    if (fast) {
+      fast.appendLeaf(built.leaf);
+      root = fast.root();
+    } else root = state.root();
     entryRows.push({ seq: entry.seq, idem: entry.idem ?? null, type: entry.type, ts: entry.ts, bytes: buf(built.bytes), leaf: buf(built.leaf) });
     fresh.push({ job, built });
     if (entry.idem !== undefined) inBatch.set(entry.idem, built);
@@ -114,7 +120,12 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
   for (const { job, of } of duplicatesOfFresh) {
     outcomes.set(job, { result: { seq: of.entry.seq, entry: of.entry, bytes: of.bytes, leaf: of.leaf, checkpointSize: state.size, duplicate: true } });
   }
-  return { outcomes, state, keys, newSigners, info, reloaded, root };
+  return { outcomes, state, keys, newSigners, info, reloaded, root, fast };
+}
+
+/** The view's WebAssembly tree if it is at `state`'s size, else one rebuilt from `state`'s peaks. */
+export function fastTreeFor(state: TreeState, fast: FastTree | undefined): FastTree | undefined {
+  return fast?.size === state.size ? fast : FastTree.fromPeaks(state.size, state.peakHashes());
 }
 
 function sameHead(head: StoredHead | undefined, size: number, root: Hash): boolean {

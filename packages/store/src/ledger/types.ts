@@ -1,5 +1,5 @@
 // Types shared by the writer's parts (writer.ts: the class and queue; batch.ts, plan.ts, startup.ts).
-import type { Actor, Entry, EntryDraft, Hash, SignerKey, Subject, TreeState, VerifierKey, KeyRing } from '@runledger/ledger';
+import type { Actor, Entry, EntryDraft, FastTree, Hash, KeyRing, SignerKey, Subject, TreeState, VerifierKey } from '@runledger/ledger';
 import type { StoreError } from '../errors.js';
 
 export interface AppendResult {
@@ -74,4 +74,9 @@ export interface WriterView {
   /** state.root(), kept so a batch does not fold the peaks again for its first `prev`. */
   readonly root: Hash;
   readonly keys: KeyRing;
+  /**
+   * The same tree in WebAssembly, for roots (undefined without WebAssembly). A batch appends to it in
+   * place; one whose size differs from `state` is stale (a batch failed) and is rebuilt from the peaks.
+   */
+  readonly fast: FastTree | undefined;
 }

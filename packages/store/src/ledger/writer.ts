@@ -2,7 +2,7 @@
 // checkpoint in one transaction, and batches concurrent appends into one commit (group commit).
 // This file holds the class and its queue; batch.ts one commit, plan.ts what each job becomes,
 // startup.ts and check.ts the checks before the first append.
-import { GENESIS_TYPE, isKeyEntryType, type EntryDraft, type Hash, type KeyRing, type SignerKey, type TreeState, type VerifierKey } from '@runledger/ledger';
+import { GENESIS_TYPE, isKeyEntryType, type EntryDraft, type FastTree, type Hash, type KeyRing, type SignerKey, type TreeState, type VerifierKey } from '@runledger/ledger';
 import { AppendConflict } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
@@ -49,6 +49,8 @@ export class LedgerWriter {
   private broken: StoreError | undefined;
   /** this.state.root(), kept so a batch does not fold the peaks again for its first `prev`. */
   private stateRoot: Hash;
+  /** The committed tree in WebAssembly, for roots; built by the first batch (batch.ts, fastTreeFor). */
+  private fast: FastTree | undefined;
 
   private constructor(
     private readonly store: Store,
@@ -225,6 +227,7 @@ export class LedgerWriter {
     this.state = result.state;
     this.stateRoot = result.root;
     this.keys = result.keys;
+    this.fast = result.fast;
     for (const s of result.newSigners) if (!this.signerPool.some((p) => p.vkey === s.vkey)) this.signerPool.push(s);
     if (result.reloaded) this.stats.reloads++;
     if (result.info.entries > 0) {
@@ -249,7 +252,7 @@ export class LedgerWriter {
     return {
       store: this.store,
       origin: this.origin,
-      view: { state: this.state, root: this.stateRoot, keys: this.keys },
+      view: { state: this.state, root: this.stateRoot, keys: this.keys, fast: this.fast },
       signerPool: this.signerPool,
       clock: this.clock,
       hooks: this.hooks,
