@@ -45,7 +45,7 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
       reloaded = true;
     }
   }
-  const fast = fastTreeFor(state, ctx.view.fast);
+  const fast = fastTreeFor(state, root, ctx.view.fast);
   const headSize = state.size;
   const expected: StoredHead = { size: headSize, root };
   const outcomes = new Map<Job, Outcome>();
@@ -123,9 +123,14 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
   return { outcomes, state, keys, newSigners, info, reloaded, root, fast };
 }
 
-/** The view's WebAssembly tree if it is at `state`'s size, else one rebuilt from `state`'s peaks. */
-export function fastTreeFor(state: TreeState, fast: FastTree | undefined): FastTree | undefined {
-  return fast?.size === state.size ? fast : FastTree.fromPeaks(state.size, state.peakHashes());
+/**
+ * The view's WebAssembly tree if it holds exactly `state` (same size and root), else one rebuilt from
+ * `state`'s peaks. A failed attempt leaves its appends in the tree, and after a reload the size alone
+ * can match by chance (another process appended as many entries): only the root proves the state.
+ */
+export function fastTreeFor(state: TreeState, root: Hash, fast: FastTree | undefined): FastTree | undefined {
+  if (fast !== undefined && fast.size === state.size && bytesEqual(fast.root(), root)) return fast;
+  return FastTree.fromPeaks(state.size, state.peakHashes());
 }
 
 function sameHead(head: StoredHead | undefined, size: number, root: Hash): boolean {

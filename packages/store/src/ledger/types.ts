@@ -76,7 +76,7 @@ export interface WriterView {
   readonly keys: KeyRing;
   /**
    * The same tree in WebAssembly, for roots (undefined without WebAssembly). A batch appends to it in
-   * place; one whose size differs from `state` is stale (a batch failed) and is rebuilt from the peaks.
+   * place; one whose root differs from `root` is stale (an attempt failed) and is rebuilt from the peaks.
    */
   readonly fast: FastTree | undefined;
 }

@@ -259,6 +259,30 @@ export function storeSuite(factory: FixtureFactory): void {
       await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
     });
 
+    it('after a rolled-back batch and as many entries appended by another writer, the next batch chains to storage', async () => {
+      let fail = false;
+      const { writer, fx, key, reader, store } = await ledger({
+        hooks: {
+          beforeCommit: () => {
+            if (fail) throw new Error('injected fault');
+          },
+        },
+      });
+      await writer.append(draft(1));
+      const other = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key] });
+      // Three entries built (their roots computed) and rolled back; then the other writer stores three.
+      fail = true;
+      const failed = await Promise.allSettled([2, 3, 4].map((i) => writer.append(draft(i))));
+      assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      fail = false;
+      await Promise.all([5, 6, 7].map((i) => other.append(draft(i))));
+      const r = await writer.append(draft(8));
+      assert.equal(r.seq, 5);
+      const leaves = await storedLeaves(reader);
+      for await (const e of reader.iterateEntries()) assert.equal(e.entry.prev, toBase64(rootOfLeaves(leaves.slice(0, e.seq))), `prev of entry ${e.seq}`);
+      await LedgerWriter.open({ store: await open(fx), origin: ORIGIN, signers: [key], startupCheck: 'full' });
+    });
+
     it('refuses to append when storage went backwards or holds a different root at its size', async () => {
       const { writer, fx, store, key } = await ledger();
       for (let i = 0; i < 3; i++) await writer.append(draft(i));
