@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   buildEntry,
   checkpointFileName,
+  EMPTY_ROOT,
+  GENESIS_TYPE,
   generateSigner,
   leafHash,
   manifestBytes,
@@ -116,6 +118,32 @@ describe('key rules: the writer and the verifier agree', () => {
         assert.equal(verify(await readStored(store), [k1]).ok, true);
         await LedgerWriter.open({ store, origin: ORIGIN, signers: [newSigner], startupCheck: 'full' });
       }
+    });
+  }
+
+  for (const g of [
+    { name: 'two keys', keys: () => [generateSigner(ORIGIN), generateSigner(ORIGIN)] },
+    { name: 'no key', keys: () => [] },
+    { name: 'a key named after another ledger', keys: () => [generateSigner('other.origin/x')] },
+    { name: 'one good key and one named after another ledger', keys: () => [generateSigner(ORIGIN), generateSigner('other.origin/x')] },
+  ]) {
+    it(`genesis with ${g.name}: accepted by both or refused by both`, async () => {
+      const fx = await sqliteFactory.create();
+      const store = await openStore(fx.config);
+      stores.push(store);
+      const keys: SignerKey[] = g.keys();
+      const signer = generateSigner(ORIGIN);
+      const b = buildEntry({ type: GENESIS_TYPE, actor, data: { keys: keys.map((k) => k.vkey) } }, 0, ORIGIN, EMPTY_ROOT, new Date('2026-12-01T00:00:00.000Z'));
+      const tree = TreeState.empty();
+      tree.appendLeaf(b.leaf);
+      const note = signCheckpoint({ origin: ORIGIN, size: 1, root: tree.root() }, keys.length > 0 ? keys : [signer]);
+      const verdict = verify({ lines: [b.bytes], checkpoints: [{ name: checkpointFileName(1), text: note }], tree }, keys.length > 0 ? keys : [signer]);
+      const writer = await LedgerWriter.open({ store, origin: ORIGIN, signers: [signer] });
+      let writerError: unknown;
+      await writer.init({ actor, genesisKeys: keys }).catch((e: unknown) => (writerError = e));
+      assert.equal(writerError === undefined, verdict.ok, `writer ${writerError ? `refused (${String(writerError)})` : 'accepted'}, verifier: ${formatResult(verdict)}`);
+      if (!verdict.ok) assert.equal(verdict.reason, 'GENESIS_MISMATCH');
+      assert.equal(writer.size, writerError ? 0 : 1);
     });
   }
 
