@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { generateSigner } from '@runledger/ledger';
-import { LedgerWriter, openStore, type StoreConfig } from '@runledger/store';
+import { BundleVerifier, checkpointFileName, generateSigner, manifestBytes } from '@runledger/ledger';
+import { LedgerReader, LedgerWriter, openStore, type StoreConfig } from '@runledger/store';
 import { pgFactory, sqliteFactory, type Fixture } from '../packages/store/test/helpers/fixtures.js';
 import { status, statusDone, type Figure } from './lib.js';
 
@@ -51,7 +51,44 @@ async function rawPostgres(url: string, ms: number): Promise<number> {
   return r;
 }
 
-async function measure(config: StoreConfig, ms: number): Promise<{ single: number; concurrent: number; commitsPerBatch: number }> {
+interface Measured {
+  single: number;
+  concurrent: number;
+  commitsPerBatch: number;
+  /** Process CPU (user + system) per entry over the 64-way run, µs. */
+  writerCpu: number;
+  /** CPU per entry of the ledger package's verifier over the same ledger, µs. */
+  verifierCpu: number;
+}
+
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
+
+/** Verifies the appended ledger (entries in memory, latest checkpoint) and returns CPU µs per entry. */
+async function verifierCpuPerEntry(store: Awaited<ReturnType<typeof openStore>>, signer: ReturnType<typeof generateSigner>): Promise<number> {
+  const reader = new LedgerReader(store);
+  const cp = (await reader.latestCheckpoint())!;
+  const lines: Uint8Array[] = [];
+  for await (const e of reader.iterateEntries(0, cp.size)) lines.push(e.bytes);
+  const files = { manifest: manifestBytes(ORIGIN, cp.size), checkpoints: [{ name: checkpointFileName(cp.size), text: cp.note }] };
+  // Several passes, the least CPU wins: the first warms the JIT (the writer's figure is taken after
+  // its own warm-up too), and the least is the one least disturbed by other load on the machine.
+  let best = Infinity;
+  const t0 = performance.now();
+  for (let pass = 0; pass < 20 && (pass < 3 || performance.now() - t0 < 300); pass++) {
+    const c0 = process.cpuUsage();
+    const v = new BundleVerifier(files, { trusted: [signer] });
+    for (const l of lines) if (!v.push(l)) break;
+    const r = v.finish();
+    best = Math.min(best, cpuMicros(c0));
+    if (!r.ok) throw new Error(`the appended ledger does not verify: ${r.reason} at ${r.index}: ${r.detail}`);
+  }
+  return best / lines.length;
+}
+
+async function measure(config: StoreConfig, ms: number): Promise<Measured> {
   const store = await openStore(config);
   const signer = generateSigner(ORIGIN);
   const writer = await LedgerWriter.open({ store, origin: ORIGIN, signers: [signer] });
@@ -67,6 +104,7 @@ async function measure(config: StoreConfig, ms: number): Promise<{ single: numbe
   const c0 = writer.stats.commits;
   const e0 = writer.stats.entries;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let done = 0;
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -77,13 +115,15 @@ async function measure(config: StoreConfig, ms: number): Promise<{ single: numbe
     }),
   );
   const concurrent = (done / (performance.now() - t0)) * 1000;
+  const writerCpu = cpuMicros(cpu0) / done;
   const commitsPerBatch = (writer.stats.entries - e0) / Math.max(1, writer.stats.commits - c0);
   await writer.close();
+  const verifierCpu = await verifierCpuPerEntry(store, signer);
   await store.close();
-  return { single, concurrent, commitsPerBatch };
+  return { single, concurrent, commitsPerBatch, writerCpu, verifierCpu };
 }
 
-function figures(dialect: string, raw: number, m: { single: number; concurrent: number; commitsPerBatch: number }): Figure[] {
+function figures(dialect: string, raw: number, m: Measured): Figure[] {
   return [
     {
       section: 'ledger.append',
@@ -103,6 +143,16 @@ function figures(dialect: string, raw: number, m: { single: number; concurrent: 
       goal: '≥ 10× single appender',
       met: m.concurrent / m.single >= 10,
       note: `(${m.commitsPerBatch.toFixed(1)} entries per commit)`,
+    },
+    {
+      section: 'ledger.append',
+      name: `${dialect}: writer CPU per entry, 64 concurrent appenders`,
+      value: m.writerCpu,
+      unit: 'µs',
+      baseline: { name: 'verifier CPU per entry over the same ledger', value: m.verifierCpu },
+      goal: '≤ 4× verifier CPU per entry',
+      met: m.writerCpu / m.verifierCpu <= 4,
+      note: '(process.cpuUsage, user + system, all threads)',
     },
   ];
 }

@@ -5,6 +5,7 @@ import {
   buildEntry,
   checkpointFileName,
   generateSigner,
+  GENESIS_TYPE,
   manifestBytes,
   signCheckpoint,
   TreeState,
@@ -36,7 +37,7 @@ export function generateBundle(dir: string, n: number, origin = 'bench.runledger
   for (let i = 0; i < n; i++) {
     const draft =
       i === 0
-        ? { type: 'ledger.genesis', actor: { kind: 'system' as const, id: 'runledger' }, data: { keys: [signer.vkey] } }
+        ? { type: GENESIS_TYPE, actor: { kind: 'system' as const, id: 'runledger' }, data: { keys: [signer.vkey] } }
         : {
             type: i % 2 === 1 ? 'run.step.started' : 'run.step.finished',
             actor: { kind: 'service' as const, id: 'engine' },

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
-  const names = onlyArg ? onlyArg.split(',') : Object.keys(SECTIONS);
+  // A short name picks the section ending in it: `--only append` is ledger.append.
+  const full = (n: string): string => (SECTIONS[n] ? n : (Object.keys(SECTIONS).find((k) => k.endsWith(`.${n}`)) ?? n));
+  const names = onlyArg ? onlyArg.split(',').map(full) : Object.keys(SECTIONS);
   const outDir = join(process.cwd(), 'bench', 'out');
   mkdirSync(outDir, { recursive: true });
   const figures: Figure[] = [];

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { checkReceipt, parseVkey, verifyConsistency, fromBase64 } from '@runledger/ledger';
 import { main, type Io } from '../src/index.js';
 
@@ -158,6 +159,24 @@ describe('runledger CLI', () => {
     assert.match(r.err, /KEY_FILE_INSECURE/);
     assert.match(r.err, /0644/);
     assert.equal(statSync(keyFile).mode & 0o777, 0o644, 'nothing changed the file');
+  });
+
+  it('ledger check: an edited column or a dropped table is an integrity failure (exit 7) that names it', async () => {
+    for (const [name, sqlText, pattern] of [
+      ['type column', 'DROP TRIGGER ledger_entries_no_update; UPDATE ledger_entries SET type = \'ops.hidden\' WHERE seq = 1', /STORE_CORRUPT.*column type of entry 1/],
+      ['dropped table', 'DROP TABLE ledger_nodes', /LEDGER_TABLE_MISSING.*ledger_nodes/],
+    ] as const) {
+      const h = join(tmp(), 'data-check');
+      assert.equal((await rl(h, 'init', '--origin', 'cli.test/check')).code, 0);
+      assert.equal((await rl(h, 'ledger', 'append', '--type', 'ops.note')).code, 0);
+      assert.equal((await rl(h, 'ledger', 'check')).code, 0, name);
+      const db = new BetterSqlite3(join(h, 'runledger.db'));
+      db.exec(sqlText);
+      db.close();
+      const r = await rl(h, 'ledger', 'check');
+      assert.equal(r.code, 7, `${name}: ${r.err}`);
+      assert.match(r.err, pattern);
+    }
   });
 
   it('a missing ledger is named (exit 5)', async () => {

@@ -1,5 +1,5 @@
 // Ledger entries: one JCS object each; the stored bytes are the hashed bytes.
-import { fromBase64, toBase64, utf8, type Hash } from './bytes.js';
+import { fromBase64, toBase64, type Hash } from './bytes.js';
 import { LedgerError } from './errors.js';
 import { canonicalize } from './jcs.js';
 import { leafHash } from './tree.js';
@@ -7,7 +7,6 @@ import { leafHash } from './tree.js';
 export const ENTRY_VERSION = 1;
 export const MAX_ENTRY_BYTES = 64 * 1024;
 
-export const RESERVED_TYPES = ['ledger.genesis', 'ledger.key.rotate', 'ledger.anchor'] as const;
 export const ACTOR_KINDS = ['user', 'token', 'service', 'system'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
@@ -125,9 +124,26 @@ export function buildEntry(draft: EntryDraft, seq: number, ledger: string, prev:
     data: draft.data ?? {},
     ...(draft.idem !== undefined ? { idem: draft.idem } : {}),
   };
-  const problem = entryShapeProblem(entry);
+  if (prev.byteLength !== 32) throw new LedgerError('ENTRY_INVALID', 'prev must be a 32-byte root');
+  // prev is the base64 of 32 bytes by construction: the shape check need not decode it again.
+  const problem = entryShapeProblem(entry, { prevIsKnownRoot: true });
   if (problem) throw new LedgerError('ENTRY_INVALID', problem);
-  const bytes = utf8(canonicalize(entry));
+  // Buffer.from: small strings come from a pooled slab, cheaper than TextEncoder's fresh buffer per call.
+  const bytes = Buffer.from(entryText(entry), 'utf8');
   if (bytes.byteLength > MAX_ENTRY_BYTES) throw new LedgerError('ENTRY_TOO_LARGE', `entry is ${bytes.byteLength} bytes; the limit is ${MAX_ENTRY_BYTES}`);
   return { entry, bytes, leaf: leafHash(bytes) };
+}
+
+/**
+ * canonicalize(e) for an entry that passed entryShapeProblem, without sorting the envelope: its members
+ * in RFC 8785 order (UTF-16 order of the names), each value canonicalised on its own. The writer builds
+ * every entry here; tests compare it with canonicalize.
+ */
+export function entryText(e: Entry): string {
+  // type, ts, prev and actor.kind passed ASCII-only patterns: JSON.stringify is their canonical form.
+  let s = `{"actor":{"id":${canonicalize(e.actor.id)},"kind":${JSON.stringify(e.actor.kind)}},"data":${canonicalize(e.data)}`;
+  if (e.idem !== undefined) s += `,"idem":${canonicalize(e.idem)}`;
+  s += `,"ledger":${canonicalize(e.ledger)},"prev":${JSON.stringify(e.prev)},"seq":${canonicalize(e.seq)}`;
+  if (e.subject !== undefined) s += `,"subject":{"id":${canonicalize(e.subject.id)},"kind":${canonicalize(e.subject.kind)}}`;
+  return `${s},"ts":${JSON.stringify(e.ts)},"type":${JSON.stringify(e.type)},"v":${canonicalize(e.v)}}`;
 }

@@ -6,7 +6,10 @@ export * from './tree.js';
 export * from './note.js';
 export * from './checkpoint.js';
 export * from './entry.js';
+export * from './keyrules.js';
 export * from './receipt.js';
 export * from './bundle.js';
 export * from './verifier.js';
 export * from './jcs-parse.js';
+// The WebAssembly tree: the writer takes each entry's prev from it (one WASM call per root).
+export { FastTree } from './fastfold/index.js';

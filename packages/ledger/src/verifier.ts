@@ -6,7 +6,8 @@ import { parseSignedCheckpoint, type SignedCheckpoint } from './checkpoint.js';
 import { entryShapeProblem, MAX_ENTRY_BYTES } from './entry.js';
 import { canonicalize } from './jcs.js';
 import { NOT_CANONICAL, parseCanonicalJson } from './jcs-parse.js';
-import { checkNoteSignatures, parseVkey, type VerifierKey } from './note.js';
+import { isKeyEntryType, KeyRing } from './keyrules.js';
+import { checkNoteSignatures, type ParsedNote, type VerifierKey } from './note.js';
 import { checkReceipt, parseReceipt } from './receipt.js';
 import { createBatchTree, type BatchTree } from './fastfold/index.js';
 import { leafHash, verifyConsistency } from './tree.js';
@@ -121,10 +122,8 @@ export class BundleVerifier {
   private maxCheckpoint = 0;
   /** Keys whose signature lines are checked: the trusted keys plus keys added by rotations so far. */
   private readonly known: VerifierKey[];
-  /** Keys that count for the next checkpoint (set at the previous checkpoint). */
-  private active: VerifierKey[] = [];
-  /** The key set after the rotations seen since the last checkpoint. */
-  private pending: VerifierKey[] = [];
+  /** The ledger's key rules, replayed over genesis and rotations (keyrules.ts, shared with the writer). */
+  private keys: KeyRing = KeyRing.empty('');
   private readonly rootsWanted = new Set<number>();
   private readonly roots = new Map<number, Hash>();
   private readonly leavesWanted = new Set<number>();
@@ -173,6 +172,7 @@ export class BundleVerifier {
     if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: size must be a non-negative integer');
     if (canonicalize(m) !== text) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json is not canonical JSON (JCS)');
     this.origin = o.origin;
+    this.keys = KeyRing.empty(o.origin);
     this.manifestSize = o.size as number;
   }
 
@@ -243,8 +243,7 @@ export class BundleVerifier {
       o.v !== 1 ||
       o.seq !== i ||
       o.ledger !== this.origin ||
-      o.type === 'ledger.genesis' ||
-      o.type === 'ledger.key.rotate' ||
+      isKeyEntryType(o.type) ||
       // A root is 44 base64 characters: any other prev fails (pushOne names how).
       typeof o.prev !== 'string' ||
       o.prev.length !== 44 ||
@@ -300,28 +299,9 @@ export class BundleVerifier {
   private pushOne(line: Uint8Array): boolean {
     if (!this.flush()) return false;
     const i = this.tree.size;
-    if (line.byteLength > MAX_ENTRY_BYTES) return this.fail('ENTRY_MALFORMED', i, `entry is ${line.byteLength} bytes, over the 64 KiB limit`);
-    const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
-    // One pass accepts only canonical text; the slow path below only runs to name a failure.
-    let o = parseCanonicalJson(text) as Record<string, unknown> | typeof NOT_CANONICAL;
-    // A match proves byte equality unless decoding replaced invalid UTF-8 with U+FFFD.
-    if (o !== NOT_CANONICAL && text.includes('\uFFFD') && !bytesEqual(Buffer.from(text, 'utf8'), line)) o = NOT_CANONICAL;
-    if (o === NOT_CANONICAL) {
-      try {
-        JSON.parse(text);
-      } catch {
-        return this.fail('ENTRY_MALFORMED', i, 'entry is not valid JSON');
-      }
-      return this.fail('ENTRY_NOT_CANONICAL', i, 'entry bytes differ from their JCS serialisation');
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return this.fail('ENTRY_MALFORMED', i, 'entry is not a JSON object');
-    if (o.v !== 1) return this.fail('ENTRY_UNSUPPORTED_VERSION', i, `entry version ${JSON.stringify(o.v)} is not supported`);
-    if (o.seq !== i) return this.fail('ENTRY_SEQ_MISMATCH', i, `seq ${JSON.stringify(o.seq)} at position ${i}`);
-    if (o.ledger !== this.origin) return this.fail('ENTRY_LEDGER_MISMATCH', i, `ledger ${JSON.stringify(o.ledger)} is not ${this.origin}`);
-    const prevB64 = toBase64(this.tree.root());
-    const problem = entryShapeProblem(o, { prevIsKnownRoot: o.prev === prevB64 });
-    if (problem) return this.fail('ENTRY_MALFORMED', i, problem);
-    if (o.prev !== prevB64) return this.fail('ENTRY_PREV_MISMATCH', i, `prev is not the root of entries [0, ${i})`);
+    const checked = checkEntryLine(line, i, this.origin, this.tree.root());
+    if (!checked.ok) return this.fail(checked.reason, i, checked.detail);
+    const o = checked.entry;
     if (!this.applyKeyRules(i, o)) return false;
     const leaf = leafHash(line);
     if (this.leavesWanted.has(i)) this.leaves.set(i, leaf);
@@ -342,68 +322,26 @@ export class BundleVerifier {
   }
 
   private applyKeyRules(i: number, o: Record<string, unknown>): boolean {
-    const data = o.data as Record<string, unknown>;
+    const r = this.keys.apply(i, o.type, o.data as Record<string, unknown>);
+    if (!r.ok) return this.fail(r.reason, i, r.detail);
     if (i === 0) {
-      if (o.type !== 'ledger.genesis') return this.fail('GENESIS_MISMATCH', 0, `entry 0 has type ${String(o.type)}, not ledger.genesis`);
-      const keys = this.parseKeyList(data.keys);
-      if (typeof keys === 'string') return this.fail('GENESIS_MISMATCH', 0, `genesis data.keys: ${keys}`);
-      if (keys.length === 0) return this.fail('GENESIS_MISMATCH', 0, 'genesis lists no keys');
-      for (const k of keys) {
+      for (const k of r.added) {
         if (!this.opts.trusted.some((t) => t.vkey === k.vkey)) return this.fail('GENESIS_MISMATCH', 0, `genesis key ${k.vkey} is not in the trusted keys`);
       }
-      this.active = keys;
-      this.pending = [...keys];
-      return true;
+    } else {
+      for (const a of r.added) if (!this.known.some((k) => k.vkey === a.vkey)) this.known.push(a);
     }
-    if (o.type === 'ledger.genesis') return this.fail('GENESIS_MISMATCH', i, 'a second ledger.genesis entry');
-    if (o.type !== 'ledger.key.rotate') return true;
-    const add = this.parseKeyList(data.add ?? []);
-    const retire = this.parseKeyList(data.retire ?? []);
-    if (typeof add === 'string') return this.fail('KEY_ROTATION_INVALID', i, `data.add: ${add}`);
-    if (typeof retire === 'string') return this.fail('KEY_ROTATION_INVALID', i, `data.retire: ${retire}`);
-    if (add.length + retire.length === 0) return this.fail('KEY_ROTATION_INVALID', i, 'rotation adds and retires nothing');
-    for (const r of retire) {
-      if (!this.pending.some((k) => k.vkey === r.vkey)) return this.fail('KEY_ROTATION_INVALID', i, `retired key ${r.vkey} is not active`);
-    }
-    for (const a of add) {
-      if (this.pending.some((k) => k.vkey === a.vkey)) return this.fail('KEY_ROTATION_INVALID', i, `added key ${a.vkey} is already active`);
-    }
-    const next = [...this.pending.filter((k) => !retire.some((r) => r.vkey === k.vkey)), ...add];
-    if (next.length === 0) return this.fail('KEY_ROTATION_INVALID', i, 'rotation leaves no active key');
-    this.pending = next;
-    for (const a of add) if (!this.known.some((k) => k.vkey === a.vkey)) this.known.push(a);
     return true;
-  }
-
-  private parseKeyList(v: unknown): VerifierKey[] | string {
-    if (!Array.isArray(v)) return 'must be a list of verifier keys';
-    const out: VerifierKey[] = [];
-    for (const s of v) {
-      if (typeof s !== 'string') return 'must be a list of verifier keys';
-      let k: VerifierKey;
-      try {
-        k = parseVkey(s);
-      } catch (e) {
-        return (e as Error).message;
-      }
-      if (k.name !== this.origin) return `key ${s} is not named after the ledger ${this.origin}`;
-      out.push(k);
-    }
-    return out;
   }
 
   private checkCheckpoint(slot: Slot, size: number, root: Hash): boolean {
     const i = size - 1;
     if (!slot.ok) return this.fail('CHECKPOINT_MALFORMED', i, slot.detail);
-    const { valid, invalid } = checkNoteSignatures(slot.cp.note, this.known);
-    if (invalid.length > 0) return this.fail('CHECKPOINT_SIGNATURE_INVALID', i, `checkpoint ${size}: bad signature from ${invalid[0]!.vkey}`);
-    if (valid.length === 0) return this.fail('CHECKPOINT_UNTRUSTED_SIGNER', i, `checkpoint ${size}: no signature from a trusted key`);
-    if (!valid.some((v) => this.active.some((a) => a.vkey === v.vkey))) {
-      return this.fail('CHECKPOINT_KEY_NOT_ACTIVE', i, `checkpoint ${size}: signed only by keys not active for it (${valid.map((v) => v.vkey).join(', ')})`);
-    }
+    const problem = checkpointSignatureProblem(slot.cp.note, size, this.known, this.keys.checkpointSigners);
+    if (problem) return this.fail(problem.reason, i, problem.detail);
     if (!bytesEqual(slot.cp.root, root)) return this.fail('CHECKPOINT_ROOT_MISMATCH', i, `checkpoint ${size}: root differs from the entries' root`);
     this.verifiedPrefix = size;
-    this.active = [...this.pending];
+    this.keys.checkpointed();
     return true;
   }
 
@@ -495,4 +433,59 @@ export function verifyBundle(files: BundleFiles, entries: Iterable<Uint8Array>, 
   const v = new BundleVerifier(files, opts);
   for (const line of entries) if (!v.push(line)) break;
   return v.finish();
+}
+
+export type EntryCheck =
+  | { readonly ok: true; readonly entry: Record<string, unknown> }
+  | { readonly ok: false; readonly reason: Reason; readonly detail: string };
+
+/**
+ * Every check of entry `index` on its own bytes and its place in the chain (`prevRoot`: the root of
+ * entries [0, index)), in the verifier's order; the key rules come after (KeyRing). The verifier runs
+ * it for every entry it does not batch; the writer's startup check runs it on the last stored entry.
+ */
+export function checkEntryLine(line: Uint8Array, index: number, origin: string, prevRoot: Hash): EntryCheck {
+  const fail = (reason: Reason, detail: string): EntryCheck => ({ ok: false, reason, detail });
+  if (line.byteLength > MAX_ENTRY_BYTES) return fail('ENTRY_MALFORMED', `entry is ${line.byteLength} bytes, over the 64 KiB limit`);
+  const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+  // One pass accepts only canonical text; the slow path below only runs to name a failure.
+  let o = parseCanonicalJson(text) as Record<string, unknown> | typeof NOT_CANONICAL;
+  // A match proves byte equality unless decoding replaced invalid UTF-8 with U+FFFD.
+  if (o !== NOT_CANONICAL && text.includes('\uFFFD') && !bytesEqual(Buffer.from(text, 'utf8'), line)) o = NOT_CANONICAL;
+  if (o === NOT_CANONICAL) {
+    try {
+      JSON.parse(text);
+    } catch {
+      return fail('ENTRY_MALFORMED', 'entry is not valid JSON');
+    }
+    return fail('ENTRY_NOT_CANONICAL', 'entry bytes differ from their JCS serialisation');
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return fail('ENTRY_MALFORMED', 'entry is not a JSON object');
+  if (o.v !== 1) return fail('ENTRY_UNSUPPORTED_VERSION', `entry version ${JSON.stringify(o.v)} is not supported`);
+  if (o.seq !== index) return fail('ENTRY_SEQ_MISMATCH', `seq ${JSON.stringify(o.seq)} at position ${index}`);
+  if (o.ledger !== origin) return fail('ENTRY_LEDGER_MISMATCH', `ledger ${JSON.stringify(o.ledger)} is not ${origin}`);
+  const prevB64 = toBase64(prevRoot);
+  const problem = entryShapeProblem(o, { prevIsKnownRoot: o.prev === prevB64 });
+  if (problem) return fail('ENTRY_MALFORMED', problem);
+  if (o.prev !== prevB64) return fail('ENTRY_PREV_MISMATCH', `prev is not the root of entries [0, ${index})`);
+  return { ok: true, entry: o };
+}
+
+/**
+ * The signature rules of the checkpoint of `size`: every signature by a known key verifies, one is by
+ * a known key at all, and one is by a key of `required` (KeyRing.checkpointSigners). Undefined: it passes.
+ */
+export function checkpointSignatureProblem(
+  note: ParsedNote,
+  size: number,
+  known: readonly VerifierKey[],
+  required: readonly VerifierKey[],
+): { readonly reason: Reason; readonly detail: string } | undefined {
+  const { valid, invalid } = checkNoteSignatures(note, known);
+  if (invalid.length > 0) return { reason: 'CHECKPOINT_SIGNATURE_INVALID', detail: `checkpoint ${size}: bad signature from ${invalid[0]!.vkey}` };
+  if (valid.length === 0) return { reason: 'CHECKPOINT_UNTRUSTED_SIGNER', detail: `checkpoint ${size}: no signature from a trusted key` };
+  if (!valid.some((v) => required.some((a) => a.vkey === v.vkey))) {
+    return { reason: 'CHECKPOINT_KEY_NOT_ACTIVE', detail: `checkpoint ${size}: signed only by keys not active for it (${valid.map((v) => v.vkey).join(', ')})` };
+  }
+  return undefined;
 }

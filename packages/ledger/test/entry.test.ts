@@ -251,3 +251,36 @@ describe('entryShapeProblem', () => {
     for (const t of ['', 'run', 'Run.step', 'run..x', '.x', 'x.', 'run.step.', 'ünï.code']) assert.equal(isValidType(t), false, t);
   });
 });
+
+describe('entryText (the writer builds entries without sorting the envelope)', () => {
+  const prev = Buffer.alloc(32, 7);
+  const ts = new Date('2026-03-04T05:06:07.089Z');
+  const drafts: EntryDraft[] = [
+    { type: 'run.step.finished', actor: { kind: 'service', id: 'engine' } },
+    { type: 'run.step.finished', actor: { kind: 'user', id: 'ålice "q" \\ \u2028' }, subject: { kind: 'run', id: 'r-1' }, data: { b: 1, a: [true, null, 'x'] }, idem: 'run:1:step:2' },
+    { type: 'a.b', actor: { kind: 'token', id: '\u{1F600}' }, subject: { kind: 'k\u00e9', id: '\uD83D\uDE00' }, data: { '\u00e9': 1, e: 2, E: 3, '': { z: 0, y: -0, x: 1e21 } } },
+    { type: 'ops.note', actor: { kind: 'system', id: 's' }, data: {}, idem: '\u0000\u001f' },
+    { type: 'ops.note', actor: { kind: 'system', id: 's' }, data: { nested: { deep: [{ b: 2, a: 1 }] } } },
+  ];
+  for (const [i, d] of drafts.entries()) {
+    test(`equals canonicalize(entry), draft ${i}`, () => {
+      for (const ledger of ['runledger.test/ledger', 'ünï.test/x']) {
+        const b = buildEntry(d, 42, ledger, prev, ts);
+        assert.equal(Buffer.from(b.bytes).toString('utf8'), canonicalize(b.entry));
+      }
+    });
+  }
+
+  test('refuses lone surrogates in any string it writes, as canonicalize does', () => {
+    const lone = '\uD800';
+    const bad: EntryDraft[] = [
+      { type: 'a.b', actor: { kind: 'user', id: lone } },
+      { type: 'a.b', actor: { kind: 'user', id: 'u' }, subject: { kind: lone, id: 'x' } },
+      { type: 'a.b', actor: { kind: 'user', id: 'u' }, subject: { kind: 'k', id: `x${lone}` } },
+      { type: 'a.b', actor: { kind: 'user', id: 'u' }, idem: lone },
+      { type: 'a.b', actor: { kind: 'user', id: 'u' }, data: { [lone]: 1 } },
+    ];
+    for (const d of bad) assert.throws(() => buildEntry(d, 1, 'runledger.test/ledger', prev, ts), LedgerError, JSON.stringify(d));
+    assert.throws(() => buildEntry({ type: 'a.b', actor: { kind: 'user', id: 'u' } }, 1, `l${lone}`, prev, ts), LedgerError);
+  });
+});

@@ -96,6 +96,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   LEDGER_ROOT_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The root re-derived from storage disagrees with the latest checkpoint: appends refused.' },
   LEDGER_CHECKPOINT_INVALID: { exit: EXIT.INTEGRITY, http: 503, summary: 'The latest stored checkpoint does not verify: appends refused.' },
   LEDGER_ORIGIN_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The store holds another ledger (origin) than configured.' },
+  LEDGER_TABLE_MISSING: { exit: EXIT.INTEGRITY, http: 503, summary: 'A ledger table (entries, nodes or checkpoints) was dropped after migration: restore it from a backup.' },
   LEDGER_NOT_INITIALISED: { exit: EXIT.NOT_FOUND, http: 503, summary: 'No ledger yet: run `runledger init`.' },
   LEDGER_ALREADY_INITIALISED: { exit: EXIT.CONFLICT, http: 409, summary: 'The store already holds a ledger.' },
   SIGNER_NOT_ACTIVE: { exit: EXIT.INTEGRITY, http: 503, summary: 'No key file holds a key active for this ledger.' },

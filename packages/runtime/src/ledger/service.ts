@@ -6,6 +6,7 @@ import { hostname, userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import {
+  ANCHOR_TYPE,
   CHECKPOINTS_DIR,
   ENTRIES_FILE,
   MANIFEST_FILE,
@@ -15,6 +16,7 @@ import {
   isValidKeyName,
   LedgerError,
   manifestBytes,
+  ROTATE_TYPE,
   toBase64,
   type Actor,
   type Hash,
@@ -247,8 +249,8 @@ export async function exportBundle(reader: LedgerReader, target: string, opts: {
         if (page.length === 0) break;
         for (const e of page) {
           if (e.seq >= latest.size) break;
-          if (e.entry.type === 'ledger.key.rotate') rotations.push(e.seq);
-          if (e.entry.type === 'ledger.anchor' && Number.isSafeInteger(e.entry.data.checkpointSize)) wanted.add(e.entry.data.checkpointSize as number);
+          if (e.entry.type === ROTATE_TYPE) rotations.push(e.seq);
+          if (e.entry.type === ANCHOR_TYPE && Number.isSafeInteger(e.entry.data.checkpointSize)) wanted.add(e.entry.data.checkpointSize as number);
           if (!out.write(e.bytes)) await once(out, 'drain');
           out.write(nl);
           done++;

@@ -6,6 +6,7 @@ import type { NodeId } from '@runledger/ledger';
 import { SETTINGS, redactDsn, roleOfDsn, type PostgresConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations.js';
+import { requireLedgerTables } from '../ledger/tables.js';
 import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
 import { AUTH_EPOCH_CHANNEL } from '../tokens/epoch.js';
 import type { Database, LedgerTable } from '../schema.js';
@@ -209,6 +210,7 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
       }
     }
     await migrateToLatest(db, postgresCapabilities);
+    await requireLedgerTables(db, postgresCapabilities);
 
     // The writer never needs more than one connection: appends are serialised by the advisory lock.
     const writerPool = pool(writerUrl, LEDGER_SCHEMA, 2);

@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import type { SqliteConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
+import { requireLedgerTables } from '../ledger/tables.js';
 import { migrateToLatest } from '../migrations.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
@@ -220,6 +221,12 @@ export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions 
     await db.destroy();
     if (e instanceof StoreError) throw e;
     throw new StoreError('MIGRATION_FAILED', `migrating ${config.file} failed: ${messageOf(e)}`, { cause: e });
+  }
+  try {
+    await requireLedgerTables(db, sqliteCapabilities);
+  } catch (e) {
+    await db.destroy();
+    throw e;
   }
 
   const st = appendStatements(main);

@@ -259,6 +259,30 @@ export function storeSuite(factory: FixtureFactory): void {
       await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
     });
 
+    it('after a rolled-back batch and as many entries appended by another writer, the next batch chains to storage', async () => {
+      let fail = false;
+      const { writer, fx, key, reader, store } = await ledger({
+        hooks: {
+          beforeCommit: () => {
+            if (fail) throw new Error('injected fault');
+          },
+        },
+      });
+      await writer.append(draft(1));
+      const other = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key] });
+      // Three entries built (their roots computed) and rolled back; then the other writer stores three.
+      fail = true;
+      const failed = await Promise.allSettled([2, 3, 4].map((i) => writer.append(draft(i))));
+      assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      fail = false;
+      await Promise.all([5, 6, 7].map((i) => other.append(draft(i))));
+      const r = await writer.append(draft(8));
+      assert.equal(r.seq, 5);
+      const leaves = await storedLeaves(reader);
+      for await (const e of reader.iterateEntries()) assert.equal(e.entry.prev, toBase64(rootOfLeaves(leaves.slice(0, e.seq))), `prev of entry ${e.seq}`);
+      await LedgerWriter.open({ store: await open(fx), origin: ORIGIN, signers: [key], startupCheck: 'full' });
+    });
+
     it('refuses to append when storage went backwards or holds a different root at its size', async () => {
       const { writer, fx, store, key } = await ledger();
       for (let i = 0; i < 3; i++) await writer.append(draft(i));
@@ -404,6 +428,54 @@ export function storeSuite(factory: FixtureFactory): void {
       await third.fx.tamper(`UPDATE ${third.fx.table('ledger_checkpoints')} SET note = '${bad}' WHERE size = 2`);
       await rejectsWith(LedgerWriter.open({ store: await open(third.fx), origin: ORIGIN, signers: [third.key] }), 'LEDGER_CHECKPOINT_INVALID', /bad signature/);
       await rejectsWith(LedgerWriter.open({ store: await open(third.fx), origin: 'other.origin/x', signers: [] }), 'LEDGER_ORIGIN_MISMATCH');
+    });
+
+    it('the full check (ledger check) names every stored column that disagrees with the signed entry', async () => {
+      const t = (fx: Fixture) => fx.table('ledger_entries');
+      const cases: Array<{ name: string; edit: (fx: Fixture) => string[]; code: StoreErrorCode; message: RegExp }> = [
+        { name: 'type', edit: (fx) => [`UPDATE ${t(fx)} SET type = 'run.hidden' WHERE seq = 3`], code: 'STORE_CORRUPT', message: /column type of entry 3 is "run\.hidden"/ },
+        { name: 'ts', edit: (fx) => [`UPDATE ${t(fx)} SET ts = '2000-01-01T00:00:00.000Z' WHERE seq = 4`], code: 'STORE_CORRUPT', message: /column ts of entry 4/ },
+        { name: 'idem changed', edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'forged' WHERE seq = 5`], code: 'STORE_CORRUPT', message: /column idem of entry 5 is "forged", the signed entry says "job-5"/ },
+        { name: 'idem removed', edit: (fx) => [`UPDATE ${t(fx)} SET idem = NULL WHERE seq = 5`], code: 'STORE_CORRUPT', message: /column idem of entry 5 is null/ },
+        { name: 'idem added', edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'extra' WHERE seq = 2`], code: 'STORE_CORRUPT', message: /column idem of entry 2 is "extra", the signed entry says null/ },
+        {
+          name: 'seq (two rows swapped)',
+          edit: (fx) => [`UPDATE ${t(fx)} SET seq = 1000 WHERE seq = 3`, `UPDATE ${t(fx)} SET seq = 3 WHERE seq = 4`, `UPDATE ${t(fx)} SET seq = 4 WHERE seq = 1000`],
+          code: 'LEDGER_ROOT_MISMATCH',
+          message: /column seq of entry 3 is 3, the signed entry says 4/,
+        },
+        {
+          name: 'leaf',
+          edit: (fx) => [`UPDATE ${t(fx)} SET leaf = (SELECT leaf FROM ${t(fx)} WHERE seq = 1) WHERE seq = 2`],
+          code: 'LEDGER_ROOT_MISMATCH',
+          message: /column leaf of entry 2/,
+        },
+        {
+          name: 'an older checkpoint root',
+          edit: (fx) => [`UPDATE ${fx.table('ledger_checkpoints')} SET root = (SELECT root FROM ${fx.table('ledger_checkpoints')} WHERE size = 1) WHERE size = 3`],
+          code: 'STORE_CORRUPT',
+          message: /ledger_checkpoints: column root of the checkpoint of size 3/,
+        },
+      ];
+      for (const c of cases) {
+        const { writer, fx, key, store } = await ledger();
+        for (let i = 1; i <= 7; i++) await writer.append(draft(i, i === 5 ? { idem: 'job-5' } : {}));
+        // The untouched ledger passes, so what fails below is the edit.
+        await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
+        for (const q of c.edit(fx)) await fx.tamper(q);
+        await rejectsWith(LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' }), c.code, c.message);
+        // Connections are scarce on a shared PostgreSQL: close each case's store now.
+        await store.close();
+      }
+    });
+
+    it('a dropped ledger table is LEDGER_TABLE_MISSING when the store opens', async () => {
+      for (const table of ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints']) {
+        const { fx, store } = await ledger();
+        await store.close();
+        await fx.admin(`DROP TABLE ${fx.table(table)}${fx.dialect === 'postgres' ? ' CASCADE' : ''}`);
+        await rejectsWith(openStore(fx.config), 'LEDGER_TABLE_MISSING', new RegExp(table));
+      }
     });
 
     it('refuses UPDATE and DELETE on every ledger table (and TRUNCATE on PostgreSQL), even for the owner', async () => {
