@@ -174,6 +174,24 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('after a reload, secret inputs are the runbook’s declared ones: a plain value that looks like a keyed hash stays a value, a secret comes only from the caller', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb(
+        '## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#after}\necho "ref=$RL_INPUT_REF token=$RL_INPUT_TOKEN"\n```\n',
+        'inputs:\n  ref:\n    type: string\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n',
+      );
+      const ref = 'hmac-sha256:not-a-secret';
+      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: { ref }, secrets: { token: 'tok-1234567890' }, environment: 'default', who: alice })).runId);
+      await withEngine(loc, async (ctx) => {
+        const done = await ctx.engine.act(runId, { type: 'approve', comment: 'ok' }, bob, parseOrThrow, { token: 'tok-1234567890' });
+        assert.equal(done.model.state, 'succeeded');
+        const out = (await ctx.runs.outputs(runId, 'after')).find((o) => o.stream === 'stdout')!.data.toString();
+        assert.match(out, new RegExp(`ref=${ref} `), 'the plain input kept its value');
+        assert.match(out, /token=•+/, 'the secret came from the caller, redacted in the output');
+        assert.doesNotMatch(out, /token=hmac-sha256/, 'the stored keyed hash was never passed as the secret');
+      });
+    });
+
     it('a second run holding the same lock is refused while the first holds it', async () => {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nwait\n```\n', 'lock: "deploy-{{ env }}"\n');
@@ -366,6 +384,8 @@ function suite(factory: FixtureFactory): void {
         const out = (await fresh2.runs.outputs(runId, 'one')).find((o) => o.stream === 'stdout')!;
         const entry = (await ledgerTypes(fresh2)).find((e) => e.type === 'run.step.finished')!;
         assert.equal(entry.data.stdoutSha256, out.sha256);
+        // Step two's shell is still held (its intent never committed) in the hung driver: end it.
+        await fresh2.engine.act(runId, { type: 'orphan', decision: 'kill' }, bob, parseOrThrow);
       });
       await ctx.close().catch(() => undefined);
     });

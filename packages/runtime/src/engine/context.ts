@@ -5,7 +5,7 @@ import type { Actor } from '@runledger/ledger';
 import type { StepOutput } from '@runledger/store';
 import { EngineError } from '../errors.js';
 import { policyDecisionEntry, type Draft } from './drafts.js';
-import type { Live } from './live.js';
+import type { Live, PendingEvent } from './live.js';
 import type { EngineDeps } from './types.js';
 
 export const DEFAULT_OUTPUT_CAP = 256 * 1024;
@@ -24,31 +24,62 @@ export class RunContext {
     return this.clock().toISOString();
   }
 
-  /** Persists an event (the state machine must accept it), then returns the commands it produced. */
+  /**
+   * Persists an event (the state machine must accept it), in one transaction with any events still
+   * pending, then returns the commands it produced.
+   */
   async apply(live: Live, ev: RunEvent, outputs: readonly StepOutput[] = []): Promise<RunCommand[]> {
     const d = decide(live.model, ev);
     if (!d.ok) throw new EngineError(d.code, d.message);
-    await this.d.runs.appendEvent(live.rec.id, live.seq, { at: ev.at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null }, outputs);
-    live.seq++;
-    live.model = d.model;
-    this.d.observer?.onEvent?.(live.rec.id, d.model, ev);
+    await this.store(live, [...live.pendingEvents, { ev, outputs, model: d.model }]);
     return [...d.commands];
   }
 
-  /** Appends now, in the same group commit as any appends still pending for this run. */
+  /**
+   * Applies an event now and stores it with the run's next one: a step's result shares the next
+   * step's start commit. Its ledger entry follows once it is stored. Callers must `flushEvents`
+   * before the driver waits or leaves.
+   */
+  defer(live: Live, ev: RunEvent, outputs: readonly StepOutput[], draft: Draft): RunCommand[] {
+    const d = decide(live.model, ev);
+    if (!d.ok) throw new EngineError(d.code, d.message);
+    live.model = d.model;
+    live.pendingEvents.push({ ev, outputs, model: d.model, draft });
+    return [...d.commands];
+  }
+
+  /** Stores the pending events, if any (one commit). */
+  async flushEvents(live: Live): Promise<void> {
+    if (live.pendingEvents.length > 0) await this.store(live, [...live.pendingEvents]);
+  }
+
+  private async store(live: Live, items: readonly PendingEvent[]): Promise<void> {
+    const last = items[items.length - 1]!;
+    await this.d.runs.appendEvents(
+      live.rec.id,
+      live.seq,
+      items.map((i) => ({ at: i.ev.at, type: i.ev.type, event: i.ev })),
+      { state: last.model.state, reason: last.model.reason ?? null },
+      items.flatMap((i) => i.outputs),
+    );
+    live.seq += items.length;
+    live.model = last.model;
+    live.pendingEvents.splice(0);
+    for (const i of items) {
+      if (i.draft) live.pendingLedger.push(i.draft);
+      this.d.observer?.onEvent?.(live.rec.id, i.model, i.ev);
+    }
+  }
+
+  /** Appends now, in the same group commit as the entries still pending for this run (appended in the same tick). */
   async ledgerNow(live: Live, draft: Draft): Promise<void> {
-    await Promise.all([...live.pendingLedger.splice(0), this.d.ledger.append(draft)]);
+    await Promise.all([...live.pendingLedger.splice(0), draft].map((x) => this.d.ledger.append(x)));
   }
 
-  /** Queues an append without awaiting it: it joins the next append's group commit. */
-  ledgerLater(live: Live, draft: Draft): void {
-    const entry = this.d.ledger.append(draft);
-    entry.catch(() => undefined);
-    live.pendingLedger.push(entry);
-  }
-
+  /** Stores pending events, then appends pending ledger entries (one commit each at most). */
   async flushLedger(live: Live): Promise<void> {
-    await Promise.all(live.pendingLedger.splice(0));
+    await this.flushEvents(live);
+    await Promise.all(live.pendingLedger.splice(0).map((x) => this.d.ledger.append(x)));
   }
 
   async recordDecision(runId: string, actor: Actor, decision: PolicyDecision, runbook: string, environment: string, step?: string, command?: string): Promise<void> {

@@ -69,7 +69,7 @@ export class Engine {
     const record = { id: runId, runbookId: rb.id, runbookTitle: rb.title, runbookHash: rb.contentHash, file: rb.file, source: req.source, environment: req.environment, requester: req.who.actor.id, state: d0.model.state, reason: null, inputs: publicInputs, lock, createdAt: first.at };
     await this.d.runs.createRun(record, { seq: 0, at: first.at, type: first.type, event: first });
     await this.d.ledger.append(runStartedEntry(runId, req.who.actor, rb, req.environment, publicInputs, main, rollback, lock));
-    const live: Live = { rec: { ...record, eventCount: 1, updatedAt: first.at }, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map(), pendingLedger: [] };
+    const live: Live = { rec: { ...record, eventCount: 1, updatedAt: first.at }, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map(), pendingLedger: [], pendingEvents: [] };
     this.live.set(runId, live);
     this.d.observer?.onEvent?.(runId, d0.model, first);
     return this.drive(live, [...d0.commands], req.who);
@@ -187,14 +187,20 @@ export class Engine {
       while (commands.length > 0) {
         const cmd = commands.shift()!;
         if (cmd.type === 'finish_run') {
+          await c.flushEvents(live);
           await c.ledgerNow(live, runFinishedEntry(runId, cmd, live.runbook, live.redactor));
           break;
         }
         if (cmd.type === 'await_approval') {
+          await c.flushEvents(live);
           await c.ledgerNow(live, approvalRequestedEntry(runId, cmd));
           break;
         }
-        if (cmd.delayMs > 0) await new Promise((r) => setTimeout(r, cmd.delayMs));
+        if (cmd.delayMs > 0) {
+          // Nothing waits in memory: the failed attempt is stored before the backoff.
+          await c.flushLedger(live);
+          await new Promise((r) => setTimeout(r, cmd.delayMs));
+        }
         if (remainingMs(live, c.clock().getTime()) <= 0) {
           commands.push(...(await c.apply(live, { type: 'run.timed_out', at: c.now() })));
           continue;
@@ -202,6 +208,10 @@ export class Engine {
         commands.push(...(await this.steps.run(live, cmd, who)));
       }
       await c.flushLedger(live);
+    } catch (e) {
+      // A step's result applied but not stored yet is stored if the store still takes it.
+      await c.flushEvents(live).catch(() => undefined);
+      throw e;
     } finally {
       stopHeartbeat();
       await this.d.runs.releaseLease(runId);

@@ -2,9 +2,10 @@
 // model, and the values only this process knows (secret inputs, captured outputs).
 import { randomUUID } from 'node:crypto';
 import { replay, type RunEvent, type RunModel, type Runbook, type Step, type StepPlan, type TemplateContext } from '@runledger/core';
-import type { RunRecord, RunStore } from '@runledger/store';
+import type { RunRecord, RunStore, StepOutput } from '@runledger/store';
 import { EngineError } from '../errors.js';
 import { Redactor } from '../redact.js';
+import type { Draft } from './drafts.js';
 
 export interface Live {
   readonly rec: RunRecord;
@@ -15,8 +16,22 @@ export interface Live {
   readonly secrets: Readonly<Record<string, string>>;
   readonly redactor: Redactor;
   readonly outputs: Map<string, string>;
-  /** Ledger appends issued but not yet awaited: they join the next append's group commit. */
-  readonly pendingLedger: Array<Promise<unknown>>;
+  /** Ledger entries of stored events not yet appended: they join the next append's group commit. */
+  readonly pendingLedger: Draft[];
+  /**
+   * Events already applied to `model` but not yet stored (a step's result): they are stored in the
+   * transaction of the run's next event, and before anything else leaves the driver.
+   */
+  readonly pendingEvents: PendingEvent[];
+}
+
+export interface PendingEvent {
+  readonly ev: RunEvent;
+  readonly outputs: readonly StepOutput[];
+  /** The model right after this event, for observers once it is stored. */
+  readonly model: RunModel;
+  /** Its ledger entry, appended once the event is stored. */
+  readonly draft?: Draft;
 }
 
 export type Parse = (source: string, file: string) => Runbook;
@@ -71,7 +86,7 @@ export async function loadLive(runs: RunStore, rec: RunRecord, parse: Parse, sec
   }
   const outputs = new Map<string, string>();
   for (const o of await runs.outputs(rec.id)) if (o.stream === 'stdout') outputs.set(o.stepId, o.data.toString('utf8'));
-  return { rec, runbook, model, seq: stored.length, inputs: values, secrets: secretValues, redactor: new Redactor(Object.values(secretValues)), outputs, pendingLedger: [] };
+  return { rec, runbook, model, seq: stored.length, inputs: values, secrets: secretValues, redactor: new Redactor(Object.values(secretValues)), outputs, pendingLedger: [], pendingEvents: [] };
 }
 
 export function templateContext(runId: string, env: string, inputs: Readonly<Record<string, string | number | boolean>>, secrets: Readonly<Record<string, string>>, outputs: ReadonlyMap<string, string>): TemplateContext {

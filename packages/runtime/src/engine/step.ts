@@ -1,6 +1,6 @@
 // One step: the kill switch and policy first, then its intent (run event, then ledger), then the
-// step itself through an adapter, then its result (run event with the output; the ledger entry joins
-// the next commit). A shell step's process group is recorded in its started event before it runs.
+// step itself through an adapter, then its result (run event with the output, stored with the next
+// event; the ledger entry joins the next ledger commit). A shell step's process group is recorded in its started event before it runs.
 import { decideCommand, envForStep, renderProbe, renderTemplate, type PolicyDecision, type ProbeResult, type RunCommand, type RunEvent, type Step, type StepProcess, type TemplateContext } from '@runledger/core';
 import type { StepOutput } from '@runledger/store';
 import { EngineError } from '../errors.js';
@@ -87,12 +87,11 @@ export class StepRunner {
       detail: live.redactor.redact(r.detail),
       ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
     };
-    // The event (with the output) is stored first. The ledger entry is queued, not awaited: it joins the
-    // next append's group commit (one durable commit fewer per step); a crash before it commits is
-    // repaired on recovery from the event stored here (backfill).
-    const next = await c.apply(live, finished, outputs);
-    c.ledgerLater(live, stepFinishedEntry(runId, live.rec.requester, finished, outputs));
-    return next;
+    // The result (with the output) is stored in the next event's transaction (the next step's start,
+    // or the flush before the run waits or ends), and its ledger entry in the commit after that, with
+    // the next intent: two durable commits per step. A crash after the event is stored but before its
+    // entry is repaired on recovery (backfill); one before the event is stored leaves the step unknown.
+    return c.defer(live, finished, outputs, stepFinishedEntry(runId, live.rec.requester, finished, outputs));
   }
 
   private async execute(live: Live, step: Step, ctx: TemplateContext, onSpawn?: (p: StepProcess) => Promise<void>): Promise<ExecResult> {

@@ -263,6 +263,8 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
     let spawnError: string | undefined;
     let killReason: 'timeout' | 'abort' | 'children' | null = null;
     let holdFailed: string | undefined;
+    // The caller's onSpawn is still running: the result waits for it, so the two never overlap.
+    let holding = held;
     let groupGone = false;
     let done = false;
     const timers = new Set<NodeJS.Timeout>();
@@ -275,7 +277,7 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
     };
 
     const settle = (): void => {
-      if (done || !exited || !outputDone) return;
+      if (done || !exited || !outputDone || holding) return;
       if (killReason !== null && !groupGone) {
         // The leader is gone, but a member that ignored SIGTERM may live on: the grace timer's SIGKILL
         // settles it. Reporting earlier would let a "killed" step keep running.
@@ -378,14 +380,17 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
     });
     opts.onSpawn!(identityOf(pid)).then(
       () => {
-        if (exited) return;
+        holding = false;
+        if (exited) return settle();
         gate.end('go\n');
         go();
       },
       (e: unknown) => {
+        holding = false;
         holdFailed = `not started: ${message(e)}`;
         // Closing the gate makes the held shell exit without running the script.
         gate.destroy();
+        settle();
       },
     );
   });
