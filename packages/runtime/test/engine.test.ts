@@ -74,6 +74,31 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('each further step costs two durable commits: its start event with the previous result, and its ledger intent with the previous result entry', async () => {
+      const { loc } = await fresh();
+      const commitsFor = async (n: number): Promise<number> => {
+        const steps = Array.from({ length: n }, (_, i) => `\`\`\`sh {#s${i}}\necho ${i}\n\`\`\`\n`).join('\n');
+        const { runbook, source } = rb(`## Procedure\n\n${steps}`);
+        return withEngine(loc, async (ctx) => {
+          const count = (): number => ctx.runs.stats.commits + ctx.ledger.writer!.stats.commits;
+          const c0 = count();
+          const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
+          assert.equal(out.model.state, 'succeeded');
+          // Nothing was lost by sharing commits: every step's events, outputs and entries are there.
+          assert.equal((await ctx.runs.events(out.runId)).filter((e) => e.type === 'step.finished').length, n);
+          assert.equal((await ctx.runs.outputs(out.runId)).length, 2 * n);
+          return count() - c0;
+        });
+      };
+      const three = await commitsFor(3);
+      const six = await commitsFor(6);
+      assert.equal((six - three) / 3, 2);
+      await withEngine(loc, async (ctx) => {
+        const results = (await ledgerTypes(ctx)).filter((e) => e.type === 'run.step.finished');
+        assert.equal(results.length, 9, 'every result entry was written');
+      });
+    });
+
     it('redacts a secret the command prints itself: output, ledger, events and run record never hold it', async () => {
       const { loc } = await fresh();
       const secret = 'tok-9f8e7d6c5b4a';

@@ -5,7 +5,7 @@
 // (start, operator decisions, the drive loop); the parts live beside it: one step (step.ts), ledger
 // entries (drafts.ts), crash recovery (recovery.ts), steps that outlived their driver (orphan.ts).
 import { createHmac, randomBytes } from 'node:crypto';
-import { decide, decideStart, renderTemplate, resolveInputs, type RunCommand, type RunEvent } from '@runledger/core';
+import { decide, decideStart, formatDiagnostic, renderTemplate, resolveInputs, type RunCommand, type RunEvent } from '@runledger/core';
 import { EngineError, RuntimeError, type ErrorDetail } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { RunContext } from './context.js';
@@ -42,7 +42,7 @@ export class Engine {
     const resolved = resolveInputs(rb, req.inputs, req.secrets);
     if (!resolved.ok) {
       const details: ErrorDetail[] = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: d.message }));
-      throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map((d) => d.message).join('; '), { details });
+      throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'), { details });
     }
     const secrets: Record<string, string> = {};
     for (const n of resolved.secretNames) {

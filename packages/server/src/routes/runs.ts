@@ -196,11 +196,19 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     return { step: req.params.step, attempts: [...byAttempt.values()] };
   });
 
-  const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction): void => {
+  const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction, bodyOptional = false): void => {
     app.post(
       `/runs/:id/${name}`,
       {
         config: { role },
+        // A body whose fields are all optional may be left out altogether.
+        ...(bodyOptional
+          ? {
+              preValidation: async (req: { body: unknown }): Promise<void> => {
+                req.body ??= {};
+              },
+            }
+          : {}),
         schema: { tags, summary: summaryText, params: RunParams, ...(body ? { body: body as typeof DecisionBody } : {}), response: { 200: ActionResult, 202: ActionResult, ...errors(400, 401, 403, 404, 409, 429, 503) } },
       },
       async (req, reply) => {
@@ -219,7 +227,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   action<Decision>('approve', 'approver', 'Approve the gate the run waits at (comment required; never the requester), then drive the run on', DecisionBody, (b) => ({ type: 'approve', comment: b.comment, ...(b.step ? { stepId: b.step } : {}) }));
   action<Decision>('reject', 'approver', 'Reject the gate the run waits at (comment required); the run fails and rolls back', DecisionBody, (b) => ({ type: 'reject', comment: b.comment, ...(b.step ? { stepId: b.step } : {}) }));
   action<object>('resume', 'operator', 'Resume an interrupted run', undefined, () => ({ type: 'resume' }));
-  action<{ killOrphan?: boolean }>('retry', 'operator', 'Run the current step of an interrupted run again (409 ORPHAN_ALIVE while it still runs from a driver that stopped, unless killOrphan)', RetryBody, (b) => ({ type: 'retry', ...(b.killOrphan ? { killOrphan: true } : {}) }));
+  action<{ killOrphan?: boolean }>('retry', 'operator', 'Run the current step of an interrupted run again (409 ORPHAN_ALIVE while it still runs from a driver that stopped, unless killOrphan)', RetryBody, (b) => ({ type: 'retry', ...(b.killOrphan ? { killOrphan: true } : {}) }), true);
   action<{ reason: string; killOrphan?: boolean }>('skip', 'operator', 'Mark the current step of an interrupted run skipped and go on (reason required; killOrphan as for retry)', SkipBody, (b) => ({ type: 'skip', reason: b.reason, ...(b.killOrphan ? { killOrphan: true } : {}) }));
   action<{ decision: 'wait' | 'kill' }>('orphan', 'operator', 'Decide on the process group of a step whose driver stopped: wait until it ends (the request is answered then) or kill it; the step stays unknown', OrphanBody, (b) => ({ type: 'orphan', decision: b.decision }));
   action<{ reason: string }>('abort', 'operator', 'Stop a run now, no rollback (reason required)', ReasonBody, (b) => ({ type: 'abort', reason: b.reason }));
