@@ -20,6 +20,12 @@ export function killGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
  * some containers and micro-VMs). On Linux /proc tells the states apart; elsewhere fall back to kill 0.
  */
 export function groupAlive(pgid: number): boolean {
+  // No member at all, not even a zombie: the cheap answer, without scanning /proc (EPERM: it exists).
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
   let entries: string[];
   try {
     entries = readdirSync('/proc');
