@@ -254,7 +254,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
           for (const a of s.approvals) io.out(`    approved by ${a.actor} at ${a.at}: ${a.comment}\n`);
         }
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);
-        if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
+        const orphan = m.state === 'interrupted' ? await ctx.engine.orphanOf(live.rec.id, parseOrThrow) : undefined;
+        if (orphan) io.out(`\nstep ${orphan.step.id} still runs from a driver that stopped: process group ${orphan.process.pgid} since ${orphan.since}\nnext: runledger orphan ${live.rec.id} --wait|--kill, or runledger retry|skip ${live.rec.id} --kill-orphan\n`);
+        else if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
       });
     });
 

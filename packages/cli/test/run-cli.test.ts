@@ -140,6 +140,7 @@ describe('runledger run commands', () => {
       assert.equal(refused.code, 6, refused.err);
       assert.match(refused.err, new RegExp(`ORPHAN_ALIVE.*process group ${pgid}.*--kill-orphan`));
       assert.equal((await rl({}, 'orphan', runId)).code, 2, 'one of --wait and --kill is required');
+      assert.match((await rl({}, 'show', runId)).out, new RegExp(`process group ${pgid} since .*\\nnext: runledger orphan ${runId} --wait\\|--kill`));
       assert.equal(count(), 1);
       const done = await rl({ RUNLEDGER_ACTOR: 'bob' }, 'retry', runId, '--kill-orphan');
       assert.equal(done.code, 0, done.err);

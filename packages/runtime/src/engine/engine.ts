@@ -11,7 +11,7 @@ import { Redactor } from '../redact.js';
 import { RunContext } from './context.js';
 import { approvalRequestedEntry, operatorEntry, runFinishedEntry, runStartedEntry } from './drafts.js';
 import { loadLive, newRunId, remainingMs, stepPlan, templateContext, withQuorum, type Live, type Parse } from './live.js';
-import { killOrphan, liveOrphan, orphanError, recordedGroup, waitOrphan } from './orphan.js';
+import { killOrphan, liveOrphan, orphanError, recordedGroup, waitOrphan, type Orphan } from './orphan.js';
 import { recoverRuns } from './recovery.js';
 import { StepRunner } from './step.js';
 import type { EngineDeps, OperatorAction, OrphanAction, RunOutcome, StartRequest, Who } from './types.js';
@@ -19,6 +19,7 @@ import type { EngineDeps, OperatorAction, OrphanAction, RunOutcome, StartRequest
 export { DEFAULT_OUTPUT_CAP } from './context.js';
 export { requesterActor, stepFinishedEntry } from './drafts.js';
 export { newRunId, stepPlan, type Live } from './live.js';
+export type { Orphan } from './orphan.js';
 export type * from './types.js';
 
 export class Engine {
@@ -91,6 +92,11 @@ export class Engine {
    */
   recover(parse: Parse): Promise<string[]> {
     return recoverRuns(this.c, (id) => this.load(id, parse));
+  }
+
+  /** The process group of the run's step of unknown outcome, if it still runs from a driver that stopped. */
+  async orphanOf(runIdOrPrefix: string, parse: Parse): Promise<Orphan | undefined> {
+    return liveOrphan(this.d.runs, await this.load(runIdOrPrefix, parse));
   }
 
   /** An operator's decision on a run; then drives it on from this process. */
