@@ -275,22 +275,30 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         }
         if (failures.length > 0) io.out(formatTails(live.rec.id, failures));
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);
-        if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
+        const orphan = m.state === 'interrupted' ? await ctx.engine.orphanOf(live.rec.id, parseOrThrow) : undefined;
+        if (orphan) io.out(`\nstep ${orphan.step.id} still runs from a driver that stopped: process group ${orphan.process.pgid} since ${orphan.since}\nnext: runledger orphan ${live.rec.id} --wait|--kill, or runledger retry|skip ${live.rec.id} --kill-orphan\n`);
+        else if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
       });
     });
 
-  const operator = (name: OperatorAction['type'], description: string, needs: 'comment' | 'reason' | 'none'): void => {
+  const operator = (name: Exclude<OperatorAction['type'], 'orphan'>, description: string, needs: 'comment' | 'reason' | 'none'): void => {
     const c = program.command(name).description(description).argument('<run>', 'run id or a unique prefix').option('--json', 'one JSON event a line');
     if (name === 'approve' || name === 'reject') c.option('--step <id>', 'the gate (default: the one the run waits at)');
     if (needs === 'comment') c.requiredOption('--comment <text>', 'required: what you checked');
     if (needs === 'reason') c.requiredOption('--reason <text>', 'required: why');
-    c.action(async (id: string, o: { step?: string; comment?: string; reason?: string; json?: boolean }) => {
+    if (name === 'retry' || name === 'skip') c.option('--kill-orphan', 'first end the step\'s process group if it still runs from a driver that stopped (recorded)');
+    c.action(async (id: string, o: { step?: string; comment?: string; reason?: string; json?: boolean; killOrphan?: boolean }) => {
+      const kill = o.killOrphan ? { killOrphan: true } : {};
       const action: OperatorAction =
         name === 'approve' || name === 'reject'
           ? { type: name, comment: o.comment ?? '', ...(o.step ? { stepId: o.step } : {}) }
-          : name === 'skip' || name === 'abort'
-            ? { type: name, reason: o.reason ?? '' }
-            : { type: name };
+          : name === 'skip'
+            ? { type: name, reason: o.reason ?? '', ...kill }
+            : name === 'abort'
+              ? { type: name, reason: o.reason ?? '' }
+              : name === 'retry'
+                ? { type: name, ...kill }
+                : { type: name };
       const progress = new Progress(io, o.json === true);
       const out = await withEngine(location(), io, progress, async (ctx) => {
         const rec = await ctx.runs.findRun(id);
@@ -309,6 +317,22 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
   operator('retry', 'run the current step of an interrupted run again', 'none');
   operator('skip', 'mark the current step of an interrupted run skipped and go on', 'reason');
   operator('abort', 'stop a run now (no rollback)', 'reason');
+
+  program
+    .command('orphan')
+    .description('decide on the process group of a step whose driver stopped while it still runs: --wait until it ends, or --kill it; the step stays unknown (retry or skip it next)')
+    .argument('<run>', 'run id or a unique prefix')
+    .option('--wait', 'wait until the group has ended by itself')
+    .option('--kill', 'end the group: SIGTERM, then SIGKILL')
+    .action(async (id: string, o: { wait?: boolean; kill?: boolean }) => {
+      if (o.wait === o.kill) throw new RuntimeError('USAGE', 'orphan: give exactly one of --wait and --kill');
+      const out = await withEngine(location(), io, undefined, async (ctx) => {
+        const r = await ctx.engine.act(id, { type: 'orphan', decision: o.kill ? 'kill' : 'wait' }, whoFromEnv(io.env, defaultUser()), parseOrThrow);
+        await summary(io, ctx, r.runId, r.model, false);
+        return r;
+      });
+      setExit(exitForRun(out.model));
+    });
 
   program
     .command('freeze')

@@ -2,7 +2,8 @@
 // or rolled back, 2 invalid, 3 denied, 4 waiting for approval), JSON event lines, approval from
 // another user, freeze.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -121,5 +122,42 @@ describe('runledger run commands', () => {
     assert.match(lines[0]!, /succeeded\s+good/);
     const missing = await rl({}, 'show', 'nope-nope');
     assert.equal(missing.code, 5);
+  });
+
+  it('a step still running after its driver was killed: retry exits 6 naming the group; orphan needs --wait or --kill; retry --kill-orphan runs one copy', async () => {
+    const marks = join(root, 'orphan-marks');
+    const rb = file('orphan.md', `---\nid: orphan\ntitle: Orphan\n---\n\n# Orphan\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`);
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, '..', '..', 'runtime', 'test', 'fixtures', 'run-child.ts'), rb, home], { env: { ...process.env, RUNLEDGER_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const runId = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = /STARTED (\S+) slow/.exec(buf);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early: ${code}`)));
+    });
+    const count = (): number => (existsSync(marks) ? readFileSync(marks, 'utf8').split('\n').filter(Boolean).length : 0);
+    for (let i = 0; i < 200 && count() === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const pgid = Number(readFileSync(marks, 'utf8').trim());
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    try {
+      const refused = await rl({}, 'retry', runId);
+      assert.equal(refused.code, 6, refused.err);
+      assert.match(refused.err, new RegExp(`ORPHAN_ALIVE.*process group ${pgid}.*--kill-orphan`));
+      assert.equal((await rl({}, 'orphan', runId)).code, 2, 'one of --wait and --kill is required');
+      assert.match((await rl({}, 'show', runId)).out, new RegExp(`process group ${pgid} since .*\\nnext: runledger orphan ${runId} --wait\\|--kill`));
+      assert.equal(count(), 1);
+      const done = await rl({ RUNLEDGER_ACTOR: 'bob' }, 'retry', runId, '--kill-orphan');
+      assert.equal(done.code, 0, done.err);
+      assert.equal(count(), 2, 'the retry ran exactly one copy');
+    } finally {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already ended
+      }
+    }
   });
 });

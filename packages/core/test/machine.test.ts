@@ -114,6 +114,24 @@ describe('run state machine', () => {
     assert.deepEqual(skip.commands, [{ type: 'start_step', phase: 'main', stepId: 'b', attempt: 1, delayMs: 0 }]);
   });
 
+  it('an orphan decision on the unknown step is recorded and leaves it unknown; anywhere else it is refused', () => {
+    const m = run([created([sh('a'), sh('b')]), started('a'), { type: 'run.interrupted', at: at(9), reason: 'process restarted' }]).model;
+    for (const decision of ['kill', 'wait'] as const) {
+      const d = decide(m, { type: 'operator.orphan', at: at(10), actor: 'bob', stepId: 'a', decision, pgid: 4242 });
+      assert.ok(d.ok);
+      assert.equal(d.model.state, 'interrupted');
+      assert.equal(d.model.steps[0]!.status, 'unknown');
+      assert.match(d.model.steps[0]!.detail!, /process group 4242/);
+      assert.deepEqual(d.commands, []);
+      assert.ok(decide(d.model, { type: 'operator.retry', at: at(11), actor: 'bob' }).ok, 'retry is the next decision');
+    }
+    const wrong = decide(m, { type: 'operator.orphan', at: at(10), actor: 'bob', stepId: 'b', decision: 'kill', pgid: 1 });
+    assert.equal(wrong.ok ? '' : wrong.code, 'STEP_MISMATCH');
+    const running = run([created([sh('a')]), started('a')]).model;
+    const notInterrupted = decide(running, { type: 'operator.orphan', at: at(3), actor: 'bob', stepId: 'a', decision: 'wait', pgid: 1 });
+    assert.equal(notInterrupted.ok ? '' : notInterrupted.code, 'INVALID_TRANSITION');
+  });
+
   it('a restart does not interrupt a run that waits for approval', () => {
     const m = run([created([gate('g')])]).model;
     const d = decide(m, { type: 'run.interrupted', at: at(2), reason: 'process restarted' });

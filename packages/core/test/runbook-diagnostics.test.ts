@@ -195,12 +195,14 @@ describe('section and step diagnostics', () => {
     expectAt(proc('```http {#a expect=200,abc}', 'GET http://x', '```'), 'RB_ATTR_VALUE', 9, 20);
     expectAt(proc('```approve {#a approvals=0}', 'ok?', '```'), 'RB_ATTR_VALUE', 9, 26);
     expectAt(proc('```sh {#a capture=maybe}', 'true', '```'), 'RB_ATTR_VALUE', 9, 19);
+    expectAt(proc('```sh {#a keep-children=maybe}', 'true', '```'), 'RB_ATTR_VALUE', 9, 25, 'keep-children is a flag');
   });
 
   test('RB_ATTR_NOT_APPLICABLE names the kinds that take it', () => {
     expectAt(proc('```sh {#a interval=1s}', 'true', '```'), 'RB_ATTR_NOT_APPLICABLE', 9, 11, 'wait');
     expectAt(proc('```approve {#a retries=2}', 'ok?', '```'), 'RB_ATTR_NOT_APPLICABLE', 9, 16);
     expectAt(proc('```check {#a capture}', 'tcp: {host: a, port: 1}', '```'), 'RB_ATTR_NOT_APPLICABLE', 9, 14);
+    expectAt(proc('```http {#a keep-children}', 'GET http://x', '```'), 'RB_ATTR_NOT_APPLICABLE', 9, 13, 'sh');
   });
 
   test('RB_HTTP_REQUEST_LINE inside the fence', () => {

@@ -7,7 +7,7 @@ import type { MachineErrorCode } from '@runledger/core';
 
 export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL';
 
-export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT';
+export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
 export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
 
@@ -115,6 +115,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   // engine and run state machine
   POLICY_DENIED: { exit: EXIT.DENIED, http: 403, summary: 'Policy (a rule, a freeze window or the kill switch) denied the run; the decision is in the ledger.' },
   RUN_BUSY: { exit: EXIT.CONFLICT, http: 409, summary: 'Another live process is driving this run.' },
+  ORPHAN_ALIVE: { exit: EXIT.CONFLICT, http: 409, summary: 'The step of unknown outcome still runs from a driver that stopped: wait for it or end it first (orphan --wait / --kill, or --kill-orphan).' },
   RUN_CORRUPT: { exit: EXIT.INTEGRITY, http: 500, summary: 'A run’s stored history or runbook does not match its records.' },
   RUN_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The run already exists.' },
   RUN_NOT_STARTED: { exit: EXIT.INTERNAL, http: 500, summary: 'A run event arrived before the run was created.' },

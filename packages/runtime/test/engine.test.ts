@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseRunbook, type Runbook } from '@runledger/core';
+import { parseRunbook, type RunEvent, type Runbook, type StepProcess } from '@runledger/core';
 import { LedgerReader, type Env } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { groupAlive, processAlive } from '../src/shell/index.js';
 import { EngineError, initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
 
 const alice: Who = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
@@ -70,6 +71,31 @@ function suite(factory: FixtureFactory): void {
         assert.equal(finished.data.stdoutSha256, stdout.sha256, 'the ledger digest is the stored output’s');
         const started = (await ledgerTypes(ctx)).find((e) => e.type === 'run.started')!;
         assert.equal((started.data.runbook as { sha256: string }).sha256, runbook.contentHash, 'the run is tied to the definition that ran');
+      });
+    });
+
+    it('each further step costs two durable commits: its start event with the previous result, and its ledger intent with the previous result entry', async () => {
+      const { loc } = await fresh();
+      const commitsFor = async (n: number): Promise<number> => {
+        const steps = Array.from({ length: n }, (_, i) => `\`\`\`sh {#s${i}}\necho ${i}\n\`\`\`\n`).join('\n');
+        const { runbook, source } = rb(`## Procedure\n\n${steps}`);
+        return withEngine(loc, async (ctx) => {
+          const count = (): number => ctx.runs.stats.commits + ctx.ledger.writer!.stats.commits;
+          const c0 = count();
+          const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
+          assert.equal(out.model.state, 'succeeded');
+          // Nothing was lost by sharing commits: every step's events, outputs and entries are there.
+          assert.equal((await ctx.runs.events(out.runId)).filter((e) => e.type === 'step.finished').length, n);
+          assert.equal((await ctx.runs.outputs(out.runId)).length, 2 * n);
+          return count() - c0;
+        });
+      };
+      const three = await commitsFor(3);
+      const six = await commitsFor(6);
+      assert.equal((six - three) / 3, 2);
+      await withEngine(loc, async (ctx) => {
+        const results = (await ledgerTypes(ctx)).filter((e) => e.type === 'run.step.finished');
+        assert.equal(results.length, 9, 'every result entry was written');
       });
     });
 
@@ -173,6 +199,24 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('after a reload, secret inputs are the runbook’s declared ones: a plain value that looks like a keyed hash stays a value, a secret comes only from the caller', async () => {
+      const { loc } = await fresh();
+      const { runbook, source } = rb(
+        '## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#after}\necho "ref=$RL_INPUT_REF token=$RL_INPUT_TOKEN"\n```\n',
+        'inputs:\n  ref:\n    type: string\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n',
+      );
+      const ref = 'hmac-sha256:not-a-secret';
+      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: { ref }, secrets: { token: 'tok-1234567890' }, environment: 'default', who: alice })).runId);
+      await withEngine(loc, async (ctx) => {
+        const done = await ctx.engine.act(runId, { type: 'approve', comment: 'ok' }, bob, parseOrThrow, { token: 'tok-1234567890' });
+        assert.equal(done.model.state, 'succeeded');
+        const out = (await ctx.runs.outputs(runId, 'after')).find((o) => o.stream === 'stdout')!.data.toString();
+        assert.match(out, new RegExp(`ref=${ref} `), 'the plain input kept its value');
+        assert.match(out, /token=•+/, 'the secret came from the caller, redacted in the output');
+        assert.doesNotMatch(out, /token=hmac-sha256/, 'the stored keyed hash was never passed as the secret');
+      });
+    });
+
     it('a second run holding the same lock is refused while the first holds it', async () => {
       const { loc } = await fresh();
       const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nwait\n```\n', 'lock: "deploy-{{ env }}"\n');
@@ -211,7 +255,9 @@ function suite(factory: FixtureFactory): void {
         assert.equal(live.model.state, 'interrupted');
         assert.deepEqual(live.model.steps.map((s) => s.status), ['succeeded', 'unknown', 'pending']);
         await assert.rejects(ctx.engine.act(runId, { type: 'resume' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'RESUME_NEEDS_DECISION');
-        const done = await ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand' }, bob, parseOrThrow);
+        // The step's group survived its driver: skipping past it is refused until it is ended.
+        await assert.rejects(ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE');
+        const done = await ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand', killOrphan: true }, bob, parseOrThrow);
         assert.equal(done.model.state, 'succeeded');
         assert.deepEqual(done.model.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded']);
         const entries = await ledgerTypes(ctx);
@@ -220,6 +266,117 @@ function suite(factory: FixtureFactory): void {
         assert.deepEqual(keys, ['run.step.started:first:1', 'run.step.finished:first:1', 'run.step.started:slow:1', 'run.step.started:last:1', 'run.step.finished:last:1']);
         assert.ok(entries.some((e) => e.type === 'run.interrupted'));
         assert.ok(entries.some((e) => e.type === 'run.operator.skip' && e.data.reason === 'finished it by hand'));
+        assert.ok(entries.some((e) => e.type === 'run.operator.orphan' && e.data.decision === 'kill'));
+      });
+    });
+
+    /** Starts a run in a child process and kills it (-9) once `step` has started and written its first line to `marks`. */
+    async function crashMidStep(f: Fixture, loc: LedgerLocation, file: string, step: string, marks: string): Promise<string> {
+      const env = { ...process.env, ...loc.env, RUNLEDGER_HOME: f.home };
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const runId = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const m = new RegExp(`STARTED (\\S+) ${step}`).exec(buf);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`child exited early: ${code}`)));
+      });
+      for (let i = 0; i < 200 && lines(marks).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(lines(marks).length, 1, 'the step is running');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      return runId;
+    }
+
+    function lines(file: string): string[] {
+      try {
+        return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    }
+
+    async function startedProcess(ctx: EngineContext, runId: string, stepId: string): Promise<StepProcess> {
+      const ev = (await ctx.runs.events(runId)).map((e) => e.event as RunEvent).find((e) => e.type === 'step.started' && e.stepId === stepId);
+      assert.ok(ev?.type === 'step.started' && ev.process, 'the started event records the process group');
+      return ev.process;
+    }
+
+    it('kill -9 of the driver mid-step: retry and skip refuse while the step’s group lives; kill-orphan ends it and the retry runs exactly one copy', async () => {
+      const { f, loc } = await fresh();
+      const dir = tempDir('runledger-orphan-');
+      const marks = join(dir, 'marks');
+      const file = join(dir, 'slow.md');
+      // Each copy appends its pid; the first sleeps, a later one finishes at once.
+      writeFileSync(file, `---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`);
+      const runId = await crashMidStep(f, loc, file, 'slow', marks);
+      await withEngine(loc, async (ctx) => {
+        assert.deepEqual(await ctx.engine.recover(parseOrThrow), [runId]);
+        const proc = await startedProcess(ctx, runId, 'slow');
+        assert.equal(proc.pgid, Number(lines(marks)[0]), 'the recorded group is the one the script runs in');
+        assert.equal(groupAlive(proc.pgid), true, 'the step outlived its driver');
+        for (const action of [{ type: 'retry' }, { type: 'skip', reason: 'by hand' }] as const) {
+          await assert.rejects(ctx.engine.act(runId, action, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE' && e.message.includes(String(proc.pgid)) && e.message.includes('--kill-orphan'));
+        }
+        assert.equal(lines(marks).length, 1, 'a refused retry started nothing');
+        const done = await ctx.engine.act(runId, { type: 'retry', killOrphan: true }, bob, parseOrThrow);
+        assert.equal(done.model.state, 'succeeded');
+        assert.equal(groupAlive(proc.pgid), false, 'the orphaned group was ended');
+        assert.equal(lines(marks).length, 2, 'the retry ran exactly one copy');
+        const types = (await ctx.runs.events(runId)).map((e) => e.type);
+        assert.deepEqual(types.slice(-5), ['run.interrupted', 'operator.orphan', 'operator.retry', 'step.started', 'step.finished']);
+        const entry = (await ledgerTypes(ctx)).find((e) => e.type === 'run.operator.orphan')!;
+        assert.deepEqual([entry.data.decision, entry.data.pgid, entry.data.step], ['kill', proc.pgid, 'slow']);
+      });
+    });
+
+    it('kill -9 of the driver mid-step: waiting for the orphan records it once it ended by itself; the step stays unknown until retried', async () => {
+      const { f, loc } = await fresh();
+      const dir = tempDir('runledger-orphan-');
+      const marks = join(dir, 'marks');
+      const file = join(dir, 'short.md');
+      writeFileSync(file, `---\nid: short\ntitle: Short\n---\n\n# Short\n\n## Procedure\n\n\`\`\`sh {#short}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 2\n\`\`\`\n`);
+      const runId = await crashMidStep(f, loc, file, 'short', marks);
+      await withEngine(loc, async (ctx) => {
+        await ctx.engine.recover(parseOrThrow);
+        const proc = await startedProcess(ctx, runId, 'short');
+        await assert.rejects(ctx.engine.act(runId, { type: 'retry' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE');
+        const waited = await ctx.engine.act(runId, { type: 'orphan', decision: 'wait' }, bob, parseOrThrow);
+        assert.equal(groupAlive(proc.pgid), false, 'answered once the group had ended');
+        assert.equal(waited.model.state, 'interrupted');
+        assert.equal(waited.model.steps[0]!.status, 'unknown', 'nobody knows how far it got');
+        assert.match(waited.model.steps[0]!.detail!, /ended on its own/);
+        await assert.rejects(ctx.engine.act(runId, { type: 'orphan', decision: 'kill' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'INVALID_TRANSITION');
+        const done = await ctx.engine.act(runId, { type: 'retry' }, bob, parseOrThrow);
+        assert.equal(done.model.state, 'succeeded');
+        assert.equal(lines(marks).length, 2);
+        const entry = (await ledgerTypes(ctx)).find((e) => e.type === 'run.operator.orphan')!;
+        assert.equal(entry.data.decision, 'wait');
+      });
+    });
+
+    it('a step’s background processes end with it; keep-children keeps them', async () => {
+      const { loc } = await fresh();
+      const dir = tempDir('runledger-bg-');
+      const { runbook, source } = rb(
+        `## Procedure\n\n\`\`\`sh {#bg}\nsleep 60 & echo "$!" > ${dir}/bg\n\`\`\`\n\n\`\`\`sh {#stubborn}\n(trap '' TERM; sleep 60) >/dev/null 2>&1 & echo "$!" > ${dir}/stubborn\n\`\`\`\n\n\`\`\`sh {#daemon keep-children}\nsleep 60 >/dev/null 2>&1 & echo "$!" > ${dir}/daemon\n\`\`\`\n`,
+      );
+      await withEngine(loc, async (ctx) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
+        const daemon = Number(readFileSync(join(dir, 'daemon'), 'utf8'));
+        try {
+          assert.equal(out.model.state, 'succeeded');
+          for (const name of ['bg', 'stubborn']) {
+            assert.equal(processAlive(Number(readFileSync(join(dir, name), 'utf8'))), false, `${name} ended with its step`);
+            assert.equal(groupAlive((await startedProcess(ctx, out.runId, name)).pgid), false);
+            assert.match(out.model.steps.find((s) => s.id === name)!.detail!, /background processes ended/);
+          }
+          assert.equal(processAlive(daemon), true, 'keep-children kept it');
+        } finally {
+          process.kill(daemon, 'SIGKILL');
+        }
       });
     });
 
@@ -252,6 +409,8 @@ function suite(factory: FixtureFactory): void {
         const out = (await fresh2.runs.outputs(runId, 'one')).find((o) => o.stream === 'stdout')!;
         const entry = (await ledgerTypes(fresh2)).find((e) => e.type === 'run.step.finished')!;
         assert.equal(entry.data.stdoutSha256, out.sha256);
+        // Step two's shell is still held (its intent never committed) in the hung driver: end it.
+        await fresh2.engine.act(runId, { type: 'orphan', decision: 'kill' }, bob, parseOrThrow);
       });
       await ctx.close().catch(() => undefined);
     });

@@ -2,13 +2,13 @@
 // aborts that kill the whole process group (grandchildren included, checked with ps), the output cap
 // with digests over the full stream, stdin, and a background process that must not hold a step open.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { groupAlive, processAlive, runShell } from '../src/shell/index.js';
+import { groupAlive, identityAlive, identityOf, processAlive, runShell, type ProcessIdentity } from '../src/shell/index.js';
 
 const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
@@ -34,7 +34,14 @@ function alive(pid: number): boolean {
 }
 
 const leftovers: number[] = [];
+const dirs: string[] = [];
+function tmp(): string {
+  const d = realpathSync(mkdtempSync(join(tmpdir(), 'runledger-shell-')));
+  dirs.push(d);
+  return d;
+}
 after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
   for (const pid of leftovers) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -153,15 +160,101 @@ describe('runShell: timeouts and aborts kill the whole process group', () => {
     assert.deepEqual(psGroup(leader!), []);
   });
 
-  it('does not wait for a background process that keeps the output pipes open', async () => {
-    const r = await runShell({ script: 'sleep 30 & echo "$!"', drainMs: 100 });
+  it('does not wait for a background process that keeps the output pipes open (kept with keepChildren)', async () => {
+    const r = await runShell({ script: 'sleep 30 & echo "$!"', drainMs: 100, keepChildren: true });
     const bg = Number(r.stdout.trim());
     leftovers.push(bg);
     assert.equal(r.exitCode, 0);
     assert.ok(r.durationMs < 2000, String(r.durationMs));
-    // Not a timeout, so the background process is left alone (a step may start a daemon on purpose).
+    assert.equal(r.childrenEnded, false);
+    // Kept on purpose (a step may start a daemon): it outlives the step.
     assert.equal(alive(bg), true);
     process.kill(bg, 'SIGKILL');
+  });
+});
+
+describe('runShell: background processes end with the script', () => {
+  for (const [name, script] of [
+    ['one holding the output pipes', 'sleep 30 & echo "$!"'],
+    ['one with its own output', 'sleep 30 >/dev/null 2>&1 </dev/null & echo "$!"'],
+    ['one ignoring SIGTERM (SIGKILL after the grace period)', "trap '' TERM; sleep 30 >/dev/null 2>&1 & echo \"$!\""],
+    ['a grandchild in a subshell', '(sleep 30; echo late) & echo "$!"'],
+  ] as const) {
+    it(`ends ${name} once the script exits`, async () => {
+      const r = await runShell({ script, killGraceMs: 300 });
+      const bg = Number(r.stdout.trim().split('\n')[0]);
+      leftovers.push(bg);
+      assert.equal(r.exitCode, 0, r.error);
+      assert.equal(r.timedOut, false);
+      assert.equal(r.childrenEnded, true);
+      assert.equal(alive(bg), false);
+    });
+  }
+
+  it('leaves nothing to end when the script started nothing', async () => {
+    const r = await runShell({ script: 'echo hi' });
+    assert.equal(r.childrenEnded, false);
+  });
+});
+
+describe('runShell: held until the group is recorded (onSpawn)', () => {
+  it('reports the group before the script runs, then runs it', async () => {
+    const dir = tmp();
+    const marker = join(dir, 'ran');
+    let seen: ProcessIdentity | undefined;
+    const r = await runShell({
+      script: `echo "$$" > ${marker}`,
+      onSpawn: async (g) => {
+        seen = g;
+        assert.throws(() => readFileSync(marker), 'the script has not run yet');
+        assert.equal(identityAlive(g), true);
+      },
+    });
+    assert.equal(r.exitCode, 0, r.error);
+    // The script ran as the leader that was reported: same pid (exec keeps it), so same group.
+    assert.equal(Number(readFileSync(marker, 'utf8').trim()), seen!.pgid);
+    assert.equal(seen!.host, hostname());
+    assert.match(seen!.startTime ?? '', /^\d+$/);
+    assert.equal(identityAlive(seen!), false, 'gone after the step');
+  });
+
+  it('never runs the script when recording fails', async () => {
+    const marker = join(tmp(), 'ran');
+    const r = await runShell({ script: `touch ${marker}`, onSpawn: () => Promise.reject(new Error('store is down')) });
+    assert.match(r.error ?? '', /not started: store is down/);
+    assert.notEqual(r.exitCode, 0);
+    assert.throws(() => readFileSync(marker));
+  });
+
+  it('never runs the script when the caller dies while it is held', async () => {
+    const marker = join(tmp(), 'ran');
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'held-child.ts'), `touch ${marker}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pgid = await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = /HELD (\d+)/.exec(buf);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early: ${code}`)));
+    });
+    leftovers.push(pgid);
+    child.kill('SIGKILL');
+    for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(groupAlive(pgid), false, 'the held shell exited when its gate closed');
+    assert.throws(() => readFileSync(marker), 'the script never ran');
+  });
+
+  it('tells a reused pid from the recorded leader by its start time, and answers only for this host', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    leftovers.push(child.pid!);
+    const id = identityOf(child.pid!);
+    assert.equal(identityAlive(id), true);
+    assert.equal(identityAlive({ ...id, startTime: String(Number(id.startTime) + 1) }), false, 'another process with the same pid');
+    assert.equal(identityAlive({ ...id, host: `${hostname()}-elsewhere` }), false);
+    child.kill('SIGKILL');
+    for (let i = 0; i < 100 && identityAlive(id); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(identityAlive(id), false);
   });
 });
 

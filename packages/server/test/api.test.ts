@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkReceipt, fromBase64, parseVkey, verifyConsistency } from '@runledger/ledger';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { decide, replay, type RunEvent } from '@runledger/core';
 import { MIGRATION_HEAD, TokenStore } from '@runledger/store';
@@ -120,6 +122,7 @@ function suite(factory: FixtureFactory): void {
         ['POST', '/api/v1/runs/none/retry', 'operator'],
         ['POST', '/api/v1/runs/none/skip', 'operator'],
         ['POST', '/api/v1/runs/none/abort', 'operator'],
+        ['POST', '/api/v1/runs/none/orphan', 'operator'],
         ['GET', '/api/v1/runbooks', 'viewer'],
         ['GET', '/api/v1/runbooks/none', 'viewer'],
         ['POST', '/api/v1/runbooks/lint', 'viewer'],
@@ -355,6 +358,79 @@ function suite(factory: FixtureFactory): void {
       for (const t of ['run.operator.resume:token:olga', 'run.operator.skip:token:olga', 'run.operator.retry:token:olga', 'run.operator.abort:token:olga', 'automation.freeze:token:ada']) assert.ok(entries.includes(t), t);
     });
 
+    it('a step still running from a driver that stopped: retry and skip answer 409 ORPHAN_ALIVE; orphan kill or killOrphan ends it, recorded', async () => {
+      const h = await fresh();
+      const ctx = h.server.engineContext;
+      const alice = { actor: { kind: 'user' as const, id: 'alice' }, roles: ['operator'] };
+      const post = (id: string, what: string, body: unknown = {}) => h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token: h.tokens.operator, body });
+      // The step's group, alive after its driver "died": a real process in its own group, recorded as
+      // the engine records one (pgid, the leader's start time from /proc, the host).
+      const orphaned = async (): Promise<{ runId: string; pid: number }> => {
+        const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+        child.unref();
+        const pid = child.pid!;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+        const r = await ctx.engine.start({ ...runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#b}\necho b\n```\n'), inputs: {}, secrets: {}, environment: 'default', who: alice });
+        const at = new Date().toISOString();
+        let model = replay((await ctx.runs.events(r.runId)).map((e) => e.event as RunEvent));
+        let seq = (await ctx.runs.events(r.runId)).length;
+        const events = [
+          { type: 'approval.granted', at, stepId: 'gate', actor: 'bob', roles: ['approver'], comment: 'ok' },
+          { type: 'step.started', at, phase: 'main', stepId: 'b', attempt: 1, process: { pgid: pid, startTime, host: hostname() } },
+          { type: 'run.interrupted', at, reason: 'process restarted' },
+        ] as RunEvent[];
+        for (const ev of events) {
+          const d = decide(model, ev);
+          assert.ok(d.ok, d.ok ? '' : d.message);
+          await ctx.runs.appendEvent(r.runId, seq++, { at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null });
+          model = d.model;
+        }
+        return { runId: r.runId, pid };
+      };
+      const gone = (pid: number): boolean => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.startsWith('Z');
+        } catch {
+          return true;
+        }
+      };
+
+      const a = await orphaned();
+      try {
+        for (const [what, body] of [['retry', {}], ['skip', { reason: 'by hand' }]] as const) {
+          const e = assertError(await post(a.runId, what, body), 409, 'ORPHAN_ALIVE');
+          assert.match(e.message, new RegExp(`process group ${a.pid}`));
+        }
+        assertError(await post(a.runId, 'orphan', { decision: 'later' }), 400, 'VALIDATION_FAILED');
+        assertError(await post(a.runId, 'retry', { killOrphan: 'yes' }), 400, 'VALIDATION_FAILED');
+        const k = await post(a.runId, 'orphan', { decision: 'kill' });
+        assert.equal(k.status, 200, k.text);
+        assert.equal(k.json.run.state, 'interrupted');
+        assert.equal(k.json.run.steps[1].status, 'unknown');
+        assert.equal(gone(a.pid), true, 'the group was ended');
+        assertError(await post(a.runId, 'orphan', { decision: 'kill' }), 409, 'INVALID_TRANSITION');
+        const ok = await post(a.runId, 'retry');
+        assert.ok(ok.status === 200 || ok.status === 202, ok.text);
+        await h.app.worker.idle();
+      } finally {
+        if (!gone(a.pid)) process.kill(a.pid, 'SIGKILL');
+      }
+
+      const b = await orphaned();
+      try {
+        const r = await post(b.runId, 'retry', { killOrphan: true });
+        assert.ok(r.status === 200 || r.status === 202, r.text);
+        await h.app.worker.idle();
+        assert.equal(gone(b.pid), true);
+        assert.equal((await h.inject({ url: `/api/v1/runs/${b.runId}`, token: h.tokens.viewer })).json.state, 'succeeded');
+      } finally {
+        if (!gone(b.pid)) process.kill(b.pid, 'SIGKILL');
+      }
+      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`);
+      assert.equal(entries.filter((t: string) => t === 'run.operator.orphan:token:olga').length, 2);
+    });
+
     it('policy: read, freeze and unfreeze by an admin with a reason; each in the ledger; a frozen engine refuses runs', async () => {
       const h = await fresh();
       const p = await h.inject({ url: '/api/v1/policy', token: h.tokens.viewer });
@@ -383,7 +459,7 @@ function suite(factory: FixtureFactory): void {
       assert.equal(r.status, 200);
       assert.equal(r.json.openapi, '3.0.3');
       const paths = Object.keys(r.json.paths).sort();
-      for (const p of ['/api/v1/ledger/head', '/api/v1/ledger/entries', '/api/v1/ledger/entries/{seq}', '/api/v1/ledger/proof/inclusion', '/api/v1/ledger/proof/consistency', '/api/v1/ledger/notes', '/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/runs/{id}/approve', '/api/v1/runs/{id}/reject', '/api/v1/runs/{id}/resume', '/api/v1/runs/{id}/retry', '/api/v1/runs/{id}/skip', '/api/v1/runs/{id}/abort', '/api/v1/policy', '/api/v1/policy/freeze', '/api/v1/policy/unfreeze', '/health', '/ready', '/metrics']) {
+      for (const p of ['/api/v1/ledger/head', '/api/v1/ledger/entries', '/api/v1/ledger/entries/{seq}', '/api/v1/ledger/proof/inclusion', '/api/v1/ledger/proof/consistency', '/api/v1/ledger/notes', '/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/runs/{id}/approve', '/api/v1/runs/{id}/reject', '/api/v1/runs/{id}/resume', '/api/v1/runs/{id}/retry', '/api/v1/runs/{id}/skip', '/api/v1/runs/{id}/abort', '/api/v1/runs/{id}/orphan', '/api/v1/policy', '/api/v1/policy/freeze', '/api/v1/policy/unfreeze', '/health', '/ready', '/metrics']) {
         assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
       }
       const note = r.json.paths['/api/v1/ledger/notes'].post;

@@ -56,6 +56,17 @@ export interface RunModel {
   readonly updatedAt: string;
 }
 
+/**
+ * The process group a step runs in, recorded in its started event before the step runs: after a crash
+ * of the driver the group can still be found, told apart from a reused pid, and waited for or ended.
+ */
+export interface StepProcess {
+  readonly pgid: number;
+  /** The group leader's start time as the system gives it (Linux: /proc/<pid>/stat field 22). */
+  readonly startTime?: string;
+  readonly host: string;
+}
+
 interface At {
   /** Driver's clock, ISO 8601. Metadata only; the machine never reads it for decisions. */
   readonly at: string;
@@ -63,7 +74,7 @@ interface At {
 
 export type RunEvent =
   | (At & { readonly type: 'run.created'; readonly runId: string; readonly requester: string; readonly environment: string; readonly main: readonly StepPlan[]; readonly rollback: readonly StepPlan[] })
-  | (At & { readonly type: 'step.started'; readonly phase: Phase; readonly stepId: string; readonly attempt: number })
+  | (At & { readonly type: 'step.started'; readonly phase: Phase; readonly stepId: string; readonly attempt: number; readonly process?: StepProcess })
   | (At & {
       readonly type: 'step.finished';
       readonly phase: Phase;
@@ -83,7 +94,9 @@ export type RunEvent =
   | (At & { readonly type: 'operator.resume'; readonly actor: string })
   | (At & { readonly type: 'operator.retry'; readonly actor: string })
   | (At & { readonly type: 'operator.skip'; readonly actor: string; readonly reason: string })
-  | (At & { readonly type: 'operator.abort'; readonly actor: string; readonly reason: string });
+  | (At & { readonly type: 'operator.abort'; readonly actor: string; readonly reason: string })
+  /** A decision on a step's process group that outlived its driver: ended by the operator, or waited for until it ended. */
+  | (At & { readonly type: 'operator.orphan'; readonly actor: string; readonly stepId: string; readonly decision: 'kill' | 'wait'; readonly pgid: number });
 
 export type RunCommand =
   | { readonly type: 'start_step'; readonly phase: Phase; readonly stepId: string; readonly attempt: number; readonly delayMs: number }
@@ -333,6 +346,13 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
       d.set(d.m.phase, d.m.cursor, { status: 'skipped', detail: `skipped by ${e.actor}: ${e.reason}`, finishedAt: e.at });
       d.m.cursor++;
       d.advance();
+      return d.done();
+    }
+    case 'operator.orphan': {
+      // The step stays `unknown`: nobody knows how far it got. Only its detail says what became of it.
+      if (model.state !== 'interrupted' || !cur || cur.view.status !== 'unknown') return reject('INVALID_TRANSITION', `run ${model.runId} has no step of unknown outcome to decide on`);
+      if (cur.view.id !== e.stepId) return reject('STEP_MISMATCH', `the step of unknown outcome is ${cur.view.id}, not ${e.stepId}`);
+      d.set(d.m.phase, d.m.cursor, { detail: e.decision === 'kill' ? `process group ${e.pgid} ended by ${e.actor}` : `process group ${e.pgid} ended on its own (waited for by ${e.actor})` });
       return d.done();
     }
     case 'operator.abort': {

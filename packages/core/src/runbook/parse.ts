@@ -40,6 +40,7 @@ const ATTR_KINDS: Readonly<Record<string, readonly StepKind[]>> = {
   retries: ['sh', 'http', 'check'],
   backoff: ['sh', 'http', 'check'],
   capture: ['sh', 'http'],
+  'keep-children': ['sh'],
   interval: ['wait'],
   expect: ['http'],
   'expect-body': ['http'],
@@ -241,6 +242,7 @@ export function parseRunbook(source: string, file: string): ParseResult {
     let backoffMs = DEFAULT_BACKOFF_MS;
     let onFail: 'stop' | 'continue' = 'stop';
     let capture = false;
+    let keepChildren = false;
     let intervalMs = DEFAULT_INTERVAL_MS;
     let expectStatus: number[] | undefined;
     let expectBody: string | undefined;
@@ -266,6 +268,11 @@ export function parseRunbook(source: string, file: string): ParseResult {
       if (a.key === 'capture') {
         if (v === undefined || v === 'true') capture = true;
         else if (v !== 'false') attrErr('RB_ATTR_VALUE', `capture is a flag: write \`capture\` (or capture=true / capture=false), not capture=${v}`, a.valueAt);
+        continue;
+      }
+      if (a.key === 'keep-children') {
+        if (v === undefined || v === 'true') keepChildren = true;
+        else if (v !== 'false') attrErr('RB_ATTR_VALUE', `keep-children is a flag: write \`keep-children\` (or keep-children=true / keep-children=false), not keep-children=${v}`, a.valueAt);
         continue;
       }
       if (v === undefined || v === '') {
@@ -356,7 +363,7 @@ export function parseRunbook(source: string, file: string): ParseResult {
     };
     switch (kind) {
       case 'sh':
-        raw.step = { ...common, kind, script: body };
+        raw.step = { ...common, kind, script: body, ...(keepChildren ? { keepChildren } : {}) };
         break;
       case 'http': {
         const req = parseHttpBody(body, bodyReport);

@@ -107,6 +107,8 @@ export interface StepCommon {
 export interface ShStep extends StepCommon {
   readonly kind: 'sh';
   readonly script: string;
+  /** `keep-children`: processes the script leaves in the background outlive the step (default: ended with it). */
+  readonly keepChildren?: boolean;
 }
 
 export interface HttpStep extends StepCommon {

@@ -1,5 +1,5 @@
 // What the engine needs from the world, passed in (tests and the server pass the same real ones).
-import type { ProbeResult, ProbeSpec } from '@runledger/core';
+import type { ProbeResult, ProbeSpec, StepProcess } from '@runledger/core';
 import type { Redactor } from '../redact.js';
 
 export interface ExecResult {
@@ -30,6 +30,10 @@ export interface ShellRequest {
   /** Applied to every byte before it is kept, digested or shown. */
   readonly redactor: Redactor;
   readonly maxOutputBytes: number;
+  /** Called with the step's process group before the script runs; the script waits for it (see runShell). */
+  readonly onSpawn?: (group: StepProcess) => Promise<void>;
+  /** Leave background processes running after the script exits (the step's `keep-children`). */
+  readonly keepChildren?: boolean;
 }
 
 export interface HttpRequest {

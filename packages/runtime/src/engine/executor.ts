@@ -14,9 +14,21 @@ export function keep(raw: string, redactor: Redactor, cap: number): { text: stri
 
 export const realExecutor: StepExecutor = {
   async shell(req: ShellRequest): Promise<ExecResult> {
-    const r = await runShell({ script: req.script, env: req.env, cwd: req.cwd, timeoutMs: req.timeoutMs, maxOutputBytes: req.maxOutputBytes, onOutput: req.onOutput, signal: req.signal, redactor: req.redactor });
+    const r = await runShell({
+      script: req.script,
+      env: req.env,
+      cwd: req.cwd,
+      timeoutMs: req.timeoutMs,
+      maxOutputBytes: req.maxOutputBytes,
+      onOutput: req.onOutput,
+      signal: req.signal,
+      redactor: req.redactor,
+      ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
+      ...(req.keepChildren ? { keepChildren: true } : {}),
+    });
     const ok = !r.timedOut && r.exitCode === 0 && r.error === undefined;
-    const detail = r.error ?? (r.timedOut ? `timed out after ${(req.timeoutMs / 1000).toFixed(1)}s (process group killed)` : r.exitCode !== null ? `exit ${r.exitCode}` : `killed by ${r.signal ?? 'signal'}`);
+    const ended = r.childrenEnded ? '; background processes ended with the step' : '';
+    const detail = r.error ?? (r.timedOut ? `timed out after ${(req.timeoutMs / 1000).toFixed(1)}s (process group killed)` : r.exitCode !== null ? `exit ${r.exitCode}${ended}` : `killed by ${r.signal ?? 'signal'}`);
     return {
       ok,
       ...(r.exitCode !== null ? { exitCode: r.exitCode } : {}),

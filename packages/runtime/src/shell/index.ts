@@ -4,16 +4,21 @@
 //   never through argv, where `ps` shows them to every user of the machine.
 // - `detached: true` makes the shell a session and group leader, so a timeout or an abort kills the
 //   whole tree it started (`kill(-pgid)`): SIGTERM, then SIGKILL after a grace period. Nothing is left
-//   behind still holding a lock or a port.
+//   behind still holding a lock or a port. The same happens to background processes still in the group
+//   when the script itself exits (`sleep 100 &`), unless the caller keeps them (`keepChildren`).
+// - With `onSpawn` the script is held before its first instruction until the caller has recorded the
+//   group (a step's started event): a driver that dies first leaves nothing running unrecorded, since
+//   the held shell sees its gate pipe close and exits without running the script.
 // - Output goes through the caller's Redactor before anything else sees it: the live `onOutput`
 //   callback, the kept (capped) text and the digests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
+import type { Writable } from 'node:stream';
 import type { RedactionStream, Redactor } from '../redact.js';
-import { groupAlive, killGroup } from './process-group.js';
+import { GROUP_POLL_MS, groupAlive, identityOf, killGroup, type ProcessIdentity } from './process-group.js';
 
-export { groupAlive, killGroup, processAlive } from './process-group.js';
+export { endGroup, groupAlive, identityAlive, identityOf, killGroup, processAlive, type ProcessIdentity } from './process-group.js';
 
 export type OutputStreamName = 'stdout' | 'stderr';
 
@@ -51,6 +56,13 @@ export interface ShellOptions {
   readonly drainMs?: number;
   /** Default `/bin/sh`. */
   readonly shell?: string;
+  /**
+   * Called once the process group exists, before the script runs; the script starts when the promise
+   * resolves. If it rejects the script never runs and the result carries `error`.
+   */
+  readonly onSpawn?: (group: ProcessIdentity) => Promise<void>;
+  /** Leave processes the script started in the background running after it exits (default: end them). */
+  readonly keepChildren?: boolean;
 }
 
 export interface ShellResult {
@@ -76,6 +88,8 @@ export interface ShellResult {
   readonly stderrBytes: number;
   /** Some output was not kept. */
   readonly truncated: boolean;
+  /** Background processes were still running when the script exited, and were ended with the group. */
+  readonly childrenEnded: boolean;
   /** Why the script could not be started (bad cwd, missing shell, invalid env). */
   readonly error?: string;
 }
@@ -88,6 +102,13 @@ const BASE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE'
 const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
 /** After SIGKILL, how long to wait for the kernel to finish off the group before reporting anyway. */
 const REAP_WAIT_MS = 2000;
+/** Exit status of a held shell whose gate closed without the word to go: the script never ran. */
+const NOT_STARTED = 125;
+/**
+ * The held shell: reads one line from fd 3; only `go` runs the script (as `$0 -c "$1"`, so `ps` shows the
+ * same command line as an unheld step). EOF (the caller died) or anything else exits without running it.
+ */
+const GATE = `IFS= read -r go <&3 && [ "$go" = go ] || exit ${NOT_STARTED}; exec 3<&-; exec "$0" -c "$1"`;
 
 export function buildEnv(env: ShellOptions['env'], inheritEnv = false): Record<string, string> {
   const out: Record<string, string> = {};
@@ -193,12 +214,12 @@ function message(err: unknown): string {
 
 /** Runs `sh -c script`. Never rejects: a script that cannot start is reported in `error`. */
 export function runShell(opts: ShellOptions): Promise<ShellResult> {
-  const started = performance.now();
   const cap = Math.max(0, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
   const out = new Capture('stdout', cap, opts.redactor, opts.onOutput);
   const err = new Capture('stderr', cap, opts.redactor, opts.onOutput);
 
-  const result = (r: { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean; aborted: boolean; error?: string }): ShellResult => {
+  let started = performance.now();
+  const result = (r: { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean; aborted: boolean; childrenEnded?: boolean; error?: string }): ShellResult => {
     out.end();
     err.end();
     return {
@@ -211,6 +232,7 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
       stdoutBytes: out.total,
       stderrBytes: err.total,
       truncated: out.truncated || err.truncated,
+      childrenEnded: r.childrenEnded ?? false,
       ...(r.error === undefined ? {} : { error: r.error }),
     };
   };
@@ -219,12 +241,14 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
 
   return new Promise<ShellResult>((resolve) => {
     let child: ChildProcess;
+    const shell = opts.shell ?? '/bin/sh';
+    const held = opts.onSpawn !== undefined;
     try {
-      child = spawn(opts.shell ?? '/bin/sh', ['-c', opts.script], {
+      child = spawn(shell, held ? ['-c', GATE, shell, opts.script] : ['-c', opts.script], {
         cwd: opts.cwd,
         env: buildEnv(opts.env, opts.inheritEnv),
         detached: true,
-        stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(held ? (['pipe'] as const) : [])],
       });
     } catch (e) {
       resolve(result({ exitCode: null, signal: null, timedOut: false, aborted: false, error: message(e) }));
@@ -237,7 +261,10 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
     let exited = false;
     let outputDone = false;
     let spawnError: string | undefined;
-    let killReason: 'timeout' | 'abort' | null = null;
+    let killReason: 'timeout' | 'abort' | 'children' | null = null;
+    let holdFailed: string | undefined;
+    // The caller's onSpawn is still running: the result waits for it, so the two never overlap.
+    let holding = held;
     let groupGone = false;
     let done = false;
     const timers = new Set<NodeJS.Timeout>();
@@ -250,7 +277,7 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
     };
 
     const settle = (): void => {
-      if (done || !exited || !outputDone) return;
+      if (done || !exited || !outputDone || holding) return;
       if (killReason !== null && !groupGone) {
         // The leader is gone, but a member that ignored SIGTERM may live on: the grace timer's SIGKILL
         // settles it. Reporting earlier would let a "killed" step keep running.
@@ -260,21 +287,32 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
       done = true;
       for (const t of timers) clearTimeout(t);
       opts.signal?.removeEventListener('abort', onAbort);
+      const error = spawnError ?? holdFailed;
       resolve(
         result({
           exitCode,
           signal: exitSignal,
           timedOut: killReason === 'timeout',
           aborted: killReason === 'abort',
-          ...(spawnError === undefined ? {} : { error: spawnError }),
+          childrenEnded: killReason === 'children',
+          ...(error === undefined ? {} : { error }),
         }),
       );
     };
 
-    const kill = (reason: 'timeout' | 'abort'): void => {
+    const kill = (reason: 'timeout' | 'abort' | 'children'): void => {
       if (done || killReason !== null || pid === undefined) return;
       killReason = reason;
       killGroup(pid, 'SIGTERM');
+      // Members that go on SIGTERM settle the step at once, without waiting out the grace period.
+      const watch = (): void => {
+        if (groupGone || done) return;
+        if (!groupAlive(pid)) {
+          groupGone = true;
+          settle();
+        } else later(GROUP_POLL_MS, watch);
+      };
+      later(GROUP_POLL_MS, watch);
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => {
         killGroup(pid, 'SIGKILL');
         const deadline = Date.now() + REAP_WAIT_MS;
@@ -301,6 +339,8 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
       exited = true;
       exitCode = code;
       exitSignal = sig;
+      // The script is done; what it left running in the background ends with it unless kept.
+      if (!opts.keepChildren && killReason === null && holdFailed === undefined && pid !== undefined && groupAlive(pid)) kill('children');
       if (!outputDone) {
         later(opts.drainMs ?? DEFAULT_DRAIN_MS, () => {
           child.stdout?.destroy();
@@ -320,11 +360,38 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
       if (pid === undefined) spawnError = message(e);
     });
 
-    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-      later(opts.timeoutMs, () => {
-        if (!exited) kill('timeout');
-      });
+    const go = (): void => {
+      started = performance.now();
+      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+        later(opts.timeoutMs, () => {
+          if (!exited) kill('timeout');
+        });
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    };
+    const gate = child.stdio[3] as Writable | null | undefined;
+    if (!held || !gate || pid === undefined) {
+      gate?.destroy();
+      go();
+      return;
     }
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    gate.on('error', () => {
+      // EPIPE: the held shell is gone already; its exit is reported as usual.
+    });
+    opts.onSpawn!(identityOf(pid)).then(
+      () => {
+        holding = false;
+        if (exited) return settle();
+        gate.end('go\n');
+        go();
+      },
+      (e: unknown) => {
+        holding = false;
+        holdFailed = `not started: ${message(e)}`;
+        // Closing the gate makes the held shell exit without running the script.
+        gate.destroy();
+        settle();
+      },
+    );
   });
 }

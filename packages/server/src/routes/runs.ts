@@ -1,15 +1,21 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
-import { formatDiagnostic, replay, resolveInputs, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
+import { replay, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
 import { parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
 import { ApiError } from '../errors.js';
 import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
-import type { Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';
+
+// Bodies of the decisions on a step left running by a driver that stopped (ORPHAN_ALIVE).
+const KillOrphan = Type.Optional(Type.Boolean({ description: 'first end the step’s process group if it still runs from a driver that stopped' }));
+const RetryBody = Type.Object({ killOrphan: KillOrphan }, { additionalProperties: false });
+const SkipBody = Type.Object({ reason: ReasonBody.properties.reason, killOrphan: KillOrphan }, { additionalProperties: false });
+const OrphanBody = Type.Object({ decision: Type.Union([Type.Literal('wait'), Type.Literal('kill')]) }, { additionalProperties: false });
 
 function summary(r: RunSummaryRecord) {
   return {
@@ -42,6 +48,7 @@ const DECISION_EVENT: Record<OperatorAction['type'], RunEvent['type']> = {
   retry: 'operator.retry',
   skip: 'operator.skip',
   abort: 'operator.abort',
+  orphan: 'operator.orphan',
 };
 
 export function runRoutes(app: ApiInstance, rc: RouteContext): void {
@@ -85,16 +92,8 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       given[k] = String(v);
     }
     const environment = req.body.environment ?? rb.environments[0] ?? 'default';
-    if (rb.environments.length > 0 && !rb.environments.includes(environment)) {
-      const message = `environment ${environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`;
-      throw new RuntimeError('INPUT_INVALID', message, { details: [{ path: '/environment', code: 'ENVIRONMENT_UNKNOWN', message }] });
-    }
     const secrets = await resolveSecretInputs(rb, process.env);
-    const resolved = resolveInputs(rb, given, secrets);
-    if (!resolved.ok) {
-      const details = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: d.message }));
-      throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'), { details });
-    }
+    // The engine validates the environment and the inputs (with located details) before anything is stored.
     const who = whoOf(req.principal!);
     const d = await rc.worker.start(() => engine.start({ runbook: rb, source, inputs: given, secrets, environment, who }), rc.startWaitMs);
     const runId = d.settled ? d.outcome.runId : d.runId;
@@ -212,11 +211,19 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     return { step: req.params.step, attempts: [...byAttempt.values()] };
   });
 
-  const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction): void => {
+  const action = <B>(name: OperatorAction['type'], role: TokenRole, summaryText: string, body: unknown, toAction: (b: B) => OperatorAction, bodyOptional = false): void => {
     app.post(
       `/runs/:id/${name}`,
       {
         config: { role },
+        // A body whose fields are all optional may be left out altogether.
+        ...(bodyOptional
+          ? {
+              preValidation: async (req: { body: unknown }): Promise<void> => {
+                req.body ??= {};
+              },
+            }
+          : {}),
         schema: { tags, summary: summaryText, params: RunParams, ...(body ? { body: body as typeof DecisionBody } : {}), response: { 200: ActionResult, 202: ActionResult, ...errors(400, 401, 403, 404, 409, 429, 503) } },
       },
       async (req, reply) => {
@@ -235,7 +242,8 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   action<Decision>('approve', 'approver', 'Approve the gate the run waits at (comment required; never the requester), then drive the run on', DecisionBody, (b) => ({ type: 'approve', comment: b.comment, ...(b.step ? { stepId: b.step } : {}) }));
   action<Decision>('reject', 'approver', 'Reject the gate the run waits at (comment required); the run fails and rolls back', DecisionBody, (b) => ({ type: 'reject', comment: b.comment, ...(b.step ? { stepId: b.step } : {}) }));
   action<object>('resume', 'operator', 'Resume an interrupted run', undefined, () => ({ type: 'resume' }));
-  action<object>('retry', 'operator', 'Run the current step of an interrupted run again', undefined, () => ({ type: 'retry' }));
-  action<{ reason: string }>('skip', 'operator', 'Mark the current step of an interrupted run skipped and go on (reason required)', ReasonBody, (b) => ({ type: 'skip', reason: b.reason }));
+  action<{ killOrphan?: boolean }>('retry', 'operator', 'Run the current step of an interrupted run again (409 ORPHAN_ALIVE while it still runs from a driver that stopped, unless killOrphan)', RetryBody, (b) => ({ type: 'retry', ...(b.killOrphan ? { killOrphan: true } : {}) }), true);
+  action<{ reason: string; killOrphan?: boolean }>('skip', 'operator', 'Mark the current step of an interrupted run skipped and go on (reason required; killOrphan as for retry)', SkipBody, (b) => ({ type: 'skip', reason: b.reason, ...(b.killOrphan ? { killOrphan: true } : {}) }));
+  action<{ decision: 'wait' | 'kill' }>('orphan', 'operator', 'Decide on the process group of a step whose driver stopped: wait until it ends (the request is answered then) or kill it; the step stays unknown', OrphanBody, (b) => ({ type: 'orphan', decision: b.decision }));
   action<{ reason: string }>('abort', 'operator', 'Stop a run now, no rollback (reason required)', ReasonBody, (b) => ({ type: 'abort', reason: b.reason }));
 }
