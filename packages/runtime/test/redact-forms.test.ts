@@ -1,0 +1,200 @@
+// Redaction of a secret's escaped, encoded, reversed, spaced and line-split forms: each form class with
+// its siblings (either hex case, every base64 alignment, one and two layers of quoting, every fold
+// width), a secret holding control characters, streaming at every split point, and text that must
+// stay as it is.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { parseRunbook } from '@runledger/core';
+import { resolveSecretInputs } from '../src/engine/open.js';
+import { MIN_FUZZY_LENGTH, REDACTION_MARK as M, Redactor } from '../src/redact.js';
+import { runShell } from '../src/shell/index.js';
+
+const SECRET = 'TopSecr3tValue';
+const CONTROL_SECRET = 'TopSecr3tValue\0tail';
+const UNICODE_SECRET = 'pässwörd-Ünïcode/+=';
+
+const hexOf = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+const pairs = (h: string): string[] => h.match(/../g)!;
+const fold = (s: string, w: number): string => s.match(new RegExp(`[^]{1,${w}}`, 'g'))!.join('\n');
+const reversed = (s: string): string => [...s].reverse().join('');
+
+/** Every form of `s` the redactor promises to catch, each built here independently of the redactor. */
+function formsOf(s: string): Record<string, string> {
+  const b = Buffer.from(s, 'utf8');
+  const h = hexOf(s);
+  const out: Record<string, string> = {
+    plain: s,
+    reversed: reversed(s),
+    'util.inspect': inspect(s),
+    'util.inspect in JSON': JSON.stringify(inspect(s)),
+    JSON: JSON.stringify(s),
+    'JSON in JSON': JSON.stringify(JSON.stringify(s)),
+    'JSON, non-ASCII as \\u': JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    'JSON, upper-case \\u': JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, (_m, x: string) => `\\u00${x.toUpperCase()}`),
+    '\\x escapes of every byte': [...b].map((x) => `\\x${x.toString(16).padStart(2, '0')}`).join(''),
+    '\\u{…} escapes': [...s].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join(''),
+    'octal escapes (printf %q)': `$'${[...b].map((x) => `\\${x.toString(8).padStart(3, '0')}`).join('')}'`,
+    hex: h,
+    'upper-case hex': h.toUpperCase(),
+    'hex with colons': pairs(h).join(':'),
+    'hex with spaces': pairs(h).join(' '),
+    'upper-case hex with dashes': pairs(h.toUpperCase()).join('-'),
+    '0x list': pairs(h).map((x) => `0x${x}`).join(', '),
+    'xxd -p, wrapped': fold(h, 8),
+    base64: b.toString('base64'),
+    'base64 unpadded': b.toString('base64').replace(/=+$/, ''),
+    base64url: b.toString('base64url'),
+    'base64, wrapped at 4': fold(b.toString('base64'), 4),
+    'URL encoding': encodeURIComponent(s),
+    'URL encoding of every byte, lower case': [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join(''),
+    'form encoding': new URLSearchParams({ v: s }).toString().slice(2),
+    spaced: [...s].join(' '),
+    'spaced with tabs and double spaces': [...s].join('\t  '),
+    'reversed, spaced': [...reversed(s)].join(' '),
+    'JSON of the spaced form': JSON.stringify([...s].join('\n')),
+  };
+  for (let w = 1; w < s.length; w++) out[`fold -w ${w}`] = fold(s, w);
+  for (const user of ['u', 'us', 'usr']) out[`Basic auth after ${user}:`] = Buffer.from(`${user}:${s}`).toString('base64');
+  return out;
+}
+
+/** What must not survive redaction: the exact forms, and every printable part of 8+ characters. */
+function leaks(text: string, s: string): string[] {
+  const found: string[] = [];
+  for (const [name, f] of Object.entries(formsOf(s))) if (f.length >= 4 && text.includes(f)) found.push(name);
+  // eslint-disable-next-line no-control-regex
+  for (const part of s.split(/[\u0000-\u001f]/)) if (part.length >= MIN_FUZZY_LENGTH && text.includes(part)) found.push(`part ${part}`);
+  if (text.replace(/\s+/g, '').includes(s.replace(/\s+/g, ''))) found.push('whitespace-stripped');
+  return found;
+}
+
+describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', () => {
+  for (const s of [SECRET, CONTROL_SECRET, UNICODE_SECRET]) {
+    it(`masks every form of ${JSON.stringify(s)} on its own and among other text`, () => {
+      const r = new Redactor([s]);
+      for (const [name, f] of Object.entries(formsOf(s))) {
+        const out = r.redact(`before <${f}> after`);
+        assert.ok(out.includes(M), `${name}: ${out}`);
+        assert.ok(out.startsWith('before <') && out.endsWith('> after'), `${name}: the surroundings stay: ${out}`);
+        assert.deepEqual(leaks(out, s), [], `${name}: ${JSON.stringify(f)} → ${JSON.stringify(out)}`);
+      }
+    });
+  }
+
+  it('masks the value in the error Node gives for it (the review case: util.inspect quoting)', async () => {
+    const r = new Redactor([CONTROL_SECRET]);
+    // A NUL in a step's environment: Node refuses to spawn and quotes the value in its message.
+    const res = await runShell({ script: 'true', env: { RL_INPUT_X: CONTROL_SECRET } });
+    assert.ok(res.error?.includes(inspect(CONTROL_SECRET)), res.error);
+    const out = r.redact(res.error!);
+    assert.ok(out.includes(`'${M}'`), out);
+    assert.deepEqual(leaks(out, CONTROL_SECRET), []);
+    assert.deepEqual(leaks(r.redact(JSON.stringify({ detail: res.error })), CONTROL_SECRET), []);
+  });
+
+  it('masks the printable parts of a value with control characters, but not parts too short to stand alone', () => {
+    const r = new Redactor(['-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nshort\n-----END KEY-----']);
+    assert.equal(r.redact('line: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'), `line: ${M}`);
+    assert.equal(r.redact(`'-----BEGIN KEY-----\\n' +\n  'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n'`), `'${M}\\n' +\n  '${M}\\n'`);
+    assert.equal(r.redact('short and tail stay'), 'short and tail stay');
+    assert.equal(new Redactor([CONTROL_SECRET]).redact('TopSecr3tValue, and a tail'), `${M}, and a tail`);
+  });
+
+  it('matches spaced and line-split forms only for values of MIN_FUZZY_LENGTH characters or more', () => {
+    const short = new Redactor(['abc1234']);
+    assert.equal(short.redact('a b c 1 2 3 4'), 'a b c 1 2 3 4');
+    assert.equal(short.redact('[abc1234] [4321cba]'), `[${M}] [${M}]`);
+    const long = new Redactor(['abcd1234']);
+    assert.equal(long.redact('[a b c d 1 2 3 4]'), `[${M}]`);
+  });
+
+  it('does not join text across a long gap', () => {
+    const r = new Redactor([SECRET]);
+    const far = `TopSecr${' '.repeat(17)}3tValue`;
+    assert.equal(r.redact(far), far);
+    assert.equal(r.redact(`TopSecr${' '.repeat(16)}3tValue`), M);
+  });
+
+  it('leaves ordinary text alone: digests, other base64 and hex, JSON, escapes and URLs', () => {
+    const r = new Redactor([SECRET, CONTROL_SECRET, UNICODE_SECRET]);
+    const texts = [
+      'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      Buffer.from('another value entirely').toString('base64'),
+      JSON.stringify({ path: 'C:\\new\\table', s: 'a\u0000b', u: 'é' }),
+      'GET /api/v1/runs?q=%20x%2Fy 200 0x1f 0xdeadbeef',
+      inspect('Top\x00Secret value'),
+      'T o p S e c r',
+    ];
+    for (const t of texts) assert.equal(r.redact(t), t);
+  });
+
+  it('streams to the one-shot result at every split point, forms included', () => {
+    const r = new Redactor([CONTROL_SECRET, UNICODE_SECRET]);
+    const text = [...Object.values(formsOf(CONTROL_SECRET)).slice(0, 24), ...Object.values(formsOf(UNICODE_SECRET)).slice(0, 8)].join(' | ');
+    const whole = Buffer.from(text);
+    const expected = r.redactBytes(whole).toString();
+    assert.deepEqual(leaks(expected, CONTROL_SECRET), []);
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const s = r.stream();
+      const out = Buffer.concat([s.push(whole.subarray(0, cut)), s.push(whole.subarray(cut)), s.end()]).toString();
+      assert.equal(out, expected, `cut at ${cut}`);
+    }
+    const one = r.stream();
+    const parts: Buffer[] = [];
+    for (let i = 0; i < whole.length; i++) parts.push(one.push(whole.subarray(i, i + 1)));
+    parts.push(one.end());
+    assert.equal(Buffer.concat(parts).toString(), expected);
+  });
+
+  it('holds back only what may still become a secret: live output keeps flowing', () => {
+    const r = new Redactor([SECRET, CONTROL_SECRET]);
+    const s = r.stream();
+    const text = 'ordinary log line with no secret in it\n'.repeat(500);
+    const out = s.push(text);
+    // The tail held back is bounded by the longest form, not by how much was pushed.
+    assert.ok(text.length - out.length < 200, `held back ${text.length - out.length} bytes`);
+    assert.equal(Buffer.concat([out, s.end()]).toString(), text);
+  });
+
+  it('finds a form without redacting (what the ledger screen asks)', () => {
+    const r = new Redactor([CONTROL_SECRET]);
+    assert.equal(r.finds(JSON.stringify({ detail: inspect(CONTROL_SECRET) })), true);
+    assert.equal(r.finds(hexOf(CONTROL_SECRET).toUpperCase()), true);
+    assert.equal(r.finds('nothing to see'), false);
+    assert.equal(new Redactor([]).finds(CONTROL_SECRET), false);
+  });
+});
+
+describe('secrets with control characters are refused when resolved', () => {
+  const source = '---\nid: s\ntitle: S\ninputs:\n  token: {type: secret, from: {env: TOKEN}}\n  key: {type: secret, from: {file: KEYFILE}}\n---\n\n# S\n';
+
+  it('refuses NUL, ESC, DEL and C1 controls with INPUT_INVALID, naming the input and never the value', async () => {
+    const parsed = parseRunbook(source.replace('KEYFILE', '/nonexistent/key'), 's.md');
+    assert.ok(parsed.ok);
+    for (const bad of ['TopSecr3tValue\0tail', 'abc\x1b[31mdef', 'abcd\x7f', 'abcd\u0085efg', 'a\x08bcd']) {
+      await assert.rejects(resolveSecretInputs(parsed.runbook, { TOKEN: bad }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'INPUT_INVALID');
+        assert.match(e.message, /secret input token \(from \$TOKEN\) contains the control character U\+00/);
+        assert.ok(!e.message.includes('abc') && !e.message.includes('TopSecr'), e.message);
+        return true;
+      });
+    }
+  });
+
+  it('refuses one read from a file, and allows tabs and line breaks (multi-line keys)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-secret-'));
+    const file = join(dir, 'key');
+    const parsed = parseRunbook(source.replace('KEYFILE', file), 's.md');
+    assert.ok(parsed.ok);
+    writeFileSync(file, 'TopSecr3tValue\0tail\n');
+    await assert.rejects(resolveSecretInputs(parsed.runbook, {}), /secret input key \(from .*key\) contains the control character U\+0000/);
+    writeFileSync(file, '-----BEGIN KEY-----\nMIIE\tvQ\r\n-----END KEY-----\n');
+    const ok = await resolveSecretInputs(parsed.runbook, { TOKEN: 'fine-token' });
+    assert.equal(ok['key'], '-----BEGIN KEY-----\nMIIE\tvQ\r\n-----END KEY-----');
+    assert.equal(ok['token'], 'fine-token');
+  });
+});
