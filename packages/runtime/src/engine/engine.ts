@@ -26,7 +26,7 @@ import {
 import type { Actor } from '@runledger/ledger';
 import type { LedgerWriter, RunRecord, RunStore, StepOutput } from '@runledger/store';
 import { EngineError, RuntimeError } from '../errors.js';
-import { Redactor } from '../redact.js';
+import { Redactor, withSecrets } from '../redact.js';
 import type { ExecResult, StepExecutor } from './adapters.js';
 import { keep } from './executor.js';
 
@@ -163,6 +163,11 @@ export class Engine {
 
   /** Resolves inputs, asks policy, records the start, and drives the run until it ends or waits. */
   async start(req: StartRequest): Promise<RunOutcome> {
+    // Held process-wide while driven: the ledger writer's screen refuses entries holding them.
+    return withSecrets(Object.values(req.secrets), () => this.startHeld(req));
+  }
+
+  private async startHeld(req: StartRequest): Promise<RunOutcome> {
     const rb = req.runbook;
     if (rb.environments.length > 0 && !rb.environments.includes(req.environment)) {
       throw new RuntimeError('INPUT_INVALID', `--env ${req.environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`);
@@ -192,7 +197,8 @@ export class Engine {
     const d0 = decide(undefined, first);
     if (!d0.ok) throw new EngineError(d0.code, d0.message);
     const lockCtx = this.templateContext(runId, req.environment, resolved.values, secrets, new Map());
-    const lock = rb.lock ? renderTemplate(rb.lock, lockCtx, 'text') : null;
+    // A lock named after a secret would store it with the run and in run.started: masked like output.
+    const lock = rb.lock ? redactor.redact(renderTemplate(rb.lock, lockCtx, 'text')) : null;
     await this.d.runs.createRun(
       {
         id: runId,
@@ -282,6 +288,10 @@ export class Engine {
 
   /** An operator's decision on a run; then drives it on from this process. */
   async act(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: (source: string, file: string) => Runbook, secrets: Readonly<Record<string, string | undefined>> = {}): Promise<RunOutcome> {
+    return withSecrets(Object.values(secrets), () => this.actHeld(runIdOrPrefix, action, who, parse, secrets));
+  }
+
+  private async actHeld(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: (source: string, file: string) => Runbook, secrets: Readonly<Record<string, string | undefined>>): Promise<RunOutcome> {
     await this.recover(parse);
     const live = await this.load(runIdOrPrefix, parse, secrets);
     const lease = await this.d.runs.acquireLease(live.rec.id, LEASE_TTL_MS);

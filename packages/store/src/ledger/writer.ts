@@ -89,6 +89,11 @@ export interface LedgerWriterOptions {
    * 'full': also re-hash every stored entry and re-derive the root (O(n)).
    */
   readonly startupCheck?: 'peaks' | 'full';
+  /**
+   * Called for each entry before it is signed; if it throws, that append is rejected with its error and
+   * the rest of the batch goes on (the runtime refuses entries that hold a known secret).
+   */
+  readonly screen?: (entry: Entry, canonicalBytes: Uint8Array) => void;
 }
 
 export interface WriterStats {
@@ -129,7 +134,7 @@ type Job = JobKind & {
   reject(e: unknown): void;
 };
 
-type Outcome = { readonly result: AppendResult } | { readonly error: StoreError };
+type Outcome = { readonly result: AppendResult } | { readonly error: Error };
 
 interface BatchResult {
   readonly outcomes: Map<Job, Outcome>;
@@ -175,6 +180,7 @@ export class LedgerWriter {
     private readonly clock: () => Date,
     private readonly hooks: WriterHooks,
     private readonly maxBatch: number,
+    private readonly screen: LedgerWriterOptions['screen'],
   ) {
     this.stateRoot = state.root();
   }
@@ -192,6 +198,7 @@ export class LedgerWriter {
       opts.clock ?? (() => new Date()),
       opts.hooks ?? {},
       Math.max(1, opts.maxBatch ?? DEFAULT_MAX_BATCH),
+      opts.screen,
     );
     if (state.size > 0) w.requireSigners(keys);
     return w;
@@ -412,6 +419,12 @@ export class LedgerWriter {
         built = buildEntry(plan.draft, state.size, this.origin, root, this.clock());
       } catch (e) {
         outcomes.set(job, { error: rejected(`entry rejected: ${messageOf(e)}`, e) });
+        continue;
+      }
+      try {
+        this.screen?.(built.entry, built.bytes);
+      } catch (e) {
+        outcomes.set(job, { error: e instanceof Error ? e : rejected(`entry rejected: ${messageOf(e)}`) });
         continue;
       }
       for (const n of state.append(built.leaf)) nodeRows.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
