@@ -31,7 +31,7 @@ function locOf(f: Fixture): LedgerLocation {
 }
 
 /** Everything a run left in storage, as text. */
-async function stored(ctx: EngineContext, runId: string): Promise<Record<string, string>> {
+async function stored(ctx: EngineContext, runId: string): Promise<{ ledger: string; events: string; run: string; outputs: string }> {
   const entries = await new LedgerReader(ctx.ledger.store).entries(0, 10_000);
   const outputs = await ctx.runs.outputs(runId);
   return {
@@ -42,7 +42,7 @@ async function stored(ctx: EngineContext, runId: string): Promise<Record<string,
   };
 }
 
-function assertClean(where: Record<string, string>, secret: string): void {
+function assertClean(where: Readonly<Record<string, string>>, secret: string): void {
   const r = new Redactor([secret]);
   for (const [name, text] of Object.entries(where)) {
     assert.deepEqual(leaks(text, secret), [], `${name} holds the secret: ${text.slice(0, 2000)}`);
