@@ -52,6 +52,20 @@ describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', ()
     assert.equal(new Redactor([CONTROL_SECRET]).redact('TopSecr3tValue, and a tail'), `${M}, and a tail`);
   });
 
+  it('masks a value cut off by a truncation (a prefix of 4+ characters, then … or ...), at every cut', () => {
+    const r = new Redactor([SECRET]);
+    for (let n = 1; n < SECRET.length; n++) {
+      for (const ellipsis of ['…', '...']) {
+        const shown = `detail: ${SECRET.slice(0, n)}${ellipsis}`;
+        const out = r.redact(JSON.stringify({ d: shown }));
+        if (n >= 4) assert.equal(out, JSON.stringify({ d: `detail: ${M}` }), `cut after ${n}`);
+        else assert.equal(out, JSON.stringify({ d: shown }), `a cut after ${n} characters is left alone`);
+      }
+    }
+    // A prefix without the ellipsis is ordinary text.
+    assert.equal(r.redact('TopSecret and TopSecr3 alone'), 'TopSecret and TopSecr3 alone');
+  });
+
   it('matches spaced and line-split forms only for values of MIN_FUZZY_LENGTH characters or more', () => {
     const short = new Redactor(['abc1234']);
     assert.equal(short.redact('a b c 1 2 3 4'), 'a b c 1 2 3 4');

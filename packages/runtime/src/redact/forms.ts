@@ -46,6 +46,25 @@ function base64Forms(secret: string): string[] {
   return [...out];
 }
 
+/** Values up to this long are also matched cut off by a truncation (a prefix, then `…` or `...`). */
+export const MAX_TRUNCATED_LENGTH = 128;
+
+/**
+ * A value cut off where a display truncates a long line: each prefix of MIN_SECRET_LENGTH characters or
+ * more, followed by the ellipsis that marks the cut. A prefix alone is not matched: it is too often
+ * the start of something else.
+ */
+function truncatedForms(value: string): string[] {
+  const chars = [...value];
+  if (chars.length > MAX_TRUNCATED_LENGTH) return [];
+  const out: string[] = [];
+  for (let n = MIN_SECRET_LENGTH; n < chars.length; n++) {
+    const p = chars.slice(0, n).join('');
+    out.push(`${p}…`, `${p}...`);
+  }
+  return out;
+}
+
 /** The pieces of a value between control characters (a PEM key's lines), long enough to stand alone. */
 export function partsOf(secret: string): string[] {
   if (!ANY_CONTROL.test(secret)) return [];
@@ -63,5 +82,6 @@ export function formsOf(value: string): Forms {
   if (value.includes(' ')) unescaped.push(value.replace(/ /g, '+'));
   const squeezed = unescaped.map((v) => v.replace(/[ \t\n\v\f\r]/g, '')).filter((v) => v.length >= MIN_FUZZY_LENGTH);
   const long = (vs: string[]): string[] => [...new Set(vs)].filter((v) => Buffer.byteLength(v) >= MIN_SECRET_LENGTH);
-  return { raw: long([...plain, ...b64]), unescaped: long(unescaped), squeezed: long(squeezed), hex: long([Buffer.from(value, 'utf8').toString('hex')]) };
+  const cut = truncatedForms(value);
+  return { raw: long([...plain, ...b64, ...cut]), unescaped: long([...unescaped, ...cut]), squeezed: long(squeezed), hex: long([Buffer.from(value, 'utf8').toString('hex')]) };
 }
