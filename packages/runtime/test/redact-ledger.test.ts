@@ -10,11 +10,12 @@ import { inspect } from 'node:util';
 import { parseRunbook, type Runbook } from '@runledger/core';
 import { LedgerReader, type Env } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
-import { initLedger, openEngine, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
+import { initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
 import { heldSecretCount, holdSecrets, REDACTION_MARK as M, Redactor } from '../src/redact.js';
 import { formsOf, hexOf, leaks } from './helpers/secret-forms.js';
 
 const alice: Who = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
+const bob: Who = { actor: { kind: 'user', id: 'bob' }, roles: ['approver', 'operator'] };
 const SECRET = 'TopSecr3tValue-7Qz';
 const NUL_SECRET = 'TopSecr3tValue\0tail';
 
@@ -116,6 +117,23 @@ function suite(factory: FixtureFactory): void {
         assertClean(where, NUL_SECRET);
         assert.ok(!where.ledger.includes(inspect(NUL_SECRET).slice(1, 15)), 'not even the printable part');
         assertFilesClean(loc, NUL_SECRET);
+      });
+    });
+
+    it('an approval comment and an abort reason quoting the value in some form are masked', async () => {
+      const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nGo on?\n```\n\n```approve {#second}\nAnd on?\n```\n');
+      await withEngine(async (ctx, loc) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: SECRET }, environment: 'default', who: alice });
+        assert.equal(out.model.state, 'waiting_approval');
+        const secrets = { token: SECRET };
+        await ctx.engine.act(out.runId, { type: 'approve', comment: `checked ${inspect(SECRET)} and ${hexOf(SECRET).toUpperCase()}` }, bob, parseOrThrow, secrets);
+        const done = await ctx.engine.act(out.runId, { type: 'abort', reason: `token ${[...SECRET].join(' ')} was wrong` }, bob, parseOrThrow, secrets);
+        assert.equal(done.model.state, 'aborted');
+        assert.match(done.model.reason!, /token •••••• was wrong/);
+        const where = await stored(ctx, out.runId);
+        assert.match(where.ledger, /"comment":"checked '••••••' and ••••••"/);
+        assertClean(where, SECRET);
+        assertFilesClean(loc, SECRET);
       });
     });
 
