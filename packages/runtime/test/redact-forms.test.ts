@@ -17,11 +17,13 @@ import { runShell } from '../src/shell/index.js';
 const SECRET = 'TopSecr3tValue';
 const CONTROL_SECRET = 'TopSecr3tValue\0tail';
 const UNICODE_SECRET = 'pässwörd-Ünïcode/+=';
+/** Holds what the views decode (`\\x41`, `%41`): its forms must survive being decoded once only. */
+const ESCAPE_SECRET = 'c:\\x41dir%41-S3cret';
 
 it('the oracle uses the redactor\'s fuzzy floor', () => assert.equal(MIN_FUZZY, MIN_FUZZY_LENGTH));
 
 describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', () => {
-  for (const s of [SECRET, CONTROL_SECRET, UNICODE_SECRET]) {
+  for (const s of [SECRET, CONTROL_SECRET, UNICODE_SECRET, ESCAPE_SECRET]) {
     it(`masks every form of ${JSON.stringify(s)} on its own and among other text`, () => {
       const r = new Redactor([s]);
       for (const [name, f] of Object.entries(formsOf(s))) {
@@ -95,8 +97,8 @@ describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', ()
   });
 
   it('streams to the one-shot result at every split point, forms included', () => {
-    const r = new Redactor([CONTROL_SECRET, UNICODE_SECRET]);
-    const text = [...Object.values(formsOf(CONTROL_SECRET)).slice(0, 24), ...Object.values(formsOf(UNICODE_SECRET)).slice(0, 8)].join(' | ');
+    const r = new Redactor([CONTROL_SECRET, UNICODE_SECRET, ESCAPE_SECRET]);
+    const text = [...Object.values(formsOf(CONTROL_SECRET)).slice(0, 24), ...Object.values(formsOf(UNICODE_SECRET)).slice(0, 8), ...Object.values(formsOf(ESCAPE_SECRET)).slice(0, 8)].join(' | ');
     const whole = Buffer.from(text);
     const expected = r.redactBytes(whole).toString();
     assert.deepEqual(leaks(expected, CONTROL_SECRET), []);

@@ -2,8 +2,8 @@
 // raw spans to mask. Cost is linear in the output: each byte goes once through each view, and each view
 // is searched with indexOf for a fixed set of patterns (only the bytes new since the last chunk, plus a
 // tail one pattern long).
-import type { Forms } from './forms.js';
-import { HexStage, RawStage, SqueezeStage, UnescapeStage, type Stage, type ViewBuffer } from './views.js';
+import { MIN_SECRET_LENGTH, type Forms } from './forms.js';
+import { HexStage, RawStage, SqueezeStage, UnescapeStage, unescapeOnce, type Stage, type ViewBuffer } from './views.js';
 
 /** Raw bytes per round: bounds the views' buffers. */
 const SLICE = 64 * 1024;
@@ -16,16 +16,37 @@ export interface PatternSet {
   readonly unescaped: Searcher | null;
   readonly squeezed: Searcher | null;
   readonly hex: Searcher | null;
+  /** Some squeezed pattern holds `\\` or `%`, which unescaping changes: search before it and after one layer too. */
+  readonly squeezeOnce: boolean;
+}
+
+/**
+ * A value holding `\\` or `%` sequences is itself changed by the views: JSON-escaped, its `%41` still
+ * reads `A` after one layer; URL-encoded inside JSON, its `\\n` becomes a newline after two. So the
+ * unescaped views also look for the value as each layer (either kind, or both) would leave it.
+ */
+function residues(v: Buffer): Buffer[] {
+  if (!v.includes(0x5c) && !v.includes(0x25)) return [v];
+  const d = unescapeOnce(v);
+  const p = unescapeOnce(v, { backslash: false });
+  const b = unescapeOnce(v, { percent: false });
+  return [v, d, p, b, unescapeOnce(d), unescapeOnce(p, { backslash: false }), unescapeOnce(b, { percent: false })];
 }
 
 export function patternSet(forms: readonly Forms[]): PatternSet {
   const pick = (k: keyof Forms): Searcher | null => {
-    const seen = new Set<string>();
-    for (const f of forms) for (const v of f[k]) seen.add(v);
-    const patterns = [...seen].map((v) => Buffer.from(v, 'utf8')).sort((a, b) => b.length - a.length);
+    const seen = new Map<string, Buffer>();
+    for (const f of forms) {
+      for (const v of f[k]) {
+        const bytes = Buffer.from(v, 'utf8');
+        for (const r of k === 'unescaped' ? residues(bytes) : [bytes]) if (r.length >= MIN_SECRET_LENGTH) seen.set(r.toString('latin1'), r);
+      }
+    }
+    const patterns = [...seen.values()].sort((a, b) => b.length - a.length);
     return patterns.length > 0 ? new Searcher(patterns) : null;
   };
-  return { raw: pick('raw'), unescaped: pick('unescaped'), squeezed: pick('squeezed'), hex: pick('hex') };
+  const squeezeOnce = forms.some((f) => f.squeezed.some((v) => v.includes('\\') || v.includes('%')));
+  return { raw: pick('raw'), unescaped: pick('unescaped'), squeezed: pick('squeezed'), hex: pick('hex'), squeezeOnce };
 }
 
 /**
@@ -98,7 +119,12 @@ export class StreamMatcher {
     add(e1, p.unescaped);
     add(e2, p.unescaped);
     if (p.squeezed) {
-      add(e1.pipe(new SqueezeStage()), p.squeezed);
+      // Whitespace is squeezed after two layers of unescaping; also after none and one when a value holds
+      // what unescaping changes (its spaced form `\\ x 4 1` would lose the backslash).
+      if (p.squeezeOnce) {
+        add(this.#root.pipe(new SqueezeStage()), p.squeezed);
+        add(e1.pipe(new SqueezeStage()), p.squeezed);
+      }
       add(e2.pipe(new SqueezeStage()), p.squeezed);
     }
     if (p.hex) add(this.#root.pipe(new HexStage()), p.hex);

@@ -265,15 +265,26 @@ export class UnescapeStage extends Stage {
   #pending: number[] = [];
   #pStart: number[] = [];
   #pEnd: number[] = [];
+  /** Which escapes this stage undoes: `\\` escapes, `%HH`, or both (the default). */
+  readonly #backslash: number;
+  readonly #percent: number;
+
+  constructor(kinds: { backslash?: boolean; percent?: boolean } = {}) {
+    super();
+    this.#backslash = kinds.backslash === false ? -1 : 0x5c;
+    this.#percent = kinds.percent === false ? -1 : 0x25;
+  }
 
   protected run(input: ViewBuffer, from: number, to: number, final: boolean): void {
     const bytes = input.bytes;
+    const bs = this.#backslash;
+    const pc = this.#percent;
     let i = from;
     while (i < to) {
       if (this.#pending.length === 0) {
         // Plain bytes up to the next `\` or `%` are copied in one go.
         let j = i;
-        while (j < to && bytes[j] !== 0x5c && bytes[j] !== 0x25) j++;
+        while (j < to && bytes[j] !== bs && bytes[j] !== pc) j++;
         this.out.copy(input, i, j);
         if (j === to) break;
         i = j;
@@ -300,7 +311,7 @@ export class UnescapeStage extends Stage {
   #drain(final: boolean): void {
     while (this.#pending.length > 0) {
       const first = this.#pending[0]!;
-      if (first !== 0x5c && first !== 0x25) {
+      if (first !== this.#backslash && first !== this.#percent) {
         this.#take(1, [first]);
         continue;
       }
@@ -435,4 +446,12 @@ export class HexStage extends Stage {
     this.#held = -1;
     this.#barrier = false;
   }
+}
+
+/** One layer of unescaping applied to a whole byte string (what the views make of a value itself). */
+export function unescapeOnce(bytes: Uint8Array, kinds: { backslash?: boolean; percent?: boolean } = {}): Buffer {
+  const root = new RawStage();
+  const u = root.pipe(new UnescapeStage(kinds));
+  root.feed(bytes, true);
+  return Buffer.from(u.out.bytes.subarray(0, u.out.length));
 }
