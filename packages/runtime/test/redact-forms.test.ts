@@ -35,6 +35,32 @@ describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', ()
     });
   }
 
+  it('masks every form of random values (printable ASCII, \\ and %, non-ASCII, tabs, line breaks), one-shot and streamed', () => {
+    let seed = 20261207;
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabet = [...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), 'é', 'ß', '€', '😀', '\t', '\n'];
+    for (let k = 0; k < 80; k++) {
+      let s = '';
+      for (let i = 0, n = 8 + rand(30); i < n; i++) s += alphabet[rand(alphabet.length)];
+      const r = new Redactor([s]);
+      const forms = formsOf(s);
+      for (const [name, f] of Object.entries(forms)) {
+        const out = r.redact(`before <${f}> after`);
+        assert.deepEqual(leaks(out, s), [], `${JSON.stringify(s)}: ${name}: ${JSON.stringify(f)} → ${JSON.stringify(out)}`);
+      }
+      const whole = Buffer.from(Object.values(forms).join(' x '));
+      const stream = r.stream();
+      const parts: Buffer[] = [];
+      for (let i = 0; i < whole.length; ) {
+        const n = 1 + rand(50);
+        parts.push(stream.push(whole.subarray(i, i + n)));
+        i += n;
+      }
+      parts.push(stream.end());
+      assert.deepEqual(Buffer.concat(parts), r.redactBytes(whole), `${JSON.stringify(s)}: streamed in random chunks`);
+    }
+  });
+
   it('masks the value in the error Node gives for it (the review case: util.inspect quoting)', async () => {
     const r = new Redactor([CONTROL_SECRET]);
     // A NUL in a step's environment: Node refuses to spawn and quotes the value in its message.

@@ -6,7 +6,13 @@ export const MIN_FUZZY = 8;
 
 export const hexOf = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 const pairs = (h: string): string[] => h.match(/../g)!;
-export const fold = (s: string, w: number): string => s.match(new RegExp(`[^]{1,${w}}`, 'g'))!.join('\n');
+/** `fold -w`: a line break after every `w` characters (code points: a surrogate pair is one character). */
+export const fold = (s: string, w: number): string => {
+  const cs = [...s];
+  const lines: string[] = [];
+  for (let i = 0; i < cs.length; i += w) lines.push(cs.slice(i, i + w).join(''));
+  return lines.join('\n');
+};
 export const reversed = (s: string): string => [...s].reverse().join('');
 
 /** Every form of `s` the redactor promises to catch, each built here independently of the redactor. */
@@ -39,12 +45,15 @@ export function formsOf(s: string): Record<string, string> {
     'URL encoding': encodeURIComponent(s),
     'URL encoding of every byte, lower case': [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join(''),
     'form encoding': new URLSearchParams({ v: s }).toString().slice(2),
-    spaced: [...s].join(' '),
-    'spaced with tabs and double spaces': [...s].join('\t  '),
-    'reversed, spaced': [...reversed(s)].join(' '),
-    'JSON of the spaced form': JSON.stringify([...s].join('\n')),
   };
-  for (let w = 1; w < s.length; w++) out[`fold -w ${w}`] = fold(s, w);
+  // Spaced and line-split forms are promised from MIN_FUZZY characters (whitespace not counted).
+  if (s.replace(/\s+/g, '').length >= MIN_FUZZY) {
+    out['spaced'] = [...s].join(' ');
+    out['spaced with tabs and double spaces'] = [...s].join('\t  ');
+    out['reversed, spaced'] = [...reversed(s)].join(' ');
+    out['JSON of the spaced form'] = JSON.stringify([...s].join('\n'));
+    for (let w = 1; w < [...s].length; w++) out[`fold -w ${w}`] = fold(s, w);
+  }
   for (const user of ['u', 'us', 'usr']) out[`Basic auth after ${user}:`] = Buffer.from(`${user}:${s}`).toString('base64');
   return out;
 }
@@ -55,7 +64,8 @@ export function leaks(text: string, s: string): string[] {
   for (const [name, f] of Object.entries(formsOf(s))) if (f.length >= 4 && text.includes(f)) found.push(name);
   // eslint-disable-next-line no-control-regex
   for (const part of s.split(/[\u0000-\u001f]/)) if (part.length >= MIN_FUZZY && text.includes(part)) found.push(`part ${part}`);
-  if (text.replace(/\s+/g, '').includes(s.replace(/\s+/g, ''))) found.push('whitespace-stripped');
+  const stripped = s.replace(/\s+/g, '');
+  if (stripped.length >= MIN_FUZZY && text.replace(/\s+/g, '').includes(stripped)) found.push('whitespace-stripped');
   return found;
 }
 
