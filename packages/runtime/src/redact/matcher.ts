@@ -1,7 +1,7 @@
 // Finds every occurrence of every form of the secrets in a byte stream, chunk by chunk, and reports the
 // raw spans to mask. Cost is linear in the output: each byte goes once through each view, and each view
-// is searched with indexOf for a fixed set of patterns (only the bytes new since the last chunk, plus a
-// tail one pattern long).
+// is searched once for a fixed set of patterns (only the bytes new since the last chunk, plus a tail one
+// pattern long), comparing only the patterns whose first two bytes are there.
 import { MIN_SECRET_LENGTH, type Forms } from './forms.js';
 import { HexStage, RawStage, SqueezeStage, UnescapeStage, unescapeOnce, type Stage, type ViewBuffer } from './views.js';
 

@@ -1,10 +1,10 @@
 // Views of a byte stream in which a secret's escaped, encoded, spaced or line-split forms become plain
-// again, so each form is one fixed pattern found by indexOf. Every view byte remembers the raw span it
-// came from (an escape like `\x00` is one unit of four raw bytes), so a match maps back to raw bytes.
+// again, so each form is one fixed pattern. Every view byte remembers the raw span it came from (an
+// escape like `\x00` is one unit of four raw bytes), so a match maps back to raw bytes.
 //
-// Views are incremental transducers: fed byte by byte across chunks, they produce exactly what they
-// would on the whole stream (an escape cut by a chunk boundary waits in `pending` until it is complete).
-// That keeps the stream's result equal to a one-shot redaction, and linear in the output size.
+// Views are incremental transducers: fed chunk after chunk, they produce exactly what they would on the
+// whole stream (an escape cut by a chunk boundary waits in `pending` until it is complete). That keeps
+// the stream's result equal to a one-shot redaction, and linear in the output size.
 
 /** Never part of a pattern (0xFF does not occur in UTF-8): separates what must not join. */
 export const BARRIER = 0xff;
