@@ -137,6 +137,26 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('a run loaded earlier without its secrets (as recovery does) is reloaded with them: the comment is masked', async () => {
+      const { runbook, source } = rb('## Procedure\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#after}\necho "after {{ inputs.token }}"\n```\n');
+      await withEngine(async (ctx, loc) => {
+        const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: SECRET }, environment: 'default', who: alice });
+        // Another process: it loads the run without secrets first, then an approver acts with them.
+        const other = await openEngine(loc, { cwd: tempDir('runledger-cwd-') });
+        try {
+          await other.engine.load(out.runId, parseOrThrow);
+          const done = await other.engine.act(out.runId, { type: 'approve', comment: `saw ${inspect(SECRET)}` }, bob, parseOrThrow, { token: SECRET });
+          assert.equal(done.model.state, 'succeeded');
+          const where = await stored(other, out.runId);
+          assert.match(where.ledger, /"comment":"saw '••••••'"/);
+          assert.match(where.outputs, /after ••••••/, 'the step had the secret, and its output was masked');
+          assertClean(where, SECRET);
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
     it('the writer refuses an entry holding a held secret in any form, with SECRET_IN_ENTRY; the rest of the batch commits', async () => {
       await withEngine(async (ctx) => {
         const w = ctx.ledger.writer!;

@@ -234,7 +234,9 @@ export class Engine {
   async load(runIdOrPrefix: string, parse: (source: string, file: string) => Runbook, secrets: Readonly<Record<string, string | undefined>> = {}): Promise<Live> {
     const rec = await this.d.runs.findRun(runIdOrPrefix);
     const cached = this.live.get(rec.id);
-    if (cached && cached.seq === rec.eventCount) return cached;
+    // A copy loaded without the secrets given now (recover() loads with none) would run and redact without them.
+    const hasSecrets = (l: Live): boolean => Object.entries(secrets).every(([k, v]) => v === undefined || l.secrets[k] === v || !String(rec.inputs[k]).startsWith('hmac-sha256:'));
+    if (cached && cached.seq === rec.eventCount && hasSecrets(cached)) return cached;
     const runbook = parse(rec.source, rec.file);
     if (runbook.contentHash !== rec.runbookHash) throw new EngineError('RUN_CORRUPT', `run ${rec.id}: stored runbook source does not match its recorded hash`);
     const stored = await this.d.runs.events(rec.id);
