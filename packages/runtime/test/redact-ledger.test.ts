@@ -157,6 +157,18 @@ function suite(factory: FixtureFactory): void {
       });
     });
 
+    it('an input validation message quoting a value that holds a secret masks it', async () => {
+      const { runbook, source } = rb('## Procedure\n\n```sh {#a}\ntrue\n```\n', '  port:\n    type: integer\n');
+      await withEngine(async (ctx) => {
+        await assert.rejects(ctx.engine.start({ runbook, source, inputs: { port: `x${SECRET}` }, secrets: { token: SECRET }, environment: 'default', who: alice }), (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'INPUT_INVALID');
+          assert.match(e.message, /--input port=x••••••: port/);
+          assert.deepEqual(leaks(e.message, SECRET), []);
+          return true;
+        });
+      });
+    });
+
     it('the writer refuses an entry holding a held secret in any form, with SECRET_IN_ENTRY; the rest of the batch commits', async () => {
       await withEngine(async (ctx) => {
         const w = ctx.ledger.writer!;

@@ -173,7 +173,8 @@ export class Engine {
       throw new RuntimeError('INPUT_INVALID', `--env ${req.environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`);
     }
     const resolved = resolveInputs(rb, req.inputs, req.secrets);
-    if (!resolved.ok) throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map((d) => d.message).join('; '));
+    // A message quotes a value given for a plain input; if that value holds a secret, it is masked.
+    if (!resolved.ok) throw new RuntimeError('INPUT_INVALID', new Redactor(Object.values(req.secrets)).redact(resolved.diagnostics.map((d) => d.message).join('; ')));
     const secrets: Record<string, string> = {};
     for (const n of resolved.secretNames) {
       const v = req.secrets[n];

@@ -51,7 +51,7 @@ export class Redactor {
   /** A matcher for one-shot calls, reused: they are synchronous, so one is never in use twice. */
   #spare: StreamMatcher | null = null;
 
-  constructor(secrets: Iterable<string>) {
+  constructor(secrets: Iterable<string | undefined>) {
     const forms: Forms[] = [];
     let ignored = 0;
     for (const s of secrets) {
