@@ -25,6 +25,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchProofs } = await import('./proofs.bench.js');
     return ({ outDir, quick }) => benchProofs(outDir, quick ? 100_000 : 1_000_000);
   },
+  redact: async () => {
+    const { benchRedact } = await import('./redact.bench.js');
+    return ({ quick }) => benchRedact(quick);
+  },
   api: async () => {
     const { benchApi } = await import('./api.bench.js');
     return ({ quick }) => benchApi(quick);

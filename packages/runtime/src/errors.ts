@@ -5,7 +5,7 @@ import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
 import type { MachineErrorCode } from '@runledger/core';
 
-export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL';
+export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -73,6 +73,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   NOT_CHECKPOINTED: { exit: EXIT.USAGE, http: 400, summary: 'Proofs are only given for tree sizes covered by a signed checkpoint.' },
   IO_ERROR: { exit: EXIT.FAILED, http: 500, summary: 'A file could not be read or written.' },
   INTERNAL: { exit: EXIT.INTERNAL, http: 500, summary: 'An unexpected error; the message says where.' },
+  SECRET_IN_ENTRY: { exit: EXIT.USAGE, http: 422, summary: 'A ledger entry holds the value of a secret of a run in progress (in some form): the append is refused, nothing is stored.' },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },
   ENTRY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An entry field is malformed (type, actor, subject, data, idem).' },

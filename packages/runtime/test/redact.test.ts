@@ -152,11 +152,13 @@ describe('redaction of a secret the command prints itself', () => {
     const redactor = new Redactor([SECRET]);
     const live: Record<string, string[]> = { stdout: [], stderr: [] };
     let argvSeen = '';
-    const run = runShell({ script, env: { API_TOKEN: SECRET }, redactor, onOutput: (st, c) => live[st]!.push(c) });
+    let done = false;
+    const run = runShell({ script, env: { API_TOKEN: SECRET }, redactor, onOutput: (st, c) => live[st]!.push(c) }).finally(() => (done = true));
     // While it runs, every process's command line is visible to anyone: the secret must not be there.
-    await new Promise((res) => setTimeout(res, 60));
-    const ps = await runShell({ script: 'ps -eo args', inheritEnv: true });
-    argvSeen = ps.stdout;
+    // Look until the script is seen (a loaded machine may start `ps` late), for as long as it runs.
+    while (!done && !(argvSeen.includes('head -c 9') || argvSeen.includes('sleep 0.15'))) {
+      argvSeen = (await runShell({ script: 'ps -eo args', inheritEnv: true })).stdout;
+    }
     const r = await run;
     assert.ok(argvSeen.includes('head -c 9') || argvSeen.includes('sleep 0.15'), 'the script was running during the check');
     assert.ok(!argvSeen.includes(SECRET), 'secret visible in ps');

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { decide, decideStart, formatDiagnostic, renderTemplate, resolveInputs, type RunCommand, type RunEvent } from '@runledger/core';
 import { EngineError, RuntimeError, type ErrorDetail } from '../errors.js';
-import { Redactor } from '../redact.js';
+import { Redactor, withSecrets } from '../redact.js';
 import { RunContext } from './context.js';
 import { approvalRequestedEntry, operatorEntry, runFinishedEntry, runStartedEntry } from './drafts.js';
 import { loadLive, newRunId, remainingMs, stepPlan, templateContext, withQuorum, type Live, type Parse } from './live.js';
@@ -34,6 +34,11 @@ export class Engine {
 
   /** Validates inputs (the one place they are), asks policy, records the start, and drives the run until it ends or waits. */
   async start(req: StartRequest): Promise<RunOutcome> {
+    // Held process-wide while driven: the ledger writer's screen refuses entries holding them.
+    return withSecrets(Object.values(req.secrets), () => this.startHeld(req));
+  }
+
+  private async startHeld(req: StartRequest): Promise<RunOutcome> {
     const c = this.c;
     const rb = req.runbook;
     if (rb.environments.length > 0 && !rb.environments.includes(req.environment)) {
@@ -42,8 +47,10 @@ export class Engine {
     }
     const resolved = resolveInputs(rb, req.inputs, req.secrets);
     if (!resolved.ok) {
-      const details: ErrorDetail[] = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: d.message }));
-      throw new RuntimeError('INPUT_INVALID', resolved.diagnostics.map(formatDiagnostic).join('\n'), { details });
+      // A message quotes a value given for a plain input; if that value holds a secret, it is masked.
+      const mask = new Redactor(Object.values(req.secrets));
+      const details: ErrorDetail[] = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: mask.redact(d.message) }));
+      throw new RuntimeError('INPUT_INVALID', mask.redact(resolved.diagnostics.map(formatDiagnostic).join('\n')), { details });
     }
     const secrets: Record<string, string> = {};
     for (const n of resolved.secretNames) {
@@ -66,7 +73,8 @@ export class Engine {
     const first: RunEvent = { type: 'run.created', at: c.now(), runId, requester: req.who.actor.id, environment: req.environment, main, rollback };
     const d0 = decide(undefined, first);
     if (!d0.ok) throw new EngineError(d0.code, d0.message);
-    const lock = rb.lock ? renderTemplate(rb.lock, templateContext(runId, req.environment, resolved.values, secrets, new Map()), 'text') : null;
+    // A lock named after a secret would store it with the run and in run.started: masked like output.
+    const lock = rb.lock ? redactor.redact(renderTemplate(rb.lock, templateContext(runId, req.environment, resolved.values, secrets, new Map()), 'text')) : null;
     const record = { id: runId, runbookId: rb.id, runbookTitle: rb.title, runbookHash: rb.contentHash, file: rb.file, source: req.source, environment: req.environment, requester: req.who.actor.id, state: d0.model.state, reason: null, inputs: publicInputs, lock, createdAt: first.at };
     await this.d.runs.createRun(record, { seq: 0, at: first.at, type: first.type, event: first });
     await this.d.ledger.append(runStartedEntry(runId, req.who.actor, rb, req.environment, publicInputs, main, rollback, lock));
@@ -80,7 +88,9 @@ export class Engine {
   async load(runIdOrPrefix: string, parse: Parse, secrets: Readonly<Record<string, string | undefined>> = {}): Promise<Live> {
     const rec = await this.d.runs.findRun(runIdOrPrefix);
     const cached = this.live.get(rec.id);
-    if (cached && cached.seq === rec.eventCount) return cached;
+    // A copy loaded without the secrets given now (recover() loads with none) would run and redact without them.
+    const hasSecrets = (l: Live): boolean => Object.entries(secrets).every(([k, v]) => v === undefined || l.secrets[k] === v || !String(rec.inputs[k]).startsWith('hmac-sha256:'));
+    if (cached && cached.seq === rec.eventCount && hasSecrets(cached)) return cached;
     const live = await loadLive(this.d.runs, rec, parse, secrets);
     this.live.set(rec.id, live);
     return live;
@@ -101,6 +111,10 @@ export class Engine {
 
   /** An operator's decision on a run; then drives it on from this process. */
   async act(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: Parse, secrets: Readonly<Record<string, string | undefined>> = {}): Promise<RunOutcome> {
+    return withSecrets(Object.values(secrets), () => this.actHeld(runIdOrPrefix, action, who, parse, secrets));
+  }
+
+  private async actHeld(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: Parse, secrets: Readonly<Record<string, string | undefined>>): Promise<RunOutcome> {
     await this.recover(parse);
     if (action.type === 'orphan') return this.decideOrphan(runIdOrPrefix, action, who, parse);
     const live = await this.load(runIdOrPrefix, parse, secrets);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, DEFAULT_POLICY, type InputSpec, type Policy, type Runbook } from '@runledger/core';
 import { RunStore } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
+import { assertSecretText } from '../redact.js';
 import { openLedger, type LedgerContext, type LedgerLocation } from '../ledger/service.js';
 import { requestTagged } from '../request-context.js';
 import { Engine, type EngineObserver } from './engine.js';
@@ -67,12 +68,19 @@ export async function resolveSecretInputs(
   for (const i of rb.inputs) {
     if (i.type !== 'secret') continue;
     let v: string | undefined;
-    if (i.from?.env && env[i.from.env] !== undefined) v = env[i.from.env];
-    else if (i.from?.file) {
+    let from = 'the terminal';
+    if (i.from?.env && env[i.from.env] !== undefined) {
+      v = env[i.from.env];
+      from = `$${i.from.env}`;
+    } else if (i.from?.file) {
       const path = resolve(i.from.file.replace(/^~(?=\/)/, env.HOME ?? '~'));
-      if (existsSync(path)) v = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      if (existsSync(path)) {
+        v = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+        from = path;
+      }
     }
     if (v === undefined && i.from?.prompt && prompt) v = await prompt(i);
+    if (v !== undefined) assertSecretText(i.name, v, from);
     out[i.name] = v;
   }
   return out;

@@ -35,6 +35,7 @@ import {
   type StoredCheckpoint,
 } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
+import { screenEntry } from '../redact.js';
 
 export const TRUST_FILE = 'trust.vkeys';
 
@@ -133,7 +134,8 @@ export async function openLedger(loc: LedgerLocation, opts: { write: boolean; st
     let writer: LedgerWriter | undefined;
     // 'peaks' checks the latest checkpoint against the stored peaks and last entry (O(log n)); 'full'
     // re-hashes every entry (O(n)), for long-lived processes and `runledger ledger check`.
-    if (opts.write) writer = await LedgerWriter.open({ store, origin, signers: await loadSigners(config.home), startupCheck: opts.startupCheck ?? 'peaks' });
+    // The screen refuses any entry holding a secret of a run this process drives (the last line of defence).
+    if (opts.write) writer = await LedgerWriter.open({ store, origin, signers: await loadSigners(config.home), startupCheck: opts.startupCheck ?? 'peaks', screen: screenEntry });
     return {
       store,
       reader,

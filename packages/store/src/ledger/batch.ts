@@ -1,7 +1,7 @@
 // One group commit: reads the head (reloading when another process appended), plans and builds the
 // batch's entries, their tree nodes and one signed checkpoint, and commits them in one transaction.
 // Works on copies of the writer's view; throwing rolls everything back.
-import { buildEntry, bytesEqual, FastTree, foldRange, peakIds, signCheckpoint, TreeState, type BuiltEntry, type Hash, type KeyRing, type SignerKey } from '@runledger/ledger';
+import { buildEntry, bytesEqual, FastTree, foldRange, peakIds, signCheckpoint, TreeState, type BuiltEntry, type Entry, type Hash, type KeyRing, type SignerKey } from '@runledger/ledger';
 import type { AppendSession, EntryRow, NodeRow, StoredHead } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
@@ -19,6 +19,8 @@ export interface BatchContext {
   readonly signerPool: readonly SignerKey[];
   readonly clock: () => Date;
   readonly hooks: WriterHooks;
+  /** Refuses an entry before it is signed (see LedgerWriterOptions.screen). */
+  readonly screen?: (entry: Entry, canonicalBytes: Uint8Array) => void;
 }
 
 export interface BatchResult extends WriterView {
@@ -83,6 +85,12 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
       built = buildEntry(plan.draft, state.size, ctx.origin, root, now);
     } catch (e) {
       outcomes.set(job, { error: rejected(`entry rejected: ${messageOf(e)}`, e) });
+      continue;
+    }
+    try {
+      ctx.screen?.(built.entry, built.bytes);
+    } catch (e) {
+      outcomes.set(job, { error: e instanceof Error ? e : rejected(`entry rejected: ${messageOf(e)}`) });
       continue;
     }
     const entry = built.entry;

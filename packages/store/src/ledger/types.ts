@@ -1,6 +1,5 @@
 // Types shared by the writer's parts (writer.ts: the class and queue; batch.ts, plan.ts, startup.ts).
 import type { Actor, Entry, EntryDraft, FastTree, Hash, KeyRing, SignerKey, Subject, TreeState, VerifierKey } from '@runledger/ledger';
-import type { StoreError } from '../errors.js';
 
 export interface AppendResult {
   readonly seq: number;
@@ -66,7 +65,7 @@ export type Job = JobKind & {
   reject(e: unknown): void;
 };
 
-export type Outcome = { readonly result: AppendResult } | { readonly error: StoreError };
+export type Outcome = { readonly result: AppendResult } | { readonly error: Error };
 
 /** What the writer's memory looks like between commits; a batch works on a copy. */
 export interface WriterView {

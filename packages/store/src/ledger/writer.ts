@@ -2,7 +2,7 @@
 // checkpoint in one transaction, and batches concurrent appends into one commit (group commit).
 // This file holds the class and its queue; batch.ts one commit, plan.ts what each job becomes,
 // startup.ts and check.ts the checks before the first append.
-import { GENESIS_TYPE, isKeyEntryType, type EntryDraft, type FastTree, type Hash, type KeyRing, type SignerKey, type TreeState, type VerifierKey } from '@runledger/ledger';
+import { GENESIS_TYPE, isKeyEntryType, type Entry, type EntryDraft, type FastTree, type Hash, type KeyRing, type SignerKey, type TreeState, type VerifierKey } from '@runledger/ledger';
 import { AppendConflict } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
@@ -36,6 +36,11 @@ export interface LedgerWriterOptions {
    * 'full': also run every stored entry through the verifier and compare its stored columns (O(n)).
    */
   readonly startupCheck?: 'peaks' | 'full';
+  /**
+   * Called for each entry before it is signed; if it throws, that append is rejected with its error and
+   * the rest of the batch goes on (the runtime refuses entries that hold a known secret).
+   */
+  readonly screen?: (entry: Entry, canonicalBytes: Uint8Array) => void;
 }
 
 export class LedgerWriter {
@@ -62,6 +67,7 @@ export class LedgerWriter {
     private readonly clock: () => Date,
     private readonly hooks: WriterHooks,
     private readonly maxBatch: number,
+    private readonly screen: LedgerWriterOptions['screen'],
   ) {
     this.stateRoot = state.root();
   }
@@ -79,6 +85,7 @@ export class LedgerWriter {
       opts.clock ?? (() => new Date()),
       opts.hooks ?? {},
       Math.max(1, opts.maxBatch ?? DEFAULT_MAX_BATCH),
+      opts.screen,
     );
     if (state.size > 0) w.requireSigners(keys);
     return w;
@@ -256,6 +263,7 @@ export class LedgerWriter {
       signerPool: this.signerPool,
       clock: this.clock,
       hooks: this.hooks,
+      ...(this.screen ? { screen: this.screen } : {}),
     };
   }
 
