@@ -5,3 +5,4 @@ export * from './runbook/api.js';
 export * from './engine/machine.js';
 export * from './policy/policy.js';
 export * from './policy/parse.js';
+export * from './regex/index.js';

@@ -13,6 +13,7 @@ import { parseFrontMatter, type FrontMatter } from './frontmatter.js';
 import { parseInfoString, type AttrToken } from './attributes.js';
 import { parseDuration } from './duration.js';
 import { parseHttpBody, parseProbeBody } from './bodies.js';
+import { compileUserRegex } from '../regex/index.js';
 import { scanTemplates, stepOutputEnvName, unexpandedShellOffsets, unknownRefMessage } from './template.js';
 
 type ExecSection = 'preconditions' | 'procedure' | 'verify' | 'rollback';
@@ -410,7 +411,9 @@ export function parseRunbook(source: string, file: string): ParseResult {
   }
 
   // References inside step bodies.
-  const inputNames = new Set(fm.inputs.map((i) => i.name));
+  // A reference is unknown only when the input is not written at all and the inputs could be read.
+  const inputNames = fm.declaredInputs ?? new Set<string>();
+  const undeclared = (name: string): boolean => fm.declaredInputs !== undefined && !inputNames.has(name);
   for (const r of ordered) {
     const { refs, problems } = scanTemplates(r.body);
     for (const p of problems) reportAt('RB_TEMPLATE_SYNTAX', p.message, r.map.posAtOffset(r.body, p.offset));
@@ -419,7 +422,7 @@ export function parseRunbook(source: string, file: string): ParseResult {
       const where = r.map.posAtOffset(r.body, ref.offset);
       const name = ref.name ?? '';
       if (ref.kind === 'unknown') reportAt('RB_TEMPLATE_UNKNOWN_REF', unknownRefMessage(ref.expr), where);
-      else if (ref.kind === 'input' && !inputNames.has(name)) {
+      else if (ref.kind === 'input' && undeclared(name)) {
         reportAt('RB_TEMPLATE_UNKNOWN_INPUT', `\`{{ ${ref.expr} }}\`: this runbook declares no input ${name} (${inputNames.size > 0 ? `its inputs: ${[...inputNames].join(', ')}` : 'it declares no inputs'}); declare it under \`inputs:\` in the front matter`, where);
       } else if (ref.kind === 'step-output') {
         const target = byId.get(name);
@@ -449,7 +452,7 @@ export function parseRunbook(source: string, file: string): ParseResult {
       const name = ref.name ?? '';
       if (ref.kind === 'unknown') reportAt('RB_TEMPLATE_UNKNOWN_REF', unknownRefMessage(ref.expr), where);
       else if (ref.kind === 'step-output') reportAt('RB_TEMPLATE_NOT_ALLOWED', `lock: \`{{ ${ref.expr} }}\` cannot be used here: the lock is taken before any step runs (use inputs, env or run.id)`, where);
-      else if (ref.kind === 'input' && !inputNames.has(name)) reportAt('RB_TEMPLATE_UNKNOWN_INPUT', `lock: \`{{ ${ref.expr} }}\`: this runbook declares no input ${name}`, where);
+      else if (ref.kind === 'input' && undeclared(name)) reportAt('RB_TEMPLATE_UNKNOWN_INPUT', `lock: \`{{ ${ref.expr} }}\`: this runbook declares no input ${name}`, where);
       else if (ref.kind === 'input' && secretNames.has(name)) reportAt('RB_TEMPLATE_NOT_ALLOWED', `lock: \`{{ ${ref.expr} }}\` is a secret, and a lock name is recorded and shown; use a non-secret input`, where);
     }
   }
@@ -467,17 +470,13 @@ export function parseRunbook(source: string, file: string): ParseResult {
 
   // The runbook's own forbidden patterns, checked against its steps before anything runs.
   for (const rule of forbid) {
-    let re: RegExp;
-    try {
-      re = new RegExp(rule.pattern);
-    } catch {
-      continue;
-    }
+    const c = compileUserRegex(rule.pattern);
+    if (!c.ok) continue;
     for (const r of ordered) {
       if (r.kind === 'approve') continue;
-      const m = re.exec(r.body);
+      const m = c.regex.find(r.body);
       if (m) {
-        reportAt('RB_FORBIDDEN_IN_STEP', `step ${r.id} contains \`${m[0]}\`, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`, r.map.posAtOffset(r.body, m.index));
+        reportAt('RB_FORBIDDEN_IN_STEP', `step ${r.id} contains \`${m.text}\`, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`, r.map.posAtOffset(r.body, m.index));
         r.valid = false;
         delete r.step;
       }
