@@ -1,7 +1,7 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
 import { formatDiagnostic, replay, resolveInputs, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
-import { ApiError, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
+import { ApiError, environmentOrThrow, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
 import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import type { Static } from 'typebox';
@@ -83,11 +83,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       }
       given[k] = String(v);
     }
-    const environment = req.body.environment ?? rb.environments[0] ?? 'default';
-    if (rb.environments.length > 0 && !rb.environments.includes(environment)) {
-      const message = `environment ${environment}: runbook ${rb.id} runs in ${rb.environments.join(', ')}`;
-      throw new RuntimeError('INPUT_INVALID', message, { details: [{ path: '/environment', code: 'ENVIRONMENT_UNKNOWN', message }] });
-    }
+    const environment = environmentOrThrow(rb, req.body.environment);
     const secrets = await resolveSecretInputs(rb, process.env);
     const resolved = resolveInputs(rb, given, secrets);
     if (!resolved.ok) {
