@@ -106,8 +106,9 @@ describe('policy', () => {
     test(`policy and runbook forbid ${pattern} against an adversarial command`, () => {
       const v = validatePolicy({ forbid: [{ pattern, reason: 'no' }] });
       assert.ok(v.ok, JSON.stringify(v));
+      const policy = v.policy;
       for (const [command, want] of [[subject, 'allow'], [match, 'deny']] as const) {
-        assert.equal(bounded(() => decideCommand(v.policy, [], command)).effect, want);
+        assert.equal(bounded(() => decideCommand(policy, [], command)).effect, want);
         assert.equal(bounded(() => decideCommand(DEFAULT_POLICY, [{ pattern, reason: 'no' }], command)).effect, want);
       }
     });
