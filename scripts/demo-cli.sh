@@ -25,7 +25,7 @@ rl lint examples/runbooks
 
 say "release smoke: three checks, then a gate that a release manager must approve"
 set +e
-RUNLEDGER_ACTOR=alice rl run examples/runbooks/release-smoke.md --input version=1.0.0 --input "public_url=http://127.0.0.1:$DEMO_PROXY_PORT" --input "demo_port=$DEMO_PORT" --input "demo_home=$DEMO_HOME"
+RUNLEDGER_ACTOR=alice rl run examples/runbooks/release-smoke.md --env local --input version=1.0.0 --input "public_url=http://127.0.0.1:$DEMO_PROXY_PORT" --input "demo_port=$DEMO_PORT" --input "demo_home=$DEMO_HOME"
 code=$?
 set -e
 run_id="$(rl runs --json --limit 1 | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8").split("\n")[0]).id')"
