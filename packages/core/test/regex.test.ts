@@ -51,6 +51,14 @@ describe('compileUserRegex', () => {
     }
   });
 
+  test('patterns too large to match cheaply are refused before they are compiled', () => {
+    for (const pattern of ['((a{100}){100}){100}', 'a{1000}'.repeat(100), '(a|b)'.repeat(40000), 'x'.repeat(1001), '[a-z]{1,1000}[0-9]{1,1000}x{1,1000}']) {
+      const c = bounded(() => compileUserRegex(pattern), 1000);
+      assert.equal(c.ok ? 'ok' : c.problem.kind, 'invalid', pattern.slice(0, 40));
+    }
+    for (const pattern of ['a{1000}', '[0-9a-f]{64}', '(\\d{1,3}\\.){3}\\d{1,3}', '\\x{41}{3}', 'x'.repeat(1000)]) assert.ok(compileUserRegex(pattern).ok, pattern);
+  });
+
   test('a syntax error is invalid, not unsupported', () => {
     for (const pattern of ['(', '[a-', 'a{2,1}', '*a']) {
       const c = compileUserRegex(pattern);

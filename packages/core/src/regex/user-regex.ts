@@ -54,9 +54,62 @@ function findUnsupported(pattern: string): RegexProblem | undefined {
   return undefined;
 }
 
+// Linear time still scales with the compiled program: a match costs up to (program size × text
+// length). These caps keep one pattern's program small (and its compilation quick) while leaving room
+// for any pattern a runbook or policy needs.
+export const MAX_PATTERN_LENGTH = 1000;
+export const MAX_PROGRAM_SIZE = 2000;
+
+/**
+ * A rough upper bound of the program size, from the text alone (before compiling, which itself costs
+ * time in the program's size): counted repetitions multiply what they repeat, `(a{100}){100}` is 10,000.
+ */
+function estimatedSize(pattern: string): number {
+  const open: number[] = [0];
+  let last = 0;
+  const add = (w: number): void => {
+    open[open.length - 1] = (open[open.length - 1] ?? 0) + w;
+    last = w;
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const brace = /^[xpP]\{[^}]*\}/.exec(pattern.slice(i + 1, i + 40));
+      i += brace ? brace[0].length : 1;
+      add(1);
+    } else if (c === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      i = j;
+      add(1);
+    } else if (c === '(') open.push(0);
+    else if (c === ')' && open.length > 1) add(open.pop() ?? 0);
+    else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i, i + 24));
+      if (!m) add(1);
+      else {
+        const times = Math.max(Number(m[1]), m[3] ? Number(m[3]) : m[2] ? Number(m[1]) + 1 : 0, 1);
+        open[open.length - 1] = (open[open.length - 1] ?? 0) + last * (times - 1);
+        last *= times;
+        i += m[0].length - 1;
+      }
+    } else add(1);
+  }
+  return open.reduce((a, b) => a + b, 0);
+}
+
+function tooLarge(message: string): CompiledUserRegex {
+  return { ok: false, problem: { kind: 'invalid', offset: 0, message } };
+}
+
 function compileNow(pattern: string): CompiledUserRegex {
+  if (pattern.length > MAX_PATTERN_LENGTH) return tooLarge(`the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`);
   const unsupported = findUnsupported(pattern);
   if (unsupported) return { ok: false, problem: unsupported };
+  const estimate = estimatedSize(pattern);
+  if (estimate > MAX_PROGRAM_SIZE) return tooLarge(`the pattern is too large: its repetitions expand to about ${estimate} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -67,11 +120,14 @@ function compileNow(pattern: string): CompiledUserRegex {
     const at = input === '' ? -1 : pattern.indexOf(input);
     return { ok: false, problem: { kind: 'invalid', offset: Math.max(0, at), message: input === '' ? what : `${what}: \`${input}\`` } };
   }
+  if (re.programSize() > MAX_PROGRAM_SIZE) return tooLarge(`the pattern is too large: it compiles to ${re.programSize()} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
   const regex: UserRegex = {
     pattern,
     test: (text) => re.test(text),
     testWhole: (text) => re.testExact(text),
     find: (text) => {
+      // The DFA answers "is there a match" fastest; locating it needs the slower NFA: only then.
+      if (!re.test(text)) return undefined;
       const m = re.exec(text) as (string[] & { index: number }) | null;
       return m ? { index: m.index, text: m[0] ?? '' } : undefined;
     },
