@@ -92,6 +92,15 @@ describe('runbooks: lint and parse', () => {
     });
   }
 
+  test('a long step: the match is located on its line; one huge matching line is still refused, in bounded time', () => {
+    const lines = [...Array.from({ length: 2000 }, (_, i) => `echo line ${i}`), 'sudo rm -rf /srv/data', 'echo done'];
+    const long = lintRunbook(runbookWith(['forbid:', "  - pattern: 'rm\\s+-rf'", '    reason: no'], lines.join('\n')), FILE).filter((d) => d.code === 'RB_FORBIDDEN_IN_STEP');
+    assert.deepEqual(long.map((d) => [d.line, d.column]), [[11 + 2000, 6]]); // the body starts on line 11
+    assert.match(long[0]?.message ?? '', /contains `rm -rf`/);
+    const huge = bounded(() => lintRunbook(runbookWith(['forbid:', "  - pattern: '(x|a){1,300}$'", '    reason: no'], 'a'.repeat(100_000)), FILE));
+    assert.deepEqual(huge.map((d) => [d.code, d.line]), [['RB_FORBIDDEN_IN_STEP', 11]]);
+  });
+
   test('RB_REGEX_UNSUPPORTED points at the construct, in forbid and in an input pattern', () => {
     for (const { pattern, at } of UNSUPPORTED) {
       const inForbid = lintRunbook(runbookWith(['forbid:', `  - pattern: '${pattern}'`, '    reason: no'], 'true'), FILE);

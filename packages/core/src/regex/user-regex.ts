@@ -11,7 +11,10 @@ export interface UserRegex {
   test(text: string): boolean;
   /** The pattern matches all of `text` (as `^(?:pattern)$`). */
   testWhole(text: string): boolean;
-  /** The leftmost match: its UTF-16 offset in `text` and its text. */
+  /**
+   * The leftmost match: its UTF-16 offset in `text` and its text. In a text over 4 KB it is the
+   * leftmost match of the first matching line (offset 0 and no text when no short line matches alone).
+   */
   find(text: string): { readonly index: number; readonly text: string } | undefined;
 }
 
@@ -126,13 +129,45 @@ function compileNow(pattern: string): CompiledUserRegex {
     test: (text) => re.test(text),
     testWhole: (text) => re.testExact(text),
     find: (text) => {
-      // The DFA answers "is there a match" fastest; locating it needs the slower NFA: only then.
+      // The DFA answers "is there a match" fastest; locating it needs the NFA, several times slower
+      // per character and per program step: run it on a short text only (see locateLong).
       if (!re.test(text)) return undefined;
-      const m = re.exec(text) as (string[] & { index: number }) | null;
-      return m ? { index: m.index, text: m[0] ?? '' } : undefined;
+      return text.length <= EXEC_MAX ? execAt(re, text, 0) : locateLong(re, text);
     },
   };
   return { ok: true, regex };
+}
+
+/** Longest text the NFA runs on to locate a match (a few ms at the largest program). */
+const EXEC_MAX = 4096;
+
+function execAt(re: RE2JS, text: string, offset: number): { index: number; text: string } | undefined {
+  const m = re.exec(text) as (string[] & { index: number }) | null;
+  return m ? { index: offset + m.index, text: m[0] ?? '' } : undefined;
+}
+
+/**
+ * A long text that matches (the DFA said so): the match is located in the first line that matches
+ * on its own, when that line is short; otherwise it is reported at offset 0 with no text. A line
+ * tested alone can differ at its edges (`^`, `$`, `\b`), so the place is a best effort; the verdict
+ * is the whole text's.
+ */
+function locateLong(re: RE2JS, text: string): { index: number; text: string } {
+  let start = 0;
+  while (start <= text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    if (end - start <= EXEC_MAX) {
+      const line = text.slice(start, end);
+      if (re.test(line)) {
+        const m = execAt(re, line, start);
+        if (m) return m;
+      }
+    }
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return { index: 0, text: '' };
 }
 
 // Compiling costs far more than matching, and the same few patterns are used for every command and

@@ -58,7 +58,8 @@ export function checkForbidden(ctx: ParseContext, forbid: readonly ForbidRule[],
       if (r.kind === 'approve') continue;
       const m = c.regex.find(r.body);
       if (m) {
-        ctx.reportAt('RB_FORBIDDEN_IN_STEP', `step ${r.id} contains \`${m.text}\`, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`, r.map.posAtOffset(r.body, m.index));
+        const what = m.text !== '' ? `contains \`${m.text}\`` : `matches /${rule.pattern}/`;
+        ctx.reportAt('RB_FORBIDDEN_IN_STEP', `step ${r.id} ${what}, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`, r.map.posAtOffset(r.body, m.index));
         r.valid = false;
         delete r.step;
       }
