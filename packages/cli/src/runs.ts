@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
-import { openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
+import { environmentOrThrow, openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
 import { failureTails, formatTails } from './output.js';
 import { promptSecret } from './prompt.js';
@@ -178,7 +178,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         }
       }
       io.err(`${files.length} runbook${files.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
-      if (errors > 0) throw new RuntimeError('INPUT_INVALID', 'lint found errors');
+      if (errors > 0) throw new RuntimeError('RUNBOOK_INVALID', 'lint found errors');
     });
 
   program
@@ -186,12 +186,12 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     .description('show the resolved steps and policy verdicts; nothing is executed')
     .argument('<file>')
     .option('--input <k=v>', 'an input value (repeatable); secrets come from their env/file, never from here', collect, [])
-    .option('--env <name>', 'target environment (default: the runbook\'s first environment, else "default")')
+    .option('--env <name>', 'target environment; required when the runbook declares several (one: that one; none: "default")')
     .action(async (file: string, o: { input: string[]; env?: string }) => {
       const path = resolve(io.cwd, file);
       const source = readFileSync(path, 'utf8');
       const rb = parseOrThrow(source, file);
-      const envName = o.env ?? rb.environments[0] ?? 'default';
+      const envName = environmentOrThrow(rb, o.env);
       const secrets = await resolveSecretInputs(rb, io.env);
       const r = resolveInputs(rb, parseInputs(o.input), secrets);
       if (!r.ok) throw new RuntimeError('INPUT_INVALID', r.diagnostics.map(formatDiagnostic).join('\n'));
@@ -212,7 +212,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     .description('run a runbook; exit 0 succeeded, 1 failed or rolled back, 2 invalid, 3 denied, 4 waiting for approval')
     .argument('<file>')
     .option('--input <k=v>', 'an input value (repeatable)', collect, [])
-    .option('--env <name>', 'target environment (default: the runbook\'s first environment, else "default")')
+    .option('--env <name>', 'target environment; required when the runbook declares several (one: that one; none: "default")')
     .option('--json', 'one JSON event a line on stdout')
     .action(async (file: string, o: { input: string[]; env?: string; json?: boolean }) => {
       const path = resolve(io.cwd, file);
@@ -220,7 +220,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const rb = parseOrThrow(source, file);
       const secrets = await resolveSecretInputs(rb, io.env, io.tty ? promptSecret : undefined);
       const progress = new Progress(io, o.json === true);
-      const environment = o.env ?? rb.environments[0] ?? 'default';
+      const environment = environmentOrThrow(rb, o.env);
       const out = await withEngine(location(), io, progress, async (ctx) => {
         const r = await ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) });
         await summary(io, ctx, r.runId, r.model, o.json === true);

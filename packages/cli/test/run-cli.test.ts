@@ -29,6 +29,8 @@ function file(name: string, text: string): string {
 const GOOD = file('good.md', '---\nid: good\ntitle: Good\ninputs:\n  n:\n    type: integer\n    min: 1\n    max: 5\n    default: 2\n---\n\n# Good\n\n## Procedure\n\n```sh {#count}\nseq 1 {{ inputs.n }}\n```\n');
 const BAD = file('bad.md', '---\nid: bad\ntitle: Bad\n---\n\n# Bad\n\n## Procedure\n\n```sh {#x timeout=soon}\ntrue\n```\n');
 const FAILS = file('fails.md', '---\nid: fails\ntitle: Fails\n---\n\n# Fails\n\n## Procedure\n\n```sh {#boom}\nexit 1\n```\n\n## Rollback\n\n```sh {#undo}\necho undo\n```\n');
+const ENVS = file('envs.md', '---\nid: envs\ntitle: Envs\nenvironments: [staging, production]\n---\n\n# Envs\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n');
+const ONE_ENV = file('one-env.md', '---\nid: one-env\ntitle: One env\nenvironments: [staging]\n---\n\n# One\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n');
 const GATED = file('gated.md', '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
 
 describe('runledger run commands', () => {
@@ -42,6 +44,37 @@ describe('runledger run commands', () => {
     assert.match(bad.out, /bad\.md:10:\d+: error RB_\w+: .*timeout/);
     const good = await rl({}, 'lint', GOOD);
     assert.equal(good.code, 0, good.out + good.err);
+  });
+
+  it('an invalid runbook is RUNBOOK_INVALID (exit 2) from lint, plan and run', async () => {
+    for (const cmd of ['lint', 'plan', 'run']) {
+      const r = await rl({}, cmd, BAD);
+      assert.equal(r.code, 2, cmd);
+      assert.match(r.err, /runledger: RUNBOOK_INVALID: /, cmd);
+    }
+  });
+
+  it('lint: a YAML error in the front matter is reported once, not again at each input reference', async () => {
+    const uses = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => `echo {{ inputs.${n} }}`).join('\n');
+    const broken = file('broken.md', `---\nid: broken\ninputs: {a: {type: string}\n---\n\n## Procedure\n\n\`\`\`sh {#x}\n${uses}\n\`\`\`\n`);
+    const r = await rl({}, 'lint', broken);
+    assert.equal(r.code, 2);
+    const codes = r.out.trim().split('\n').map((l) => /error (\w+):/.exec(l)?.[1]);
+    assert.ok(codes.length > 0 && codes.every((c) => c === 'RB_YAML_SYNTAX'), r.out);
+  });
+
+  it('plan and run need --env when the runbook declares several environments; one is the default', async () => {
+    for (const cmd of ['plan', 'run']) {
+      const r = await rl({}, cmd, ENVS);
+      assert.equal(r.code, 2, cmd);
+      assert.match(r.err, /runledger: ENV_REQUIRED: .*staging, production/, cmd);
+    }
+    const chosen = await rl({}, 'plan', ENVS, '--env', 'staging');
+    assert.equal(chosen.code, 0, chosen.err);
+    assert.match(chosen.out, /environment staging;/);
+    const single = await rl({}, 'plan', ONE_ENV);
+    assert.equal(single.code, 0, single.err);
+    assert.match(single.out, /environment staging;/);
   });
 
   it('plan shows the rendered steps and the policy verdicts without running anything', async () => {

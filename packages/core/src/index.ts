@@ -5,6 +5,7 @@ export * from './runbook/api.js';
 export * from './engine/machine.js';
 export * from './policy/policy.js';
 export * from './policy/parse.js';
+export * from './regex/index.js';
 export * from './incidents/index.js';
 export * from './notify/index.js';
 export * from './intake/index.js';

@@ -2,7 +2,8 @@
 // validation errors that name the JSON path.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideCommand, decideStart, globMatch, validatePolicy, type Policy } from '../src/policy/policy.js';
+import { decideCommand, decideStart, validatePolicy, type Policy } from '../src/policy/policy.js';
+import { globMatch } from '../src/regex/index.js';
 
 const policy = (doc: unknown): Policy => {
   const r = validatePolicy(doc);

@@ -326,3 +326,25 @@ test('CRLF sources report the same positions', () => {
   const s = proc('```sh {#a}', 'echo "{{ inputs.nope }}"', '```').replace(/\n/g, '\r\n');
   expectAt(s, 'RB_TEMPLATE_UNKNOWN_INPUT', 10, 7);
 });
+
+describe('a broken front matter does not cascade into reference errors', () => {
+  const uses = ['```sh {#a}', ...['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => `echo "{{ inputs.${n} }}"`), '```'];
+  const codes = (...front: string[]): string[] => lintRunbook(src('---', 'id: t', ...front, '---', '## Procedure', ...uses), FILE).map((d) => d.code);
+
+  test('a YAML error: only the YAML error', () => {
+    const cs = codes('inputs: {a: {type: string}');
+    assert.ok(cs.length > 0 && cs.every((c) => c === 'RB_YAML_SYNTAX'), cs.join(' '));
+  });
+
+  test('front matter or inputs that are not a mapping: only that error', () => {
+    assert.deepEqual(lintRunbook(src('---', '- a', '---', '## Procedure', ...uses), FILE).map((d) => d.code), ['RB_FRONTMATTER_TYPE']);
+    assert.deepEqual(codes('inputs: [a, b]'), ['RB_FIELD_TYPE']);
+  });
+
+  test('a broken input declaration is reported where it is, not at its uses; an input never declared still is', () => {
+    const cs = codes('inputs:', '  a: {type: text}', "  b: {type: string, pattern: '(?=x)'}", '  c: {type: integer, min: 5, max: 1}', '  d: {}', '  e: {}', '  f: {}');
+    assert.deepEqual(cs, ['RB_INPUT_TYPE_UNKNOWN', 'RB_REGEX_UNSUPPORTED', 'RB_INPUT_BOUNDS', 'RB_TEMPLATE_UNKNOWN_INPUT']);
+    const d = lintRunbook(src('---', 'id: t', 'inputs:', '  a: {type: text}', '---', '## Procedure', ...uses), FILE).filter((x) => x.code === 'RB_TEMPLATE_UNKNOWN_INPUT');
+    assert.deepEqual(d.map((x) => x.message.match(/no input (\w)/)?.[1]), ['b', 'c', 'd', 'e', 'f', 'g']);
+  });
+});

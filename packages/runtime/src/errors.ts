@@ -5,7 +5,7 @@ import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
 import type { MachineErrorCode } from '@runledger/core';
 
-export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
+export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'RUNBOOK_INVALID' | 'ENV_REQUIRED' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -69,6 +69,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   // runtime
   USAGE: { exit: EXIT.USAGE, http: 400, summary: 'The command line or request is not usable as given.' },
   INPUT_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An input value (JSON, subject, size) is malformed.' },
+  RUNBOOK_INVALID: { exit: EXIT.USAGE, http: 422, summary: 'The runbook has errors, each as file:line:col with its RB_ code (`runledger lint` lists them).' },
+  ENV_REQUIRED: { exit: EXIT.USAGE, http: 400, summary: 'The runbook declares several environments and none was chosen: pass --env NAME (API: `environment`); the message lists them.' },
   EXPORT_TARGET_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The export directory already exists and is not empty.' },
   NOT_CHECKPOINTED: { exit: EXIT.USAGE, http: 400, summary: 'Proofs are only given for tree sizes covered by a signed checkpoint.' },
   IO_ERROR: { exit: EXIT.FAILED, http: 500, summary: 'A file could not be read or written.' },

@@ -63,7 +63,7 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const sre1 = await ts.create({ name: 'sam', role: 'approver', groups: ['sre'], now });
       const sre2 = await ts.create({ name: 'sue', role: 'approver', groups: ['sre'], now });
       assert.ok(sre1.ok && sre2.ok);
-      const run = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum' } });
+      const run = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging' } });
       assert.equal(run.json.run.state, 'waiting_approval', run.text);
       const id = run.json.run.id as string;
       const approve = (token: string) => h!.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token, body: { comment: 'ok' } });
@@ -72,7 +72,7 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assertError(await approve(sre1.token), status('APPROVAL_DUPLICATE'), 'APPROVAL_DUPLICATE');
 
       // The lock: a second run of the same runbook while the first holds it.
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum' } }), status('LOCK_HELD'), 'LOCK_HELD');
+      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging' } }), status('LOCK_HELD'), 'LOCK_HELD');
 
       // Operator actions that do not fit the run's state.
       assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/resume`, token: h.tokens.operator }), status('INVALID_TRANSITION'), 'INVALID_TRANSITION');
@@ -84,13 +84,16 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runs/nope/retry', token: h.tokens.operator }), status('RUN_NOT_FOUND'), 'RUN_NOT_FOUND');
 
       // Inputs the runbook does not declare; an environment it does not run in.
-      const bad = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', inputs: { nope: '1' } } });
+      const bad = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging', inputs: { nope: '1' } } });
       const e = assertError(bad, status('INPUT_INVALID'), 'INPUT_INVALID');
       assert.match(e.message, /nope/);
       assert.deepEqual(bad.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/inputs/nope', 'RB_INPUT_UNKNOWN']]);
       const env = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'mars' } });
       assertError(env, status('INPUT_INVALID'), 'INPUT_INVALID');
       assert.equal(env.json.error.details[0].path, '/environment');
+      const noEnv = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum' } });
+      assertError(noEnv, status('ENV_REQUIRED'), 'ENV_REQUIRED');
+      assert.deepEqual(noEnv.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/environment', 'ENV_REQUIRED']]);
 
       // Schema failures name the field as a JSON pointer into the request part.
       const noComment = await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver, body: {} });

@@ -200,7 +200,7 @@ function suite(factory: FixtureFactory): void {
       // A secret comes from the server's environment: stored only as a keyed hash.
       process.env.RUNLEDGER_TEST_QUICK_SECRET = 'from-the-server';
       try {
-        const withSecret = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1 } } });
+        const withSecret = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 1 } } });
         assert.equal(withSecret.status, 201, withSecret.text);
         assert.match(String(withSecret.json.run.inputs.token), /^hmac-sha256:/);
         assert.ok(!withSecret.text.includes('from-the-server'));
@@ -208,14 +208,17 @@ function suite(factory: FixtureFactory): void {
         delete process.env.RUNLEDGER_TEST_QUICK_SECRET;
       }
 
-      const secret = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1, token: 'hunter2' } } }), 400, 'SECRET_INPUT_IN_BODY');
+      const secret = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 1, token: 'hunter2' } } }), 400, 'SECRET_INPUT_IN_BODY');
       assert.match(secret.message, /input token/);
       assert.ok(!secret.message.includes('hunter2'));
-      const bad = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 9 } } }), 400, 'INPUT_INVALID');
+      const bad = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 9 } } }), 400, 'INPUT_INVALID');
       assert.match(bad.message, /count/);
       assert.match(bad.message, /:\d+:\d+/, 'diagnostics carry line:column');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: {} } }), 400, 'INPUT_INVALID');
+      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: {} } }), 400, 'INPUT_INVALID');
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'production', inputs: { count: 1 } } }), 400, 'INPUT_INVALID');
+      // Two environments and none chosen: the caller must say which (the first might be production).
+      const noEnv = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1 } } }), 400, 'ENV_REQUIRED');
+      assert.match(noEnv.message, /local, staging/);
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'nope' } }), 404, 'RUNBOOK_NOT_FOUND');
 
       const frozen = await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', token: h.tokens.admin, body: { reason: 'incident' } });
@@ -241,7 +244,7 @@ function suite(factory: FixtureFactory): void {
 
     it('GET /runs/:id/events replays a finished run (id = seq) and ends; Last-Event-ID resumes after it; live events reach an open stream', async () => {
       const h = await fresh();
-      const r = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 2 } } });
+      const r = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 2 } } });
       assert.equal(r.status, 201, r.text);
       const id = r.json.run.id as string;
       assertError(await h.inject({ url: `/api/v1/runs/${id}/events` }), 401, 'AUTH_REQUIRED');

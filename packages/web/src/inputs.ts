@@ -1,6 +1,7 @@
 // Run-form values: defaults, the checks the server makes (so mistakes show before a request), and
 // the values as the API takes them. Pure, so the unit test can use it without a browser.
 import type { InputSchema } from '@runledger/server/api-types';
+import { RE2JS } from 're2js';
 
 export type Raw = string | boolean;
 
@@ -24,15 +25,27 @@ export function problemOf(i: InputSchema, raw: Raw): string | undefined {
   }
   if (i.type === 'enum') return (i.values ?? []).includes(v) ? undefined : `must be one of ${(i.values ?? []).join(', ')}`;
   if (i.pattern !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${i.pattern})$`); // anchored, as the server checks it
-    } catch {
-      return undefined; // the server reports a bad pattern itself
-    }
-    if (!re.test(v)) return `must match ${i.pattern}`;
+    const re = compiled(i.pattern);
+    if (re && !re.testExact(v)) return `must match ${i.pattern}`; // anchored, as the server checks it
   }
   return undefined;
+}
+
+// RE2, as on the server: the same syntax, and linear time, so a pattern cannot freeze the tab while
+// someone types. Compiled once per pattern; null when it does not compile (the server reports it).
+const patterns = new Map<string, RE2JS | null>();
+function compiled(pattern: string): RE2JS | null {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(pattern);
+    } catch {
+      re = null;
+    }
+    if (patterns.size > 64) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  return re;
 }
 
 /** The value as the API takes it, or undefined to leave it to the runbook's default. */

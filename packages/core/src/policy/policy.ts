@@ -1,5 +1,7 @@
 // ALLOW/DENY policy for automated actions. Pure: the policy document is parsed elsewhere (YAML is
 // data) and every decision is a value the driver appends to the ledger, denials included.
+// Patterns and globs come from policy files and runbooks: they run on RE2 and a linear glob matcher.
+import { compileUserRegex, globMatch } from '../regex/index.js';
 
 export type Effect = 'allow' | 'deny';
 
@@ -45,12 +47,6 @@ export interface PolicyDecision {
   readonly reason: string;
 }
 
-/** Glob with `*` and `?` only, anchored. */
-export function globMatch(glob: string, value: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(value);
-}
-
 function matches(list: readonly string[] | undefined, value: string, glob = false): boolean {
   if (!list || list.length === 0) return true;
   return list.some((x) => (glob ? globMatch(x, value) : x === value));
@@ -83,13 +79,24 @@ export function decideStart(policy: Policy, req: StartRequest): PolicyDecision {
   return policy.default === 'allow' ? { effect: 'allow', by: 'default', reason: 'allowed by default' } : { effect: 'deny', by: 'default', reason: 'no rule allows this runbook here (default deny)' };
 }
 
-/** Is this rendered command allowed? Checks the policy's and the runbook's forbidden patterns. */
+/**
+ * Is this rendered command allowed? Checks the policy's and the runbook's forbidden patterns. Both are
+ * validated where they are written; a pattern that still does not compile (a runbook stored before the
+ * pattern syntax became RE2's) denies: a check that cannot run must not pass.
+ */
 export function decideCommand(policy: Policy, runbookForbid: readonly ForbiddenPattern[], command: string): PolicyDecision {
+  const check = (f: ForbiddenPattern, by: 'forbid' | 'runbook-forbid', whose: string): PolicyDecision | undefined => {
+    const c = compileUserRegex(f.pattern);
+    if (!c.ok) return { effect: 'deny', by, reason: `${whose} /${f.pattern}/ cannot be checked (${c.problem.message}): ${f.reason}` };
+    return c.regex.test(command) ? { effect: 'deny', by, reason: `matches ${whose} /${f.pattern}/: ${f.reason}` } : undefined;
+  };
   for (const f of policy.forbid) {
-    if (new RegExp(f.pattern).test(command)) return { effect: 'deny', by: 'forbid', reason: `matches forbidden pattern /${f.pattern}/: ${f.reason}` };
+    const d = check(f, 'forbid', 'forbidden pattern');
+    if (d) return d;
   }
   for (const f of runbookForbid) {
-    if (new RegExp(f.pattern).test(command)) return { effect: 'deny', by: 'runbook-forbid', reason: `matches the runbook's forbidden pattern /${f.pattern}/: ${f.reason}` };
+    const d = check(f, 'runbook-forbid', "the runbook's forbidden pattern");
+    if (d) return d;
   }
   return { effect: 'allow', by: 'default', reason: 'no forbidden pattern matches' };
 }
@@ -143,11 +150,8 @@ export function validatePolicy(doc: unknown): { ok: true; policy: Policy } | { o
     const path = `$.forbid[${i}]`;
     const x = (f ?? {}) as Record<string, unknown>;
     if (typeof x.pattern !== 'string') return p(`${path}.pattern`, 'must be a regular expression string');
-    try {
-      new RegExp(x.pattern);
-    } catch (e) {
-      return p(`${path}.pattern`, `invalid regular expression: ${(e as Error).message}`);
-    }
+    const c = compileUserRegex(x.pattern);
+    if (!c.ok) return p(`${path}.pattern`, c.problem.kind === 'unsupported' ? c.problem.message : `invalid regular expression (RE2 syntax): ${c.problem.message}`);
     if (typeof x.reason !== 'string' || x.reason === '') return p(`${path}.reason`, 'a forbidden pattern needs a reason');
     forbid.push({ pattern: x.pattern, reason: x.reason });
   });

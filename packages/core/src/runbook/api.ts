@@ -18,3 +18,4 @@ export {
 } from './template.js';
 export { resolveInputs, secretInputNames, parseInputValue, type InputValue, type ResolveInputsResult } from './inputs.js';
 export { renderStep, renderProbe, type RenderedStep } from './render.js';
+export { resolveEnvironment, type EnvironmentChoice } from './environment.js';

@@ -5,7 +5,8 @@ import type { ApprovalRule, Diagnostic, ForbidRule, InputSpec, InputType } from 
 import { diagnostic, type RunbookDiagnosticCode } from './diagnostics.js';
 import type { LineIndex } from './positions.js';
 import { parseDuration } from './duration.js';
-import { inputValueProblem, wholeMatchRegExp } from './inputs.js';
+import { inputValueProblem } from './inputs.js';
+import { compileUserRegex } from '../regex/index.js';
 import { inputEnvName } from './template.js';
 import { describe, isMap, isScalar, mapEntries, nodeStart, scalarValue, seqItems, stringOf } from './yaml-util.js';
 
@@ -17,6 +18,12 @@ export interface FrontMatter {
   environments: string[];
   approvals: ApprovalRule[];
   forbid: ForbidRule[];
+  /**
+   * Every input name written under `inputs:`, its declaration valid or not; undefined when the inputs
+   * could not be read (a YAML error, a front matter or `inputs` that is not a mapping). References are
+   * checked against it, so one broken declaration is reported once, not again at each use.
+   */
+  declaredInputs?: Set<string>;
   /** `lock` with the file offset where its scalar starts and the scalar's source text. */
   lock?: { value: string; at: number; source: string };
   timeoutMs?: number;
@@ -42,6 +49,8 @@ class Reporter {
     readonly li: LineIndex,
     readonly base: number,
     readonly diags: Diagnostic[],
+    /** The YAML text, to point into a scalar. */
+    readonly text: string,
   ) {}
   /** `at` is an offset into the YAML text. */
   at(code: RunbookDiagnosticCode, message: string, at: number): void {
@@ -55,7 +64,7 @@ class Reporter {
  * character. Diagnostics are appended to `diags`.
  */
 export function parseFrontMatter(yamlText: string, base: number, file: string, li: LineIndex, diags: Diagnostic[]): FrontMatter {
-  const r = new Reporter(file, li, base, diags);
+  const r = new Reporter(file, li, base, diags, yamlText);
   const fm: FrontMatter = { inputs: [], environments: [], approvals: [], forbid: [] };
   const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -64,7 +73,7 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     r.at('RB_ID_MISSING', 'the front matter is empty: it needs at least `id: my-runbook`', 0);
-    return fm;
+    return { ...fm, declaredInputs: new Set() };
   }
   const top = mapEntries(doc, doc.contents, 0);
   if (!top) {
@@ -72,6 +81,7 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
     return fm;
   }
   const byKey = new Map(top.map((e) => [e.key, e]));
+  if (!byKey.has('inputs')) fm.declaredInputs = new Set();
   for (const e of top) {
     if (!TOP_KEYS.has(e.key) && !e.key.startsWith('x-')) {
       r.at('RB_FIELD_UNKNOWN', `unknown front-matter field \`${e.key}\`: expected one of ${[...TOP_KEYS].join(', ')} (custom metadata goes under keys starting with \`x-\`)`, e.keyAt);
@@ -134,6 +144,25 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
   return fm;
 }
 
+/**
+ * Compiles a user pattern (RE2 syntax) and reports why it cannot be used. A backreference or
+ * lookaround is pointed at where it stands when the scalar is written as is (plain, or quoted
+ * without escapes); a syntax error points at the value.
+ */
+function patternOk(r: Reporter, pattern: string, node: unknown, at: number, what: string): boolean {
+  const c = compileUserRegex(pattern);
+  if (c.ok) return true;
+  if (c.problem.kind === 'invalid') {
+    r.at('RB_REGEX_INVALID', `${what} is not a valid regular expression (${c.problem.message})`, at);
+    return false;
+  }
+  const range = (node as { range?: [number, number, number] }).range;
+  const src = range ? r.text.slice(range[0], range[1]) : '';
+  const inner = src === pattern ? 0 : (src.startsWith("'") || src.startsWith('"')) && src.slice(1, -1) === pattern ? 1 : undefined;
+  r.at('RB_REGEX_UNSUPPORTED', `${what}: ${c.problem.message}`, inner === undefined ? at : at + inner + c.problem.offset);
+  return false;
+}
+
 function durationOf(r: Reporter, node: unknown, at: number, what: string): number | undefined {
   const v = stringOf(node);
   const ms = v === undefined ? undefined : parseDuration(v);
@@ -152,6 +181,7 @@ function parseInputs(r: Reporter, doc: Document, node: unknown, at: number, fm: 
     r.at('RB_FIELD_TYPE', `inputs must be a mapping of input name to its declaration ({type, description, …}), not ${describe(node)}`, at);
     return;
   }
+  fm.declaredInputs = new Set(entries.map((e) => e.key));
   const envNames = new Map<string, string>();
   for (const e of entries) {
     const name = e.key;
@@ -218,13 +248,8 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
         r.at('RB_FIELD_TYPE', `input ${name}: pattern must be a string holding a regular expression, not ${describe(p.value)}`, p.valueAt);
         ok = false;
       } else {
-        try {
-          wholeMatchRegExp(v);
-          spec.pattern = v;
-        } catch (err) {
-          r.at('RB_REGEX_INVALID', `input ${name}: pattern is not a valid regular expression (${(err as Error).message})`, p.valueAt);
-          ok = false;
-        }
+        if (patternOk(r, v, p.value, p.valueAt, `input ${name}: pattern`)) spec.pattern = v;
+        else ok = false;
       }
     }
   }
@@ -444,13 +469,8 @@ function parseForbid(r: Reporter, doc: Document, node: unknown, at: number, fm: 
           r.at('RB_FIELD_TYPE', `forbid[${i}].${e.key} must be a non-empty string, not ${describe(e.value)}`, e.valueAt);
           ok = false;
         } else if (e.key === 'pattern') {
-          try {
-            new RegExp(v);
-            pattern = v;
-          } catch (err) {
-            r.at('RB_REGEX_INVALID', `forbid[${i}].pattern is not a valid regular expression (${(err as Error).message})`, e.valueAt);
-            ok = false;
-          }
+          if (patternOk(r, v, e.value, e.valueAt, `forbid[${i}].pattern`)) pattern = v;
+          else ok = false;
         } else reason = v;
       } else {
         r.at('RB_FIELD_UNKNOWN', `unknown field \`${e.key}\` in forbid[${i}]: expected pattern and reason`, e.keyAt);

@@ -3,6 +3,7 @@
 // prompt), never from `given`: a value on a command line shows up in `ps` and in shell history.
 import type { Diagnostic, InputSpec, Runbook } from './types.js';
 import { diagnostic, type RunbookDiagnosticCode } from './diagnostics.js';
+import { compileUserRegex } from '../regex/index.js';
 
 export type InputValue = string | number | boolean;
 
@@ -14,11 +15,6 @@ const TRUE_WORDS = new Set(['true', 'yes', '1']);
 const FALSE_WORDS = new Set(['false', 'no', '0']);
 const INTEGER_RE = /^[+-]?\d+$/;
 
-/** Anchored: a pattern must match the whole value, never a substring. */
-export function wholeMatchRegExp(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`);
-}
-
 /** What is wrong with a typed value for this input ("must be at most 10"), or undefined when it is acceptable. */
 export function inputValueProblem(spec: InputSpec, value: InputValue): string | undefined {
   switch (spec.type) {
@@ -26,13 +22,10 @@ export function inputValueProblem(spec: InputSpec, value: InputValue): string | 
     case 'secret':
       if (typeof value !== 'string') return 'must be a string';
       if (spec.pattern !== undefined) {
-        let re: RegExp;
-        try {
-          re = wholeMatchRegExp(spec.pattern);
-        } catch {
-          return `has an invalid pattern ${spec.pattern}`;
-        }
-        if (!re.test(value)) return `must match ${spec.pattern}`;
+        // Anchored: a pattern must match the whole value, never a substring. RE2: linear in the value.
+        const c = compileUserRegex(spec.pattern);
+        if (!c.ok) return `has an unusable pattern ${spec.pattern} (${c.problem.message})`;
+        if (!c.regex.testWhole(value)) return `must match ${spec.pattern}`;
       }
       return undefined;
     case 'integer':

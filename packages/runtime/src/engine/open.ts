@@ -2,7 +2,7 @@
 // executor. The CLI and (later) the server both start here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, DEFAULT_POLICY, type InputSpec, type Policy, type Runbook } from '@runledger/core';
+import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, resolveEnvironment, DEFAULT_POLICY, type InputSpec, type Policy, type Runbook } from '@runledger/core';
 import { RunStore } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { assertSecretText } from '../redact.js';
@@ -34,11 +34,21 @@ export function loadPolicy(home: string, env: Readonly<Record<string, string | u
   return { policy: r.policy, file };
 }
 
-/** Parses a runbook or throws INPUT_INVALID listing every error as file:line:col. */
+/** Parses a runbook or throws RUNBOOK_INVALID listing every error as file:line:col. */
 export function parseOrThrow(source: string, file: string): Runbook {
   const r = parseRunbook(source, file);
-  if (!r.ok) throw new RuntimeError('INPUT_INVALID', r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+  if (!r.ok) throw new RuntimeError('RUNBOOK_INVALID', r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
   return r.runbook;
+}
+
+/**
+ * The run's environment (core's resolveEnvironment), or ENV_REQUIRED when the runbook declares several
+ * and none was chosen, INPUT_INVALID when the one chosen is not declared; both located at /environment.
+ */
+export function environmentOrThrow(runbook: Runbook, requested: string | undefined): string {
+  const c = resolveEnvironment(runbook, requested);
+  if (c.ok) return c.environment;
+  throw new RuntimeError(c.code === 'ENV_REQUIRED' ? 'ENV_REQUIRED' : 'INPUT_INVALID', c.message, { details: [{ path: '/environment', code: c.code, message: c.message }] });
 }
 
 export async function openEngine(loc: LedgerLocation, opts: { observer?: EngineObserver; cwd?: string } = {}): Promise<EngineContext> {

@@ -1,7 +1,7 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
 import { replay, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
-import { parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
+import { environmentOrThrow, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
 import { ApiError } from '../errors.js';
 import type { RunRecord, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
@@ -91,7 +91,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       }
       given[k] = String(v);
     }
-    const environment = req.body.environment ?? rb.environments[0] ?? 'default';
+    const environment = environmentOrThrow(rb, req.body.environment);
     const secrets = await resolveSecretInputs(rb, process.env);
     // The engine validates the environment and the inputs (with located details) before anything is stored.
     const who = whoOf(req.principal!);
