@@ -2,7 +2,7 @@
 // `name!~"regex"` (values quoted or bare; a list may be braced and comma-separated). Regexes are
 // anchored, as in Alertmanager, and run on RE2 (linear time): matchers come from configuration and
 // from silences people create through the API.
-import { RE2JS } from 're2js';
+import { compileUserRegex } from '../regex/index.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -11,7 +11,7 @@ export interface Matcher {
   readonly op: MatchOp;
   readonly value: string;
   /** Whole-value test (regex ops only). */
-  readonly regex?: { matches(text: string): boolean };
+  readonly regex?: { testWhole(text: string): boolean };
 }
 
 export class MatcherError extends Error {
@@ -45,12 +45,9 @@ function readQuoted(text: string, at: number): { value: string; end: number } {
 
 function compile(name: string, op: MatchOp, value: string, at: number): Matcher {
   if (op === '=' || op === '!=') return { name, op, value };
-  try {
-    return { name, op, value, regex: RE2JS.compile(value) };
-  } catch (e) {
-    const err = e as { error?: unknown; message?: unknown };
-    throw new MatcherError(`${name}${op}"${value}": not a valid RE2 regular expression (${String(err.error ?? err.message ?? e)})`, at);
-  }
+  const r = compileUserRegex(value);
+  if (!r.ok) throw new MatcherError(`${name}${op}"${value}": not a valid RE2 regular expression (${r.problem.message})`, at);
+  return { name, op, value, regex: r.regex };
 }
 
 /** One matcher, or a `{a="b", c=~"d"}` list, or several separated by commas. */
@@ -118,9 +115,9 @@ export function matches(m: Matcher, labels: Readonly<Record<string, string>>): b
     case '!=':
       return v !== m.value;
     case '=~':
-      return m.regex!.matches(v);
+      return m.regex!.testWhole(v);
     case '!~':
-      return !m.regex!.matches(v);
+      return !m.regex!.testWhole(v);
   }
 }
 
