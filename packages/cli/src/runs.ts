@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
-import { openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
+import { gateTexts, openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
 import { promptSecret } from './prompt.js';
 
@@ -116,6 +116,19 @@ function summary(io: Io, runId: string, m: RunModel): void {
   io.out(`run ${runId} ${m.state}${why}\n`);
 }
 
+/** The text of the gate a run waits at (what the approver is asked), indented; none when it waits at none. */
+async function waitingGate(ctx: EngineContext, runId: string, m: RunModel): Promise<string | undefined> {
+  const s = (m.phase === 'rollback' ? m.rollback : m.steps).find((x) => x.status === 'waiting_approval');
+  const rec = s && (await ctx.runs.getRun(runId));
+  if (!s || !rec) return undefined;
+  const g = (await gateTexts(rec, (id, step) => ctx.runs.outputs(id, step))).find((x) => x.step === s.id && x.phase === s.phase);
+  return g && `${s.id} asks:\n${indent(g.text)}`;
+}
+
+function indent(text: string): string {
+  return `${text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+}
+
 async function withEngine<T>(loc: LedgerLocation, io: Io, progress: Progress | undefined, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
   const ctx = await openEngine(loc, {
     cwd: io.cwd,
@@ -203,10 +216,12 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const secrets = await resolveSecretInputs(rb, io.env, io.tty ? promptSecret : undefined);
       const progress = new Progress(io, o.json === true);
       const environment = o.env ?? rb.environments[0] ?? 'default';
-      const out = await withEngine(location(), io, progress, (ctx) =>
-        ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) }),
-      );
+      const out = await withEngine(location(), io, progress, async (ctx) => {
+        const r = await ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) });
+        return { ...r, gate: o.json ? undefined : await waitingGate(ctx, r.runId, r.model) };
+      });
       if (!o.json) summary(io, out.runId, out.model);
+      if (out.gate) io.out(out.gate);
       setExit(exitForRun(out.model));
     });
 
@@ -242,8 +257,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         await ctx.engine.recover(parseOrThrow);
         const live = await ctx.engine.load(id, parseOrThrow);
         const m = live.model;
+        const gates = await gateTexts(live.rec, (rid, step) => ctx.runs.outputs(rid, step), live.runbook);
         if (o.json) {
-          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m })}\n`);
+          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, gates })}\n`);
           return;
         }
         io.out(`run ${live.rec.id}: ${live.rec.runbookTitle} (${live.rec.runbookId}, sha256 ${live.rec.runbookHash.slice(0, 16)}…)\n`);
@@ -251,6 +267,8 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const rows = [...m.steps, ...m.rollback];
         for (const s of rows) {
           io.out(`${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`);
+          const gate = gates.find((g) => g.step === s.id && g.phase === s.phase);
+          if (gate) io.out(indent(gate.text));
           for (const a of s.approvals) io.out(`    approved by ${a.actor} at ${a.at}: ${a.comment}\n`);
         }
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);

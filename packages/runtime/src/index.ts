@@ -6,3 +6,4 @@ export * from './engine/adapters.js';
 export * from './engine/engine.js';
 export * from './engine/open.js';
 export { realExecutor } from './engine/executor.js';
+export * from './gates.js';

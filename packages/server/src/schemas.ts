@@ -83,6 +83,7 @@ export const StepView = Type.Object(
     exitCode: Type.Optional(Type.Integer()),
     detail: Type.Optional(Type.String()),
     approvals: Type.Array(Type.Object({ actor: Type.String(), at: Type.String(), comment: Type.String() }, { additionalProperties: true })),
+    text: Type.Optional(Type.String({ description: 'approve steps: what the gate asks (Markdown; input values, environment and run id in place, secret inputs masked)' })),
   },
   { additionalProperties: true },
 );
