@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LedgerEntry } from '@runledger/server/api-types';
 import { api, type Verification } from '../api/client';
-import { ErrorBanner, Loading, Mono, Panel, Time, useLoad, useReceiptDownload } from '../components/common';
+import { Actor, ErrorBanner, Loading, Mono, Panel, Time, useLoad, useReceiptDownload } from '../components/common';
 import { VerificationResult } from '../components/Verification';
 import { navigate, useRoute } from '../router';
 import { useSession } from '../session';
@@ -134,7 +134,10 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
   const [open, setOpen] = useState<Set<number>>(() => new Set(focus !== undefined ? [focus] : []));
   const receipts = useReceiptDownload();
   const focusRow = useRef<HTMLTableRowElement | null>(null);
-  useEffect(() => focusRow.current?.scrollIntoView({ block: 'center' }), []);
+  useEffect(() => {
+    // A block body: scrollIntoView returns a Promise in current Chromium, and an effect's return is its cleanup.
+    void focusRow.current?.scrollIntoView({ block: 'center' });
+  }, []);
   const toggle = (seq: number): void =>
     setOpen((s) => {
       const n = new Set(s);
@@ -184,9 +187,8 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
                 <td className="mono small type" title={x.entry.type}>
                   {x.entry.type}
                 </td>
-                <td className="mono small" title={`${x.entry.actor.kind} ${x.entry.actor.id}`}>
-                  {x.entry.actor.kind === 'token' || x.entry.actor.id.startsWith(`${x.entry.actor.kind}:`) ? '' : `${x.entry.actor.kind}:`}
-                  {x.entry.actor.id}
+                <td className="small">
+                  <Actor id={x.entry.actor.id} kind={x.entry.actor.kind} />
                 </td>
                 <td className="mono small subj" title={subjectOf(x.entry)}>
                   {subjectOf(x.entry)}

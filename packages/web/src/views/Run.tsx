@@ -5,12 +5,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunLedger, StepOutput } from '@runledger/server/api-types';
 import { api, TERMINAL, watchRun, type OutputEvent, type RunDetail, type Step } from '../api/client';
-import { ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad, useReceiptDownload } from '../components/common';
+import { Actor, ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad, useReceiptDownload } from '../components/common';
 import { barsOf, Gantt } from '../components/Gantt';
 import { duration } from '../format';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { RunActions } from './RunActions';
+import { GateEvidence, GateText } from './Gate';
+import { AbortControl, RunActions } from './RunActions';
 
 type LedgerRow = RunLedger['entries'][number];
 type Chunk = Pick<OutputEvent, 'stream' | 'text'>;
@@ -102,6 +103,10 @@ export function RunPage({ id }: { id: string }) {
   const selectedId = picked ?? current?.id ?? all.find((s) => s.status === 'failed')?.id ?? all.filter((s) => s.status !== 'pending').at(-1)?.id ?? all[0]?.id ?? null;
   const selected = all.find((s) => s.id === selectedId);
   const runEntries = (ledger ?? []).filter((e) => e.step === null);
+  const onDone = (r: RunDetail): void => {
+    setRun(r);
+    void refresh();
+  };
 
   return (
     <div className="run-page">
@@ -117,11 +122,14 @@ export function RunPage({ id }: { id: string }) {
               {streamDown ? 'polling' : 'live'}
             </span>
           )}
+          <span className="run-title-end">
+            <AbortControl run={run} onDone={onDone} />
+          </span>
         </div>
         <Facts
           items={[
             ['Environment', <span className="env">{run.environment}</span>],
-            ['Requester', <span className="mono">{run.requester}</span>],
+            ['Requester', <Actor id={run.requester} />],
             ['Created', <Time iso={run.createdAt} />],
             ['Updated', <Time iso={run.updatedAt} />],
             ['Phase', run.phase],
@@ -140,10 +148,19 @@ export function RunPage({ id }: { id: string }) {
         )}
         <InputsLine inputs={run.inputs} />
         <ErrorBanner error={error} what="Refreshing the run" />
-        <RunActions run={run} current={current} onDone={(r) => {
-            setRun(r);
-            void refresh();
-          }} />
+        <RunActions
+          run={run}
+          current={current}
+          onDone={onDone}
+          gate={
+            current?.kind === 'approve' && (
+              <>
+                <GateText step={current} />
+                <GateEvidence run={run} gate={current} ledger={ledger} onSelect={setPicked} />
+              </>
+            )
+          }
+        />
         {runEntries.length > 0 && (
           <div className="run-ledger small">
             Ledger:{' '}
@@ -341,12 +358,17 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
         ]}
       />
       {step.detail && <div className="step-detail-text">{step.detail}</div>}
+      {step.kind === 'approve' && step.text && (
+        <>
+          <div className="sub-head">The gate asks</div>
+          <GateText step={step} />
+        </>
+      )}
       {step.approvals.length > 0 && (
         <ul className="approvals" data-testid="approvals">
           {step.approvals.map((a) => (
             <li key={a.actor + a.at}>
-              ✔ <span className="mono">{a.actor}</span>
-              {a.actor === session.actor ? ' (you)' : ''} — “{a.comment}” <Time iso={a.at} compact />
+              ✔ <Actor id={a.actor} you={session.actor} /> — “{a.comment}” <Time iso={a.at} compact />
             </li>
           ))}
         </ul>

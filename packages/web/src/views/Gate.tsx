@@ -1,0 +1,80 @@
+// What an approval gate asks, and the evidence an approver decides on: the gate's own text (Markdown,
+// rendered safely) and, for each step before it in the same phase, its status, exit code or probe
+// result, the tail of its stored output and its ledger entries.
+import type { RunLedger, StepOutput } from '@runledger/server/api-types';
+import { api, type RunDetail, type Step } from '../api/client';
+import { ErrorBanner, Status, useLoad } from '../components/common';
+import { Markdown } from '../markdown';
+import { Link } from '../router';
+
+type LedgerRow = RunLedger['entries'][number];
+
+/** Lines of output an evidence row shows (the whole output is one click away in the step's detail). */
+const TAIL_LINES = 3;
+
+/** The last few non-empty lines of a step's latest attempt, stderr after stdout. */
+export function tailOf(out: StepOutput | null | undefined, lines = TAIL_LINES): string {
+  const a = out?.attempts.at(-1);
+  if (!a) return '';
+  const all = `${a.stdout}${a.stdout && !a.stdout.endsWith('\n') ? '\n' : ''}${a.stderr}`.split('\n').filter((l) => l.trim() !== '');
+  return all.slice(-lines).join('\n');
+}
+
+/** The gate's text; nothing when the server gave none (a run from before gates carried it). */
+export function GateText({ step }: { step: Step }) {
+  if (!step.text) return null;
+  return (
+    <div className="gate-text" data-testid="gate-text">
+      <Markdown text={step.text} />
+    </div>
+  );
+}
+
+/** The steps before the gate, with what they showed. */
+export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; gate: Step; ledger: readonly LedgerRow[] | undefined; onSelect: (id: string) => void }) {
+  const list = gate.phase === 'rollback' ? run.rollback : run.steps;
+  const before = list.slice(0, Math.max(0, list.findIndex((s) => s.id === gate.id)));
+  const ran = before.filter((s) => s.status !== 'pending' && s.kind !== 'approve');
+  const outputs = useLoad(
+    async () => Object.fromEntries(await Promise.all(ran.map(async (s) => [s.id, await api.runs.output(run.id, s.id)] as const))),
+    `${run.id}:${gate.phase}:${gate.id}:${ran.map((s) => `${s.id}.${s.attempt}.${s.status}`).join(',')}`,
+  );
+  if (before.length === 0) return <div className="muted small">No step runs before this gate.</div>;
+  return (
+    <div className="evidence" data-testid="gate-evidence">
+      <div className="sub-head">Evidence: the {before.length} step{before.length === 1 ? '' : 's'} before this gate</div>
+      <ErrorBanner error={outputs.error} what="Stored output" />
+      <ul className="evidence-list">
+        {before.map((s) => {
+          const seqs = (ledger ?? []).filter((e) => e.step === s.id && (e.phase === null || e.phase === s.phase));
+          const tail = tailOf(outputs.data?.[s.id]);
+          return (
+            <li key={s.id} className="evidence-item" data-testid="evidence-step" data-step={s.id} data-status={s.status}>
+              <div className="evidence-head">
+                <Status value={s.status} />
+                <button type="button" className="link-btn mono" onClick={() => onSelect(s.id)} title="Show this step's detail and full output">
+                  {s.id}
+                </button>
+                <span className="kind-tag">{s.kind}</span>
+                {s.exitCode !== undefined && <span className={`mono small${s.exitCode === 0 ? '' : ' bad-text'}`}>exit {s.exitCode}</span>}
+                {s.detail && (
+                  <span className="small evidence-detail" title={s.detail}>
+                    {s.detail}
+                  </span>
+                )}
+                <span className="evidence-seqs">
+                  {seqs.map((e) => (
+                    <Link key={e.seq} to={`/ledger?seq=${e.seq}`} className="seq" title={`${e.type} at ${e.ts}`}>
+                      #{e.seq}
+                    </Link>
+                  ))}
+                </span>
+              </div>
+              {tail && <pre className="output tail" data-testid="evidence-tail">{tail}</pre>}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
