@@ -6,6 +6,7 @@ import type { DialectCapabilities } from './dialects/types.js';
 import { StoreError, messageOf } from './errors.js';
 import { LEDGER_TABLES, type Database } from './schema.js';
 import { runTablesMigration } from './runs/schema.js';
+import { searchIndexesMigration } from './search-indexes.js';
 import { apiTokensMigration, webSessionsMigration } from './tokens/token-store.js';
 
 /** Entry types the writer must find quickly at startup (keys come from genesis and rotations). */
@@ -72,7 +73,7 @@ function appendGuard(caps: DialectCapabilities): Migration {
   };
 }
 
-export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs', '0003_append_guard', '0004_api_tokens', '0005_web_sessions'] as const;
+export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs', '0003_append_guard', '0004_api_tokens', '0005_web_sessions', '0006_search_indexes'] as const;
 export const MIGRATION_HEAD: string = MIGRATION_NAMES[MIGRATION_NAMES.length - 1]!;
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
@@ -82,6 +83,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0003_append_guard': appendGuard(caps),
     '0004_api_tokens': apiTokensMigration(caps),
     '0005_web_sessions': webSessionsMigration(caps),
+    '0006_search_indexes': searchIndexesMigration(caps),
   };
   return { getMigrations: async () => migrations };
 }

@@ -9,7 +9,9 @@ import { ApiError, TRUST_FILE } from '@runledger/runtime';
 import { Type } from 'typebox';
 import { exportToTemp, runVerifier, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../app.js';
-import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
+import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, LedgerSearchPage, LedgerSearchQuery, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
+import { actorIds } from '../actor-filter.js';
+import { timeRange } from '../query-time.js';
 import type { Verification as VerificationT } from '../api-types.js';
 
 const LAST_VERIFICATION = 'ledger.last-verification';
@@ -39,6 +41,32 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     const last = rows.at(-1);
     return { entries: rows.map(entryJson), next: last && last.seq + 1 < size ? last.seq + 1 : null };
   });
+
+  app.get(
+    '/ledger/search',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Entries newest first, filtered by type (or type prefix), run, actor and time; page with `before`', querystring: LedgerSearchQuery, response: { 200: LedgerSearchPage, ...errors(400, 401, 403, 404, 429, 503) } },
+    },
+    async (req) => {
+      const q = req.query;
+      const range = timeRange(q);
+      const run = q.run === undefined ? undefined : await rc.ctx.runs.findRun(q.run);
+      const ids = q.actor === undefined ? undefined : new Set(actorIds(q.actor));
+      const size = (await reader.head()).size;
+      // Only signed entries, as /ledger/entries: nothing beyond the latest checkpoint.
+      const before = Math.min(q.before ?? size, size);
+      const page = await reader.search({
+        ...(q.type === undefined ? {} : q.type.endsWith('*') ? { typePrefix: q.type.slice(0, -1) } : { types: [q.type] }),
+        ...(run ? { idemPrefix: `run:${run.id}:` } : {}),
+        ...range,
+        ...(ids ? { match: (e: StoredEntry['entry']) => ids.has(e.actor.id) } : {}),
+        before,
+        limit: q.limit,
+      });
+      return { entries: page.entries.map(entryJson), next: page.next, scanned: page.scanned };
+    },
+  );
 
   app.get('/ledger/entries/:seq', { config: { role: 'viewer' }, schema: { tags, summary: 'One entry', params: SeqParams, response: { 200: LedgerEntry, ...errors(400, 401, 403, 404, 429, 503) } } }, async (req) => {
     const size = (await reader.head()).size;

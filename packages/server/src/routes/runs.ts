@@ -8,6 +8,8 @@ import type { Static } from 'typebox';
 import type { ApiInstance, RouteContext } from '../app.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
+import { actorIds } from '../actor-filter.js';
+import { timeRange } from '../query-time.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';
 
 function summary(r: RunSummaryRecord) {
@@ -56,12 +58,14 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   // process (a CLI run, a second server) show within LIST_CACHE_MS.
   const listCache = new Map<string, { at: number; body: string }>();
   rc.deps.events?.on(() => listCache.clear());
-  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: `Runs, newest first (may be up to ${LIST_CACHE_MS} ms behind changes made by other processes)`, querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
-    const key = `${req.query.state ?? ''}|${req.query.limit}`;
+  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: `Runs, newest first, filtered by state, runbook, requester and creation time (may be up to ${LIST_CACHE_MS} ms behind changes made by other processes)`, querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
+    const q = req.query;
+    const range = timeRange(q);
+    const key = JSON.stringify([q.state, q.limit, q.runbook, q.requester, range.since, range.until]);
     const now = performance.now();
     let hit = listCache.get(key);
     if (!hit || now - hit.at > LIST_CACHE_MS) {
-      const rows = await runs.listRunSummaries({ ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit });
+      const rows = await runs.listRunSummaries({ ...(q.state ? { state: q.state } : {}), ...(q.runbook ? { runbookId: q.runbook } : {}), ...(q.requester ? { requesters: actorIds(q.requester) } : {}), ...range, limit: q.limit });
       hit = { at: now, body: JSON.stringify({ runs: rows.map(summary) } satisfies Static<typeof RunsPage>) };
       if (listCache.size > 64) listCache.clear();
       listCache.set(key, hit);
