@@ -20,6 +20,7 @@ type Chunk = Pick<OutputEvent, 'stream' | 'text'>;
 const LIVE_CAP = 256 * 1024;
 
 export function RunPage({ id }: { id: string }) {
+  const { can } = useSession();
   const [run, setRun] = useState<RunDetail | undefined>();
   const [error, setError] = useState<unknown>(null);
   const [ledger, setLedger] = useState<LedgerRow[] | undefined>();
@@ -123,6 +124,11 @@ export function RunPage({ id }: { id: string }) {
             </span>
           )}
           <span className="run-title-end">
+            {can('operator') && (
+              <Link to={`/runbooks/${encodeURIComponent(run.runbook.id)}?again=${encodeURIComponent(run.id)}`} className="button btn-small" data-testid="run-again" title="Start a new run of this runbook with the same environment and non-secret inputs">
+                ↻ Run again…
+              </Link>
+            )}
             <AbortControl run={run} onDone={onDone} />
           </span>
         </div>
@@ -167,6 +173,9 @@ export function RunPage({ id }: { id: string }) {
             {runEntries.map((e) => (
               <SeqLink key={e.seq} e={e} />
             ))}
+            <Link to={`/ledger?run=${encodeURIComponent(run.id)}`} className="small" data-testid="run-ledger-all">
+              all {ledger?.length ?? ''} entries of this run →
+            </Link>
           </div>
         )}
       </section>
