@@ -47,7 +47,10 @@ export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; 
       <ul className="evidence-list">
         {before.map((s) => {
           const seqs = (ledger ?? []).filter((e) => e.step === s.id && (e.phase === null || e.phase === s.phase));
-          const tail = tailOf(outputs.data?.[s.id]);
+          // A probe's stored output is its result line, already shown as the detail: no tail then.
+          const out = tailOf(outputs.data?.[s.id]);
+          const tail = out.trim() === (s.detail ?? '').trim() ? '' : out;
+          const exit = s.exitCode !== undefined && !(s.detail ?? '').includes(`exit ${s.exitCode}`) ? s.exitCode : undefined;
           return (
             <li key={s.id} className="evidence-item" data-testid="evidence-step" data-step={s.id} data-status={s.status}>
               <div className="evidence-head">
@@ -56,9 +59,9 @@ export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; 
                   {s.id}
                 </button>
                 <span className="kind-tag">{s.kind}</span>
-                {s.exitCode !== undefined && <span className={`mono small${s.exitCode === 0 ? '' : ' bad-text'}`}>exit {s.exitCode}</span>}
+                {exit !== undefined && <span className={`mono small${exit === 0 ? '' : ' bad-text'}`}>exit {exit}</span>}
                 {s.detail && (
-                  <span className="small evidence-detail" title={s.detail}>
+                  <span className={`small evidence-detail${s.exitCode !== undefined && s.exitCode !== 0 ? ' bad-text' : ''}`} title={s.detail}>
                     {s.detail}
                   </span>
                 )}

@@ -280,10 +280,19 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
             {/* A step still pending in a finished run never ran. */}
             <Status value={s.status} testId={`step-status-${s.id}`} label={s.status === 'pending' && TERMINAL.includes(run.state) ? 'not run' : undefined} />
           </td>
-          <td title={`${s.id} (${s.kind}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''})`}>
-            <span className="kind-tag">{s.kind}</span>
-            <span className="mono step-id">{s.id}</span>
-            {s.attempt > 1 && <span className="attempt"> ×{s.attempt}</span>}
+          <td className="step-cell">
+            <div className="step-line" title={`${s.id} (${s.kind}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''})`}>
+              <span className="kind-tag">{s.kind}</span>
+              <span className="mono step-id">{s.id}</span>
+              {s.attempt > 1 && <span className="attempt"> ×{s.attempt}</span>}
+            </div>
+            {/* The detail wraps under the step (a URL, a reason): never cut off. */}
+            {(s.detail || (s.exitCode !== undefined && s.exitCode !== 0)) && (
+              <div className={`step-detail-line small${s.status === 'failed' || s.status === 'denied' ? ' bad-text' : ''}`} data-testid="step-detail-line">
+                {s.detail ?? ''}
+                {s.exitCode !== undefined && s.exitCode !== 0 && !(s.detail ?? '').includes(`exit ${s.exitCode}`) ? ` (exit ${s.exitCode})` : ''}
+              </div>
+            )}
           </td>
           <td className="num small">{dur !== undefined ? `${s.kind === 'approve' ? (s.status === 'waiting_approval' ? 'waiting ' : 'waited ') : ''}${duration(dur)}` : '–'}</td>
           <td className="seqs">
@@ -292,10 +301,6 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
                 #{e.seq}
               </Link>
             ))}
-          </td>
-          <td className="detail small" title={s.detail}>
-            {s.detail ?? ''}
-            {s.exitCode !== undefined && s.exitCode !== 0 ? ` (exit ${s.exitCode})` : ''}
           </td>
         </tr>
       );
@@ -308,7 +313,6 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
         <col className="c-step" />
         <col className="c-dur" />
         <col className="c-seqs" />
-        <col className="c-detail" />
       </colgroup>
       <thead>
         <tr>
@@ -317,14 +321,13 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
           <th>Step</th>
           <th className="num">Duration</th>
           <th>Ledger</th>
-          <th>Detail</th>
         </tr>
       </thead>
       <tbody>
         {rows('main', run.steps)}
         {run.rollback.length > 0 && (
           <tr className="section-row">
-            <td colSpan={6}>Rollback{run.phase === 'rollback' && !TERMINAL.includes(run.state) ? ' — in progress' : ''}</td>
+            <td colSpan={5}>Rollback{run.phase === 'rollback' && !TERMINAL.includes(run.state) ? ' — in progress' : ''}</td>
           </tr>
         )}
         {rows('rollback', run.rollback)}
