@@ -370,7 +370,8 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
         ]}
       />
       {step.detail && <div className="step-detail-text">{step.detail}</div>}
-      {step.kind === 'approve' && step.text && (
+      {/* A waiting gate's text is in the approval box above. */}
+      {step.kind === 'approve' && step.text && step.status !== 'waiting_approval' && (
         <>
           <div className="sub-head">The gate asks</div>
           <GateText step={step} />
