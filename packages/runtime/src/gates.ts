@@ -16,9 +16,27 @@ export interface GateText {
 /** The stored outputs of one run's step, as RunStore.outputs gives them. */
 export type OutputsOf = (runId: string, stepId: string) => Promise<readonly StepOutput[]>;
 
+/**
+ * Parsed runbooks by content hash and file: parsing takes milliseconds and a run view is read on
+ * every event of a live run. A run's stored source never changes, so entries never go stale.
+ */
+const parsed = new Map<string, Runbook>();
+const PARSED_MAX = 64;
+
+function runbookOf(rec: RunRecord): Runbook {
+  const key = `${rec.runbookHash}:${rec.file}`;
+  let rb = parsed.get(key);
+  if (!rb) {
+    rb = parseOrThrow(rec.source, rec.file);
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(key, rb);
+  }
+  return rb;
+}
+
 /** Every approval gate of the run with its rendered text; none when the runbook has no gate. */
 export async function gateTexts(rec: RunRecord, outputsOf: OutputsOf, runbook?: Runbook): Promise<GateText[]> {
-  const rb = runbook ?? parseOrThrow(rec.source, rec.file);
+  const rb = runbook ?? runbookOf(rec);
   const gates = [...rb.steps.map((s) => ['main', s] as const), ...rb.rollback.map((s) => ['rollback', s] as const)].filter(([, s]) => s.kind === 'approve');
   if (gates.length === 0) return [];
   const secretNames = rb.inputs.filter((i) => i.type === 'secret').map((i) => i.name);
