@@ -2,6 +2,7 @@
 // place, secrets masked), and the filters of the runs list and the ledger search, with their checks.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Who } from '@runledger/runtime';
 import { pgFactory, sqliteFactory, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
 import { assertError, harness, runbook, type Harness } from './helpers.js';
 
@@ -50,10 +51,10 @@ function suite(factory: FixtureFactory): void {
       const { engine } = h.server.engineContext;
       const other = runbook('## Procedure\n\n```sh {#x}\necho x\n```\n');
       const second = { runbook: { ...other.runbook, id: 'other-rb' }, source: other.source.replace('id: api-rb', 'id: other-rb') };
-      const alice = { actor: { kind: 'token', id: 'token:alice' }, roles: ['operator'] };
-      const cli = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
-      const bob = { actor: { kind: 'token', id: 'token:bob' }, roles: ['operator'] };
-      const start = async (rb: typeof second, who: typeof alice): Promise<string> => (await engine.start({ ...rb, ...(rb === GATED ? { inputs: { version: '1.0.0' }, secrets: { key: 'k' } } : { inputs: {}, secrets: {} }), environment: 'local', who })).runId;
+      const alice: Who = { actor: { kind: 'token', id: 'token:alice' }, roles: ['operator'] };
+      const cli: Who = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
+      const bob: Who = { actor: { kind: 'token', id: 'token:bob' }, roles: ['operator'] };
+      const start = async (rb: typeof second, who: Who): Promise<string> => (await engine.start({ ...rb, ...(rb === GATED ? { inputs: { version: '1.0.0' }, secrets: { key: 'k' } } : { inputs: {}, secrets: {} }), environment: 'local', who })).runId;
       const a = await start(GATED, alice);
       const b = await start(second, bob);
       const c = await start(second, cli);

@@ -30,8 +30,8 @@ function suite(factory: FixtureFactory): void {
       let minute = 0;
       const writer = await LedgerWriter.open({ store, origin: 'search.test/ledger', signers: [generateSigner('search.test/ledger')], clock: () => new Date(T0 + minute * 60_000) });
       await writer.init({ actor: { kind: 'system', id: 'setup' } }); // seq 0 at minute 0
-      const alice = { kind: 'token', id: 'token:alice' };
-      const bob = { kind: 'token', id: 'token:bob' };
+      const alice = { kind: 'token', id: 'token:alice' } as const;
+      const bob = { kind: 'token', id: 'token:bob' } as const;
       // seq 1..12: minute = seq; runs r1 and r2 alternate; alice writes odd seqs, bob even ones.
       for (let i = 1; i <= 12; i++) {
         minute = i;

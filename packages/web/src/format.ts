@@ -1,5 +1,6 @@
-// Formatting shared by every view: times (relative and absolute), durations, short ids.
+// Formatting shared by every view: times (relative and absolute), durations, short ids, output tails, actors.
 import { useSyncExternalStore } from 'react';
+import type { StepOutput } from '@runledger/server/api-types';
 
 /** "12s ago", "3m ago", "in 5m" from two instants. */
 export function relative(iso: string, now: number): string {
@@ -91,6 +92,17 @@ function clockOf(ms: number): Clock {
 export function useNow(ms = 1000): number {
   const c = clockOf(ms);
   return useSyncExternalStore(c.subscribe, c.read);
+}
+
+/**
+ * The last few non-empty lines of a step's latest attempt, stderr after stdout: an evidence row's
+ * output tail (the whole output is one click away in the step's detail).
+ */
+export function tailOf(out: StepOutput | null | undefined, lines = 3): string {
+  const a = out?.attempts.at(-1);
+  if (!a) return '';
+  const all = `${a.stdout}${a.stdout && !a.stdout.endsWith('\n') ? '\n' : ''}${a.stderr}`.split('\n').filter((l) => l.trim() !== '');
+  return all.slice(-lines).join('\n');
 }
 
 /**

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InputSchema, StepOutput } from '@runledger/server/api-types';
 import { dayParam, dayStart, rangeOf, textParam, withQuery } from '../src/filters.js';
-import { actorName, actorTitle } from '../src/format.js';
+import { actorName, actorTitle, tailOf } from '../src/format.js';
 import { prefilled } from '../src/inputs.js';
-import { tailOf } from '../src/views/Gate.js';
 
 test('one form for an actor: a token by its name, everyone else by their id; the tooltip says which', () => {
   assert.equal(actorName('token:alice'), 'alice');

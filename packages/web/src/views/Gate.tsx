@@ -1,24 +1,14 @@
 // What an approval gate asks, and the evidence an approver decides on: the gate's own text (Markdown,
 // rendered safely) and, for each step before it in the same phase, its status, exit code or probe
 // result, the tail of its stored output and its ledger entries.
-import type { RunLedger, StepOutput } from '@runledger/server/api-types';
+import type { RunLedger } from '@runledger/server/api-types';
 import { api, type RunDetail, type Step } from '../api/client';
 import { ErrorBanner, Status, useLoad } from '../components/common';
+import { tailOf } from '../format';
 import { Markdown } from '../markdown';
 import { Link } from '../router';
 
 type LedgerRow = RunLedger['entries'][number];
-
-/** Lines of output an evidence row shows (the whole output is one click away in the step's detail). */
-const TAIL_LINES = 3;
-
-/** The last few non-empty lines of a step's latest attempt, stderr after stdout. */
-export function tailOf(out: StepOutput | null | undefined, lines = TAIL_LINES): string {
-  const a = out?.attempts.at(-1);
-  if (!a) return '';
-  const all = `${a.stdout}${a.stdout && !a.stdout.endsWith('\n') ? '\n' : ''}${a.stderr}`.split('\n').filter((l) => l.trim() !== '');
-  return all.slice(-lines).join('\n');
-}
 
 /** The gate's text; nothing when the server gave none (a run from before gates carried it). */
 export function GateText({ step }: { step: Step }) {
