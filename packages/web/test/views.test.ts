@@ -89,6 +89,18 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     assert.match(await evidence.filter({ hasText: 'public-health' }).innerText(), /GET http:\/\/127\.0\.0\.1:\d+\/healthz → 200/);
     await gate.getByTestId('evidence-tail').filter({ hasText: /running pid=\d+/ }).waitFor();
     assert.equal(await evidence.first().locator('a.seq').count(), 2, 'intent and result entries');
+    // Nothing in the steps table is cut off: every badge fits its cell, every detail is shown whole.
+    const clipped = await page.getByTestId('steps').evaluate((panel) => {
+      const out: string[] = [];
+      for (const b of panel.querySelectorAll<HTMLElement>('td .badge')) {
+        const cell = b.closest('td')!.getBoundingClientRect();
+        const r = b.getBoundingClientRect();
+        if (r.right > cell.right + 0.5 || r.left < cell.left - 0.5 || b.scrollWidth > b.clientWidth + 1) out.push(`badge ${b.textContent}`);
+      }
+      for (const d of panel.querySelectorAll<HTMLElement>('[data-testid="step-detail-line"]')) if (d.scrollWidth > d.clientWidth + 1) out.push(`detail ${d.textContent}`);
+      return out;
+    });
+    assert.deepEqual(clipped, []);
     // Alice requested it: she sees what is asked, not the decision controls.
     assert.equal(await page.getByTestId('approve-button').count(), 0);
     // Abort is not next to the gate: it is in the run's title row, behind a confirmation.
