@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
+import { actorLabel, decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
 import { gateTexts, openEngine, parseOrThrow, resolveSecretInputs, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
 import { promptSecret } from './prompt.js';
@@ -74,7 +74,7 @@ class Progress {
       const s = all.find((x) => x.id === e.stepId);
       if (s) this.line(`${ICON[s.status]} ${e.phase === 'rollback' ? 'rollback ' : ''}${s.id} ${fmtMs(s.durationMs)}${s.status === 'succeeded' ? '' : ` — ${s.detail ?? s.status}`}`);
     }
-    if (e.type === 'approval.granted') this.line(`✓ ${e.actor} approved ${e.stepId}: ${e.comment}`);
+    if (e.type === 'approval.granted') this.line(`✓ ${actorLabel(e.actor)} approved ${e.stepId}: ${e.comment}`);
     if (m.state === 'waiting_approval' && (e.type === 'step.finished' || e.type === 'run.created' || e.type === 'approval.granted' || e.type === 'operator.resume' || e.type === 'operator.skip')) {
       const s = all.find((x) => x.status === 'waiting_approval');
       if (s) this.line(`⏸ ${s.id} waits for approval — runledger approve ${runId} --comment "…"`);
@@ -269,7 +269,7 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
           io.out(`${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`);
           const gate = gates.find((g) => g.step === s.id && g.phase === s.phase);
           if (gate) io.out(indent(gate.text));
-          for (const a of s.approvals) io.out(`    approved by ${a.actor} at ${a.at}: ${a.comment}\n`);
+          for (const a of s.approvals) io.out(`    approved by ${actorLabel(a.actor)} at ${a.at}: ${a.comment}\n`);
         }
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);
         if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);

@@ -108,7 +108,9 @@ export function tailOf(out: StepOutput | null | undefined, lines = 3): string {
 /**
  * How an actor is shown everywhere in the UI. API tokens are recorded as `token:<name>` (the id
  * carries the kind), so a token shows as its name, as the header shows the signed-in user; other
- * actors (a command-line user, the system) show their id. The full id and kind go in a tooltip.
+ * actors (a command-line user, the system) show their id. The full id and kind go in a tooltip. The
+ * engine words step details and reasons the same way (@runledger/core's actorLabel; the UI imports
+ * only the server's types, so the rule is repeated here).
  */
 export function actorName(id: string): string {
   return id.startsWith('token:') ? id.slice('token:'.length) : id;
