@@ -285,7 +285,9 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
   await t.test('a view that throws shows its error boundary with a way back; the app stays', async () => {
     const { page: p } = await newUser(chrome.browser, srv.url);
     const crashes: string[] = [];
-    p.on('pageerror', (e) => crashes.push(e.message));
+    p.on('console', (m) => {
+      if (m.type() === 'error' && m.text().startsWith('runledger:')) crashes.push(m.text());
+    });
     await p.goto('/');
     await signInAs(p, srv.tokens.vera);
     // A server answer this client cannot handle: the catalogue without its list.
@@ -307,6 +309,17 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     await p.unroute('**/api/v1/runbooks');
     await p.getByTestId('nav-runbooks').click();
     await p.getByTestId('runbook-row').first().waitFor();
+    // The shell itself failing (a freeze answer it cannot show) is caught by the outer boundary.
+    await p.route('**/api/v1/policy', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ file: null, policy: {}, freeze: { reason: 'x', by: 42, at: '2026-12-07T10:00:00Z' } }) }));
+    await p.reload();
+    await boundary.waitFor();
+    assert.match(await boundary.innerText(), /Something went wrong showing Runledger/);
+    await p.unroute('**/api/v1/policy');
+    await p.getByTestId('view-error-retry').click();
+    await p.getByTestId('runbook-row').first().waitFor();
+    // Both were real errors, logged with what failed for whoever debugs them.
+    assert.ok(crashes.some((c) => /the runbooks view failed.*TypeError/.test(c)), crashes.join('\n'));
+    assert.ok(crashes.some((c) => /Runledger failed.*TypeError/.test(c)), crashes.join('\n'));
     await p.context().close();
   });
 
