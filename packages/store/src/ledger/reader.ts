@@ -131,21 +131,25 @@ export class LedgerView {
    */
   async entriesByIdemPrefix(prefix: string, limit = 1000): Promise<StoredEntry[]> {
     if (prefix === '') throw new StoreError('ENTRY_REJECTED', 'an idem prefix must not be empty');
-    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    const col = sql.raw(this.store.capabilities.bytewiseIdem);
     const rows = await this.db
       .selectFrom('ledger_entries')
       .select(['seq', 'bytes', 'leaf'])
-      .where(sql<boolean>`${col} >= ${prefix} and ${col} < ${upper}`)
+      .where(this.idemStartsWith(prefix))
       .orderBy('seq')
       .limit(limit)
       .execute();
     return rows.map(toStoredEntry);
   }
 
+  /** `idem` starts with `prefix` (non-empty), as a bytewise range the unique index serves. */
+  private idemStartsWith(prefix: string) {
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const col = sql.raw(this.store.capabilities.bytewiseIdem);
+    return sql<boolean>`${col} >= ${prefix} and ${col} < ${upper}`;
+  }
+
   async search(f: LedgerSearch): Promise<LedgerSearchPage> {
     const scanLimit = f.scanLimit ?? 5000;
-    const idem = sql.raw(this.store.capabilities.bytewiseIdem);
     const found: StoredEntry[] = [];
     let before = f.before;
     let scanned = 0;
@@ -155,11 +159,7 @@ export class LedgerView {
       if (f.types && f.types.length > 0) q = q.where('type', 'in', [...f.types]);
       // substr equality, not a range or LIKE: no collation or wildcard surprises on either database.
       if (f.typePrefix) q = q.where(sql<boolean>`substr(type, 1, ${f.typePrefix.length}) = ${f.typePrefix}`);
-      if (f.idemPrefix) {
-        const p = f.idemPrefix;
-        const upper = p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
-        q = q.where(sql<boolean>`${idem} >= ${p} and ${idem} < ${upper}`);
-      }
+      if (f.idemPrefix) q = q.where(this.idemStartsWith(f.idemPrefix));
       if (f.since) q = q.where('ts', '>=', f.since);
       if (f.until) q = q.where('ts', '<', f.until);
       const batch = Math.min(f.match ? SEARCH_BATCH : f.limit - found.length, scanLimit - scanned);
