@@ -33,4 +33,23 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ioPatterns, message: 'this package is pure: do I/O in an adapter (packages/runtime) or in the ledger’s src/bin/' }] }],
     },
   },
+  {
+    // An effect's return value is its cleanup: an expression-bodied effect hands React whatever the
+    // expression gives (scrollIntoView returns a Promise in current Chromium), and React then calls
+    // it on unmount ("l is not a function", a blank page). Effects have block bodies.
+    files: ['packages/web/src/**/*.tsx', 'packages/web/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.name=/^use(Layout|Insertion)?Effect$/] > ArrowFunctionExpression[body.type!="BlockStatement"]',
+          message: 'give the effect a block body: an expression body becomes its cleanup',
+        },
+        {
+          selector: 'CallExpression[callee.name=/^use(Layout|Insertion)?Effect$/] > Identifier:first-child',
+          message: 'wrap the function in a block-bodied arrow: whatever it returns becomes the cleanup',
+        },
+      ],
+    },
+  },
 );

@@ -137,8 +137,8 @@ export function buildProgram(io: Io): Command {
         }
         io.out(`${pad('SEQ', 7)}${pad('TIME', 26)}${pad('TYPE', 22)}${pad('ACTOR', 20)}${pad('SUBJECT', 20)}DATA\n`);
         for (const { entry: e } of rows) {
-          const subject = e.subject ? `${e.subject.kind}:${e.subject.id}` : '-';
-          io.out(`${pad(String(e.seq), 7)}${pad(e.ts, 26)}${pad(clip(e.type, 21), 22)}${pad(clip(`${e.actor.kind}:${e.actor.id}`, 19), 20)}${pad(clip(subject, 19), 20)}${clip(JSON.stringify(e.data), 60)}\n`);
+          const subject = e.subject ? kindId(e.subject) : '-';
+          io.out(`${pad(String(e.seq), 7)}${pad(e.ts, 26)}${pad(clip(e.type, 21), 22)}${pad(clip(kindId(e.actor), 19), 20)}${pad(clip(subject, 19), 20)}${clip(JSON.stringify(e.data), 60)}\n`);
         }
       });
     });
@@ -266,4 +266,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     io.err(errorLine(d.code, d.message));
     return d.exit;
   }
+}
+
+/** `kind:id`, except when the id already carries its kind: tokens are recorded as {kind: token, id: token:<name>}. */
+function kindId(r: { readonly kind: string; readonly id: string }): string {
+  return r.id.startsWith(`${r.kind}:`) ? r.id : `${r.kind}:${r.id}`;
 }

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
-import { environmentOrThrow, openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
+import { actorLabel, decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
+import { environmentOrThrow, gateTexts, openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
 import type { Io } from './io.js';
 import { failureTails, formatTails } from './output.js';
 import { promptSecret } from './prompt.js';
@@ -99,7 +99,7 @@ class Progress {
       const s = all.find((x) => x.id === e.stepId);
       if (s) this.line(`${ICON[s.status]} ${e.phase === 'rollback' ? 'rollback ' : ''}${s.id} ${fmtMs(s.durationMs)}${s.status === 'succeeded' ? '' : ` — ${s.detail ?? s.status}`}`);
     }
-    if (e.type === 'approval.granted') this.line(`✓ ${e.actor} approved ${e.stepId}: ${e.comment}`);
+    if (e.type === 'approval.granted') this.line(`✓ ${actorLabel(e.actor)} approved ${e.stepId}: ${e.comment}`);
     if (m.state === 'waiting_approval' && (e.type === 'step.finished' || e.type === 'run.created' || e.type === 'approval.granted' || e.type === 'operator.resume' || e.type === 'operator.skip')) {
       const s = all.find((x) => x.status === 'waiting_approval');
       if (s) this.line(`⏸ ${s.id} waits for approval — runledger approve ${runId} --comment "…"`);
@@ -145,6 +145,19 @@ async function summary(io: Io, ctx: EngineContext, runId: string, m: RunModel, j
   const why = m.reason ? `: ${m.reason}` : '';
   io.out(`run ${runId} ${m.state}${why}\n`);
   if (failures.length > 0) io.err(formatTails(runId, failures));
+}
+
+/** The text of the gate a run waits at (what the approver is asked), indented; none when it waits at none. */
+async function waitingGate(ctx: EngineContext, runId: string, m: RunModel): Promise<string | undefined> {
+  const s = (m.phase === 'rollback' ? m.rollback : m.steps).find((x) => x.status === 'waiting_approval');
+  const rec = s && (await ctx.runs.getRun(runId));
+  if (!s || !rec) return undefined;
+  const g = (await gateTexts(rec, (id, step) => ctx.runs.outputs(id, step))).find((x) => x.step === s.id && x.phase === s.phase);
+  return g && `${s.id} asks:\n${indent(g.text)}`;
+}
+
+function indent(text: string): string {
+  return `${text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
 }
 
 async function withEngine<T>(loc: LedgerLocation, io: Io, progress: Progress | undefined, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
@@ -224,6 +237,8 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       const out = await withEngine(location(), io, progress, async (ctx) => {
         const r = await ctx.engine.start({ runbook: rb, source, inputs: parseInputs(o.input), secrets, environment, who: whoFromEnv(io.env, defaultUser()) });
         await summary(io, ctx, r.runId, r.model, o.json === true);
+        const gate = o.json ? undefined : await waitingGate(ctx, r.runId, r.model);
+        if (gate) io.out(gate);
         return r;
       });
       setExit(exitForRun(out.model));
@@ -262,8 +277,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const live = await ctx.engine.load(id, parseOrThrow);
         const m = live.model;
         const failures = await failureTails(ctx.runs, live.rec.id, m);
+        const gates = await gateTexts(live.rec, (rid, step) => ctx.runs.outputs(rid, step), live.runbook);
         if (o.json) {
-          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, failures })}\n`);
+          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, failures, gates })}\n`);
           return;
         }
         io.out(`run ${live.rec.id}: ${live.rec.runbookTitle} (${live.rec.runbookId}, sha256 ${live.rec.runbookHash.slice(0, 16)}…)\n`);
@@ -271,7 +287,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const rows = [...m.steps, ...m.rollback];
         for (const s of rows) {
           io.out(`${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`);
-          for (const a of s.approvals) io.out(`    approved by ${a.actor} at ${a.at}: ${a.comment}\n`);
+          const gate = gates.find((g) => g.step === s.id && g.phase === s.phase);
+          if (gate) io.out(indent(gate.text));
+          for (const a of s.approvals) io.out(`    approved by ${actorLabel(a.actor)} at ${a.at}: ${a.comment}\n`);
         }
         if (failures.length > 0) io.out(formatTails(live.rec.id, failures));
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);

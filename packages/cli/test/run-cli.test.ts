@@ -33,6 +33,8 @@ const ENVS = file('envs.md', '---\nid: envs\ntitle: Envs\nenvironments: [staging
 const ONE_ENV = file('one-env.md', '---\nid: one-env\ntitle: One env\nenvironments: [staging]\n---\n\n# One\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n');
 const GATED = file('gated.md', '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
 
+const ASKS = file('asks.md', '---\nid: asks\ntitle: Asks\ninputs:\n  version:\n    type: string\n---\n\n# Asks\n\n## Procedure\n\n```approve {#announce-gate}\nAll checks passed for **{{ inputs.version }}** in {{ env }}.\nApprove to announce.\n```\n');
+
 describe('runledger run commands', () => {
   it('init', async () => {
     assert.equal((await rl({}, 'init', '--origin', 'runcli.test/x')).code, 0);
@@ -134,6 +136,20 @@ describe('runledger run commands', () => {
     assert.equal(granted.length, 1);
     assert.equal(granted[0]!.actor.id, 'bob');
     assert.equal(granted[0]!.data.osUser, userInfo().username);
+  });
+
+  it('the gate\'s text, with the run\'s values in place: printed when run stops at it and by show (and show --json)', async () => {
+    const r = await rl({}, 'run', ASKS, '--input', 'version=2.0.1');
+    assert.equal(r.code, 4, r.err);
+    assert.match(r.out, /announce-gate asks:\n {4}All checks passed for \*\*2\.0\.1\*\* in default\.\n {4}Approve to announce\.\n/);
+    const id = /run (\S+) waiting_approval/.exec(r.out)![1]!;
+    const show = await rl({}, 'show', id);
+    assert.match(show.out, /announce-gate +waiting_approval.*\n {4}All checks passed for \*\*2\.0\.1\*\* in default\./);
+    const json = JSON.parse((await rl({}, 'show', id, '--json')).out) as { gates: { step: string; text: string }[] };
+    assert.deepEqual(json.gates.map((g) => [g.step, g.text]), [['announce-gate', 'All checks passed for **2.0.1** in default.\nApprove to announce.']]);
+    // A gate already decided is still shown with what it asked.
+    assert.equal((await rl({ RUNLEDGER_ACTOR: 'bob' }, 'approve', id, '--comment', 'ok')).code, 0);
+    assert.match((await rl({}, 'show', id)).out, /announce-gate +succeeded.*\n {4}All checks passed/);
   });
 
   it('freeze on refuses runs with exit 3; off lets them run', async () => {

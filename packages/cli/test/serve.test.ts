@@ -52,6 +52,10 @@ describe('runledger tokens and serve', () => {
     assert.deepEqual(json.map((x) => `${x.name}:${x.revokedAt === null}`), ['bob:true', 'temp:false']);
     const ledger = (await rl({}, 'ledger', 'show', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; actor: { id: string }; subject?: { id: string } });
     assert.deepEqual(ledger.filter((e) => e.type.startsWith('auth.token.')).map((e) => `${e.type}:${e.subject?.id}:${e.actor.id}`), ['auth.token.created:token:bob:alice', 'auth.token.created:token:temp:alice', 'auth.token.revoked:token:temp:alice']);
+    // The table names a token once: its id already carries the kind (never token:token:bob).
+    const table = (await rl({}, 'ledger', 'show')).out;
+    assert.match(table, /auth\.token\.created\s+user:alice\s+token:bob\s/);
+    assert.ok(!table.includes('token:token:'), table);
   });
 
   it('serve: startup log, a run waiting from before the start is approved through the API and finishes, SIGTERM exits 0', async () => {

@@ -3,6 +3,7 @@ export * from './runbook/types.js';
 export * from './probes/types.js';
 export * from './runbook/api.js';
 export * from './engine/machine.js';
+export { actorLabel } from './actor.js';
 export * from './policy/policy.js';
 export * from './policy/parse.js';
 export * from './regex/index.js';

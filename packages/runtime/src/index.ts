@@ -9,3 +9,4 @@ export * from './runbooks/catalogue.js';
 export { realExecutor } from './engine/executor.js';
 export * from './notify/index.js';
 export { currentRequestId, requestTagged, tagRequestId, withRequestId } from './request-context.js';
+export * from './gates.js';

@@ -38,6 +38,8 @@ export type Verification = Static<typeof S.Verification>;
 export type LastVerification = Static<typeof S.LastVerification>;
 export type RunLedger = Static<typeof S.RunLedger>;
 export type StepOutput = Static<typeof S.StepOutput>;
+export type LedgerSearchQuery = Static<typeof S.LedgerSearchQuery>;
+export type LedgerSearchPage = Static<typeof S.LedgerSearchPage>;
 
 /** Data of the run event stream's `output` events (live step output; not replayed on reconnect). */
 export interface OutputEvent {

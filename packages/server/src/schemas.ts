@@ -1,7 +1,8 @@
 // Request and response schemas, declared once: they give validation, TypeScript types and the
 // OpenAPI document (/api/v1/openapi.json).
 import { Type, type Static } from 'typebox';
-import { RUN_STATES } from '@runledger/core';
+import { RUN_STATES } from '@runledger/core/states';
+import { ISO_TIME_PATTERN } from './query-time.js';
 
 export const ErrorBody = Type.Object(
   {
@@ -94,6 +95,7 @@ export const StepView = Type.Object(
     exitCode: Type.Optional(Type.Integer()),
     detail: Type.Optional(Type.String()),
     approvals: Type.Array(Type.Object({ actor: Type.String(), at: Type.String(), comment: Type.String() }, { additionalProperties: true })),
+    text: Type.Optional(Type.String({ description: 'approve steps: what the gate asks (Markdown; input values, environment and run id in place, secret inputs masked)' })),
   },
   { additionalProperties: true },
 );
@@ -116,9 +118,17 @@ export const RunDetail = Type.Object({
   rollback: Type.Array(StepView),
   phase: Type.String(),
 });
+/** A query-string time bound; the route also refuses dates that do not exist (query-time.ts). */
+const IsoTime = (description: string) => Type.String({ pattern: ISO_TIME_PATTERN, maxLength: 40, description: `${description}: ISO 8601, e.g. 2026-12-07T10:00:00Z, or a date (its start, UTC)` });
+/** An actor as the filters take it: the recorded id (`token:alice`) or a token's name (`alice`). */
+const ActorFilter = (description: string) => Type.String({ minLength: 1, maxLength: 200, description: `${description}: the recorded id (token:alice) or a token's name (alice)` });
 export const RunsQuery = Type.Object({
   state: Type.Optional(Type.Union(RUN_STATES.map((s) => Type.Literal(s)))),
   limit: IntParam(1, 500, { default: 50 }),
+  runbook: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'runbook id' })),
+  requester: Type.Optional(ActorFilter('who started the run')),
+  since: Type.Optional(IsoTime('created at or after')),
+  until: Type.Optional(IsoTime('created before')),
 });
 export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });
 export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -235,4 +245,23 @@ export const StepOutputParams = Type.Object({ id: Type.String({ minLength: 1, ma
 export const StepOutput = Type.Object({
   step: Type.String(),
   attempts: Type.Array(Type.Object({ phase: Type.String(), attempt: Type.Integer(), stdout: Type.String(), stderr: Type.String(), truncated: Type.Boolean() })),
+});
+
+// --- Ledger search (the ledger view's filters) ---
+export const LedgerSearchQuery = Type.Object(
+  {
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+\\*?$', description: 'an entry type (run.approval.granted), or a prefix ending in * (run.*)' })),
+    run: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$', description: 'a run id: its entries, by their idempotency keys run:<id>:…' })),
+    actor: Type.Optional(ActorFilter('who did it')),
+    since: Type.Optional(IsoTime('at or after')),
+    until: Type.Optional(IsoTime('before')),
+    before: Type.Optional(IntParam(0, MAX_POSITION, { description: 'only entries with seq < before: the previous answer\u2019s `next`' })),
+    limit: IntParam(1, 500, { default: 50 }),
+  },
+  { additionalProperties: false },
+);
+export const LedgerSearchPage = Type.Object({
+  entries: Type.Array(LedgerEntry, { description: 'newest first' }),
+  next: Type.Union([Type.Integer(), Type.Null()], { description: 'pass as `before` for older matches; null when none are left' }),
+  scanned: Type.Integer({ description: 'entries examined: an actor filter examines at most 5000 per request, then answers with what it found and `next`' }),
 });

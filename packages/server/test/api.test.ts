@@ -104,6 +104,7 @@ function suite(factory: FixtureFactory): void {
         ['GET', '/api/v1/ledger/head', 'viewer'],
         ['GET', '/api/v1/ledger/entries', 'viewer'],
         ['GET', '/api/v1/ledger/entries/0', 'viewer'],
+        ['GET', '/api/v1/ledger/search', 'viewer'],
         ['GET', '/api/v1/ledger/proof/inclusion?index=0', 'viewer'],
         ['GET', '/api/v1/ledger/proof/consistency?from=1', 'viewer'],
         ['POST', '/api/v1/ledger/notes', 'operator'],

@@ -41,7 +41,7 @@ export {
   type InitOptions,
   type RotateOptions,
 } from './ledger/writer.js';
-export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
+export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSearch, type LedgerSearchPage, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';

@@ -7,6 +7,7 @@ import { StoreError, messageOf } from './errors.js';
 import { LEDGER_TABLES, type Database } from './schema.js';
 import { runTablesMigration } from './runs/schema.js';
 import { authEpochMigration } from './tokens/epoch.js';
+import { searchIndexesMigration } from './search-indexes.js';
 import { apiTokensMigration, webSessionsMigration } from './tokens/token-store.js';
 
 /** Entry types the writer must find quickly at startup (keys come from genesis and rotations). */
@@ -73,7 +74,7 @@ function appendGuard(caps: DialectCapabilities): Migration {
   };
 }
 
-export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs', '0003_append_guard', '0004_api_tokens', '0005_web_sessions', '0006_auth_epoch'] as const;
+export const MIGRATION_NAMES = ['0001_ledger_tables', '0002_runs', '0003_append_guard', '0004_api_tokens', '0005_web_sessions', '0006_auth_epoch', '0007_search_indexes'] as const;
 export const MIGRATION_HEAD: string = MIGRATION_NAMES[MIGRATION_NAMES.length - 1]!;
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
@@ -84,6 +85,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0004_api_tokens': apiTokensMigration(caps),
     '0005_web_sessions': webSessionsMigration(caps),
     '0006_auth_epoch': authEpochMigration(caps),
+    '0007_search_indexes': searchIndexesMigration(caps),
   };
   return { getMigrations: async () => migrations };
 }

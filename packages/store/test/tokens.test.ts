@@ -18,7 +18,7 @@ function suite(factory: FixtureFactory): void {
       const store = await openStore(fx.config);
       stores.push(store);
       assert.equal(await store.migrationHead(), MIGRATION_HEAD);
-      assert.equal(MIGRATION_HEAD, '0006_auth_epoch');
+      assert.equal(MIGRATION_HEAD, '0007_search_indexes');
       const ts = new TokenStore(store);
       const now = '2026-11-23T10:00:00.000Z';
       const a = await ts.create({ name: 'alice', role: 'approver', now });

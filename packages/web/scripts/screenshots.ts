@@ -96,9 +96,23 @@ async function main(): Promise<void> {
     await bob.getByTestId('ledger-entry').nth(2).locator('button').first().click();
     await shot(bob, 'ledger');
 
+    // Filters live in the address: approvals only.
+    await bob.goto('/ledger?type=run.approval.*');
+    await bob.getByTestId('ledger-entry').first().waitFor();
+    await shot(bob, 'ledger-filtered');
+
     await bob.goto('/runs');
     await bob.getByTestId('run-row').first().waitFor();
     await shot(bob, 'runs');
+    await bob.goto('/runs?runbook=release-smoke&requester=alice&state=rolled_back');
+    await bob.getByTestId('run-row').first().waitFor();
+    await shot(bob, 'runs-filtered');
+
+    // Run again: the failed release's inputs prefill the form.
+    await bob.goto(`/runs/${bad}`);
+    await bob.getByTestId('run-again').click();
+    await bob.getByTestId('run-again-note').waitFor();
+    await shot(bob, 'runbook-again');
     await bob.goto('/runbooks');
     await bob.getByTestId('runbook-row').first().waitFor();
     await shot(bob, 'runbooks');

@@ -2,7 +2,8 @@
 // the freeze banner on every page, and the route table.
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, setAuthLostHandler, type SessionView } from './api/client';
-import { ErrorBanner, Loading, useLoad } from './components/common';
+import { Actor, ErrorBanner, Loading, useLoad } from './components/common';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { absolute } from './format';
 import { Link, match, navigate, useRoute } from './router';
 import { SessionContext, sessionState } from './session';
@@ -32,7 +33,9 @@ export function App() {
     setBootError(null);
     api.session.current().then(setSession, setBootError);
   }, []);
-  useEffect(boot, [boot]);
+  useEffect(() => {
+    boot();
+  }, [boot]);
 
   useEffect(() => {
     setAuthLostHandler(() => {
@@ -132,13 +135,15 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             </header>
             {freeze && (
               <div className="banner frozen" role="status" data-testid="freeze-banner">
-                <strong>Automation is frozen.</strong> No new step starts anywhere. Reason: “{freeze.reason}” — by <code>{freeze.by}</code> at {absolute(freeze.at)}.{' '}
+                <strong>Automation is frozen.</strong> No new step starts anywhere. Reason: “{freeze.reason}” — by <Actor id={freeze.by} /> at {absolute(freeze.at)}.{' '}
                 <Link to="/policy">Policy</Link>
               </div>
             )}
             <ErrorBanner error={signOutError} what="Sign-out failed" onDismiss={() => setSignOutError(null)} />
             <main className="content">
-              <Routes path={route.path} />
+              <ErrorBoundary what={`the ${titleOf(route.path).toLowerCase()} view`} resetKey={`${route.path}?${route.query.toString()}`}>
+                <Routes path={route.path} />
+              </ErrorBoundary>
             </main>
           </div>
         </div>

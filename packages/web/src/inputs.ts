@@ -11,6 +11,17 @@ export function initial(i: InputSchema): Raw {
   return i.default !== undefined ? String(i.default) : '';
 }
 
+/**
+ * The field's value taken from an earlier run's recorded input. Secrets never (the run holds only a
+ * keyed hash of them); a value of the wrong type (the runbook changed) falls back to the default.
+ */
+export function prefilled(i: InputSchema, recorded: unknown): Raw {
+  if (i.secret || recorded === undefined || recorded === null) return initial(i);
+  if (i.type === 'boolean') return typeof recorded === 'boolean' ? recorded : initial(i);
+  if (typeof recorded !== 'string' && typeof recorded !== 'number') return initial(i);
+  return String(recorded);
+}
+
 /** What is wrong with the field's value, as the server would say it; undefined when acceptable. */
 export function problemOf(i: InputSchema, raw: Raw): string | undefined {
   if (i.secret || i.type === 'boolean') return undefined;

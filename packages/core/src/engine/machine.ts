@@ -1,6 +1,7 @@
 // The run state machine: deterministic, events in, commands out. No clock, no I/O, no randomness:
 // the driver (packages/runtime/src/engine) stamps events and executes commands. Replaying a run's
 // stored events rebuilds exactly the same model, which is how runs survive restarts.
+import { actorLabel } from '../actor.js';
 
 import { TERMINAL_STATES, type Phase, type RunState, type StepStatus } from './states.js';
 
@@ -292,13 +293,13 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
       }
       if (cur.view.approvals.some((a) => a.actor === e.actor)) return reject('APPROVAL_DUPLICATE', `${e.actor} already approved step ${e.stepId}`);
       if (e.type === 'approval.rejected') {
-        d.set(d.m.phase, d.m.cursor, { status: 'failed', detail: `rejected by ${e.actor}: ${e.comment}`, finishedAt: e.at });
-        d.fail(`step ${e.stepId} rejected by ${e.actor}: ${e.comment}`);
+        d.set(d.m.phase, d.m.cursor, { status: 'failed', detail: `rejected by ${actorLabel(e.actor)}: ${e.comment}`, finishedAt: e.at });
+        d.fail(`step ${e.stepId} rejected by ${actorLabel(e.actor)}: ${e.comment}`);
         return d.done();
       }
       const approvals = [...cur.view.approvals, { actor: e.actor, comment: e.comment, at: e.at }];
       if (approvals.length >= quorum.count) {
-        d.set(d.m.phase, d.m.cursor, { status: 'succeeded', approvals, finishedAt: e.at, detail: `approved by ${approvals.map((a) => a.actor).join(', ')}` });
+        d.set(d.m.phase, d.m.cursor, { status: 'succeeded', approvals, finishedAt: e.at, detail: `approved by ${approvals.map((a) => actorLabel(a.actor)).join(', ')}` });
         d.m.cursor++;
         d.advance();
       } else {

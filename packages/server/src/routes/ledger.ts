@@ -7,8 +7,10 @@ import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
 import { exportToTemp, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../context.js';
-import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
+import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, LedgerSearchPage, LedgerSearchQuery, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
 import { LastVerification as LastVerificationStore, verifyLedger } from '../verification.js';
+import { actorIds } from '../actor-filter.js';
+import { timeRange } from '../query-time.js';
 
 function entryJson(e: StoredEntry): { seq: number; leaf: string; entry: StoredEntry['entry'] } {
   return { seq: e.seq, leaf: toBase64(e.leaf), entry: e.entry };
@@ -35,6 +37,32 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     const last = rows.at(-1);
     return { entries: rows.map(entryJson), next: last && last.seq + 1 < size ? last.seq + 1 : null };
   });
+
+  app.get(
+    '/ledger/search',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Entries newest first, filtered by type (or type prefix), run, actor and time; page with `before`', querystring: LedgerSearchQuery, response: { 200: LedgerSearchPage, ...errors(400, 401, 403, 404, 429, 503) } },
+    },
+    async (req) => {
+      const q = req.query;
+      const range = timeRange(q);
+      const run = q.run === undefined ? undefined : await rc.ctx.runs.findRun(q.run);
+      const ids = q.actor === undefined ? undefined : new Set(actorIds(q.actor));
+      const size = (await reader.head()).size;
+      // Only signed entries, as /ledger/entries: nothing beyond the latest checkpoint.
+      const before = Math.min(q.before ?? size, size);
+      const page = await reader.search({
+        ...(q.type === undefined ? {} : q.type.endsWith('*') ? { typePrefix: q.type.slice(0, -1) } : { types: [q.type] }),
+        ...(run ? { idemPrefix: `run:${run.id}:` } : {}),
+        ...range,
+        ...(ids ? { match: (e: StoredEntry['entry']) => ids.has(e.actor.id) } : {}),
+        before,
+        limit: q.limit,
+      });
+      return { entries: page.entries.map(entryJson), next: page.next, scanned: page.scanned };
+    },
+  );
 
   app.get('/ledger/entries/:seq', { config: { role: 'viewer' }, schema: { tags, summary: 'One entry', params: SeqParams, response: { 200: LedgerEntry, ...errors(400, 401, 403, 404, 429, 503) } } }, async (req) => {
     const size = (await reader.head()).size;

@@ -1,14 +1,16 @@
 // Runs: list, get, and the operator actions. Each action lands in the ledger with the token as
 // actor (the engine writes it); the requester of a run never approves it (the engine refuses).
 import { replay, TERMINAL_STATES, type RunEvent, type RunModel, type StepView } from '@runledger/core';
-import { environmentOrThrow, parseOrThrow, resolveSecretInputs, RuntimeError, type OperatorAction } from '@runledger/runtime';
+import { environmentOrThrow, gateTexts, parseOrThrow, resolveSecretInputs, RuntimeError, type GateText, type OperatorAction } from '@runledger/runtime';
 import { ApiError } from '../errors.js';
-import type { RunRecord, RunSummaryRecord } from '@runledger/store';
+import type { RunRecord, RunStore, RunSummaryRecord } from '@runledger/store';
 import type { TokenRole } from '@runledger/store';
 import { Type, type Static } from 'typebox';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { whoOf } from '../auth.js';
 import { ActionResult, DecisionBody, errors, ReasonBody, RunDetail, RunLedger, RunParams, RunsPage, RunsQuery, StartBody, StartResult, StepOutput, StepOutputParams } from '../schemas.js';
+import { actorIds } from '../actor-filter.js';
+import { timeRange } from '../query-time.js';
 import { findRunbook, loadCatalogue } from './runbooks.js';
 
 // Bodies of the decisions on a step left running by a driver that stopped (ORPHAN_ALIVE).
@@ -30,12 +32,16 @@ function summary(r: RunSummaryRecord) {
   };
 }
 
-function stepJson(s: StepView) {
-  return { ...s, approvals: s.approvals.map((a) => ({ ...a })) };
+function stepJson(s: StepView, gates: readonly GateText[]) {
+  const gate = s.kind === 'approve' ? gates.find((g) => g.step === s.id && g.phase === s.phase) : undefined;
+  return { ...s, approvals: s.approvals.map((a) => ({ ...a })), ...(gate ? { text: gate.text } : {}) };
 }
 
-function detail(r: RunRecord, m: RunModel) {
-  return { ...summary(r), state: m.state, reason: m.reason ?? null, updatedAt: m.updatedAt, file: r.file, inputs: { ...r.inputs }, phase: m.phase, steps: m.steps.map(stepJson), rollback: m.rollback.map(stepJson) };
+/** The run view; approval gates carry the text they ask (rendered from the stored runbook source). */
+async function detail(runs: RunStore, r: RunRecord, m: RunModel) {
+  const gates = m.steps.some((s) => s.kind === 'approve') || m.rollback.some((s) => s.kind === 'approve') ? await gateTexts(r, (id, step) => runs.outputs(id, step)) : [];
+  const step = (s: StepView) => stepJson(s, gates);
+  return { ...summary(r), state: m.state, reason: m.reason ?? null, updatedAt: m.updatedAt, file: r.file, inputs: { ...r.inputs }, phase: m.phase, steps: m.steps.map(step), rollback: m.rollback.map(step) };
 }
 
 const LIST_CACHE_MS = 250;
@@ -60,12 +66,14 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
   // process (a CLI run, a second server) show within LIST_CACHE_MS.
   const listCache = new Map<string, { at: number; body: string }>();
   rc.deps.events?.on(() => listCache.clear());
-  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: `Runs, newest first (may be up to ${LIST_CACHE_MS} ms behind changes made by other processes)`, querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
-    const key = `${req.query.state ?? ''}|${req.query.limit}`;
+  app.get('/runs', { config: { role: 'viewer' }, schema: { tags, summary: `Runs, newest first, filtered by state, runbook, requester and creation time (may be up to ${LIST_CACHE_MS} ms behind changes made by other processes)`, querystring: RunsQuery, response: { 200: RunsPage, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
+    const q = req.query;
+    const range = timeRange(q);
+    const key = JSON.stringify([q.state, q.limit, q.runbook, q.requester, range.since, range.until]);
     const now = performance.now();
     let hit = listCache.get(key);
     if (!hit || now - hit.at > LIST_CACHE_MS) {
-      const rows = await runs.listRunSummaries({ ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit });
+      const rows = await runs.listRunSummaries({ ...(q.state ? { state: q.state } : {}), ...(q.runbook ? { runbookId: q.runbook } : {}), ...(q.requester ? { requesters: actorIds(q.requester) } : {}), ...range, limit: q.limit });
       hit = { at: now, body: JSON.stringify({ runs: rows.map(summary) } satisfies Static<typeof RunsPage>) };
       if (listCache.size > 64) listCache.clear();
       listCache.set(key, hit);
@@ -78,7 +86,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     // Replayed from the stored events, not loaded into the engine: reading a run never holds it in memory.
     const rec = await runs.findRun(req.params.id);
     const model = replay((await runs.events(rec.id)).map((e) => e.event as RunEvent));
-    return detail(rec, model);
+    return detail(runs, rec, model);
   });
 
   app.post('/runs', { config: { role: 'operator' }, schema: { tags, summary: 'Start a run of a catalogue runbook with the token as requester', body: StartBody, response: { 201: StartResult, 202: StartResult, ...errors(400, 401, 403, 404, 409, 429, 503) } } }, async (req, reply) => {
@@ -100,7 +108,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
     const model = d.settled ? d.outcome.model : d.model;
     const rec = await runs.getRun(runId);
     if (!rec) throw new RuntimeError('INTERNAL', `run ${runId} was started but is not stored`);
-    return reply.status(d.settled ? 201 : 202).send({ run: detail(rec, model), continuing: !d.settled });
+    return reply.status(d.settled ? 201 : 202).send({ run: await detail(runs, rec, model), continuing: !d.settled });
   });
 
   app.get('/runs/:id/events', { config: { role: 'viewer' }, schema: { tags, summary: 'Server-Sent Events: the run’s stored events (id = seq), then live ones until it ends; honours Last-Event-ID', params: RunParams, produces: ['text/event-stream'], response: { ...errors(401, 403, 404, 429, 503) } } }, async (req, reply) => {
@@ -234,7 +242,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
         const d = await rc.worker.dispatch(rec.id, DECISION_EVENT[name], () => engine.act(rec.id, toAction((req.body ?? {}) as B), who, parseOrThrow, secrets));
         const model = d.settled ? d.outcome.model : d.model;
         const fresh = (await runs.getRun(rec.id)) ?? rec;
-        return reply.status(d.settled ? 200 : 202).send({ run: detail(fresh, model), continuing: !d.settled });
+        return reply.status(d.settled ? 200 : 202).send({ run: await detail(runs, fresh, model), continuing: !d.settled });
       },
     );
   };

@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import {
   EMPTY_ROOT,
+  type Entry,
   LedgerError,
   consistencyRanges,
   foldRange,
@@ -26,6 +27,41 @@ export interface LedgerHead {
   readonly root: Hash;
   readonly checkpoint: StoredCheckpoint | undefined;
 }
+
+/**
+ * A filtered read, newest first. SQL narrows by the indexed columns (type, idempotency-key prefix,
+ * time); `match` then checks what only the entry itself holds (its actor). Each call examines at
+ * most `scanLimit` rows, so a rare match never turns one request into a full scan: `next` says
+ * where to go on (pass it as `before`), null once nothing older is left.
+ */
+export interface LedgerSearch {
+  /** Exact entry types (any of). */
+  readonly types?: readonly string[];
+  /** Entry types starting with this (`run.`). */
+  readonly typePrefix?: string;
+  /** Idempotency keys starting with this (`run:<id>:` for one run's entries). */
+  readonly idemPrefix?: string;
+  /** ISO times: ts >= since, ts < until. */
+  readonly since?: string;
+  readonly until?: string;
+  /** Only entries with seq < before (paging). */
+  readonly before?: number;
+  readonly limit: number;
+  readonly match?: (e: Entry) => boolean;
+  /** Rows examined per call at most (default 5000). */
+  readonly scanLimit?: number;
+}
+
+export interface LedgerSearchPage {
+  /** Newest first. */
+  readonly entries: StoredEntry[];
+  /** The `before` of the next page, or null at the oldest entry. */
+  readonly next: number | null;
+  /** Rows examined. */
+  readonly scanned: number;
+}
+
+const SEARCH_BATCH = 500;
 
 /** Entries per page when iterating: bounded memory however long the ledger is. */
 export const ENTRY_PAGE_SIZE = 1000;
@@ -95,16 +131,49 @@ export class LedgerView {
    */
   async entriesByIdemPrefix(prefix: string, limit = 1000): Promise<StoredEntry[]> {
     if (prefix === '') throw new StoreError('ENTRY_REJECTED', 'an idem prefix must not be empty');
-    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    const col = sql.raw(this.store.capabilities.bytewiseIdem);
     const rows = await this.db
       .selectFrom('ledger_entries')
       .select(['seq', 'bytes', 'leaf'])
-      .where(sql<boolean>`${col} >= ${prefix} and ${col} < ${upper}`)
+      .where(this.idemStartsWith(prefix))
       .orderBy('seq')
       .limit(limit)
       .execute();
     return rows.map(toStoredEntry);
+  }
+
+  /** `idem` starts with `prefix` (non-empty), as a bytewise range the unique index serves. */
+  private idemStartsWith(prefix: string) {
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const col = sql.raw(this.store.capabilities.bytewiseIdem);
+    return sql<boolean>`${col} >= ${prefix} and ${col} < ${upper}`;
+  }
+
+  async search(f: LedgerSearch): Promise<LedgerSearchPage> {
+    const scanLimit = f.scanLimit ?? 5000;
+    const found: StoredEntry[] = [];
+    let before = f.before;
+    let scanned = 0;
+    for (;;) {
+      let q = this.db.selectFrom('ledger_entries').select(['seq', 'bytes', 'leaf']);
+      if (before !== undefined) q = q.where('seq', '<', before);
+      if (f.types && f.types.length > 0) q = q.where('type', 'in', [...f.types]);
+      // substr equality, not a range or LIKE: no collation or wildcard surprises on either database.
+      if (f.typePrefix) q = q.where(sql<boolean>`substr(type, 1, ${f.typePrefix.length}) = ${f.typePrefix}`);
+      if (f.idemPrefix) q = q.where(this.idemStartsWith(f.idemPrefix));
+      if (f.since) q = q.where('ts', '>=', f.since);
+      if (f.until) q = q.where('ts', '<', f.until);
+      const batch = Math.min(f.match ? SEARCH_BATCH : f.limit - found.length, scanLimit - scanned);
+      const rows = await q.orderBy('seq', 'desc').limit(batch).execute();
+      for (const r of rows) {
+        const e = toStoredEntry(r);
+        scanned++;
+        before = e.seq;
+        if (!f.match || f.match(e.entry)) found.push(e);
+        if (found.length >= f.limit) return { entries: found, next: e.seq > 0 ? e.seq : null, scanned };
+      }
+      if (rows.length < batch) return { entries: found, next: null, scanned };
+      if (scanned >= scanLimit) return { entries: found, next: before !== undefined && before > 0 ? before : null, scanned };
+    }
   }
 
   /** Up to `limit` entries with seq >= from, in order. */

@@ -1,7 +1,7 @@
 // Persistence of runs over the one Kysely interface. The state machine lives in @runledger/core; this
 // stores its inputs (events) so a run can be rebuilt by replay after any crash.
 import { hostname } from 'node:os';
-import type { Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
@@ -59,6 +59,24 @@ export interface RunFilter {
   readonly limit?: number;
   /** Runs created before this ISO time (paging). */
   readonly before?: string;
+  /** Requested by any of these actor ids. */
+  readonly requesters?: readonly [string, ...string[]];
+  /** Created at or after this ISO time. */
+  readonly since?: string;
+  /** Created before this ISO time (as `before`; both may be given). */
+  readonly until?: string;
+}
+
+/** The filter's conditions, shared by listRuns and listRunSummaries (none: always true). */
+function matching(eb: ExpressionBuilder<RunsDatabase, 'runs'>, f: RunFilter): Expression<SqlBool> {
+  const c: Expression<SqlBool>[] = [];
+  if (f.state) c.push(eb('state', '=', f.state));
+  if (f.runbookId) c.push(eb('runbook_id', '=', f.runbookId));
+  if (f.before) c.push(eb('created_at', '<', f.before));
+  if (f.requesters) c.push(eb('requester', 'in', [...f.requesters]));
+  if (f.since) c.push(eb('created_at', '>=', f.since));
+  if (f.until) c.push(eb('created_at', '<', f.until));
+  return eb.and(c);
 }
 
 type Row = RunsDatabase['runs'];
@@ -198,24 +216,19 @@ export class RunStore {
   }
 
   async listRuns(f: RunFilter = {}): Promise<RunRecord[]> {
-    let q = this.db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50);
-    if (f.state) q = q.where('state', '=', f.state);
-    if (f.runbookId) q = q.where('runbook_id', '=', f.runbookId);
-    if (f.before) q = q.where('created_at', '<', f.before);
+    const q = this.db.selectFrom('runs').selectAll().where((eb) => matching(eb, f)).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50);
     return (await q.execute()).map(toRecord);
   }
 
   /** listRuns without the columns a list does not show. */
   async listRunSummaries(f: RunFilter = {}): Promise<RunSummaryRecord[]> {
-    let q = this.db
+    const q = this.db
       .selectFrom('runs')
       .select(['id', 'runbook_id', 'runbook_title', 'runbook_hash', 'environment', 'requester', 'state', 'reason', 'created_at', 'updated_at'])
+      .where((eb) => matching(eb, f))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(f.limit ?? 50);
-    if (f.state) q = q.where('state', '=', f.state);
-    if (f.runbookId) q = q.where('runbook_id', '=', f.runbookId);
-    if (f.before) q = q.where('created_at', '<', f.before);
     return (await q.execute()).map((r) => ({
       id: r.id,
       runbookId: r.runbook_id,

@@ -11,6 +11,8 @@ import type {
   LastVerification,
   LedgerEntry,
   LedgerHead,
+  LedgerSearchPage,
+  LedgerSearchQuery,
   LintResult,
   NoteResult,
   OutputEvent,
@@ -21,6 +23,7 @@ import type {
   RunDetail,
   RunLedger,
   RunsPage,
+  RunsQuery,
   SessionView,
   StartBody,
   StartResult,
@@ -172,7 +175,8 @@ export const api = {
   },
 
   runs: {
-    list: (q: { state?: RunState; limit?: number } = {}) => get<RunsPage>(`${API}/runs${query(q)}`),
+    /** Newest first; `since`/`until` are ISO instants, `requester` a recorded id or a token's name. */
+    list: (q: Partial<Omit<RunsQuery, 'state'>> & { state?: RunState } = {}) => get<RunsPage>(`${API}/runs${query(q)}`),
     get: (id: string) => get<RunDetail>(`${API}/runs/${enc(id)}`),
     start: (body: StartBody) => post<StartResult>(`${API}/runs`, body),
     decide: (id: string, action: 'approve' | 'reject', body: DecisionBody) => post<ActionResult>(`${API}/runs/${enc(id)}/${action}`, body),
@@ -190,6 +194,8 @@ export const api = {
     head: () => get<LedgerHead>(`${API}/ledger/head`),
     entries: (from: number, limit: number) => get<EntriesPage>(`${API}/ledger/entries${query({ from, limit })}`),
     entry: (seq: number) => get<LedgerEntry>(`${API}/ledger/entries/${seq}`),
+    /** Filtered entries, newest first; `next` is the `before` of the following page. */
+    search: (q: Partial<LedgerSearchQuery>) => get<LedgerSearchPage>(`${API}/ledger/search${query(q)}`),
     /** A C2SP tlog-proof receipt for one entry, under the latest signed checkpoint. */
     receipt: (seq: number) => get<string>(`${API}/ledger/proof/inclusion${query({ index: seq })}`, { as: 'text' }),
     verify: () => post<Verification>(`${API}/ledger/verify`),

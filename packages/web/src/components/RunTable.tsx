@@ -2,7 +2,7 @@
 import type { RunSummary } from '@runledger/server/api-types';
 import { shortId } from '../format';
 import { Link } from '../router';
-import { Status, Time } from './common';
+import { Actor, Status, Time } from './common';
 
 /** `compact` (the dashboard's narrow column) drops the updated time and the absolute start time. */
 export function RunTable({ runs, showReason, compact, testId }: { runs: readonly RunSummary[]; showReason?: boolean; compact?: boolean; testId?: string }) {
@@ -39,7 +39,9 @@ export function RunTable({ runs, showReason, compact, testId }: { runs: readonly
             <td>
               <span className="env">{r.environment}</span>
             </td>
-            <td className="mono small">{r.requester.replace(/^token:/, '')}</td>
+            <td className="small">
+              <Actor id={r.requester} />
+            </td>
             <td>
               <Time iso={r.createdAt} compact={compact} />
             </td>

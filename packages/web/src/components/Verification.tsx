@@ -2,7 +2,7 @@
 // reason, the failing index and its detail; or no verdict (the trust file or verifier could not be used).
 import type { Verification } from '../api/client';
 import { duration } from '../format';
-import { Mono, Time } from './common';
+import { Actor, Mono, Time } from './common';
 
 export function VerificationResult({ v }: { v: Verification }) {
   if (v.ok) {
@@ -12,7 +12,7 @@ export function VerificationResult({ v }: { v: Verification }) {
           <span className="verify-mark">✔</span> verified {v.size.toLocaleString()} entries, root <Mono title={v.root ?? ''}>{v.root}</Mono>
         </div>
         <div className="muted small">
-          origin <code>{v.origin}</code> · {v.trustedKeys} trusted key{v.trustedKeys === 1 ? '' : 's'} · {duration(v.durationMs)} · by <code>{v.by}</code> · <Time iso={v.verifiedAt} />
+          origin <code>{v.origin}</code> · {v.trustedKeys} trusted key{v.trustedKeys === 1 ? '' : 's'} · {duration(v.durationMs)} · by <Actor id={v.by} /> · <Time iso={v.verifiedAt} />
         </div>
       </div>
     );
@@ -38,7 +38,7 @@ export function VerificationResult({ v }: { v: Verification }) {
         </div>
       )}
       <div className="muted small">
-        {v.size.toLocaleString()} entries · origin <code>{v.origin}</code> · by <code>{v.by}</code> · <Time iso={v.verifiedAt} />
+        {v.size.toLocaleString()} entries · origin <code>{v.origin}</code> · by <Actor id={v.by} /> · <Time iso={v.verifiedAt} />
       </div>
     </div>
   );

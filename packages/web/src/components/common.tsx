@@ -2,7 +2,7 @@
 // and the data-loading hook.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, describeError, saveText } from '../api/client';
-import { absolute, relative, stateLabel, useNow } from '../format';
+import { absolute, actorName, actorTitle, relative, stateLabel, useNow } from '../format';
 
 /** A run state or step status, coloured by meaning (see styles.css `.st-*`). */
 export function Status({ value, testId, label }: { value: string; testId?: string; label?: string }) {
@@ -22,6 +22,16 @@ export function Time({ iso, compact }: { iso: string | null | undefined; compact
       <span>{relative(iso, now)}</span>
       {!compact && <span className="abs">{absolute(iso)}</span>}
     </time>
+  );
+}
+
+/** A person or system that did something: one form everywhere (see actorName). */
+export function Actor({ id, kind, you }: { id: string; kind?: string; you?: string }) {
+  return (
+    <span className="actor mono" title={actorTitle(id, kind)} data-actor={id}>
+      {actorName(id)}
+      {you !== undefined && id === you && <span className="muted"> (you)</span>}
+    </span>
   );
 }
 

@@ -1,7 +1,7 @@
 // The dashboard: what needs attention now (approvals, active and interrupted runs, recent
 // failures), then the ledger's head and last verification, the freeze state and readiness.
 import { api } from '../api/client';
-import { ErrorBanner, Loading, Mono, Panel, Status, Time, useLoad } from '../components/common';
+import { Actor, ErrorBanner, Loading, Mono, Panel, Status, Time, useLoad } from '../components/common';
 import { RunTable } from '../components/RunTable';
 import { VerificationResult } from '../components/Verification';
 import { useShell } from '../shell';
@@ -81,7 +81,7 @@ export function Dashboard() {
               <div className="big">FROZEN</div>
               <div>“{freeze.reason}”</div>
               <div className="muted small">
-                by <code>{freeze.by}</code> · <Time iso={freeze.at} />
+                by <Actor id={freeze.by} /> · <Time iso={freeze.at} />
               </div>
               <Link to="/policy">Unfreeze on the Policy page</Link>
             </div>

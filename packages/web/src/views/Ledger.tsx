@@ -1,10 +1,13 @@
 // The ledger: head and checkpoint, verification (run one, see the last), the export download,
-// operator notes, and the entries, paged newest first with each entry's JSON one click away.
+// operator notes, and the entries, paged newest first with each entry's JSON one click away. Filters
+// (type, run, actor, days) live in the address bar; with any set, entries come from the search.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LedgerEntry } from '@runledger/server/api-types';
 import { api, type Verification } from '../api/client';
-import { ErrorBanner, Loading, Mono, Panel, Time, useLoad, useReceiptDownload } from '../components/common';
+import { Actor, ErrorBanner, Loading, Mono, Panel, Time, useLoad, useReceiptDownload } from '../components/common';
+import { DayRange, FilterBar, SelectFilter, TextFilter } from '../components/Filters';
 import { VerificationResult } from '../components/Verification';
+import { dayParam, rangeOf, textParam, withQuery } from '../filters';
 import { navigate, useRoute } from '../router';
 import { useSession } from '../session';
 
@@ -15,15 +18,57 @@ function intParam(q: URLSearchParams, k: string): number | undefined {
   return v !== null && /^\d{1,12}$/.test(v) ? Number(v) : undefined;
 }
 
+/** The type filter's choices: prefixes (ending in *) for families, then the types an operator asks about most. */
+const TYPES: readonly (readonly [string, string])[] = [
+  ['run.*', 'run.* (everything about runs)'],
+  ['run.approval.*', 'run.approval.* (requests and decisions)'],
+  ['run.approval.granted', 'run.approval.granted'],
+  ['run.approval.rejected', 'run.approval.rejected'],
+  ['run.step.*', 'run.step.* (step intents and results)'],
+  ['run.operator.*', 'run.operator.* (resume, retry, skip, abort)'],
+  ['run.started', 'run.started'],
+  ['run.finished', 'run.finished'],
+  ['policy.decision', 'policy.decision'],
+  ['automation.freeze', 'automation.freeze'],
+  ['ops.note', 'ops.note'],
+  ['auth.*', 'auth.* (tokens and sessions)'],
+  ['ledger.*', 'ledger.* (genesis, key rotations)'],
+];
+
+interface LedgerFilters {
+  readonly type?: string;
+  readonly run?: string;
+  readonly actor?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+function filtersOf(query: URLSearchParams): { filters: LedgerFilters; from?: string; to?: string } {
+  const type = textParam(query, 'type');
+  const run = textParam(query, 'run', 100);
+  const actor = textParam(query, 'actor');
+  const from = dayParam(query, 'from');
+  const to = dayParam(query, 'to');
+  return {
+    filters: { ...(type && /^[A-Za-z0-9_.:-]+\*?$/.test(type) ? { type } : {}), ...(run ? { run } : {}), ...(actor ? { actor } : {}), ...rangeOf(from, to) },
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
+
 export function LedgerView() {
   const { query } = useRoute();
   const focus = intParam(query, 'seq');
+  const { filters, from: fromDay, to: toDay } = filtersOf(query);
+  const filtered = Object.keys(filters).length > 0;
   const head = useLoad(() => api.ledger.head(), 'ledger-head', 15_000);
   const size = head.data?.size;
   const last = size !== undefined && size > 0 ? Math.floor((size - 1) / PAGE) * PAGE : 0;
   const fromParam = intParam(query, 'from');
   const from = focus !== undefined ? Math.floor(focus / PAGE) * PAGE : fromParam !== undefined ? Math.floor(fromParam / PAGE) * PAGE : last;
-  const page = useLoad(() => (size === undefined ? Promise.resolve(null) : api.ledger.entries(from, PAGE)), `entries:${from}:${size ?? '?'}`);
+  const page = useLoad(() => (size === undefined || filtered ? Promise.resolve(null) : api.ledger.entries(from, PAGE)), `entries:${from}:${size ?? '?'}:${filtered}`);
+  const set = (changes: Record<string, string | undefined>): void => navigate(withQuery('/ledger', query, { ...changes, seq: undefined, from: undefined, before: undefined }));
+  const types = filters.type && !TYPES.some(([t]) => t === filters.type) ? [...TYPES, [filters.type, filters.type] as const] : TYPES;
 
   return (
     <div className="ledger-page">
@@ -58,26 +103,81 @@ export function LedgerView() {
         title={
           <>
             Entries{' '}
-            {size !== undefined && size > 0 && (
+            {!filtered && size !== undefined && size > 0 && (
               <span className="muted small">
                 {from}–{Math.min(size, from + PAGE) - 1} of {size.toLocaleString()}, newest first
               </span>
             )}
+            {filtered && <span className="muted small">matching the filters, newest first</span>}
           </>
         }
         testId="ledger-entries"
-        actions={<Pager from={from} last={last} size={size} />}
+        actions={filtered ? undefined : <Pager from={from} last={last} size={size} />}
       >
-        <ErrorBanner error={page.error} what="Entries" />
-        {size === 0 ? (
-          <div className="empty">The ledger is empty.</div>
-        ) : !page.data ? (
-          !page.error && <Loading what="entries" />
+        <FilterBar active={filtered} onClear={() => navigate('/ledger')} testId="ledger-filters">
+          <SelectFilter label="Type" value={filters.type} options={types} onChange={(v) => set({ type: v })} testId="ledger-filter-type" />
+          <TextFilter label="Run" value={filters.run} onChange={(v) => set({ run: v })} placeholder="run id or its start" testId="ledger-filter-run" width="wide" />
+          <TextFilter label="Actor" value={filters.actor} onChange={(v) => set({ actor: v })} placeholder="alice" testId="ledger-filter-actor" width="narrow" />
+          <DayRange from={fromDay} to={toDay} onChange={(f, t) => set({ from: f, to: t })} testId="ledger-filter-day" />
+        </FilterBar>
+        {filtered ? (
+          <FilteredEntries filters={filters} before={intParam(query, 'before')} size={size} />
         ) : (
-          <EntryTable key={`${from}:${focus ?? ''}`} entries={[...page.data.entries].reverse()} focus={focus} />
+          <>
+            <ErrorBanner error={page.error} what="Entries" />
+            {size === 0 ? (
+              <div className="empty">The ledger is empty.</div>
+            ) : !page.data ? (
+              !page.error && <Loading what="entries" />
+            ) : (
+              <EntryTable key={`${from}:${focus ?? ''}`} entries={[...page.data.entries].reverse()} focus={focus} />
+            )}
+          </>
         )}
       </Panel>
     </div>
+  );
+}
+
+/** Entries matching the filters, a page at a time; "Older" follows the server's cursor through the address bar. */
+function FilteredEntries({ filters, before, size }: { filters: LedgerFilters; before: number | undefined; size: number | undefined }) {
+  const { query } = useRoute();
+  const key = `search:${JSON.stringify(filters)}:${before ?? ''}:${size ?? '?'}`;
+  const found = useLoad(() => api.ledger.search({ ...filters, ...(before !== undefined ? { before } : {}), limit: PAGE }), key);
+  const page = found.data;
+  return (
+    <>
+      <ErrorBanner error={found.error} what="Search" />
+      {!page ? (
+        !found.error && <Loading what="entries" />
+      ) : (
+        <>
+          {page.entries.length === 0 ? (
+            <div className="empty" data-testid="ledger-no-match">
+              {page.next === null ? 'No entry matches these filters.' : `No match among the ${page.scanned.toLocaleString()} entries examined so far.`}
+            </div>
+          ) : (
+            <EntryTable key={key} entries={page.entries} focus={undefined} />
+          )}
+          <div className="pager filter-pager">
+            {before !== undefined && (
+              <button type="button" className="btn-small" onClick={() => navigate(withQuery('/ledger', query, { before: undefined }))}>
+                ⇤ Newest
+              </button>
+            )}
+            {page.next !== null && (
+              <button type="button" className="btn-small" onClick={() => navigate(withQuery('/ledger', query, { before: String(page.next) }))} data-testid="ledger-older">
+                Older →
+              </button>
+            )}
+            <span className="filter-note">
+              {page.entries.length} shown{before !== undefined ? `, before #${before}` : ''}
+              {page.next !== null ? '; older matches may follow' : '; no older match'}
+            </span>
+          </div>
+        </>
+      )}
+    </>
   );
 }
 
@@ -134,7 +234,10 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
   const [open, setOpen] = useState<Set<number>>(() => new Set(focus !== undefined ? [focus] : []));
   const receipts = useReceiptDownload();
   const focusRow = useRef<HTMLTableRowElement | null>(null);
-  useEffect(() => focusRow.current?.scrollIntoView({ block: 'center' }), []);
+  useEffect(() => {
+    // A block body: scrollIntoView returns a Promise in current Chromium, and an effect's return is its cleanup.
+    void focusRow.current?.scrollIntoView({ block: 'center' });
+  }, []);
   const toggle = (seq: number): void =>
     setOpen((s) => {
       const n = new Set(s);
@@ -184,9 +287,8 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
                 <td className="mono small type" title={x.entry.type}>
                   {x.entry.type}
                 </td>
-                <td className="mono small" title={`${x.entry.actor.kind} ${x.entry.actor.id}`}>
-                  {x.entry.actor.kind === 'token' || x.entry.actor.id.startsWith(`${x.entry.actor.kind}:`) ? '' : `${x.entry.actor.kind}:`}
-                  {x.entry.actor.id}
+                <td className="small">
+                  <Actor id={x.entry.actor.id} kind={x.entry.actor.kind} />
                 </td>
                 <td className="mono small subj" title={subjectOf(x.entry)}>
                   {subjectOf(x.entry)}

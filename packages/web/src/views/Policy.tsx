@@ -2,7 +2,7 @@
 // required reason (admin). Both are recorded in the ledger as automation.freeze entries.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
-import { ErrorBanner, Loading, Panel, Time } from '../components/common';
+import { Actor, ErrorBanner, Loading, Panel, Time } from '../components/common';
 import { useSession } from '../session';
 import { useShell } from '../shell';
 
@@ -48,7 +48,7 @@ export function PolicyPage() {
               <div className="big">FROZEN — no new step starts anywhere</div>
               <div>“{policy.freeze.reason}”</div>
               <div className="muted small">
-                by <code>{policy.freeze.by}</code> · <Time iso={policy.freeze.at} />
+                by <Actor id={policy.freeze.by} /> · <Time iso={policy.freeze.at} />
               </div>
             </>
           ) : (

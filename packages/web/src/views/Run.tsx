@@ -5,12 +5,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunLedger, StepOutput } from '@runledger/server/api-types';
 import { api, TERMINAL, watchRun, type OutputEvent, type RunDetail, type Step } from '../api/client';
-import { ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad, useReceiptDownload } from '../components/common';
+import { Actor, ErrorBanner, Facts, Loading, Mono, Panel, Status, Time, useLoad, useReceiptDownload } from '../components/common';
 import { barsOf, Gantt } from '../components/Gantt';
 import { duration } from '../format';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { RunActions } from './RunActions';
+import { GateEvidence, GateText } from './Gate';
+import { AbortControl, RunActions } from './RunActions';
 
 type LedgerRow = RunLedger['entries'][number];
 type Chunk = Pick<OutputEvent, 'stream' | 'text'>;
@@ -19,6 +20,7 @@ type Chunk = Pick<OutputEvent, 'stream' | 'text'>;
 const LIVE_CAP = 256 * 1024;
 
 export function RunPage({ id }: { id: string }) {
+  const { can } = useSession();
   const [run, setRun] = useState<RunDetail | undefined>();
   const [error, setError] = useState<unknown>(null);
   const [ledger, setLedger] = useState<LedgerRow[] | undefined>();
@@ -102,6 +104,10 @@ export function RunPage({ id }: { id: string }) {
   const selectedId = picked ?? current?.id ?? all.find((s) => s.status === 'failed')?.id ?? all.filter((s) => s.status !== 'pending').at(-1)?.id ?? all[0]?.id ?? null;
   const selected = all.find((s) => s.id === selectedId);
   const runEntries = (ledger ?? []).filter((e) => e.step === null);
+  const onDone = (r: RunDetail): void => {
+    setRun(r);
+    void refresh();
+  };
 
   return (
     <div className="run-page">
@@ -117,11 +123,19 @@ export function RunPage({ id }: { id: string }) {
               {streamDown ? 'polling' : 'live'}
             </span>
           )}
+          <span className="run-title-end">
+            {can('operator') && (
+              <Link to={`/runbooks/${encodeURIComponent(run.runbook.id)}?again=${encodeURIComponent(run.id)}`} className="button btn-small" data-testid="run-again" title="Start a new run of this runbook with the same environment and non-secret inputs">
+                ↻ Run again…
+              </Link>
+            )}
+            <AbortControl run={run} onDone={onDone} />
+          </span>
         </div>
         <Facts
           items={[
             ['Environment', <span className="env">{run.environment}</span>],
-            ['Requester', <span className="mono">{run.requester}</span>],
+            ['Requester', <Actor id={run.requester} />],
             ['Created', <Time iso={run.createdAt} />],
             ['Updated', <Time iso={run.updatedAt} />],
             ['Phase', run.phase],
@@ -140,16 +154,28 @@ export function RunPage({ id }: { id: string }) {
         )}
         <InputsLine inputs={run.inputs} />
         <ErrorBanner error={error} what="Refreshing the run" />
-        <RunActions run={run} current={current} onDone={(r) => {
-            setRun(r);
-            void refresh();
-          }} />
+        <RunActions
+          run={run}
+          current={current}
+          onDone={onDone}
+          gate={
+            current?.kind === 'approve' && (
+              <>
+                <GateText step={current} />
+                <GateEvidence run={run} gate={current} ledger={ledger} onSelect={setPicked} />
+              </>
+            )
+          }
+        />
         {runEntries.length > 0 && (
           <div className="run-ledger small">
             Ledger:{' '}
             {runEntries.map((e) => (
               <SeqLink key={e.seq} e={e} />
             ))}
+            <Link to={`/ledger?run=${encodeURIComponent(run.id)}`} className="small" data-testid="run-ledger-all">
+              all {ledger?.length ?? ''} entries of this run →
+            </Link>
           </div>
         )}
       </section>
@@ -254,10 +280,19 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
             {/* A step still pending in a finished run never ran. */}
             <Status value={s.status} testId={`step-status-${s.id}`} label={s.status === 'pending' && TERMINAL.includes(run.state) ? 'not run' : undefined} />
           </td>
-          <td title={`${s.id} (${s.kind}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''})`}>
-            <span className="kind-tag">{s.kind}</span>
-            <span className="mono step-id">{s.id}</span>
-            {s.attempt > 1 && <span className="attempt"> ×{s.attempt}</span>}
+          <td className="step-cell">
+            <div className="step-line" title={`${s.id} (${s.kind}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''})`}>
+              <span className="kind-tag">{s.kind}</span>
+              <span className="mono step-id">{s.id}</span>
+              {s.attempt > 1 && <span className="attempt"> ×{s.attempt}</span>}
+            </div>
+            {/* The detail wraps under the step (a URL, a reason): never cut off. */}
+            {(s.detail || (s.exitCode !== undefined && s.exitCode !== 0)) && (
+              <div className={`step-detail-line small${s.status === 'failed' || s.status === 'denied' ? ' bad-text' : ''}`} data-testid="step-detail-line">
+                {s.detail ?? ''}
+                {s.exitCode !== undefined && s.exitCode !== 0 && !(s.detail ?? '').includes(`exit ${s.exitCode}`) ? ` (exit ${s.exitCode})` : ''}
+              </div>
+            )}
           </td>
           <td className="num small">{dur !== undefined ? `${s.kind === 'approve' ? (s.status === 'waiting_approval' ? 'waiting ' : 'waited ') : ''}${duration(dur)}` : '–'}</td>
           <td className="seqs">
@@ -266,10 +301,6 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
                 #{e.seq}
               </Link>
             ))}
-          </td>
-          <td className="detail small" title={s.detail}>
-            {s.detail ?? ''}
-            {s.exitCode !== undefined && s.exitCode !== 0 ? ` (exit ${s.exitCode})` : ''}
           </td>
         </tr>
       );
@@ -282,7 +313,6 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
         <col className="c-step" />
         <col className="c-dur" />
         <col className="c-seqs" />
-        <col className="c-detail" />
       </colgroup>
       <thead>
         <tr>
@@ -291,14 +321,13 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
           <th>Step</th>
           <th className="num">Duration</th>
           <th>Ledger</th>
-          <th>Detail</th>
         </tr>
       </thead>
       <tbody>
         {rows('main', run.steps)}
         {run.rollback.length > 0 && (
           <tr className="section-row">
-            <td colSpan={6}>Rollback{run.phase === 'rollback' && !TERMINAL.includes(run.state) ? ' — in progress' : ''}</td>
+            <td colSpan={5}>Rollback{run.phase === 'rollback' && !TERMINAL.includes(run.state) ? ' — in progress' : ''}</td>
           </tr>
         )}
         {rows('rollback', run.rollback)}
@@ -341,12 +370,18 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
         ]}
       />
       {step.detail && <div className="step-detail-text">{step.detail}</div>}
+      {/* A waiting gate's text is in the approval box above. */}
+      {step.kind === 'approve' && step.text && step.status !== 'waiting_approval' && (
+        <>
+          <div className="sub-head">The gate asks</div>
+          <GateText step={step} />
+        </>
+      )}
       {step.approvals.length > 0 && (
         <ul className="approvals" data-testid="approvals">
           {step.approvals.map((a) => (
             <li key={a.actor + a.at}>
-              ✔ <span className="mono">{a.actor}</span>
-              {a.actor === session.actor ? ' (you)' : ''} — “{a.comment}” <Time iso={a.at} compact />
+              ✔ <Actor id={a.actor} you={session.actor} /> — “{a.comment}” <Time iso={a.at} compact />
             </li>
           ))}
         </ul>

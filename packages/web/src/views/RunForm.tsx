@@ -4,10 +4,10 @@
 // it names. Secret inputs are never sent: the server resolves them from its own environment.
 import { useState, type FormEvent } from 'react';
 import type { InputSchema } from '@runledger/server/api-types';
-import { api, ApiError, type RunbookDetail } from '../api/client';
+import { api, ApiError, type RunbookDetail, type RunDetail } from '../api/client';
 import { ErrorBanner } from '../components/common';
-import { navigate } from '../router';
-import { initial, problemOf, toValue, type Raw } from '../inputs';
+import { Link, navigate } from '../router';
+import { initial, prefilled, problemOf, toValue, type Raw } from '../inputs';
 import { useSession } from '../session';
 import { useShell } from '../shell';
 
@@ -25,11 +25,13 @@ function serverProblems(e: unknown, inputs: readonly InputSchema[]): Record<stri
 /** Key of the environment's server problem (input names cannot contain a space). */
 const ENV_FIELD = ' environment';
 
-export function RunForm({ rb }: { rb: RunbookDetail }) {
+/** `previous`: a run of this runbook to start again — its environment and non-secret inputs prefill the form. */
+export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDetail | undefined }) {
   const { can, session } = useSession();
   const { policy } = useShell();
-  const [values, setValues] = useState<Record<string, Raw>>(() => Object.fromEntries(rb.inputs.map((i) => [i.name, initial(i)])));
-  const [env, setEnv] = useState(rb.environments[0] ?? '');
+  const [values, setValues] = useState<Record<string, Raw>>(() => Object.fromEntries(rb.inputs.map((i) => [i.name, previous ? prefilled(i, previous.inputs[i.name]) : initial(i)])));
+  const [env, setEnv] = useState(previous && rb.environments.includes(previous.environment) ? previous.environment : (rb.environments[0] ?? ''));
+  const secrets = rb.inputs.filter((i) => i.secret);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -68,7 +70,20 @@ export function RunForm({ rb }: { rb: RunbookDetail }) {
 
   return (
     <form className="run-form" onSubmit={submit} noValidate data-testid="run-form">
-      <h2>Start a run</h2>
+      <h2>{previous ? 'Run again' : 'Start a run'}</h2>
+      {previous && (
+        <div className="banner info small" data-testid="run-again-note">
+          <span>
+            Prefilled from run <Link to={`/runs/${encodeURIComponent(previous.id)}`}>{previous.id}</Link>: its environment and inputs
+            {secrets.length > 0 ? (
+              <>
+                , except the secret{secrets.length === 1 ? '' : 's'} ({secrets.map((i) => i.name).join(', ')}), which {secrets.length === 1 ? 'is' : 'are'} never copied: the server resolves {secrets.length === 1 ? 'it' : 'them'} again
+              </>
+            ) : null}
+            .{previous.runbook.sha256 !== rb.sha256 && ' The runbook has changed since that run.'}
+          </span>
+        </div>
+      )}
       {!allowed && (
         <div className="banner warn small">
           Starting a run needs role <b>operator</b>; you are <b>{session.role}</b>.

@@ -3,11 +3,14 @@
 import { api } from '../api/client';
 import { ErrorBanner, Loading, useLoad } from '../components/common';
 import { Markdown } from '../markdown';
-import { Link } from '../router';
+import { Link, useRoute } from '../router';
 import { RunForm } from './RunForm';
 
 export function RunbookPage({ id }: { id: string }) {
   const rb = useLoad(() => api.runbooks.get(id), `runbook:${id}`);
+  // ?again=<run>: the form starts from that run's environment and non-secret inputs.
+  const again = useRoute().query.get('again') ?? '';
+  const previous = useLoad(() => (again ? api.runs.get(again) : Promise.resolve(null)), `again:${again}`);
   if (rb.error) {
     return (
       <>
@@ -56,7 +59,14 @@ export function RunbookPage({ id }: { id: string }) {
         {steps === 0 && <div className="empty">This runbook has no steps.</div>}
       </article>
       <aside className="runbook-side panel">
-        <RunForm rb={r} />
+        {again && previous.loading ? (
+          <Loading what={`run ${again}`} />
+        ) : (
+          <>
+            <ErrorBanner error={previous.error} what={`Run ${again} (to run again)`} />
+            <RunForm key={previous.data?.id ?? 'new'} rb={r} previous={previous.data?.runbook.id === r.id ? previous.data : undefined} />
+          </>
+        )}
       </aside>
     </div>
   );
