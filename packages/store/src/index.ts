@@ -18,7 +18,10 @@ export { openStore, type Store } from './open.js';
 export type { Database, LedgerEntriesTable, LedgerNodesTable, LedgerCheckpointsTable, LedgerTable, Int8, Bytes } from './schema.js';
 export { LEDGER_TABLES } from './schema.js';
 export type { DialectCapabilities, DialectName, AppendSession, StoredNode } from './dialects/types.js';
-export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations.js';
+export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations/index.js';
+export { runTablesMigration } from './migrations/0002-runs.js';
+export { apiTokensMigration } from './migrations/0004-api-tokens.js';
+export { webSessionsMigration } from './migrations/0005-web-sessions.js';
 export {
   bootstrapPostgresRoles,
   auditWriterRole,
@@ -45,7 +48,7 @@ export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type Ledger
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
-export { runTablesMigration, type RunsDatabase } from './runs/schema.js';
+export type { RunsDatabase } from './runs/schema.js';
 export {
   TokenStore,
   TOKEN_ROLES,
@@ -53,8 +56,6 @@ export {
   hashToken,
   isTokenRole,
   isValidTokenName,
-  apiTokensMigration,
-  webSessionsMigration,
   validateGroups,
   type WebSession,
   type TokenRole,

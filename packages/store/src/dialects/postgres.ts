@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { NodeId } from '@runledger/ledger';
 import { SETTINGS, redactDsn, roleOfDsn, type PostgresConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
-import { migrateToLatest } from '../migrations.js';
+import { migrateToLatest } from '../migrations/index.js';
 import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';

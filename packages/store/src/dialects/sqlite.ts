@@ -7,7 +7,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import type { SqliteConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
-import { migrateToLatest } from '../migrations.js';
+import { migrateToLatest } from '../migrations/index.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
 import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, StoredHead, StoredNode } from './types.js';
