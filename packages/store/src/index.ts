@@ -24,7 +24,6 @@ export { apiTokensMigration } from './migrations/0004-api-tokens.js';
 export { webSessionsMigration } from './migrations/0005-web-sessions.js';
 export {
   bootstrapPostgresRoles,
-  auditWriterRole,
   renderPsqlVariables,
   POSTGRES_ROLES_STATEMENTS,
   APP_SCHEMA,
@@ -33,6 +32,7 @@ export {
   DEFAULT_WRITER_ROLE,
   type BootstrapOptions,
 } from './postgres-roles.js';
+export { auditWriterRole } from './dialects/postgres-audit.js';
 export {
   LedgerWriter,
   DEFAULT_MAX_BATCH,

@@ -33,6 +33,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   appendLock: 'begin-immediate',
   commitChecksHead: false,
   appendGuard: () => [],
+  privateFunctions: () => [],
   appendOnlyPrelude: () => [],
   appendOnlyTriggers: (t) => [
     `CREATE TRIGGER ${t}_no_update BEFORE UPDATE ON ${t} BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}: UPDATE on ${t} refused'); END`,

@@ -10,6 +10,7 @@ import { runTablesMigration } from './0002-runs.js';
 import { appendGuardMigration } from './0003-append-guard.js';
 import { apiTokensMigration } from './0004-api-tokens.js';
 import { webSessionsMigration } from './0005-web-sessions.js';
+import { functionPrivilegesMigration } from './0006-function-privileges.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -17,6 +18,7 @@ const MIGRATIONS = [
   ['0003_append_guard', appendGuardMigration],
   ['0004_api_tokens', apiTokensMigration],
   ['0005_web_sessions', webSessionsMigration],
+  ['0006_function_privileges', functionPrivilegesMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
