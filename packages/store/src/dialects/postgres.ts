@@ -8,6 +8,7 @@ import { StoreError, messageOf } from '../errors.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { APP_SCHEMA, LEDGER_SCHEMA } from '../postgres-roles.js';
 import { auditWriterRole } from './postgres-audit.js';
+import { postgresTreeContinuity } from './postgres-continuity.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';
 import { AppendConflict, type AppendOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
@@ -142,6 +143,7 @@ $$`,
   ],
   // Trigger functions fire without EXECUTE; nobody needs to call them directly.
   privateFunctions: () => [`REVOKE EXECUTE ON FUNCTION ${REFUSE_FN}() FROM PUBLIC`],
+  treeContinuity: postgresTreeContinuity,
   appendOnlyPrelude: () => [
     `CREATE FUNCTION ${REFUSE_FN}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

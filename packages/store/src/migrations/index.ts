@@ -11,6 +11,7 @@ import { appendGuardMigration } from './0003-append-guard.js';
 import { apiTokensMigration } from './0004-api-tokens.js';
 import { webSessionsMigration } from './0005-web-sessions.js';
 import { functionPrivilegesMigration } from './0006-function-privileges.js';
+import { treeContinuityMigration } from './0007-tree-continuity.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -19,6 +20,7 @@ const MIGRATIONS = [
   ['0004_api_tokens', apiTokensMigration],
   ['0005_web_sessions', webSessionsMigration],
   ['0006_function_privileges', functionPrivilegesMigration],
+  ['0007_tree_continuity', treeContinuityMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,0 +1,164 @@
+// The database refuses ledger rows that do not continue the stored tree, even from the ledger-writer
+// role itself (PostgreSQL: connected as that role; SQLite: a connection of its own). Afterwards the
+// ledger still appends and passes the full check.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { TreeState, generateSigner, leafHash, openNote, toBase64, type Hash } from '@runledger/ledger';
+import { LedgerReader, LedgerWriter, openStore, type Store } from '../src/index.js';
+import { registerTreeFunctions } from '../src/dialects/sqlite-continuity.js';
+import { pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from './helpers/fixtures.js';
+import { ORIGIN } from './helpers/suite.js';
+
+type Stmt = readonly [sql: string, params: readonly unknown[]];
+
+/** Runs statements in one transaction on a connection of the ledger writer; rolls back on error. */
+interface WriterConnection {
+  attempt(stmts: readonly Stmt[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function writerConnection(fx: Fixture): Promise<WriterConnection> {
+  if (fx.config.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: fx.config.ledgerWriterUrl });
+    await client.connect();
+    return {
+      async attempt(stmts) {
+        await client.query('BEGIN');
+        try {
+          for (const [text, params] of stmts) {
+            let i = 0;
+            await client.query(text.replace(/\?/g, () => `$${++i}`), [...params]);
+          }
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK');
+          throw e;
+        }
+      },
+      close: () => client.end(),
+    };
+  }
+  const raw = new BetterSqlite3(join(fx.home, 'runledger.db'), { timeout: 5000 });
+  registerTreeFunctions(raw);
+  return {
+    async attempt(stmts) {
+      raw.transaction(() => {
+        for (const [text, params] of stmts) raw.prepare(text).run(...params);
+      })();
+    },
+    async close() {
+      raw.close();
+    },
+  };
+}
+
+const actor = { kind: 'system', id: 'test' } as const;
+
+function suite(factory: FixtureFactory): void {
+  describe(`ledger tree continuity on ${factory.name}`, () => {
+    const stores: Store[] = [];
+    const conns: WriterConnection[] = [];
+    before(() => factory.setup());
+    after(async () => {
+      for (const c of conns) await c.close();
+      for (const s of stores) await s.close();
+      await factory.teardown();
+    });
+
+    async function ledger() {
+      const fx = await factory.create();
+      const store = await openStore(fx.config);
+      stores.push(store);
+      const key = generateSigner(ORIGIN);
+      const writer = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key] });
+      await writer.init({ actor });
+      // One group commit of 8: checkpoints exist for sizes 1 and 9 only, so 5 is a free size below the head.
+      await Promise.all(Array.from({ length: 8 }, (_, i) => writer.append({ type: 'run.step.finished', actor, data: { i } })));
+      assert.equal(writer.size, 9);
+      const conn = await writerConnection(fx);
+      conns.push(conn);
+      const reader = new LedgerReader(store);
+      const leaves: Hash[] = [];
+      for await (const e of reader.iterateEntries()) leaves.push(e.leaf);
+      return { fx, store, key, writer, conn, reader, leaves };
+    }
+
+    const t = (fx: Fixture, name: string) => fx.table(name);
+    const entry = (fx: Fixture, seq: number, bytes: Buffer, leaf: Uint8Array = leafHash(bytes)): Stmt => [
+      `INSERT INTO ${t(fx, 'ledger_entries')} (seq, idem, type, ts, bytes, leaf) VALUES (?, NULL, 'x.y', '2026-01-01T00:00:00Z', ?, ?)`,
+      [seq, bytes, Buffer.from(leaf)],
+    ];
+    const node = (fx: Fixture, level: number, idx: number, hash: Uint8Array): Stmt => [`INSERT INTO ${t(fx, 'ledger_nodes')} (level, idx, hash) VALUES (?, ?, ?)`, [level, idx, Buffer.from(hash)]];
+    const checkpoint = (fx: Fixture, size: number, root: Uint8Array, note = noteFor(size, root)): Stmt => [
+      `INSERT INTO ${t(fx, 'ledger_checkpoints')} (size, root, note) VALUES (?, ?, ?)`,
+      [size, Buffer.from(root), note],
+    ];
+    const noteFor = (size: number, root: Uint8Array, origin = ORIGIN) => `${origin}\n${size}\n${toBase64(root)}\n\n— ${origin} AAAA\n`;
+
+    /** The rows a real append of `bytes` would add after `leaves`: its entry, its new nodes, its root. */
+    function nextBatch(fx: Fixture, leaves: readonly Hash[], bytes: Buffer) {
+      const state = TreeState.empty();
+      for (const l of leaves) state.append(l);
+      const nodes = state.append(leafHash(bytes)).map((n) => node(fx, n.level, n.index, n.hash));
+      return { entry: entry(fx, leaves.length, bytes), nodes, root: state.root(), size: leaves.length + 1 };
+    }
+
+    it('refuses bogus checkpoints, nodes and out-of-order entries from the writer; the ledger still appends and checks', async () => {
+      const { fx, store, key, writer, conn, leaves } = await ledger();
+      const head = leaves.length;
+      const root = writer.root;
+      const bytes = Buffer.from('{"forged":true}');
+      const batch = nextBatch(fx, leaves, bytes);
+      const rnd = () => randomBytes(32);
+      const cases: Array<[string, Stmt[]]> = [
+        ['a checkpoint for a size that does not exist', [checkpoint(fx, head + 1000, root)]],
+        ['a checkpoint one past the head, without its entry', [checkpoint(fx, head + 1, root)]],
+        ['a checkpoint behind the head', [checkpoint(fx, 5, root)]],
+        ['a node for a leaf that is not stored', [node(fx, 0, head, rnd())]],
+        ['a node above the stored tree', [node(fx, 3, 100, rnd())]],
+        ['a node with the wrong hash, with its entry', [batch.entry, node(fx, 0, head, rnd())]],
+        ['an entry after a gap', [entry(fx, head + 2, bytes)]],
+        ['an entry whose leaf is not the hash of its bytes', [entry(fx, head, bytes, rnd())]],
+        ['a full batch whose checkpoint root is wrong', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, rnd())]],
+        ['a full batch whose checkpoint is for another size', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size + 1, batch.root))]],
+        ['a full batch whose checkpoint is for another origin', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size, batch.root, 'evil.example/x'))]],
+        ['a full batch with one node missing', [batch.entry, ...batch.nodes.slice(0, -1), checkpoint(fx, batch.size, batch.root)]],
+        ...(fx.dialect === 'postgres' ? [['an entry with no checkpoint (checked at COMMIT)', [batch.entry, ...batch.nodes]] as [string, Stmt[]]] : []),
+      ];
+      const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
+      const before = await counts();
+      for (const [what, stmts] of cases) {
+        await assert.rejects(conn.attempt(stmts), (e: { code?: string; message: string }) => {
+          assert.match(e.message, /ledger tree/, `${what}: ${e.message}`);
+          if (fx.dialect === 'postgres') assert.equal(e.code, 'RLT01', what);
+          return true;
+        }, what);
+      }
+      assert.deepEqual(await counts(), before);
+
+      // The ledger goes on: the writer appends, and a fresh writer's full check and the signatures pass.
+      const r = await writer.append({ type: 'run.step.finished', actor, data: { after: true } });
+      assert.equal(r.seq, head);
+      const again = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
+      assert.equal(again.size, head + 1);
+      const reader = new LedgerReader(store);
+      const sizes = await reader.checkpoints();
+      assert.deepEqual(sizes, [1, head, head + 1]);
+      for (const size of sizes) openNote((await reader.checkpoint(size))!.note, [key]);
+    });
+
+    it('lets a well-formed batch through: only its signature is wrong, which the database cannot check', async () => {
+      const { fx, conn, leaves } = await ledger();
+      const batch = nextBatch(fx, leaves, Buffer.from('{"forged":true}'));
+      await conn.attempt([batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root)]);
+      assert.equal(await fx.count('ledger_checkpoints'), 3);
+    });
+  });
+}
+
+suite(sqliteFactory);
+suite(pgFactory());
