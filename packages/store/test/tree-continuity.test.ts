@@ -2,16 +2,19 @@
 // role itself (PostgreSQL: connected as that role; SQLite: a connection of its own). Afterwards the
 // ledger still appends and passes the full check.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { TreeState, generateSigner, leafHash, openNote, toBase64, type Hash } from '@runledger/ledger';
 import { LedgerReader, LedgerWriter, openStore, type Store } from '../src/index.js';
 import { registerTreeFunctions } from '../src/dialects/sqlite-continuity.js';
-import { pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from './helpers/fixtures.js';
-import { ORIGIN } from './helpers/suite.js';
+import { PG_ADMIN_URL, pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from './helpers/fixtures.js';
+import { ORIGIN, rejectsWith } from './helpers/suite.js';
 
 type Stmt = readonly [sql: string, params: readonly unknown[]];
 
@@ -157,7 +160,85 @@ function suite(factory: FixtureFactory): void {
       await conn.attempt([batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root)]);
       assert.equal(await fx.count('ledger_checkpoints'), 3);
     });
+
+    it('the documented repair removes checkpoint and node rows past the entries; the ledger then appends, checks and records it', async () => {
+      const { fx, store, key, writer } = await ledger();
+      const rnd = () => randomBytes(32);
+      // Rows as they could be stored before migration 0007 (or by someone bypassing the triggers).
+      const bogus = [checkpoint(fx, 1000, rnd(), 'x'), node(fx, 3, 100, rnd())];
+      const triggersBefore = await triggers(fx);
+      await bypassingContinuity(fx, bogus);
+      const countsBogus = [await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
+      await assert.rejects(LedgerWriter.open({ store, origin: ORIGIN, signers: [key] }), /latest checkpoint \(size 1000\)/);
+      await rejectsWith(writer.append({ type: 'run.step.finished', actor, data: {} }), 'APPEND_FAILED');
+
+      await runRepairBlock(fx);
+      assert.deepEqual([await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')], [countsBogus[0]! - 1, countsBogus[1]! - 1]);
+      assert.deepEqual(await triggers(fx), triggersBefore, 'the repair leaves every trigger as the migrations made it');
+
+      const w2 = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
+      const rec = await w2.append({ type: 'ledger.repair', actor: { kind: 'user', id: 'ops' }, data: { removed_checkpoints: [1000], removed_nodes: [[3, 100]] } });
+      assert.equal(rec.seq, 9);
+      const reader = new LedgerReader(store);
+      for (const size of await reader.checkpoints()) openNote((await reader.checkpoint(size))!.note, [key]);
+      assert.equal((await reader.entry(9))!.entry.type, 'ledger.repair');
+    });
   });
+}
+
+/** Every trigger on the ledger tables, with its definition and (PostgreSQL) whether it is enabled. */
+async function triggers(fx: Fixture): Promise<string[]> {
+  const rows =
+    fx.dialect === 'postgres'
+      ? await fx.admin(`SELECT tgname || ' ' || tgenabled::text || ' ' || pg_get_triggerdef(oid) AS t FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`)
+      : await fx.admin(`SELECT name || ' ' || sql AS t FROM sqlite_master WHERE type = 'trigger' ORDER BY name`);
+  return rows.map((r) => String(r.t));
+}
+
+/** Inserts rows with the continuity triggers out of the way, leaving them as they were. */
+async function bypassingContinuity(fx: Fixture, stmts: readonly Stmt[]): Promise<void> {
+  if (fx.config.kind === 'postgres') {
+    // As the superuser: session_replication_role = replica skips ordinary triggers.
+    const admin = new URL(fx.config.url);
+    admin.username = new URL(PG_ADMIN_URL).username;
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL session_replication_role = replica');
+      for (const [text, params] of stmts) {
+        let i = 0;
+        await client.query(text.replace(/\?/g, () => `$${++i}`), [...params]);
+      }
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const raw = new BetterSqlite3(join(fx.home, 'runledger.db'));
+  try {
+    raw.transaction(() => {
+      const saved = raw.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_continue'`).all() as Array<{ name: string; sql: string }>;
+      for (const t of saved) raw.exec(`DROP TRIGGER ${t.name}`);
+      for (const [text, params] of stmts) raw.prepare(text).run(...params);
+      for (const t of saved) raw.exec(t.sql);
+    })();
+  } finally {
+    raw.close();
+  }
+}
+
+/** Runs the repair block of docs/storage.md for this dialect exactly as written, with psql or the sqlite3 shell. */
+async function runRepairBlock(fx: Fixture): Promise<void> {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/storage.md', import.meta.url)), 'utf8');
+  const block = [...doc.matchAll(/```sql\n(-- repair: (\w+)[^\n]*\n[\s\S]*?)```/g)].find((m) => m[2] === fx.dialect)?.[1];
+  assert.ok(block, `docs/storage.md has no repair block for ${fx.dialect}`);
+  if (fx.config.kind === 'postgres') {
+    execFileSync('psql', ['-X', '-q', '-f', '-', fx.config.url], { input: block, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return;
+  }
+  execFileSync('sqlite3', [join(fx.home, 'runledger.db')], { input: block, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 suite(sqliteFactory);
