@@ -9,12 +9,13 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql, type Kysely } from 'kysely';
 import type { AppendResult, TokenRole } from '@runledger/store';
-import { TokenStore } from '@runledger/store';
+import { TokenStore, type IntegrityCheck } from '@runledger/store';
 import { ApiError, RuntimeError, type EngineContext } from '@runledger/runtime';
 import { authenticator, type Authenticator, type Principal } from './auth.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets, type BucketConfig } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startIntegrityCheck } from './integrity.js';
 import { RunWorker, type EngineEvents } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
@@ -72,6 +73,8 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly worker: RunWorker;
   readonly metrics: Metrics;
+  /** The background verification of the stored ledger (`await app.integrity.start()` waits for its end). */
+  readonly integrity: IntegrityCheck;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
 }
@@ -97,6 +100,8 @@ export interface RouteContext {
   readonly streams: Set<() => void>;
   readonly auth: Authenticator;
   readonly tokens: TokenStore;
+  /** The stored ledger verified in full in the background (integrity.ts). */
+  readonly integrity: IntegrityCheck;
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -136,6 +141,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
+  const integrity = startIntegrityCheck(ctx, writer, metrics, (err) => app.log.error({ err }, 'the stored ledger failed verification: appends refused'));
+  app.addHook('onClose', async () => integrity.stop());
 
   const limits = deps.rateLimits ?? {};
   const msNow = (): number => now().getTime();
@@ -216,6 +223,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     streams: new Set(),
     auth,
     tokens,
+    integrity,
   };
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -241,6 +249,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     fastify: app,
     worker,
     metrics,
+    integrity,
     async shutdown() {
       const left = await worker.drain(deps.drainTimeoutMs ?? 30_000);
       if (left > 0) app.log.warn({ left }, 'drain timed out: runs still being driven are left for recovery at the next start');

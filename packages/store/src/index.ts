@@ -45,6 +45,7 @@ export {
   type RotateOptions,
 } from './ledger/writer.js';
 export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
+export { IntegrityCheck, type IntegrityCheckOptions, type IntegrityStatus } from './ledger/integrity.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
