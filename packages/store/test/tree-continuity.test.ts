@@ -18,7 +18,10 @@ import { ORIGIN, rejectsWith } from './helpers/suite.js';
 
 type Stmt = readonly [sql: string, params: readonly unknown[]];
 
-/** Runs statements in one transaction on a connection of the ledger writer; rolls back on error. */
+/**
+ * Runs inserts on a connection of the ledger writer, all or nothing. PostgreSQL: as ONE statement (the
+ * first ones as CTEs), the way the writer appends; SQLite: one after the other in a transaction.
+ */
 interface WriterConnection {
   attempt(stmts: readonly Stmt[]): Promise<void>;
   close(): Promise<void>;
@@ -30,17 +33,10 @@ async function writerConnection(fx: Fixture): Promise<WriterConnection> {
     await client.connect();
     return {
       async attempt(stmts) {
-        await client.query('BEGIN');
-        try {
-          for (const [text, params] of stmts) {
-            let i = 0;
-            await client.query(text.replace(/\?/g, () => `$${++i}`), [...params]);
-          }
-          await client.query('COMMIT');
-        } catch (e) {
-          await client.query('ROLLBACK');
-          throw e;
-        }
+        const ctes = stmts.slice(0, -1).map(([text], i) => `s${i} AS (${text})`);
+        const text = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${stmts[stmts.length - 1]![0]}`;
+        let i = 0;
+        await client.query(text.replace(/\?/g, () => `$${++i}`), stmts.flatMap(([, params]) => [...params]));
       },
       close: () => client.end(),
     };
@@ -117,26 +113,33 @@ function suite(factory: FixtureFactory): void {
       const bytes = Buffer.from('{"forged":true}');
       const batch = nextBatch(fx, leaves, bytes);
       const rnd = () => randomBytes(32);
-      const cases: Array<[string, Stmt[]]> = [
-        ['a checkpoint for a size that does not exist', [checkpoint(fx, head + 1000, root)]],
-        ['a checkpoint one past the head, without its entry', [checkpoint(fx, head + 1, root)]],
-        ['a checkpoint behind the head', [checkpoint(fx, 5, root)]],
-        ['a node for a leaf that is not stored', [node(fx, 0, head, rnd())]],
-        ['a node above the stored tree', [node(fx, 3, 100, rnd())]],
-        ['a node with the wrong hash, with its entry', [batch.entry, node(fx, 0, head, rnd())]],
-        ['an entry after a gap', [entry(fx, head + 2, bytes)]],
-        ['an entry whose leaf is not the hash of its bytes', [entry(fx, head, bytes, rnd())]],
-        ['a full batch whose checkpoint root is wrong', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, rnd())]],
-        ['a full batch whose checkpoint is for another size', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size + 1, batch.root))]],
-        ['a full batch whose checkpoint is for another origin', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size, batch.root, 'evil.example/x'))]],
-        ['a full batch with one node missing', [batch.entry, ...batch.nodes.slice(0, -1), checkpoint(fx, batch.size, batch.root)]],
-        ...(fx.dialect === 'postgres' ? [['an entry with no checkpoint (checked at COMMIT)', [batch.entry, ...batch.nodes]] as [string, Stmt[]]] : []),
+      const wrongLeafNode = node(fx, 0, head, rnd());
+      const cp = /ledger tree: checkpoint/;
+      const nd = /ledger tree: node/;
+      const en = /ledger tree: entry/;
+      // [what, rows, expected refusal on PostgreSQL, on SQLite (one message per table)]
+      const cases: Array<[string, Stmt[], RegExp, RegExp]> = [
+        ['a checkpoint for a size that does not exist', [checkpoint(fx, head + 1000, root)], /checkpoint for size 1009 does not match the stored entries/, cp],
+        ['a checkpoint one past the head, without its entry', [checkpoint(fx, head + 1, root)], /checkpoint for size 10 does not match the stored entries/, cp],
+        ['a checkpoint behind the head', [checkpoint(fx, 5, root)], /checkpoint for size 5 is behind the stored head/, cp],
+        ['a node for a leaf that is not stored', [node(fx, 0, head, rnd())], /node \(level 0, index 9\) does not continue the stored tree \(what it covers is not stored\)/, nd],
+        ['a node above the stored tree', [node(fx, 3, 100, rnd())], /node \(level 3, index 100\) .*what it covers is not stored/, nd],
+        ['a batch with a node of the wrong hash', [batch.entry, wrongLeafNode, ...batch.nodes.slice(1), checkpoint(fx, batch.size, batch.root)], /node \(level \d, index \d+\) does not continue the stored tree \(wrong hash\)/, nd],
+        ['an entry after a gap', [entry(fx, head + 2, bytes)], /entry 11 does not continue the stored entries \(entry 10 is missing\)/, en],
+        ['an entry whose leaf is not the hash of its bytes', [entry(fx, head, bytes, rnd())], /entry 9: leaf is not the hash of its bytes/, en],
+        ['a full batch whose checkpoint root is wrong', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, rnd())], /checkpoint for size 10 has a root the stored tree does not give/, cp],
+        ['a full batch whose checkpoint is for another size', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size + 1, batch.root))], /checkpoint for size 10: its note is not/, cp],
+        ['a full batch whose checkpoint is for another origin', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size, batch.root, 'evil.example/x'))], /checkpoint for size 10: its note is not/, cp],
+        ['a full batch with one node missing', [batch.entry, ...batch.nodes.slice(0, -1), checkpoint(fx, batch.size, batch.root)], /checkpoint for size 10 has a root the stored tree does not give/, cp],
+        ...(fx.dialect === 'postgres'
+          ? [['an entry with no checkpoint', [batch.entry, ...batch.nodes], /entry 9 is not covered by a checkpoint stored by the same statement/, en] as [string, Stmt[], RegExp, RegExp]]
+          : []),
       ];
       const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
       const before = await counts();
-      for (const [what, stmts] of cases) {
+      for (const [what, stmts, onPg, onSqlite] of cases) {
         await assert.rejects(conn.attempt(stmts), (e: { code?: string; message: string }) => {
-          assert.match(e.message, /ledger tree/, `${what}: ${e.message}`);
+          assert.match(e.message, fx.dialect === 'postgres' ? onPg : onSqlite, `${what}: ${e.message}`);
           if (fx.dialect === 'postgres') assert.equal(e.code, 'RLT01', what);
           return true;
         }, what);
