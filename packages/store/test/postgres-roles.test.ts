@@ -6,15 +6,18 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateSigner } from '@runledger/ledger';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import {
   APP_SCHEMA,
   LEDGER_SCHEMA,
   LedgerWriter,
+  auditWriterRole,
   POSTGRES_ROLES_STATEMENTS,
   bootstrapPostgresRoles,
   openStore,
   renderPsqlVariables,
+  type Database,
   type PostgresConfig,
   type Store,
 } from '../src/index.js';
@@ -115,11 +118,14 @@ describe('PostgreSQL roles', () => {
     const A = APP_SCHEMA;
     let db = '';
     let n = 0;
+    let auditDb: Kysely<Database>;
     before(async () => {
       db = await f.createDatabase();
       const { main, writer } = f.urls(db);
       await (await openStore({ kind: 'postgres', home: '/nonexistent', url: main, ledgerWriterUrl: writer, warnings: [] })).close(); // migrate
+      auditDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: main, max: 1 }) }) });
     });
+    after(() => auditDb.destroy());
 
     /**
      * A brand-new writer role set up by the bootstrap, shown to pass the audit before the case adds
@@ -135,9 +141,8 @@ describe('PostgreSQL roles', () => {
       const writer = new URL(main);
       writer.username = c.w;
       const config: PostgresConfig = { kind: 'postgres', home: '/nonexistent', url: main, ledgerWriterUrl: writer.toString(), warnings: [] };
-      const store = await openStore(config);
-      assert.equal(store.roles.writer, c.w);
-      await store.close();
+      // The baseline through the audit alone (openStore, below, is the start-up under test).
+      await auditWriterRole(auditDb, c.w, c.app, 'baseline');
       return { config, c };
     }
 
