@@ -5,9 +5,9 @@
 //
 // They are AFTER STATEMENT triggers over the statement's new rows (transition tables): one call and a
 // few set-based queries per statement (about 0.2 ms per commit), not a PL/pgSQL call per row (that
-// cost 64-entry commits about two thirds of their throughput). In the writer's one-statement append the checkpoint row (the main
-// query) is inserted before the entries and nodes (its CTEs); AFTER triggers fire once the whole
-// statement is done, so each check sees the entire batch.
+// cost 64-entry commits about two thirds of their throughput). In the writer's one-statement append
+// the checkpoint row (the main query) is inserted before the entries and nodes (its CTEs); AFTER
+// triggers fire once the whole statement is done, so each check sees the entire batch.
 import { LEDGER_SCHEMA } from '../postgres-roles.js';
 
 /** SQLSTATE raised when a row does not continue the stored tree. */
