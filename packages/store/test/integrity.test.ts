@@ -72,6 +72,16 @@ describe('IntegrityCheck and LedgerWriter.halt', () => {
     assert.equal(broken.failure!.index, 12, 'the verifier names the rotation entry the checkpoint covers');
   });
 
+  it('fails on any stored checkpoint whose signature does not verify, not only those an export carries', async () => {
+    const { fx, store, k1 } = await rotated();
+    const intact = await new IntegrityCheck(store, { trusted: [parseVkey(k1.vkey)] }).start();
+    assert.equal(intact.state, 'ok');
+    await fx.tamper(`UPDATE ledger_checkpoints SET note = replace(note, '— ', '— x') WHERE size = 7`);
+    const r = await new IntegrityCheck(store, { trusted: [parseVkey(k1.vkey)] }).start();
+    assert.equal(r.state, 'failed');
+    assert.deepEqual([r.failure!.index, r.failure!.reason], [7, 'CHECKPOINT_SIGNATURE_INVALID']);
+  });
+
   it('reports a database it cannot read as an error, not as a mismatch', async () => {
     const { store, k1 } = await rotated();
     const failures: StoreError[] = [];

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { TreeState, generateSigner, leafHash, openNote, toBase64, type Hash } from '@runledger/ledger';
-import { LedgerReader, LedgerWriter, openStore, type Store } from '../src/index.js';
+import { TreeState, buildEntry, generateSigner, leafHash, openNote, parseVkey, toBase64, type Hash } from '@runledger/ledger';
+import { IntegrityCheck, LedgerReader, LedgerWriter, openStore, type Store } from '../src/index.js';
 import { registerTreeFunctions } from '../src/dialects/sqlite-continuity.js';
 import { PG_ADMIN_URL, pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from './helpers/fixtures.js';
 import { ORIGIN, rejectsWith } from './helpers/suite.js';
@@ -157,12 +157,31 @@ function suite(factory: FixtureFactory): void {
       for (const size of sizes) openNote((await reader.checkpoint(size))!.note, [key]);
     });
 
-    it('lets a well-formed batch through: only its signature is wrong, which the database cannot check', async () => {
-      const { fx, conn, leaves } = await ledger();
-      const batch = nextBatch(fx, leaves, Buffer.from('{"forged":true}'));
-      await conn.attempt([batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root)]);
-      assert.equal(await fx.count('ledger_checkpoints'), 3);
-    });
+    // Entry bytes the database cannot judge: garbage, or an entry built exactly as the writer would.
+    const forgeries: Array<[string, (l: Awaited<ReturnType<typeof ledger>>) => Buffer, (size: number) => [number, RegExp]]> = [
+      ['bytes that are no entry', () => Buffer.from('{"forged":true}'), (size) => [size - 1, /^ENTRY_/]],
+      [
+        'a well-formed entry',
+        (l) => Buffer.from(buildEntry({ type: 'run.step.finished', actor, data: { forged: true } }, l.leaves.length, ORIGIN, l.writer.root, new Date()).bytes),
+        (size) => [size, /^CHECKPOINT_SIGNATURE_INVALID$/],
+      ],
+    ];
+    for (const [what, forge, expected] of forgeries) {
+      it(`lets a well-formed batch of ${what} through (the database cannot check a signature); the integrity check names it`, async () => {
+        const l = await ledger();
+        const { fx, store, key, writer, conn, leaves } = l;
+        const batch = nextBatch(fx, leaves, forge(l));
+        await conn.attempt([batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root)]);
+        assert.equal(await fx.count('ledger_checkpoints'), 3);
+        // The writer reloads the moved head (its peaks fold to the stored root) and signs on top.
+        await writer.append({ type: 'run.step.finished', actor, data: { on: 'top' } });
+        const r = await new IntegrityCheck(store, { trusted: [parseVkey(key.vkey)] }).start();
+        assert.equal(r.state, 'failed');
+        const [index, reason] = expected(batch.size);
+        assert.equal(r.failure!.index, index);
+        assert.match(r.failure!.reason, reason);
+      });
+    }
 
     it('the documented repair removes checkpoint and node rows past the entries; the ledger then appends, checks and records it', async () => {
       const { fx, store, key, writer } = await ledger();

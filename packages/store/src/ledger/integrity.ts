@@ -1,13 +1,14 @@
 // The whole stored ledger verified in the background by the auditor's code (the ledger package's
 // BundleVerifier: every entry re-hashed and chained, the signed checkpoints' roots, signatures and
-// key rotations), plus each entry's stored leaf against its bytes. The startup check only looks at
+// key rotations), plus each entry's stored leaf against its bytes and every other stored checkpoint's
+// note (its row's size and root, a signature by a key the ledger trusted). The startup check only looks at
 // the latest checkpoint and last entry, so an edited older entry would otherwise go unnoticed while
 // new appends are signed on top. One page of entries per event-loop turn: requests keep being served.
-import { BundleVerifier, bytesEqual, checkpointFileName, leafHash, manifestBytes, type NamedText, type VerifierKey } from '@runledger/ledger';
+import { BundleVerifier, bytesEqual, checkpointFileName, leafHash, manifestBytes, openNote, parseSignedCheckpoint, type NamedText, type VerifierKey } from '@runledger/ledger';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
-import { ROTATE_TYPE } from './keyring.js';
+import { KeyRing, ROTATE_TYPE } from './keyring.js';
 import { controlEntries } from './queries.js';
 import { LedgerReader } from './reader.js';
 
@@ -75,7 +76,9 @@ export class IntegrityCheck {
     const origin = await parsed(async () => (await reader.entry(0))?.entry.ledger ?? '', '');
     // The checkpoints an export would carry: the latest, and the one covering each key rotation.
     const sizes = new Set([total]);
+    const keys = KeyRing.empty();
     for (const e of await parsed(() => controlEntries(this.store.readDb, 0, total), [])) {
+      keys.apply(e.entry);
       if (e.entry.type !== ROTATE_TYPE) continue;
       const cp = await reader.checkpointCovering(e.seq);
       if (cp && cp.size <= total) sizes.add(cp.size);
@@ -111,13 +114,53 @@ export class IntegrityCheck {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (this.stopped) return this.current;
-    return this.finish(verifier, verified);
+    const r = this.finish(verifier, verified);
+    if (r.state !== 'running') return r;
+    return this.checkpointNotes(origin, keys.known, total, page);
   }
 
+  /**
+   * Every stored checkpoint up to `total`, a page at a time: the note must be for this origin and its
+   * row's size and root and carry a signature by a key the ledger has trusted. The bundle above holds
+   * only the checkpoints an export carries; a foreign checkpoint in between (the writer role can append
+   * a well-formed batch; only the signature tells it apart) would otherwise pass unnoticed once a
+   * genuine checkpoint is signed on top.
+   */
+  private async checkpointNotes(origin: string, keys: readonly VerifierKey[], total: number, page: number): Promise<IntegrityStatus> {
+    for (let after = 0; !this.stopped; ) {
+      const rows = await this.store.readDb
+        .selectFrom('ledger_checkpoints')
+        .select(['size', 'root', 'note'])
+        .where('size', '>', after)
+        .where('size', '<=', total)
+        .orderBy('size')
+        .limit(page)
+        .execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const size = toSafeNumber(row.size, 'ledger_checkpoints.size');
+        try {
+          const cp = parseSignedCheckpoint(row.note);
+          if (cp.origin !== origin || cp.size !== size || !bytesEqual(cp.root, row.root)) {
+            return this.fail(size, 'CHECKPOINT_ROW_MISMATCH', `checkpoint ${size}: the note is not for this ledger's origin, the row's size and root`, total);
+          }
+          openNote(row.note, keys);
+        } catch (e) {
+          return this.fail(size, 'CHECKPOINT_SIGNATURE_INVALID', `checkpoint ${size}: ${messageOf(e)}`, total);
+        }
+        after = size;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (this.stopped) return this.current;
+    return (this.current = { state: 'ok', verified: total, total });
+  }
+
+  /** The bundle's outcome: a failure, or still `running` (the checkpoint notes come next). */
   private finish(verifier: BundleVerifier, verified: number): IntegrityStatus {
     const r = verifier.finish();
     if (!r.ok) return this.fail(r.index, r.reason, r.detail, r.verifiedPrefix);
-    return (this.current = { state: 'ok', verified, total: this.current.total });
+    return (this.current = { state: 'running', verified, total: this.current.total });
   }
 
   private fail(index: number, reason: string, detail: string, verified: number): IntegrityStatus {
