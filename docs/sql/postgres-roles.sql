@@ -16,6 +16,8 @@
 --   * gives writer_role USAGE on runledger_ledger and, through default privileges, INSERT on every table
 --     app_role creates there. Nothing else: no SELECT, UPDATE, DELETE, TRUNCATE, no CREATE.
 --     The tables themselves are created by the application's migrations (as app_role) on first start.
+--   * revokes TEMPORARY on the database (and, before PostgreSQL 15, CREATE on schema public) from PUBLIC:
+--     the writer must not have them, and PUBLIC's grants apply to every role;
 --   * sets each role's search_path in this database.
 --
 -- Because the writer cannot SELECT, PostgreSQL refuses INSERT ... RETURNING and ON CONFLICT for it;
@@ -28,7 +30,11 @@
 --
 -- Running it again is harmless: existing roles and schemas are kept, grants are re-applied.
 -- The application checks the writer role every time it opens the store and refuses to start if the
--- role is missing, is app_role, is a superuser, owns a ledger table, or has more than INSERT on one.
+-- role is missing or is app_role, or if it can do anything but append: a role attribute (SUPERUSER,
+-- CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS, INHERIT), a membership in any role (predefined roles
+-- such as pg_write_all_data included), ownership of anything, a privilege other than INSERT on the
+-- ledger tables, CREATE or TEMPORARY, EXECUTE on a function other than the append guard
+-- (docs/storage.md lists the checks).
 -- This file is kept identical to POSTGRES_ROLES_STATEMENTS in packages/store/src/postgres-roles.ts (tested).
 
 \set ON_ERROR_STOP on
@@ -58,6 +64,13 @@ SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLIC
 GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"app_role";
 
 GRANT CONNECT ON DATABASE :"database" TO :"writer_role";
+
+-- PUBLIC gets TEMPORARY on every new database; the writer needs no temporary tables.
+REVOKE TEMPORARY ON DATABASE :"database" FROM PUBLIC;
+
+-- PostgreSQL before 15 lets PUBLIC create in schema public.
+SELECT 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' WHERE EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public')
+\gexec
 
 CREATE SCHEMA IF NOT EXISTS runledger AUTHORIZATION :"app_role";
 

@@ -97,6 +97,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   WRITER_ROLE_INSUFFICIENT: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer role cannot INSERT into the ledger tables.' },
   WRITER_ROLE_SAME_AS_MAIN: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer DSN uses the same role as the main DSN.' },
   LEDGER_ROOT_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The root re-derived from storage disagrees with the latest checkpoint: appends refused.' },
+  LEDGER_INTEGRITY_FAILED: { exit: EXIT.INTEGRITY, http: 503, summary: 'Verifying the stored ledger in full found an entry or checkpoint that does not verify: appends refused until it is repaired.' },
   LEDGER_CHECKPOINT_INVALID: { exit: EXIT.INTEGRITY, http: 503, summary: 'The latest stored checkpoint does not verify: appends refused.' },
   LEDGER_ORIGIN_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The store holds another ledger (origin) than configured.' },
   LEDGER_TABLE_MISSING: { exit: EXIT.INTEGRITY, http: 503, summary: 'A ledger table (entries, nodes or checkpoints) was dropped after migration: restore it from a backup.' },

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
-import { AuthEpoch, TokenStore } from '@runledger/store';
+import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
 import { RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
@@ -16,6 +16,7 @@ import type { ApiInstance, AppDeps, RouteContext } from './context.js';
 import { failureOf } from './failures.js';
 import { TokenBuckets } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startIntegrityCheck } from './integrity.js';
 import { RunWorker } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
@@ -32,6 +33,8 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly worker: RunWorker;
   readonly metrics: Metrics;
+  /** The background verification of the stored ledger (`await app.integrity.start()` waits for its end). */
+  readonly integrity: IntegrityCheck;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -88,6 +91,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
+  const integrity = startIntegrityCheck(ctx, writer, metrics, (err) => app.log.error({ err }, 'the stored ledger failed verification: appends refused'));
+  app.addHook('onClose', async () => integrity.stop());
 
   // Each handler runs in its request's context: the ledger entries it causes (also those of a run
   // driven on in the background) carry the request id as data.requestId.
@@ -187,6 +192,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     streams: new Set(),
     auth,
     tokens,
+    integrity,
   };
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -213,6 +219,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     fastify: app,
     worker,
     metrics,
+    integrity,
     async shutdown() {
       const left = await worker.drain(deps.drainTimeoutMs ?? 30_000);
       if (left > 0) app.log.warn({ left }, 'drain timed out: runs still being driven are left for recovery at the next start');

@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AppendResult, TokenRole, TokenStore } from '@runledger/store';
+import type { AppendResult, IntegrityCheck, TokenRole, TokenStore } from '@runledger/store';
 import type { EngineContext } from '@runledger/runtime';
 import type { Authenticator, Principal } from './auth.js';
 import type { BucketConfig } from './limits.js';
@@ -77,4 +77,6 @@ export interface RouteContext {
   readonly streams: Set<() => void>;
   readonly auth: Authenticator;
   readonly tokens: TokenStore;
+  /** The stored ledger verified in full in the background (integrity.ts). */
+  readonly integrity: IntegrityCheck;
 }

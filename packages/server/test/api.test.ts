@@ -35,7 +35,7 @@ function suite(factory: FixtureFactory): void {
 
       const ready = await h.inject({ url: '/ready' });
       assert.equal(ready.status, 200, JSON.stringify(ready.json));
-      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'database-writable', 'migrations', 'ledger-writer', 'engine-worker']);
+      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'database-writable', 'migrations', 'ledger-writer', 'ledger-integrity', 'engine-worker']);
       for (const c of ready.json.checks) assert.equal(c.ok, true, c.detail);
       assert.match(ready.json.checks[2].detail, new RegExp(MIGRATION_HEAD));
 

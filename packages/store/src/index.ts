@@ -18,10 +18,12 @@ export { openStore, type Store } from './open.js';
 export type { Database, LedgerEntriesTable, LedgerNodesTable, LedgerCheckpointsTable, LedgerTable, Int8, Bytes } from './schema.js';
 export { LEDGER_TABLES } from './schema.js';
 export type { DialectCapabilities, DialectName, AppendSession, OpenOptions, StoredNode } from './dialects/types.js';
-export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations.js';
+export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations/index.js';
+export { runTablesMigration } from './migrations/0002-runs.js';
+export { apiTokensMigration } from './migrations/0004-api-tokens.js';
+export { webSessionsMigration } from './migrations/0005-web-sessions.js';
 export {
   bootstrapPostgresRoles,
-  auditWriterRole,
   renderPsqlVariables,
   POSTGRES_ROLES_STATEMENTS,
   APP_SCHEMA,
@@ -30,6 +32,7 @@ export {
   DEFAULT_WRITER_ROLE,
   type BootstrapOptions,
 } from './postgres-roles.js';
+export { auditWriterRole } from './dialects/postgres-audit.js';
 export {
   LedgerWriter,
   DEFAULT_MAX_BATCH,
@@ -42,10 +45,11 @@ export {
   type RotateOptions,
 } from './ledger/writer.js';
 export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSearch, type LedgerSearchPage, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
+export { IntegrityCheck, type IntegrityCheckOptions, type IntegrityStatus } from './ledger/integrity.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';
-export { runTablesMigration, type RunsDatabase } from './runs/schema.js';
+export type { RunsDatabase } from './runs/schema.js';
 export {
   TokenStore,
   TOKEN_ROLES,
@@ -55,8 +59,6 @@ export {
   isSessionSecretShaped,
   isTokenRole,
   isValidTokenName,
-  apiTokensMigration,
-  webSessionsMigration,
   validateGroups,
   type WebSession,
   type TokenRole,

@@ -6,7 +6,7 @@ import { openPostgresBackend } from './dialects/postgres.js';
 import { openSqliteBackend } from './dialects/sqlite.js';
 import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, OpenOptions, StoredNode } from './dialects/types.js';
 import { StoreError } from './errors.js';
-import { appliedHead } from './migrations.js';
+import { appliedHead } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export interface Store {

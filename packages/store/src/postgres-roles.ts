@@ -1,11 +1,9 @@
-// PostgreSQL role setup and the open-time audit of the ledger-writer role.
+// PostgreSQL role setup (the open-time audit of the ledger-writer role is dialects/postgres-audit.ts).
 // The bootstrap statements below are also shipped as docs/sql/postgres-roles.sql (a test keeps the two
 // identical), in psql syntax: :"var" is an identifier, :'var' a literal, \gexec runs each result cell.
-import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { redactDsn } from './config.js';
 import { StoreError, messageOf } from './errors.js';
-import { LEDGER_TABLES, type Database } from './schema.js';
 
 /** Main schema: everything the application owns, including Kysely's migration tables. */
 export const APP_SCHEMA = 'runledger';
@@ -24,6 +22,11 @@ export const POSTGRES_ROLES_STATEMENTS: readonly string[] = [
 \\gexec`,
   `GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"app_role";`,
   `GRANT CONNECT ON DATABASE :"database" TO :"writer_role";`,
+  // PUBLIC gets TEMPORARY on every new database; the writer needs no temporary tables.
+  `REVOKE TEMPORARY ON DATABASE :"database" FROM PUBLIC;`,
+  // PostgreSQL before 15 lets PUBLIC create in schema public.
+  `SELECT 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' WHERE EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public')
+\\gexec`,
   `CREATE SCHEMA IF NOT EXISTS ${APP_SCHEMA} AUTHORIZATION :"app_role";`,
   `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA} AUTHORIZATION :"app_role";`,
   `GRANT USAGE ON SCHEMA ${LEDGER_SCHEMA} TO :"writer_role";`,
@@ -115,79 +118,4 @@ export async function bootstrapPostgresRoles(
     await client.end();
   }
   return { appRole, writerRole, database };
-}
-
-interface TablePrivileges {
-  relname: string;
-  owner: string;
-  is_owner: boolean;
-  ins: boolean;
-  sel: boolean;
-  upd: boolean;
-  del: boolean;
-  trunc: boolean;
-  trig: boolean;
-  refs: boolean;
-}
-
-/**
- * Refuses a ledger-writer role that could rewrite history or that cannot append. Policy: INSERT on
- * each ledger table and USAGE on the ledger schema, nothing more: no SELECT either (reads go through
- * the main role), no UPDATE/DELETE/TRUNCATE/TRIGGER/REFERENCES, not a superuser, not (a member of) the
- * tables' owner, no CREATE in the ledger schema.
- */
-export async function auditWriterRole(main: Kysely<Database>, writerRole: string, mainRole: string, where: string): Promise<void> {
-  const who = `ledger writer role "${writerRole}" (${where})`;
-  if (writerRole === mainRole) {
-    throw new StoreError('WRITER_ROLE_SAME_AS_MAIN', `${who} is the same role as the main database role; use a separate INSERT-only role (docs/sql/postgres-roles.sql)`);
-  }
-  const role = await sql<{ rolsuper: boolean; member_of_main: boolean; schema_create: boolean; schema_usage: boolean }>`
-    SELECT r.rolsuper,
-           pg_has_role(r.rolname, ${mainRole}::name, 'MEMBER') AS member_of_main,
-           has_schema_privilege(r.rolname, ${LEDGER_SCHEMA}::text, 'CREATE') AS schema_create,
-           has_schema_privilege(r.rolname, ${LEDGER_SCHEMA}::text, 'USAGE') AS schema_usage
-      FROM pg_roles r WHERE r.rolname = ${writerRole}::name`.execute(main);
-  const r = role.rows[0];
-  if (!r) throw new StoreError('WRITER_ROLE_MISSING', `${who} does not exist`);
-  if (r.rolsuper) throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} is a superuser; it must only be able to INSERT into the ledger tables`);
-  if (r.member_of_main) throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} is a member of the main role "${mainRole}" and can act as the tables' owner`);
-  if (r.schema_create) throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} has CREATE on schema ${LEDGER_SCHEMA}`);
-  if (!r.schema_usage) throw new StoreError('WRITER_ROLE_INSUFFICIENT', `${who} lacks USAGE on schema ${LEDGER_SCHEMA}`);
-
-  const tables = await sql<TablePrivileges>`
-    SELECT c.relname, pg_get_userbyid(c.relowner) AS owner,
-           pg_has_role(${writerRole}::name, c.relowner, 'MEMBER') AS is_owner,
-           has_table_privilege(${writerRole}::name, c.oid, 'INSERT') AS ins,
-           has_any_column_privilege(${writerRole}::name, c.oid, 'SELECT') AS sel,
-           has_any_column_privilege(${writerRole}::name, c.oid, 'UPDATE') AS upd,
-           has_table_privilege(${writerRole}::name, c.oid, 'DELETE') AS del,
-           has_table_privilege(${writerRole}::name, c.oid, 'TRUNCATE') AS trunc,
-           has_table_privilege(${writerRole}::name, c.oid, 'TRIGGER') AS trig,
-           has_any_column_privilege(${writerRole}::name, c.oid, 'REFERENCES') AS refs
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ${LEDGER_SCHEMA}::name AND c.relkind = 'r' AND c.relname IN (${sql.join([...LEDGER_TABLES])})
-     ORDER BY c.relname`.execute(main);
-  for (const t of LEDGER_TABLES) {
-    if (!tables.rows.some((row) => row.relname === t)) throw new StoreError('MIGRATION_FAILED', `table ${LEDGER_SCHEMA}.${t} is missing`);
-  }
-  for (const t of tables.rows) {
-    const table = `${LEDGER_SCHEMA}.${t.relname}`;
-    if (t.is_owner) throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} owns (or is a member of the owner "${t.owner}" of) ${table}`);
-    const extra = (
-      [
-        ['SELECT', t.sel],
-        ['UPDATE', t.upd],
-        ['DELETE', t.del],
-        ['TRUNCATE', t.trunc],
-        ['TRIGGER', t.trig],
-        ['REFERENCES', t.refs],
-      ] as const
-    )
-      .filter(([, has]) => has)
-      .map(([p]) => p);
-    if (extra.length > 0) {
-      throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} has ${extra.join(', ')} on ${table}; it must have INSERT only (REVOKE ${extra.join(', ')} ON ${table} FROM "${writerRole}")`);
-    }
-    if (!t.ins) throw new StoreError('WRITER_ROLE_INSUFFICIENT', `${who} lacks INSERT on ${table} (GRANT INSERT ON ${table} TO "${writerRole}")`);
-  }
 }

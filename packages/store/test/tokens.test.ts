@@ -1,7 +1,7 @@
 // API tokens on both dialects: only a hash is stored, names are unique, revocation is final.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AuthEpoch, MIGRATION_HEAD, StoreError, TokenStore, hashToken, openStore, type Store } from '../src/index.js';
+import { AuthEpoch, MIGRATION_HEAD, MIGRATION_NAMES, StoreError, TokenStore, hashToken, openStore, type Store } from '../src/index.js';
 import { pgFactory, sqliteFactory, type FixtureFactory } from './helpers/fixtures.js';
 
 function suite(factory: FixtureFactory): void {
@@ -18,7 +18,7 @@ function suite(factory: FixtureFactory): void {
       const store = await openStore(fx.config);
       stores.push(store);
       assert.equal(await store.migrationHead(), MIGRATION_HEAD);
-      assert.equal(MIGRATION_HEAD, '0007_search_indexes');
+      assert.ok(MIGRATION_NAMES.includes('0005_web_sessions'));
       const ts = new TokenStore(store);
       const now = '2026-11-23T10:00:00.000Z';
       const a = await ts.create({ name: 'alice', role: 'approver', now });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { bytesEqual, toBase64 } from '@runledger/ledger';
 import { MIGRATION_HEAD } from '@runledger/store';
 import type { ApiInstance, RouteContext } from '../context.js';
+import { integrityReadiness } from '../integrity.js';
 import { Health, Ready } from '../schemas.js';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -80,6 +81,7 @@ export function systemRoutes(app: ApiInstance, rc: RouteContext): void {
         }
         return `size ${cp.size}, root matches the latest checkpoint${cached ? ' (derived at this head within the last minute)' : ''}, ${writer.activeSigners.length} signing key(s)`;
       }),
+      check('ledger-integrity', () => integrityReadiness(rc.integrity)),
       check('engine-worker', async () => {
         if (!rc.worker.isAccepting) throw new Error('draining for shutdown');
         const last = rc.worker.lastError;

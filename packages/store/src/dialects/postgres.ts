@@ -5,10 +5,12 @@ import pg from 'pg';
 import type { NodeId } from '@runledger/ledger';
 import { SETTINGS, redactDsn, roleOfDsn, type PostgresConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
-import { migrateToLatest } from '../migrations.js';
+import { migrateToLatest } from '../migrations/index.js';
 import { requireLedgerTables } from '../ledger/tables.js';
-import { APP_SCHEMA, LEDGER_SCHEMA, auditWriterRole } from '../postgres-roles.js';
-import { AUTH_EPOCH_CHANNEL } from '../tokens/epoch.js';
+import { APP_SCHEMA, LEDGER_SCHEMA } from '../postgres-roles.js';
+import { AUTH_EPOCH_CHANNEL } from '../migrations/0008-auth-epoch.js';
+import { auditWriterRole } from './postgres-audit.js';
+import { postgresTreeContinuity } from './postgres-continuity.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';
 import { AppendConflict, type AppendOptions, type OpenOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
@@ -141,6 +143,9 @@ BEGIN
 END
 $$`,
   ],
+  // Trigger functions fire without EXECUTE; nobody needs to call them directly.
+  privateFunctions: () => [`REVOKE EXECUTE ON FUNCTION ${REFUSE_FN}() FROM PUBLIC`],
+  treeContinuity: postgresTreeContinuity,
   appendOnlyPrelude: () => [
     `CREATE FUNCTION ${REFUSE_FN}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

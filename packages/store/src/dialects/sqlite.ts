@@ -8,9 +8,10 @@ import type { NodeId } from '@runledger/ledger';
 import type { SqliteConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
 import { requireLedgerTables } from '../ledger/tables.js';
-import { migrateToLatest } from '../migrations.js';
+import { migrateToLatest } from '../migrations/index.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
+import { registerTreeFunctions, sqliteTreeContinuity } from './sqlite-continuity.js';
 import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, OpenOptions, StoredHead, StoredNode } from './types.js';
 
 const APPEND_ONLY = 'ledger tables are append-only';
@@ -34,6 +35,8 @@ export const sqliteCapabilities: DialectCapabilities = {
   appendLock: 'begin-immediate',
   commitChecksHead: false,
   appendGuard: () => [],
+  privateFunctions: () => [],
+  treeContinuity: sqliteTreeContinuity,
   appendOnlyPrelude: () => [],
   appendOnlyTriggers: (t) => [
     `CREATE TRIGGER ${t}_no_update BEFORE UPDATE ON ${t} BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}: UPDATE on ${t} refused'); END`,
@@ -87,6 +90,7 @@ function connect(config: SqliteConfig, queryOnly: boolean): Raw {
     raw.pragma('foreign_keys = ON');
     raw.pragma('recursive_triggers = ON');
     if (queryOnly) raw.pragma('query_only = ON');
+    else registerTreeFunctions(raw);
     // Proof reads touch a few B-tree pages each at random: map the file and keep a larger page cache,
     // so a lookup costs memory accesses, not read() calls.
     raw.pragma('mmap_size = 1073741824');

@@ -37,6 +37,10 @@ export interface DialectCapabilities {
   readonly commitChecksHead: boolean;
   /** Statements creating the append guard the commit statement calls (run by a migration; none on SQLite). */
   appendGuard(): string[];
+  /** Statements taking EXECUTE on the trigger functions from PUBLIC, so the writer may call only the guard (0006). */
+  privateFunctions(): string[];
+  /** Triggers refusing ledger rows that do not continue the stored tree (0007; *-continuity.ts). */
+  treeContinuity(): string[];
   /** Statements that make a ledger table append-only (run by the migration). */
   appendOnlyTriggers(table: LedgerTable): string[];
   /** Statements run once before the per-table triggers (e.g. the PL/pgSQL trigger function). */

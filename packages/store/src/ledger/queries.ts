@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import { fromUtf8, nodeKey, type Entry, type Hash, type NodeId } from '@runledger/ledger';
 import { StoreError, messageOf } from '../errors.js';
-import { controlTypePredicate } from '../migrations.js';
+import { controlTypePredicate } from './control-types.js';
 import type { Store } from '../open.js';
 import type { Database } from '../schema.js';
 import { toSafeNumber } from '../util.js';

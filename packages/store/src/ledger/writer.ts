@@ -52,6 +52,8 @@ export class LedgerWriter {
   private closed = false;
   /** Set when storage and memory disagree beyond repair: every later append fails with it. */
   private broken: StoreError | undefined;
+  /** Set by halt(): every later append, init and rotation (queued ones too) is refused with it. */
+  private halted: StoreError | undefined;
   /** this.state.root(), kept so a batch does not fold the peaks again for its first `prev`. */
   private stateRoot: Hash;
   /** The committed tree in WebAssembly, for roots; built by the first batch (batch.ts, fastTreeFor). */
@@ -149,6 +151,11 @@ export class LedgerWriter {
     return this.draining || this.queue.length > 0 ? this.idle : Promise.resolve();
   }
 
+  /** Refuses every later append, init and key rotation with `err`, e.g. once stored entries fail verification. */
+  halt(err: StoreError): void {
+    this.halted ??= err;
+  }
+
   /** Refuses new appends and waits for queued ones. Does not close the store. */
   async close(): Promise<void> {
     this.closed = true;
@@ -157,7 +164,7 @@ export class LedgerWriter {
 
   private enqueue(kind: JobKind): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreError('STORE_CLOSED', 'the ledger writer has been closed'));
-    if (this.broken) return Promise.reject(this.broken);
+    if (this.halted ?? this.broken) return Promise.reject(this.halted ?? this.broken);
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ ...kind, resolve, reject });
       if (!this.draining) {
@@ -194,6 +201,10 @@ export class LedgerWriter {
   }
 
   private async runBatch(): Promise<void> {
+    if (this.halted) {
+      for (const job of this.takeBatch()) job.reject(this.halted);
+      return;
+    }
     let batch: Job[] | undefined;
     let result: BatchResult | undefined;
     try {

@@ -1,8 +1,7 @@
 // API tokens for the HTTP server. Only a SHA-256 of each token is stored: a token is 32 random bytes,
 // so a fast hash is enough (no password stretching needed) and a lookup is one indexed read.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Migration } from 'kysely';
-import type { DialectCapabilities } from '../dialects/types.js';
+import type { Kysely } from 'kysely';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 
@@ -78,44 +77,6 @@ export function isSessionSecretShaped(secret: string): boolean {
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function apiTokensMigration(_caps: DialectCapabilities): Migration {
-  return {
-    async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('api_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull().unique())
-        .addColumn('role', 'text', (c) => c.notNull().check(sql`${sql.ref('role')} in ('viewer', 'operator', 'approver', 'admin')`))
-        .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('revoked_at', 'text')
-        .addColumn('last_used_at', 'text')
-        .execute();
-    },
-  };
-}
-
-/** 0005: approval groups on tokens, web sessions, the ledger's idem-prefix index and the runs list's index (the UI's cookie sessions, bound to a token). */
-export function webSessionsMigration(caps: DialectCapabilities): Migration {
-  return {
-    async up(db: Kysely<unknown>): Promise<void> {
-      // Also: the index that finds a run's ledger entries by their idempotency-key prefix.
-      for (const stmt of caps.idemPrefixIndex()) await sql.raw(stmt).execute(db);
-      await db.schema.alterTable('api_tokens').addColumn('groups_json', 'text', (c) => c.notNull().defaultTo('[]')).execute();
-      await db.schema
-        .createTable('web_sessions')
-        .addColumn('id_sha256', 'text', (c) => c.primaryKey())
-        .addColumn('token_id', 'text', (c) => c.notNull().references('api_tokens.id'))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires_at').execute();
-      // The runs list's order (newest first, id breaking ties) straight from an index: no sort step.
-      await db.schema.createIndex('runs_created_id').on('runs').columns(['created_at', 'id']).execute();
-    },
-  };
 }
 
 function parseGroups(json: string): string[] {

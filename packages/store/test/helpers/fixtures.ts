@@ -16,7 +16,7 @@ export interface Fixture {
   table(name: string): string;
   /** Runs SQL with full powers (PostgreSQL: superuser; SQLite: a separate raw connection). */
   admin(sqlText: string): Promise<Array<Record<string, unknown>>>;
-  /** Runs an UPDATE/DELETE with the append-only triggers out of the way, as an attacker with admin rights could. */
+  /** Runs SQL with the append-only and tree-continuity triggers out of the way, as an attacker with admin rights could. */
   tamper(sqlText: string): Promise<void>;
   /** Number of rows in a ledger table. */
   count(table: string): Promise<number>;
@@ -66,7 +66,7 @@ export const sqliteFactory: FixtureFactory = {
         }),
       tamper: async (s) =>
         withRaw((db) => {
-          for (const t of LEDGER_TABLES) db.exec(`DROP TRIGGER IF EXISTS ${t}_no_update; DROP TRIGGER IF EXISTS ${t}_no_delete;`);
+          for (const t of LEDGER_TABLES) db.exec(`DROP TRIGGER IF EXISTS ${t}_no_update; DROP TRIGGER IF EXISTS ${t}_no_delete; DROP TRIGGER IF EXISTS ${t}_continue;`);
           db.exec(s);
         }),
       count: async (t) => withRaw((db) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n),

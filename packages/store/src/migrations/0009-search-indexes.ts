@@ -2,7 +2,7 @@
 // is paired with seq), runs by runbook and by requester. Additive only: no table changes, and the
 // append-only triggers do not fire on CREATE INDEX.
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { DialectCapabilities } from './dialects/types.js';
+import type { DialectCapabilities } from '../dialects/types.js';
 
 export function searchIndexesMigration(caps: DialectCapabilities): Migration {
   return {
