@@ -3,11 +3,9 @@
 // another process, plain SQL). A server may trust what it verified earlier for as long as the counter
 // has not moved, so a cache of verified credentials costs one cheap read per request and revocation
 // still takes effect at the very next request, across processes.
-import { sql, type Kysely } from 'kysely';
 import type { Store } from '../open.js';
 
 export { AUTH_EPOCH_CHANNEL, authEpochMigration } from '../migrations/0008-auth-epoch.js';
-import { AUTH_EPOCH_CHANNEL } from '../migrations/0008-auth-epoch.js';
 
 /**
  * Reads and watches the counter. `current()` is strict: it returns the value committed when it was
