@@ -1,7 +1,7 @@
 // Where error codes meet process exit codes and HTTP statuses. Every code raised by the ledger core,
 // the store and the runtime appears here (TypeScript checks the table is complete); the HTTP API's
 // own codes are added by packages/server/src/errors.ts, and the two make docs/errors.md.
-import { LedgerError, type LedgerErrorCode } from '@runledger/ledger';
+import { CodedError, LedgerError, type ErrorDetail, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
 import type { MachineErrorCode } from '@runledger/core';
 
@@ -12,35 +12,14 @@ export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 
 export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
 
 /** Errors of the engine driver and the run state machine. */
-export class EngineError extends Error {
+export class EngineError extends CodedError<EngineErrorCode> {
   override readonly name = 'EngineError';
-  constructor(
-    readonly code: EngineErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
-/** One problem of several, located by a JSON pointer into the request (e.g. `/inputs/version`). */
-export interface ErrorDetail {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { ErrorDetail };
 
-export class RuntimeError extends Error {
+export class RuntimeError extends CodedError<RuntimeErrorCode> {
   override readonly name = 'RuntimeError';
-  /** Located problems, for clients that show each next to its field (the API's `error.details`). */
-  readonly details?: readonly ErrorDetail[];
-  constructor(
-    readonly code: RuntimeErrorCode,
-    message: string,
-    options?: { cause?: unknown; details?: readonly ErrorDetail[] },
-  ) {
-    super(message, options);
-    if (options?.details) this.details = options.details;
-  }
 }
 
 /** CLI exit codes (docs/errors.md explains each). */

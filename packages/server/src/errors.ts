@@ -1,20 +1,21 @@
 // The HTTP API's own error codes (auth, roles, rate limits, request validation, bodies, verification)
 // and the complete catalogue the API and the CLI answer from: the runtime's (every layer below) plus
 // these. docs/errors.md is generated from the complete one (`npm run docs:errors`).
+import { CodedError } from '@runledger/ledger';
 import { describeError as describeRuntimeError, ERROR_CATALOGUE as RUNTIME_ERRORS, EXIT, renderErrorsDoc as renderDoc, type DescribedError, type ErrorCode as RuntimeErrorCode, type ErrorInfo } from '@runledger/runtime';
 
 export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY' | 'TRUST_FILE_INVALID' | 'BODY_TOO_LARGE' | 'MEDIA_TYPE_UNSUPPORTED';
 
 /** Errors raised by the HTTP server (and the token commands); statuses come from API_ERRORS below. */
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   override readonly name = 'ApiError';
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     /** Seconds a client should wait before retrying (RATE_LIMITED, SHUTTING_DOWN). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

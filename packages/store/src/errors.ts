@@ -3,6 +3,8 @@
  * (exit codes, statuses) exhaustively. Messages name the setting, file, role or table at fault and
  * never carry a secret (DSN passwords are redacted before they reach a message).
  */
+import { CodedError } from '@runledger/ledger';
+
 export type StoreErrorCode =
   | 'CONFIG_INVALID'
   | 'STORE_UNAVAILABLE'
@@ -62,15 +64,8 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'LOCK_HELD',
 ];
 
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {

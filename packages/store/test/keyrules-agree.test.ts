@@ -166,12 +166,13 @@ describe('key rules: the writer and the verifier agree', () => {
       const n = forged.lines.length - 1;
       const hex = (b: Uint8Array) => `X'${Buffer.from(b).toString('hex')}'`;
       const e = JSON.parse(Buffer.from(forged.lines[n]!).toString('utf8')) as { ts: string };
-      await fx.admin(`INSERT INTO ledger_entries (seq, idem, type, ts, bytes, leaf) VALUES (${n}, NULL, '${ROTATE_TYPE}', '${e.ts}', ${hex(forged.lines[n]!)}, ${hex(leafHash(forged.lines[n]!))})`);
+      // Inserted with the database's own checks out of the way, as an attacker with admin rights could.
+      await fx.tamper(`INSERT INTO ledger_entries (seq, idem, type, ts, bytes, leaf) VALUES (${n}, NULL, '${ROTATE_TYPE}', '${e.ts}', ${hex(forged.lines[n]!)}, ${hex(leafHash(forged.lines[n]!))})`);
       // The tree nodes this entry completes, as the writer would store them.
       const t = (await readStored(store)).tree;
-      for (const node of t.append(leafHash(forged.lines[n]!))) await fx.admin(`INSERT INTO ledger_nodes (level, idx, hash) VALUES (${node.level}, ${node.index}, ${hex(node.hash)})`);
+      for (const node of t.append(leafHash(forged.lines[n]!))) await fx.tamper(`INSERT INTO ledger_nodes (level, idx, hash) VALUES (${node.level}, ${node.index}, ${hex(node.hash)})`);
       const cp = forged.checkpoints.at(-1)!.text;
-      await fx.admin(`INSERT INTO ledger_checkpoints (size, root, note) VALUES (${n + 1}, ${hex(forged.tree.root())}, '${cp}')`);
+      await fx.tamper(`INSERT INTO ledger_checkpoints (size, root, note) VALUES (${n + 1}, ${hex(forged.tree.root())}, '${cp}')`);
 
       const verdict = verify(forged, [k1]);
       assert.equal(verdict.ok ? undefined : verdict.reason, 'KEY_ROTATION_INVALID', `${data.name}: ${formatResult(verdict)}`);

@@ -2,6 +2,7 @@
 // and commands out. Like the run machine it has no clock and no I/O: every input carries its time, the
 // driver stores the facts (each one a timeline entry and a ledger entry), folds them into the model, and
 // carries out the commands (durable timers, notifications). Replaying the stored facts rebuilds the model.
+import { CodedError } from '@runledger/ledger';
 import { incidentTitle } from './grouping.js';
 import { nextEscalation, type IncidentRules } from './rules.js';
 import { highestSeverity, severityOfLabels, type IncidentSeverity } from './severity.js';
@@ -95,14 +96,11 @@ export interface IncidentDecision {
   readonly ignored?: string;
 }
 
-export class IncidentRuleError extends Error {
+export type IncidentRuleCode = 'INCIDENT_RESOLVED' | 'INCIDENT_ALREADY_ACKNOWLEDGED' | 'INCIDENT_NOTE_EMPTY' | 'INCIDENT_REASON_REQUIRED';
+
+/** A person's action the rules refuse (it crosses the API and CLI boundaries with its code). */
+export class IncidentRuleError extends CodedError<IncidentRuleCode> {
   override readonly name = 'IncidentRuleError';
-  constructor(
-    readonly code: 'INCIDENT_RESOLVED' | 'INCIDENT_ALREADY_ACKNOWLEDGED' | 'INCIDENT_NOTE_EMPTY' | 'INCIDENT_REASON_REQUIRED',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -26,6 +26,9 @@ export function authEpochMigration(caps: DialectCapabilities): Migration {
           `CREATE TRIGGER api_tokens_auth_epoch_update AFTER UPDATE ON api_tokens FOR EACH ROW WHEN (${changed}) EXECUTE FUNCTION runledger_auth_epoch_bump()`,
           `CREATE TRIGGER api_tokens_auth_epoch_delete AFTER DELETE ON api_tokens FOR EACH ROW EXECUTE FUNCTION runledger_auth_epoch_bump()`,
           `CREATE TRIGGER web_sessions_auth_epoch_delete AFTER DELETE ON web_sessions FOR EACH ROW EXECUTE FUNCTION runledger_auth_epoch_bump()`,
+          // PostgreSQL grants PUBLIC EXECUTE on every new function; no role needs to call this one (a trigger
+          // runs it whoever fires it), and the ledger writer must be able to execute nothing but the guard.
+          `REVOKE EXECUTE ON FUNCTION runledger_auth_epoch_bump() FROM PUBLIC`,
         ];
   return {
     async up(db: Kysely<unknown>): Promise<void> {
