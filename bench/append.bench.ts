@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { BundleVerifier, checkpointFileName, generateSigner, manifestBytes } from '@runledger/ledger';
 import { LedgerReader, LedgerWriter, openStore, type StoreConfig } from '@runledger/store';
-import { pgFactory, sqliteFactory, type Fixture } from '../packages/store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, type Fixture } from '@runledger/testkit';
 import { status, statusDone, type Figure } from './lib.js';
 
 const ORIGIN = 'bench.runledger.local/append';

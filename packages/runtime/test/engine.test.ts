@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseRunbook, type RunEvent, type Runbook, type StepProcess } from '@runledger/core';
 import { LedgerReader, type Env } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { groupAlive, processAlive } from '../src/shell/index.js';
 import { EngineError, initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LedgerReader } from '@runledger/store';
-import { sqliteFactory, tempDir } from '../../store/test/helpers/fixtures.js';
+import { sqliteFactory, tempDir } from '@runledger/testkit';
 import { initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
 
 const repo = resolve(import.meta.dirname, '../../..');

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { canonicalize, checkReceipt, generateSigner, LedgerError, parseVkey, signCheckpoint, verifyConsistency, type VerifyResult } from '@runledger/ledger';
 import { verifyBundleDir } from '@runledger/ledger/verify-cli';
 import { isStoreError, type Env } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { consistencyFor, exportBundle, initLedger, openLedger, receiptFor, rotateSigningKey, RuntimeError, TRUST_FILE, type LedgerLocation } from '../src/index.js';
 
 const ORIGIN = 'ops.test.runledger/prod';

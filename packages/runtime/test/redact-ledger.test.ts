@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { parseRunbook, type Runbook } from '@runledger/core';
 import { LedgerReader, type Env } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { initLedger, openEngine, parseOrThrow, type EngineContext, type LedgerLocation, type Who } from '../src/index.js';
 import { heldSecretCount, holdSecrets, REDACTION_MARK as M, Redactor } from '../src/redact.js';
 import { formsOf, hexOf, leaks } from './helpers/secret-forms.js';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { decide, replay, type RunEvent } from '@runledger/core';
 import { MIGRATION_HEAD, TokenStore } from '@runledger/store';
-import { pgFactory, sqliteFactory, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, runbook, type Harness } from './helpers.js';
 
 function suite(factory: FixtureFactory): void {

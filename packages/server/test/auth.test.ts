@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { openStore, TokenStore, type Store } from '@runledger/store';
 import { AuthFailureLog, CREDENTIAL_PREFIX_CHARS, OTHER_CLIENTS } from '../src/auth-failures.js';
 import { loggableUrl } from '../src/auth.js';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const GATED = `---

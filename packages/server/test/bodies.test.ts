@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { sqliteFactory } from '../../store/test/helpers/fixtures.js';
+import { sqliteFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const LIMIT = 256 * 1024;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ERROR_CATALOGUE } from '../src/errors.js';
 import { TokenStore } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const QUORUM = `---

@@ -3,7 +3,7 @@
 // state change exists without its ledger entry. Both recover when the database comes back.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pgAdmin, pgFactory } from '../../store/test/helpers/fixtures.js';
+import { pgAdmin, pgFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 describe('fail closed on postgres', () => {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { parseRunbook, type Runbook } from '@runledger/core';
 import { initLedger, type LedgerLocation } from '@runledger/runtime';
 import { TokenStore, type Env, type TokenRole } from '@runledger/store';
-import { tempDir, type Fixture } from '../../store/test/helpers/fixtures.js';
+import { tempDir, type Fixture } from '@runledger/testkit';
 import { createApp, openServerEngine, type App, type AppDeps, type ServerEngine } from '../src/index.js';
 
 export function locOf(f: Fixture): LedgerLocation {

@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { sqliteFactory, tempDir } from '../../store/test/helpers/fixtures.js';
+import { sqliteFactory, tempDir } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const GATED = `---

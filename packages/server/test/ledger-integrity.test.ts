@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { leafHash } from '@runledger/ledger';
 import { initLedger, openLedger } from '@runledger/runtime';
 import { TokenStore } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { createApp, openServerEngine, type App, type ServerEngine } from '../src/index.js';
 import { assertError, locOf } from './helpers.js';
 

@@ -3,7 +3,7 @@
 // JSON pointer, and accepts its bounds' values.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sqliteFactory } from '../../store/test/helpers/fixtures.js';
+import { sqliteFactory } from '@runledger/testkit';
 import { harness, type Harness } from './helpers.js';
 
 interface Param {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { pgAdmin, pgFactory, sqliteFactory } from '../../store/test/helpers/fixtures.js';
+import { pgAdmin, pgFactory, sqliteFactory } from '@runledger/testkit';
 import { ROOT_CHECK_TTL_MS } from '../src/routes/system.js';
 import { harness, type Harness } from './helpers.js';
 

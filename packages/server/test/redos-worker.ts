@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sqliteFactory, tempDir } from '../../store/test/helpers/fixtures.js';
+import { sqliteFactory, tempDir } from '@runledger/testkit';
 import { harness } from './helpers.js';
 
 const port = parentPort;

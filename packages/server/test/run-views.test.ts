@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Who } from '@runledger/runtime';
-import { pgFactory, sqliteFactory, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, runbook, type Harness } from './helpers.js';
 
 const GATED = runbook(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
 import { formsOf, leaks } from '../../runtime/test/helpers/secret-forms.js';
 import { assertError, harness, type Harness } from './helpers.js';
 

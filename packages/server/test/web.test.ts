@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TokenStore } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '../../store/test/helpers/fixtures.js';
+import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const GROUPED = `---

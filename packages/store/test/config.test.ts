@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StoreError, openStore, redactDsn, resolveConfig, roleOfDsn, toSafeNumber, type StoreErrorCode } from '../src/index.js';
-import { removeTempDirs, tempDir } from './helpers/fixtures.js';
+import { removeTempDirs, tempDir } from '@runledger/testkit';
 
 after(removeTempDirs);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateSigner, parseVkey } from '@runledger/ledger';
 import { IntegrityCheck, LedgerWriter, StoreError, openStore, type Store } from '../src/index.js';
-import { sqliteFactory, type Fixture } from './helpers/fixtures.js';
+import { sqliteFactory, type Fixture } from '@runledger/testkit';
 import { ORIGIN } from './helpers/suite.js';
 
 const actor = { kind: 'system', id: 'test' } as const;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { generateSigner } from '@runledger/ledger';
 import { StoreError, keyFileName, loadSigners, readKeyFile, writeKeyFile } from '../src/index.js';
-import { removeTempDirs, tempDir } from './helpers/fixtures.js';
+import { removeTempDirs, tempDir } from '@runledger/testkit';
 
 after(removeTempDirs);
 

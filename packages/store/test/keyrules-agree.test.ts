@@ -21,7 +21,7 @@ import {
   type VerifyResult,
 } from '@runledger/ledger';
 import { LedgerReader, LedgerWriter, StoreError, openStore, type Store } from '../src/index.js';
-import { sqliteFactory, type Fixture } from './helpers/fixtures.js';
+import { sqliteFactory, type Fixture } from '@runledger/testkit';
 
 const ORIGIN = 'runledger.test/keys';
 const actor = { kind: 'user', id: 'alice' } as const;

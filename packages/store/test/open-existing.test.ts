@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStore, StoreError, type StoreConfig } from '../src/index.js';
-import { pgAdmin, pgFactory, tempDir, removeTempDirs } from './helpers/fixtures.js';
+import { pgAdmin, pgFactory, tempDir, removeTempDirs } from '@runledger/testkit';
 
 const notInitialised = (where: RegExp) => (e: unknown) => e instanceof StoreError && e.code === 'LEDGER_NOT_INITIALISED' && where.test(e.message) && /runledger init/.test(e.message);
 

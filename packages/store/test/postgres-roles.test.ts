@@ -21,7 +21,7 @@ import {
   type PostgresConfig,
   type Store,
 } from '../src/index.js';
-import { PG_ADMIN_URL, pgAdmin, pgFactory } from './helpers/fixtures.js';
+import { PG_ADMIN_URL, pgAdmin, pgFactory } from '@runledger/testkit';
 import { ORIGIN, rejectsWith } from './helpers/suite.js';
 
 const f = pgFactory();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateSigner } from '@runledger/ledger';
 import { LedgerReader, LedgerWriter, RunStore, openStore, type Store } from '../src/index.js';
-import { pgFactory, sqliteFactory, type FixtureFactory } from './helpers/fixtures.js';
+import { pgFactory, sqliteFactory, type FixtureFactory } from '@runledger/testkit';
 
 const T0 = Date.parse('2026-12-01T00:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { generateSigner, rootOfLeaves, toBase64 } from '@runledger/ledger';
 import { LedgerReader, LedgerWriter, MIGRATION_HEAD, openStore, resolveConfig } from '../src/index.js';
-import { removeTempDirs, tempDir } from './helpers/fixtures.js';
+import { removeTempDirs, tempDir } from '@runledger/testkit';
 
 after(removeTempDirs);
 

@@ -1,4 +1,4 @@
-import { pgFactory } from './helpers/fixtures.js';
+import { pgFactory } from '@runledger/testkit';
 import { storeSuite } from './helpers/suite.js';
 
 storeSuite(pgFactory());

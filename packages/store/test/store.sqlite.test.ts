@@ -1,4 +1,4 @@
-import { sqliteFactory } from './helpers/fixtures.js';
+import { sqliteFactory } from '@runledger/testkit';
 import { storeSuite } from './helpers/suite.js';
 
 storeSuite(sqliteFactory);

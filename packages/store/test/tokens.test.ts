@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuthEpoch, MIGRATION_HEAD, MIGRATION_NAMES, StoreError, TokenStore, hashToken, openStore, type Store } from '../src/index.js';
-import { pgFactory, sqliteFactory, type FixtureFactory } from './helpers/fixtures.js';
+import { pgFactory, sqliteFactory, type FixtureFactory } from '@runledger/testkit';
 
 function suite(factory: FixtureFactory): void {
   describe(`api tokens on ${factory.name}`, () => {

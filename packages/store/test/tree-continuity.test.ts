@@ -13,7 +13,7 @@ import pg from 'pg';
 import { TreeState, buildEntry, generateSigner, leafHash, openNote, parseVkey, toBase64, type Hash } from '@runledger/ledger';
 import { IntegrityCheck, LedgerReader, LedgerWriter, openStore, type Store } from '../src/index.js';
 import { registerTreeFunctions } from '../src/dialects/sqlite-continuity.js';
-import { PG_ADMIN_URL, pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from './helpers/fixtures.js';
+import { PG_ADMIN_URL, pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from '@runledger/testkit';
 import { ORIGIN, rejectsWith } from './helpers/suite.js';
 
 type Stmt = readonly [sql: string, params: readonly unknown[]];

@@ -29,7 +29,7 @@ import {
   type Store,
   type StoreErrorCode,
 } from '../../src/index.js';
-import type { Fixture, FixtureFactory } from './fixtures.js';
+import type { Fixture, FixtureFactory } from '@runledger/testkit';
 
 export const ORIGIN = 'runledger.test/ledger';
 const actor = { kind: 'user', id: 'alice' } as const;

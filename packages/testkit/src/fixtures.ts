@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { LEDGER_SCHEMA, LEDGER_TABLES, bootstrapPostgresRoles, type StoreConfig } from '../../src/index.js';
+import { LEDGER_SCHEMA, LEDGER_TABLES, bootstrapPostgresRoles, type StoreConfig } from '@runledger/store';
 
 export interface Fixture {
   readonly dialect: 'sqlite' | 'postgres';
