@@ -31,14 +31,16 @@ import type {
   StepView,
   Verification,
 } from '@runledger/server/api-types';
+import { TERMINAL_STATES, type RunState } from '@runledger/core/states';
 
 export type { OutputEvent, RunDetail, RunbookDetail, SessionView, Verification };
 
 /** One step of a run as the server replays it (status, attempt, times, exit code, approvals). */
 export type Step = StepView;
 
-export type RunState = 'pending' | 'running' | 'waiting_approval' | 'interrupted' | 'succeeded' | 'failed' | 'rolled_back' | 'aborted';
-export const TERMINAL: readonly string[] = ['succeeded', 'failed', 'rolled_back', 'aborted'];
+// The run states are the engine's own list (one source: the API's schemas use it too).
+export { RUN_STATES, type RunState } from '@runledger/core/states';
+export const TERMINAL: readonly string[] = TERMINAL_STATES;
 
 export type RunAction = 'approve' | 'reject' | 'resume' | 'retry' | 'skip' | 'abort';
 

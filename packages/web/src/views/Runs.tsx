@@ -1,6 +1,6 @@
 // All runs, newest first, searchable by runbook, requester, state and creation day. The filters
 // live in the address bar (?runbook=…&requester=…&state=…&from=…&to=…), so a search can be shared.
-import { api, type RunState } from '../api/client';
+import { api, RUN_STATES, type RunState } from '../api/client';
 import { Empty, ErrorBanner, Loading, Panel, useLoad } from '../components/common';
 import { DayRange, FilterBar, SelectFilter, TextFilter } from '../components/Filters';
 import { RunTable } from '../components/RunTable';
@@ -8,7 +8,8 @@ import { dayParam, rangeOf, textParam, withQuery } from '../filters';
 import { stateLabel } from '../format';
 import { Link, navigate, useRoute } from '../router';
 
-const STATES: readonly RunState[] = ['waiting_approval', 'running', 'interrupted', 'pending', 'succeeded', 'failed', 'rolled_back', 'aborted'];
+/** The filter's choices: every state, those that want attention first. */
+const STATES: readonly RunState[] = ['waiting_approval', 'running', 'interrupted', ...RUN_STATES.filter((s) => s !== 'waiting_approval' && s !== 'running' && s !== 'interrupted')];
 const LIMIT = 200;
 
 export function RunsPage() {
