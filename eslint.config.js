@@ -30,7 +30,10 @@ export default tseslint.config(
     files: ['packages/ledger/src/**/*.ts', 'packages/core/src/**/*.ts'],
     ignores: ['packages/ledger/src/bin/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ioPatterns, message: 'this package is pure: do I/O in an adapter (packages/runtime) or in the ledger’s src/bin/' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ioPatterns, message: 'this package is pure: do I/O in an adapter (packages/runtime) or in the ledger’s src/bin/' }] },
+      ],
     },
   },
   {

@@ -33,7 +33,8 @@ interface WriterStats {
   readonly cpuMicros: number;
   readonly requests: number;
 }
-type ToParent = { readonly kind: 'ready'; readonly port: number; readonly token: string; readonly seedMs: number } | { readonly kind: 'stats'; readonly stats: WriterStats };
+type ToParent =
+  { readonly kind: 'ready'; readonly port: number; readonly token: string; readonly seedMs: number } | { readonly kind: 'stats'; readonly stats: WriterStats };
 type ToChild = 'stats' | 'stop';
 
 // ---- child side -------------------------------------------------------------------------------
@@ -93,7 +94,14 @@ async function serveApi(): Promise<void> {
     Array.from({ length: SEED_CONCURRENCY }, async () => {
       while (started < RUNS) {
         started++;
-        const out = await engine.start({ runbook, source: RUNBOOK, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } });
+        const out = await engine.start({
+          runbook,
+          source: RUNBOOK,
+          inputs: {},
+          secrets: {},
+          environment: 'default',
+          who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] },
+        });
         if (out.model.state !== 'succeeded') throw new Error(`seed run ended ${out.model.state}: ${out.model.reason}`);
       }
     }),
@@ -119,8 +127,7 @@ async function serveApi(): Promise<void> {
     if (m === 'stats') {
       const cpu = process.cpuUsage();
       send({ kind: 'stats', stats: { commits: writer.stats.commits, entries: writer.stats.entries, cpuMicros: cpu.user + cpu.system, requests } });
-    }
-    else if (m === 'stop')
+    } else if (m === 'stop')
       void (async () => {
         await app.shutdown();
         await server.engineContext.close();
@@ -193,7 +200,9 @@ async function load(label: string, secs: number, opts: Options): Promise<Load> {
   inst.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
   const r = await inst;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0 || r.mismatches > 0 || r['2xx'] === 0) {
-    throw new Error(`${SECTION}: ${label}: ${r['2xx']} 2xx, ${r.non2xx} other statuses ${JSON.stringify(r.statusCodeStats)}, ${r.errors} errors (${r.timeouts} timeouts): not a measurement of the API`);
+    throw new Error(
+      `${SECTION}: ${label}: ${r['2xx']} 2xx, ${r.non2xx} other statuses ${JSON.stringify(r.statusCodeStats)}, ${r.errors} errors (${r.timeouts} timeouts): not a measurement of the API`,
+    );
   }
   lat.sort((a, b) => a - b);
   return { rps: r.requests.average, p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) };
@@ -277,7 +286,16 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
 
   status(`${SECTION}: starting the API server, seeding ${RUNS} runs through the engine…`);
   const api = await startChild('api');
-  const figs: Figure[] = [{ section: SECTION, name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`, value: ceiling.rps, unit: 'req/s', note: `(${latencies(ceiling)})` }, authFigure];
+  const figs: Figure[] = [
+    {
+      section: SECTION,
+      name: `bare node:http hello-world (the ceiling), ${MAX_CONNECTIONS} connections`,
+      value: ceiling.rps,
+      unit: 'req/s',
+      note: `(${latencies(ceiling)})`,
+    },
+    authFigure,
+  ];
   try {
     const auth = { authorization: `Bearer ${api.token}` };
     const runsUrl = `${api.url}/api/v1/runs`;
@@ -288,7 +306,10 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
     const vsCeiling = { name: `bare node:http hello-world, ${MAX_CONNECTIONS} connections`, value: ceiling.rps };
 
     // The same number of bytes from the bare server: what the body alone costs on this machine.
-    const bareSized = await load(`bare node:http, a ${size(pageBytes)} body, ${MAX_CONNECTIONS} connections`, secs, { url: `${bare.url}/bytes/${pageBytes}`, ...max });
+    const bareSized = await load(`bare node:http, a ${size(pageBytes)} body, ${MAX_CONNECTIONS} connections`, secs, {
+      url: `${bare.url}/bytes/${pageBytes}`,
+      ...max,
+    });
     figs.push({
       section: SECTION,
       name: `bare node:http serving a ${size(pageBytes)} body (the runs page's size), ${MAX_CONNECTIONS} connections`,
@@ -312,7 +333,13 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
       note: `(${latencies(page)}; ${size(pageBytes)} body; ${(page.rps / bareSized.rps).toFixed(2)}× bare node:http serving the same size; server CPU ${cpuPerRequest.toFixed(1)} µs per request; ${unlimited}; seeding took ${(api.seedMs / 1000).toFixed(1)} s)`,
     });
 
-    figs.push({ section: SECTION, name: `server CPU per GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`, value: cpuPerRequest, unit: 'µs', note: '(informational: user + system time of the server process over the load above; unlike req/s it barely moves with load from other processes)' });
+    figs.push({
+      section: SECTION,
+      name: `server CPU per GET /api/v1/runs (default page), ${MAX_CONNECTIONS} connections`,
+      value: cpuPerRequest,
+      unit: 'µs',
+      note: '(informational: user + system time of the server process over the load above; unlike req/s it barely moves with load from other processes)',
+    });
 
     const big = await load(`GET /api/v1/runs?limit=500, ${MAX_CONNECTIONS} connections`, secs, { url: `${runsUrl}?limit=500`, headers: auth, ...max });
     figs.push({
@@ -329,7 +356,13 @@ export async function benchApi(quick: boolean): Promise<Figure[]> {
     const sustained = atRate.rps >= RATE * 0.95;
     const atRateName = `bare node:http at ${RATE} req/s`;
     figs.push(
-      { section: SECTION, name: `GET /api/v1/runs at ${RATE} req/s: p50`, value: atRate.p50, unit: 'ms', baseline: { name: atRateName, value: bareAtRate.p50 } },
+      {
+        section: SECTION,
+        name: `GET /api/v1/runs at ${RATE} req/s: p50`,
+        value: atRate.p50,
+        unit: 'ms',
+        baseline: { name: atRateName, value: bareAtRate.p50 },
+      },
       {
         section: SECTION,
         name: `GET /api/v1/runs at ${RATE} req/s: p95`,

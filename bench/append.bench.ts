@@ -94,7 +94,8 @@ async function measure(config: StoreConfig, ms: number): Promise<Measured> {
   const writer = await LedgerWriter.open({ store, origin: ORIGIN, signers: [signer] });
   await writer.init({ actor: { kind: 'system', id: 'bench' } });
   let i = 0;
-  const append = () => writer.append({ type: 'run.step.finished', actor: { kind: 'service', id: 'engine' }, subject: { kind: 'run', id: `r${i++ % 50}` }, data: payload });
+  const append = () =>
+    writer.append({ type: 'run.step.finished', actor: { kind: 'service', id: 'engine' }, subject: { kind: 'run', id: `r${i++ % 50}` }, data: payload });
   // Warm up (JIT, statement caches).
   for (let k = 0; k < 50; k++) await append();
   const single = await rate(ms, async () => {

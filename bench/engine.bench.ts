@@ -64,7 +64,14 @@ async function engineRun(home: string, n: number): Promise<{ ms: number; commits
     const commits = (): number => ctx.runs.stats.commits + ctx.ledger.writer!.stats.commits;
     const c0 = commits();
     const t = performance.now();
-    const out = await ctx.engine.start({ runbook: parsed.runbook, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] } });
+    const out = await ctx.engine.start({
+      runbook: parsed.runbook,
+      source,
+      inputs: {},
+      secrets: {},
+      environment: 'default',
+      who: { actor: { kind: 'user', id: 'bench' }, roles: ['operator'] },
+    });
     const ms = performance.now() - t;
     if (out.model.state !== 'succeeded') throw new Error(`bench run ended ${out.model.state}: ${out.model.reason}`);
     return { ms, commits: commits() - c0 };
@@ -90,7 +97,10 @@ function ansibleRun(dir: string, n: number): number {
   writeFileSync(join(dir, 'playbook.yml'), `- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n${tasks}`);
   writeFileSync(join(dir, 'inventory'), 'localhost ansible_connection=local\n');
   const t = performance.now();
-  const r = spawnSync('ansible-playbook', ['-i', join(dir, 'inventory'), join(dir, 'playbook.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_LOCALHOST_WARNING: 'false' } });
+  const r = spawnSync('ansible-playbook', ['-i', join(dir, 'inventory'), join(dir, 'playbook.yml')], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_LOCALHOST_WARNING: 'false' },
+  });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`ansible-playbook failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
   return ms;
@@ -128,14 +138,20 @@ export async function benchEngine(outDir: string, quick: boolean): Promise<Figur
         name: `durable commits per sh step (${n} steps, counted by the run store and the ledger writer)`,
         value: commitsPerStep,
         unit: 'commits/step',
-        goal: '≤ 2 (the step\'s start event with the previous result; its ledger intent with the previous result entry)',
+        goal: "≤ 2 (the step's start event with the previous result; its ledger intent with the previous result entry)",
         met: commitsPerStep <= 2 + 10 / n,
         note: `${run.commits} commits for the run, its start, leases and end included`,
       },
     ];
     const ansible = ensureAnsible();
     if (!ansible) {
-      figs.push({ section: 'ledger.engine', name: 'Ansible comparison', value: NaN, unit: '', note: 'ansible-core could not be installed on this machine: not measured' });
+      figs.push({
+        section: 'ledger.engine',
+        name: 'Ansible comparison',
+        value: NaN,
+        unit: '',
+        note: 'ansible-core could not be installed on this machine: not measured',
+      });
     } else {
       status(`ledger.engine: the same ${n} tasks through ansible-playbook (local connection)…`);
       const a = ansibleRun(dir, n);

@@ -1,16 +1,7 @@
 // Synthetic ledgers for benchmarks, built with the pure core (no database): realistic entry shapes.
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildEntry,
-  checkpointFileName,
-  generateSigner,
-  GENESIS_TYPE,
-  manifestBytes,
-  signCheckpoint,
-  TreeState,
-  type SignerKey,
-} from '@runledger/ledger';
+import { buildEntry, checkpointFileName, generateSigner, GENESIS_TYPE, manifestBytes, signCheckpoint, TreeState, type SignerKey } from '@runledger/ledger';
 
 export interface GeneratedBundle {
   readonly dir: string;
@@ -42,7 +33,12 @@ export function generateBundle(dir: string, n: number, origin = 'bench.runledger
             type: i % 2 === 1 ? 'run.step.started' : 'run.step.finished',
             actor: { kind: 'service' as const, id: 'engine' },
             subject: { kind: 'run', id: `run-${Math.floor(i / 20)}` },
-            data: { step: `step-${i % 20}`, exitCode: 0, durationMs: i % 997, stdoutSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+            data: {
+              step: `step-${i % 20}`,
+              exitCode: 0,
+              durationMs: i % 997,
+              stdoutSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+            },
           };
     const b = buildEntry(draft, i, origin, tree.root(), new Date(t0 + i));
     tree.appendLeaf(b.leaf);

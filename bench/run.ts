@@ -61,7 +61,9 @@ async function main(): Promise<void> {
     figures.push(...figs);
     for (const f of figs) {
       const r = ratio(f);
-      process.stdout.write(`${f.section}: ${f.name}: ${fmt(f.value)} ${f.unit}${f.baseline ? ` = ${r!.toFixed(2)}× ${f.baseline.name} (${fmt(f.baseline.value)})` : ''}${f.goal ? ` [goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}]` : ''}\n`);
+      process.stdout.write(
+        `${f.section}: ${f.name}: ${fmt(f.value)} ${f.unit}${f.baseline ? ` = ${r!.toFixed(2)}× ${f.baseline.name} (${fmt(f.baseline.value)})` : ''}${f.goal ? ` [goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}]` : ''}\n`,
+      );
     }
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;

@@ -204,7 +204,9 @@ async function status() {
 
 function clean(text) {
   // One line, and never the separator: the deploy log is read by people and by `cut -d'|'`.
-  return String(text).replace(/[\r\n|]+/g, ' ').trim();
+  return String(text)
+    .replace(/[\r\n|]+/g, ' ')
+    .trim();
 }
 
 async function deploy(action, version, reason) {
@@ -224,7 +226,15 @@ async function deploy(action, version, reason) {
     rc = e.code;
   } finally {
     const actor = process.env.DEMO_ACTOR || process.env.USER || 'unknown';
-    const line = [new Date().toISOString(), action, rc === 0 ? 'success' : 'failure', `from=${from}`, `to=${version}`, `actor=${clean(actor)}`, `reason=${clean(reason || '-')}`].join(' | ');
+    const line = [
+      new Date().toISOString(),
+      action,
+      rc === 0 ? 'success' : 'failure',
+      `from=${from}`,
+      `to=${version}`,
+      `actor=${clean(actor)}`,
+      `reason=${clean(reason || '-')}`,
+    ].join(' | ');
     appendFileSync(state.path('deploy.log'), `${line}\n`);
     console.log(line);
   }

@@ -167,7 +167,12 @@ async function handle(req, res) {
     case 'GET /health':
     case 'GET /healthz': {
       const broken = brokenReason();
-      const body = { status: broken ? 'broken' : 'ok', version: VERSION, uptime_s: Math.round((Date.now() - startedAt.getTime()) / 1000), compliance_mode: truthy(process.env.DEMO_COMPLIANCE_MODE) };
+      const body = {
+        status: broken ? 'broken' : 'ok',
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
+        compliance_mode: truthy(process.env.DEMO_COMPLIANCE_MODE),
+      };
       return send(res, broken ? 500 : 200, broken ? { ...body, reason: broken } : body);
     }
     case 'GET /ready': {

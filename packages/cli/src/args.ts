@@ -3,7 +3,8 @@ import { RuntimeError } from '@runledger/runtime';
 
 export function nonNegativeInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^(0|[1-9][0-9]*)$/.test(v) || !Number.isSafeInteger(Number(v))) throw new RuntimeError('INPUT_INVALID', `${flag} ${JSON.stringify(v)}: expected a non-negative integer`);
+  if (!/^(0|[1-9][0-9]*)$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new RuntimeError('INPUT_INVALID', `${flag} ${JSON.stringify(v)}: expected a non-negative integer`);
   return Number(v);
 }
 
@@ -30,6 +31,7 @@ export function jsonObjectArg(flag: string, v: string | undefined): Record<strin
   } catch (e) {
     throw new RuntimeError('INPUT_INVALID', `${flag}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new RuntimeError('INPUT_INVALID', `${flag}: expected a JSON object, e.g. '{"reason":"drill"}'`);
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new RuntimeError('INPUT_INVALID', `${flag}: expected a JSON object, e.g. '{"reason":"drill"}'`);
   return o as Record<string, unknown>;
 }

@@ -47,7 +47,9 @@ export function progressBar(io: Io, label: string): { update(done: number, total
       const frac = total > 0 ? Math.min(1, done / total) : 1;
       const f = Math.round(frac * w);
       const rate = done / Math.max(0.001, (now - t0) / 1000);
-      io.err(`\r\u001b[K${label} [${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${Math.round(rate).toLocaleString('en-US')}/s`);
+      io.err(
+        `\r\u001b[K${label} [${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${Math.round(rate).toLocaleString('en-US')}/s`,
+      );
     },
     done() {
       io.err('\r\u001b[K');

@@ -39,7 +39,9 @@ function print(io: Io, rows: readonly StepOutput[], seen: Set<string>, json: boo
     if (seen.has(key)) continue;
     seen.add(key);
     if (json) {
-      io.out(`${JSON.stringify({ step: o.stepId, phase: o.phase, attempt: o.attempt, stream: o.stream, bytesTotal: o.bytesTotal, truncated: o.truncated, sha256: o.sha256, text: o.data.toString('utf8') })}\n`);
+      io.out(
+        `${JSON.stringify({ step: o.stepId, phase: o.phase, attempt: o.attempt, stream: o.stream, bytesTotal: o.bytesTotal, truncated: o.truncated, sha256: o.sha256, text: o.data.toString('utf8') })}\n`,
+      );
       continue;
     }
     if (o.data.length === 0) continue;
@@ -48,7 +50,12 @@ function print(io: Io, rows: readonly StepOutput[], seen: Set<string>, json: boo
   }
 }
 
-export function registerLogsCommand(program: Command, io: Io, location: () => LedgerLocation, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): void {
+export function registerLogsCommand(
+  program: Command,
+  io: Io,
+  location: () => LedgerLocation,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): void {
   program
     .command('logs')
     .description("a run's step output (stored redacted); --follow prints each step's output as it finishes")
@@ -67,7 +74,11 @@ export function registerLogsCommand(program: Command, io: Io, location: () => Le
           const rows = await ctx.runs.outputs(rec.id, step);
           if (step && !o.follow && rows.length === 0) {
             const known = (await ctx.runs.outputs(rec.id)).map((r) => r.stepId);
-            if (!known.includes(step)) throw new RuntimeError('INPUT_INVALID', `run ${rec.id} has no output for step ${JSON.stringify(step)}${known.length ? ` (steps with output: ${[...new Set(known)].join(', ')})` : ''}`);
+            if (!known.includes(step))
+              throw new RuntimeError(
+                'INPUT_INVALID',
+                `run ${rec.id} has no output for step ${JSON.stringify(step)}${known.length ? ` (steps with output: ${[...new Set(known)].join(', ')})` : ''}`,
+              );
           }
           print(io, inRunOrder(rows, await startOrder(ctx.runs, rec.id)), seen, o.json === true);
           const state = (run?.state ?? rec.state) as RunState;

@@ -138,7 +138,9 @@ export function buildProgram(io: Io): Command {
         io.out(`${pad('SEQ', 7)}${pad('TIME', 26)}${pad('TYPE', 22)}${pad('ACTOR', 20)}${pad('SUBJECT', 20)}DATA\n`);
         for (const { entry: e } of rows) {
           const subject = e.subject ? kindId(e.subject) : '-';
-          io.out(`${pad(String(e.seq), 7)}${pad(e.ts, 26)}${pad(clip(e.type, 21), 22)}${pad(clip(kindId(e.actor), 19), 20)}${pad(clip(subject, 19), 20)}${clip(JSON.stringify(e.data), 60)}\n`);
+          io.out(
+            `${pad(String(e.seq), 7)}${pad(e.ts, 26)}${pad(clip(e.type, 21), 22)}${pad(clip(kindId(e.actor), 19), 20)}${pad(clip(subject, 19), 20)}${clip(JSON.stringify(e.data), 60)}\n`,
+          );
         }
       });
     });
@@ -189,9 +191,14 @@ export function buildProgram(io: Io): Command {
     .command('check')
     .description('re-derive the root from every stored entry and check it against the latest signed checkpoint')
     .action(async () => {
-      await withLedger(location(program, io), true, async (ctx) => {
-        io.out(`ok: ${ctx.writer!.size} entries re-hashed; the root matches the latest signed checkpoint\n`);
-      }, 'full');
+      await withLedger(
+        location(program, io),
+        true,
+        async (ctx) => {
+          io.out(`ok: ${ctx.writer!.size} entries re-hashed; the root matches the latest signed checkpoint\n`);
+        },
+        'full',
+      );
     });
 
   ledger
@@ -214,7 +221,9 @@ export function buildProgram(io: Io): Command {
     .action(async () => {
       await withLedger(location(program, io), true, async (ctx) => {
         const r = await rotateSigningKey(ctx, defaultActor(io.env));
-        io.out(`rotated: entry ${r.seq}, handover checkpoint ${r.checkpointSize}\n  new key   ${r.vkey}\n  key file  ${r.keyFile} (mode 0600)\n${r.retired.map((k) => `  retired   ${k}\n`).join('')}`);
+        io.out(
+          `rotated: entry ${r.seq}, handover checkpoint ${r.checkpointSize}\n  new key   ${r.vkey}\n  key file  ${r.keyFile} (mode 0600)\n${r.retired.map((k) => `  retired   ${k}\n`).join('')}`,
+        );
       });
     });
 
@@ -231,7 +240,12 @@ export function buildProgram(io: Io): Command {
       if (code !== 0) throw new Exit(code);
     });
 
-  registerRunCommands(program, io, () => location(program, io), () => defaultActor(io.env).id);
+  registerRunCommands(
+    program,
+    io,
+    () => location(program, io),
+    () => defaultActor(io.env).id,
+  );
   registerLogsCommand(program, io, () => location(program, io));
   registerTokenCommands(program, io, () => location(program, io));
   registerServeCommand(program, io, () => location(program, io), VERSION);

@@ -3,8 +3,32 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { actorLabel, decideCommand, decideStart, formatDiagnostic, lintRunbook, renderTemplate, resolveInputs, type RunEvent, type RunModel, type Runbook, type StepView } from '@runledger/core';
-import { environmentOrThrow, gateTexts, openEngine, parseOrThrow, resolveSecretInputs, runbookFiles, RuntimeError, type EngineContext, type LedgerLocation, type OperatorAction, type Who } from '@runledger/runtime';
+import {
+  actorLabel,
+  decideCommand,
+  decideStart,
+  formatDiagnostic,
+  lintRunbook,
+  renderTemplate,
+  resolveInputs,
+  type RunEvent,
+  type RunModel,
+  type Runbook,
+  type StepView,
+} from '@runledger/core';
+import {
+  environmentOrThrow,
+  gateTexts,
+  openEngine,
+  parseOrThrow,
+  resolveSecretInputs,
+  runbookFiles,
+  RuntimeError,
+  type EngineContext,
+  type LedgerLocation,
+  type OperatorAction,
+  type Who,
+} from '@runledger/runtime';
 import type { Io } from './io.js';
 import { failureTails, formatTails } from './output.js';
 import { promptSecret } from './prompt.js';
@@ -37,7 +61,10 @@ export function exitForRun(m: RunModel): number {
  * ran it is recorded beside the claimed actor.
  */
 export function whoFromEnv(env: Readonly<Record<string, string | undefined>>, defaultUser: string): Who {
-  const roles = (env.RUNLEDGER_ROLES ?? 'operator,approver').split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = (env.RUNLEDGER_ROLES ?? 'operator,approver')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   return { actor: { kind: 'user', id: env.RUNLEDGER_ACTOR ?? defaultUser }, roles, osUser: osUser() };
 }
 
@@ -63,7 +90,16 @@ function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-const ICON: Record<StepView['status'], string> = { pending: '·', running: '▶', waiting_approval: '⏸', succeeded: '✓', failed: '✗', skipped: '↷', unknown: '?', denied: '⛔' };
+const ICON: Record<StepView['status'], string> = {
+  pending: '·',
+  running: '▶',
+  waiting_approval: '⏸',
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '↷',
+  unknown: '?',
+  denied: '⛔',
+};
 
 function fmtMs(ms: number | undefined): string {
   if (ms === undefined) return '';
@@ -97,10 +133,16 @@ class Progress {
     if (e.type === 'step.finished' || e.type === 'step.denied') {
       this.stopSpinner();
       const s = all.find((x) => x.id === e.stepId);
-      if (s) this.line(`${ICON[s.status]} ${e.phase === 'rollback' ? 'rollback ' : ''}${s.id} ${fmtMs(s.durationMs)}${s.status === 'succeeded' ? '' : ` — ${s.detail ?? s.status}`}`);
+      if (s)
+        this.line(
+          `${ICON[s.status]} ${e.phase === 'rollback' ? 'rollback ' : ''}${s.id} ${fmtMs(s.durationMs)}${s.status === 'succeeded' ? '' : ` — ${s.detail ?? s.status}`}`,
+        );
     }
     if (e.type === 'approval.granted') this.line(`✓ ${actorLabel(e.actor)} approved ${e.stepId}: ${e.comment}`);
-    if (m.state === 'waiting_approval' && (e.type === 'step.finished' || e.type === 'run.created' || e.type === 'approval.granted' || e.type === 'operator.resume' || e.type === 'operator.skip')) {
+    if (
+      m.state === 'waiting_approval' &&
+      (e.type === 'step.finished' || e.type === 'run.created' || e.type === 'approval.granted' || e.type === 'operator.resume' || e.type === 'operator.skip')
+    ) {
       const s = all.find((x) => x.status === 'waiting_approval');
       if (s) this.line(`⏸ ${s.id} waits for approval — runledger approve ${runId} --comment "…"`);
     }
@@ -157,7 +199,11 @@ async function waitingGate(ctx: EngineContext, runId: string, m: RunModel): Prom
 }
 
 function indent(text: string): string {
-  return `${text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+  return `${text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}\n`;
 }
 
 async function withEngine<T>(loc: LedgerLocation, io: Io, progress: Progress | undefined, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
@@ -190,7 +236,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
           else warnings++;
         }
       }
-      io.err(`${files.length} runbook${files.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+      io.err(
+        `${files.length} runbook${files.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+      );
       if (errors > 0) throw new RuntimeError('RUNBOOK_INVALID', 'lint found errors');
     });
 
@@ -211,12 +259,26 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
       await withEngine(location(), io, undefined, async (ctx) => {
         const who = whoFromEnv(io.env, defaultUser());
         const freeze = await ctx.runs.getFreeze();
-        const start = decideStart(ctx.policy, { runbook: rb.id, environment: envName, roles: who.roles, now: new Date().toISOString(), ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}) });
-        io.out(`${rb.title} (${rb.id}) — sha256 ${rb.contentHash.slice(0, 16)}…\nenvironment ${envName}; start: ${start.effect.toUpperCase()} (${start.by}: ${start.reason})\n`);
+        const start = decideStart(ctx.policy, {
+          runbook: rb.id,
+          environment: envName,
+          roles: who.roles,
+          now: new Date().toISOString(),
+          ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}),
+        });
+        io.out(
+          `${rb.title} (${rb.id}) — sha256 ${rb.contentHash.slice(0, 16)}…\nenvironment ${envName}; start: ${start.effect.toUpperCase()} (${start.by}: ${start.reason})\n`,
+        );
         const values: Record<string, string | number | boolean> = { ...r.values };
         for (const n of r.secretNames) values[n] = secrets[n] ?? '';
         const tctx = { inputs: values, secretNames: r.secretNames, env: envName, runId: '(planned)' };
-        printPlan(io, rb, (text) => renderTemplate(text, tctx, 'text', { mask: true }), (cmd) => decideCommand(ctx.policy, rb.forbid, cmd), (text) => renderTemplate(text, tctx, 'text'));
+        printPlan(
+          io,
+          rb,
+          (text) => renderTemplate(text, tctx, 'text', { mask: true }),
+          (cmd) => decideCommand(ctx.policy, rb.forbid, cmd),
+          (text) => renderTemplate(text, tctx, 'text'),
+        );
       });
     });
 
@@ -255,14 +317,20 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         await ctx.engine.recover(parseOrThrow);
         const rows = await ctx.runs.listRuns({ ...(o.state ? { state: o.state } : {}), limit: Number(o.limit) || 20 });
         if (o.json) {
-          for (const r of rows) io.out(`${JSON.stringify({ id: r.id, runbook: r.runbookId, state: r.state, environment: r.environment, requester: r.requester, createdAt: r.createdAt, reason: r.reason })}\n`);
+          for (const r of rows)
+            io.out(
+              `${JSON.stringify({ id: r.id, runbook: r.runbookId, state: r.state, environment: r.environment, requester: r.requester, createdAt: r.createdAt, reason: r.reason })}\n`,
+            );
           return;
         }
         if (rows.length === 0) {
           io.out('no runs yet — start one with: runledger run examples/runbooks/release-smoke.md\n');
           return;
         }
-        for (const r of rows) io.out(`${r.id}  ${r.state.padEnd(17)} ${r.runbookId.padEnd(22)} ${r.environment.padEnd(10)} ${r.requester.padEnd(12)} ${r.createdAt}${r.reason ? `  ${r.reason}` : ''}\n`);
+        for (const r of rows)
+          io.out(
+            `${r.id}  ${r.state.padEnd(17)} ${r.runbookId.padEnd(22)} ${r.environment.padEnd(10)} ${r.requester.padEnd(12)} ${r.createdAt}${r.reason ? `  ${r.reason}` : ''}\n`,
+          );
       });
     });
 
@@ -279,14 +347,18 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const failures = await failureTails(ctx.runs, live.rec.id, m);
         const gates = await gateTexts(live.rec, (rid, step) => ctx.runs.outputs(rid, step), live.runbook);
         if (o.json) {
-          io.out(`${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, failures, gates })}\n`);
+          io.out(
+            `${JSON.stringify({ id: live.rec.id, runbook: { id: live.rec.runbookId, sha256: live.rec.runbookHash, file: live.rec.file }, inputs: live.rec.inputs, ...m, failures, gates })}\n`,
+          );
           return;
         }
         io.out(`run ${live.rec.id}: ${live.rec.runbookTitle} (${live.rec.runbookId}, sha256 ${live.rec.runbookHash.slice(0, 16)}…)\n`);
         io.out(`state ${m.state}${m.reason ? ` — ${m.reason}` : ''}\nenvironment ${m.environment}, requested by ${m.requester} at ${m.createdAt}\n\n`);
         const rows = [...m.steps, ...m.rollback];
         for (const s of rows) {
-          io.out(`${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`);
+          io.out(
+            `${ICON[s.status]} ${(s.phase === 'rollback' ? `rollback/${s.id}` : s.id).padEnd(28)} ${s.status.padEnd(17)} ${fmtMs(s.durationMs).padStart(7)}  ${s.detail ?? ''}\n`,
+          );
           const gate = gates.find((g) => g.step === s.id && g.phase === s.phase);
           if (gate) io.out(indent(gate.text));
           for (const a of s.approvals) io.out(`    approved by ${actorLabel(a.actor)} at ${a.at}: ${a.comment}\n`);
@@ -294,7 +366,10 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         if (failures.length > 0) io.out(formatTails(live.rec.id, failures));
         if (m.state === 'waiting_approval') io.out(`\nnext: runledger approve ${live.rec.id} --comment "…"  (or reject)\n`);
         const orphan = m.state === 'interrupted' ? await ctx.engine.orphanOf(live.rec.id, parseOrThrow) : undefined;
-        if (orphan) io.out(`\nstep ${orphan.step.id} still runs from a driver that stopped: process group ${orphan.process.pgid} since ${orphan.since}\nnext: runledger orphan ${live.rec.id} --wait|--kill, or runledger retry|skip ${live.rec.id} --kill-orphan\n`);
+        if (orphan)
+          io.out(
+            `\nstep ${orphan.step.id} still runs from a driver that stopped: process group ${orphan.process.pgid} since ${orphan.since}\nnext: runledger orphan ${live.rec.id} --wait|--kill, or runledger retry|skip ${live.rec.id} --kill-orphan\n`,
+          );
         else if (m.state === 'interrupted') io.out(`\nnext: runledger resume|retry|skip|abort ${live.rec.id}\n`);
       });
     });
@@ -304,7 +379,8 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
     if (name === 'approve' || name === 'reject') c.option('--step <id>', 'the gate (default: the one the run waits at)');
     if (needs === 'comment') c.requiredOption('--comment <text>', 'required: what you checked');
     if (needs === 'reason') c.requiredOption('--reason <text>', 'required: why');
-    if (name === 'retry' || name === 'skip') c.option('--kill-orphan', 'first end the step\'s process group if it still runs from a driver that stopped (recorded)');
+    if (name === 'retry' || name === 'skip')
+      c.option('--kill-orphan', "first end the step's process group if it still runs from a driver that stopped (recorded)");
     c.action(async (id: string, o: { step?: string; comment?: string; reason?: string; json?: boolean; killOrphan?: boolean }) => {
       const kill = o.killOrphan ? { killOrphan: true } : {};
       const action: OperatorAction =
@@ -338,7 +414,9 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
 
   program
     .command('orphan')
-    .description('decide on the process group of a step whose driver stopped while it still runs: --wait until it ends, or --kill it; the step stays unknown (retry or skip it next)')
+    .description(
+      'decide on the process group of a step whose driver stopped while it still runs: --wait until it ends, or --kill it; the step stays unknown (retry or skip it next)',
+    )
     .argument('<run>', 'run id or a unique prefix')
     .option('--wait', 'wait until the group has ended by itself')
     .option('--kill', 'end the group: SIGTERM, then SIGKILL')
@@ -369,22 +447,45 @@ export function registerRunCommands(program: Command, io: Io, location: () => Le
         const who = whoFromEnv(io.env, defaultUser());
         const at = new Date().toISOString();
         await ctx.runs.setFreeze({ frozen: what === 'on', reason: o.reason, by: who.actor.id, at });
-        const r = await ctx.ledger.writer!.append({ type: 'automation.freeze', actor: who.actor, subject: { kind: 'automation', id: 'kill-switch' }, data: { frozen: what === 'on', reason: o.reason } });
+        const r = await ctx.ledger.writer!.append({
+          type: 'automation.freeze',
+          actor: who.actor,
+          subject: { kind: 'automation', id: 'kill-switch' },
+          data: { frozen: what === 'on', reason: o.reason },
+        });
         io.out(`${what === 'on' ? 'frozen: no new step starts anywhere' : 'unfrozen'} (ledger entry ${r.seq})\n`);
       });
     });
 }
 
-function printPlan(io: Io, rb: Runbook, show: (text: string) => string, check: (cmd: string) => { effect: string; reason: string }, raw: (text: string) => string): void {
+function printPlan(
+  io: Io,
+  rb: Runbook,
+  show: (text: string) => string,
+  check: (cmd: string) => { effect: string; reason: string },
+  raw: (text: string) => string,
+): void {
   const steps = [...rb.steps.map((s) => ['', s] as const), ...rb.rollback.map((s) => ['rollback/', s] as const)];
   for (const [prefix, s] of steps) {
     const body = s.kind === 'sh' ? s.script : s.kind === 'http' ? `${s.method} ${s.url}` : s.kind === 'approve' ? s.text : JSON.stringify(s.probe);
-    const cmd = s.kind === 'sh' ? raw(s.script) : s.kind === 'http' ? `${s.method} ${raw(s.url)}` : (s.kind === 'check' || s.kind === 'wait') && s.probe.kind === 'command' ? raw(s.probe.run) : undefined;
-    const verdict = cmd === undefined ? '' : (() => {
-      const d = check(cmd);
-      return d.effect === 'deny' ? `  DENY: ${d.reason}` : '  allow';
-    })();
-    io.out(`\n${prefix}${s.id} [${s.kind}]${s.timeoutMs ? ` timeout ${s.timeoutMs}ms` : ''}${s.retries ? ` retries ${s.retries}` : ''}${s.onFail === 'continue' ? ' on-fail continue' : ''}${verdict}\n`);
+    const cmd =
+      s.kind === 'sh'
+        ? raw(s.script)
+        : s.kind === 'http'
+          ? `${s.method} ${raw(s.url)}`
+          : (s.kind === 'check' || s.kind === 'wait') && s.probe.kind === 'command'
+            ? raw(s.probe.run)
+            : undefined;
+    const verdict =
+      cmd === undefined
+        ? ''
+        : (() => {
+            const d = check(cmd);
+            return d.effect === 'deny' ? `  DENY: ${d.reason}` : '  allow';
+          })();
+    io.out(
+      `\n${prefix}${s.id} [${s.kind}]${s.timeoutMs ? ` timeout ${s.timeoutMs}ms` : ''}${s.retries ? ` retries ${s.retries}` : ''}${s.onFail === 'continue' ? ' on-fail continue' : ''}${verdict}\n`,
+    );
     for (const l of show(body).trimEnd().split('\n')) io.out(`    ${l}\n`);
   }
 }
@@ -399,4 +500,3 @@ export function takeRunExit(): number {
   pendingExit = 0;
   return c;
 }
-

@@ -20,51 +20,72 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--web-dir <dir>', 'the built web UI served at / (default: packages/web/dist of this checkout)')
     .option('--drain-timeout <seconds>', 'on SIGTERM, longest wait for runs being driven to rest', '30')
     .option('--secure-cookies', 'mark the session cookie Secure (when users reach the server over HTTPS)')
-    .option('--trust-proxy <cidrs>', 'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)')
-    .action(async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean; trustProxy?: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
-      const drain = Number(o.drainTimeout);
-      if (!Number.isFinite(drain) || drain < 0) throw new RuntimeError('USAGE', `--drain-timeout ${o.drainTimeout}: expected seconds ≥ 0`);
-      const proxies = o.trustProxy ?? io.env.RUNLEDGER_TRUST_PROXY;
-      const trustProxy = proxies === undefined || proxies.trim() === '' ? [] : parseTrustProxy(proxies, o.trustProxy !== undefined ? '--trust-proxy' : 'RUNLEDGER_TRUST_PROXY');
-      const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
-      const server = await openServerEngine(location(), { cwd: io.cwd });
-      const ctx = server.engineContext;
-      let app;
-      try {
-        app = await createApp({ engineContext: ctx, events: server.events, version, logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' }, defaultMetrics: true, runbooksDir: resolve(io.cwd, o.runbooks), webDir, drainTimeoutMs: drain * 1000, trustProxy, ...(o.secureCookies ? { secureCookies: true } : {}) });
-        const head = await ctx.ledger.reader.head();
-        app.fastify.log.info(
-          {
+    .option(
+      '--trust-proxy <cidrs>',
+      'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',
+    )
+    .action(
+      async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean; trustProxy?: string }) => {
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
+        const drain = Number(o.drainTimeout);
+        if (!Number.isFinite(drain) || drain < 0) throw new RuntimeError('USAGE', `--drain-timeout ${o.drainTimeout}: expected seconds ≥ 0`);
+        const proxies = o.trustProxy ?? io.env.RUNLEDGER_TRUST_PROXY;
+        const trustProxy =
+          proxies === undefined || proxies.trim() === ''
+            ? []
+            : parseTrustProxy(proxies, o.trustProxy !== undefined ? '--trust-proxy' : 'RUNLEDGER_TRUST_PROXY');
+        const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
+        const server = await openServerEngine(location(), { cwd: io.cwd });
+        const ctx = server.engineContext;
+        let app;
+        try {
+          app = await createApp({
+            engineContext: ctx,
+            events: server.events,
             version,
-            migrationHead: await ctx.ledger.store.migrationHead(),
-            database: ctx.ledger.store.kind,
-            ledger: { origin: ctx.ledger.origin, size: head.size, root: toBase64(head.root) },
-            recoveredRuns: server.recovered,
+            logger: { level: io.env.RUNLEDGER_LOG_LEVEL ?? 'info' },
+            defaultMetrics: true,
+            runbooksDir: resolve(io.cwd, o.runbooks),
+            webDir,
+            drainTimeoutMs: drain * 1000,
             trustProxy,
-          },
-          'runledger serve starting',
-        );
-        await app.fastify.listen({ host: o.host, port });
-        const addr = app.fastify.server.address();
-        const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/` : String(addr);
-        app.fastify.log.info({ url, webUi: existsSync(resolve(webDir, 'index.html')) ? webDir : null }, 'listening');
-        io.err(`Runledger ${version} is serving ${url} (web UI${existsSync(resolve(webDir, 'index.html')) ? '' : ' not built: npm run build -w @runledger/web'}; API ${url}api/v1)\n`);
-      } catch (e) {
-        await app?.fastify.close();
+            ...(o.secureCookies ? { secureCookies: true } : {}),
+          });
+          const head = await ctx.ledger.reader.head();
+          app.fastify.log.info(
+            {
+              version,
+              migrationHead: await ctx.ledger.store.migrationHead(),
+              database: ctx.ledger.store.kind,
+              ledger: { origin: ctx.ledger.origin, size: head.size, root: toBase64(head.root) },
+              recoveredRuns: server.recovered,
+              trustProxy,
+            },
+            'runledger serve starting',
+          );
+          await app.fastify.listen({ host: o.host, port });
+          const addr = app.fastify.server.address();
+          const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/` : String(addr);
+          app.fastify.log.info({ url, webUi: existsSync(resolve(webDir, 'index.html')) ? webDir : null }, 'listening');
+          io.err(
+            `Runledger ${version} is serving ${url} (web UI${existsSync(resolve(webDir, 'index.html')) ? '' : ' not built: npm run build -w @runledger/web'}; API ${url}api/v1)\n`,
+          );
+        } catch (e) {
+          await app?.fastify.close();
+          await ctx.close();
+          throw e;
+        }
+        const signal = await new Promise<string>((resolve) => {
+          const on = (s: string) => () => resolve(s);
+          process.once('SIGTERM', on('SIGTERM'));
+          process.once('SIGINT', on('SIGINT'));
+        });
+        app.fastify.log.info({ signal, inFlight: app.worker.busy }, 'stopping: no new work; draining');
+        const left = await app.shutdown();
         await ctx.close();
-        throw e;
-      }
-      const signal = await new Promise<string>((resolve) => {
-        const on = (s: string) => () => resolve(s);
-        process.once('SIGTERM', on('SIGTERM'));
-        process.once('SIGINT', on('SIGINT'));
-      });
-      app.fastify.log.info({ signal, inFlight: app.worker.busy }, 'stopping: no new work; draining');
-      const left = await app.shutdown();
-      await ctx.close();
-      if (left > 0) app.fastify.log.warn({ left }, 'runs left mid-drive will be recovered as interrupted at the next start');
-      app.fastify.log.info('stopped');
-    });
+        if (left > 0) app.fastify.log.warn({ left }, 'runs left mid-drive will be recovered as interrupted at the next start');
+        app.fastify.log.info('stopped');
+      },
+    );
 }

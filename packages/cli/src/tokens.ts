@@ -27,20 +27,30 @@ export function registerTokenCommands(program: Command, io: Io, location: () => 
     .action(async (o: { name: string; role: string; groups?: string }) => {
       if (!isTokenRole(o.role)) throw new RuntimeError('USAGE', `--role ${o.role}: one of ${TOKEN_ROLES.join(', ')}`);
       const role = o.role;
-      const groups = (o.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+      const groups = (o.groups ?? '')
+        .split(',')
+        .map((g) => g.trim())
+        .filter((g) => g !== '');
       const bad = validateGroups(groups);
       if (bad) throw new RuntimeError('USAGE', `--groups: ${bad}`);
       await withTokens(location(), async (ts, ctx) => {
         const r = await ts.create({ name: o.name, role, groups, now: new Date().toISOString() });
         if (!r.ok) throw new ApiError('TOKEN_NAME_TAKEN', `a token named ${o.name} exists; revoke it or choose another name`);
         try {
-          await ctx.writer!.append({ type: 'auth.token.created', actor: defaultActor(io.env), subject: { kind: 'token', id: `token:${o.name}` }, data: { id: r.record.id, role, groups: r.record.groups } });
+          await ctx.writer!.append({
+            type: 'auth.token.created',
+            actor: defaultActor(io.env),
+            subject: { kind: 'token', id: `token:${o.name}` },
+            data: { id: r.record.id, role, groups: r.record.groups },
+          });
         } catch (e) {
           // A token nobody can see in the ledger must not work.
           await ts.revoke(r.record.id, new Date().toISOString());
           throw e;
         }
-        io.err(`created token ${o.name} (role ${role}${groups.length ? `, groups ${r.record.groups.join(',')}` : ''}, id ${r.record.id}). It is shown once, now: store it in a secret manager.\n`);
+        io.err(
+          `created token ${o.name} (role ${role}${groups.length ? `, groups ${r.record.groups.join(',')}` : ''}, id ${r.record.id}). It is shown once, now: store it in a secret manager.\n`,
+        );
         io.out(`${r.token}\n`);
       });
     });
@@ -61,7 +71,10 @@ export function registerTokenCommands(program: Command, io: Io, location: () => 
           return;
         }
         io.out(`${'ID'.padEnd(37)}${'NAME'.padEnd(20)}${'ROLE'.padEnd(10)}${'GROUPS'.padEnd(20)}${'CREATED'.padEnd(26)}${'LAST USED'.padEnd(26)}REVOKED\n`);
-        for (const t of rows) io.out(`${t.id.padEnd(37)}${t.name.padEnd(20)}${t.role.padEnd(10)}${(t.groups.join(',') || '-').padEnd(20)}${t.createdAt.padEnd(26)}${(t.lastUsedAt ?? '-').padEnd(26)}${t.revokedAt ?? '-'}\n`);
+        for (const t of rows)
+          io.out(
+            `${t.id.padEnd(37)}${t.name.padEnd(20)}${t.role.padEnd(10)}${(t.groups.join(',') || '-').padEnd(20)}${t.createdAt.padEnd(26)}${(t.lastUsedAt ?? '-').padEnd(26)}${t.revokedAt ?? '-'}\n`,
+          );
       });
     });
 
@@ -74,7 +87,12 @@ export function registerTokenCommands(program: Command, io: Io, location: () => 
         const before = await ts.find(id);
         const t = await ts.revoke(id, new Date().toISOString());
         if (before?.revokedAt === null) {
-          await ctx.writer!.append({ type: 'auth.token.revoked', actor: defaultActor(io.env), subject: { kind: 'token', id: `token:${t.name}` }, data: { id: t.id } });
+          await ctx.writer!.append({
+            type: 'auth.token.revoked',
+            actor: defaultActor(io.env),
+            subject: { kind: 'token', id: `token:${t.name}` },
+            data: { id: t.id },
+          });
         }
         io.out(`revoked ${t.name} (${t.id}) at ${t.revokedAt}\n`);
       });

@@ -41,7 +41,14 @@ describe('runledger CLI', () => {
     const r = await rl(home, 'init', '--origin', 'cli.test/ledger');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /initialised ledger cli\.test\/ledger/);
-    assert.equal(parseVkey(readFileSync(join(home, 'trust.vkeys'), 'utf8').split('\n').find((l) => l.startsWith('cli.test'))!).name, 'cli.test/ledger');
+    assert.equal(
+      parseVkey(
+        readFileSync(join(home, 'trust.vkeys'), 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('cli.test'))!,
+      ).name,
+      'cli.test/ledger',
+    );
     const again = await rl(home, 'init');
     assert.equal(again.code, 6);
     assert.match(again.err, /LEDGER_ALREADY_INITIALISED/);
@@ -96,7 +103,13 @@ describe('runledger CLI', () => {
   it('ledger head, proof and consistency print verifiable artefacts', async () => {
     const h = JSON.parse((await rl(home, 'ledger', 'head', '--json')).out) as { size: number; root: string; checkpoint: string };
     assert.equal(h.size, 5);
-    const trusted = [parseVkey(readFileSync(join(home, 'trust.vkeys'), 'utf8').split('\n').find((l) => l.startsWith('cli.test'))!)];
+    const trusted = [
+      parseVkey(
+        readFileSync(join(home, 'trust.vkeys'), 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('cli.test'))!,
+      ),
+    ];
     const p = await rl(home, 'ledger', 'proof', '--index', '2');
     assert.equal(p.code, 0, p.err);
     assert.equal(checkReceipt(p.out, trusted).ok, true);
@@ -105,7 +118,16 @@ describe('runledger CLI', () => {
     assert.equal(old, 'old 2');
     assert.equal(neu, 'new 5');
     const r2 = JSON.parse((await rl(home, 'ledger', 'show', '--json', '--from', '2', '--limit', '1')).out).prev as string;
-    assert.equal(verifyConsistency(2, 5, fromBase64(r2)!, fromBase64(h.root)!, hashes.map((x) => fromBase64(x)!)), true);
+    assert.equal(
+      verifyConsistency(
+        2,
+        5,
+        fromBase64(r2)!,
+        fromBase64(h.root)!,
+        hashes.map((x) => fromBase64(x)!),
+      ),
+      true,
+    );
     const bad = await rl(home, 'ledger', 'proof', '--index', '9');
     assert.equal(bad.code, 2);
     const unsigned = await rl(home, 'ledger', 'consistency', '--from', '2', '--to', '99');
@@ -132,7 +154,10 @@ describe('runledger CLI', () => {
     assert.equal(check.code, 0, check.err);
 
     const bin = resolve(import.meta.dirname, '../../ledger/bin/runledger-verify.js');
-    assert.ok(existsSync(resolve(import.meta.dirname, '../../ledger/dist/bin/verify-cli.js')), 'packages/ledger/dist is missing: run `npm run build` (npm ci does it)');
+    assert.ok(
+      existsSync(resolve(import.meta.dirname, '../../ledger/dist/bin/verify-cli.js')),
+      'packages/ledger/dist is missing: run `npm run build` (npm ci does it)',
+    );
     const s = spawnSync(process.execPath, [bin, out, '--trust', oldTrust, '--json'], { encoding: 'utf8' });
     assert.equal(s.status, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout).ok, true);
@@ -163,7 +188,11 @@ describe('runledger CLI', () => {
 
   it('ledger check: an edited column or a dropped table is an integrity failure (exit 7) that names it', async () => {
     for (const [name, sqlText, pattern] of [
-      ['type column', 'DROP TRIGGER ledger_entries_no_update; UPDATE ledger_entries SET type = \'ops.hidden\' WHERE seq = 1', /STORE_CORRUPT.*column type of entry 1/],
+      [
+        'type column',
+        "DROP TRIGGER ledger_entries_no_update; UPDATE ledger_entries SET type = 'ops.hidden' WHERE seq = 1",
+        /STORE_CORRUPT.*column type of entry 1/,
+      ],
       ['dropped table', 'DROP TABLE ledger_nodes', /LEDGER_TABLE_MISSING.*ledger_nodes/],
     ] as const) {
       const h = join(tmp(), 'data-check');

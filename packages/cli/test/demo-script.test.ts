@@ -32,7 +32,14 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
   const demoHome = join(home, 'svc');
   const child = spawn('bash', ['scripts/demo.sh'], {
     cwd: REPO,
-    env: { ...process.env, RUNLEDGER_HOME: join(home, 'data'), DEMO_HOME: demoHome, DEMO_PORT: String(demoPort), DEMO_PROXY_PORT: String(proxyPort), RUNLEDGER_PORT: String(port) },
+    env: {
+      ...process.env,
+      RUNLEDGER_HOME: join(home, 'data'),
+      DEMO_HOME: demoHome,
+      DEMO_PORT: String(demoPort),
+      DEMO_PROXY_PORT: String(proxyPort),
+      RUNLEDGER_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -56,12 +63,24 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
     assert.equal((await fetch(`${base}/ready`)).status, 200);
 
     // The admin token signs in to the UI; the operator sees the example runbooks; bob's groups approve release-smoke.
-    const signIn = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: token('admin') }) });
+    const signIn = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: token('admin') }),
+    });
     assert.equal(signIn.status, 200);
     assert.equal(((await signIn.json()) as { role: string }).role, 'admin');
-    const rbs = (await (await fetch(`${base}/api/v1/runbooks`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as { runbooks: { id: string }[] };
+    const rbs = (await (await fetch(`${base}/api/v1/runbooks`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
+      runbooks: { id: string }[];
+    };
     assert.ok(rbs.runbooks.some((r) => r.id === 'release-smoke'));
-    const me = (await (await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: token('approver') }) })).json()) as { roles: string[] };
+    const me = (await (
+      await fetch(`${base}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: token('approver') }),
+      })
+    ).json()) as { roles: string[] };
     assert.ok(me.roles.includes('release-manager'));
 
     // The demo service the runbooks operate is up; the tokens file is private.

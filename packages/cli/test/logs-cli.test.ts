@@ -16,7 +16,13 @@ const home = join(root, 'data');
 async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env }, cwd: root, tty: false };
+  const io: Io = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
+    cwd: root,
+    tty: false,
+  };
   return { code: await main(args, io), out, err };
 }
 
@@ -31,8 +37,14 @@ const FAILS = file(
   'fails.md',
   '---\nid: fails\ntitle: Fails\n---\n\n# Fails\n\n## Procedure\n\n```sh {#prepare}\necho prepared\n```\n\n```sh {#migrate}\nfor i in $(seq 1 30); do echo "line $i"; done\necho "relation users is locked" >&2\nexit 3\n```\n',
 );
-const GATED = file('gated.md', '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
-const CHATTY = file('chatty.md', '---\nid: chatty\ntitle: Chatty\n---\n\n# Chatty\n\n## Procedure\n\n```sh {#one}\necho one\n```\n\n```sh {#two}\necho two\n```\n\n```sh {#three}\nsleep 0.3; echo three\n```\n');
+const GATED = file(
+  'gated.md',
+  '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n',
+);
+const CHATTY = file(
+  'chatty.md',
+  '---\nid: chatty\ntitle: Chatty\n---\n\n# Chatty\n\n## Procedure\n\n```sh {#one}\necho one\n```\n\n```sh {#two}\necho two\n```\n\n```sh {#three}\nsleep 0.3; echo three\n```\n',
+);
 
 describe('runledger: output on failure, logs, action exits, error lines', () => {
   it('init', async () => {
@@ -74,7 +86,10 @@ describe('runledger: output on failure, logs, action exits, error lines', () => 
     const none = await rl({}, 'logs', failedRun, 'nope');
     assert.equal(none.code, 2);
     assert.match(none.err, /^runledger: INPUT_INVALID: .*nope.*\(steps with output: .*migrate/m);
-    const j = (await rl({}, 'logs', failedRun, '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { step: string; stream: string; text: string });
+    const j = (await rl({}, 'logs', failedRun, '--json')).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: string; stream: string; text: string });
     assert.ok(j.some((b) => b.step === 'migrate' && b.stream === 'stderr' && b.text === 'relation users is locked\n'));
   });
 
@@ -109,7 +124,13 @@ describe('runledger: output on failure, logs, action exits, error lines', () => 
     assert.match(missingArg.err, /^runledger: USAGE: missing required argument 'run'/);
     const notFound = await rl({}, 'show', 'no-such-run');
     assert.match(notFound.err, /^runledger: RUN_NOT_FOUND: /);
-    const fresh = await main(['ledger', 'head'], { out: () => undefined, err: (s) => assert.match(s, /^runledger: [A-Z_]+: /), env: { RUNLEDGER_HOME: join(root, 'empty') }, cwd: root, tty: false });
+    const fresh = await main(['ledger', 'head'], {
+      out: () => undefined,
+      err: (s) => assert.match(s, /^runledger: [A-Z_]+: /),
+      env: { RUNLEDGER_HOME: join(root, 'empty') },
+      cwd: root,
+      tty: false,
+    });
     assert.notEqual(fresh, 0);
   });
 
@@ -123,7 +144,10 @@ describe('runledger: output on failure, logs, action exits, error lines', () => 
     return rl({}, 'show', runId, '--json').then((s) => {
       const m = JSON.parse(s.out) as { state: string; steps: Array<{ id: string; status: string }> };
       assert.equal(m.state, 'succeeded');
-      assert.deepEqual(m.steps.map((x) => x.status), ['succeeded', 'succeeded', 'succeeded']);
+      assert.deepEqual(
+        m.steps.map((x) => x.status),
+        ['succeeded', 'succeeded', 'succeeded'],
+      );
     });
   });
 });

@@ -16,7 +16,13 @@ const home = join(root, 'data');
 async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env }, cwd: root, tty: false };
+  const io: Io = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
+    cwd: root,
+    tty: false,
+  };
   return { code: await main(args, io), out, err };
 }
 
@@ -26,14 +32,32 @@ function file(name: string, text: string): string {
   return p;
 }
 
-const GOOD = file('good.md', '---\nid: good\ntitle: Good\ninputs:\n  n:\n    type: integer\n    min: 1\n    max: 5\n    default: 2\n---\n\n# Good\n\n## Procedure\n\n```sh {#count}\nseq 1 {{ inputs.n }}\n```\n');
+const GOOD = file(
+  'good.md',
+  '---\nid: good\ntitle: Good\ninputs:\n  n:\n    type: integer\n    min: 1\n    max: 5\n    default: 2\n---\n\n# Good\n\n## Procedure\n\n```sh {#count}\nseq 1 {{ inputs.n }}\n```\n',
+);
 const BAD = file('bad.md', '---\nid: bad\ntitle: Bad\n---\n\n# Bad\n\n## Procedure\n\n```sh {#x timeout=soon}\ntrue\n```\n');
-const FAILS = file('fails.md', '---\nid: fails\ntitle: Fails\n---\n\n# Fails\n\n## Procedure\n\n```sh {#boom}\nexit 1\n```\n\n## Rollback\n\n```sh {#undo}\necho undo\n```\n');
-const ENVS = file('envs.md', '---\nid: envs\ntitle: Envs\nenvironments: [staging, production]\n---\n\n# Envs\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n');
-const ONE_ENV = file('one-env.md', '---\nid: one-env\ntitle: One env\nenvironments: [staging]\n---\n\n# One\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n');
-const GATED = file('gated.md', '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
+const FAILS = file(
+  'fails.md',
+  '---\nid: fails\ntitle: Fails\n---\n\n# Fails\n\n## Procedure\n\n```sh {#boom}\nexit 1\n```\n\n## Rollback\n\n```sh {#undo}\necho undo\n```\n',
+);
+const ENVS = file(
+  'envs.md',
+  '---\nid: envs\ntitle: Envs\nenvironments: [staging, production]\n---\n\n# Envs\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n',
+);
+const ONE_ENV = file(
+  'one-env.md',
+  '---\nid: one-env\ntitle: One env\nenvironments: [staging]\n---\n\n# One\n\n## Procedure\n\n```sh {#where}\necho "in {{ env }}"\n```\n',
+);
+const GATED = file(
+  'gated.md',
+  '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n',
+);
 
-const ASKS = file('asks.md', '---\nid: asks\ntitle: Asks\ninputs:\n  version:\n    type: string\n---\n\n# Asks\n\n## Procedure\n\n```approve {#announce-gate}\nAll checks passed for **{{ inputs.version }}** in {{ env }}.\nApprove to announce.\n```\n');
+const ASKS = file(
+  'asks.md',
+  '---\nid: asks\ntitle: Asks\ninputs:\n  version:\n    type: string\n---\n\n# Asks\n\n## Procedure\n\n```approve {#announce-gate}\nAll checks passed for **{{ inputs.version }}** in {{ env }}.\nApprove to announce.\n```\n',
+);
 
 describe('runledger run commands', () => {
   it('init', async () => {
@@ -61,7 +85,10 @@ describe('runledger run commands', () => {
     const broken = file('broken.md', `---\nid: broken\ninputs: {a: {type: string}\n---\n\n## Procedure\n\n\`\`\`sh {#x}\n${uses}\n\`\`\`\n`);
     const r = await rl({}, 'lint', broken);
     assert.equal(r.code, 2);
-    const codes = r.out.trim().split('\n').map((l) => /error (\w+):/.exec(l)?.[1]);
+    const codes = r.out
+      .trim()
+      .split('\n')
+      .map((l) => /error (\w+):/.exec(l)?.[1]);
     assert.ok(codes.length > 0 && codes.every((c) => c === 'RB_YAML_SYNTAX'), r.out);
   });
 
@@ -104,8 +131,14 @@ describe('runledger run commands', () => {
   it('run --json prints one JSON event a line', async () => {
     const r = await rl({}, 'run', GOOD, '--json');
     assert.equal(r.code, 0);
-    const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; state: string; failures?: unknown[] });
-    assert.deepEqual(events.map((e) => e.type), ['run.created', 'step.started', 'step.finished', 'run.summary']);
+    const events = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; state: string; failures?: unknown[] });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run.created', 'step.started', 'step.finished', 'run.summary'],
+    );
     assert.equal(events.at(-2)!.state, 'succeeded');
     assert.deepEqual(events.at(-1), { type: 'run.summary', runId: (events[0] as unknown as { runId: string }).runId, state: 'succeeded', failures: [] });
   });
@@ -131,14 +164,17 @@ describe('runledger run commands', () => {
     const show = await rl({}, 'show', id);
     assert.match(show.out, /approved by bob .*checked the dashboards/);
     // RUNLEDGER_ACTOR is a claim: the OS account that ran the CLI is recorded beside it.
-    const entries = (await rl({}, 'ledger', 'show', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; actor: { id: string }; data: Record<string, unknown> });
+    const entries = (await rl({}, 'ledger', 'show', '--json')).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; actor: { id: string }; data: Record<string, unknown> });
     const granted = entries.filter((e) => e.type === 'run.approval.granted');
     assert.equal(granted.length, 1);
     assert.equal(granted[0]!.actor.id, 'bob');
     assert.equal(granted[0]!.data.osUser, userInfo().username);
   });
 
-  it('the gate\'s text, with the run\'s values in place: printed when run stops at it and by show (and show --json)', async () => {
+  it("the gate's text, with the run's values in place: printed when run stops at it and by show (and show --json)", async () => {
     const r = await rl({}, 'run', ASKS, '--input', 'version=2.0.1');
     assert.equal(r.code, 4, r.err);
     assert.match(r.out, /announce-gate asks:\n {4}All checks passed for \*\*2\.0\.1\*\* in default\.\n {4}Approve to announce\.\n/);
@@ -146,7 +182,10 @@ describe('runledger run commands', () => {
     const show = await rl({}, 'show', id);
     assert.match(show.out, /announce-gate +waiting_approval.*\n {4}All checks passed for \*\*2\.0\.1\*\* in default\./);
     const json = JSON.parse((await rl({}, 'show', id, '--json')).out) as { gates: { step: string; text: string }[] };
-    assert.deepEqual(json.gates.map((g) => [g.step, g.text]), [['announce-gate', 'All checks passed for **2.0.1** in default.\nApprove to announce.']]);
+    assert.deepEqual(
+      json.gates.map((g) => [g.step, g.text]),
+      [['announce-gate', 'All checks passed for **2.0.1** in default.\nApprove to announce.']],
+    );
     // A gate already decided is still shown with what it asked.
     assert.equal((await rl({ RUNLEDGER_ACTOR: 'bob' }, 'approve', id, '--comment', 'ok')).code, 0);
     assert.match((await rl({}, 'show', id)).out, /announce-gate +succeeded.*\n {4}All checks passed/);
@@ -175,8 +214,15 @@ describe('runledger run commands', () => {
 
   it('a step still running after its driver was killed: retry exits 6 naming the group; orphan needs --wait or --kill; retry --kill-orphan runs one copy', async () => {
     const marks = join(root, 'orphan-marks');
-    const rb = file('orphan.md', `---\nid: orphan\ntitle: Orphan\n---\n\n# Orphan\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`);
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, '..', '..', 'runtime', 'test', 'fixtures', 'run-child.ts'), rb, home], { env: { ...process.env, RUNLEDGER_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const rb = file(
+      'orphan.md',
+      `---\nid: orphan\ntitle: Orphan\n---\n\n# Orphan\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, '..', '..', 'runtime', 'test', 'fixtures', 'run-child.ts'), rb, home],
+      { env: { ...process.env, RUNLEDGER_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const runId = await new Promise<string>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {

@@ -22,12 +22,21 @@ after(() => {
 async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env }, cwd: root, tty: false };
+  const io: Io = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
+    cwd: root,
+    tty: false,
+  };
   return { code: await main(args, io), out, err };
 }
 
 const GATED = join(root, 'gated.md');
-writeFileSync(GATED, '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n');
+writeFileSync(
+  GATED,
+  '---\nid: gated\ntitle: Gated\n---\n\n# Gated\n\n## Procedure\n\n```approve {#ok-to-go}\nShip it?\n```\n\n```sh {#ship}\necho shipped\n```\n',
+);
 
 describe('runledger tokens and serve', () => {
   let bob = '';
@@ -48,10 +57,22 @@ describe('runledger tokens and serve', () => {
     const rev = await rl({}, 'tokens', 'revoke', 'temp');
     assert.equal(rev.code, 0, rev.err);
     assert.equal((await rl({}, 'tokens', 'revoke', 'nobody')).code, 5);
-    const json = (await rl({}, 'tokens', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; revokedAt: string | null });
-    assert.deepEqual(json.map((x) => `${x.name}:${x.revokedAt === null}`), ['bob:true', 'temp:false']);
-    const ledger = (await rl({}, 'ledger', 'show', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; actor: { id: string }; subject?: { id: string } });
-    assert.deepEqual(ledger.filter((e) => e.type.startsWith('auth.token.')).map((e) => `${e.type}:${e.subject?.id}:${e.actor.id}`), ['auth.token.created:token:bob:alice', 'auth.token.created:token:temp:alice', 'auth.token.revoked:token:temp:alice']);
+    const json = (await rl({}, 'tokens', 'list', '--json')).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; revokedAt: string | null });
+    assert.deepEqual(
+      json.map((x) => `${x.name}:${x.revokedAt === null}`),
+      ['bob:true', 'temp:false'],
+    );
+    const ledger = (await rl({}, 'ledger', 'show', '--json')).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; actor: { id: string }; subject?: { id: string } });
+    assert.deepEqual(
+      ledger.filter((e) => e.type.startsWith('auth.token.')).map((e) => `${e.type}:${e.subject?.id}:${e.actor.id}`),
+      ['auth.token.created:token:bob:alice', 'auth.token.created:token:temp:alice', 'auth.token.revoked:token:temp:alice'],
+    );
     // The table names a token once: its id already carries the kind (never token:token:bob).
     const table = (await rl({}, 'ledger', 'show')).out;
     assert.match(table, /auth\.token\.created\s+user:alice\s+token:bob\s/);
@@ -59,7 +80,11 @@ describe('runledger tokens and serve', () => {
   });
 
   it('serve: startup log, a run waiting from before the start is approved through the API and finishes, SIGTERM exits 0', async () => {
-    for (const [env, args] of [[{}, ['--trust-proxy', '10.0.0.0/33']], [{}, ['--trust-proxy', 'proxy.internal']], [{ RUNLEDGER_TRUST_PROXY: '10.0.0.1,nope' }, []]] as const) {
+    for (const [env, args] of [
+      [{}, ['--trust-proxy', '10.0.0.0/33']],
+      [{}, ['--trust-proxy', 'proxy.internal']],
+      [{ RUNLEDGER_TRUST_PROXY: '10.0.0.1,nope' }, []],
+    ] as const) {
       const bad = await rl(env, 'serve', '--port', '0', ...args);
       assert.equal(bad.code, 2, bad.err);
       assert.match(bad.err, args.length ? /--trust-proxy/ : /RUNLEDGER_TRUST_PROXY/);
@@ -68,10 +93,24 @@ describe('runledger tokens and serve', () => {
     assert.equal(run.code, 4, run.err);
     const runId = /run (\S+) waiting_approval/.exec(run.out)![1]!;
 
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./fixtures/cli-child.ts', import.meta.url)), 'serve', '--port', '0', '--trust-proxy', '127.0.0.1/32,::1'], {
-      env: { ...process.env, RUNLEDGER_HOME: home, RUNLEDGER_DATABASE_URL: '', RUNLEDGER_LEDGER_DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./fixtures/cli-child.ts', import.meta.url)),
+        'serve',
+        '--port',
+        '0',
+        '--trust-proxy',
+        '127.0.0.1/32,::1',
+      ],
+      {
+        env: { ...process.env, RUNLEDGER_HOME: home, RUNLEDGER_DATABASE_URL: '', RUNLEDGER_LEDGER_DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let out = '';
     let err = '';
@@ -85,7 +124,10 @@ describe('runledger tokens and serve', () => {
       base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       if (!base) await new Promise((r) => setTimeout(r, 50));
     }
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
     const start = lines.find((l) => l.msg === 'runledger serve starting')!;
     assert.equal(start.version, '0.1.0');
     assert.equal(start.migrationHead, MIGRATION_HEAD);
@@ -106,7 +148,11 @@ describe('runledger tokens and serve', () => {
 
     assert.equal((await fetch(`${base}/ready`)).status, 200);
     const auth = { authorization: `Bearer ${bob}`, 'content-type': 'application/json' };
-    const approve = await fetch(`${base}/api/v1/runs/${runId}/approve`, { method: 'POST', headers: { ...auth, 'x-request-id': 'approve-1' }, body: JSON.stringify({ comment: 'looks good' }) });
+    const approve = await fetch(`${base}/api/v1/runs/${runId}/approve`, {
+      method: 'POST',
+      headers: { ...auth, 'x-request-id': 'approve-1' },
+      body: JSON.stringify({ comment: 'looks good' }),
+    });
     assert.ok(approve.status === 200 || approve.status === 202, await approve.text());
     assert.equal(approve.headers.get('x-request-id'), 'approve-1');
     let state = '';

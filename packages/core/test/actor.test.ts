@@ -30,7 +30,10 @@ test('actorLabel: a token by its name, anyone else by their id', () => {
 test('an approved gate names its approvers as people read them; the approvals keep the recorded ids', () => {
   const m = apply([created, grant('token:bob', 1), grant('carol', 2)]);
   assert.equal(m.steps[0]!.detail, 'approved by bob, carol');
-  assert.deepEqual(m.steps[0]!.approvals.map((a) => a.actor), ['token:bob', 'carol']);
+  assert.deepEqual(
+    m.steps[0]!.approvals.map((a) => a.actor),
+    ['token:bob', 'carol'],
+  );
 });
 
 test('a rejection names the token by its name in the step and in the run reason', () => {

@@ -25,15 +25,31 @@ import {
 } from '@runledger/core';
 
 const T = (hhmmss: string): string => `2026-12-07T${hhmmss}.000Z`;
-const alert = (fp: string, labels: Record<string, string>): AlertSnapshot => ({ fingerprint: fp, labels, annotations: { summary: `${labels['alertname']} on ${labels['service']}` }, startsAt: T('14:45:00') });
+const alert = (fp: string, labels: Record<string, string>): AlertSnapshot => ({
+  fingerprint: fp,
+  labels,
+  annotations: { summary: `${labels['alertname']} on ${labels['service']}` },
+  startsAt: T('14:45:00'),
+});
 const MIN = 60_000;
 const SEED001: IncidentRules = {
   ...DEFAULT_RULES,
-  escalation: { name: 'seed-001', repeat: 0, levels: [{ after: 0, targets: ['oncall-critical'] }, { after: 'deadline', targets: ['oncall-lead'] }] },
+  escalation: {
+    name: 'seed-001',
+    repeat: 0,
+    levels: [
+      { after: 0, targets: ['oncall-critical'] },
+      { after: 'deadline', targets: ['oncall-lead'] },
+    ],
+  },
 };
 
 /** Drives one incident through inputs, keeping every fact (as the store would) and the commands. */
-function drive(rules: IncidentRules, first: AlertSnapshot, at: string): { m: () => IncidentModel; facts: IncidentFact[]; step: (i: IncidentInput) => IncidentDecision } {
+function drive(
+  rules: IncidentRules,
+  first: AlertSnapshot,
+  at: string,
+): { m: () => IncidentModel; facts: IncidentFact[]; step: (i: IncidentInput) => IncidentDecision } {
   const facts: IncidentFact[] = [];
   let m: IncidentModel | undefined;
   const keep = (d: IncidentDecision): IncidentDecision => {
@@ -72,7 +88,11 @@ describe('severity and grouping', () => {
 
   it('keys incidents on the grouping labels in order, missing labels empty, values unable to forge a separator', () => {
     assert.equal(incidentKey({ alertname: 'DiskFull', service: 'db', instance: 'db-1' }), 'alertname="DiskFull",service="db",env=""');
-    assert.equal(incidentKey({ service: 'db', alertname: 'DiskFull', instance: 'db-2' }), incidentKey({ alertname: 'DiskFull', service: 'db', instance: 'db-1' }), 'other labels do not split an incident');
+    assert.equal(
+      incidentKey({ service: 'db', alertname: 'DiskFull', instance: 'db-2' }),
+      incidentKey({ alertname: 'DiskFull', service: 'db', instance: 'db-1' }),
+      'other labels do not split an incident',
+    );
     assert.notEqual(incidentKey({ alertname: 'x",service="y' }), incidentKey({ alertname: 'x', service: 'y' }));
     assert.equal(incidentKey({ a: '1', b: '2' }, ['b', 'a']), 'b="2",a="1"');
   });
@@ -91,9 +111,15 @@ describe('deadlines and escalation (seed 001: SEV-1 acknowledged within 15 min)'
     assert.match(early.ignored ?? '', /stale/);
     assert.equal(early.facts.length, 0);
     const missed = inc.step({ type: 'timer', at: T('15:00:00'), kind: 'deadline', due: T('15:00:00') });
-    assert.deepEqual(missed.facts.map((f) => f.type), ['deadline.missed']);
+    assert.deepEqual(
+      missed.facts.map((f) => f.type),
+      ['deadline.missed'],
+    );
     const esc = inc.step({ type: 'timer', at: T('15:00:00'), kind: 'escalation', due: T('15:00:00') });
-    assert.deepEqual(esc.facts.map((f) => f.type), ['escalated']);
+    assert.deepEqual(
+      esc.facts.map((f) => f.type),
+      ['escalated'],
+    );
     assert.deepEqual(esc.commands, [{ type: 'notify', event: 'escalated', targets: ['oncall-lead'] }]);
     // Fired once: the same timer again is stale.
     assert.match(inc.step({ type: 'timer', at: T('15:00:01'), kind: 'escalation', due: T('15:00:00') }).ignored ?? '', /stale/);
@@ -102,13 +128,19 @@ describe('deadlines and escalation (seed 001: SEV-1 acknowledged within 15 min)'
   it('an acknowledgement at 14:59 cancels the deadline and the escalation; their timers are stale at 15:00', () => {
     const inc = drive(SEED001, alert('fp1', { alertname: 'DiskFull', service: 'db', severity: 'critical' }), T('14:45:00'));
     const ack = inc.step({ type: 'acknowledge', at: T('14:59:00'), by: 'alice' });
-    assert.deepEqual(ack.commands, [{ type: 'cancel', kind: 'deadline' }, { type: 'cancel', kind: 'escalation' }]);
+    assert.deepEqual(ack.commands, [
+      { type: 'cancel', kind: 'deadline' },
+      { type: 'cancel', kind: 'escalation' },
+    ]);
     assert.equal(inc.m().state, 'acknowledged');
     for (const kind of ['deadline', 'escalation'] as const) {
       const d = inc.step({ type: 'timer', at: T('15:00:00'), kind, due: T('15:00:00') });
       assert.equal(d.facts.length, 0, kind);
     }
-    assert.throws(() => inc.step({ type: 'acknowledge', at: T('15:01:00'), by: 'bob' }), (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_ALREADY_ACKNOWLEDGED');
+    assert.throws(
+      () => inc.step({ type: 'acknowledge', at: T('15:01:00'), by: 'bob' }),
+      (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_ALREADY_ACKNOWLEDGED',
+    );
   });
 
   it('deadlines follow the severity: SEV-2 30 min, SEV-3 4 h; a raised severity moves the deadline earlier', () => {
@@ -125,7 +157,18 @@ describe('deadlines and escalation (seed 001: SEV-1 acknowledged within 15 min)'
   });
 
   it('an escalation chain repeats as configured, then stops', () => {
-    const rules: IncidentRules = { ...DEFAULT_RULES, escalation: { name: 'p', repeat: 1, repeatEveryMs: 20 * MIN, levels: [{ after: 0, targets: ['a'] }, { after: 10 * MIN, targets: ['b'] }] } };
+    const rules: IncidentRules = {
+      ...DEFAULT_RULES,
+      escalation: {
+        name: 'p',
+        repeat: 1,
+        repeatEveryMs: 20 * MIN,
+        levels: [
+          { after: 0, targets: ['a'] },
+          { after: 10 * MIN, targets: ['b'] },
+        ],
+      },
+    };
     const start = Date.parse(T('12:00:00'));
     const steps = [];
     let s = nextEscalation(rules.escalation, 'SEV-2', rules, start);
@@ -133,13 +176,21 @@ describe('deadlines and escalation (seed 001: SEV-1 acknowledged within 15 min)'
       steps.push([s.loop, s.level, new Date(s.at).toISOString().slice(11, 16)]);
       s = nextEscalation(rules.escalation, 'SEV-2', rules, start, s);
     }
-    assert.deepEqual(steps, [[0, 0, '12:00'], [0, 1, '12:10'], [1, 0, '12:20'], [1, 1, '12:30']]);
+    assert.deepEqual(steps, [
+      [0, 0, '12:00'],
+      [0, 1, '12:10'],
+      [1, 0, '12:20'],
+      [1, 1, '12:30'],
+    ]);
   });
 
   it('a manual escalation goes to the next level now and replaces the pending timer', () => {
     const inc = drive(SEED001, alert('fp1', { alertname: 'DiskFull', service: 'db', severity: 'critical' }), T('14:45:00'));
     const d = inc.step({ type: 'escalate', at: T('14:50:00'), by: 'alice' });
-    assert.deepEqual(d.commands, [{ type: 'cancel', kind: 'escalation' }, { type: 'notify', event: 'escalated', targets: ['oncall-lead'] }]);
+    assert.deepEqual(d.commands, [
+      { type: 'cancel', kind: 'escalation' },
+      { type: 'notify', event: 'escalated', targets: ['oncall-lead'] },
+    ]);
     assert.equal(inc.m().escalation?.level, 1);
     assert.equal(inc.m().timers.escalation, undefined);
   });
@@ -150,7 +201,12 @@ describe('alerts joining, resolving and coming back', () => {
     const inc = drive(SEED001, alert('a', { alertname: 'DiskFull', service: 'db', severity: 'critical', instance: 'db-1' }), T('14:45:00'));
     inc.step({ type: 'alert.firing', at: T('14:46:00'), alert: alert('b', { alertname: 'DiskFull', service: 'db', severity: 'critical', instance: 'db-2' }) });
     assert.equal(inc.m().alerts.length, 2);
-    assert.equal(inc.step({ type: 'alert.firing', at: T('14:46:30'), alert: alert('b', { alertname: 'DiskFull', service: 'db', severity: 'critical', instance: 'db-2' }) }).facts.length, 0, 'a repeat is no new fact');
+    assert.equal(
+      inc.step({ type: 'alert.firing', at: T('14:46:30'), alert: alert('b', { alertname: 'DiskFull', service: 'db', severity: 'critical', instance: 'db-2' }) })
+        .facts.length,
+      0,
+      'a repeat is no new fact',
+    );
     inc.step({ type: 'alert.resolved', at: T('14:50:00'), fingerprint: 'a' });
     assert.equal(inc.m().state, 'triggered', 'one alert still fires');
     const last = inc.step({ type: 'alert.resolved', at: T('14:52:00'), fingerprint: 'b' });
@@ -171,7 +227,11 @@ describe('alerts joining, resolving and coming back', () => {
     assert.equal(inc.m().state, 'triggered');
     assert.equal(inc.m().reopened, 1);
     assert.equal(inc.m().ackDueAt, T('09:42:00'), 'a new deadline from the reopening');
-    assert.deepEqual(d.commands.filter((c) => c.type === 'notify'), [{ type: 'notify', event: 'reopened' }], 'no escalation policy: the routing tree is told once');
+    assert.deepEqual(
+      d.commands.filter((c) => c.type === 'notify'),
+      [{ type: 'notify', event: 'reopened' }],
+      'no escalation policy: the routing tree is told once',
+    );
     assert.equal(routeAlert(inc.m(), T('10:00:00'), DEFAULT_RULES), 'attach');
   });
 
@@ -184,14 +244,24 @@ describe('alerts joining, resolving and coming back', () => {
     assert.ok(d.facts.some((f) => f.type === 'retriggered'));
     assert.equal(inc.m().state, 'triggered');
     assert.equal(inc.m().ackDueAt, T('09:20:00'));
-    assert.deepEqual(d.commands.filter((c) => c.type === 'notify'), [{ type: 'notify', event: 'triggered', targets: ['oncall-critical'] }], 'level 1 paged again, once');
+    assert.deepEqual(
+      d.commands.filter((c) => c.type === 'notify'),
+      [{ type: 'notify', event: 'triggered', targets: ['oncall-critical'] }],
+      'level 1 paged again, once',
+    );
   });
 
   it('a resolved incident refuses acknowledgement; resolving by hand needs a reason', () => {
     const inc = drive(DEFAULT_RULES, alert('a', { alertname: 'X', service: 's' }), T('08:00:00'));
-    assert.throws(() => inc.step({ type: 'resolve', at: T('08:01:00'), by: 'bob', reason: '' }), (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_REASON_REQUIRED');
+    assert.throws(
+      () => inc.step({ type: 'resolve', at: T('08:01:00'), by: 'bob', reason: '' }),
+      (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_REASON_REQUIRED',
+    );
     inc.step({ type: 'resolve', at: T('08:02:00'), by: 'bob', reason: 'fixed the disk' });
-    assert.throws(() => inc.step({ type: 'acknowledge', at: T('08:03:00'), by: 'bob' }), (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_RESOLVED');
+    assert.throws(
+      () => inc.step({ type: 'acknowledge', at: T('08:03:00'), by: 'bob' }),
+      (e: unknown) => e instanceof IncidentRuleError && e.code === 'INCIDENT_RESOLVED',
+    );
   });
 
   it('replaying the stored facts rebuilds the same model', () => {

@@ -6,7 +6,14 @@ import { decide, pendingCommands, replay, type RunCommand, type RunEvent, type R
 
 const at = (n: number): string => new Date(Date.UTC(2026, 10, 23, 12, 0, n)).toISOString();
 const sh = (id: string, extra: Partial<StepPlan> = {}): StepPlan => ({ id, kind: 'sh', onFail: 'stop', retries: 0, backoffMs: 0, ...extra });
-const gate = (id: string, count = 1, roles: string[] = []): StepPlan => ({ id, kind: 'approve', onFail: 'stop', retries: 0, backoffMs: 0, approvals: { count, roles } });
+const gate = (id: string, count = 1, roles: string[] = []): StepPlan => ({
+  id,
+  kind: 'approve',
+  onFail: 'stop',
+  retries: 0,
+  backoffMs: 0,
+  approvals: { count, roles },
+});
 
 /** Applies events in order, asserting each is accepted; returns the model and every command issued. */
 function run(events: RunEvent[]): { model: RunModel; commands: RunCommand[][] } {
@@ -21,9 +28,32 @@ function run(events: RunEvent[]): { model: RunModel; commands: RunCommand[][] } 
   return { model: m!, commands };
 }
 
-const created = (main: StepPlan[], rollback: StepPlan[] = []): RunEvent => ({ type: 'run.created', at: at(0), runId: 'r1', requester: 'alice', environment: 'prod', main, rollback });
-const started = (stepId: string, attempt = 1, phase: 'main' | 'rollback' = 'main', t = 1): RunEvent => ({ type: 'step.started', at: at(t), phase, stepId, attempt });
-const finished = (stepId: string, ok: boolean, attempt = 1, phase: 'main' | 'rollback' = 'main', t = 2): RunEvent => ({ type: 'step.finished', at: at(t), phase, stepId, attempt, ok, durationMs: 5, exitCode: ok ? 0 : 1 });
+const created = (main: StepPlan[], rollback: StepPlan[] = []): RunEvent => ({
+  type: 'run.created',
+  at: at(0),
+  runId: 'r1',
+  requester: 'alice',
+  environment: 'prod',
+  main,
+  rollback,
+});
+const started = (stepId: string, attempt = 1, phase: 'main' | 'rollback' = 'main', t = 1): RunEvent => ({
+  type: 'step.started',
+  at: at(t),
+  phase,
+  stepId,
+  attempt,
+});
+const finished = (stepId: string, ok: boolean, attempt = 1, phase: 'main' | 'rollback' = 'main', t = 2): RunEvent => ({
+  type: 'step.finished',
+  at: at(t),
+  phase,
+  stepId,
+  attempt,
+  ok,
+  durationMs: 5,
+  exitCode: ok ? 0 : 1,
+});
 
 describe('run state machine', () => {
   it('runs steps in order and succeeds', () => {
@@ -32,7 +62,10 @@ describe('run state machine', () => {
     assert.deepEqual(commands[0], [{ type: 'start_step', phase: 'main', stepId: 'a', attempt: 1, delayMs: 0 }]);
     assert.deepEqual(commands[2], [{ type: 'start_step', phase: 'main', stepId: 'b', attempt: 1, delayMs: 0 }]);
     assert.deepEqual(commands[4], [{ type: 'finish_run', state: 'succeeded' }]);
-    assert.deepEqual(model.steps.map((s) => s.status), ['succeeded', 'succeeded']);
+    assert.deepEqual(
+      model.steps.map((s) => s.status),
+      ['succeeded', 'succeeded'],
+    );
   });
 
   it('retries with exponential backoff, then fails and rolls back', () => {
@@ -62,7 +95,13 @@ describe('run state machine', () => {
   });
 
   it('a failing rollback step leaves the run failed, not rolled back', () => {
-    const { model } = run([created([sh('a')], [sh('u1'), sh('u2')]), started('a'), finished('a', false), started('u1', 1, 'rollback'), finished('u1', false, 1, 'rollback')]);
+    const { model } = run([
+      created([sh('a')], [sh('u1'), sh('u2')]),
+      started('a'),
+      finished('a', false),
+      started('u1', 1, 'rollback'),
+      finished('u1', false, 1, 'rollback'),
+    ]);
     assert.equal(model.state, 'failed');
     assert.match(model.reason!, /rollback did not complete/);
   });
@@ -85,7 +124,10 @@ describe('run state machine', () => {
     const two = decide(m, grant('carol'));
     assert.ok(two.ok);
     assert.deepEqual(two.commands, [{ type: 'start_step', phase: 'main', stepId: 'b', attempt: 1, delayMs: 0 }]);
-    assert.deepEqual(two.model.steps[1]!.approvals.map((a) => a.actor), ['bob', 'carol']);
+    assert.deepEqual(
+      two.model.steps[1]!.approvals.map((a) => a.actor),
+      ['bob', 'carol'],
+    );
   });
 
   it('a rejection fails the gate and rolls back', () => {
@@ -167,7 +209,18 @@ describe('run state machine', () => {
   });
 
   it('replay rebuilds the same model as applying events one by one, and refuses a forged history', () => {
-    const events: RunEvent[] = [created([sh('a', { retries: 1 }), gate('g'), sh('b')], [sh('u')]), started('a'), finished('a', false), started('a', 2), finished('a', true, 2), { type: 'approval.granted', at: at(7), stepId: 'g', actor: 'bob', roles: [], comment: 'go' }, started('b'), finished('b', false), started('u', 1, 'rollback'), finished('u', true, 1, 'rollback')];
+    const events: RunEvent[] = [
+      created([sh('a', { retries: 1 }), gate('g'), sh('b')], [sh('u')]),
+      started('a'),
+      finished('a', false),
+      started('a', 2),
+      finished('a', true, 2),
+      { type: 'approval.granted', at: at(7), stepId: 'g', actor: 'bob', roles: [], comment: 'go' },
+      started('b'),
+      finished('b', false),
+      started('u', 1, 'rollback'),
+      finished('u', true, 1, 'rollback'),
+    ];
     const step = run(events).model;
     assert.deepEqual(replay(events), step);
     assert.equal(step.state, 'rolled_back');

@@ -14,7 +14,12 @@ describe('delivery: judging an attempt', () => {
       const v = judgeAttempt({ kind: 'http', status: s }, 1, DEFAULT_RETRY, NOW, 0.5);
       assert.equal(v.state, 'failed', String(s));
     }
-    for (const o of [{ kind: 'http', status: 500 }, { kind: 'http', status: 503 }, { kind: 'http', status: 429 }, { kind: 'network', error: 'ECONNREFUSED' }] as const) {
+    for (const o of [
+      { kind: 'http', status: 500 },
+      { kind: 'http', status: 503 },
+      { kind: 'http', status: 429 },
+      { kind: 'network', error: 'ECONNREFUSED' },
+    ] as const) {
       const v = judgeAttempt(o, 1, DEFAULT_RETRY, NOW, 0.5);
       assert.equal(v.state, 'attempted', JSON.stringify(o));
     }
@@ -50,7 +55,9 @@ describe('Standard Webhooks', () => {
 
   it('signs id.timestamp.body with HMAC-SHA256 as openssl computes it', () => {
     const h = signWebhook([secret], 'msg_1', 1_765_000_000, body);
-    const openssl = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${key.toString('hex')}`, '-binary'], { input: `msg_1.1765000000.${body}` });
+    const openssl = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${key.toString('hex')}`, '-binary'], {
+      input: `msg_1.1765000000.${body}`,
+    });
     assert.equal(h['webhook-signature'], `v1,${openssl.toString('base64')}`);
     assert.equal(h['webhook-timestamp'], '1765000000');
   });

@@ -12,17 +12,32 @@ describe('operations.yaml', () => {
     const r = parseOperationsText(EXAMPLE, 'operations.yaml');
     assert.ok(r.ok, !r.ok ? r.problems.map(formatFileProblem).join('\n') : '');
     const c = r.config;
-    assert.deepEqual(routeFor(c.route, { alertname: 'DiskFull', severity: 'critical' }).map((x) => x.receiver), ['oncall-critical', 'incident-webhook']);
-    assert.deepEqual(routeFor(c.route, { severity: 'high' }).map((x) => x.receiver), ['oncall-high']);
-    assert.deepEqual(routeFor(c.route, { severity: 'low' }).map((x) => x.receiver), ['oncall-standard']);
+    assert.deepEqual(
+      routeFor(c.route, { alertname: 'DiskFull', severity: 'critical' }).map((x) => x.receiver),
+      ['oncall-critical', 'incident-webhook'],
+    );
+    assert.deepEqual(
+      routeFor(c.route, { severity: 'high' }).map((x) => x.receiver),
+      ['oncall-high'],
+    );
+    assert.deepEqual(
+      routeFor(c.route, { severity: 'low' }).map((x) => x.receiver),
+      ['oncall-standard'],
+    );
     assert.equal(routeFor(c.route, { severity: 'critical' })[0]!.escalation, 'sev1');
     assert.equal(c.rules.ackDeadlines['SEV-1'], 15 * 60_000);
-    assert.deepEqual(c.escalationPolicies[0]!.levels.map((l) => l.after), [0, 'deadline']);
-    assert.deepEqual(c.integrations.map((i) => [i.name, i.type, i.secret]), [
-      ['prometheus', 'alertmanager', { env: 'RUNLEDGER_AM_TOKEN' }],
-      ['deploy-pipeline', 'events', { env: 'RUNLEDGER_EVENTS_ROUTING_KEY' }],
-      ['probes', 'internal', undefined],
-    ]);
+    assert.deepEqual(
+      c.escalationPolicies[0]!.levels.map((l) => l.after),
+      [0, 'deadline'],
+    );
+    assert.deepEqual(
+      c.integrations.map((i) => [i.name, i.type, i.secret]),
+      [
+        ['prometheus', 'alertmanager', { env: 'RUNLEDGER_AM_TOKEN' }],
+        ['deploy-pipeline', 'events', { env: 'RUNLEDGER_EVENTS_ROUTING_KEY' }],
+        ['probes', 'internal', undefined],
+      ],
+    );
     assert.equal(c.receivers.find((x) => x.name === 'incident-webhook')!.webhook!.secrets.length, 2);
     assert.equal(c.schedules[0]!.layers[0]!.everyDays, 7);
   });

@@ -59,7 +59,13 @@ describe('policy', () => {
   });
 
   it('validation names each problem by JSON path', () => {
-    const r = validatePolicy({ default: 'maybe', rules: [{ effect: 'allow' }, { effect: 'nope', reason: 'x' }], forbid: [{ pattern: '(', reason: 'x' }], freeze: [{ name: 'w', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }], extra: 1 });
+    const r = validatePolicy({
+      default: 'maybe',
+      rules: [{ effect: 'allow' }, { effect: 'nope', reason: 'x' }],
+      forbid: [{ pattern: '(', reason: 'x' }],
+      freeze: [{ name: 'w', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
+      extra: 1,
+    });
     assert.equal(r.ok, false);
     if (!r.ok) {
       const paths = r.problems.map((x) => x.path);

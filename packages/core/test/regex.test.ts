@@ -3,7 +3,21 @@
 // case runs under `bounded`: with a backtracking engine it is interrupted and the test fails.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileUserRegex, decideCommand, decideStart, DEFAULT_POLICY, formatDiagnostic, globMatch, lintRunbook, parseInputValue, parsePolicyText, parseRunbook, resolveInputs, validatePolicy, type Diagnostic } from '@runledger/core';
+import {
+  compileUserRegex,
+  decideCommand,
+  decideStart,
+  DEFAULT_POLICY,
+  formatDiagnostic,
+  globMatch,
+  lintRunbook,
+  parseInputValue,
+  parsePolicyText,
+  parseRunbook,
+  resolveInputs,
+  validatePolicy,
+  type Diagnostic,
+} from '@runledger/core';
 import { bounded, CATASTROPHIC, UNSUPPORTED } from './helpers/redos.js';
 
 const FILE = 'redos.md';
@@ -20,7 +34,10 @@ describe('compileUserRegex', () => {
     test(`${pattern}: test, whole match and find on a long adversarial subject`, () => {
       const c = compileUserRegex(pattern);
       assert.ok(c.ok, JSON.stringify(c));
-      assert.deepEqual(bounded(() => [c.regex.test(subject), c.regex.testWhole(subject), c.regex.find(subject)]), [false, false, undefined]);
+      assert.deepEqual(
+        bounded(() => [c.regex.test(subject), c.regex.testWhole(subject), c.regex.find(subject)]),
+        [false, false, undefined],
+      );
       // Same answers as V8 on short subjects, where backtracking is still quick.
       for (const s of [subject.slice(0, 6), subject.slice(0, 6) + subject.slice(-1), match, 'aaab', 'xxy', 'a1', '']) {
         const js = new RegExp(pattern).exec(s);
@@ -44,7 +61,12 @@ describe('compileUserRegex', () => {
   });
 
   test('look-alikes of those constructs are accepted: in a class, an escaped backslash, a named group', () => {
-    for (const [pattern, subject] of [['[(?=]x', '=x'], ['\\\\1', '\\1'], ['(?<name>ab)c', 'abc'], ['[\\]\\\\]k<', '\\k<']] as const) {
+    for (const [pattern, subject] of [
+      ['[(?=]x', '=x'],
+      ['\\\\1', '\\1'],
+      ['(?<name>ab)c', 'abc'],
+      ['[\\]\\\\]k<', '\\k<'],
+    ] as const) {
       const c = compileUserRegex(pattern);
       assert.ok(c.ok, `${pattern}: ${JSON.stringify(c)}`);
       assert.equal(c.regex.test(subject), true, pattern);
@@ -56,7 +78,8 @@ describe('compileUserRegex', () => {
       const c = bounded(() => compileUserRegex(pattern), 1000);
       assert.equal(c.ok ? 'ok' : c.problem.kind, 'invalid', pattern.slice(0, 40));
     }
-    for (const pattern of ['a{1000}', '[0-9a-f]{64}', '(\\d{1,3}\\.){3}\\d{1,3}', '\\x{41}{3}', 'x'.repeat(1000)]) assert.ok(compileUserRegex(pattern).ok, pattern);
+    for (const pattern of ['a{1000}', '[0-9a-f]{64}', '(\\d{1,3}\\.){3}\\d{1,3}', '\\x{41}{3}', 'x'.repeat(1000)])
+      assert.ok(compileUserRegex(pattern).ok, pattern);
   });
 
   test('a syntax error is invalid, not unsupported', () => {
@@ -70,13 +93,19 @@ describe('compileUserRegex', () => {
 describe('runbooks: lint and parse', () => {
   for (const { pattern, subject, match } of CATASTROPHIC) {
     test(`forbid ${pattern} against a step holding the adversarial subject`, () => {
-      const lint = (body: string): string[] => errorsOf(bounded(() => lintRunbook(runbookWith(['forbid:', `  - pattern: ${yamlQuoted(pattern)}`, '    reason: no'], body), FILE)));
+      const lint = (body: string): string[] =>
+        errorsOf(bounded(() => lintRunbook(runbookWith(['forbid:', `  - pattern: ${yamlQuoted(pattern)}`, '    reason: no'], body), FILE)));
       assert.deepEqual(lint(subject), []);
       assert.deepEqual(lint(match), ['RB_FORBIDDEN_IN_STEP']);
     });
 
     test(`input pattern ${pattern}: a default holding the adversarial subject`, () => {
-      const ds = bounded(() => lintRunbook(runbookWith(['inputs:', `  v: {type: string, pattern: ${yamlQuoted(pattern)}, default: ${yamlQuoted(subject)}}`], 'echo {{ inputs.v }}'), FILE));
+      const ds = bounded(() =>
+        lintRunbook(
+          runbookWith(['inputs:', `  v: {type: string, pattern: ${yamlQuoted(pattern)}, default: ${yamlQuoted(subject)}}`], 'echo {{ inputs.v }}'),
+          FILE,
+        ),
+      );
       assert.deepEqual(errorsOf(ds), ['RB_INPUT_DEFAULT_INVALID'], ds.map(formatDiagnostic).join('\n'));
     });
 
@@ -85,20 +114,35 @@ describe('runbooks: lint and parse', () => {
       assert.ok(r.ok, JSON.stringify(r.diagnostics));
       const res = bounded(() => resolveInputs(r.runbook, { v: subject }, {}));
       assert.equal(res.ok, false);
-      if (!res.ok) assert.deepEqual(res.diagnostics.map((d) => d.code), ['RB_INPUT_INVALID']);
+      if (!res.ok)
+        assert.deepEqual(
+          res.diagnostics.map((d) => d.code),
+          ['RB_INPUT_INVALID'],
+        );
       const spec = r.runbook.inputs[0];
       assert.ok(spec);
-      assert.deepEqual(bounded(() => parseInputValue(spec, subject)), { problem: `must match ${pattern}` });
+      assert.deepEqual(
+        bounded(() => parseInputValue(spec, subject)),
+        { problem: `must match ${pattern}` },
+      );
     });
   }
 
   test('a long step: the match is located on its line; one huge matching line is still refused, in bounded time', () => {
     const lines = [...Array.from({ length: 2000 }, (_, i) => `echo line ${i}`), 'sudo rm -rf /srv/data', 'echo done'];
-    const long = lintRunbook(runbookWith(['forbid:', "  - pattern: 'rm\\s+-rf'", '    reason: no'], lines.join('\n')), FILE).filter((d) => d.code === 'RB_FORBIDDEN_IN_STEP');
-    assert.deepEqual(long.map((d) => [d.line, d.column]), [[11 + 2000, 6]]); // the body starts on line 11
+    const long = lintRunbook(runbookWith(['forbid:', "  - pattern: 'rm\\s+-rf'", '    reason: no'], lines.join('\n')), FILE).filter(
+      (d) => d.code === 'RB_FORBIDDEN_IN_STEP',
+    );
+    assert.deepEqual(
+      long.map((d) => [d.line, d.column]),
+      [[11 + 2000, 6]],
+    ); // the body starts on line 11
     assert.match(long[0]?.message ?? '', /contains `rm -rf`/);
     const huge = bounded(() => lintRunbook(runbookWith(['forbid:', "  - pattern: '(x|a){1,300}$'", '    reason: no'], 'a'.repeat(100_000)), FILE));
-    assert.deepEqual(huge.map((d) => [d.code, d.line]), [['RB_FORBIDDEN_IN_STEP', 11]]);
+    assert.deepEqual(
+      huge.map((d) => [d.code, d.line]),
+      [['RB_FORBIDDEN_IN_STEP', 11]],
+    );
   });
 
   test('RB_REGEX_UNSUPPORTED points at the construct, in forbid and in an input pattern', () => {
@@ -124,7 +168,10 @@ describe('policy', () => {
       const v = validatePolicy({ forbid: [{ pattern, reason: 'no' }] });
       assert.ok(v.ok, JSON.stringify(v));
       const policy = v.policy;
-      for (const [command, want] of [[subject, 'allow'], [match, 'deny']] as const) {
+      for (const [command, want] of [
+        [subject, 'allow'],
+        [match, 'deny'],
+      ] as const) {
         assert.equal(bounded(() => decideCommand(policy, [], command)).effect, want);
         assert.equal(bounded(() => decideCommand(DEFAULT_POLICY, [{ pattern, reason: 'no' }], command)).effect, want);
       }
@@ -159,7 +206,11 @@ describe('policy', () => {
       const r = parsePolicyText(`default: allow\nforbid:\n  - pattern: '${pattern}'\n    reason: no\n`, 'policy.yaml');
       assert.equal(r.ok, false, pattern);
       if (!r.ok) {
-        assert.deepEqual(r.problems.map((p) => [p.path, p.line, p.column]), [['$.forbid[0].pattern', 3, 14]], pattern);
+        assert.deepEqual(
+          r.problems.map((p) => [p.path, p.line, p.column]),
+          [['$.forbid[0].pattern', 3, 14]],
+          pattern,
+        );
         assert.match(r.problems[0]?.message ?? '', /not supported/);
       }
     }

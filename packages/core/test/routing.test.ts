@@ -8,13 +8,19 @@ const m = (t: string) => parseMatchers(t);
 
 describe('matchers', () => {
   it('parses the four operators, quoted and bare values, braced lists and escapes', () => {
-    assert.deepEqual(m('severity="critical"').map((x) => [x.name, x.op, x.value]), [['severity', '=', 'critical']]);
-    assert.deepEqual(m('{env!="prod", severity=~"critical|page", team!~ "db.*",svc=api}').map((x) => [x.name, x.op, x.value]), [
-      ['env', '!=', 'prod'],
-      ['severity', '=~', 'critical|page'],
-      ['team', '!~', 'db.*'],
-      ['svc', '=', 'api'],
-    ]);
+    assert.deepEqual(
+      m('severity="critical"').map((x) => [x.name, x.op, x.value]),
+      [['severity', '=', 'critical']],
+    );
+    assert.deepEqual(
+      m('{env!="prod", severity=~"critical|page", team!~ "db.*",svc=api}').map((x) => [x.name, x.op, x.value]),
+      [
+        ['env', '!=', 'prod'],
+        ['severity', '=~', 'critical|page'],
+        ['team', '!~', 'db.*'],
+        ['svc', '=', 'api'],
+      ],
+    );
     assert.equal(m('msg="say \\"hi\\""')[0]!.value, 'say "hi"');
   });
 
@@ -70,9 +76,18 @@ describe('the routing tree', () => {
         { matchers: m('severity="critical"'), receiver: 'never' },
       ],
     };
-    assert.deepEqual(routeFor(am, { severity: 'critical' }).map((r) => r.receiver), ['ops-webhook', 'ops-email']);
-    assert.deepEqual(routeFor(am, { severity: 'warning' }).map((r) => r.receiver), ['ops-email']);
-    assert.deepEqual(routeFor(am, { severity: 'info' }).map((r) => [r.receiver, r.path]), [['ops-webhook', 'route']]);
+    assert.deepEqual(
+      routeFor(am, { severity: 'critical' }).map((r) => r.receiver),
+      ['ops-webhook', 'ops-email'],
+    );
+    assert.deepEqual(
+      routeFor(am, { severity: 'warning' }).map((r) => r.receiver),
+      ['ops-email'],
+    );
+    assert.deepEqual(
+      routeFor(am, { severity: 'info' }).map((r) => [r.receiver, r.path]),
+      [['ops-webhook', 'route']],
+    );
   });
 
   it('nested routes inherit what they do not set', () => {
@@ -89,7 +104,10 @@ describe('the routing tree', () => {
 describe('silences and maintenance', () => {
   const s: Silence = { id: 's1', kind: 'maintenance', matchers: m('service="db"'), startsAt: 1000, endsAt: 2000, createdBy: 'alice', comment: 'failover test' };
   it('match by labels inside their window only, and never hold back a resolve', () => {
-    assert.deepEqual(silencing([s], { service: 'db' }, 1500).map((x) => x.id), ['s1']);
+    assert.deepEqual(
+      silencing([s], { service: 'db' }, 1500).map((x) => x.id),
+      ['s1'],
+    );
     assert.equal(silencing([s], { service: 'db' }, 2000).length, 0, 'the end is exclusive');
     assert.equal(silencing([s], { service: 'api' }, 1500).length, 0);
     assert.equal(heldBack([s], { service: 'db' }, 1500, 'triggered')?.id, 's1');

@@ -86,7 +86,13 @@ describe('front matter diagnostics', () => {
   });
 
   test('RB_INPUT_FIELD_NOT_APPLICABLE', () => {
-    expectAt(src('---', 'id: t', 'inputs:', '  n: {type: integer, pattern: x}', '---'), 'RB_INPUT_FIELD_NOT_APPLICABLE', 4, 22, '`pattern` applies to string inputs only');
+    expectAt(
+      src('---', 'id: t', 'inputs:', '  n: {type: integer, pattern: x}', '---'),
+      'RB_INPUT_FIELD_NOT_APPLICABLE',
+      4,
+      22,
+      '`pattern` applies to string inputs only',
+    );
   });
 
   test('RB_INPUT_DEFAULT_INVALID', () => {
@@ -153,7 +159,10 @@ describe('section and step diagnostics', () => {
     expectAt(s, 'RB_STEP_ID_MISSING', 13, 7, 'procedure-2');
     const r = parseRunbook(s, FILE);
     assert.ok(r.ok);
-    assert.deepEqual(r.runbook.steps.map((x) => x.id), ['ok', 'procedure-2']);
+    assert.deepEqual(
+      r.runbook.steps.map((x) => x.id),
+      ['ok', 'procedure-2'],
+    );
   });
 
   test('RB_STEP_ID_INVALID at the id', () => {
@@ -296,7 +305,16 @@ describe('template diagnostics', () => {
   test('RB_TEMPLATE_IN_SINGLE_QUOTES (warning), not for double quotes, comments or unquoted heredocs', () => {
     expectAt(withInputs('```sh {#a}', "echo '{{ inputs.x }}'", '```'), 'RB_TEMPLATE_IN_SINGLE_QUOTES', 11, 7);
     expectAt(withInputs('```sh {#a}', "cat <<'EOF'", '{{ inputs.x }}', 'EOF', '```'), 'RB_TEMPLATE_IN_SINGLE_QUOTES', 12, 1);
-    const ok = withInputs('```sh {#a}', 'echo "it\'s {{ inputs.x }}"', "# don't {{ inputs.x }}", 'cat <<EOF', "it's {{ inputs.x }}", 'EOF', 'echo "{{ inputs.x }}"', '```');
+    const ok = withInputs(
+      '```sh {#a}',
+      'echo "it\'s {{ inputs.x }}"',
+      "# don't {{ inputs.x }}",
+      'cat <<EOF',
+      "it's {{ inputs.x }}",
+      'EOF',
+      'echo "{{ inputs.x }}"',
+      '```',
+    );
     assert.deepEqual(lintRunbook(ok, FILE).map(formatDiagnostic), []);
   });
 
@@ -337,14 +355,30 @@ describe('a broken front matter does not cascade into reference errors', () => {
   });
 
   test('front matter or inputs that are not a mapping: only that error', () => {
-    assert.deepEqual(lintRunbook(src('---', '- a', '---', '## Procedure', ...uses), FILE).map((d) => d.code), ['RB_FRONTMATTER_TYPE']);
+    assert.deepEqual(
+      lintRunbook(src('---', '- a', '---', '## Procedure', ...uses), FILE).map((d) => d.code),
+      ['RB_FRONTMATTER_TYPE'],
+    );
     assert.deepEqual(codes('inputs: [a, b]'), ['RB_FIELD_TYPE']);
   });
 
   test('a broken input declaration is reported where it is, not at its uses; an input never declared still is', () => {
-    const cs = codes('inputs:', '  a: {type: text}', "  b: {type: string, pattern: '(?=x)'}", '  c: {type: integer, min: 5, max: 1}', '  d: {}', '  e: {}', '  f: {}');
+    const cs = codes(
+      'inputs:',
+      '  a: {type: text}',
+      "  b: {type: string, pattern: '(?=x)'}",
+      '  c: {type: integer, min: 5, max: 1}',
+      '  d: {}',
+      '  e: {}',
+      '  f: {}',
+    );
     assert.deepEqual(cs, ['RB_INPUT_TYPE_UNKNOWN', 'RB_REGEX_UNSUPPORTED', 'RB_INPUT_BOUNDS', 'RB_TEMPLATE_UNKNOWN_INPUT']);
-    const d = lintRunbook(src('---', 'id: t', 'inputs:', '  a: {type: text}', '---', '## Procedure', ...uses), FILE).filter((x) => x.code === 'RB_TEMPLATE_UNKNOWN_INPUT');
-    assert.deepEqual(d.map((x) => x.message.match(/no input (\w)/)?.[1]), ['b', 'c', 'd', 'e', 'f', 'g']);
+    const d = lintRunbook(src('---', 'id: t', 'inputs:', '  a: {type: text}', '---', '## Procedure', ...uses), FILE).filter(
+      (x) => x.code === 'RB_TEMPLATE_UNKNOWN_INPUT',
+    );
+    assert.deepEqual(
+      d.map((x) => x.message.match(/no input (\w)/)?.[1]),
+      ['b', 'c', 'd', 'e', 'f', 'g'],
+    );
   });
 });

@@ -19,7 +19,10 @@ const ids = (rb: Runbook): string[] => rb.steps.map((s) => s.id);
 describe('examples/runbooks', () => {
   test('every runbook in the folder parses with no error and no warning', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.md'));
-    assert.deepEqual(files.filter((f) => ['release-smoke.md', 'rollback-image.md', 'safe-shutdown.md', 'readiness.md', 'rotate-signing-key.md'].includes(f)).length, 5);
+    assert.deepEqual(
+      files.filter((f) => ['release-smoke.md', 'rollback-image.md', 'safe-shutdown.md', 'readiness.md', 'rotate-signing-key.md'].includes(f)).length,
+      5,
+    );
     for (const f of files) {
       const r = parseRunbook(readFileSync(DIR + f, 'utf8'), `examples/runbooks/${f}`);
       assert.deepEqual(r.diagnostics.map(formatDiagnostic), [], f);
@@ -30,9 +33,15 @@ describe('examples/runbooks', () => {
   test('release-smoke: three checks, then the announce gate, then the announcement; "not announced" on failure', () => {
     const rb = load('release-smoke.md');
     assert.deepEqual(ids(rb), ['service-status', 'public-health', 'backend-health', 'audit-dsn-present', 'announce-gate', 'announce']);
-    assert.deepEqual(rb.steps.slice(1, 4).map((s) => s.kind), ['check', 'check', 'check']);
+    assert.deepEqual(
+      rb.steps.slice(1, 4).map((s) => s.kind),
+      ['check', 'check', 'check'],
+    );
     assert.equal(rb.steps[4]?.kind, 'approve');
-    assert.deepEqual(rb.rollback.map((s) => s.id), ['record-not-announced']);
+    assert.deepEqual(
+      rb.rollback.map((s) => s.id),
+      ['record-not-announced'],
+    );
     const dsn = rb.steps[3];
     assert.ok(dsn?.kind === 'check' && dsn.probe.kind === 'http');
     assert.deepEqual(dsn.probe.expectJson, { audit_dsn: 'set' });
@@ -40,14 +49,28 @@ describe('examples/runbooks', () => {
 
   test('rollback-image: inputs from/to/reason, audit entry, health verified after; migrations and audit chain forbidden', () => {
     const rb = load('rollback-image.md');
-    assert.deepEqual(rb.inputs.slice(0, 3).map((i) => [i.name, i.required]), [['from', true], ['to', true], ['reason', true]]);
+    assert.deepEqual(
+      rb.inputs.slice(0, 3).map((i) => [i.name, i.required]),
+      [
+        ['from', true],
+        ['to', true],
+        ['reason', true],
+      ],
+    );
     assert.deepEqual(ids(rb), ['current-version', 'running-from', 'rollback', 'healthy', 'version-is-to', 'health-after', 'audit-entry']);
     const audit = rb.steps.find((s) => s.id === 'audit-entry');
     assert.ok(audit?.kind === 'check' && audit.probe.kind === 'command');
     assert.match(audit.probe.run, /from=\{\{ inputs\.from \}\} \| to=\{\{ inputs\.to \}\} \| actor=/);
-    assert.deepEqual(rb.rollback.map((s) => s.id), ['restore-from']);
+    assert.deepEqual(
+      rb.rollback.map((s) => s.id),
+      ['restore-from'],
+    );
     const pats = rb.forbid.map((f) => new RegExp(f.pattern));
-    for (const cmd of ['alembic downgrade -1', 'migrate down', "sed -i '1d' audit.log", 'truncate -s0 audit.log']) assert.ok(pats.some((p) => p.test(cmd)), cmd);
+    for (const cmd of ['alembic downgrade -1', 'migrate down', "sed -i '1d' audit.log", 'truncate -s0 audit.log'])
+      assert.ok(
+        pats.some((p) => p.test(cmd)),
+        cmd,
+      );
   });
 
   test('safe-shutdown: traffic, apps, Redis SAVE, databases, in that order; `down -v` forbidden', () => {
@@ -64,23 +87,47 @@ describe('examples/runbooks', () => {
     const checks = rb.steps.filter((s) => s.kind === 'check');
     assert.deepEqual(
       checks.map((s) => (s.kind === 'check' && s.probe.kind === 'http' ? s.probe.expectJson : undefined)),
-      [{ 'checks.database.ok': true }, { 'checks.migration_head.ok': true }, { 'checks.signing_material.ok': true }, { 'checks.worker.ok': true }, { ready: true }],
+      [
+        { 'checks.database.ok': true },
+        { 'checks.migration_head.ok': true },
+        { 'checks.signing_material.ok': true },
+        { 'checks.worker.ok': true },
+        { ready: true },
+      ],
     );
     assert.equal(rb.steps.find((s) => s.id === 'ready')?.onFail, 'stop');
   });
 
   test('rotate-signing-key: stop writers, snapshot, rotate, update config, restart, validate /health', () => {
     const rb = load('rotate-signing-key.md');
-    assert.deepEqual(ids(rb), ['service-up', 'rotation-plan', 'stop-writers', 'snapshot', 'generate-key', 'update-config', 'restart', 'healthy', 'health', 'signing-ready']);
+    assert.deepEqual(ids(rb), [
+      'service-up',
+      'rotation-plan',
+      'stop-writers',
+      'snapshot',
+      'generate-key',
+      'update-config',
+      'restart',
+      'healthy',
+      'health',
+      'signing-ready',
+    ]);
     assert.deepEqual(rb.inputs.find((i) => i.name === 'key_passphrase')?.from, { env: 'DEMO_KEY_PASSPHRASE', prompt: true });
-    assert.deepEqual(rb.rollback.map((s) => s.id), ['restore-previous-config']);
+    assert.deepEqual(
+      rb.rollback.map((s) => s.id),
+      ['restore-previous-config'],
+    );
   });
 });
 
 test('docs/runbook-language.md lists exactly the diagnostic codes the parser has', () => {
   const doc = readFileSync(`${ROOT}docs/runbook-language.md`, 'utf8');
   const inDoc = new Set(doc.match(/\bRB_[A-Z_]+\b/g) ?? []);
-  assert.deepEqual([...inDoc].filter((c) => !(c in RUNBOOK_DIAGNOSTICS)), [], 'codes in the docs that do not exist');
+  assert.deepEqual(
+    [...inDoc].filter((c) => !(c in RUNBOOK_DIAGNOSTICS)),
+    [],
+    'codes in the docs that do not exist',
+  );
   for (const [code, { severity }] of Object.entries(RUNBOOK_DIAGNOSTICS)) {
     assert.ok(new RegExp(`\\| \`${code}\` \\| ${severity} \\|`).test(doc), `${code} (${severity}) is not in the docs' table`);
   }

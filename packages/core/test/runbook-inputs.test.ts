@@ -70,7 +70,9 @@ describe('resolveInputs', () => {
   });
 
   test('string pattern must match the whole value', () => {
-    assert.deepEqual(errors({ ...ok, version: 'v1.2.3' }), ['in.md:4:3: error RB_INPUT_INVALID: --input version=v1.2.3: version must match \\d+\\.\\d+\\.\\d+']);
+    assert.deepEqual(errors({ ...ok, version: 'v1.2.3' }), [
+      'in.md:4:3: error RB_INPUT_INVALID: --input version=v1.2.3: version must match \\d+\\.\\d+\\.\\d+',
+    ]);
     assert.equal(errors({ ...ok, version: '1.2.3-rc1' }).length, 1);
   });
 
@@ -98,7 +100,9 @@ describe('resolveInputs', () => {
   });
 
   test('a required secret with no value names where it may come from', () => {
-    assert.deepEqual(errors(ok, {}), ['in.md:21:3: error RB_SECRET_MISSING: token is a required secret and has no value: supply it through the environment variable DEPLOY_TOKEN']);
+    assert.deepEqual(errors(ok, {}), [
+      'in.md:21:3: error RB_SECRET_MISSING: token is a required secret and has no value: supply it through the environment variable DEPLOY_TOKEN',
+    ]);
     assert.deepEqual(errors(ok, { token: undefined }), errors(ok, {}));
   });
 

@@ -49,11 +49,15 @@ describe('templateRefs', () => {
 });
 
 describe('renderTemplate', () => {
-  const text = 'deploy {{ inputs.version }} x{{inputs.replicas}} dry={{ inputs.dry-run }} token={{ inputs.api_token }} from={{ steps.current-version.output }} env={{ env }} run={{ run.id }}';
+  const text =
+    'deploy {{ inputs.version }} x{{inputs.replicas}} dry={{ inputs.dry-run }} token={{ inputs.api_token }} from={{ steps.current-version.output }} env={{ env }} run={{ run.id }}';
 
   test("'shell' mode turns every reference into an environment variable and splices no value", () => {
     const out = renderTemplate(text, ctx, 'shell');
-    assert.equal(out, 'deploy ${RL_INPUT_VERSION} x${RL_INPUT_REPLICAS} dry=${RL_INPUT_DRY_RUN} token=${RL_INPUT_API_TOKEN} from=${RL_STEP_CURRENT_VERSION_OUTPUT} env=${RL_ENV} run=${RL_RUN_ID}');
+    assert.equal(
+      out,
+      'deploy ${RL_INPUT_VERSION} x${RL_INPUT_REPLICAS} dry=${RL_INPUT_DRY_RUN} token=${RL_INPUT_API_TOKEN} from=${RL_STEP_CURRENT_VERSION_OUTPUT} env=${RL_ENV} run=${RL_RUN_ID}',
+    );
     assert.ok(!out.includes(SECRET) && !out.includes('1.2.3'));
   });
 
@@ -75,7 +79,10 @@ describe('renderTemplate', () => {
   });
 
   test('an unknown reference throws TemplateError', () => {
-    assert.throws(() => renderTemplate('{{ foo }}', ctx, 'text'), (e: unknown) => e instanceof TemplateError && e.code === 'RB_TEMPLATE_UNKNOWN_REF');
+    assert.throws(
+      () => renderTemplate('{{ foo }}', ctx, 'text'),
+      (e: unknown) => e instanceof TemplateError && e.code === 'RB_TEMPLATE_UNKNOWN_REF',
+    );
     assert.throws(() => renderTemplate('{{ steps.a }}', ctx, 'shell'), TemplateError);
   });
 });
@@ -122,7 +129,8 @@ describe('renderStep and renderProbe', () => {
     assert.deepEqual(a, b);
     assert.deepEqual(a, {
       kind: 'sh',
-      script: 'echo "deploying ${RL_INPUT_VERSION} x${RL_INPUT_REPLICAS} to ${RL_ENV} (run ${RL_RUN_ID})"\n./deploy.sh --from "${RL_STEP_CURRENT_VERSION_OUTPUT}" --token-env RL_INPUT_API_TOKEN',
+      script:
+        'echo "deploying ${RL_INPUT_VERSION} x${RL_INPUT_REPLICAS} to ${RL_ENV} (run ${RL_RUN_ID})"\n./deploy.sh --from "${RL_STEP_CURRENT_VERSION_OUTPUT}" --token-env RL_INPUT_API_TOKEN',
     });
   });
 
@@ -147,13 +155,27 @@ describe('renderStep and renderProbe', () => {
     assert.deepEqual(w.probe.headers, { 'X-Run': 'run-42' });
     // command probes are scripts: shell mode.
     const c = renderStep(byId('worker'), ctx);
-    assert.deepEqual(c, { kind: 'check', probe: { kind: 'command', run: 'test -n "${RL_STEP_NOTIFY_OUTPUT}" && echo present', expectExit: 0, expectStdoutContains: 'present' } });
+    assert.deepEqual(c, {
+      kind: 'check',
+      probe: { kind: 'command', run: 'test -n "${RL_STEP_NOTIFY_OUTPUT}" && echo present', expectExit: 0, expectStdoutContains: 'present' },
+    });
     assert.deepEqual(
-      renderProbe({ kind: 'http', url: 'http://h/{{ inputs.version }}', expectJson: { version: '{{ inputs.version }}', n: 1, deep: { list: ['{{ env }}'] } } }, ctx),
+      renderProbe(
+        { kind: 'http', url: 'http://h/{{ inputs.version }}', expectJson: { version: '{{ inputs.version }}', n: 1, deep: { list: ['{{ env }}'] } } },
+        ctx,
+      ),
       { kind: 'http', url: 'http://h/1.2.3', expectJson: { version: '1.2.3', n: 1, deep: { list: ['production'] } } },
     );
-    assert.deepEqual(renderProbe({ kind: 'postgres', url: 'postgres://u:{{ inputs.api_token }}@h/db' }, ctx, { mask: true }), { kind: 'postgres', url: `postgres://u:${SECRET_MASK}@h/db` });
-    assert.deepEqual(renderProbe({ kind: 'redis', host: '{{ env }}.cache', port: 6379, command: 'PING' }, ctx), { kind: 'redis', host: 'production.cache', port: 6379, command: 'PING' });
+    assert.deepEqual(renderProbe({ kind: 'postgres', url: 'postgres://u:{{ inputs.api_token }}@h/db' }, ctx, { mask: true }), {
+      kind: 'postgres',
+      url: `postgres://u:${SECRET_MASK}@h/db`,
+    });
+    assert.deepEqual(renderProbe({ kind: 'redis', host: '{{ env }}.cache', port: 6379, command: 'PING' }, ctx), {
+      kind: 'redis',
+      host: 'production.cache',
+      port: 6379,
+      command: 'PING',
+    });
     assert.deepEqual(renderProbe({ kind: 'tcp', host: 'db-{{ env }}', port: 5432 }, ctx), { kind: 'tcp', host: 'db-production', port: 5432 });
   });
 });
@@ -180,7 +202,10 @@ describe('values templated into a URL are percent-encoded after the origin', () 
   });
 
   test('a reference that forms the origin (scheme://host:port) is placed as is', () => {
-    assert.equal(renderTemplate('http://{{ inputs.host }}:{{ inputs.port }}/x/{{ inputs.id }}', uctx, 'url'), `http://127.0.0.1:7390/x/${encodeURIComponent(hostile)}`);
+    assert.equal(
+      renderTemplate('http://{{ inputs.host }}:{{ inputs.port }}/x/{{ inputs.id }}', uctx, 'url'),
+      `http://127.0.0.1:7390/x/${encodeURIComponent(hostile)}`,
+    );
   });
 
   test('text mode is unchanged; a masked secret stays masked', () => {

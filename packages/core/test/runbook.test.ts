@@ -47,7 +47,13 @@ describe('a full runbook round-trip', () => {
       { name: 'replicas', type: 'integer', required: false, min: 1, max: 10, default: 2 },
       { name: 'dry-run', type: 'boolean', required: false, default: false },
       { name: 'target', type: 'enum', required: false, values: ['staging', 'production'], default: 'staging' },
-      { name: 'api_token', type: 'secret', required: true, description: 'Deploy token', from: { env: 'DEPLOY_TOKEN', file: '/run/secrets/deploy_token', prompt: true } },
+      {
+        name: 'api_token',
+        type: 'secret',
+        required: true,
+        description: 'Deploy token',
+        from: { env: 'DEPLOY_TOKEN', file: '/run/secrets/deploy_token', prompt: true },
+      },
       { name: 'note', type: 'string', required: false },
     ]);
     assert.deepEqual(rb.inputs[0]?.span.start, { line: 6, column: 3, offset: SOURCE.indexOf('  version:') + 2 });
@@ -101,18 +107,24 @@ describe('a full runbook round-trip', () => {
   });
 
   test('run order: preconditions, procedure, verify; rollback apart', () => {
-    assert.deepEqual(rb.steps.map((s) => `${s.section}/${s.kind}/${s.id}`), [
-      'preconditions/sh/current-version',
-      'preconditions/check/db-up',
-      'procedure/sh/deploy',
-      'procedure/http/notify',
-      'procedure/approve/go-live',
-      'procedure/wait/healthy',
-      'verify/check/redis-ok',
-      'verify/check/pg-ok',
-      'verify/check/worker',
-    ]);
-    assert.deepEqual(rb.rollback.map((s) => `${s.section}/${s.kind}/${s.id}`), ['rollback/sh/roll-back']);
+    assert.deepEqual(
+      rb.steps.map((s) => `${s.section}/${s.kind}/${s.id}`),
+      [
+        'preconditions/sh/current-version',
+        'preconditions/check/db-up',
+        'procedure/sh/deploy',
+        'procedure/http/notify',
+        'procedure/approve/go-live',
+        'procedure/wait/healthy',
+        'verify/check/redis-ok',
+        'verify/check/pg-ok',
+        'verify/check/worker',
+      ],
+    );
+    assert.deepEqual(
+      rb.rollback.map((s) => `${s.section}/${s.kind}/${s.id}`),
+      ['rollback/sh/roll-back'],
+    );
   });
 
   test('sh steps: script as written, attributes and defaults', () => {
@@ -120,13 +132,24 @@ describe('a full runbook round-trip', () => {
     assert.equal(cv.kind, 'sh');
     assert.deepEqual(
       { capture: cv.capture, timeoutMs: cv.timeoutMs, retries: cv.retries, backoffMs: cv.backoffMs, onFail: cv.onFail, attrs: cv.attrs, bodyLine: cv.bodyLine },
-      { capture: true, timeoutMs: 5000, retries: 0, backoffMs: 1000, onFail: 'stop', attrs: { id: 'current-version', capture: '', timeout: '5s' }, bodyLine: 48 },
+      {
+        capture: true,
+        timeoutMs: 5000,
+        retries: 0,
+        backoffMs: 1000,
+        onFail: 'stop',
+        attrs: { id: 'current-version', capture: '', timeout: '5s' },
+        bodyLine: 48,
+      },
     );
     assert.deepEqual(cv.span.start, { line: 47, column: 1, offset: SOURCE.indexOf('```sh {#current-version') });
     assert.equal(cv.span.end.line, 49);
     const d = step(rb, 'deploy');
     assert.ok(d.kind === 'sh');
-    assert.equal(d.script, 'echo "deploying {{ inputs.version }} x{{ inputs.replicas }} to {{ env }} (run {{ run.id }})"\n./deploy.sh --from "{{ steps.current-version.output }}" --token-env RL_INPUT_API_TOKEN');
+    assert.equal(
+      d.script,
+      'echo "deploying {{ inputs.version }} x{{ inputs.replicas }} to {{ env }} (run {{ run.id }})"\n./deploy.sh --from "{{ steps.current-version.output }}" --token-env RL_INPUT_API_TOKEN',
+    );
     assert.equal(d.body, d.script);
     assert.deepEqual({ t: d.timeoutMs, r: d.retries, b: d.backoffMs, f: d.onFail, c: d.capture }, { t: 30_000, r: 2, b: 500, f: 'stop', c: false });
   });
@@ -220,27 +243,52 @@ describe('language details', () => {
     assert.equal(sectionKindOf('Procedures'), 'prose');
     // A known heading opens its section at any depth; a shallower-or-equal other heading closes it.
     const rb = parsed(`${head}## Start\ntext\n#### steps\n\`\`\`sh {#drain}\ntrue\n\`\`\`\n## Safe actions\n\`\`\`sh {#undo}\ntrue\n\`\`\`\n`);
-    assert.deepEqual(rb.sections.map((s) => [s.kind, s.title, s.depth]), [
-      ['prose', 'Start', 2],
-      ['procedure', 'steps', 4],
-      ['rollback', 'Safe actions', 2],
-    ]);
-    assert.deepEqual(rb.steps.map((s) => s.id), ['drain']);
-    assert.deepEqual(rb.rollback.map((s) => s.id), ['undo']);
+    assert.deepEqual(
+      rb.sections.map((s) => [s.kind, s.title, s.depth]),
+      [
+        ['prose', 'Start', 2],
+        ['procedure', 'steps', 4],
+        ['rollback', 'Safe actions', 2],
+      ],
+    );
+    assert.deepEqual(
+      rb.steps.map((s) => s.id),
+      ['drain'],
+    );
+    assert.deepEqual(
+      rb.rollback.map((s) => s.id),
+      ['undo'],
+    );
     // A sibling heading after a deep known section is prose again: a step there is refused.
     const r = parseRunbook(`${head}## Procedure\n\`\`\`sh {#a}\ntrue\n\`\`\`\n## Appendix\n\`\`\`sh {#b}\ntrue\n\`\`\`\n`, 'x.md');
-    assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`), ['9:1 RB_STEP_IN_PROSE']);
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`),
+      ['9:1 RB_STEP_IN_PROSE'],
+    );
   });
 
   test('a step under a sub-heading of Procedure belongs to Procedure', () => {
     const rb = parsed(`${head}## Procedure\n### 1. Drain\n\`\`\`sh {#drain}\ntrue\n\`\`\`\n### 2. Stop\n\`\`\`sh {#stop}\ntrue\n\`\`\`\n## Notes\ntext\n`);
-    assert.deepEqual(rb.sections.map((s) => [s.kind, s.title]), [['procedure', 'Procedure'], ['prose', 'Notes']]);
-    assert.deepEqual(rb.steps.map((s) => `${s.section}/${s.id}`), ['procedure/drain', 'procedure/stop']);
+    assert.deepEqual(
+      rb.sections.map((s) => [s.kind, s.title]),
+      [
+        ['procedure', 'Procedure'],
+        ['prose', 'Notes'],
+      ],
+    );
+    assert.deepEqual(
+      rb.steps.map((s) => `${s.section}/${s.id}`),
+      ['procedure/drain', 'procedure/stop'],
+    );
     assert.match(rb.sections[0]?.markdown ?? '', /^### 1\. Drain\n```sh \{#drain\}/);
   });
 
   test('steps inside list items and block quotes; tilde fences; quoted attribute values', () => {
-    const rb = parsed(`${head}## Steps\n\n1. First\n\n   ~~~sh {#one expect-body="a b"}\n   true\n   ~~~\n`.replace('sh {#one expect-body="a b"}', 'http {#one expect-body="a \\"b\\"" expect=204}').replace('   true', '   DELETE http://x/y'));
+    const rb = parsed(
+      `${head}## Steps\n\n1. First\n\n   ~~~sh {#one expect-body="a b"}\n   true\n   ~~~\n`
+        .replace('sh {#one expect-body="a b"}', 'http {#one expect-body="a \\"b\\"" expect=204}')
+        .replace('   true', '   DELETE http://x/y'),
+    );
     const s = rb.steps[0];
     assert.ok(s?.kind === 'http');
     assert.equal(s.expectBodyContains, 'a "b"');
@@ -254,7 +302,9 @@ describe('language details', () => {
   });
 
   test('wait defaults: interval 1s; approve without attributes has no per-step quorum', () => {
-    const rb = parsed(`${head}## Procedure\n\`\`\`wait {#w timeout=5s}\ncommand: ./ready.sh\n\`\`\`\n\`\`\`approve {#a}\nGo?\n\`\`\`\n\`\`\`approve {#b roles=sre}\nGo?\n\`\`\`\n`);
+    const rb = parsed(
+      `${head}## Procedure\n\`\`\`wait {#w timeout=5s}\ncommand: ./ready.sh\n\`\`\`\n\`\`\`approve {#a}\nGo?\n\`\`\`\n\`\`\`approve {#b roles=sre}\nGo?\n\`\`\`\n`,
+    );
     const [w, a, b] = rb.steps;
     assert.ok(w?.kind === 'wait' && a?.kind === 'approve' && b?.kind === 'approve');
     assert.equal(w.intervalMs, 1000);

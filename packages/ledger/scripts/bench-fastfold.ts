@@ -36,8 +36,16 @@ for (let i = 0; i < 200_000; i++) nodeHash(l, r);
 
 const N = 500_000;
 const chain = best(5, () => ns(() => wasmNodeChain(l, r, N), N));
-const perCall = best(5, () => ns(() => { for (let i = 0; i < N; i++) wasmNodeHash(l, r); }, N));
-const crypto = best(5, () => ns(() => { for (let i = 0; i < N; i++) nodeHash(l, r); }, N));
+const perCall = best(5, () =>
+  ns(() => {
+    for (let i = 0; i < N; i++) wasmNodeHash(l, r);
+  }, N),
+);
+const crypto = best(5, () =>
+  ns(() => {
+    for (let i = 0; i < N; i++) nodeHash(l, r);
+  }, N),
+);
 console.log(`node hash, WASM, chained in one call:  ${chain.toFixed(0)} ns`);
 console.log(`node hash, WASM, one JS call each:     ${perCall.toFixed(0)} ns (incl. the left child's midstate, copies, a 32-byte result)`);
 console.log(`node hash, node:crypto crypto.hash:    ${crypto.toFixed(0)} ns`);
@@ -110,7 +118,9 @@ console.log(`root + appendLeaf per leaf, ${LEAVES.toLocaleString('en')} leaves:`
 console.log(`  FastTree:  ${rate(fast)}`);
 const probe = FastTree.create()!;
 probe.appendLeavesAndRoots(pool.subarray(0, 32), 1, new Uint8Array(32));
-console.log(`  FastTree.appendLeavesAndRoots, ${FastTree.BATCH} at a time, SIMD${probe.simd ? '' : ' (unavailable: scalar)'}: ${rate(best(3, () => runBatch(true)))}`);
+console.log(
+  `  FastTree.appendLeavesAndRoots, ${FastTree.BATCH} at a time, SIMD${probe.simd ? '' : ' (unavailable: scalar)'}: ${rate(best(3, () => runBatch(true)))}`,
+);
 console.log(`  FastTree.appendLeavesAndRoots, scalar: ${rate(best(3, () => runBatch(false)))}`);
 console.log(`  FastTree.stageEntry + flushEntries, 389-byte entries (leaf hash included), SIMD: ${rate(best(3, () => runEntries(true)))}`);
 console.log(`  the same, scalar: ${rate(best(3, () => runEntries(false)))}`);

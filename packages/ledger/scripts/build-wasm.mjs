@@ -35,7 +35,10 @@ function compile(name) {
 }
 
 function constant(exportName, name, bytes) {
-  const lines = Buffer.from(bytes).toString('base64').match(/.{1,100}/g) ?? [];
+  const lines =
+    Buffer.from(bytes)
+      .toString('base64')
+      .match(/.{1,100}/g) ?? [];
   return `// ${name}: ${bytes.length} bytes of WebAssembly, base64.
 export const ${exportName} =
 ${lines.map((l, i) => `  '${l}'${i === lines.length - 1 ? ';' : ' +'}`).join('\n')}

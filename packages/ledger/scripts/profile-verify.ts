@@ -58,5 +58,7 @@ const ours = best(() => {
   if (!r.ok) throw new Error(`did not verify: ${r.reason} ${r.detail}`);
   return r.size;
 });
-console.log(`verify: ${Math.round(ours).toLocaleString('en-US')} entries/s` +
-  (base === undefined ? '' : `; bare loop: ${Math.round(base).toLocaleString('en-US')} lines/s; ratio ${(ours / base).toFixed(3)}`));
+console.log(
+  `verify: ${Math.round(ours).toLocaleString('en-US')} entries/s` +
+    (base === undefined ? '' : `; bare loop: ${Math.round(base).toLocaleString('en-US')} lines/s; ratio ${(ours / base).toFixed(3)}`),
+);

@@ -93,7 +93,8 @@ export function parseSkey(text: string): SignerKey {
   }
   const [, , name, idHex, b64] = parts as [string, string, string, string, string];
   const raw = fromBase64(b64);
-  if (!raw || raw.byteLength !== 33 || raw[0] !== ALG_ED25519) throw new LedgerError('KEY_INVALID', 'private key: not an Ed25519 key (base64 of 0x01 || 32-byte seed)');
+  if (!raw || raw.byteLength !== 33 || raw[0] !== ALG_ED25519)
+    throw new LedgerError('KEY_INVALID', 'private key: not an Ed25519 key (base64 of 0x01 || 32-byte seed)');
   const s = signerFromSeed(name, raw.subarray(1));
   if (!/^[0-9a-f]{8}$/.test(idHex) || hex8(s.keyId) !== idHex) throw new LedgerError('KEY_INVALID', `private key: key ID ${idHex} does not match the key`);
   return s;
@@ -109,7 +110,8 @@ export function parseVkey(text: string): VerifierKey {
   const raw = fromBase64(b64);
   if (!raw || raw.byteLength !== 33 || raw[0] !== ALG_ED25519) throw new LedgerError('KEY_INVALID', `verifier key ${name}: not an Ed25519 key`);
   const v = makeVerifier(name, raw.subarray(1));
-  if (!/^[0-9a-f]{8}$/.test(idHex) || hex8(v.keyId) !== idHex) throw new LedgerError('KEY_INVALID', `verifier key ${name}: key ID ${idHex} does not match the key`);
+  if (!/^[0-9a-f]{8}$/.test(idHex) || hex8(v.keyId) !== idHex)
+    throw new LedgerError('KEY_INVALID', `verifier key ${name}: key ID ${idHex} does not match the key`);
   return v;
 }
 
@@ -200,7 +202,8 @@ export function checkNoteSignatures(note: ParsedNote, known: readonly VerifierKe
 export function openNote(noteText: string, known: readonly VerifierKey[]): { note: ParsedNote; signers: readonly VerifierKey[] } {
   const note = parseNote(noteText);
   const { valid, invalid } = checkNoteSignatures(note, known);
-  if (invalid.length > 0) throw new LedgerError('NOTE_SIGNATURE_INVALID', `signed note: bad signature from known key ${invalid[0]!.name}+${hex8(invalid[0]!.keyId)}`);
+  if (invalid.length > 0)
+    throw new LedgerError('NOTE_SIGNATURE_INVALID', `signed note: bad signature from known key ${invalid[0]!.name}+${hex8(invalid[0]!.keyId)}`);
   if (valid.length === 0) throw new LedgerError('NOTE_UNTRUSTED', 'signed note: no signature from a trusted key');
   return { note, signers: valid };
 }

@@ -185,7 +185,11 @@ export class TreeState {
     if (ids.length !== peaks.length) {
       throw new LedgerError('PROOF_MALFORMED', `a tree of size ${size} has ${ids.length} peaks, got ${peaks.length}`);
     }
-    return new TreeState(size, [...peaks], ids.map((id) => id.level));
+    return new TreeState(
+      size,
+      [...peaks],
+      ids.map((id) => id.level),
+    );
   }
 
   get size(): number {

@@ -169,7 +169,8 @@ export class BundleVerifier {
     if (o.format !== EXPORT_FORMAT) return void this.fail('BUNDLE_MALFORMED', 0, `MANIFEST.json: format must be ${EXPORT_FORMAT}`);
     if (o.entries !== ENTRIES_FILE) return void this.fail('BUNDLE_MALFORMED', 0, `MANIFEST.json: entries must be ${ENTRIES_FILE}`);
     if (typeof o.origin !== 'string' || o.origin.length === 0) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: origin missing');
-    if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: size must be a non-negative integer');
+    if (!Number.isSafeInteger(o.size) || (o.size as number) < 0)
+      return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json: size must be a non-negative integer');
     if (canonicalize(m) !== text) return void this.fail('BUNDLE_MALFORMED', 0, 'MANIFEST.json is not canonical JSON (JCS)');
     this.origin = o.origin;
     this.keys = KeyRing.empty(o.origin);
@@ -318,7 +319,8 @@ export class BundleVerifier {
 
   /** The bytes after the last newline: the format ends every line with "\n", so any such tail fails. */
   pushUnterminated(byteLength: number): void {
-    if (byteLength > 0 && !this.failure && this.flush()) this.fail('ENTRY_MALFORMED', this.tree.size, 'entries.jsonl does not end with a newline (truncated entry?)');
+    if (byteLength > 0 && !this.failure && this.flush())
+      this.fail('ENTRY_MALFORMED', this.tree.size, 'entries.jsonl does not end with a newline (truncated entry?)');
   }
 
   private applyKeyRules(i: number, o: Record<string, unknown>): boolean {
@@ -359,8 +361,10 @@ export class BundleVerifier {
     if (n === 0 && this.maxCheckpoint === 0) return void this.fail('BUNDLE_MALFORMED', 0, 'the bundle holds no entries');
     if (n < this.maxCheckpoint) return void this.fail('TRUNCATED', n, `entries end at ${n}; checkpoint covers ${this.maxCheckpoint}`);
     if (n < this.manifestSize) return void this.fail('TRUNCATED', n, `entries end at ${n}; MANIFEST.json says ${this.manifestSize}`);
-    if (n > this.maxCheckpoint) return void this.fail('UNCHECKPOINTED_TAIL', this.maxCheckpoint, `entries [${this.maxCheckpoint}, ${n}) are covered by no checkpoint`);
-    if (n !== this.manifestSize) return void this.fail('BUNDLE_MALFORMED', this.manifestSize, `MANIFEST.json says size ${this.manifestSize}, the bundle holds ${n}`);
+    if (n > this.maxCheckpoint)
+      return void this.fail('UNCHECKPOINTED_TAIL', this.maxCheckpoint, `entries [${this.maxCheckpoint}, ${n}) are covered by no checkpoint`);
+    if (n !== this.manifestSize)
+      return void this.fail('BUNDLE_MALFORMED', this.manifestSize, `MANIFEST.json says size ${this.manifestSize}, the bundle holds ${n}`);
     this.checkAnchors();
     if (!this.failure) this.checkProofs();
     if (!this.failure) this.checkReceipts();
@@ -377,12 +381,17 @@ export class BundleVerifier {
       }
       const { valid, invalid } = checkNoteSignatures(cp.note, this.known);
       if (invalid.length > 0 || valid.length === 0) {
-        return void this.fail('ANCHOR_SIGNATURE_INVALID', Math.max(0, Math.min(cp.size, n) - 1), `anchor ${k + 1}: ${invalid.length > 0 ? 'bad signature' : 'no trusted signature'}`);
+        return void this.fail(
+          'ANCHOR_SIGNATURE_INVALID',
+          Math.max(0, Math.min(cp.size, n) - 1),
+          `anchor ${k + 1}: ${invalid.length > 0 ? 'bad signature' : 'no trusted signature'}`,
+        );
       }
       if (cp.origin !== this.origin) return void this.fail('ANCHOR_MISMATCH', Math.max(0, cp.size - 1), `anchor ${k + 1} is for origin ${cp.origin}`);
       if (cp.size > n) return void this.fail('ROLLBACK', n, `anchor ${k + 1} covers ${cp.size} entries; the bundle holds ${n}`);
       const root = this.roots.get(cp.size);
-      if (!root || !bytesEqual(root, cp.root)) return void this.fail('ANCHOR_MISMATCH', Math.max(0, cp.size - 1), `anchor ${k + 1}: root at size ${cp.size} differs`);
+      if (!root || !bytesEqual(root, cp.root))
+        return void this.fail('ANCHOR_MISMATCH', Math.max(0, cp.size - 1), `anchor ${k + 1}: root at size ${cp.size} differs`);
     }
   }
 
@@ -404,7 +413,8 @@ export class BundleVerifier {
       }
       const a = this.roots.get(mm);
       const b = this.roots.get(nn);
-      if (!a || !b || !verifyConsistency(mm, nn, a, b, hashes)) return void this.fail('CONSISTENCY_PROOF_INVALID', idx, `proofs/${f.name} does not prove ${mm} → ${nn}`);
+      if (!a || !b || !verifyConsistency(mm, nn, a, b, hashes))
+        return void this.fail('CONSISTENCY_PROOF_INVALID', idx, `proofs/${f.name} does not prove ${mm} → ${nn}`);
     }
   }
 
@@ -418,7 +428,11 @@ export class BundleVerifier {
       const cp = r.receipt.checkpoint;
       const root = this.roots.get(cp.size);
       if (cp.origin !== this.origin || !root || !bytesEqual(root, cp.root)) {
-        return void this.fail('CHECKPOINT_EQUIVOCATION', Math.max(0, cp.size - 1), `receipts/${f.name}: a signed checkpoint for size ${cp.size} with a different root`);
+        return void this.fail(
+          'CHECKPOINT_EQUIVOCATION',
+          Math.max(0, cp.size - 1),
+          `receipts/${f.name}: a signed checkpoint for size ${cp.size} with a different root`,
+        );
       }
       const leaf = this.leaves.get(idx);
       if (r.receipt.index !== idx || !leaf || !bytesEqual(leaf, leafHash(r.receipt.entry!))) {
@@ -436,8 +450,7 @@ export function verifyBundle(files: BundleFiles, entries: Iterable<Uint8Array>, 
 }
 
 export type EntryCheck =
-  | { readonly ok: true; readonly entry: Record<string, unknown> }
-  | { readonly ok: false; readonly reason: Reason; readonly detail: string };
+  { readonly ok: true; readonly entry: Record<string, unknown> } | { readonly ok: false; readonly reason: Reason; readonly detail: string };
 
 /**
  * Every check of entry `index` on its own bytes and its place in the chain (`prevRoot`: the root of
@@ -485,7 +498,10 @@ export function checkpointSignatureProblem(
   if (invalid.length > 0) return { reason: 'CHECKPOINT_SIGNATURE_INVALID', detail: `checkpoint ${size}: bad signature from ${invalid[0]!.vkey}` };
   if (valid.length === 0) return { reason: 'CHECKPOINT_UNTRUSTED_SIGNER', detail: `checkpoint ${size}: no signature from a trusted key` };
   if (!valid.some((v) => required.some((a) => a.vkey === v.vkey))) {
-    return { reason: 'CHECKPOINT_KEY_NOT_ACTIVE', detail: `checkpoint ${size}: signed only by keys not active for it (${valid.map((v) => v.vkey).join(', ')})` };
+    return {
+      reason: 'CHECKPOINT_KEY_NOT_ACTIVE',
+      detail: `checkpoint ${size}: signed only by keys not active for it (${valid.map((v) => v.vkey).join(', ')})`,
+    };
   }
   return undefined;
 }

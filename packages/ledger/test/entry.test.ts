@@ -41,8 +41,12 @@ describe('buildEntry', () => {
   test('produces the JCS bytes of the entry, and the RFC 6962 leaf hash of those bytes', () => {
     const b = buildEntry(DRAFT, 42, LEDGER, EMPTY_ROOT, TS);
     const expected =
-      '{"actor":{"id":"alice","kind":"user"},"data":{"ok":true,"output":{"sha256":"' + 'ab'.repeat(32) + '"},"step":3},' +
-      '"idem":"retry-key-1","ledger":"runledger.example.com/prod","prev":"' + EMPTY_B64 + '","seq":42,' +
+      '{"actor":{"id":"alice","kind":"user"},"data":{"ok":true,"output":{"sha256":"' +
+      'ab'.repeat(32) +
+      '"},"step":3},' +
+      '"idem":"retry-key-1","ledger":"runledger.example.com/prod","prev":"' +
+      EMPTY_B64 +
+      '","seq":42,' +
       '"subject":{"id":"r-17","kind":"run"},"ts":"2026-01-01T12:00:00.123Z","type":"run.step.finished","v":1}';
     assert.equal(text(b.bytes), expected);
     assert.equal(Buffer.from(EMPTY_ROOT).toString('base64'), EMPTY_B64);
@@ -76,7 +80,13 @@ describe('buildEntry', () => {
   });
 
   test('non-ASCII data is UTF-8 in the bytes, and data keys sort by UTF-16 code units', () => {
-    const b = buildEntry({ ...DRAFT, subject: undefined, idem: undefined, data: { '\u20ac': 'euro', '\ud83d\ude00': 'smile', z: '\u00e9', '10': 1, '9': 2 } }, 1, LEDGER, EMPTY_ROOT, TS);
+    const b = buildEntry(
+      { ...DRAFT, subject: undefined, idem: undefined, data: { '\u20ac': 'euro', '\ud83d\ude00': 'smile', z: '\u00e9', '10': 1, '9': 2 } },
+      1,
+      LEDGER,
+      EMPTY_ROOT,
+      TS,
+    );
     const s = text(b.bytes);
     assert.ok(s.includes('"data":{"10":1,"9":2,"z":"\u00e9","\u20ac":"euro","\ud83d\ude00":"smile"}'), s);
     assert.equal(b.bytes.byteLength, Buffer.byteLength(s, 'utf8'));
@@ -116,7 +126,10 @@ describe('buildEntry', () => {
     // An invalid Date cannot be written as a timestamp at all.
     assert.throws(() => buildEntry(DRAFT, 1, LEDGER, EMPTY_ROOT, new Date(Number.NaN)));
     // The boundary values are accepted.
-    assert.equal(buildEntry({ ...DRAFT, idem: 'k'.repeat(256) }, 2 ** 53 - 1, LEDGER, EMPTY_ROOT, new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999))).entry.seq, 2 ** 53 - 1);
+    assert.equal(
+      buildEntry({ ...DRAFT, idem: 'k'.repeat(256) }, 2 ** 53 - 1, LEDGER, EMPTY_ROOT, new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999))).entry.seq,
+      2 ** 53 - 1,
+    );
   });
 
   test('the 64 KiB limit counts canonical UTF-8 bytes: 65536 is accepted, 65537 is not', () => {
@@ -143,7 +156,8 @@ describe('entryShapeProblem', () => {
     const { subject: _s, idem: _i, ...minimal } = valid();
     assert.equal(entryShapeProblem(minimal), undefined);
     for (const kind of ['user', 'token', 'service', 'system']) assert.equal(entryShapeProblem({ ...valid(), actor: { kind, id: 'x' } }), undefined, kind);
-    for (const type of [...RESERVED_TYPES, 'run.step.finished', 'a.b', 'run.step-2.x_y', 'x1.2']) assert.equal(entryShapeProblem({ ...valid(), type }), undefined, type);
+    for (const type of [...RESERVED_TYPES, 'run.step.finished', 'a.b', 'run.step-2.x_y', 'x1.2'])
+      assert.equal(entryShapeProblem({ ...valid(), type }), undefined, type);
     for (const ts of ['2024-02-29T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2026-12-31T23:59:59.000Z']) {
       assert.equal(entryShapeProblem({ ...valid(), ts }), undefined, ts);
     }
@@ -257,8 +271,19 @@ describe('entryText (the writer builds entries without sorting the envelope)', (
   const ts = new Date('2026-03-04T05:06:07.089Z');
   const drafts: EntryDraft[] = [
     { type: 'run.step.finished', actor: { kind: 'service', id: 'engine' } },
-    { type: 'run.step.finished', actor: { kind: 'user', id: 'ålice "q" \\ \u2028' }, subject: { kind: 'run', id: 'r-1' }, data: { b: 1, a: [true, null, 'x'] }, idem: 'run:1:step:2' },
-    { type: 'a.b', actor: { kind: 'token', id: '\u{1F600}' }, subject: { kind: 'k\u00e9', id: '\uD83D\uDE00' }, data: { '\u00e9': 1, e: 2, E: 3, '': { z: 0, y: -0, x: 1e21 } } },
+    {
+      type: 'run.step.finished',
+      actor: { kind: 'user', id: 'ålice "q" \\ \u2028' },
+      subject: { kind: 'run', id: 'r-1' },
+      data: { b: 1, a: [true, null, 'x'] },
+      idem: 'run:1:step:2',
+    },
+    {
+      type: 'a.b',
+      actor: { kind: 'token', id: '\u{1F600}' },
+      subject: { kind: 'k\u00e9', id: '\uD83D\uDE00' },
+      data: { '\u00e9': 1, e: 2, E: 3, '': { z: 0, y: -0, x: 1e21 } },
+    },
     { type: 'ops.note', actor: { kind: 'system', id: 's' }, data: {}, idem: '\u0000\u001f' },
     { type: 'ops.note', actor: { kind: 'system', id: 's' }, data: { nested: { deep: [{ b: 2, a: 1 }] } } },
   ];

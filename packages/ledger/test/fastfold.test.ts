@@ -202,8 +202,27 @@ test('trailingOnes is exact for every safe integer size', () => {
     }
     return c;
   };
-  const cases = [0, 1, 2, 3, 7, 8, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 33 - 1, 2 ** 33 + 2 ** 32 - 1,
-    2 ** 52 - 1, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1, Number.MAX_SAFE_INTEGER, 6 * 2 ** 32 + 0xffffffff];
+  const cases = [
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 32 + 1,
+    2 ** 33 - 1,
+    2 ** 33 + 2 ** 32 - 1,
+    2 ** 52 - 1,
+    2 ** 52,
+    2 ** 53 - 2,
+    2 ** 53 - 1,
+    Number.MAX_SAFE_INTEGER,
+    6 * 2 ** 32 + 0xffffffff,
+  ];
   for (let i = 0; i < 2000; i++) cases.push(i, Math.floor(Math.random() * Number.MAX_SAFE_INTEGER));
   for (let k = 0; k <= 53; k++) cases.push(2 ** k - 1, 2 ** k);
   for (const n of cases) {
@@ -218,7 +237,10 @@ test('wasm.ts is generated from the current sha256.wat and sha256x4.wat', async 
   const wabtModule = await import('wabt');
   const { readFileSync } = await import('node:fs');
   const wabt = await wabtModule.default();
-  for (const [name, b64] of [['sha256.wat', WASM_BASE64], ['sha256x4.wat', WASM_X4_BASE64]] as const) {
+  for (const [name, b64] of [
+    ['sha256.wat', WASM_BASE64],
+    ['sha256x4.wat', WASM_X4_BASE64],
+  ] as const) {
     const wat = readFileSync(new URL(`../src/fastfold/${name}`, import.meta.url), 'utf8');
     const mod = wabt.parseWat(name, wat, { simd: true });
     try {
@@ -335,7 +357,10 @@ test('fromPeaks checks the peak count; the tree refuses to pass 2^53-1', () => {
   assert.throws(() => FastTree.fromPeaks(1, [new Uint8Array(31)]), /32/);
   let bits = 0;
   for (let n = Number.MAX_SAFE_INTEGER; n > 0; n = Math.floor(n / 2)) bits += n % 2;
-  const t = FastTree.fromPeaks(Number.MAX_SAFE_INTEGER - 1, Array.from({ length: bits - 1 }, () => randomBytes(32)))!;
+  const t = FastTree.fromPeaks(
+    Number.MAX_SAFE_INTEGER - 1,
+    Array.from({ length: bits - 1 }, () => randomBytes(32)),
+  )!;
   assert.throws(() => t.appendLeavesAndRoots(new Uint8Array(64), 2, new Uint8Array(64)), /2\^53-1/);
   t.appendLeavesAndRoots(new Uint8Array(32), 1, new Uint8Array(32));
   assert.equal(t.size, Number.MAX_SAFE_INTEGER);
@@ -495,7 +520,11 @@ test('BundleVerifier: every batch size gives the outcome of checking each entry 
     size,
     checkpointAt: [100, 256, 257],
     rotateAt: 270,
-    consistency: [[100, 300], [257, 300], [1, 270]],
+    consistency: [
+      [100, 300],
+      [257, 300],
+      [1, 270],
+    ],
     receipts: [0, 255, 256, 299],
   });
   const trusted = [parseVkey(f.signers[0]!.vkey)];
@@ -550,8 +579,22 @@ test('BundleVerifier: every batch size gives the outcome of checking each entry 
       { name: `truncated after ${i}`, lines: f.lines.slice(0, i) },
       { name: `unterminated after ${i}`, lines: f.lines.slice(0, i), tail: 10 },
       // An earlier prev mismatch wins over a later failure of any kind.
-      { name: `prev at ${i - 1}, not JSON at ${i}`, lines: raw(edit(f.lines, i - 1, (o) => (o.prev = otherRoot)), i, (b) => b.subarray(1)) },
-      { name: `prev at ${i - 1}, seq at ${i}`, lines: edit(edit(f.lines, i - 1, (o) => (o.prev = otherRoot)), i, (o) => (o.seq = 0)) },
+      {
+        name: `prev at ${i - 1}, not JSON at ${i}`,
+        lines: raw(
+          edit(f.lines, i - 1, (o) => (o.prev = otherRoot)),
+          i,
+          (b) => b.subarray(1),
+        ),
+      },
+      {
+        name: `prev at ${i - 1}, seq at ${i}`,
+        lines: edit(
+          edit(f.lines, i - 1, (o) => (o.prev = otherRoot)),
+          i,
+          (o) => (o.seq = 0),
+        ),
+      },
     );
   }
   cases.push({ name: 'unterminated, whole', lines: f.lines, tail: 3 });

@@ -47,7 +47,24 @@ describe('parseCanonicalJson', () => {
   });
 
   it('rejects the classic non-canonical forms', () => {
-    const bad = ['{"b":1,"a":2}', '{"a":1,"a":1}', '{"a":1 }', '[1,2,]', '1.0', '1e3', '-0', '"\\u00e9"', '"\\/"', '"\\u001F"', '"\\n"x', '', ' 1', '"\\ud800"', 'tru', '01'];
+    const bad = [
+      '{"b":1,"a":2}',
+      '{"a":1,"a":1}',
+      '{"a":1 }',
+      '[1,2,]',
+      '1.0',
+      '1e3',
+      '-0',
+      '"\\u00e9"',
+      '"\\/"',
+      '"\\u001F"',
+      '"\\n"x',
+      '',
+      ' 1',
+      '"\\ud800"',
+      'tru',
+      '01',
+    ];
     for (const t of bad) assert.equal(parseCanonicalJson(t), NOT_CANONICAL, t);
     const good = ['{"a":2,"b":1}', '1e+21', '"\\u001f"', '"\\n"', '"é"', '[]', '{}', 'null', '-1.5', '"😀"', '{"\\r":1,"1":2}'];
     for (const t of good) assert.notEqual(parseCanonicalJson(t), NOT_CANONICAL, t);

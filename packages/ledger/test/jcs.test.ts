@@ -52,10 +52,16 @@ test('RFC 8785 §3.2.3 sorting example: keys ordered by UTF-16 code units', () =
     'Emoji: Grinning Face',
     'Hebrew Letter Dalet With Dagesh',
   ].map((v) => out.indexOf(`"${v}"`));
-  assert.ok(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]!)), `value positions ${order.join(',')}`);
+  assert.ok(
+    order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]!)),
+    `value positions ${order.join(',')}`,
+  );
   // And the keys in that order are \r, 1, U+0080, U+00F6, U+20AC, U+1F600, U+FB33.
   const keyOrder = ['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((k) => out.indexOf(`${JSON.stringify(k)}:`));
-  assert.ok(keyOrder.every((pos, i) => pos > 0 && (i === 0 || pos > keyOrder[i - 1]!)), `key positions ${keyOrder.join(',')}`);
+  assert.ok(
+    keyOrder.every((pos, i) => pos > 0 && (i === 0 || pos > keyOrder[i - 1]!)),
+    `key positions ${keyOrder.join(',')}`,
+  );
 });
 
 test('cyberphone/json-canonicalization testdata input/output pairs', () => {
@@ -336,7 +342,10 @@ test('property: member order follows UTF-16 code units for arbitrary keys', () =
       const o: Record<string, number> = {};
       keys.forEach((k, i) => Object.defineProperty(o, k, { value: i, enumerable: true, writable: true, configurable: true }));
       const text = canonicalize(o);
-      const expected = `{${[...keys].sort(compareCodeUnits).map((k) => `${referenceString(k)}:${o[k]}`).join(',')}}`;
+      const expected = `{${[...keys]
+        .sort(compareCodeUnits)
+        .map((k) => `${referenceString(k)}:${o[k]}`)
+        .join(',')}}`;
       assert.equal(text, expected);
     }),
     { numRuns: 500 },
@@ -368,12 +377,15 @@ test('property: strings mixing backslashes, "u", hex digits and surrogates are r
     return false;
   };
   fc.assert(
-    fc.property(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), (s) => {
-      for (const value of [s, { [s]: s }, [s, 1]]) {
-        if (hasLone(s)) assertUnsupported(value, JSON.stringify(s));
-        else assert.equal(canonicalize(value), referenceCanonicalize(value));
-      }
-    }),
+    fc.property(
+      fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+      (s) => {
+        for (const value of [s, { [s]: s }, [s, 1]]) {
+          if (hasLone(s)) assertUnsupported(value, JSON.stringify(s));
+          else assert.equal(canonicalize(value), referenceCanonicalize(value));
+        }
+      },
+    ),
     { numRuns: 3000 },
   );
 });

@@ -60,7 +60,10 @@ describe('x/mod sumdb/note documentation example', () => {
     assert.equal(keyIdHex(s.keyId), 'c74f20a3');
     assert.equal(s.vkey, PETER_VKEY);
     assert.equal(s.skey, PETER_SKEY);
-    assert.equal(Buffer.from(s.publicKey).toString('base64'), Buffer.from('ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', 'base64').subarray(1).toString('base64'));
+    assert.equal(
+      Buffer.from(s.publicKey).toString('base64'),
+      Buffer.from('ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', 'base64').subarray(1).toString('base64'),
+    );
   });
 
   test('signing the documented message reproduces the signature line byte for byte', () => {
@@ -68,10 +71,7 @@ describe('x/mod sumdb/note documentation example', () => {
     assert.equal(signatureLine(TEXT, s), PETER_SIG);
     const signed = signNote(TEXT, [s]);
     assert.equal(signed, `${TEXT}\n${PETER_SIG}`);
-    assert.equal(
-      Buffer.from(signed, 'utf8').toString('hex').slice(-8),
-      Buffer.from('AM=\n').toString('hex'),
-    );
+    assert.equal(Buffer.from(signed, 'utf8').toString('hex').slice(-8), Buffer.from('AM=\n').toString('hex'));
     // The em dash is U+2014, UTF-8 e2 80 94, followed by a space.
     assert.equal(SIG_PREFIX, '\u2014 ');
     assert.equal(Buffer.from(PETER_SIG, 'utf8').subarray(0, 4).toString('hex'), 'e2809420');
@@ -82,7 +82,11 @@ describe('x/mod sumdb/note documentation example', () => {
     assert.equal(peter.keyId, 0xc74f20a3);
     assert.equal(peter.vkey, PETER_VKEY);
     assert.equal(peter.publicKey.byteLength, 32);
-    const manual = createHash('sha256').update('PeterNeumann').update(Buffer.from([0x0a, 0x01])).update(peter.publicKey).digest();
+    const manual = createHash('sha256')
+      .update('PeterNeumann')
+      .update(Buffer.from([0x0a, 0x01]))
+      .update(peter.publicKey)
+      .digest();
     assert.equal(manual.readUInt32BE(0), 0xc74f20a3);
     assert.equal(keyIdOf('PeterNeumann', peter.publicKey), 0xc74f20a3);
     assert.equal(enoch.keyId, 0xaf0cfe78);
@@ -95,7 +99,10 @@ describe('x/mod sumdb/note documentation example', () => {
   test('openNote verifies the documented note', () => {
     const { note, signers } = openNote(`${TEXT}\n${PETER_SIG}`, [peter]);
     assert.equal(note.text, TEXT);
-    assert.deepEqual(signers.map((s) => s.vkey), [PETER_VKEY]);
+    assert.deepEqual(
+      signers.map((s) => s.vkey),
+      [PETER_VKEY],
+    );
     assert.equal(note.signatures.length, 1);
     assert.equal(note.signatures[0]!.name, 'PeterNeumann');
     assert.equal(note.signatures[0]!.keyId, 0xc74f20a3);
@@ -105,12 +112,24 @@ describe('x/mod sumdb/note documentation example', () => {
 
   test('the doubly-signed example: an unknown signer line is ignored, a known one verifies', () => {
     const msg = `${TEXT}\n${PETER_SIG}${ENOCH_SIG}`;
-    assert.deepEqual(openNote(msg, [peter]).signers.map((s) => s.name), ['PeterNeumann']);
-    assert.deepEqual(openNote(msg, [enoch]).signers.map((s) => s.name), ['EnochRoot']);
-    assert.deepEqual(openNote(msg, [peter, enoch]).signers.map((s) => s.name), ['PeterNeumann', 'EnochRoot']);
+    assert.deepEqual(
+      openNote(msg, [peter]).signers.map((s) => s.name),
+      ['PeterNeumann'],
+    );
+    assert.deepEqual(
+      openNote(msg, [enoch]).signers.map((s) => s.name),
+      ['EnochRoot'],
+    );
+    assert.deepEqual(
+      openNote(msg, [peter, enoch]).signers.map((s) => s.name),
+      ['PeterNeumann', 'EnochRoot'],
+    );
     assert.throws(() => openNote(msg, []), isLedgerError('NOTE_UNTRUSTED'));
     const check = checkNoteSignatures(parseNote(msg), [peter]);
-    assert.deepEqual(check.valid.map((v) => v.name), ['PeterNeumann']);
+    assert.deepEqual(
+      check.valid.map((v) => v.name),
+      ['PeterNeumann'],
+    );
     assert.deepEqual(check.invalid, []);
   });
 
@@ -121,10 +140,19 @@ describe('x/mod sumdb/note documentation example', () => {
     // Even when another known key signed correctly.
     assert.throws(() => openNote(`${TEXT}\n${ENOCH_SIG}${bad}`, [peter, enoch]), isLedgerError('NOTE_SIGNATURE_INVALID'));
     // The same corrupted line from a key we do not know is ignored.
-    assert.deepEqual(openNote(`${TEXT}\n${bad}${ENOCH_SIG}`, [enoch]).signers.map((s) => s.name), ['EnochRoot']);
+    assert.deepEqual(
+      openNote(`${TEXT}\n${bad}${ENOCH_SIG}`, [enoch]).signers.map((s) => s.name),
+      ['EnochRoot'],
+    );
     const check = checkNoteSignatures(parseNote(`${TEXT}\n${bad}${ENOCH_SIG}`), [peter, enoch]);
-    assert.deepEqual(check.invalid.map((v) => v.name), ['PeterNeumann']);
-    assert.deepEqual(check.valid.map((v) => v.name), ['EnochRoot']);
+    assert.deepEqual(
+      check.invalid.map((v) => v.name),
+      ['PeterNeumann'],
+    );
+    assert.deepEqual(
+      check.valid.map((v) => v.name),
+      ['EnochRoot'],
+    );
   });
 
   test('TestOpen: duplicated verified and unverified signatures', () => {
@@ -201,7 +229,13 @@ describe('x/mod sumdb/note documentation example', () => {
 describe('keys', () => {
   const pubB64 = (alg: number, pub: Uint8Array): string => Buffer.concat([Buffer.of(alg), pub]).toString('base64');
   const idFor = (name: string, alg: number, pub: Uint8Array): string =>
-    createHash('sha256').update(name).update(Buffer.from([0x0a, alg])).update(pub).digest().subarray(0, 4).toString('hex');
+    createHash('sha256')
+      .update(name)
+      .update(Buffer.from([0x0a, alg]))
+      .update(pub)
+      .digest()
+      .subarray(0, 4)
+      .toString('hex');
 
   test('vkey parse errors: wrong ID, wrong algorithm byte, bad base64, invalid names', () => {
     const pub = peter.publicKey;
@@ -288,9 +322,18 @@ describe('openNote', () => {
 
   test('unknown signers are ignored; a valid known signature is enough', () => {
     const note = signNote(text, [b, a]);
-    assert.deepEqual(openNote(note, [va]).signers.map((s) => s.vkey), [a.vkey]);
-    assert.deepEqual(openNote(note, [vb]).signers.map((s) => s.vkey), [b.vkey]);
-    assert.deepEqual(openNote(note, [va, vb]).signers.map((s) => s.vkey), [b.vkey, a.vkey]);
+    assert.deepEqual(
+      openNote(note, [va]).signers.map((s) => s.vkey),
+      [a.vkey],
+    );
+    assert.deepEqual(
+      openNote(note, [vb]).signers.map((s) => s.vkey),
+      [b.vkey],
+    );
+    assert.deepEqual(
+      openNote(note, [va, vb]).signers.map((s) => s.vkey),
+      [b.vkey, a.vkey],
+    );
   });
 
   test('no known signer rejects', () => {
@@ -307,7 +350,10 @@ describe('openNote', () => {
     const forged = `${text}\n${foreignLine}${signatureLine(text, b)}`;
     assert.throws(() => openNote(forged, [va, vb]), isLedgerError('NOTE_SIGNATURE_INVALID'));
     assert.throws(() => openNote(forged, [va]), isLedgerError('NOTE_SIGNATURE_INVALID'));
-    assert.deepEqual(openNote(forged, [vb]).signers.map((s) => s.vkey), [b.vkey]);
+    assert.deepEqual(
+      openNote(forged, [vb]).signers.map((s) => s.vkey),
+      [b.vkey],
+    );
     // Every single-bit flip in a's signature bytes is caught.
     const line = signatureLine(text, a).slice(0, -1);
     const raw = Buffer.from(line.slice(line.lastIndexOf(' ') + 1), 'base64');
@@ -332,7 +378,10 @@ describe('openNote', () => {
     const otherNameSameId = `${SIG_PREFIX}someone.else ${raw.toString('base64')}\n`;
     assert.throws(() => openNote(`${text}\n${sameNameOtherId}`, [va]), isLedgerError('NOTE_UNTRUSTED'));
     assert.throws(() => openNote(`${text}\n${otherNameSameId}`, [va]), isLedgerError('NOTE_UNTRUSTED'));
-    assert.deepEqual(openNote(`${text}\n${sameNameOtherId}${otherNameSameId}${signatureLine(text, a)}`, [va]).signers.map((s) => s.vkey), [a.vkey]);
+    assert.deepEqual(
+      openNote(`${text}\n${sameNameOtherId}${otherNameSameId}${signatureLine(text, a)}`, [va]).signers.map((s) => s.vkey),
+      [a.vkey],
+    );
   });
 
   test('the signature covers the text with its final newline, not the blank line', () => {
@@ -377,7 +426,10 @@ describe('openNote', () => {
     const witnesses: SignerKey[] = Array.from({ length: 15 }, (_, i) => generateSigner(`w${i}.example`));
     const note = signNote(text, [...witnesses, a]);
     assert.equal(parseNote(note).signatures.length, 16);
-    assert.deepEqual(openNote(note, [va]).signers.map((s) => s.vkey), [a.vkey]);
+    assert.deepEqual(
+      openNote(note, [va]).signers.map((s) => s.vkey),
+      [a.vkey],
+    );
     const all: VerifierKey[] = [...witnesses.map((w) => parseVkey(w.vkey)), va];
     assert.equal(openNote(note, all).signers.length, 16);
   });
@@ -433,10 +485,35 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
 
   test('parse: malformed sizes are rejected', () => {
     const root = 'TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=';
-    for (const size of ['01', '00', '-1', '-0', '+1', '1.0', '1e3', '0x10', '0xabcdef', ' 1', '1 ', '', '9007199254740992', '9007199254740993', '18446744073709551616', '\u0661', 'NaN', 'Infinity', '1_000']) {
+    for (const size of [
+      '01',
+      '00',
+      '-1',
+      '-0',
+      '+1',
+      '1.0',
+      '1e3',
+      '0x10',
+      '0xabcdef',
+      ' 1',
+      '1 ',
+      '',
+      '9007199254740992',
+      '9007199254740993',
+      '18446744073709551616',
+      '\u0661',
+      'NaN',
+      'Infinity',
+      '1_000',
+    ]) {
       assert.throws(() => parseCheckpointText(`example.com/log\n${size}\n${root}\n`), isLedgerError('CHECKPOINT_MALFORMED'), JSON.stringify(size));
     }
-    for (const [text, size] of [['0', 0], ['1', 1], ['10', 10], ['9007199254740991', 2 ** 53 - 1]] as const) {
+    for (const [text, size] of [
+      ['0', 0],
+      ['1', 1],
+      ['10', 10],
+      ['9007199254740991', 2 ** 53 - 1],
+    ] as const) {
       assert.equal(parseCheckpointText(`example.com/log\n${text}\n${root}\n`).size, size);
     }
   });
@@ -472,8 +549,14 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
     assert.equal(parsed.size, 42);
     assert.equal(Buffer.from(parsed.root).toString('hex'), Buffer.from(helloRoot).toString('hex'));
     assert.equal(parsed.note.text, formatCheckpoint(cp));
-    assert.deepEqual(parsed.note.signatures.map((s) => s.name), [ledger.name, witness.name]);
-    assert.deepEqual(openNote(text, [parseVkey(ledger.vkey)]).signers.map((s) => s.vkey), [ledger.vkey]);
+    assert.deepEqual(
+      parsed.note.signatures.map((s) => s.name),
+      [ledger.name, witness.name],
+    );
+    assert.deepEqual(
+      openNote(text, [parseVkey(ledger.vkey)]).signers.map((s) => s.vkey),
+      [ledger.vkey],
+    );
     // A different size or root under the same signature does not verify.
     const forged = text.replace('\n42\n', '\n43\n');
     assert.notEqual(forged, text);
@@ -485,7 +568,10 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
     const cp = { origin: 'PeterNeumann', size: 123456789012, root: helloRoot };
     const a = signCheckpoint(cp, [s]);
     assert.equal(a, signCheckpoint(cp, [s]));
-    assert.ok(a.startsWith('PeterNeumann\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n\u2014 PeterNeumann x08go'), 'the line starts with the key ID c74f20a3 in base64');
+    assert.ok(
+      a.startsWith('PeterNeumann\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n\u2014 PeterNeumann x08go'),
+      'the line starts with the key ID c74f20a3 in base64',
+    );
     const { note, signers } = openNote(a, [peter]);
     assert.equal(signers[0]!.vkey, PETER_VKEY);
     assert.equal(parseCheckpointText(note.text).size, 123456789012);
@@ -496,6 +582,9 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
     for (const t of [body, `${body}\n`, `${body}\nnot a signature\n`, `${body}\n\u2014 example.com/log AAAA\n`, '']) {
       assert.throws(() => parseSignedCheckpoint(t), isLedgerError('CHECKPOINT_MALFORMED'), JSON.stringify(t));
     }
-    assert.throws(() => parseSignedCheckpoint(`example.com/log\n01\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n${PETER_SIG}`), isLedgerError('CHECKPOINT_MALFORMED'));
+    assert.throws(
+      () => parseSignedCheckpoint(`example.com/log\n01\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n${PETER_SIG}`),
+      isLedgerError('CHECKPOINT_MALFORMED'),
+    );
   });
 });

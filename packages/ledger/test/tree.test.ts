@@ -436,8 +436,16 @@ describe('known answers (transparency-dev/merkle, RFC 6962)', () => {
     for (let n = 0; n <= 8; n++) {
       if (n > 0) t.appendLeaf(vLeafHashes[n - 1]!);
       const want = V.compactTrees[n]!;
-      assert.deepEqual(peakIds(n).map((id) => [id.level, id.index]), want, `peakIds(${n})`);
-      assert.deepEqual(toHexList(t.peakHashes()), want.map(([level, index]) => V.nodeHashes[level]![index]!), `peaks of ${n}`);
+      assert.deepEqual(
+        peakIds(n).map((id) => [id.level, id.index]),
+        want,
+        `peakIds(${n})`,
+      );
+      assert.deepEqual(
+        toHexList(t.peakHashes()),
+        want.map(([level, index]) => V.nodeHashes[level]![index]!),
+        `peaks of ${n}`,
+      );
     }
   });
 
@@ -445,7 +453,10 @@ describe('known answers (transparency-dev/merkle, RFC 6962)', () => {
     for (const v of V.inclusionProofs) {
       const proof = plannedProof(inclusionRanges(v.index, v.size), vNode);
       assert.deepEqual(toHexList(proof), v.proof, `planned proof ${v.index}/${v.size}`);
-      checkInclusion({ index: v.index, size: v.size, leaf: vLeafHashes[v.index]!, proof: v.proof.map(hx), root: vRoot(v.size) }, { allBits: true, otherRoots: V.rootHashes.map(hx) });
+      checkInclusion(
+        { index: v.index, size: v.size, leaf: vLeafHashes[v.index]!, proof: v.proof.map(hx), root: vRoot(v.size) },
+        { allBits: true, otherRoots: V.rootHashes.map(hx) },
+      );
     }
   });
 
@@ -455,7 +466,10 @@ describe('known answers (transparency-dev/merkle, RFC 6962)', () => {
       for (let i = 0; i < n; i++) {
         const proof = plannedProof(inclusionRanges(i, n), vNode);
         assert.deepEqual(toHexList(proof), toHexList(ref.path(i, n)), `PATH(${i}, D[${n}])`);
-        checkInclusion({ index: i, size: n, leaf: vLeafHashes[i]!, proof, root: vRoot(n) }, { allBits: n === 8, otherLeaf: vLeafHashes[(i + 1) % n], otherRoots: V.rootHashes.map(hx) });
+        checkInclusion(
+          { index: i, size: n, leaf: vLeafHashes[i]!, proof, root: vRoot(n) },
+          { allBits: n === 8, otherLeaf: vLeafHashes[(i + 1) % n], otherRoots: V.rootHashes.map(hx) },
+        );
       }
     }
     // In the full 8-leaf tree the path is the three siblings on the way up.
@@ -502,7 +516,13 @@ describe('known answers (transparency-dev/merkle, RFC 6962)', () => {
   });
 
   test('inclusion in empty or too-small trees never verifies', () => {
-    for (const [i, n] of [[0, 0], [1, 0], [1, 1], [2, 1], [8, 8]] as const) {
+    for (const [i, n] of [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [2, 1],
+      [8, 8],
+    ] as const) {
       assert.equal(verifyInclusion(i, n, SOME_HASH, [], EMPTY_ROOT), false, `${i}/${n}`);
       assert.equal(verifyInclusion(i, n, SOME_HASH, [], SOME_HASH), false, `${i}/${n} (root = leaf)`);
       assert.equal(rootFromInclusionProof(i, n, SOME_HASH, []), undefined, `${i}/${n}`);
@@ -544,12 +564,20 @@ describe('against the RFC 6962 reference', () => {
         assertCoverWithout(ranges, i, n, `inclusionRanges(${i}, ${n})`);
         const proof = plannedProof(ranges, ref.node);
         assert.deepEqual(toHexList(proof), toHexList(ref.path(i, n)), `PATH(${i}, D[${n}])`);
-        shifted.push(...checkInclusion({ index: i, size: n, leaf: ref.leaf(i), proof, root }, { otherLeaf: ref.leaf((i + 1) % n), otherRoots: others }).shiftedPasses);
+        shifted.push(
+          ...checkInclusion({ index: i, size: n, leaf: ref.leaf(i), proof, root }, { otherLeaf: ref.leaf((i + 1) % n), otherRoots: others }).shiftedPasses,
+        );
       }
     }
     // The spec's pitfall: a root does not commit to its size. It happens, so the test sees it.
-    assert.ok(shifted.some((s) => s.endsWith('size + 1') || s.endsWith('size - 1')), 'expected some size ±1 probes to verify');
-    assert.ok(!shifted.some((s) => s.endsWith('index - 2') || s.endsWith('index ^ 2')), `index shifts verified: ${shifted.filter((s) => s.includes('index')).join(', ')}`);
+    assert.ok(
+      shifted.some((s) => s.endsWith('size + 1') || s.endsWith('size - 1')),
+      'expected some size ±1 probes to verify',
+    );
+    assert.ok(
+      !shifted.some((s) => s.endsWith('index - 2') || s.endsWith('index ^ 2')),
+      `index shifts verified: ${shifted.filter((s) => s.includes('index')).join(', ')}`,
+    );
   });
 
   test('every consistency proof between trees of 0..40 leaves: planned proof = PROOF, verifies, probes fail', () => {
@@ -599,7 +627,11 @@ describe('against the RFC 6962 reference', () => {
           // Exactly the complete aligned subtrees whose last leaf is i, smallest first.
           const expected: Array<[number, number]> = [];
           for (let level = 0; (i + 1) % 2 ** level === 0; level++) expected.push([level, Math.floor(i / 2 ** level)]);
-          assert.deepEqual(writes.map((w) => [w.level, w.index]), expected, `writes of append #${i}`);
+          assert.deepEqual(
+            writes.map((w) => [w.level, w.index]),
+            expected,
+            `writes of append #${i}`,
+          );
           for (const w of writes) assert.ok(eq(w.hash, ref.node(w)), `hash of ${nodeKey(w)}`);
           assert.equal(t.size, i + 1);
           assert.equal(u.size, i + 1);
@@ -630,7 +662,10 @@ describe('against the RFC 6962 reference', () => {
           const w1 = r.append(ref.leaf(i));
           const w2 = s.append(ref.leaf(i));
           t.appendLeaf(ref.leaf(i));
-          assert.deepEqual(w1.map((w) => nodeKey(w)), w2.map((w) => nodeKey(w)));
+          assert.deepEqual(
+            w1.map((w) => nodeKey(w)),
+            w2.map((w) => nodeKey(w)),
+          );
           for (const w of w1) assert.ok(eq(w.hash, ref.node(w)));
           assert.ok(eq(r.root(), ref.mth(0, i + 1)));
           assert.ok(eq(s.root(), ref.mth(0, i + 1)));
@@ -757,8 +792,18 @@ class SyntheticTree {
 describe('sizes and indexes beyond 2^32, up to 2^53 - 1', () => {
   test('largestPow2Below at the boundaries', () => {
     const cases: Array<[number, number]> = [
-      [2, 1], [3, 2], [4, 2], [5, 4], [P31, 2 ** 30], [P31 + 1, P31], [P32, P31], [P32 + 1, P32], [P32 + 5, P32],
-      [2 ** 52, 2 ** 51], [2 ** 52 + 1, 2 ** 52], [MAX, 2 ** 52],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 4],
+      [P31, 2 ** 30],
+      [P31 + 1, P31],
+      [P32, P31],
+      [P32 + 1, P32],
+      [P32 + 5, P32],
+      [2 ** 52, 2 ** 51],
+      [2 ** 52 + 1, 2 ** 52],
+      [MAX, 2 ** 52],
     ];
     for (const [n, k] of cases) assert.equal(largestPow2Below(n), k, `largestPow2Below(${n})`);
   });
@@ -766,10 +811,17 @@ describe('sizes and indexes beyond 2^32, up to 2^53 - 1', () => {
   test('peakIds around 2^31, 2^32 and 2^53 - 1 tile [0, n) with maximal subtrees', () => {
     const full = peakIds(MAX);
     assert.equal(full.length, 53);
-    assert.deepEqual(full.map((id) => id.level), Array.from({ length: 53 }, (_, i) => 52 - i));
+    assert.deepEqual(
+      full.map((id) => id.level),
+      Array.from({ length: 53 }, (_, i) => 52 - i),
+    );
     assertTiles(full, 0, MAX, 'peakIds(2^53-1)');
     assert.deepEqual(peakIds(P32), [{ level: 32, index: 0 }]);
-    assert.deepEqual(peakIds(P32 + 5), [{ level: 32, index: 0 }, { level: 2, index: 2 ** 30 }, { level: 0, index: P32 + 4 }]);
+    assert.deepEqual(peakIds(P32 + 5), [
+      { level: 32, index: 0 },
+      { level: 2, index: 2 ** 30 },
+      { level: 0, index: P32 + 4 },
+    ]);
     assert.deepEqual(peakIds(2 ** 53 - 2).at(-1), { level: 1, index: 2 ** 52 - 2 }); // covers [2^53 - 4, 2^53 - 2)
     for (const base of [P31, P32, 2 ** 52, MAX - 64]) {
       for (let d = -3; d <= 3; d++) {
@@ -822,7 +874,15 @@ describe('sizes and indexes beyond 2^32, up to 2^53 - 1', () => {
 
   test('inclusionRanges for the last leaf of 2^53 - 1 and neighbours of 2^32', () => {
     const cases: Array<[number, number]> = [
-      [MAX - 1, MAX], [0, MAX], [2 ** 52, MAX], [2 ** 52 - 1, MAX], [P32 + 3, P32 + 5], [P32 - 1, P32], [P32, P32 + 1], [P31 - 1, P31 + 1], [P31, P32],
+      [MAX - 1, MAX],
+      [0, MAX],
+      [2 ** 52, MAX],
+      [2 ** 52 - 1, MAX],
+      [P32 + 3, P32 + 5],
+      [P32 - 1, P32],
+      [P32, P32 + 1],
+      [P31 - 1, P31 + 1],
+      [P31, P32],
     ];
     for (const [i, n] of cases) {
       const ranges = inclusionRanges(i, n);
@@ -855,7 +915,10 @@ describe('sizes and indexes beyond 2^32, up to 2^53 - 1', () => {
       const { shiftedPasses } = checkInclusion({ index, size, leaf: SyntheticTree.Y, proof, root }, { otherLeaf: SyntheticTree.X });
       // All other leaves are X: the leaf X at the same index must not verify either.
       assert.equal(verifyInclusion(index, size, SyntheticTree.X, proof, root), false);
-      assert.ok(shiftedPasses.every((s) => s.includes('size')), `unexpected shifted passes: ${shiftedPasses.join(', ')}`);
+      assert.ok(
+        shiftedPasses.every((s) => s.includes('size')),
+        `unexpected shifted passes: ${shiftedPasses.join(', ')}`,
+      );
     });
   }
 
@@ -887,7 +950,11 @@ describe('sizes and indexes beyond 2^32, up to 2^53 - 1', () => {
       const t = TreeState.fromPeaks(size, peakIds(size).map(tree.node));
       assert.ok(eq(t.root(), tree.mth(0, size)));
       const writes = t.append(SyntheticTree.Y);
-      assert.deepEqual(writes.map((w) => w.level), [...expectLevels], `levels created by append at ${size}`);
+      assert.deepEqual(
+        writes.map((w) => w.level),
+        [...expectLevels],
+        `levels created by append at ${size}`,
+      );
       for (const w of writes) {
         assert.equal(w.index, Math.floor(size / 2 ** w.level), `index of ${nodeKey(w)}`);
         assert.ok(eq(w.hash, tree.node(w)), `hash of ${nodeKey(w)}`);

@@ -56,7 +56,14 @@ describe('verifier: intact bundles', () => {
   });
 
   it('verifies shipped consistency proofs and receipts', () => {
-    const f = buildFixture({ consistency: [[10, 40], [25, 40], [1, 25]], receipts: [0, 7, 39] });
+    const f = buildFixture({
+      consistency: [
+        [10, 40],
+        [25, 40],
+        [1, 25],
+      ],
+      receipts: [0, 7, 39],
+    });
     assert.equal(run(f).ok, true);
   });
 
@@ -69,7 +76,9 @@ describe('verifier: intact bundles', () => {
     const f = buildFixture();
     const witness = generateSigner('witness.example/w1');
     const cps = f.files.checkpoints.map((c) =>
-      c.name === checkpointFileName(40) ? { ...c, text: c.text + signCheckpoint({ origin: ORIGIN, size: 40, root: f.roots[40]! }, [witness]).split('\n\n')[1]! } : c,
+      c.name === checkpointFileName(40)
+        ? { ...c, text: c.text + signCheckpoint({ origin: ORIGIN, size: 40, root: f.roots[40]! }, [witness]).split('\n\n')[1]! }
+        : c,
     );
     assert.equal(run(f, { files: { checkpoints: cps } }).ok, true);
   });
@@ -199,7 +208,12 @@ describe('verifier: truncation and missing checkpoints', () => {
   it('a malformed manifest fails BUNDLE_MALFORMED', () => {
     const f = buildFixture();
     expectFail(run(f, { files: { manifest: utf8('{"format":"nope"}') } }), 'BUNDLE_MALFORMED', 0, 0);
-    expectFail(run(f, { files: { manifest: utf8('{ "entries":"entries.jsonl","format":"runledger-export/1","origin":"x","size":1}') } }), 'BUNDLE_MALFORMED', 0, 0);
+    expectFail(
+      run(f, { files: { manifest: utf8('{ "entries":"entries.jsonl","format":"runledger-export/1","origin":"x","size":1}') } }),
+      'BUNDLE_MALFORMED',
+      0,
+      0,
+    );
   });
 });
 
@@ -207,7 +221,9 @@ describe('verifier: checkpoints and signatures', () => {
   it('a checkpoint re-signed by an unknown key fails CHECKPOINT_UNTRUSTED_SIGNER', () => {
     const f = buildFixture();
     const mallory = generateSigner(ORIGIN);
-    const cps = f.files.checkpoints.map((c) => (c.name === checkpointFileName(25) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 25, root: f.roots[25]! }, [mallory]) } : c));
+    const cps = f.files.checkpoints.map((c) =>
+      c.name === checkpointFileName(25) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 25, root: f.roots[25]! }, [mallory]) } : c,
+    );
     expectFail(run(f, { files: { checkpoints: cps } }), 'CHECKPOINT_UNTRUSTED_SIGNER', 24, 10);
   });
 
@@ -226,13 +242,17 @@ describe('verifier: checkpoints and signatures', () => {
 
   it('an edited checkpoint root fails its signature', () => {
     const f = buildFixture();
-    const cps = f.files.checkpoints.map((c) => (c.name === checkpointFileName(10) ? { ...c, text: c.text.replace(toBase64(f.roots[10]!), toBase64(f.roots[9]!)) } : c));
+    const cps = f.files.checkpoints.map((c) =>
+      c.name === checkpointFileName(10) ? { ...c, text: c.text.replace(toBase64(f.roots[10]!), toBase64(f.roots[9]!)) } : c,
+    );
     expectFail(run(f, { files: { checkpoints: cps } }), 'CHECKPOINT_SIGNATURE_INVALID', 9, 0);
   });
 
   it('a checkpoint signed by the right key over a wrong root fails CHECKPOINT_ROOT_MISMATCH', () => {
     const f = buildFixture();
-    const cps = f.files.checkpoints.map((c) => (c.name === checkpointFileName(10) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 10, root: f.roots[9]! }, [f.signers[0]!]) } : c));
+    const cps = f.files.checkpoints.map((c) =>
+      c.name === checkpointFileName(10) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 10, root: f.roots[9]! }, [f.signers[0]!]) } : c,
+    );
     expectFail(run(f, { files: { checkpoints: cps } }), 'CHECKPOINT_ROOT_MISMATCH', 9, 0);
   });
 
@@ -244,13 +264,17 @@ describe('verifier: checkpoints and signatures', () => {
 
   it('the handover checkpoint signed only by the new key fails CHECKPOINT_KEY_NOT_ACTIVE', () => {
     const f = buildFixture({ rotateAt: 12, checkpointAt: [10, 15, 30] });
-    const cps = f.files.checkpoints.map((c) => (c.name === checkpointFileName(15) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 15, root: f.roots[15]! }, [f.signers[1]!]) } : c));
+    const cps = f.files.checkpoints.map((c) =>
+      c.name === checkpointFileName(15) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 15, root: f.roots[15]! }, [f.signers[1]!]) } : c,
+    );
     expectFail(run(f, { files: { checkpoints: cps } }), 'CHECKPOINT_KEY_NOT_ACTIVE', 14, 10);
   });
 
   it('after the handover, a checkpoint by the retired key fails CHECKPOINT_KEY_NOT_ACTIVE', () => {
     const f = buildFixture({ rotateAt: 12, checkpointAt: [10, 15, 30] });
-    const cps = f.files.checkpoints.map((c) => (c.name === checkpointFileName(30) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 30, root: f.roots[30]! }, [f.signers[0]!]) } : c));
+    const cps = f.files.checkpoints.map((c) =>
+      c.name === checkpointFileName(30) ? { ...c, text: signCheckpoint({ origin: ORIGIN, size: 30, root: f.roots[30]! }, [f.signers[0]!]) } : c,
+    );
     expectFail(run(f, { files: { checkpoints: cps } }), 'CHECKPOINT_KEY_NOT_ACTIVE', 29, 15);
   });
 

@@ -5,7 +5,8 @@ import { CodedError, LedgerError, type ErrorDetail, type LedgerErrorCode } from 
 import { StoreError, type StoreErrorCode } from '@runledger/store';
 import type { MachineErrorCode } from '@runledger/core';
 
-export type RuntimeErrorCode = 'USAGE' | 'INPUT_INVALID' | 'RUNBOOK_INVALID' | 'ENV_REQUIRED' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
+export type RuntimeErrorCode =
+  'USAGE' | 'INPUT_INVALID' | 'RUNBOOK_INVALID' | 'ENV_REQUIRED' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -49,12 +50,20 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   USAGE: { exit: EXIT.USAGE, http: 400, summary: 'The command line or request is not usable as given.' },
   INPUT_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An input value (JSON, subject, size) is malformed.' },
   RUNBOOK_INVALID: { exit: EXIT.USAGE, http: 422, summary: 'The runbook has errors, each as file:line:col with its RB_ code (`runledger lint` lists them).' },
-  ENV_REQUIRED: { exit: EXIT.USAGE, http: 400, summary: 'The runbook declares several environments and none was chosen: pass --env NAME (API: `environment`); the message lists them.' },
+  ENV_REQUIRED: {
+    exit: EXIT.USAGE,
+    http: 400,
+    summary: 'The runbook declares several environments and none was chosen: pass --env NAME (API: `environment`); the message lists them.',
+  },
   EXPORT_TARGET_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The export directory already exists and is not empty.' },
   NOT_CHECKPOINTED: { exit: EXIT.USAGE, http: 400, summary: 'Proofs are only given for tree sizes covered by a signed checkpoint.' },
   IO_ERROR: { exit: EXIT.FAILED, http: 500, summary: 'A file could not be read or written.' },
   INTERNAL: { exit: EXIT.INTERNAL, http: 500, summary: 'An unexpected error; the message says where.' },
-  SECRET_IN_ENTRY: { exit: EXIT.USAGE, http: 422, summary: 'A ledger entry holds the value of a secret of a run in progress (in some form): the append is refused, nothing is stored.' },
+  SECRET_IN_ENTRY: {
+    exit: EXIT.USAGE,
+    http: 422,
+    summary: 'A ledger entry holds the value of a secret of a run in progress (in some form): the append is refused, nothing is stored.',
+  },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },
   ENTRY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An entry field is malformed (type, actor, subject, data, idem).' },
@@ -76,10 +85,18 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   WRITER_ROLE_INSUFFICIENT: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer role cannot INSERT into the ledger tables.' },
   WRITER_ROLE_SAME_AS_MAIN: { exit: EXIT.CONFIG, http: 503, summary: 'The ledger-writer DSN uses the same role as the main DSN.' },
   LEDGER_ROOT_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The root re-derived from storage disagrees with the latest checkpoint: appends refused.' },
-  LEDGER_INTEGRITY_FAILED: { exit: EXIT.INTEGRITY, http: 503, summary: 'Verifying the stored ledger in full found an entry or checkpoint that does not verify: appends refused until it is repaired.' },
+  LEDGER_INTEGRITY_FAILED: {
+    exit: EXIT.INTEGRITY,
+    http: 503,
+    summary: 'Verifying the stored ledger in full found an entry or checkpoint that does not verify: appends refused until it is repaired.',
+  },
   LEDGER_CHECKPOINT_INVALID: { exit: EXIT.INTEGRITY, http: 503, summary: 'The latest stored checkpoint does not verify: appends refused.' },
   LEDGER_ORIGIN_MISMATCH: { exit: EXIT.INTEGRITY, http: 503, summary: 'The store holds another ledger (origin) than configured.' },
-  LEDGER_TABLE_MISSING: { exit: EXIT.INTEGRITY, http: 503, summary: 'A ledger table (entries, nodes or checkpoints) was dropped after migration: restore it from a backup.' },
+  LEDGER_TABLE_MISSING: {
+    exit: EXIT.INTEGRITY,
+    http: 503,
+    summary: 'A ledger table (entries, nodes or checkpoints) was dropped after migration: restore it from a backup.',
+  },
   LEDGER_NOT_INITIALISED: { exit: EXIT.NOT_FOUND, http: 503, summary: 'No ledger yet: run `runledger init`.' },
   LEDGER_ALREADY_INITIALISED: { exit: EXIT.CONFLICT, http: 409, summary: 'The store already holds a ledger.' },
   SIGNER_NOT_ACTIVE: { exit: EXIT.INTEGRITY, http: 503, summary: 'No key file holds a key active for this ledger.' },
@@ -88,7 +105,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   KEY_FILE_INVALID: { exit: EXIT.CONFIG, http: 503, summary: 'A signing key file is malformed.' },
   IDEMPOTENCY_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'The idempotency key was used for a different entry.' },
   ENTRY_REJECTED: { exit: EXIT.USAGE, http: 400, summary: 'The entry was refused (reserved type or invalid field).' },
-  APPEND_FAILED: { exit: EXIT.FAILED, http: 503, summary: 'The append transaction failed and rolled back (or the connection dropped during COMMIT, so the outcome is unknown): retry with the same idempotency key.' },
+  APPEND_FAILED: {
+    exit: EXIT.FAILED,
+    http: 503,
+    summary:
+      'The append transaction failed and rolled back (or the connection dropped during COMMIT, so the outcome is unknown): retry with the same idempotency key.',
+  },
   NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No such entry, checkpoint, size, token or route.' },
   STORE_CORRUPT: { exit: EXIT.INTEGRITY, http: 503, summary: 'Stored ledger data is inconsistent.' },
   STORE_CLOSED: { exit: EXIT.INTERNAL, http: 503, summary: 'The store was used after it was closed.' },
@@ -96,9 +118,17 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   RUN_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'Another process changed the run at the same moment; look again and retry.' },
   LOCK_HELD: { exit: EXIT.CONFLICT, http: 409, summary: 'The runbook’s lock is held by another run; two runs holding one lock never overlap.' },
   // engine and run state machine
-  POLICY_DENIED: { exit: EXIT.DENIED, http: 403, summary: 'Policy (a rule, a freeze window or the kill switch) denied the run; the decision is in the ledger.' },
+  POLICY_DENIED: {
+    exit: EXIT.DENIED,
+    http: 403,
+    summary: 'Policy (a rule, a freeze window or the kill switch) denied the run; the decision is in the ledger.',
+  },
   RUN_BUSY: { exit: EXIT.CONFLICT, http: 409, summary: 'Another live process is driving this run.' },
-  ORPHAN_ALIVE: { exit: EXIT.CONFLICT, http: 409, summary: 'The step of unknown outcome still runs from a driver that stopped: wait for it or end it first (orphan --wait / --kill, or --kill-orphan).' },
+  ORPHAN_ALIVE: {
+    exit: EXIT.CONFLICT,
+    http: 409,
+    summary: 'The step of unknown outcome still runs from a driver that stopped: wait for it or end it first (orphan --wait / --kill, or --kill-orphan).',
+  },
   RUN_CORRUPT: { exit: EXIT.INTEGRITY, http: 500, summary: 'A run’s stored history or runbook does not match its records.' },
   RUN_EXISTS: { exit: EXIT.CONFLICT, http: 409, summary: 'The run already exists.' },
   RUN_NOT_STARTED: { exit: EXIT.INTERNAL, http: 500, summary: 'A run event arrived before the run was created.' },

@@ -18,10 +18,22 @@ it('finds runbooks in nested folders, keeps invalid ones and duplicate ids apart
   writeFileSync(join(root, 'rb', 'db', 'c.md'), rb('alpha'));
   writeFileSync(join(root, 'rb', 'notes.txt'), 'not a runbook');
   writeFileSync(join(root, 'rb', 'z.md'), '---\nid: [broken\n---\n');
-  assert.deepEqual(runbookFiles(join(root, 'rb')).map((f) => f.slice(root.length + 1)), ['rb/a.md', 'rb/db/b.md', 'rb/db/c.md', 'rb/z.md']);
+  assert.deepEqual(
+    runbookFiles(join(root, 'rb')).map((f) => f.slice(root.length + 1)),
+    ['rb/a.md', 'rb/db/b.md', 'rb/db/c.md', 'rb/z.md'],
+  );
   const c = loadCatalogue(join(root, 'rb'), root);
-  assert.deepEqual(c.runbooks.map((e) => [e.runbook.id, e.file]), [['alpha', 'rb/a.md'], ['beta', 'rb/db/b.md']]);
-  assert.deepEqual(c.invalid.map((i) => i.file), ['rb/db/c.md', 'rb/z.md']);
+  assert.deepEqual(
+    c.runbooks.map((e) => [e.runbook.id, e.file]),
+    [
+      ['alpha', 'rb/a.md'],
+      ['beta', 'rb/db/b.md'],
+    ],
+  );
+  assert.deepEqual(
+    c.invalid.map((i) => i.file),
+    ['rb/db/c.md', 'rb/z.md'],
+  );
   assert.equal(c.invalid[0]!.diagnostics[0]!.code, 'CATALOGUE_ID_DUPLICATE');
   assert.match(c.invalid[0]!.diagnostics[0]!.message, /already used by rb\/a\.md/);
   assert.equal(catalogueEntry(c, 'beta')!.runbook.title, 'T beta');

@@ -121,7 +121,10 @@ describe('demo service through ctl.sh', () => {
     assert.notEqual(svc.pid(), before);
     assert.equal(alive(before), false);
     assert.equal((await svc.get('/version')).json['version'], '1.1.0');
-    assert.match(readFileSync(join(svc.home, 'deploy.log'), 'utf8'), /\| upgrade \| success \| from=1\.0\.0 \| to=1\.1\.0 \| actor=test-operator \| reason=routine\n$/);
+    assert.match(
+      readFileSync(join(svc.home, 'deploy.log'), 'utf8'),
+      /\| upgrade \| success \| from=1\.0\.0 \| to=1\.1\.0 \| actor=test-operator \| reason=routine\n$/,
+    );
   });
 
   it('a bad release starts but fails /healthz and /ready', async () => {
@@ -145,7 +148,10 @@ describe('demo service through ctl.sh', () => {
     assert.equal((await svc.get('/version')).json['version'], '1.1.0');
     const lines = readFileSync(join(svc.home, 'deploy.log'), 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, 3, 'appended, never rewritten');
-    assert.match(lines[2]!, /^\d{4}-\d\d-\d\dT\S+Z \| rollback \| success \| from=2\.0\.0-bad \| to=1\.1\.0 \| actor=test-operator \| reason=healthz 500 after upgrade$/);
+    assert.match(
+      lines[2]!,
+      /^\d{4}-\d\d-\d\dT\S+Z \| rollback \| success \| from=2\.0\.0-bad \| to=1\.1\.0 \| actor=test-operator \| reason=healthz 500 after upgrade$/,
+    );
     const missing = await svc.ctl('rollback', '1.0.0');
     assert.equal(missing.code, 2, 'a rollback without a reason is refused');
   });

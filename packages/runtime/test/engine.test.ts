@@ -24,7 +24,10 @@ function rb(body: string, front = ''): { runbook: Runbook; source: string } {
 }
 
 function locOf(f: Fixture): LedgerLocation {
-  const env: Env = f.config.kind === 'postgres' ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl } : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  const env: Env =
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
   return { env, home: f.home };
 }
 
@@ -63,7 +66,15 @@ function suite(factory: FixtureFactory): void {
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'succeeded');
         const types = (await ledgerTypes(ctx)).map((e) => e.type);
-        assert.deepEqual(types.slice(1), ['policy.decision', 'run.started', 'run.step.started', 'run.step.finished', 'run.step.started', 'run.step.finished', 'run.finished']);
+        assert.deepEqual(types.slice(1), [
+          'policy.decision',
+          'run.started',
+          'run.step.started',
+          'run.step.finished',
+          'run.step.started',
+          'run.step.finished',
+          'run.finished',
+        ]);
         const outputs = await ctx.runs.outputs(out.runId, 'two');
         const stdout = outputs.find((o) => o.stream === 'stdout')!;
         assert.equal(stdout.data.toString(), 'got first\n');
@@ -102,7 +113,10 @@ function suite(factory: FixtureFactory): void {
     it('redacts a secret the command prints itself: output, ledger, events and run record never hold it', async () => {
       const { loc } = await fresh();
       const secret = 'tok-9f8e7d6c5b4a';
-      const { runbook, source } = rb('## Procedure\n\n```sh {#leak}\necho "the token is {{ inputs.token }}"\nprintf %s "{{ inputs.token }}" | base64\n```\n', 'inputs:\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n');
+      const { runbook, source } = rb(
+        '## Procedure\n\n```sh {#leak}\necho "the token is {{ inputs.token }}"\nprintf %s "{{ inputs.token }}" | base64\n```\n',
+        'inputs:\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n',
+      );
       await withEngine(loc, async (ctx) => {
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: secret }, environment: 'default', who: alice });
         assert.equal(out.model.state, 'succeeded');
@@ -123,11 +137,16 @@ function suite(factory: FixtureFactory): void {
 
     it('a failing step runs the rollback section and the run ends rolled back', async () => {
       const { loc } = await fresh();
-      const { runbook, source } = rb('## Procedure\n\n```sh {#ok}\ntrue\n```\n\n```sh {#boom retries=1 backoff=10ms}\necho failing >&2; exit 3\n```\n\n```sh {#never}\ntrue\n```\n\n## Rollback\n\n```sh {#undo}\necho undone\n```\n');
+      const { runbook, source } = rb(
+        '## Procedure\n\n```sh {#ok}\ntrue\n```\n\n```sh {#boom retries=1 backoff=10ms}\necho failing >&2; exit 3\n```\n\n```sh {#never}\ntrue\n```\n\n## Rollback\n\n```sh {#undo}\necho undone\n```\n',
+      );
       await withEngine(loc, async (ctx) => {
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'rolled_back');
-        assert.deepEqual(out.model.steps.map((s) => s.status), ['succeeded', 'failed', 'pending']);
+        assert.deepEqual(
+          out.model.steps.map((s) => s.status),
+          ['succeeded', 'failed', 'pending'],
+        );
         assert.equal(out.model.steps[1]!.attempt, 2, 'one retry');
         assert.equal(out.model.rollback[0]!.status, 'succeeded');
         const fin = (await ledgerTypes(ctx)).find((e) => e.type === 'run.finished')!;
@@ -136,21 +155,34 @@ function suite(factory: FixtureFactory): void {
     });
 
     it('policy: a forbidden command is denied before it runs, a denied start never begins, and both are in the ledger', async () => {
-      const { loc } = await fresh('default: allow\nrules:\n  - effect: deny\n    runbooks: [test-rb]\n    environments: [prod]\n    reason: not in prod\nforbid:\n  - pattern: "rm -rf /"\n    reason: never\n');
-      const { runbook, source } = rb('## Procedure\n\n```sh {#wipe}\nrm -rf /tmp/nothing-here && rm -rf /\n```\n\n## What not to do\n\n- Do not run `down -v` here.\n');
+      const { loc } = await fresh(
+        'default: allow\nrules:\n  - effect: deny\n    runbooks: [test-rb]\n    environments: [prod]\n    reason: not in prod\nforbid:\n  - pattern: "rm -rf /"\n    reason: never\n',
+      );
+      const { runbook, source } = rb(
+        '## Procedure\n\n```sh {#wipe}\nrm -rf /tmp/nothing-here && rm -rf /\n```\n\n## What not to do\n\n- Do not run `down -v` here.\n',
+      );
       await withEngine(loc, async (ctx) => {
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'failed');
         assert.equal(out.model.denied, true);
         assert.equal(out.model.steps[0]!.status, 'denied');
         assert.equal((await ctx.runs.outputs(out.runId)).length, 0, 'nothing ran');
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'prod', who: alice }), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED');
+        await assert.rejects(
+          ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'prod', who: alice }),
+          (e) => e instanceof EngineError && e.code === 'POLICY_DENIED',
+        );
         const decisions = (await ledgerTypes(ctx)).filter((e) => e.type === 'policy.decision').map((e) => `${e.data.effect}:${e.data.by}`);
         assert.deepEqual(decisions, ['allow:default', 'deny:forbid', 'deny:rule']);
       });
       // A literal forbidden command is a lint error; one that arrives through an input is caught at run time.
-      assert.equal(parseRunbook('---\nid: x\n---\n# X\n## Procedure\n```sh {#down}\ndocker compose down -v\n```\n## What not to do\n- Never `down -v`.\n', 'x.md').ok, false);
-      const { runbook: rb2, source: s2 } = rb('## Procedure\n\n```sh {#down}\ndocker compose {{ inputs.action }}\n```\n\n## What not to do\n\n- Never `down -v`: it destroys volumes.\n', 'inputs:\n  action:\n    type: string\n');
+      assert.equal(
+        parseRunbook('---\nid: x\n---\n# X\n## Procedure\n```sh {#down}\ndocker compose down -v\n```\n## What not to do\n- Never `down -v`.\n', 'x.md').ok,
+        false,
+      );
+      const { runbook: rb2, source: s2 } = rb(
+        '## Procedure\n\n```sh {#down}\ndocker compose {{ inputs.action }}\n```\n\n## What not to do\n\n- Never `down -v`: it destroys volumes.\n',
+        'inputs:\n  action:\n    type: string\n',
+      );
       await withEngine(loc, async (ctx) => {
         const out = await ctx.engine.start({ runbook: rb2, source: s2, inputs: { action: 'down -v' }, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.denied, true);
@@ -163,7 +195,10 @@ function suite(factory: FixtureFactory): void {
       const { runbook, source } = rb('## Procedure\n\n```sh {#a}\ntrue\n```\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#b}\necho b\n```\n');
       await withEngine(loc, async (ctx) => {
         await ctx.runs.setFreeze({ frozen: true, reason: 'incident 7', by: 'carol', at: new Date().toISOString() });
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }), (e) => e instanceof EngineError && e.code === 'POLICY_DENIED' && /incident 7/.test(e.message));
+        await assert.rejects(
+          ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }),
+          (e) => e instanceof EngineError && e.code === 'POLICY_DENIED' && /incident 7/.test(e.message),
+        );
         await ctx.runs.setFreeze({ frozen: false, reason: 'over', by: 'carol', at: new Date().toISOString() });
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(out.model.state, 'waiting_approval');
@@ -180,20 +215,40 @@ function suite(factory: FixtureFactory): void {
 
     it('approvals: a quorum of two distinct approvers, never the requester, across engine instances', async () => {
       const { loc } = await fresh();
-      const { runbook, source } = rb('## Procedure\n\n```approve {#announce approvals=2 roles=approver}\nAnnounce release 1.4.2?\n```\n\n```sh {#after}\necho announced\n```\n');
-      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice })).runId);
+      const { runbook, source } = rb(
+        '## Procedure\n\n```approve {#announce approvals=2 roles=approver}\nAnnounce release 1.4.2?\n```\n\n```sh {#after}\necho announced\n```\n',
+      );
+      const runId = await withEngine(
+        loc,
+        async (ctx) => (await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice })).runId,
+      );
       await withEngine(loc, async (ctx) => {
-        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'me' }, { ...alice, roles: ['approver'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_SELF');
-        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'x' }, { actor: { kind: 'user', id: 'dave' }, roles: ['viewer'] }, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_ROLE');
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'approve', comment: 'me' }, { ...alice, roles: ['approver'] }, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'APPROVAL_SELF',
+        );
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'approve', comment: 'x' }, { actor: { kind: 'user', id: 'dave' }, roles: ['viewer'] }, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'APPROVAL_ROLE',
+        );
         await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: '  ' }, bob, parseOrThrow), /comment is required/);
         const one = await ctx.engine.act(runId, { type: 'approve', comment: 'smoke checks green' }, bob, parseOrThrow);
         assert.equal(one.model.state, 'waiting_approval');
-        await assert.rejects(ctx.engine.act(runId, { type: 'approve', comment: 'again' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'APPROVAL_DUPLICATE');
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'approve', comment: 'again' }, bob, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'APPROVAL_DUPLICATE',
+        );
       });
       await withEngine(loc, async (ctx) => {
         const two = await ctx.engine.act(runId, { type: 'approve', comment: 'release notes checked' }, carol, parseOrThrow);
         assert.equal(two.model.state, 'succeeded');
-        assert.deepEqual(two.model.steps[0]!.approvals.map((a) => [a.actor, a.comment]), [['bob', 'smoke checks green'], ['carol', 'release notes checked']]);
+        assert.deepEqual(
+          two.model.steps[0]!.approvals.map((a) => [a.actor, a.comment]),
+          [
+            ['bob', 'smoke checks green'],
+            ['carol', 'release notes checked'],
+          ],
+        );
         const grants = (await ledgerTypes(ctx)).filter((e) => e.type === 'run.approval.granted').map((e) => e.data.comment);
         assert.deepEqual(grants, ['smoke checks green', 'release notes checked']);
       });
@@ -206,7 +261,11 @@ function suite(factory: FixtureFactory): void {
         'inputs:\n  ref:\n    type: string\n  token:\n    type: secret\n    from: { env: TEST_TOKEN }\n',
       );
       const ref = 'hmac-sha256:not-a-secret';
-      const runId = await withEngine(loc, async (ctx) => (await ctx.engine.start({ runbook, source, inputs: { ref }, secrets: { token: 'tok-1234567890' }, environment: 'default', who: alice })).runId);
+      const runId = await withEngine(
+        loc,
+        async (ctx) =>
+          (await ctx.engine.start({ runbook, source, inputs: { ref }, secrets: { token: 'tok-1234567890' }, environment: 'default', who: alice })).runId,
+      );
       await withEngine(loc, async (ctx) => {
         const done = await ctx.engine.act(runId, { type: 'approve', comment: 'ok' }, bob, parseOrThrow, { token: 'tok-1234567890' });
         assert.equal(done.model.state, 'succeeded');
@@ -223,7 +282,10 @@ function suite(factory: FixtureFactory): void {
       await withEngine(loc, async (ctx) => {
         const first = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(first.model.state, 'waiting_approval');
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }), (e) => (e as { code?: string }).code === 'LOCK_HELD' && /deploy-default/.test((e as Error).message));
+        await assert.rejects(
+          ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice }),
+          (e) => (e as { code?: string }).code === 'LOCK_HELD' && /deploy-default/.test((e as Error).message),
+        );
         await ctx.engine.act(first.runId, { type: 'abort', reason: 'test' }, bob, parseOrThrow);
         const second = await ctx.engine.start({ runbook, source, inputs: {}, secrets: {}, environment: 'default', who: alice });
         assert.equal(second.model.state, 'waiting_approval', 'the lock was released when the first run ended');
@@ -233,9 +295,15 @@ function suite(factory: FixtureFactory): void {
     it('kill -9 in the middle of a step: the step becomes unknown, the run interrupted; retry finishes it; the ledger has no duplicates', async () => {
       const { f, loc } = await fresh();
       const file = join(tempDir('runledger-rb-'), 'slow.md');
-      writeFileSync(file, '---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n```sh {#first}\ntrue\n```\n\n```sh {#slow}\nif [ -f "$RL_RUN_ID.done" ]; then exit 0; fi; sleep 30\n```\n\n```sh {#last}\necho last\n```\n');
+      writeFileSync(
+        file,
+        '---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n```sh {#first}\ntrue\n```\n\n```sh {#slow}\nif [ -f "$RL_RUN_ID.done" ]; then exit 0; fi; sleep 30\n```\n\n```sh {#last}\necho last\n```\n',
+      );
       const env = { ...process.env, ...loc.env, RUNLEDGER_HOME: f.home };
-      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const runId = await new Promise<string>((resolve, reject) => {
         let buf = '';
         child.stdout.on('data', (d: Buffer) => {
@@ -253,17 +321,35 @@ function suite(factory: FixtureFactory): void {
         assert.deepEqual(interrupted, [runId]);
         const live = await ctx.engine.load(runId, parseOrThrow);
         assert.equal(live.model.state, 'interrupted');
-        assert.deepEqual(live.model.steps.map((s) => s.status), ['succeeded', 'unknown', 'pending']);
-        await assert.rejects(ctx.engine.act(runId, { type: 'resume' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'RESUME_NEEDS_DECISION');
+        assert.deepEqual(
+          live.model.steps.map((s) => s.status),
+          ['succeeded', 'unknown', 'pending'],
+        );
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'resume' }, bob, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'RESUME_NEEDS_DECISION',
+        );
         // The step's group survived its driver: skipping past it is refused until it is ended.
-        await assert.rejects(ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE');
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand' }, bob, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE',
+        );
         const done = await ctx.engine.act(runId, { type: 'skip', reason: 'finished it by hand', killOrphan: true }, bob, parseOrThrow);
         assert.equal(done.model.state, 'succeeded');
-        assert.deepEqual(done.model.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded']);
+        assert.deepEqual(
+          done.model.steps.map((s) => s.status),
+          ['succeeded', 'skipped', 'succeeded'],
+        );
         const entries = await ledgerTypes(ctx);
         const keys = entries.filter((e) => e.type.startsWith('run.step.')).map((e) => `${e.type}:${e.data.step}:${e.data.attempt}`);
         assert.equal(new Set(keys).size, keys.length, 'no duplicated step entries');
-        assert.deepEqual(keys, ['run.step.started:first:1', 'run.step.finished:first:1', 'run.step.started:slow:1', 'run.step.started:last:1', 'run.step.finished:last:1']);
+        assert.deepEqual(keys, [
+          'run.step.started:first:1',
+          'run.step.finished:first:1',
+          'run.step.started:slow:1',
+          'run.step.started:last:1',
+          'run.step.finished:last:1',
+        ]);
         assert.ok(entries.some((e) => e.type === 'run.interrupted'));
         assert.ok(entries.some((e) => e.type === 'run.operator.skip' && e.data.reason === 'finished it by hand'));
         assert.ok(entries.some((e) => e.type === 'run.operator.orphan' && e.data.decision === 'kill'));
@@ -273,7 +359,10 @@ function suite(factory: FixtureFactory): void {
     /** Starts a run in a child process and kills it (-9) once `step` has started and written its first line to `marks`. */
     async function crashMidStep(f: Fixture, loc: LedgerLocation, file: string, step: string, marks: string): Promise<string> {
       const env = { ...process.env, ...loc.env, RUNLEDGER_HOME: f.home };
-      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), file, f.home], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const runId = await new Promise<string>((resolve, reject) => {
         let buf = '';
         child.stdout.on('data', (d: Buffer) => {
@@ -310,7 +399,10 @@ function suite(factory: FixtureFactory): void {
       const marks = join(dir, 'marks');
       const file = join(dir, 'slow.md');
       // Each copy appends its pid; the first sleeps, a later one finishes at once.
-      writeFileSync(file, `---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`);
+      writeFileSync(
+        file,
+        `---\nid: slow\ntitle: Slow\n---\n\n# Slow\n\n## Procedure\n\n\`\`\`sh {#slow}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 60\n\`\`\`\n`,
+      );
       const runId = await crashMidStep(f, loc, file, 'slow', marks);
       await withEngine(loc, async (ctx) => {
         assert.deepEqual(await ctx.engine.recover(parseOrThrow), [runId]);
@@ -318,7 +410,10 @@ function suite(factory: FixtureFactory): void {
         assert.equal(proc.pgid, Number(lines(marks)[0]), 'the recorded group is the one the script runs in');
         assert.equal(groupAlive(proc.pgid), true, 'the step outlived its driver');
         for (const action of [{ type: 'retry' }, { type: 'skip', reason: 'by hand' }] as const) {
-          await assert.rejects(ctx.engine.act(runId, action, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE' && e.message.includes(String(proc.pgid)) && e.message.includes('--kill-orphan'));
+          await assert.rejects(
+            ctx.engine.act(runId, action, bob, parseOrThrow),
+            (e) => e instanceof EngineError && e.code === 'ORPHAN_ALIVE' && e.message.includes(String(proc.pgid)) && e.message.includes('--kill-orphan'),
+          );
         }
         assert.equal(lines(marks).length, 1, 'a refused retry started nothing');
         const done = await ctx.engine.act(runId, { type: 'retry', killOrphan: true }, bob, parseOrThrow);
@@ -337,7 +432,10 @@ function suite(factory: FixtureFactory): void {
       const dir = tempDir('runledger-orphan-');
       const marks = join(dir, 'marks');
       const file = join(dir, 'short.md');
-      writeFileSync(file, `---\nid: short\ntitle: Short\n---\n\n# Short\n\n## Procedure\n\n\`\`\`sh {#short}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 2\n\`\`\`\n`);
+      writeFileSync(
+        file,
+        `---\nid: short\ntitle: Short\n---\n\n# Short\n\n## Procedure\n\n\`\`\`sh {#short}\necho "$$" >> ${marks}\nif [ "$(wc -l < ${marks})" -ge 2 ]; then exit 0; fi\nsleep 2\n\`\`\`\n`,
+      );
       const runId = await crashMidStep(f, loc, file, 'short', marks);
       await withEngine(loc, async (ctx) => {
         await ctx.engine.recover(parseOrThrow);
@@ -348,7 +446,10 @@ function suite(factory: FixtureFactory): void {
         assert.equal(waited.model.state, 'interrupted');
         assert.equal(waited.model.steps[0]!.status, 'unknown', 'nobody knows how far it got');
         assert.match(waited.model.steps[0]!.detail!, /ended on its own/);
-        await assert.rejects(ctx.engine.act(runId, { type: 'orphan', decision: 'kill' }, bob, parseOrThrow), (e) => e instanceof EngineError && e.code === 'INVALID_TRANSITION');
+        await assert.rejects(
+          ctx.engine.act(runId, { type: 'orphan', decision: 'kill' }, bob, parseOrThrow),
+          (e) => e instanceof EngineError && e.code === 'INVALID_TRANSITION',
+        );
         const done = await ctx.engine.act(runId, { type: 'retry' }, bob, parseOrThrow);
         assert.equal(done.model.state, 'succeeded');
         assert.equal(lines(marks).length, 2);

@@ -7,7 +7,9 @@ import { ERROR_CATALOGUE, renderErrorsDoc } from '../src/index.js';
 
 it('docs/errors.md lists every runtime code with its exit code and status (run `npm run docs:errors`)', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-  const rows = renderErrorsDoc().split('\n').filter((l) => l.startsWith('| `'));
+  const rows = renderErrorsDoc()
+    .split('\n')
+    .filter((l) => l.startsWith('| `'));
   assert.equal(rows.length, Object.keys(ERROR_CATALOGUE).length);
   for (const row of rows) assert.ok(doc.includes(row), row);
 });

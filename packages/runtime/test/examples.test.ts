@@ -43,7 +43,8 @@ describe('example runbooks against the demo service', () => {
   let port = 0;
   let proxy = 0;
   let loc: LedgerLocation;
-  const ctl = (...args: string[]) => spawnSync(CTL, args, { env: { ...process.env, DEMO_HOME: demoHome, DEMO_PORT: String(port), DEMO_ACTOR: 'test' }, encoding: 'utf8' });
+  const ctl = (...args: string[]) =>
+    spawnSync(CTL, args, { env: { ...process.env, DEMO_HOME: demoHome, DEMO_PORT: String(port), DEMO_ACTOR: 'test' }, encoding: 'utf8' });
   const common = (): Record<string, string> => ({ demo_port: String(port), demo_home: demoHome, demo_ctl: CTL });
 
   before(async () => {
@@ -88,8 +89,18 @@ describe('example runbooks against the demo service', () => {
   it('release smoke: three checks pass, a release manager approves, the release is announced', async () => {
     const out = await run('release-smoke', { version: '1.0.0', public_url: `http://127.0.0.1:${proxy}` });
     assert.equal(out.model.state, 'waiting_approval', JSON.stringify(out.model.steps));
-    assert.deepEqual(out.model.steps.filter((s) => s.status === 'succeeded').map((s) => s.id), ['service-status', 'public-health', 'backend-health', 'audit-dsn-present']);
-    const done = await act((ctx) => ctx.engine.act(out.runId, { type: 'approve', comment: 'smoke green, notes ready' }, { actor: { kind: 'user', id: 'bob' }, roles: ['release-manager'] }, parseOrThrow));
+    assert.deepEqual(
+      out.model.steps.filter((s) => s.status === 'succeeded').map((s) => s.id),
+      ['service-status', 'public-health', 'backend-health', 'audit-dsn-present'],
+    );
+    const done = await act((ctx) =>
+      ctx.engine.act(
+        out.runId,
+        { type: 'approve', comment: 'smoke green, notes ready' },
+        { actor: { kind: 'user', id: 'bob' }, roles: ['release-manager'] },
+        parseOrThrow,
+      ),
+    );
     assert.equal(done.model.state, 'succeeded');
     assert.match(readFileSync(join(demoHome, 'announcements.log'), 'utf8'), /release 1\.0\.0 announced/);
   });
@@ -111,7 +122,12 @@ describe('example runbooks against the demo service', () => {
     await act(async (ctx) => {
       const entries = await new LedgerReader(ctx.ledger.store).entries(0, 10_000);
       const started = entries.filter((e) => e.entry.type === 'run.started' && e.entry.subject?.id === out.runId)[0]!;
-      assert.deepEqual((started.entry.data as { inputs: Record<string, unknown> }).inputs, { from: '2.0.0-bad', to: '1.0.0', reason: 'health-check-failure', ...{ demo_port: port, demo_home: demoHome, demo_ctl: CTL } });
+      assert.deepEqual((started.entry.data as { inputs: Record<string, unknown> }).inputs, {
+        from: '2.0.0-bad',
+        to: '1.0.0',
+        reason: 'health-check-failure',
+        ...{ demo_port: port, demo_home: demoHome, demo_ctl: CTL },
+      });
       assert.equal(started.entry.actor.id, 'alice');
     });
   });
@@ -130,7 +146,15 @@ describe('example runbooks against the demo service', () => {
     const passphrase = 'correct-horse-battery-staple-42';
     const out = await run('rotate-signing-key', {}, { key_passphrase: passphrase });
     assert.equal(out.model.state, 'waiting_approval', out.model.reason);
-    const done = await act((ctx) => ctx.engine.act(out.runId, { type: 'approve', comment: 'rotation plan RFC-7 approved' }, { actor: { kind: 'user', id: 'sec' }, roles: ['security'] }, parseOrThrow, { key_passphrase: passphrase }));
+    const done = await act((ctx) =>
+      ctx.engine.act(
+        out.runId,
+        { type: 'approve', comment: 'rotation plan RFC-7 approved' },
+        { actor: { kind: 'user', id: 'sec' }, roles: ['security'] },
+        parseOrThrow,
+        { key_passphrase: passphrase },
+      ),
+    );
     assert.equal(done.model.state, 'succeeded', `${done.model.reason} ${JSON.stringify(done.model.steps.map((s) => [s.id, s.status, s.detail]))}`);
     await act(async (ctx) => {
       const all = (await new LedgerReader(ctx.ledger.store).entries(0, 10_000)).map((e) => Buffer.from(e.bytes).toString()).join('\n');
@@ -142,11 +166,24 @@ describe('example runbooks against the demo service', () => {
 
   it('a run killed in the middle of a step is interrupted, then retried to completion', async () => {
     assert.equal(ctl('stop').status, 0);
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'run-child.ts'), RB('readiness'), loc.home!, JSON.stringify({ demo_port: String(port), demo_home: demoHome }), 'local'], {
-      env: { ...process.env, ...loc.env },
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures', 'run-child.ts'),
+        RB('readiness'),
+        loc.home!,
+        JSON.stringify({ demo_port: String(port), demo_home: demoHome }),
+        'local',
+      ],
+      {
+        env: { ...process.env, ...loc.env },
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const runId = await new Promise<string>((res, rej) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {

@@ -9,14 +9,26 @@ import { canonicalize, checkReceipt, generateSigner, LedgerError, parseVkey, sig
 import { verifyBundleDir } from '@runledger/ledger/verify-cli';
 import { isStoreError, type Env } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type Fixture, type FixtureFactory } from '@runledger/testkit';
-import { consistencyFor, exportBundle, initLedger, openLedger, receiptFor, rotateSigningKey, RuntimeError, TRUST_FILE, type LedgerLocation } from '../src/index.js';
+import {
+  consistencyFor,
+  exportBundle,
+  initLedger,
+  openLedger,
+  receiptFor,
+  rotateSigningKey,
+  RuntimeError,
+  TRUST_FILE,
+  type LedgerLocation,
+} from '../src/index.js';
 
 const ORIGIN = 'ops.test.runledger/prod';
 const actor = { kind: 'user' as const, id: 'alice' };
 
 function locOf(f: Fixture): LedgerLocation {
   const env: Env =
-    f.config.kind === 'postgres' ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl } : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
   return { env, home: f.home };
 }
 
@@ -87,7 +99,10 @@ function suite(factory: FixtureFactory): void {
       if (r.ok) assert.equal(r.size, 8);
       const ctx = await openLedger(loc, { write: false });
       try {
-        const trusted = readFileSync(join(loc.home!, TRUST_FILE), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map(parseVkey);
+        const trusted = readFileSync(join(loc.home!, TRUST_FILE), 'utf8')
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#'))
+          .map(parseVkey);
         for (const i of [0, 3, 7]) {
           const c = checkReceipt(await receiptFor(ctx.reader, i), trusted);
           assert.equal(c.ok, true, `receipt ${i}`);
@@ -150,7 +165,11 @@ function suite(factory: FixtureFactory): void {
         o.data.i = 999;
         await f.tamper(`UPDATE ${entries(f)} SET bytes = ${bytesLit(f, Buffer.from(canonicalize(o)))} WHERE seq = 3`);
         expectFail(await exportAndVerify(loc), 'ENTRY_PREV_MISMATCH', 4);
-        await assert.rejects(openLedger(loc, { write: true, startupCheck: 'full' }), (e) => isStoreError(e, 'LEDGER_ROOT_MISMATCH'), 'the full startup check refuses a tampered store');
+        await assert.rejects(
+          openLedger(loc, { write: true, startupCheck: 'full' }),
+          (e) => isStoreError(e, 'LEDGER_ROOT_MISMATCH'),
+          'the full startup check refuses a tampered store',
+        );
       });
 
       it('an edited last entry: CHECKPOINT_ROOT_MISMATCH at it', async () => {

@@ -10,7 +10,17 @@ import { SMTPServer } from 'smtp-server';
 import { judgeAttempt, DEFAULT_RETRY, renderNotification, verifyWebhook } from '@runledger/core';
 import { sendChat, sendMail, sendWebhook } from '../src/index.js';
 
-const facts = { incidentId: 'inc-7', event: 'triggered', severity: 'SEV-1', state: 'triggered', title: 'Disk almost full on db-1', openedAt: '2026-12-07T14:45:00.000Z', ackDueAt: '2026-12-07T15:00:00.000Z', alerts: [{ labels: { alertname: 'DiskFull', service: 'db' }, status: 'firing' }], link: 'http://127.0.0.1:7340/incidents/inc-7' };
+const facts = {
+  incidentId: 'inc-7',
+  event: 'triggered',
+  severity: 'SEV-1',
+  state: 'triggered',
+  title: 'Disk almost full on db-1',
+  openedAt: '2026-12-07T14:45:00.000Z',
+  ackDueAt: '2026-12-07T15:00:00.000Z',
+  alerts: [{ labels: { alertname: 'DiskFull', service: 'db' }, status: 'firing' }],
+  link: 'http://127.0.0.1:7340/incidents/inc-7',
+};
 
 describe('email over SMTP', () => {
   const inbox: ParsedMail[] = [];
@@ -41,7 +51,16 @@ describe('email over SMTP', () => {
 
   it('delivers with our Message-ID and headers; the outcome is the server’s 250 and queue id', async () => {
     const n = renderNotification({ ...facts, drillId: 'drill-3' });
-    const r = await sendMail({ host: '127.0.0.1', port, secure: false }, { from: 'runledger@example.test', to: ['oncall-critical@example.test'], subject: n.subject, text: n.text, headers: { 'X-Runledger-Incident': 'inc-7', 'X-Runledger-Drill': 'drill-3' } });
+    const r = await sendMail(
+      { host: '127.0.0.1', port, secure: false },
+      {
+        from: 'runledger@example.test',
+        to: ['oncall-critical@example.test'],
+        subject: n.subject,
+        text: n.text,
+        headers: { 'X-Runledger-Incident': 'inc-7', 'X-Runledger-Drill': 'drill-3' },
+      },
+    );
     assert.equal(r.outcome.kind, 'smtp');
     assert.equal(r.outcome.kind === 'smtp' && r.outcome.code, 250);
     assert.deepEqual(judgeAttempt(r.outcome, 1, DEFAULT_RETRY, Date.now(), 0.5), { state: 'delivered' });
@@ -59,7 +78,11 @@ describe('email over SMTP', () => {
     assert.equal(judgeAttempt(soft.outcome, 1, DEFAULT_RETRY, Date.now(), 0.5).state, 'attempted');
     const hard = await sendMail({ host: '127.0.0.1', port, secure: false }, { from: 'a@example.test', to: ['nobody@example.test'], subject: 's', text: 't' });
     assert.equal(judgeAttempt(hard.outcome, 1, DEFAULT_RETRY, Date.now(), 0.5).state, 'failed');
-    const dead = await sendMail({ host: '127.0.0.1', port: 1, secure: false }, { from: 'a@example.test', to: ['x@example.test'], subject: 's', text: 't' }, 2000);
+    const dead = await sendMail(
+      { host: '127.0.0.1', port: 1, secure: false },
+      { from: 'a@example.test', to: ['x@example.test'], subject: 's', text: 't' },
+      2000,
+    );
     assert.equal(dead.outcome.kind, 'network');
   });
 });
@@ -89,8 +112,18 @@ describe('webhooks and chat', () => {
 
   it('a signed webhook verifies at the receiver; 2xx is delivered', async () => {
     next = { status: 204 };
-    assert.throws(() => sendWebhook({ url: `${base}/hooks/incidents`, secrets: [secret], id: 'inc-7.triggered', payload: {}, nowMs: Date.now() }), /no spaces or dots/, 'the signer refuses an id that would blur the signed text');
-    const ok = await sendWebhook({ url: `${base}/hooks/incidents`, secrets: [secret], id: 'inc-7_triggered_oncall', payload: renderNotification(facts).json, nowMs: Date.now() });
+    assert.throws(
+      () => sendWebhook({ url: `${base}/hooks/incidents`, secrets: [secret], id: 'inc-7.triggered', payload: {}, nowMs: Date.now() }),
+      /no spaces or dots/,
+      'the signer refuses an id that would blur the signed text',
+    );
+    const ok = await sendWebhook({
+      url: `${base}/hooks/incidents`,
+      secrets: [secret],
+      id: 'inc-7_triggered_oncall',
+      payload: renderNotification(facts).json,
+      nowMs: Date.now(),
+    });
     assert.deepEqual(ok, { kind: 'http', status: 204 });
     const last = seen.at(-1)!;
     assert.deepEqual(last.verdict, { ok: true });

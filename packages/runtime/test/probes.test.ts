@@ -50,7 +50,9 @@ before(async () => {
     if (url.pathname === '/ready') {
       const ready = url.searchParams.get('db') !== 'down';
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ ready, checks: { database: { ok: ready, detail: ready ? 'connected' : 'connection refused' } }, items: [{ id: 'a' }] }));
+      return void res.end(
+        JSON.stringify({ ready, checks: { database: { ok: ready, detail: ready ? 'connected' : 'connection refused' } }, items: [{ id: 'a' }] }),
+      );
     }
     if (url.pathname === '/redirect') {
       res.writeHead(307, { location: '/ok' });
@@ -223,7 +225,10 @@ describe('redis probe (real Redis on 127.0.0.1:6379)', () => {
 
   it('runs a command and checks the reply (whole, or one line of it)', async () => {
     const key = `runledger:probe:${process.pid}`;
-    assert.equal((await runProbe({ kind: 'redis', host: '127.0.0.1', port: REDIS_PORT, command: `SET ${key} "hello world" EX 60`, expectReply: 'OK' })).ok, true);
+    assert.equal(
+      (await runProbe({ kind: 'redis', host: '127.0.0.1', port: REDIS_PORT, command: `SET ${key} "hello world" EX 60`, expectReply: 'OK' })).ok,
+      true,
+    );
     const get = await runProbe({ kind: 'redis', host: '127.0.0.1', port: REDIS_PORT, command: `GET ${key}`, expectReply: 'hello world' });
     assert.equal(get.ok, true, get.detail);
     const wrong = await runProbe({ kind: 'redis', host: '127.0.0.1', port: REDIS_PORT, command: `GET ${key}`, expectReply: 'bye' });
@@ -266,7 +271,10 @@ describe('command probe', () => {
   it('fails with the exit code and the last line it wrote', async () => {
     const r = await runProbe({ kind: 'command', run: 'echo checking; echo "pg_isready: no response" >&2; exit 2' });
     assert.equal(r.ok, false);
-    assert.equal(r.detail, 'command "echo checking; echo \\"pg_isready: no response\\" >&2; exit 2" → exit 2, expected exit 0 (stderr: "pg_isready: no response")');
+    assert.equal(
+      r.detail,
+      'command "echo checking; echo \\"pg_isready: no response\\" >&2; exit 2" → exit 2, expected exit 0 (stderr: "pg_isready: no response")',
+    );
     const out = await runProbe({ kind: 'command', run: 'echo red', expectStdoutContains: 'green' });
     assert.equal(out.ok, false);
     assert.match(out.detail, /→ exit 0, but stdout lacks "green" \(stdout: "red"\)$/);
@@ -277,7 +285,10 @@ describe('command probe', () => {
     assert.equal(r.ok, false);
     assert.match(r.detail, /→ timeout after 200ms \(process group killed\), expected exit 0$/);
     const secret = 'db-pass-0123456789';
-    const leak = await runProbe({ kind: 'command', run: 'echo "cannot connect with $PW" >&2; exit 1' }, { env: { PW: secret }, redactor: new Redactor([secret]) });
+    const leak = await runProbe(
+      { kind: 'command', run: 'echo "cannot connect with $PW" >&2; exit 1' },
+      { env: { PW: secret }, redactor: new Redactor([secret]) },
+    );
     assert.equal(leak.ok, false);
     assert.ok(!leak.detail.includes(secret), leak.detail);
     assert.match(leak.detail, new RegExp(`cannot connect with ${M}`));

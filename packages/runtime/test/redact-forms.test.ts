@@ -20,7 +20,7 @@ const UNICODE_SECRET = 'pässwörd-Ünïcode/+=';
 /** Holds what the views decode (`\\x41`, `%41`): its forms must survive being decoded once only. */
 const ESCAPE_SECRET = 'c:\\x41dir%41-S3cret';
 
-it('the oracle uses the redactor\'s fuzzy floor', () => assert.equal(MIN_FUZZY, MIN_FUZZY_LENGTH));
+it("the oracle uses the redactor's fuzzy floor", () => assert.equal(MIN_FUZZY, MIN_FUZZY_LENGTH));
 
 describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', () => {
   for (const s of [SECRET, CONTROL_SECRET, UNICODE_SECRET, ESCAPE_SECRET]) {
@@ -51,7 +51,7 @@ describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', ()
       const whole = Buffer.from(Object.values(forms).join(' x '));
       const stream = r.stream();
       const parts: Buffer[] = [];
-      for (let i = 0; i < whole.length; ) {
+      for (let i = 0; i < whole.length;) {
         const n = 1 + rand(50);
         parts.push(stream.push(whole.subarray(i, i + n)));
         i += n;
@@ -124,7 +124,11 @@ describe('Redactor: escaped, encoded, reversed, spaced and line-split forms', ()
 
   it('streams to the one-shot result at every split point, forms included', () => {
     const r = new Redactor([CONTROL_SECRET, UNICODE_SECRET, ESCAPE_SECRET]);
-    const text = [...Object.values(formsOf(CONTROL_SECRET)).slice(0, 24), ...Object.values(formsOf(UNICODE_SECRET)).slice(0, 8), ...Object.values(formsOf(ESCAPE_SECRET)).slice(0, 8)].join(' | ');
+    const text = [
+      ...Object.values(formsOf(CONTROL_SECRET)).slice(0, 24),
+      ...Object.values(formsOf(UNICODE_SECRET)).slice(0, 8),
+      ...Object.values(formsOf(ESCAPE_SECRET)).slice(0, 8),
+    ].join(' | ');
     const whole = Buffer.from(text);
     const expected = r.redactBytes(whole).toString();
     assert.deepEqual(leaks(expected, CONTROL_SECRET), []);

@@ -27,7 +27,10 @@ function rb(body: string, front = ''): { runbook: Runbook; source: string } {
 }
 
 function locOf(f: Fixture): LedgerLocation {
-  const env: Env = f.config.kind === 'postgres' ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl } : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  const env: Env =
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
   return { env, home: f.home };
 }
 
@@ -126,7 +129,13 @@ function suite(factory: FixtureFactory): void {
         const out = await ctx.engine.start({ runbook, source, inputs: {}, secrets: { token: SECRET }, environment: 'default', who: alice });
         assert.equal(out.model.state, 'waiting_approval');
         const secrets = { token: SECRET };
-        await ctx.engine.act(out.runId, { type: 'approve', comment: `checked ${inspect(SECRET)} and ${hexOf(SECRET).toUpperCase()}` }, bob, parseOrThrow, secrets);
+        await ctx.engine.act(
+          out.runId,
+          { type: 'approve', comment: `checked ${inspect(SECRET)} and ${hexOf(SECRET).toUpperCase()}` },
+          bob,
+          parseOrThrow,
+          secrets,
+        );
         const done = await ctx.engine.act(out.runId, { type: 'abort', reason: `token ${[...SECRET].join(' ')} was wrong` }, bob, parseOrThrow, secrets);
         assert.equal(done.model.state, 'aborted');
         assert.match(done.model.reason!, /token •••••• was wrong/);
@@ -160,12 +169,15 @@ function suite(factory: FixtureFactory): void {
     it('an input validation message quoting a value that holds a secret masks it', async () => {
       const { runbook, source } = rb('## Procedure\n\n```sh {#a}\ntrue\n```\n', '  port:\n    type: integer\n');
       await withEngine(async (ctx) => {
-        await assert.rejects(ctx.engine.start({ runbook, source, inputs: { port: `x${SECRET}` }, secrets: { token: SECRET }, environment: 'default', who: alice }), (e: Error & { code?: string }) => {
-          assert.equal(e.code, 'INPUT_INVALID');
-          assert.match(e.message, /--input port=x••••••: port/);
-          assert.deepEqual(leaks(e.message, SECRET), []);
-          return true;
-        });
+        await assert.rejects(
+          ctx.engine.start({ runbook, source, inputs: { port: `x${SECRET}` }, secrets: { token: SECRET }, environment: 'default', who: alice }),
+          (e: Error & { code?: string }) => {
+            assert.equal(e.code, 'INPUT_INVALID');
+            assert.match(e.message, /--input port=x••••••: port/);
+            assert.deepEqual(leaks(e.message, SECRET), []);
+            return true;
+          },
+        );
       });
     });
 
@@ -175,10 +187,21 @@ function suite(factory: FixtureFactory): void {
         const before = w.size;
         const release = holdSecrets([SECRET]);
         try {
-          const forms = [SECRET, inspect(SECRET), hexOf(SECRET).toUpperCase(), Buffer.from(SECRET).toString('base64'), [...SECRET].join(' '), [...SECRET].reverse().join('')];
+          const forms = [
+            SECRET,
+            inspect(SECRET),
+            hexOf(SECRET).toUpperCase(),
+            Buffer.from(SECRET).toString('base64'),
+            [...SECRET].join(' '),
+            [...SECRET].reverse().join(''),
+          ];
           const ok = (i: number) => w.append({ type: 'test.ok', actor: alice.actor, data: { i } });
           // All issued in one tick: one group commit.
-          const results = await Promise.allSettled([ok(0), ...forms.map((f) => w.append({ type: 'test.leak', actor: alice.actor, data: { note: `value ${f}` } })), ok(1)]);
+          const results = await Promise.allSettled([
+            ok(0),
+            ...forms.map((f) => w.append({ type: 'test.leak', actor: alice.actor, data: { note: `value ${f}` } })),
+            ok(1),
+          ]);
           assert.equal(results[0]!.status, 'fulfilled');
           assert.equal(results[results.length - 1]!.status, 'fulfilled');
           for (const r of results.slice(1, -1)) {

@@ -102,7 +102,7 @@ describe('RedactionStream', () => {
     for (let round = 0; round < 200; round++) {
       const s = r.stream();
       const got: Buffer[] = [];
-      for (let i = 0; i < whole.length; ) {
+      for (let i = 0; i < whole.length;) {
         const n = rand(40);
         got.push(s.push(whole.subarray(i, i + n)));
         i += n;
@@ -137,14 +137,18 @@ describe('RedactionStream', () => {
 describe('redaction of a secret the command prints itself', () => {
   // The command prints the secret in two writes 150 ms apart, so it reaches us as (at least) two
   // chunks, each holding only part of it: per-chunk redaction would leak both halves.
-  const script = 'printf "token=%s" "$(printf %s "$API_TOKEN" | head -c 9)"; sleep 0.15; printf "%s|\\n" "$(printf %s "$API_TOKEN" | tail -c +10)"; echo "$API_TOKEN" >&2';
+  const script =
+    'printf "token=%s" "$(printf %s "$API_TOKEN" | head -c 9)"; sleep 0.15; printf "%s|\\n" "$(printf %s "$API_TOKEN" | tail -c +10)"; echo "$API_TOKEN" >&2';
 
   it('arrives split across chunks (without a redactor the halves show)', async () => {
     const chunks: string[] = [];
     const r = await runShell({ script, env: { API_TOKEN: SECRET }, onOutput: (st, c) => st === 'stdout' && chunks.push(c) });
     assert.equal(r.exitCode, 0);
     assert.ok(chunks.length >= 2, JSON.stringify(chunks));
-    assert.ok(chunks.every((c) => !c.includes(SECRET)), 'no single chunk holds the whole secret');
+    assert.ok(
+      chunks.every((c) => !c.includes(SECRET)),
+      'no single chunk holds the whole secret',
+    );
     assert.equal(chunks.join(''), `token=${SECRET}|\n`);
   });
 

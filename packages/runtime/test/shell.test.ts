@@ -177,7 +177,7 @@ describe('runShell: background processes end with the script', () => {
   for (const [name, script] of [
     ['one holding the output pipes', 'sleep 30 & echo "$!"'],
     ['one with its own output', 'sleep 30 >/dev/null 2>&1 </dev/null & echo "$!"'],
-    ['one ignoring SIGTERM (SIGKILL after the grace period)', "trap '' TERM; sleep 30 >/dev/null 2>&1 & echo \"$!\""],
+    ['one ignoring SIGTERM (SIGKILL after the grace period)', 'trap \'\' TERM; sleep 30 >/dev/null 2>&1 & echo "$!"'],
     ['a grandchild in a subshell', '(sleep 30; echo late) & echo "$!"'],
   ] as const) {
     it(`ends ${name} once the script exits`, async () => {
@@ -228,7 +228,11 @@ describe('runShell: held until the group is recorded (onSpawn)', () => {
 
   it('never runs the script when the caller dies while it is held', async () => {
     const marker = join(tmp(), 'ran');
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'held-child.ts'), `touch ${marker}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'held-child.ts'), `touch ${marker}`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const pgid = await new Promise<number>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {

@@ -48,7 +48,13 @@ const BODY_LIMIT = 256 * 1024;
 function withLoggableUrls(logger: NonNullable<FastifyServerOptions['logger']>): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const base = logger === true ? {} : logger;
-  const req = (r: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({ method: r.method, url: loggableUrl(r.url), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort });
+  const req = (r: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: r.method,
+    url: loggableUrl(r.url),
+    host: r.host,
+    remoteAddress: r.ip,
+    remotePort: r.socket?.remotePort,
+  });
   return { ...base, serializers: { ...base.serializers, req } };
 }
 
@@ -63,7 +69,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       runsByState: async () => {
         const db = store.db as unknown as Kysely<{ runs: { state: string } }>;
-        const rows = await db.selectFrom('runs').select(['state', sql<number>`count(*)`.as('n')]).groupBy('state').execute();
+        const rows = await db
+          .selectFrom('runs')
+          .select(['state', sql<number>`count(*)`.as('n')])
+          .groupBy('state')
+          .execute();
         return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
       },
       ledgerSize: async () => (await ctx.ledger.reader.head()).size,
@@ -109,7 +119,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const auth = authenticator({
     tokens,
     epoch: new AuthEpoch(store),
-    failureLog: new AuthFailureLog({ append: (d) => writer.append(d), now, windowMs: deps.authFailureWindowMs, onError: (e) => app.log.error({ err: e }, 'could not record failed authentications in the ledger') }),
+    failureLog: new AuthFailureLog({
+      append: (d) => writer.append(d),
+      now,
+      windowMs: deps.authFailureWindowMs,
+      onError: (e) => app.log.error({ err: e }, 'could not record failed authentications in the ledger'),
+    }),
     calls: new TokenBuckets(limits.perToken ?? { capacity: 120, refillPerSecond: 20 }, msNow),
     failures: new TokenBuckets(limits.failedAuthPerClient ?? { capacity: 10, refillPerSecond: 1 / 6 }, msNow),
     metrics,
@@ -125,7 +140,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (needs) {
       const h = req.headers;
       const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-      req.principal = await auth.authenticate({ authorization: h.authorization, cookie: h.cookie, csrf: one(h['x-csrf-token']), origin: h.origin, host: h.host, protocol: req.protocol, method: req.method, client: req.ip }, needs);
+      req.principal = await auth.authenticate(
+        {
+          authorization: h.authorization,
+          cookie: h.cookie,
+          csrf: one(h['x-csrf-token']),
+          origin: h.origin,
+          host: h.host,
+          protocol: req.protocol,
+          method: req.method,
+          client: req.ip,
+        },
+        needs,
+      );
     }
   });
 
@@ -159,7 +186,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Runledger API', version: deps.version, description: 'Errors: `{"error":{"code","message","requestId"}}`; codes and statuses in docs/errors.md.' },
+      info: {
+        title: 'Runledger API',
+        version: deps.version,
+        description: 'Errors: `{"error":{"code","message","requestId"}}`; codes and statuses in docs/errors.md.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -6,7 +6,17 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '@runledger/ledger';
 import type { Who } from '@runledger/runtime';
 import { ApiError } from './errors.js';
-import { hashToken, isSessionSecretShaped, isTokenShaped, TOKEN_PREFIX, TOKEN_ROLES, type AuthEpoch, type TokenRecord, type TokenRole, type TokenStore } from '@runledger/store';
+import {
+  hashToken,
+  isSessionSecretShaped,
+  isTokenShaped,
+  TOKEN_PREFIX,
+  TOKEN_ROLES,
+  type AuthEpoch,
+  type TokenRecord,
+  type TokenRole,
+  type TokenStore,
+} from '@runledger/store';
 import { CredentialCache } from './auth-cache.js';
 import type { AuthFailureLog, AuthFailureReason } from './auth-failures.js';
 import type { TokenBuckets } from './limits.js';
@@ -156,8 +166,10 @@ export function authenticator(o: AuthenticatorOptions): Authenticator {
     if (!SAFE_METHODS.has(c.method)) {
       // SameSite=Strict already keeps the cookie off cross-site requests; the CSRF token and the
       // Origin check are the second and third locks.
-      if (c.origin !== undefined && !sameOrigin(c.origin, c.protocol, c.host)) return denied(c.client, 'csrf', 'CSRF_FAILED', `cross-origin request from ${c.origin} refused`);
-      if (c.csrf === undefined || !sameText(c.csrf, csrfTokenOf(secret))) return denied(c.client, 'csrf', 'CSRF_FAILED', 'a state-changing request with the session cookie needs the session’s X-CSRF-Token header');
+      if (c.origin !== undefined && !sameOrigin(c.origin, c.protocol, c.host))
+        return denied(c.client, 'csrf', 'CSRF_FAILED', `cross-origin request from ${c.origin} refused`);
+      if (c.csrf === undefined || !sameText(c.csrf, csrfTokenOf(secret)))
+        return denied(c.client, 'csrf', 'CSRF_FAILED', 'a state-changing request with the session cookie needs the session’s X-CSRF-Token header');
     }
     return principalOf(s.token, { secret, expiresAt: s.expiresAt }, { kind: 'session', sha256, epoch });
   };
@@ -230,10 +242,14 @@ export function authenticator(o: AuthenticatorOptions): Authenticator {
       } else if (secret !== undefined && secret !== '') {
         p = await fromSession(c, secret);
       } else {
-        return reject('AUTH_REQUIRED', 'this route needs `Authorization: Bearer <token>` (create one with `runledger tokens create`) or a web session (sign in at /signin)');
+        return reject(
+          'AUTH_REQUIRED',
+          'this route needs `Authorization: Bearer <token>` (create one with `runledger tokens create`) or a web session (sign in at /signin)',
+        );
       }
       const token = p.token;
-      if (rank(token.role) < rank(needs)) return denied(c.client, 'forbidden-role', 'FORBIDDEN_ROLE', `this route needs role ${needs}; token ${token.name} has ${token.role}`);
+      if (rank(token.role) < rank(needs))
+        return denied(c.client, 'forbidden-role', 'FORBIDDEN_ROLE', `this route needs role ${needs}; token ${token.name} has ${token.role}`);
       const waitCall = o.calls.take(token.id);
       if (waitCall > 0) {
         o.metrics.rateLimited.inc({ bucket: 'token' });

@@ -2,9 +2,32 @@
 // and the complete catalogue the API and the CLI answer from: the runtime's (every layer below) plus
 // these. docs/errors.md is generated from the complete one (`npm run docs:errors`).
 import { CodedError } from '@runledger/ledger';
-import { describeError as describeRuntimeError, ERROR_CATALOGUE as RUNTIME_ERRORS, EXIT, renderErrorsDoc as renderDoc, type DescribedError, type ErrorCode as RuntimeErrorCode, type ErrorInfo } from '@runledger/runtime';
+import {
+  describeError as describeRuntimeError,
+  ERROR_CATALOGUE as RUNTIME_ERRORS,
+  EXIT,
+  renderErrorsDoc as renderDoc,
+  type DescribedError,
+  type ErrorCode as RuntimeErrorCode,
+  type ErrorInfo,
+} from '@runledger/runtime';
 
-export type ApiErrorCode = 'AUTH_REQUIRED' | 'AUTH_INVALID' | 'FORBIDDEN_ROLE' | 'RATE_LIMITED' | 'VALIDATION_FAILED' | 'CSRF_FAILED' | 'SHUTTING_DOWN' | 'TOKEN_NAME_TAKEN' | 'RUNBOOK_NOT_FOUND' | 'SECRET_INPUT_IN_BODY' | 'NO_SESSION' | 'VERIFY_BUSY' | 'TRUST_FILE_INVALID' | 'BODY_TOO_LARGE' | 'MEDIA_TYPE_UNSUPPORTED';
+export type ApiErrorCode =
+  | 'AUTH_REQUIRED'
+  | 'AUTH_INVALID'
+  | 'FORBIDDEN_ROLE'
+  | 'RATE_LIMITED'
+  | 'VALIDATION_FAILED'
+  | 'CSRF_FAILED'
+  | 'SHUTTING_DOWN'
+  | 'TOKEN_NAME_TAKEN'
+  | 'RUNBOOK_NOT_FOUND'
+  | 'SECRET_INPUT_IN_BODY'
+  | 'NO_SESSION'
+  | 'VERIFY_BUSY'
+  | 'TRUST_FILE_INVALID'
+  | 'BODY_TOO_LARGE'
+  | 'MEDIA_TYPE_UNSUPPORTED';
 
 /** Errors raised by the HTTP server (and the token commands); statuses come from API_ERRORS below. */
 export class ApiError extends CodedError<ApiErrorCode> {
@@ -23,17 +46,38 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ErrorInfo>> = {
   AUTH_REQUIRED: { exit: EXIT.DENIED, http: 401, summary: 'The request carries no credentials: send `Authorization: Bearer <token>`.' },
   AUTH_INVALID: { exit: EXIT.DENIED, http: 401, summary: 'The token is unknown, malformed or revoked.' },
   FORBIDDEN_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The token’s role is below the role the route needs (viewer < operator < approver < admin).' },
-  RATE_LIMITED: { exit: EXIT.UNAVAILABLE, http: 429, summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.' },
+  RATE_LIMITED: {
+    exit: EXIT.UNAVAILABLE,
+    http: 429,
+    summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.',
+  },
   BODY_TOO_LARGE: { exit: EXIT.USAGE, http: 413, summary: 'The request body is larger than the server reads (256 KiB), whatever its content type.' },
   MEDIA_TYPE_UNSUPPORTED: { exit: EXIT.USAGE, http: 415, summary: 'The request body’s content type is not one the API reads: send `application/json`.' },
   VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
-  CSRF_FAILED: { exit: EXIT.DENIED, http: 403, summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.' },
+  CSRF_FAILED: {
+    exit: EXIT.DENIED,
+    http: 403,
+    summary: 'A state-changing request with the session cookie lacks the session’s `X-CSRF-Token`, or comes from another origin.',
+  },
   NO_SESSION: { exit: EXIT.USAGE, http: 404, summary: 'The request authenticated with a bearer token, not a web session: there is no session to show.' },
-  TRUST_FILE_INVALID: { exit: EXIT.CONFIG, http: 503, summary: 'The trust file (`trust.vkeys` in the ledger home) the server verifies against is missing, empty or malformed: no verdict; the last verification becomes `unknown` with this reason.' },
+  TRUST_FILE_INVALID: {
+    exit: EXIT.CONFIG,
+    http: 503,
+    summary:
+      'The trust file (`trust.vkeys` in the ledger home) the server verifies against is missing, empty or malformed: no verdict; the last verification becomes `unknown` with this reason.',
+  },
   VERIFY_BUSY: { exit: EXIT.UNAVAILABLE, http: 409, summary: 'A ledger verification is already running on this server; wait for its result.' },
   RUNBOOK_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No runbook with that id in the server’s runbooks directory.' },
-  SECRET_INPUT_IN_BODY: { exit: EXIT.USAGE, http: 400, summary: 'A secret input was sent in the request body; secrets come only from the server’s environment or files.' },
-  SHUTTING_DOWN: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The server is draining before it stops and takes no new work; retry against a running instance.' },
+  SECRET_INPUT_IN_BODY: {
+    exit: EXIT.USAGE,
+    http: 400,
+    summary: 'A secret input was sent in the request body; secrets come only from the server’s environment or files.',
+  },
+  SHUTTING_DOWN: {
+    exit: EXIT.UNAVAILABLE,
+    http: 503,
+    summary: 'The server is draining before it stops and takes no new work; retry against a running instance.',
+  },
   TOKEN_NAME_TAKEN: { exit: EXIT.CONFLICT, http: 409, summary: 'An API token with that name already exists (names are identities in the ledger).' },
 };
 

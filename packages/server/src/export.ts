@@ -85,7 +85,10 @@ export type VerifierOutcome = VerifyResult | { readonly ok: false; readonly erro
 /** Runs the standalone verifier on a bundle with the ledger home's trust file. */
 export function runVerifier(bundle: string, home: string, timeoutMs = 10 * 60_000): Promise<VerifierOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [verifierBin(), bundle, '--trust', join(home, TRUST_FILE), '--json'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(process.execPath, [verifierBin(), bundle, '--trust', join(home, TRUST_FILE), '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));

@@ -10,7 +10,19 @@ export interface Failure {
   readonly details?: readonly ErrorDetail[];
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+]);
 
 /**
  * A database that cannot be reached or refuses connections: PostgreSQL SQLSTATE classes 08
@@ -23,7 +35,13 @@ export function isStoreUnavailable(e: unknown): boolean {
   const code = typeof err.code === 'string' ? err.code : '';
   if (CONNECTION_CODES.has(code) || /^SQLITE_(BUSY|IOERR|CANTOPEN)/.test(code)) return true;
   if (/^(08|28|3D|53|57P)/.test(code) && code.length === 5) return true;
-  if (typeof err.message === 'string' && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down)|is not currently accepting connections|too many clients|terminating connection/.test(err.message)) return true;
+  if (
+    typeof err.message === 'string' &&
+    /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down)|is not currently accepting connections|too many clients|terminating connection/.test(
+      err.message,
+    )
+  )
+    return true;
   // AggregateError from a dual-stack connect attempt.
   if (Array.isArray(err.errors)) return err.errors.some(isStoreUnavailable);
   return false;
@@ -34,12 +52,19 @@ export function failureOf(e: unknown): Failure {
   // Refused before validation: the body is too large, or of a type no route reads.
   if (fe && typeof fe === 'object' && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return of('BODY_TOO_LARGE', String(fe.message));
   if (fe && typeof fe === 'object' && fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return of('MEDIA_TYPE_UNSUPPORTED', String(fe.message));
-  if (fe && typeof fe === 'object' && (fe.validation !== undefined || (typeof fe.code === 'string' && (fe.code.startsWith('FST_ERR_CTP_') || fe.code === 'FST_ERR_VALIDATION')))) {
+  if (
+    fe &&
+    typeof fe === 'object' &&
+    (fe.validation !== undefined || (typeof fe.code === 'string' && (fe.code.startsWith('FST_ERR_CTP_') || fe.code === 'FST_ERR_VALIDATION')))
+  ) {
     return { ...of('VALIDATION_FAILED', String(fe.message)), ...validationDetails(fe.validation, (fe as { validationContext?: unknown }).validationContext) };
   }
   if (e instanceof RuntimeError && e.details && e.details.length > 0) return { ...of(e.code, e.message), details: e.details };
   if (e instanceof ApiError) return { ...of(e.code, e.message), ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}) };
-  if (!(e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code in ERROR_CATALOGUE) && isStoreUnavailable(e)) {
+  if (
+    !(e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code in ERROR_CATALOGUE) &&
+    isStoreUnavailable(e)
+  ) {
     return of('STORE_UNAVAILABLE', 'the database is unreachable; nothing was changed — retry when /ready passes');
   }
   const d = describeError(e);
@@ -52,10 +77,16 @@ export function failureOf(e: unknown): Failure {
 function validationDetails(validation: unknown, context: unknown): { details?: ErrorDetail[] } {
   if (!Array.isArray(validation)) return {};
   const part = typeof context === 'string' ? context : 'body';
-  const details = validation.map((v: { instancePath?: string; keyword?: string; message?: string; params?: { missingProperty?: string; additionalProperty?: string } }) => {
-    const extra = v.params?.missingProperty ?? v.params?.additionalProperty;
-    return { path: `/${part}${v.instancePath ?? ''}${extra ? `/${extra}` : ''}`, code: `SCHEMA_${String(v.keyword ?? 'invalid').toUpperCase()}`, message: v.message ?? 'invalid' };
-  });
+  const details = validation.map(
+    (v: { instancePath?: string; keyword?: string; message?: string; params?: { missingProperty?: string; additionalProperty?: string } }) => {
+      const extra = v.params?.missingProperty ?? v.params?.additionalProperty;
+      return {
+        path: `/${part}${v.instancePath ?? ''}${extra ? `/${extra}` : ''}`,
+        code: `SCHEMA_${String(v.keyword ?? 'invalid').toUpperCase()}`,
+        message: v.message ?? 'invalid',
+      };
+    },
+  );
   return details.length > 0 ? { details } : {};
 }
 

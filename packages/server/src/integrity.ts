@@ -22,9 +22,30 @@ export function startIntegrityCheck(ctx: EngineContext, writer: LedgerWriter, me
     },
   });
   const registers = [metrics.registry];
-  new Gauge({ name: 'runledger_ledger_integrity_verified_entries', help: 'Stored ledger entries verified by the background integrity check so far.', registers, collect() { this.set(check.status.verified); } });
-  new Gauge({ name: 'runledger_ledger_integrity_total_entries', help: 'Entries the background integrity check verifies (the latest checkpoint size at start).', registers, collect() { this.set(check.status.total); } });
-  new Gauge({ name: 'runledger_ledger_integrity_failed', help: '1 once the background integrity check found a mismatch (appends refused), else 0.', registers, collect() { this.set(check.status.state === 'failed' ? 1 : 0); } });
+  new Gauge({
+    name: 'runledger_ledger_integrity_verified_entries',
+    help: 'Stored ledger entries verified by the background integrity check so far.',
+    registers,
+    collect() {
+      this.set(check.status.verified);
+    },
+  });
+  new Gauge({
+    name: 'runledger_ledger_integrity_total_entries',
+    help: 'Entries the background integrity check verifies (the latest checkpoint size at start).',
+    registers,
+    collect() {
+      this.set(check.status.total);
+    },
+  });
+  new Gauge({
+    name: 'runledger_ledger_integrity_failed',
+    help: '1 once the background integrity check found a mismatch (appends refused), else 0.',
+    registers,
+    collect() {
+      this.set(check.status.state === 'failed' ? 1 : 0);
+    },
+  });
   void check.start();
   return check;
 }

@@ -77,7 +77,8 @@ export function parseTrustProxy(text: string, source: string): string[] {
     const family = isIP(addr);
     const max = family === 6 ? 128 : 32;
     const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
-    if (family === 0 || !okBits || extra !== undefined) throw new RuntimeError('USAGE', `${source}: ${JSON.stringify(item)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)`);
+    if (family === 0 || !okBits || extra !== undefined)
+      throw new RuntimeError('USAGE', `${source}: ${JSON.stringify(item)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)`);
     out.push(item);
   }
   if (out.length === 0) throw new RuntimeError('USAGE', `${source}: name at least one proxy address or CIDR`);

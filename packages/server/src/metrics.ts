@@ -17,10 +17,18 @@ export interface Metrics {
   readonly verifications: Counter<'result'>;
 }
 
-export function createMetrics(collect: { runsByState(): Promise<Record<string, number>>; ledgerSize(): Promise<number> }, opts: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(
+  collect: { runsByState(): Promise<Record<string, number>>; ledgerSize(): Promise<number> },
+  opts: { defaultMetrics?: boolean } = {},
+): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'runledger_' });
-  const httpRequests = new Counter({ name: 'runledger_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
+  const httpRequests = new Counter({
+    name: 'runledger_http_requests_total',
+    help: 'HTTP requests by route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
   const httpDuration = new Histogram({
     name: 'runledger_http_request_duration_seconds',
     help: 'HTTP request latency by route and status.',
@@ -64,10 +72,38 @@ export function createMetrics(collect: { runsByState(): Promise<Record<string, n
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const authRejects = new Counter({ name: 'runledger_auth_rejects_total', help: 'Requests refused by authentication or role checks, by error code.', labelNames: ['code'] as const, registers: [registry] });
-  const rateLimited = new Counter({ name: 'runledger_rate_limited_total', help: 'Requests refused by a rate limit, by bucket (token or failed-auth).', labelNames: ['bucket'] as const, registers: [registry] });
+  const authRejects = new Counter({
+    name: 'runledger_auth_rejects_total',
+    help: 'Requests refused by authentication or role checks, by error code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'runledger_rate_limited_total',
+    help: 'Requests refused by a rate limit, by bucket (token or failed-auth).',
+    labelNames: ['bucket'] as const,
+    registers: [registry],
+  });
   const sseStreams = new Gauge({ name: 'runledger_sse_streams', help: 'Run event streams (SSE) open now.', registers: [registry] });
   const sseOpened = new Counter({ name: 'runledger_sse_streams_opened_total', help: 'Run event streams (SSE) opened.', registers: [registry] });
-  const verifications = new Counter({ name: 'runledger_ledger_verifications_total', help: 'Ledger verifications run by the server (export + standalone verifier), by result.', labelNames: ['result'] as const, registers: [registry] });
-  return { registry, httpRequests, httpDuration, runsByState, stepDuration, ledgerSize, ledgerAppend, authRejects, rateLimited, sseStreams, sseOpened, verifications };
+  const verifications = new Counter({
+    name: 'runledger_ledger_verifications_total',
+    help: 'Ledger verifications run by the server (export + standalone verifier), by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    runsByState,
+    stepDuration,
+    ledgerSize,
+    ledgerAppend,
+    authRejects,
+    rateLimited,
+    sseStreams,
+    sseOpened,
+    verifications,
+  };
 }

@@ -7,7 +7,10 @@ export const ISO_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\
 
 /** A request error located at `/querystring/<name>`, in the shape schema failures have (VALIDATION_FAILED). */
 function invalid(name: string, message: string): Error {
-  return Object.assign(new Error(`querystring/${name} ${message}`), { validation: [{ instancePath: `/${name}`, keyword: 'format', message }], validationContext: 'querystring' });
+  return Object.assign(new Error(`querystring/${name} ${message}`), {
+    validation: [{ instancePath: `/${name}`, keyword: 'format', message }],
+    validationContext: 'querystring',
+  });
 }
 
 /** The parameter as a stored-form ISO instant; undefined when absent. Dates mean their start in UTC. */

@@ -11,9 +11,16 @@ export const ErrorBody = Type.Object(
       message: Type.String(),
       requestId: Type.String(),
       details: Type.Optional(
-        Type.Array(Type.Object({ path: Type.String({ description: 'JSON pointer into the request, e.g. /inputs/version or /body/comment' }), code: Type.String(), message: Type.String() }), {
-          description: 'located problems, when there are several or a client can show each next to its field (INPUT_INVALID, VALIDATION_FAILED)',
-        }),
+        Type.Array(
+          Type.Object({
+            path: Type.String({ description: 'JSON pointer into the request, e.g. /inputs/version or /body/comment' }),
+            code: Type.String(),
+            message: Type.String(),
+          }),
+          {
+            description: 'located problems, when there are several or a client can show each next to its field (INPUT_INVALID, VALIDATION_FAILED)',
+          },
+        ),
       ),
     }),
   },
@@ -28,7 +35,10 @@ export function errors(...statuses: number[]): Record<number, typeof ErrorBody> 
 const Json = Type.Record(Type.String(), Type.Unknown());
 
 export const Actor = Type.Object({ kind: Type.String(), id: Type.String() });
-export const Subject = Type.Object({ kind: Type.String({ minLength: 1, maxLength: 200 }), id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export const Subject = Type.Object(
+  { kind: Type.String({ minLength: 1, maxLength: 200 }), id: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
 
 export const LedgerHead = Type.Object({
   origin: Type.String(),
@@ -41,7 +51,18 @@ export const LedgerEntry = Type.Object({
   seq: Type.Integer(),
   leaf: Type.String({ description: 'base64 leaf hash' }),
   entry: Type.Object(
-    { v: Type.Integer(), seq: Type.Integer(), ledger: Type.String(), prev: Type.String(), ts: Type.String(), type: Type.String(), actor: Actor, subject: Type.Optional(Subject), data: Json, idem: Type.Optional(Type.String()) },
+    {
+      v: Type.Integer(),
+      seq: Type.Integer(),
+      ledger: Type.String(),
+      prev: Type.String(),
+      ts: Type.String(),
+      type: Type.String(),
+      actor: Actor,
+      subject: Type.Optional(Subject),
+      data: Json,
+      idem: Type.Optional(Type.String()),
+    },
     { additionalProperties: true },
   ),
 });
@@ -60,7 +81,10 @@ export const EntriesQuery = Type.Object({
   from: IntParam(0, MAX_POSITION, { default: 0 }),
   limit: IntParam(1, 1000, { default: 100 }),
 });
-export const EntriesPage = Type.Object({ entries: Type.Array(LedgerEntry), next: Type.Union([Type.Integer(), Type.Null()], { description: 'the next page\u2019s `from`, or null at the end' }) });
+export const EntriesPage = Type.Object({
+  entries: Type.Array(LedgerEntry),
+  next: Type.Union([Type.Integer(), Type.Null()], { description: 'the next page\u2019s `from`, or null at the end' }),
+});
 
 export const SeqParams = Type.Object({ seq: IntParam(0, MAX_POSITION) });
 export const InclusionQuery = Type.Object({ index: IntParam(0, MAX_POSITION), size: Type.Optional(IntParam(1, MAX_POSITION)) });
@@ -95,7 +119,9 @@ export const StepView = Type.Object(
     exitCode: Type.Optional(Type.Integer()),
     detail: Type.Optional(Type.String()),
     approvals: Type.Array(Type.Object({ actor: Type.String(), at: Type.String(), comment: Type.String() }, { additionalProperties: true })),
-    text: Type.Optional(Type.String({ description: 'approve steps: what the gate asks (Markdown; input values, environment and run id in place, secret inputs masked)' })),
+    text: Type.Optional(
+      Type.String({ description: 'approve steps: what the gate asks (Markdown; input values, environment and run id in place, secret inputs masked)' }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -119,9 +145,11 @@ export const RunDetail = Type.Object({
   phase: Type.String(),
 });
 /** A query-string time bound; the route also refuses dates that do not exist (query-time.ts). */
-const IsoTime = (description: string) => Type.String({ pattern: ISO_TIME_PATTERN, maxLength: 40, description: `${description}: ISO 8601, e.g. 2026-12-07T10:00:00Z, or a date (its start, UTC)` });
+const IsoTime = (description: string) =>
+  Type.String({ pattern: ISO_TIME_PATTERN, maxLength: 40, description: `${description}: ISO 8601, e.g. 2026-12-07T10:00:00Z, or a date (its start, UTC)` });
 /** An actor as the filters take it: the recorded id (`token:alice`) or a token's name (`alice`). */
-const ActorFilter = (description: string) => Type.String({ minLength: 1, maxLength: 200, description: `${description}: the recorded id (token:alice) or a token's name (alice)` });
+const ActorFilter = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 200, description: `${description}: the recorded id (token:alice) or a token's name (alice)` });
 export const RunsQuery = Type.Object({
   state: Type.Optional(Type.Union(RUN_STATES.map((s) => Type.Literal(s)))),
   limit: IntParam(1, 500, { default: 50 }),
@@ -132,7 +160,10 @@ export const RunsQuery = Type.Object({
 });
 export const RunsPage = Type.Object({ runs: Type.Array(RunSummary) });
 export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-export const DecisionBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S' }), step: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export const DecisionBody = Type.Object(
+  { comment: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S' }), step: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
 export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S' }) }, { additionalProperties: false });
 export const ActionResult = Type.Object({
   run: RunDetail,
@@ -172,20 +203,40 @@ export const RunbookSummary = Type.Object({
   inputs: Type.Array(InputSchema),
   environments: Type.Array(Type.String()),
 });
-export const Diagnostic = Type.Object({ severity: Type.String(), code: Type.String(), message: Type.String(), file: Type.String(), line: Type.Integer(), column: Type.Integer() });
+export const Diagnostic = Type.Object({
+  severity: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  file: Type.String(),
+  line: Type.Integer(),
+  column: Type.Integer(),
+});
 export const RunbookList = Type.Object({
   runbooks: Type.Array(RunbookSummary),
-  invalid: Type.Array(Type.Object({ file: Type.String(), diagnostics: Type.Array(Diagnostic) }), { description: 'files in the directory that do not parse, with their diagnostics' }),
+  invalid: Type.Array(Type.Object({ file: Type.String(), diagnostics: Type.Array(Diagnostic) }), {
+    description: 'files in the directory that do not parse, with their diagnostics',
+  }),
 });
 export const StepDef = Type.Object({ id: Type.String(), kind: Type.String(), section: Type.String(), attributes: Json, body: Type.String() });
 export const RunbookDetail = Type.Object({
   ...RunbookSummary.properties,
-  sections: Type.Array(Type.Object({ kind: Type.String(), title: Type.String(), depth: Type.Integer(), markdown: Type.String(), steps: Type.Array(Type.String(), { description: 'ids of the section\u2019s steps' }) })),
+  sections: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      title: Type.String(),
+      depth: Type.Integer(),
+      markdown: Type.String(),
+      steps: Type.Array(Type.String(), { description: 'ids of the section\u2019s steps' }),
+    }),
+  ),
   steps: Type.Array(StepDef),
   rollback: Type.Array(StepDef),
 });
 export const RunbookParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-export const LintBody = Type.Object({ source: Type.String({ maxLength: 200 * 1024 }), file: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
+export const LintBody = Type.Object(
+  { source: Type.String({ maxLength: 200 * 1024 }), file: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
 export const LintResult = Type.Object({ ok: Type.Boolean({ description: 'no error-severity diagnostics' }), diagnostics: Type.Array(Diagnostic) });
 
 export const StartBody = Type.Object(
@@ -226,8 +277,12 @@ export const Verification = Type.Object({
   durationMs: Type.Number(),
   verifiedAt: Type.String(),
   by: Type.String({ description: 'actor that asked for the verification' }),
-  entry: Type.Union([Type.Integer(), Type.Null()], { description: 'seq of the audit.verification ledger entry recording this result; null if the ledger refused it (the result stands)' }),
-  problem: Type.Union([VerifyProblem, Type.Null()], { description: 'failed: the verifier\u2019s reason code; unknown: TRUST_FILE_INVALID or the error code that stopped it' }),
+  entry: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'seq of the audit.verification ledger entry recording this result; null if the ledger refused it (the result stands)',
+  }),
+  problem: Type.Union([VerifyProblem, Type.Null()], {
+    description: 'failed: the verifier\u2019s reason code; unknown: TRUST_FILE_INVALID or the error code that stopped it',
+  }),
 });
 export const LastVerification = Type.Object({ last: Type.Union([Verification, Type.Null()]) });
 
@@ -250,8 +305,17 @@ export const StepOutput = Type.Object({
 // --- Ledger search (the ledger view's filters) ---
 export const LedgerSearchQuery = Type.Object(
   {
-    type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+\\*?$', description: 'an entry type (run.approval.granted), or a prefix ending in * (run.*)' })),
-    run: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$', description: 'a run id: its entries, by their idempotency keys run:<id>:…' })),
+    type: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9_.:-]+\\*?$',
+        description: 'an entry type (run.approval.granted), or a prefix ending in * (run.*)',
+      }),
+    ),
+    run: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$', description: 'a run id: its entries, by their idempotency keys run:<id>:…' }),
+    ),
     actor: Type.Optional(ActorFilter('who did it')),
     since: Type.Optional(IsoTime('at or after')),
     until: Type.Optional(IsoTime('before')),

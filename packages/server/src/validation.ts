@@ -45,7 +45,13 @@ function rawIntegerError(data: unknown, props: readonly IntegerProperty[]): AjvL
     for (const v of Array.isArray(raw) ? raw : [raw]) {
       if (typeof v !== 'string') continue;
       if (!DECIMAL.test(v) || !Number.isSafeInteger(Number(v))) {
-        return { instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'integer', params: {}, message: `must be an integer ${range} in decimal digits (got ${JSON.stringify(v.slice(0, 40))})` };
+        return {
+          instancePath: `/${name}`,
+          schemaPath: `#/properties/${name}/type`,
+          keyword: 'integer',
+          params: {},
+          message: `must be an integer ${range} in decimal digits (got ${JSON.stringify(v.slice(0, 40))})`,
+        };
       }
     }
   }

@@ -96,15 +96,36 @@ export async function verifyLedger(rc: RouteContext, last: LastVerification, who
   const { origin, home, reader } = rc.ctx.ledger;
   const base = { origin, by: who.principal.actor.id };
   const unknown = async (reason: string, detail: string, size: number, trustedKeys: number): Promise<Verification> => {
-    return record(rc, last, who, { ...base, ok: false, result: 'unknown', size, root: null, trustedKeys, durationMs: Math.round(performance.now() - t0), verifiedAt: rc.now().toISOString(), problem: { reason, index: -1, verifiedPrefix: 0, detail } });
+    return record(rc, last, who, {
+      ...base,
+      ok: false,
+      result: 'unknown',
+      size,
+      root: null,
+      trustedKeys,
+      durationMs: Math.round(performance.now() - t0),
+      verifiedAt: rc.now().toISOString(),
+      problem: { reason, index: -1, verifiedPrefix: 0, detail },
+    });
   };
 
   const trustPath = join(home, TRUST_FILE);
   const trust = trustedKeyCount(trustPath);
   if ('problem' in trust) {
     // Kept even if the database refuses it (then in memory): the error below is the cause to report.
-    await unknown('TRUST_FILE_INVALID', trust.problem, await reader.head().then((h) => h.size, () => 0), 0).catch(() => undefined);
-    throw new ApiError('TRUST_FILE_INVALID', `the trust file cannot be used (${trust.problem}); restore ${TRUST_FILE} in the ledger home with the ledger's verifier keys (one vkey a line)`);
+    await unknown(
+      'TRUST_FILE_INVALID',
+      trust.problem,
+      await reader.head().then(
+        (h) => h.size,
+        () => 0,
+      ),
+      0,
+    ).catch(() => undefined);
+    throw new ApiError(
+      'TRUST_FILE_INVALID',
+      `the trust file cannot be used (${trust.problem}); restore ${TRUST_FILE} in the ledger home with the ledger's verifier keys (one vkey a line)`,
+    );
   }
 
   let size = 0;

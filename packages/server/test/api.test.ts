@@ -35,7 +35,10 @@ function suite(factory: FixtureFactory): void {
 
       const ready = await h.inject({ url: '/ready' });
       assert.equal(ready.status, 200, JSON.stringify(ready.json));
-      assert.deepEqual(ready.json.checks.map((c: { name: string }) => c.name), ['database', 'database-writable', 'migrations', 'ledger-writer', 'ledger-integrity', 'engine-worker']);
+      assert.deepEqual(
+        ready.json.checks.map((c: { name: string }) => c.name),
+        ['database', 'database-writable', 'migrations', 'ledger-writer', 'ledger-integrity', 'engine-worker'],
+      );
       for (const c of ready.json.checks) assert.equal(c.ok, true, c.detail);
       assert.match(ready.json.checks[2].detail, new RegExp(MIGRATION_HEAD));
 
@@ -46,7 +49,11 @@ function suite(factory: FixtureFactory): void {
       assert.match(String(insane.headers['x-request-id']), /^[0-9a-f-]{36}$/);
 
       await h.inject({ url: '/api/v1/ledger/head', token: h.tokens.viewer, headers: { 'x-request-id': 'log-me-1' } });
-      const lines = h.logs.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = h.logs
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const mine = lines.filter((l) => l.reqId === 'log-me-1');
       assert.ok(mine.length >= 2, 'request and response lines carry the request id');
       assert.ok(!h.logs.join('').includes(h.tokens.viewer), 'no token in the logs');
@@ -54,7 +61,16 @@ function suite(factory: FixtureFactory): void {
       const m = await h.inject({ url: '/metrics' });
       assert.equal(m.status, 200);
       assert.match(String(m.headers['content-type']), /text\/plain/);
-      for (const name of ['runledger_http_requests_total', 'runledger_http_request_duration_seconds_bucket', 'runledger_runs', 'runledger_step_duration_seconds', 'runledger_ledger_entries', 'runledger_ledger_append_duration_seconds', 'runledger_auth_rejects_total', 'runledger_rate_limited_total']) {
+      for (const name of [
+        'runledger_http_requests_total',
+        'runledger_http_request_duration_seconds_bucket',
+        'runledger_runs',
+        'runledger_step_duration_seconds',
+        'runledger_ledger_entries',
+        'runledger_ledger_append_duration_seconds',
+        'runledger_auth_rejects_total',
+        'runledger_rate_limited_total',
+      ]) {
         assert.match(m.text, new RegExp(`^# TYPE ${name.replace(/_bucket$/, '')} `, 'm'), name);
       }
       assert.match(m.text, /runledger_http_requests_total\{method="GET",route="\/api\/v1\/ledger\/head",status="200"\} 1/);
@@ -97,7 +113,7 @@ function suite(factory: FixtureFactory): void {
       assert.match(m, /runledger_auth_rejects_total\{code="FORBIDDEN_ROLE"\} 2/);
     });
 
-    it('roles gate every /api/v1 route: the role below is FORBIDDEN_ROLE, the route\'s role gets through, no token is AUTH_REQUIRED', async () => {
+    it("roles gate every /api/v1 route: the role below is FORBIDDEN_ROLE, the route's role gets through, no token is AUTH_REQUIRED", async () => {
       const h = await fresh();
       const order = ['viewer', 'operator', 'approver', 'admin'] as const;
       const routes: Array<[method: 'GET' | 'POST' | 'DELETE', url: string, role: (typeof order)[number]]> = [
@@ -135,7 +151,16 @@ function suite(factory: FixtureFactory): void {
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in.
       const doc = (await h.inject({ url: '/api/v1/openapi.json' })).json as { paths: Record<string, Record<string, unknown>> };
-      const listed = new Set(routes.map(([m, u]) => `${m} ${u.split('?')[0]!.replace(/\/none(?=\/|$)/g, '/{id}').replace('/entries/0', '/entries/{seq}').replace('/steps/s/', '/steps/{step}/')}`));
+      const listed = new Set(
+        routes.map(
+          ([m, u]) =>
+            `${m} ${u
+              .split('?')[0]!
+              .replace(/\/none(?=\/|$)/g, '/{id}')
+              .replace('/entries/0', '/entries/{seq}')
+              .replace('/steps/s/', '/steps/{step}/')}`,
+        ),
+      );
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const m of Object.keys(ops)) {
           const key = `${m.toUpperCase()} ${path}`;
@@ -160,7 +185,10 @@ function suite(factory: FixtureFactory): void {
       // A stopped clock: buckets refill only when the test moves time on.
       let t = Date.parse('2026-11-23T12:00:00.000Z');
       const clock = () => new Date(t);
-      const h = await fresh({ clock, rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.1 }, perToken: { capacity: 5, refillPerSecond: 0.5 } } });
+      const h = await fresh({
+        clock,
+        rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.1 }, perToken: { capacity: 5, refillPerSecond: 0.5 } },
+      });
       for (let i = 0; i < 3; i++) assertError(await h.inject({ url: '/api/v1/runs', token: `rlt_guess${i}` }), 401, 'AUTH_INVALID');
       const limited = assertError(await h.inject({ url: '/api/v1/runs', token: 'rlt_guess3' }), 429, 'RATE_LIMITED');
       assert.match(limited.message, /failed sign-ins/);
@@ -186,18 +214,57 @@ function suite(factory: FixtureFactory): void {
 
     it('ledger: head, entries, one entry, receipts and consistency proofs that verify; notes with idempotency', async () => {
       const h = await fresh();
-      const vkeys = readFileSync(join(h.server.engineContext.ledger.home, 'trust.vkeys'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map(parseVkey);
-      const n1 = await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'disk on db-2 at 80%', subject: { kind: 'host', id: 'db-2' } }, headers: { 'idempotency-key': 'note-1' } });
+      const vkeys = readFileSync(join(h.server.engineContext.ledger.home, 'trust.vkeys'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map(parseVkey);
+      const n1 = await h.inject({
+        method: 'POST',
+        url: '/api/v1/ledger/notes',
+        token: h.tokens.operator,
+        body: { text: 'disk on db-2 at 80%', subject: { kind: 'host', id: 'db-2' } },
+        headers: { 'idempotency-key': 'note-1' },
+      });
       assert.equal(n1.status, 201, JSON.stringify(n1.json));
       assert.deepEqual(n1.json, { seq: 1, duplicate: false, checkpointSize: 2 });
-      const again = await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'disk on db-2 at 80%', subject: { kind: 'host', id: 'db-2' } }, headers: { 'idempotency-key': 'note-1' } });
+      const again = await h.inject({
+        method: 'POST',
+        url: '/api/v1/ledger/notes',
+        token: h.tokens.operator,
+        body: { text: 'disk on db-2 at 80%', subject: { kind: 'host', id: 'db-2' } },
+        headers: { 'idempotency-key': 'note-1' },
+      });
       assert.equal(again.status, 200);
       assert.deepEqual(again.json, { seq: 1, duplicate: true, checkpointSize: 2 });
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'something else' }, headers: { 'idempotency-key': 'note-1' } }), 409, 'IDEMPOTENCY_CONFLICT');
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/ledger/notes',
+          token: h.tokens.operator,
+          body: { text: 'something else' },
+          headers: { 'idempotency-key': 'note-1' },
+        }),
+        409,
+        'IDEMPOTENCY_CONFLICT',
+      );
       assert.equal((await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.admin, body: { text: 'second' } })).status, 201);
       assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: '' } }), 400, 'VALIDATION_FAILED');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'x', extra: true } }), 400, 'VALIDATION_FAILED');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: 'not json', headers: { 'content-type': 'application/json' } }), 400, 'VALIDATION_FAILED');
+      assertError(
+        await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'x', extra: true } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/ledger/notes',
+          token: h.tokens.operator,
+          body: 'not json',
+          headers: { 'content-type': 'application/json' },
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
 
       const head = await h.inject({ url: '/api/v1/ledger/head', token: h.tokens.viewer });
       assert.equal(head.json.size, 3);
@@ -205,7 +272,10 @@ function suite(factory: FixtureFactory): void {
       assert.match(head.json.checkpoint, /^api\.test\/ledger\n3\n/);
 
       const page = await h.inject({ url: '/api/v1/ledger/entries?from=0&limit=2', token: h.tokens.viewer });
-      assert.deepEqual(page.json.entries.map((e: { seq: number }) => e.seq), [0, 1]);
+      assert.deepEqual(
+        page.json.entries.map((e: { seq: number }) => e.seq),
+        [0, 1],
+      );
       assert.equal(page.json.next, 2);
       const note = page.json.entries[1].entry;
       assert.equal(note.type, 'ops.note');
@@ -231,7 +301,15 @@ function suite(factory: FixtureFactory): void {
       const cons = await h.inject({ url: '/api/v1/ledger/proof/consistency?from=1&to=3', token: h.tokens.viewer });
       assert.equal(cons.status, 200, JSON.stringify(cons.json));
       assert.equal(cons.json.from.size, 1);
-      assert.ok(verifyConsistency(1, 3, fromBase64(cons.json.from.root)!, fromBase64(cons.json.to.root)!, cons.json.proof.map((p: string) => fromBase64(p)!)));
+      assert.ok(
+        verifyConsistency(
+          1,
+          3,
+          fromBase64(cons.json.from.root)!,
+          fromBase64(cons.json.to.root)!,
+          cons.json.proof.map((p: string) => fromBase64(p)!),
+        ),
+      );
       assertError(await h.inject({ url: '/api/v1/ledger/proof/consistency?from=3&to=1', token: h.tokens.viewer }), 400, 'USAGE');
 
       const m = (await h.inject({ url: '/metrics' })).text;
@@ -242,24 +320,49 @@ function suite(factory: FixtureFactory): void {
       const h = await fresh();
       const { engine } = h.server.engineContext;
       const { runbook: rb, source } = runbook('## Procedure\n\n```sh {#a}\necho a\n```\n\n```approve {#gate}\nGo on?\n```\n\n```sh {#b}\necho b\n```\n');
-      const started = await engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'token', id: 'token:bob' }, roles: ['viewer', 'operator', 'approver'] } });
+      const started = await engine.start({
+        runbook: rb,
+        source,
+        inputs: {},
+        secrets: {},
+        environment: 'default',
+        who: { actor: { kind: 'token', id: 'token:bob' }, roles: ['viewer', 'operator', 'approver'] },
+      });
       assert.equal(started.model.state, 'waiting_approval');
       const id = started.runId;
 
       const list = await h.inject({ url: '/api/v1/runs?state=waiting_approval', token: h.tokens.viewer });
-      assert.deepEqual(list.json.runs.map((r: { id: string }) => r.id), [id]);
+      assert.deepEqual(
+        list.json.runs.map((r: { id: string }) => r.id),
+        [id],
+      );
       assert.equal(list.json.runs[0].runbook.id, 'api-rb');
       assert.deepEqual((await h.inject({ url: '/api/v1/runs?state=succeeded', token: h.tokens.viewer })).json.runs, []);
       assertError(await h.inject({ url: '/api/v1/runs?state=bogus', token: h.tokens.viewer }), 400, 'VALIDATION_FAILED');
       const one = await h.inject({ url: `/api/v1/runs/${id}`, token: h.tokens.viewer });
       assert.equal(one.json.state, 'waiting_approval');
-      assert.deepEqual(one.json.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`), ['a:succeeded', 'gate:waiting_approval', 'b:pending']);
+      assert.deepEqual(
+        one.json.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`),
+        ['a:succeeded', 'gate:waiting_approval', 'b:pending'],
+      );
       assertError(await h.inject({ url: '/api/v1/runs/nope', token: h.tokens.viewer }), 404, 'RUN_NOT_FOUND');
 
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.operator, body: { comment: 'lgtm' } }), 403, 'FORBIDDEN_ROLE');
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.operator, body: { comment: 'lgtm' } }),
+        403,
+        'FORBIDDEN_ROLE',
+      );
       assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver2, body: {} }), 400, 'VALIDATION_FAILED');
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver2, body: { comment: '   ' } }), 400, 'VALIDATION_FAILED');
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver, body: { comment: 'mine' } }), 403, 'APPROVAL_SELF');
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver2, body: { comment: '   ' } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver, body: { comment: 'mine' } }),
+        403,
+        'APPROVAL_SELF',
+      );
       assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/resume`, token: h.tokens.operator }), 409, 'INVALID_TRANSITION');
 
       const ok = await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver2, body: { comment: 'smoke green' } });
@@ -267,10 +370,19 @@ function suite(factory: FixtureFactory): void {
       await h.app.worker.drain();
       const done = await h.inject({ url: `/api/v1/runs/${id}`, token: h.tokens.viewer });
       assert.equal(done.json.state, 'succeeded');
-      assert.deepEqual(done.json.steps[1].approvals.map((a: { actor: string; comment: string }) => `${a.actor}:${a.comment}`), ['token:carol:smoke green']);
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/abort`, token: h.tokens.operator, body: { reason: 'late' } }), 503, 'SHUTTING_DOWN');
+      assert.deepEqual(
+        done.json.steps[1].approvals.map((a: { actor: string; comment: string }) => `${a.actor}:${a.comment}`),
+        ['token:carol:smoke green'],
+      );
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/abort`, token: h.tokens.operator, body: { reason: 'late' } }),
+        503,
+        'SHUTTING_DOWN',
+      );
 
-      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string; actor: unknown; data: Record<string, unknown> } }) => e.entry);
+      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map(
+        (e: { entry: { type: string; actor: unknown; data: Record<string, unknown> } }) => e.entry,
+      );
       const granted = entries.find((e: { type: string }) => e.type === 'run.approval.granted');
       assert.deepEqual(granted.actor, { kind: 'token', id: 'token:carol' });
       assert.equal(granted.data.comment, 'smoke green');
@@ -297,7 +409,9 @@ function suite(factory: FixtureFactory): void {
       assert.equal(slow.status, 202, JSON.stringify(slow.json));
       assert.equal(slow.json.continuing, true);
       assert.equal(slow.json.run.state, 'running');
-      const granted = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.filter((e: { entry: { type: string; subject?: { id: string } } }) => e.entry.type === 'run.approval.granted' && e.entry.subject?.id === r2.runId);
+      const granted = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.filter(
+        (e: { entry: { type: string; subject?: { id: string } } }) => e.entry.type === 'run.approval.granted' && e.entry.subject?.id === r2.runId,
+      );
       assert.equal(granted.length, 1, 'the decision is in the ledger before the answer');
       await h.app.worker.drain();
       assert.equal((await h.inject({ url: `/api/v1/runs/${r2.runId}`, token: h.tokens.viewer })).json.state, 'succeeded');
@@ -308,7 +422,8 @@ function suite(factory: FixtureFactory): void {
       const ctx = h.server.engineContext;
       const alice = { actor: { kind: 'user' as const, id: 'alice' }, roles: ['operator'] };
       const gated = runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#b}\necho b\n```\n\n```sh {#c}\necho c\n```\n');
-      const post = (id: string, what: string, token: string, body: unknown = {}) => h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token, body });
+      const post = (id: string, what: string, token: string, body: unknown = {}) =>
+        h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token, body });
       // Acts, waits for the background drive, and answers with the run as it then is.
       const act = async (id: string, what: string, token: string, body: unknown = {}) => {
         const r = await post(id, what, token, body);
@@ -334,14 +449,20 @@ function suite(factory: FixtureFactory): void {
       assertError(await post(r2, 'skip', h.tokens.operator, {}), 400, 'VALIDATION_FAILED');
       const skipped = await act(r2, 'skip', h.tokens.operator, { reason: 'b is done by hand' });
       assert.equal(skipped.state, 'succeeded');
-      assert.deepEqual(skipped.steps.map((s: { status: string }) => s.status), ['succeeded', 'skipped', 'succeeded']);
+      assert.deepEqual(
+        skipped.steps.map((s: { status: string }) => s.status),
+        ['succeeded', 'skipped', 'succeeded'],
+      );
 
       // A driver that died inside step b: b's start is stored, its result is not.
       const r3 = await interrupted();
       const at = new Date().toISOString();
       let model = replay((await ctx.runs.events(r3)).map((e) => e.event as RunEvent));
       let seq = (await ctx.runs.events(r3)).length;
-      for (const ev of [{ type: 'operator.resume', at, actor: 'alice' }, { type: 'step.started', at, phase: 'main', stepId: 'b', attempt: 1 }] as RunEvent[]) {
+      for (const ev of [
+        { type: 'operator.resume', at, actor: 'alice' },
+        { type: 'step.started', at, phase: 'main', stepId: 'b', attempt: 1 },
+      ] as RunEvent[]) {
         const d = decide(model, ev);
         assert.ok(d.ok);
         await ctx.runs.appendEvent(r3, seq++, { at, type: ev.type, event: ev }, { state: d.model.state, reason: d.model.reason ?? null });
@@ -355,15 +476,25 @@ function suite(factory: FixtureFactory): void {
       assert.equal((await act(aborted.runId, 'abort', h.tokens.operator, { reason: 'wrong window' })).state, 'aborted');
       assertError(await post(aborted.runId, 'abort', h.tokens.operator, { reason: 'again' }), 409, 'RUN_FINISHED');
 
-      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`);
-      for (const t of ['run.operator.resume:token:olga', 'run.operator.skip:token:olga', 'run.operator.retry:token:olga', 'run.operator.abort:token:olga', 'automation.freeze:token:ada']) assert.ok(entries.includes(t), t);
+      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map(
+        (e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`,
+      );
+      for (const t of [
+        'run.operator.resume:token:olga',
+        'run.operator.skip:token:olga',
+        'run.operator.retry:token:olga',
+        'run.operator.abort:token:olga',
+        'automation.freeze:token:ada',
+      ])
+        assert.ok(entries.includes(t), t);
     });
 
     it('a step still running from a driver that stopped: retry and skip answer 409 ORPHAN_ALIVE; orphan kill or killOrphan ends it, recorded', async () => {
       const h = await fresh();
       const ctx = h.server.engineContext;
       const alice = { actor: { kind: 'user' as const, id: 'alice' }, roles: ['operator'] };
-      const post = (id: string, what: string, body: unknown = {}) => h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token: h.tokens.operator, body });
+      const post = (id: string, what: string, body: unknown = {}) =>
+        h.inject({ method: 'POST', url: `/api/v1/runs/${id}/${what}`, token: h.tokens.operator, body });
       // The step's group, alive after its driver "died": a real process in its own group, recorded as
       // the engine records one (pgid, the leader's start time from /proc, the host).
       const orphaned = async (): Promise<{ runId: string; pid: number }> => {
@@ -372,7 +503,13 @@ function suite(factory: FixtureFactory): void {
         const pid = child.pid!;
         const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
         const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-        const r = await ctx.engine.start({ ...runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#b}\necho b\n```\n'), inputs: {}, secrets: {}, environment: 'default', who: alice });
+        const r = await ctx.engine.start({
+          ...runbook('## Procedure\n\n```approve {#gate}\nGo?\n```\n\n```sh {#b}\necho b\n```\n'),
+          inputs: {},
+          secrets: {},
+          environment: 'default',
+          who: alice,
+        });
         const at = new Date().toISOString();
         let model = replay((await ctx.runs.events(r.runId)).map((e) => e.event as RunEvent));
         let seq = (await ctx.runs.events(r.runId)).length;
@@ -399,7 +536,10 @@ function suite(factory: FixtureFactory): void {
 
       const a = await orphaned();
       try {
-        for (const [what, body] of [['retry', {}], ['skip', { reason: 'by hand' }]] as const) {
+        for (const [what, body] of [
+          ['retry', {}],
+          ['skip', { reason: 'by hand' }],
+        ] as const) {
           const e = assertError(await post(a.runId, what, body), 409, 'ORPHAN_ALIVE');
           assert.match(e.message, new RegExp(`process group ${a.pid}`));
         }
@@ -428,7 +568,9 @@ function suite(factory: FixtureFactory): void {
       } finally {
         if (!gone(b.pid)) process.kill(b.pid, 'SIGKILL');
       }
-      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`);
+      const entries = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map(
+        (e: { entry: { type: string; actor: { id: string } } }) => `${e.entry.type}:${e.entry.actor.id}`,
+      );
       assert.equal(entries.filter((t: string) => t === 'run.operator.orphan:token:olga').length, 2);
     });
 
@@ -448,7 +590,17 @@ function suite(factory: FixtureFactory): void {
       assert.equal(entry.type, 'automation.freeze');
       assert.deepEqual(entry.actor, { kind: 'token', id: 'token:ada' });
       const { runbook: rb, source } = runbook('## Procedure\n\n```sh {#a}\ntrue\n```\n');
-      await assert.rejects(h.server.engineContext.engine.start({ runbook: rb, source, inputs: {}, secrets: {}, environment: 'default', who: { actor: { kind: 'user', id: 'x' }, roles: [] } }), /frozen|incident 42/);
+      await assert.rejects(
+        h.server.engineContext.engine.start({
+          runbook: rb,
+          source,
+          inputs: {},
+          secrets: {},
+          environment: 'default',
+          who: { actor: { kind: 'user', id: 'x' }, roles: [] },
+        }),
+        /frozen|incident 42/,
+      );
       const u = await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'resolved' } });
       assert.equal(u.json.frozen, false);
       assert.equal((await h.inject({ url: '/api/v1/policy', token: h.tokens.viewer })).json.freeze, null);
@@ -460,7 +612,29 @@ function suite(factory: FixtureFactory): void {
       assert.equal(r.status, 200);
       assert.equal(r.json.openapi, '3.0.3');
       const paths = Object.keys(r.json.paths).sort();
-      for (const p of ['/api/v1/ledger/head', '/api/v1/ledger/entries', '/api/v1/ledger/entries/{seq}', '/api/v1/ledger/proof/inclusion', '/api/v1/ledger/proof/consistency', '/api/v1/ledger/notes', '/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/runs/{id}/approve', '/api/v1/runs/{id}/reject', '/api/v1/runs/{id}/resume', '/api/v1/runs/{id}/retry', '/api/v1/runs/{id}/skip', '/api/v1/runs/{id}/abort', '/api/v1/runs/{id}/orphan', '/api/v1/policy', '/api/v1/policy/freeze', '/api/v1/policy/unfreeze', '/health', '/ready', '/metrics']) {
+      for (const p of [
+        '/api/v1/ledger/head',
+        '/api/v1/ledger/entries',
+        '/api/v1/ledger/entries/{seq}',
+        '/api/v1/ledger/proof/inclusion',
+        '/api/v1/ledger/proof/consistency',
+        '/api/v1/ledger/notes',
+        '/api/v1/runs',
+        '/api/v1/runs/{id}',
+        '/api/v1/runs/{id}/approve',
+        '/api/v1/runs/{id}/reject',
+        '/api/v1/runs/{id}/resume',
+        '/api/v1/runs/{id}/retry',
+        '/api/v1/runs/{id}/skip',
+        '/api/v1/runs/{id}/abort',
+        '/api/v1/runs/{id}/orphan',
+        '/api/v1/policy',
+        '/api/v1/policy/freeze',
+        '/api/v1/policy/unfreeze',
+        '/health',
+        '/ready',
+        '/metrics',
+      ]) {
         assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
       }
       const note = r.json.paths['/api/v1/ledger/notes'].post;

@@ -169,7 +169,11 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assert.deepEqual([...new Set(statuses.slice(0, 10))], [401]);
       assert.deepEqual([...new Set(statuses.slice(10))], [429]);
       for (const t of [h.tokens.admin, h.tokens.viewer]) assert.equal((await h.inject({ url: '/api/v1/runs', token: t })).status, 200);
-      assert.equal((await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.operator } })).status, 200, 'sign-in with a valid token too');
+      assert.equal(
+        (await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.operator } })).status,
+        200,
+        'sign-in with a valid token too',
+      );
       assertError(await h.inject({ url: '/api/v1/runs', headers: { authorization: 'Basic abc' } }), 429, 'RATE_LIMITED');
       assertError(await h.inject({ url: '/api/v1/runs', headers: { cookie: 'rl_session=forged' } }), 429, 'RATE_LIMITED');
     });
@@ -177,7 +181,9 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
     it('behind a trusted proxy the limit is per real client; X-Forwarded-For from anyone else is ignored', async () => {
       const { h } = await fresh({ trustProxy: ['127.0.0.1/32', '::1'], rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.001 } } });
       const from = (xff: string, remoteAddress = '127.0.0.1', token = 'rlt_guess') =>
-        h.app.fastify.inject({ url: '/api/v1/runs', remoteAddress, headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': xff } }).then((r) => r.statusCode);
+        h.app.fastify
+          .inject({ url: '/api/v1/runs', remoteAddress, headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': xff } })
+          .then((r) => r.statusCode);
       for (let i = 0; i < 3; i++) assert.equal(await from('203.0.113.5'), 401);
       assert.equal(await from('203.0.113.5'), 429);
       assert.equal(await from('10.0.0.9, 203.0.113.5'), 429, 'the address the trusted proxy saw is the client');
@@ -187,7 +193,8 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assert.equal(await from('198.51.100.99', '192.0.2.7'), 429);
 
       const plain = (await fresh({ rateLimits: { failedAuthPerClient: { capacity: 3, refillPerSecond: 0.001 } } })).h;
-      const untrusted = (xff: string) => plain.app.fastify.inject({ url: '/api/v1/runs', headers: { authorization: 'Bearer rlt_guess', 'x-forwarded-for': xff } }).then((r) => r.statusCode);
+      const untrusted = (xff: string) =>
+        plain.app.fastify.inject({ url: '/api/v1/runs', headers: { authorization: 'Bearer rlt_guess', 'x-forwarded-for': xff } }).then((r) => r.statusCode);
       for (let i = 0; i < 3; i++) assert.equal(await untrusted(`203.0.113.${i}`), 401);
       assert.equal(await untrusted('203.0.113.77'), 429, 'without --trust-proxy, X-Forwarded-For does not make a new client');
       const failures = await authFailures(h);
@@ -200,7 +207,12 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const sizeBefore = await headSize();
       const guesses: string[] = [];
       const ask = async (client: string, headers: Record<string, string>, method: 'GET' | 'POST' = 'GET', url = '/api/v1/runs') => {
-        const r = await h.app.fastify.inject({ method, url, headers: { ...headers, 'x-forwarded-for': client }, ...(method === 'POST' ? { payload: { reason: 'x' } } : {}) });
+        const r = await h.app.fastify.inject({
+          method,
+          url,
+          headers: { ...headers, 'x-forwarded-for': client },
+          ...(method === 'POST' ? { payload: { reason: 'x' } } : {}),
+        });
         assert.ok([401, 403, 429].includes(r.statusCode), `${r.statusCode} ${r.body}`);
       };
       for (let i = 0; i < 300; i++) {
@@ -212,15 +224,12 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       for (let i = 0; i < 40; i++) await ask('203.0.113.3', { cookie: 'rl_session=forged' });
       for (let i = 0; i < 10; i++) await ask('203.0.113.4', { authorization: `Bearer ${h.tokens.viewer}` }, 'POST', '/api/v1/policy/freeze');
       const failures = await authFailures(h);
-      assert.deepEqual(
-        failures.map((f) => [f.client, f.data.count, f.data.limited, f.data.reasons]).sort(),
-        [
-          ['203.0.113.1', 300, 290, { 'unknown-token': 300 }],
-          ['203.0.113.2', 150, 140, { 'malformed-header': 150 }],
-          ['203.0.113.3', 40, 30, { 'invalid-session': 40 }],
-          ['203.0.113.4', 10, 0, { 'forbidden-role': 10 }],
-        ],
-      );
+      assert.deepEqual(failures.map((f) => [f.client, f.data.count, f.data.limited, f.data.reasons]).sort(), [
+        ['203.0.113.1', 300, 290, { 'unknown-token': 300 }],
+        ['203.0.113.2', 150, 140, { 'malformed-header': 150 }],
+        ['203.0.113.3', 40, 30, { 'invalid-session': 40 }],
+        ['203.0.113.4', 10, 0, { 'forbidden-role': 10 }],
+      ]);
       assert.equal((await headSize()) - sizeBefore, 4, '500 refusals, 4 entries');
       const a = failures.find((f) => f.client === '203.0.113.1')!.data;
       assert.ok(a.credentialSha256Prefixes.length > 0 && a.credentialSha256Prefixes.length <= 8);
@@ -238,7 +247,12 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const { h } = await fresh({ trustProxy: ['127.0.0.1/32'] });
       const s = await signIn(h, h.tokens.operator);
       const note = (origin: string, extra: Record<string, string> = {}) =>
-        h.inject({ method: 'POST', url: '/api/v1/ledger/notes', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, host: 'runledger.example', origin, ...extra }, body: { text: 'n' } });
+        h.inject({
+          method: 'POST',
+          url: '/api/v1/ledger/notes',
+          headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, host: 'runledger.example', origin, ...extra },
+          body: { text: 'n' },
+        });
       assert.equal((await note('http://runledger.example')).status, 201);
       assert.equal((await note('http://runledger.example:80')).status, 201, 'the default port is the same origin');
       for (const bad of ['https://runledger.example', 'http://runledger.example:8080', 'http://evil.example', 'null', 'https://runledger.example:80']) {
@@ -252,7 +266,13 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
     it('a token in the query string or the path never reaches the request log', async () => {
       const { h } = await fresh();
       const t = h.tokens.admin;
-      const urls = [`/api/v1/runs?token=${t}`, `/api/v1/runs?limit=5&access_token=${encodeURIComponent(t)}`, `/api/v1/runs?password=${t.slice(4)}&rl_session=${t.slice(4)}`, `/api/v1/${t}`, `/api/v1/runs?q=${t}`];
+      const urls = [
+        `/api/v1/runs?token=${t}`,
+        `/api/v1/runs?limit=5&access_token=${encodeURIComponent(t)}`,
+        `/api/v1/runs?password=${t.slice(4)}&rl_session=${t.slice(4)}`,
+        `/api/v1/${t}`,
+        `/api/v1/runs?q=${t}`,
+      ];
       for (const url of urls) await h.inject({ url, token: h.tokens.viewer });
       const logs = h.logs.join('');
       assert.match(logs, /\[redacted\]/);
@@ -265,13 +285,22 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
 describe('failed-auth aggregation', () => {
   it('bounds the entries per window however many clients fail', async () => {
     const drafts: Array<{ subject?: { id: string }; data?: Record<string, unknown> }> = [];
-    const log = new AuthFailureLog({ append: async (d) => void drafts.push(d), now: () => new Date('2026-12-01T00:00:00.000Z'), windowMs: 3600_000, maxClients: 5, onError: (e) => assert.fail(String(e)) });
+    const log = new AuthFailureLog({
+      append: async (d) => void drafts.push(d),
+      now: () => new Date('2026-12-01T00:00:00.000Z'),
+      windowMs: 3600_000,
+      maxClients: 5,
+      onError: (e) => assert.fail(String(e)),
+    });
     for (let i = 0; i < 40; i++) log.record(`10.0.0.${i}`, 'unknown-token', false, 'ab'.repeat(32));
     await log.close();
     assert.equal(drafts.length, 6);
     assert.equal(drafts.at(-1)!.subject!.id, OTHER_CLIENTS);
     assert.equal(drafts.at(-1)!.data!.count, 35);
-    assert.equal(drafts.reduce((n, d) => n + Number(d.data!.count), 0), 40);
+    assert.equal(
+      drafts.reduce((n, d) => n + Number(d.data!.count), 0),
+      40,
+    );
   });
 
   it('loggableUrl keeps what is not secret', () => {

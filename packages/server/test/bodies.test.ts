@@ -52,7 +52,8 @@ describe('request bodies', () => {
   });
 
   it('a small body of a type the API does not read: 415 MEDIA_TYPE_UNSUPPORTED; JSON works', async () => {
-    for (const type of TYPES.filter((t) => t !== 'application/json' && t !== 'text/plain')) assertError(await send('/api/v1/ledger/notes', type, 'text=hello'), 415, 'MEDIA_TYPE_UNSUPPORTED');
+    for (const type of TYPES.filter((t) => t !== 'application/json' && t !== 'text/plain'))
+      assertError(await send('/api/v1/ledger/notes', type, 'text=hello'), 415, 'MEDIA_TYPE_UNSUPPORTED');
     assert.equal((await send('/api/v1/ledger/notes', 'application/json', JSON.stringify({ text: 'hello' }))).status, 201);
   });
 });

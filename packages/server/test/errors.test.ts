@@ -52,7 +52,11 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
 
       // Proofs: a size nobody signed, an index outside the tree.
       const size = (await h.inject({ url: '/api/v1/ledger/head', token: viewer })).json.size as number;
-      assertError(await h.inject({ url: `/api/v1/ledger/proof/consistency?from=1&to=${size + 5}`, token: viewer }), status('NOT_CHECKPOINTED'), 'NOT_CHECKPOINTED');
+      assertError(
+        await h.inject({ url: `/api/v1/ledger/proof/consistency?from=1&to=${size + 5}`, token: viewer }),
+        status('NOT_CHECKPOINTED'),
+        'NOT_CHECKPOINTED',
+      );
       assertError(await h.inject({ url: `/api/v1/ledger/proof/inclusion?index=${size + 3}`, token: viewer }), status('PROOF_RANGE'), 'PROOF_RANGE');
       assertError(await h.inject({ url: `/api/v1/ledger/entries/${size + 3}`, token: viewer }), status('NOT_FOUND'), 'NOT_FOUND');
       assertError(await h.inject({ url: '/api/v1/runbooks/nope', token: viewer }), status('RUNBOOK_NOT_FOUND'), 'RUNBOOK_NOT_FOUND');
@@ -72,33 +76,59 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assertError(await approve(sre1.token), status('APPROVAL_DUPLICATE'), 'APPROVAL_DUPLICATE');
 
       // The lock: a second run of the same runbook while the first holds it.
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging' } }), status('LOCK_HELD'), 'LOCK_HELD');
+      assertError(
+        await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging' } }),
+        status('LOCK_HELD'),
+        'LOCK_HELD',
+      );
 
       // Operator actions that do not fit the run's state.
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/resume`, token: h.tokens.operator }), status('INVALID_TRANSITION'), 'INVALID_TRANSITION');
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/resume`, token: h.tokens.operator }),
+        status('INVALID_TRANSITION'),
+        'INVALID_TRANSITION',
+      );
       const done = await approve(sre2.token);
       assert.ok(done.status === 200 || done.status === 202, done.text);
       await h.app.worker.idle();
       assertError(await approve(h.tokens.approver2), status('RUN_FINISHED'), 'RUN_FINISHED');
-      assertError(await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/abort`, token: h.tokens.operator, body: { reason: 'late' } }), status('RUN_FINISHED'), 'RUN_FINISHED');
+      assertError(
+        await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/abort`, token: h.tokens.operator, body: { reason: 'late' } }),
+        status('RUN_FINISHED'),
+        'RUN_FINISHED',
+      );
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runs/nope/retry', token: h.tokens.operator }), status('RUN_NOT_FOUND'), 'RUN_NOT_FOUND');
 
       // Inputs the runbook does not declare; an environment it does not run in.
-      const bad = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'staging', inputs: { nope: '1' } } });
+      const bad = await h.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        token: h.tokens.operator,
+        body: { runbook: 'quorum', environment: 'staging', inputs: { nope: '1' } },
+      });
       const e = assertError(bad, status('INPUT_INVALID'), 'INPUT_INVALID');
       assert.match(e.message, /nope/);
-      assert.deepEqual(bad.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/inputs/nope', 'RB_INPUT_UNKNOWN']]);
+      assert.deepEqual(
+        bad.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]),
+        [['/inputs/nope', 'RB_INPUT_UNKNOWN']],
+      );
       const env = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum', environment: 'mars' } });
       assertError(env, status('INPUT_INVALID'), 'INPUT_INVALID');
       assert.equal(env.json.error.details[0].path, '/environment');
       const noEnv = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quorum' } });
       assertError(noEnv, status('ENV_REQUIRED'), 'ENV_REQUIRED');
-      assert.deepEqual(noEnv.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/environment', 'ENV_REQUIRED']]);
+      assert.deepEqual(
+        noEnv.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]),
+        [['/environment', 'ENV_REQUIRED']],
+      );
 
       // Schema failures name the field as a JSON pointer into the request part.
       const noComment = await h.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, token: h.tokens.approver, body: {} });
       assertError(noComment, status('VALIDATION_FAILED'), 'VALIDATION_FAILED');
-      assert.deepEqual(noComment.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/body/comment', 'SCHEMA_REQUIRED']]);
+      assert.deepEqual(
+        noComment.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]),
+        [['/body/comment', 'SCHEMA_REQUIRED']],
+      );
       const badLimit = await h.inject({ url: '/api/v1/runs?limit=0', token: viewer });
       assertError(badLimit, status('VALIDATION_FAILED'), 'VALIDATION_FAILED');
       assert.equal(badLimit.json.error.details[0].path, '/querystring/limit');

@@ -18,7 +18,11 @@ describe('fail closed on postgres', () => {
   async function cut(database: string, role?: string): Promise<void> {
     if (role) await pgAdmin('postgres', `ALTER ROLE ${role} NOLOGIN`);
     else await pgAdmin('postgres', `ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
-    await pgAdmin('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ${role ? 'AND usename = $2' : ''}`, role ? [database, role] : [database]);
+    await pgAdmin(
+      'postgres',
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ${role ? 'AND usename = $2' : ''}`,
+      role ? [database, role] : [database],
+    );
   }
   async function heal(database: string, role?: string): Promise<void> {
     if (role) await pgAdmin('postgres', `ALTER ROLE ${role} LOGIN`);

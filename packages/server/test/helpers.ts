@@ -9,7 +9,10 @@ import { tempDir, type Fixture } from '@runledger/testkit';
 import { createApp, openServerEngine, type App, type AppDeps, type ServerEngine } from '../src/index.js';
 
 export function locOf(f: Fixture): LedgerLocation {
-  const env: Env = f.config.kind === 'postgres' ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl } : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  const env: Env =
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
   return { env, home: f.home };
 }
 
@@ -29,7 +32,13 @@ export interface Harness {
   readonly server: ServerEngine;
   readonly tokens: Record<'viewer' | 'operator' | 'approver' | 'admin' | 'approver2', string>;
   readonly logs: string[];
-  inject(o: { method?: 'GET' | 'POST' | 'DELETE'; url: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: Body; text: string; headers: Record<string, unknown> }>;
+  inject(o: {
+    method?: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    token?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<{ status: number; json: Body; text: string; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -58,7 +67,13 @@ export async function harness(f: Fixture, opts: Partial<AppDeps> = {}): Promise<
       cb();
     },
   });
-  const app = await createApp({ engineContext: server.engineContext, events: server.events, version: '0.0.0-test', logger: { level: 'info', stream }, ...opts });
+  const app = await createApp({
+    engineContext: server.engineContext,
+    events: server.events,
+    version: '0.0.0-test',
+    logger: { level: 'info', stream },
+    ...opts,
+  });
   return {
     app,
     server,
@@ -87,10 +102,19 @@ export async function harness(f: Fixture, opts: Partial<AppDeps> = {}): Promise<
 }
 
 /** Asserts the one error shape and returns the body's error. */
-export function assertError(r: { status: number; json: Body; headers: Record<string, unknown> }, status: number, code: string): { code: string; message: string; requestId: string } {
+export function assertError(
+  r: { status: number; json: Body; headers: Record<string, unknown> },
+  status: number,
+  code: string,
+): { code: string; message: string; requestId: string } {
   assert.equal(r.status, status, JSON.stringify(r.json));
   assert.deepEqual(Object.keys(r.json), ['error']);
-  assert.deepEqual(Object.keys(r.json.error).filter((k) => k !== 'details').sort(), ['code', 'message', 'requestId']);
+  assert.deepEqual(
+    Object.keys(r.json.error)
+      .filter((k) => k !== 'details')
+      .sort(),
+    ['code', 'message', 'requestId'],
+  );
   assert.equal(r.json.error.code, code);
   assert.equal(r.json.error.requestId, r.headers['x-request-id']);
   return r.json.error;

@@ -47,12 +47,19 @@ describe('integrity signals', () => {
     await sqliteFactory.teardown();
   });
 
-  const entries = async (from = 0): Promise<Entry[]> => (await h.inject({ url: `/api/v1/ledger/entries?from=${from}&limit=1000`, token: h.tokens.viewer })).json.entries;
+  const entries = async (from = 0): Promise<Entry[]> =>
+    (await h.inject({ url: `/api/v1/ledger/entries?from=${from}&limit=1000`, token: h.tokens.viewer })).json.entries;
   const size = async (): Promise<number> => (await h.inject({ url: '/api/v1/ledger/head', token: h.tokens.viewer })).json.size;
 
   it('every entry a request causes carries its request id: run start, approval and the background drive, notes, freeze, sessions', async () => {
     let mark = await size();
-    const start = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'gated' }, headers: { 'x-request-id': 'req-start-1' } });
+    const start = await h.inject({
+      method: 'POST',
+      url: '/api/v1/runs',
+      token: h.tokens.operator,
+      body: { runbook: 'gated' },
+      headers: { 'x-request-id': 'req-start-1' },
+    });
     assert.equal(start.status, 201, start.text);
     assert.equal(start.json.run.state, 'waiting_approval');
     const runId = start.json.run.id;
@@ -65,19 +72,45 @@ describe('integrity signals', () => {
     assert.ok(byStart.some((e) => e.entry.type === 'run.started'));
 
     mark = await size();
-    const approve = await h.inject({ method: 'POST', url: `/api/v1/runs/${runId}/approve`, token: h.tokens.approver, body: { comment: 'looked' }, headers: { 'x-request-id': 'req-approve-1' } });
+    const approve = await h.inject({
+      method: 'POST',
+      url: `/api/v1/runs/${runId}/approve`,
+      token: h.tokens.approver,
+      body: { comment: 'looked' },
+      headers: { 'x-request-id': 'req-approve-1' },
+    });
     assert.ok(approve.status === 200 || approve.status === 202, approve.text);
     // The drive may go on in the background after the answer: wait for the run to end.
-    for (let i = 0; i < 200 && (await h.inject({ url: `/api/v1/runs/${runId}`, token: h.tokens.viewer })).json.state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await h.inject({ url: `/api/v1/runs/${runId}`, token: h.tokens.viewer })).json.state !== 'succeeded'; i++)
+      await new Promise((r) => setTimeout(r, 25));
     const byApprove = await entries(mark);
     const types = byApprove.map((e) => e.entry.type);
-    for (const t of ['run.approval.granted', 'run.step.started', 'run.step.finished', 'run.finished']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+    for (const t of ['run.approval.granted', 'run.step.started', 'run.step.finished', 'run.finished'])
+      assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
     for (const e of byApprove) assert.equal(e.entry.data.requestId, 'req-approve-1', e.entry.type);
 
     mark = await size();
-    await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'hello' }, headers: { 'x-request-id': 'req-note-1' } });
-    await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', token: h.tokens.admin, body: { reason: 'drill' }, headers: { 'x-request-id': 'req-freeze-1' } });
-    await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'done' }, headers: { 'x-request-id': 'req-unfreeze-1' } });
+    await h.inject({
+      method: 'POST',
+      url: '/api/v1/ledger/notes',
+      token: h.tokens.operator,
+      body: { text: 'hello' },
+      headers: { 'x-request-id': 'req-note-1' },
+    });
+    await h.inject({
+      method: 'POST',
+      url: '/api/v1/policy/freeze',
+      token: h.tokens.admin,
+      body: { reason: 'drill' },
+      headers: { 'x-request-id': 'req-freeze-1' },
+    });
+    await h.inject({
+      method: 'POST',
+      url: '/api/v1/policy/unfreeze',
+      token: h.tokens.admin,
+      body: { reason: 'done' },
+      headers: { 'x-request-id': 'req-unfreeze-1' },
+    });
     await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.viewer }, headers: { 'x-request-id': 'req-session-1' } });
     assert.deepEqual(
       (await entries(mark)).map((e) => [e.entry.type, e.entry.data.requestId]),
@@ -94,12 +127,28 @@ describe('integrity signals', () => {
   });
 
   it('a retry with the same Idempotency-Key from another request is the same entry (the first request id stays)', async () => {
-    const first = await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'once' }, headers: { 'idempotency-key': 'k-1', 'x-request-id': 'req-a' } });
-    const again = await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'once' }, headers: { 'idempotency-key': 'k-1', 'x-request-id': 'req-b' } });
+    const first = await h.inject({
+      method: 'POST',
+      url: '/api/v1/ledger/notes',
+      token: h.tokens.operator,
+      body: { text: 'once' },
+      headers: { 'idempotency-key': 'k-1', 'x-request-id': 'req-a' },
+    });
+    const again = await h.inject({
+      method: 'POST',
+      url: '/api/v1/ledger/notes',
+      token: h.tokens.operator,
+      body: { text: 'once' },
+      headers: { 'idempotency-key': 'k-1', 'x-request-id': 'req-b' },
+    });
     assert.deepEqual([first.status, again.status, again.json.duplicate, again.json.seq], [201, 200, true, first.json.seq]);
     assert.equal((await entries(first.json.seq))[0]!.entry.data.requestId, 'req-a');
     // Different content under the key is still a conflict.
-    assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'twice' }, headers: { 'idempotency-key': 'k-1' } }), 409, 'IDEMPOTENCY_CONFLICT');
+    assertError(
+      await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text: 'twice' }, headers: { 'idempotency-key': 'k-1' } }),
+      409,
+      'IDEMPOTENCY_CONFLICT',
+    );
   });
 
   it('a verification is recorded in the ledger (who, when, result, size) and answered uncached', async () => {
@@ -112,7 +161,10 @@ describe('integrity signals', () => {
     assert.equal(rec!.entry.type, 'audit.verification');
     assert.equal(v.json.entry, rec!.seq);
     assert.deepEqual(rec!.entry.actor, { kind: 'token', id: 'token:vera' });
-    assert.deepEqual([rec!.entry.data.result, rec!.entry.data.size, rec!.entry.data.root, rec!.entry.data.verifiedAt, rec!.entry.data.requestId], ['verified', before, v.json.root, v.json.verifiedAt, 'req-verify-1']);
+    assert.deepEqual(
+      [rec!.entry.data.result, rec!.entry.data.size, rec!.entry.data.root, rec!.entry.data.verifiedAt, rec!.entry.data.requestId],
+      ['verified', before, v.json.root, v.json.verifiedAt, 'req-verify-1'],
+    );
     const last = await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer });
     assert.equal(last.headers['cache-control'], 'no-store');
     assert.deepEqual(last.json.last, v.json);
@@ -120,7 +172,10 @@ describe('integrity signals', () => {
 
   it('an export is recorded in the ledger (who, size, root, bytes) before it is sent; its length is announced', async () => {
     const before = await size();
-    const r = await h.app.fastify.inject({ url: '/api/v1/ledger/export', headers: { authorization: `Bearer ${h.tokens.viewer}`, 'x-request-id': 'req-export-1' } });
+    const r = await h.app.fastify.inject({
+      url: '/api/v1/ledger/export',
+      headers: { authorization: `Bearer ${h.tokens.viewer}`, 'x-request-id': 'req-export-1' },
+    });
     assert.equal(r.statusCode, 200);
     assert.equal(r.headers['cache-control'], 'no-store');
     assert.equal(Number(r.headers['content-length']), r.rawPayload.length);
@@ -128,7 +183,10 @@ describe('integrity signals', () => {
     const [rec] = await entries(before);
     assert.equal(rec!.entry.type, 'audit.export');
     assert.deepEqual(rec!.entry.actor, { kind: 'token', id: 'token:vera' });
-    assert.deepEqual([rec!.entry.data.size, rec!.entry.data.root, rec!.entry.data.bytes, rec!.entry.data.requestId], [before, r.headers['x-ledger-root'], r.rawPayload.length, 'req-export-1']);
+    assert.deepEqual(
+      [rec!.entry.data.size, rec!.entry.data.root, rec!.entry.data.bytes, rec!.entry.data.requestId],
+      [before, r.headers['x-ledger-root'], r.rawPayload.length, 'req-export-1'],
+    );
   });
 
   it('proofs and receipts are answered with Cache-Control: no-store', async () => {
@@ -187,7 +245,10 @@ describe('integrity signals', () => {
         assert.ok(last.verifiedAt > ok.json.verifiedAt || last.verifiedAt === ok.json.verifiedAt);
         const [rec] = await entries(mark);
         assert.equal(rec!.entry.type, 'audit.verification');
-        assert.deepEqual([rec!.entry.data.result, (rec!.entry.data.problem as { reason: string }).reason, rec!.entry.data.requestId], ['unknown', 'TRUST_FILE_INVALID', 'req-bad-trust']);
+        assert.deepEqual(
+          [rec!.entry.data.result, (rec!.entry.data.problem as { reason: string }).reason, rec!.entry.data.requestId],
+          ['unknown', 'TRUST_FILE_INVALID', 'req-bad-trust'],
+        );
       } finally {
         rmSync(trustPath(), { recursive: true, force: true });
         writeFileSync(trustPath(), trust);

@@ -40,7 +40,12 @@ function suite(factory: FixtureFactory): void {
       const app = await createApp({ engineContext: server.engineContext, events: server.events, version: '0.0.0-test', logger: false });
       open.push({ app, server });
       const inject = async (o: { method?: 'GET' | 'POST'; url: string; body?: object; token?: string }) => {
-        const r = await app.fastify.inject({ method: o.method ?? 'GET', url: o.url, headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, ...(o.body ? { payload: o.body } : {}) });
+        const r = await app.fastify.inject({
+          method: o.method ?? 'GET',
+          url: o.url,
+          headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
+          ...(o.body ? { payload: o.body } : {}),
+        });
         let json: unknown;
         try {
           json = r.json();
@@ -57,7 +62,11 @@ function suite(factory: FixtureFactory): void {
     /** Replaces entry `seq`'s bytes (its data.i set to 99); with `leafToo` the stored leaf is recomputed to match. */
     async function editEntry(f: Fixture, seq: number, leafToo: boolean): Promise<void> {
       const [row] = await f.admin(`SELECT bytes FROM ${f.table('ledger_entries')} WHERE seq = ${seq}`);
-      const edited = Buffer.from(Buffer.from(row!.bytes as Uint8Array).toString('utf8').replace(`"i":${seq}`, '"i":99'));
+      const edited = Buffer.from(
+        Buffer.from(row!.bytes as Uint8Array)
+          .toString('utf8')
+          .replace(`"i":${seq}`, '"i":99'),
+      );
       const lit = (b: Uint8Array) => (f.dialect === 'postgres' ? `decode('${hex(b)}', 'hex')` : `X'${hex(b)}'`);
       await f.tamper(`UPDATE ${f.table('ledger_entries')} SET bytes = ${lit(edited)}${leafToo ? `, leaf = ${lit(leafHash(edited))}` : ''} WHERE seq = ${seq}`);
     }
@@ -76,8 +85,8 @@ function suite(factory: FixtureFactory): void {
     });
 
     const cases: Array<[string, (f: Fixture) => Promise<void>, number, RegExp]> = [
-      ['an entry\'s bytes edited', (f) => editEntry(f, 5, false), 5, /STORED_LEAF_MISMATCH/],
-      ['an entry\'s bytes and stored leaf edited together', (f) => editEntry(f, 5, true), 6, /ENTRY_PREV_MISMATCH/],
+      ["an entry's bytes edited", (f) => editEntry(f, 5, false), 5, /STORED_LEAF_MISMATCH/],
+      ["an entry's bytes and stored leaf edited together", (f) => editEntry(f, 5, true), 6, /ENTRY_PREV_MISMATCH/],
     ];
     for (const [what, tamper, index, reason] of cases) {
       it(`${what}: /ready is 503 naming index ${index}, appends are refused with LEDGER_INTEGRITY_FAILED`, async () => {

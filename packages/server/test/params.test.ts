@@ -18,7 +18,24 @@ interface Operation {
   readonly params: Param[];
 }
 
-const BAD = ['1e309', 'Infinity', '-Infinity', '-1', '1.5', '0x10', 'NaN', '', ' 5', '5 ', '1e3', '+5', '007', 'true', '99999999999999999999999', '9007199254740993'];
+const BAD = [
+  '1e309',
+  'Infinity',
+  '-Infinity',
+  '-1',
+  '1.5',
+  '0x10',
+  'NaN',
+  '',
+  ' 5',
+  '5 ',
+  '1e3',
+  '+5',
+  '007',
+  'true',
+  '99999999999999999999999',
+  '9007199254740993',
+];
 
 describe('numeric parameters', () => {
   let h: Harness;
@@ -26,16 +43,20 @@ describe('numeric parameters', () => {
   before(async () => {
     h = await harness(await sqliteFactory.create(), { rateLimits: { perToken: { capacity: 100_000, refillPerSecond: 1000 } } });
     // A few entries so that `from`/`index` 0 and 1 name real ones.
-    for (const text of ['a', 'b', 'c']) assert.equal((await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text } })).status, 201);
+    for (const text of ['a', 'b', 'c'])
+      assert.equal((await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text } })).status, 201);
     const doc = (await h.inject({ url: '/api/v1/openapi.json' })).json as { paths: Record<string, Record<string, { parameters?: Param[] }>> };
-    ops = Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, params: op.parameters ?? [] })));
+    ops = Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, params: op.parameters ?? [] })),
+    );
   });
   after(async () => {
     await h.close();
     await sqliteFactory.teardown();
   });
 
-  const numeric = (): { op: Operation; p: Param }[] => ops.flatMap((op) => op.params.filter((p) => p.schema.type === 'integer' || p.schema.type === 'number').map((p) => ({ op, p })));
+  const numeric = (): { op: Operation; p: Param }[] =>
+    ops.flatMap((op) => op.params.filter((p) => p.schema.type === 'integer' || p.schema.type === 'number').map((p) => ({ op, p })));
 
   /** A URL for the operation with `value` for `target` and a valid value for every other parameter. */
   const url = (op: Operation, target: Param, value: string): string => {
@@ -53,7 +74,14 @@ describe('numeric parameters', () => {
     const all = numeric();
     const names = all.map(({ op, p }) => `${op.method} ${op.path} ${p.in}:${p.name}`).sort();
     // The known ones are there (the list grows as routes do; each new one is covered below).
-    for (const n of ['GET /api/v1/ledger/entries query:limit', 'GET /api/v1/ledger/entries query:from', 'GET /api/v1/ledger/entries/{seq} path:seq', 'GET /api/v1/runs query:limit', 'GET /api/v1/ledger/proof/inclusion query:index', 'GET /api/v1/ledger/proof/consistency query:from']) {
+    for (const n of [
+      'GET /api/v1/ledger/entries query:limit',
+      'GET /api/v1/ledger/entries query:from',
+      'GET /api/v1/ledger/entries/{seq} path:seq',
+      'GET /api/v1/runs query:limit',
+      'GET /api/v1/ledger/proof/inclusion query:index',
+      'GET /api/v1/ledger/proof/consistency query:from',
+    ]) {
       assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
     }
     for (const { op, p } of all) {
@@ -90,7 +118,10 @@ describe('numeric parameters', () => {
       }
     }
     const page = await h.inject({ url: '/api/v1/ledger/entries?from=1&limit=2', token: h.tokens.viewer });
-    assert.deepEqual(page.json.entries.map((e: { seq: number }) => e.seq), [1, 2]);
+    assert.deepEqual(
+      page.json.entries.map((e: { seq: number }) => e.seq),
+      [1, 2],
+    );
     assert.equal(page.json.next, 3);
     const one = await h.inject({ url: '/api/v1/ledger/entries/2', token: h.tokens.viewer });
     assert.equal(one.json.seq, 2);

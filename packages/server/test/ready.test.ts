@@ -127,7 +127,8 @@ describe('/ready on postgres', () => {
     assert.equal((await h.inject({ url: '/ready' })).status, 200);
     const database = f.config.kind === 'postgres' ? new URL(f.config.url).pathname.slice(1) : '';
     // New sessions start read-only; the pools' current connections are ended so that they reconnect.
-    const reconnect = (): Promise<unknown> => pgAdmin('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+    const reconnect = (): Promise<unknown> =>
+      pgAdmin('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
     await pgAdmin('postgres', `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
     try {
       await reconnect();

@@ -15,7 +15,10 @@ for (const [name, source] of Object.entries(runbooks)) writeFileSync(join(dir, n
 const h = await harness(await sqliteFactory.create(), { runbooksDir: dir });
 port.on('message', (m: { id: number; method: 'GET' | 'POST'; url: string; role: keyof typeof h.tokens; body?: unknown } | 'close') => {
   if (m === 'close') {
-    void h.close().then(() => sqliteFactory.teardown()).then(() => port.close());
+    void h
+      .close()
+      .then(() => sqliteFactory.teardown())
+      .then(() => port.close());
     return;
   }
   void h.inject({ method: m.method, url: m.url, token: h.tokens[m.role], body: m.body }).then(

@@ -15,7 +15,10 @@ function draft(front: string[], body: string): string {
 
 const catalogue: Record<string, string> = {};
 CATASTROPHIC.forEach(({ pattern }, i) => {
-  catalogue[`redos-${i}.md`] = draft(['inputs:', `  v: {type: string, pattern: ${JSON.stringify(pattern)}}`], 'echo "{{ inputs.v }}"').replace('id: redos', `id: redos-${i}`);
+  catalogue[`redos-${i}.md`] = draft(['inputs:', `  v: {type: string, pattern: ${JSON.stringify(pattern)}}`], 'echo "{{ inputs.v }}"').replace(
+    'id: redos',
+    `id: redos-${i}`,
+  );
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,7 +39,11 @@ describe('user patterns through the API', () => {
   before(async () => {
     // The worker loads TypeScript through tsx, as this file is (node --import tsx).
     const entry = new URL('./redos-worker.ts', import.meta.url).href;
-    worker = new Worker(`import('tsx/esm/api').then((t) => t.tsImport(${JSON.stringify(entry)}, import.meta.url))`, { eval: true, execArgv: ['--conditions=source'], workerData: { runbooks: catalogue } });
+    worker = new Worker(`import('tsx/esm/api').then((t) => t.tsImport(${JSON.stringify(entry)}, import.meta.url))`, {
+      eval: true,
+      execArgv: ['--conditions=source'],
+      workerData: { runbooks: catalogue },
+    });
     await new Promise<void>((resolve, reject) => {
       worker.once('error', reject);
       worker.on('message', (m: 'ready' | ({ id: number } & Answer)) => {
@@ -55,7 +62,9 @@ describe('user patterns through the API', () => {
   for (const { pattern, subject, match } of CATASTROPHIC) {
     it(`POST /runbooks/lint: forbid ${pattern} against an adversarial step`, REQUEST_TIMEOUT, async () => {
       const lint = async (body: string): Promise<string[]> => {
-        const r = await call('POST', '/api/v1/runbooks/lint', { source: draft(['forbid:', `  - pattern: ${JSON.stringify(pattern)}`, '    reason: no'], body) });
+        const r = await call('POST', '/api/v1/runbooks/lint', {
+          source: draft(['forbid:', `  - pattern: ${JSON.stringify(pattern)}`, '    reason: no'], body),
+        });
         assert.equal(r.status, 200, JSON.stringify(r.json));
         return r.json.diagnostics.filter((d: { severity: string }) => d.severity === 'error').map((d: { code: string }) => d.code);
       };
@@ -64,9 +73,14 @@ describe('user patterns through the API', () => {
     });
 
     it(`POST /runbooks/lint: input pattern ${pattern} with an adversarial default`, REQUEST_TIMEOUT, async () => {
-      const r = await call('POST', '/api/v1/runbooks/lint', { source: draft(['inputs:', `  v: {type: string, pattern: ${JSON.stringify(pattern)}, default: ${JSON.stringify(subject)}}`], 'echo "{{ inputs.v }}"') });
+      const r = await call('POST', '/api/v1/runbooks/lint', {
+        source: draft(['inputs:', `  v: {type: string, pattern: ${JSON.stringify(pattern)}, default: ${JSON.stringify(subject)}}`], 'echo "{{ inputs.v }}"'),
+      });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.json.diagnostics.map((d: { code: string }) => d.code), ['RB_INPUT_DEFAULT_INVALID']);
+      assert.deepEqual(
+        r.json.diagnostics.map((d: { code: string }) => d.code),
+        ['RB_INPUT_DEFAULT_INVALID'],
+      );
     });
   }
 
@@ -76,7 +90,10 @@ describe('user patterns through the API', () => {
       const r = await call('POST', '/api/v1/runs', { runbook: `redos-${i}`, inputs: { v: subject } }, 'operator');
       assert.equal(r.status, 400, JSON.stringify(r.json));
       assert.equal(r.json.error.code, 'INPUT_INVALID');
-      assert.deepEqual(r.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]), [['/inputs/v', 'RB_INPUT_INVALID']]);
+      assert.deepEqual(
+        r.json.error.details.map((d: { path: string; code: string }) => [d.path, d.code]),
+        [['/inputs/v', 'RB_INPUT_INVALID']],
+      );
     }
   });
 
@@ -85,7 +102,11 @@ describe('user patterns through the API', () => {
       const r = await call('POST', '/api/v1/runbooks/lint', { source: draft(['forbid:', `  - pattern: '${pattern}'`, '    reason: no'], 'true') });
       assert.equal(r.status, 200);
       assert.equal(r.json.ok, false);
-      assert.deepEqual(r.json.diagnostics.map((d: { code: string; line: number }) => [d.code, d.line]), [['RB_REGEX_UNSUPPORTED', 4]], pattern);
+      assert.deepEqual(
+        r.json.diagnostics.map((d: { code: string; line: number }) => [d.code, d.line]),
+        [['RB_REGEX_UNSUPPORTED', 4]],
+        pattern,
+      );
     }
   });
 });

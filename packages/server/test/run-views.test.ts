@@ -28,7 +28,13 @@ function suite(factory: FixtureFactory): void {
     it('an approval gate carries the text it asks: inputs, environment, run id and earlier output in place, secrets masked; other steps carry none', async () => {
       const h = await fresh();
       const secret = 'hunter2-gate-secret';
-      const r = await h.server.engineContext.engine.start({ ...GATED, inputs: { version: '1.4.2' }, secrets: { key: secret }, environment: 'staging', who: { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] } });
+      const r = await h.server.engineContext.engine.start({
+        ...GATED,
+        inputs: { version: '1.4.2' },
+        secrets: { key: secret },
+        environment: 'staging',
+        who: { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] },
+      });
       assert.equal(r.model.state, 'waiting_approval');
       const one = await h.inject({ url: `/api/v1/runs/${r.runId}`, token: h.tokens.viewer });
       assert.equal(one.status, 200, one.text);
@@ -54,7 +60,15 @@ function suite(factory: FixtureFactory): void {
       const alice: Who = { actor: { kind: 'token', id: 'token:alice' }, roles: ['operator'] };
       const cli: Who = { actor: { kind: 'user', id: 'alice' }, roles: ['operator'] };
       const bob: Who = { actor: { kind: 'token', id: 'token:bob' }, roles: ['operator'] };
-      const start = async (rb: typeof second, who: Who): Promise<string> => (await engine.start({ ...rb, ...(rb === GATED ? { inputs: { version: '1.0.0' }, secrets: { key: 'k' } } : { inputs: {}, secrets: {} }), environment: 'local', who })).runId;
+      const start = async (rb: typeof second, who: Who): Promise<string> =>
+        (
+          await engine.start({
+            ...rb,
+            ...(rb === GATED ? { inputs: { version: '1.0.0' }, secrets: { key: 'k' } } : { inputs: {}, secrets: {} }),
+            environment: 'local',
+            who,
+          })
+        ).runId;
       const a = await start(GATED, alice);
       const b = await start(second, bob);
       const c = await start(second, cli);
@@ -90,7 +104,10 @@ function suite(factory: FixtureFactory): void {
       ] as const) {
         const e = assertError(await h.inject({ url: `/api/v1/runs?${query}`, token: h.tokens.viewer }), 400, 'VALIDATION_FAILED');
         const details = (e as { details?: { path: string }[] }).details ?? [];
-        assert.ok(details.some((d) => d.path === path), `${query}: ${JSON.stringify(details)}`);
+        assert.ok(
+          details.some((d) => d.path === path),
+          `${query}: ${JSON.stringify(details)}`,
+        );
       }
       await h.app.worker.drain();
     });
@@ -98,28 +115,70 @@ function suite(factory: FixtureFactory): void {
     it('ledger search: by type or prefix, run, actor and time, newest first, paged by `before`; located 400s and 404 for an unknown run', async () => {
       const h = await fresh();
       const { engine } = h.server.engineContext;
-      const r1 = await engine.start({ ...GATED, inputs: { version: '1.0.0' }, secrets: { key: 'k' }, environment: 'local', who: { actor: { kind: 'token', id: 'token:alice' }, roles: ['operator'] } });
-      for (const text of ['one', 'two', 'three']) assert.equal((await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text } })).status, 201);
+      const r1 = await engine.start({
+        ...GATED,
+        inputs: { version: '1.0.0' },
+        secrets: { key: 'k' },
+        environment: 'local',
+        who: { actor: { kind: 'token', id: 'token:alice' }, roles: ['operator'] },
+      });
+      for (const text of ['one', 'two', 'three'])
+        assert.equal((await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', token: h.tokens.operator, body: { text } })).status, 201);
       const search = async (query: string) => {
         const r = await h.inject({ url: `/api/v1/ledger/search?${query}`, token: h.tokens.viewer });
         assert.equal(r.status, 200, r.text);
-        return r.json as { entries: { seq: number; entry: { type: string; actor: { id: string }; data: Record<string, unknown> } }[]; next: number | null; scanned: number };
+        return r.json as {
+          entries: { seq: number; entry: { type: string; actor: { id: string }; data: Record<string, unknown> } }[];
+          next: number | null;
+          scanned: number;
+        };
       };
-      const all = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries as { seq: number; entry: { type: string; idem?: string; actor: { id: string }; ts: string } }[];
-      const expect = (f: (e: (typeof all)[number]['entry']) => boolean): number[] => all.filter((e) => f(e.entry)).map((e) => e.seq).reverse();
+      const all = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries as {
+        seq: number;
+        entry: { type: string; idem?: string; actor: { id: string }; ts: string };
+      }[];
+      const expect = (f: (e: (typeof all)[number]['entry']) => boolean): number[] =>
+        all
+          .filter((e) => f(e.entry))
+          .map((e) => e.seq)
+          .reverse();
 
       const notes = await search('type=ops.note');
-      assert.deepEqual(notes.entries.map((e) => e.entry.data.text), ['three', 'two', 'one'], 'newest first');
-      assert.deepEqual((await search('type=run.*')).entries.map((e) => e.seq), expect((e) => e.type.startsWith('run.')));
+      assert.deepEqual(
+        notes.entries.map((e) => e.entry.data.text),
+        ['three', 'two', 'one'],
+        'newest first',
+      );
+      assert.deepEqual(
+        (await search('type=run.*')).entries.map((e) => e.seq),
+        expect((e) => e.type.startsWith('run.')),
+      );
       assert.ok((await search('type=run.*')).entries.length >= 3);
-      assert.deepEqual((await search(`run=${r1.runId}`)).entries.map((e) => e.seq), expect((e) => (e.idem ?? '').startsWith(`run:${r1.runId}:`)));
-      assert.deepEqual((await search(`run=${r1.runId.slice(0, 20)}`)).entries.map((e) => e.seq), expect((e) => (e.idem ?? '').startsWith(`run:${r1.runId}:`)), 'a unique prefix of the run id');
-      assert.deepEqual((await search('actor=olga')).entries.map((e) => e.seq), expect((e) => e.actor.id === 'token:olga'), 'a token by its name');
+      assert.deepEqual(
+        (await search(`run=${r1.runId}`)).entries.map((e) => e.seq),
+        expect((e) => (e.idem ?? '').startsWith(`run:${r1.runId}:`)),
+      );
+      assert.deepEqual(
+        (await search(`run=${r1.runId.slice(0, 20)}`)).entries.map((e) => e.seq),
+        expect((e) => (e.idem ?? '').startsWith(`run:${r1.runId}:`)),
+        'a unique prefix of the run id',
+      );
+      assert.deepEqual(
+        (await search('actor=olga')).entries.map((e) => e.seq),
+        expect((e) => e.actor.id === 'token:olga'),
+        'a token by its name',
+      );
       assert.deepEqual((await search('actor=token:olga&type=ops.note')).entries.length, 3);
       assert.deepEqual((await search('actor=nobody')).entries, []);
       const mid = all.find((e) => e.entry.type === 'ops.note')!.entry.ts;
-      assert.deepEqual((await search(`since=${encodeURIComponent(mid)}`)).entries.map((e) => e.seq), expect((e) => e.ts >= mid));
-      assert.deepEqual((await search(`until=${encodeURIComponent(mid)}`)).entries.map((e) => e.seq), expect((e) => e.ts < mid));
+      assert.deepEqual(
+        (await search(`since=${encodeURIComponent(mid)}`)).entries.map((e) => e.seq),
+        expect((e) => e.ts >= mid),
+      );
+      assert.deepEqual(
+        (await search(`until=${encodeURIComponent(mid)}`)).entries.map((e) => e.seq),
+        expect((e) => e.ts < mid),
+      );
       // Paging: every entry once, in order.
       const seen: number[] = [];
       let before: number | null | undefined;
@@ -128,7 +187,10 @@ function suite(factory: FixtureFactory): void {
         seen.push(...p.entries.map((e) => e.seq));
         before = p.next;
       } while (before !== null);
-      assert.deepEqual(seen, expect(() => true));
+      assert.deepEqual(
+        seen,
+        expect(() => true),
+      );
 
       assertError(await h.inject({ url: '/api/v1/ledger/search?run=20990101000000-00000000', token: h.tokens.viewer }), 404, 'RUN_NOT_FOUND');
       for (const [query, path] of [
@@ -144,7 +206,10 @@ function suite(factory: FixtureFactory): void {
       ] as const) {
         const e = assertError(await h.inject({ url: `/api/v1/ledger/search?${query}`, token: h.tokens.viewer }), 400, 'VALIDATION_FAILED');
         const details = (e as { details?: { path: string }[] }).details ?? [];
-        assert.ok(details.some((d) => d.path === path), `${query}: ${JSON.stringify(details)}`);
+        assert.ok(
+          details.some((d) => d.path === path),
+          `${query}: ${JSON.stringify(details)}`,
+        );
       }
       assertError(await h.inject({ url: '/api/v1/ledger/search' }), 401, 'AUTH_REQUIRED');
       await h.app.worker.drain();

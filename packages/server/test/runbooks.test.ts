@@ -134,7 +134,10 @@ function suite(factory: FixtureFactory): void {
       assertError(await h.inject({ url: '/api/v1/runbooks' }), 401, 'AUTH_REQUIRED');
       const list = await h.inject({ url: '/api/v1/runbooks', token: h.tokens.viewer });
       assert.equal(list.status, 200, list.text);
-      assert.deepEqual(list.json.runbooks.map((r: { id: string }) => r.id), ['gated', 'quick', 'slow']);
+      assert.deepEqual(
+        list.json.runbooks.map((r: { id: string }) => r.id),
+        ['gated', 'quick', 'slow'],
+      );
       assert.equal(list.json.invalid.length, 2);
       assert.match(list.json.invalid[0].file, /broken\.md$/);
       assert.match(list.json.invalid[1].file, /z-copy\.md$/);
@@ -154,7 +157,10 @@ function suite(factory: FixtureFactory): void {
 
       const one = await h.inject({ url: '/api/v1/runbooks/quick', token: h.tokens.viewer });
       assert.equal(one.status, 200, one.text);
-      assert.deepEqual(one.json.steps.map((s: { id: string }) => s.id), ['hello', 'bye']);
+      assert.deepEqual(
+        one.json.steps.map((s: { id: string }) => s.id),
+        ['hello', 'bye'],
+      );
       assert.equal(one.json.steps[1].kind, 'sh');
       assert.equal(one.json.steps[1].section, 'procedure');
       assert.equal(one.json.steps[1].attributes.timeout, '5s');
@@ -167,7 +173,12 @@ function suite(factory: FixtureFactory): void {
       const lintOk = await h.inject({ method: 'POST', url: '/api/v1/runbooks/lint', token: h.tokens.viewer, body: { source: QUICK, file: 'quick.md' } });
       assert.equal(lintOk.status, 200);
       assert.equal(lintOk.json.ok, true);
-      const lintBad = await h.inject({ method: 'POST', url: '/api/v1/runbooks/lint', token: h.tokens.viewer, body: { source: GATED.replace('{#after}', '{#before}') } });
+      const lintBad = await h.inject({
+        method: 'POST',
+        url: '/api/v1/runbooks/lint',
+        token: h.tokens.viewer,
+        body: { source: GATED.replace('{#after}', '{#before}') },
+      });
       assert.equal(lintBad.status, 200);
       assert.equal(lintBad.json.ok, false);
       const dup = lintBad.json.diagnostics.find((d: { severity: string }) => d.severity === 'error');
@@ -177,7 +188,8 @@ function suite(factory: FixtureFactory): void {
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runbooks/lint', token: h.tokens.viewer, body: { nope: 1 } }), 400, 'VALIDATION_FAILED');
 
       const doc = await h.inject({ url: '/api/v1/openapi.json' });
-      for (const path of ['/api/v1/runbooks', '/api/v1/runbooks/{id}', '/api/v1/runbooks/lint', '/api/v1/runs', '/api/v1/runs/{id}/events']) assert.ok(doc.json.paths[path], path);
+      for (const path of ['/api/v1/runbooks', '/api/v1/runbooks/{id}', '/api/v1/runbooks/lint', '/api/v1/runs', '/api/v1/runs/{id}/events'])
+        assert.ok(doc.json.paths[path], path);
       assert.ok(doc.json.paths['/api/v1/runs'].post.requestBody);
     });
 
@@ -200,7 +212,12 @@ function suite(factory: FixtureFactory): void {
       // A secret comes from the server's environment: stored only as a keyed hash.
       process.env.RUNLEDGER_TEST_QUICK_SECRET = 'from-the-server';
       try {
-        const withSecret = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 1 } } });
+        const withSecret = await h.inject({
+          method: 'POST',
+          url: '/api/v1/runs',
+          token: h.tokens.operator,
+          body: { runbook: 'quick', environment: 'local', inputs: { count: 1 } },
+        });
         assert.equal(withSecret.status, 201, withSecret.text);
         assert.match(String(withSecret.json.run.inputs.token), /^hmac-sha256:/);
         assert.ok(!withSecret.text.includes('from-the-server'));
@@ -208,16 +225,51 @@ function suite(factory: FixtureFactory): void {
         delete process.env.RUNLEDGER_TEST_QUICK_SECRET;
       }
 
-      const secret = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 1, token: 'hunter2' } } }), 400, 'SECRET_INPUT_IN_BODY');
+      const secret = assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/runs',
+          token: h.tokens.operator,
+          body: { runbook: 'quick', environment: 'local', inputs: { count: 1, token: 'hunter2' } },
+        }),
+        400,
+        'SECRET_INPUT_IN_BODY',
+      );
       assert.match(secret.message, /input token/);
       assert.ok(!secret.message.includes('hunter2'));
-      const bad = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 9 } } }), 400, 'INPUT_INVALID');
+      const bad = assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/runs',
+          token: h.tokens.operator,
+          body: { runbook: 'quick', environment: 'local', inputs: { count: 9 } },
+        }),
+        400,
+        'INPUT_INVALID',
+      );
       assert.match(bad.message, /count/);
       assert.match(bad.message, /:\d+:\d+/, 'diagnostics carry line:column');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: {} } }), 400, 'INPUT_INVALID');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'production', inputs: { count: 1 } } }), 400, 'INPUT_INVALID');
+      assertError(
+        await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: {} } }),
+        400,
+        'INPUT_INVALID',
+      );
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/runs',
+          token: h.tokens.operator,
+          body: { runbook: 'quick', environment: 'production', inputs: { count: 1 } },
+        }),
+        400,
+        'INPUT_INVALID',
+      );
       // Two environments and none chosen: the caller must say which (the first might be production).
-      const noEnv = assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1 } } }), 400, 'ENV_REQUIRED');
+      const noEnv = assertError(
+        await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', inputs: { count: 1 } } }),
+        400,
+        'ENV_REQUIRED',
+      );
       assert.match(noEnv.message, /local, staging/);
       assertError(await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'nope' } }), 404, 'RUNBOOK_NOT_FOUND');
 
@@ -244,7 +296,12 @@ function suite(factory: FixtureFactory): void {
 
     it('GET /runs/:id/events replays a finished run (id = seq) and ends; Last-Event-ID resumes after it; live events reach an open stream', async () => {
       const h = await fresh();
-      const r = await h.inject({ method: 'POST', url: '/api/v1/runs', token: h.tokens.operator, body: { runbook: 'quick', environment: 'local', inputs: { count: 2 } } });
+      const r = await h.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        token: h.tokens.operator,
+        body: { runbook: 'quick', environment: 'local', inputs: { count: 2 } },
+      });
       assert.equal(r.status, 201, r.text);
       const id = r.json.run.id as string;
       assertError(await h.inject({ url: `/api/v1/runs/${id}/events` }), 401, 'AUTH_REQUIRED');
@@ -255,7 +312,10 @@ function suite(factory: FixtureFactory): void {
       assert.match(String(full.headers['content-type']), /^text\/event-stream/);
       const { events } = parseSse(full.text);
       assert.ok(events.length >= 4, full.text);
-      assert.deepEqual(events.map((e) => Number(e.id)), events.map((_, i) => i));
+      assert.deepEqual(
+        events.map((e) => Number(e.id)),
+        events.map((_, i) => i),
+      );
       assert.equal(events[0]!.event, 'run.created');
       const lastData = JSON.parse(events.at(-1)!.data!) as { type: string; seq: number };
       assert.equal(lastData.seq, events.length - 1);
@@ -263,7 +323,10 @@ function suite(factory: FixtureFactory): void {
 
       const resumed = await h.inject({ url: `/api/v1/runs/${id}/events`, token: h.tokens.viewer, headers: { 'last-event-id': '2' } });
       const rest = parseSse(resumed.text).events;
-      assert.deepEqual(rest.map((e) => e.id), events.slice(3).map((e) => e.id));
+      assert.deepEqual(
+        rest.map((e) => e.id),
+        events.slice(3).map((e) => e.id),
+      );
       const none = await h.inject({ url: `/api/v1/runs/${id}/events`, token: h.tokens.viewer, headers: { 'last-event-id': String(events.length - 1) } });
       assert.equal(parseSse(none.text).events.length, 0);
 
@@ -284,7 +347,10 @@ function suite(factory: FixtureFactory): void {
       const types = stored.map((e) => e.event);
       assert.ok(types.includes('approval.granted'), types.join());
       assert.equal(types[0], 'run.created');
-      assert.deepEqual(stored.map((e) => Number(e.id)), stored.map((_, i) => i));
+      assert.deepEqual(
+        stored.map((e) => Number(e.id)),
+        stored.map((_, i) => i),
+      );
       const outputs = parsed.events.filter((e) => e.event === 'output');
       assert.ok(outputs.every((e) => e.id === undefined));
       assert.deepEqual(

@@ -15,13 +15,22 @@ const ENV = 'RUNLEDGER_TEST_LEAK_SECRET';
 
 function catalogue(formsFile: string, nulFile: string): string {
   const dir = tempDir('runledger-leak-catalogue-');
-  const script = [`cat '${formsFile}'`, 'echo "plain {{ inputs.token }}"', 'printf %s "{{ inputs.token }}" | od -An -tx1', 'printf %s "{{ inputs.token }}" | fold -w 4', `cat '${formsFile}' >&2`].join('\n');
+  const script = [
+    `cat '${formsFile}'`,
+    'echo "plain {{ inputs.token }}"',
+    'printf %s "{{ inputs.token }}" | od -An -tx1',
+    'printf %s "{{ inputs.token }}" | fold -w 4',
+    `cat '${formsFile}' >&2`,
+  ].join('\n');
   writeFileSync(
     join(dir, 'leak.md'),
     `---\nid: leak\ntitle: Leak\ninputs:\n  token:\n    type: secret\n    from: { env: ${ENV} }\n---\n\n# Leak\n\n## Procedure\n\n\`\`\`sh {#forms}\n${script}\n\`\`\`\n\n` +
       `\`\`\`check {#verify}\ncommand:\n  run: printf %s "{{ inputs.token }}" | od -c\n  stdout_contains: "want {{ inputs.token }}"\n\`\`\`\n`,
   );
-  writeFileSync(join(dir, 'nul.md'), `---\nid: nul\ntitle: Nul\ninputs:\n  key:\n    type: secret\n    from: { file: '${nulFile}' }\n---\n\n# Nul\n\n## Procedure\n\n\`\`\`sh {#use}\necho "{{ inputs.key }}"\n\`\`\`\n`);
+  writeFileSync(
+    join(dir, 'nul.md'),
+    `---\nid: nul\ntitle: Nul\ninputs:\n  key:\n    type: secret\n    from: { file: '${nulFile}' }\n---\n\n# Nul\n\n## Procedure\n\n\`\`\`sh {#use}\necho "{{ inputs.key }}"\n\`\`\`\n`,
+  );
   return dir;
 }
 

@@ -58,7 +58,10 @@ function catalogue(): string {
 function webDir(): string {
   const dir = tempDir('runledger-web-dist-');
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Runledger</title><div id="root"></div><script type="module" src="/assets/app-abc123.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><title>Runledger</title><div id="root"></div><script type="module" src="/assets/app-abc123.js"></script>',
+  );
   writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log("ui")');
   return dir;
 }
@@ -112,16 +115,45 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       // State changes with the cookie need the CSRF token, and no foreign Origin.
       const note = { text: 'from the UI' };
       assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', headers: withCookie, body: note }), 403, 'CSRF_FAILED');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', headers: { ...withCookie, 'x-csrf-token': `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` }, body: note }), 403, 'CSRF_FAILED');
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', headers: { ...withCookie, 'x-csrf-token': csrf, origin: 'https://evil.example' }, body: note }), 403, 'CSRF_FAILED');
-      const ok = await h.inject({ method: 'POST', url: '/api/v1/ledger/notes', headers: { ...withCookie, 'x-csrf-token': csrf, origin: 'http://localhost:80', host: 'localhost:80' }, body: note });
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/ledger/notes',
+          headers: { ...withCookie, 'x-csrf-token': `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` },
+          body: note,
+        }),
+        403,
+        'CSRF_FAILED',
+      );
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/ledger/notes',
+          headers: { ...withCookie, 'x-csrf-token': csrf, origin: 'https://evil.example' },
+          body: note,
+        }),
+        403,
+        'CSRF_FAILED',
+      );
+      const ok = await h.inject({
+        method: 'POST',
+        url: '/api/v1/ledger/notes',
+        headers: { ...withCookie, 'x-csrf-token': csrf, origin: 'http://localhost:80', host: 'localhost:80' },
+        body: note,
+      });
       assert.equal(ok.status, 201, ok.text);
       const entry = await h.inject({ url: `/api/v1/ledger/entries/${ok.json.seq}`, token: h.tokens.viewer });
       assert.deepEqual(entry.json.entry.actor, { kind: 'token', id: 'token:olga' });
       // Roles still apply to sessions.
-      assertError(await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', headers: { ...withCookie, 'x-csrf-token': csrf }, body: { reason: 'x' } }), 403, 'FORBIDDEN_ROLE');
+      assertError(
+        await h.inject({ method: 'POST', url: '/api/v1/policy/freeze', headers: { ...withCookie, 'x-csrf-token': csrf }, body: { reason: 'x' } }),
+        403,
+        'FORBIDDEN_ROLE',
+      );
       // Sign-in and sign-out are in the ledger.
-      const types = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map((e: { entry: { type: string } }) => e.entry.type);
+      const types = (await h.inject({ url: '/api/v1/ledger/entries?limit=1000', token: h.tokens.viewer })).json.entries.map(
+        (e: { entry: { type: string } }) => e.entry.type,
+      );
       assert.ok(types.includes('auth.session.opened'));
 
       const out = await h.inject({ method: 'DELETE', url: '/api/v1/session', headers: { ...withCookie, 'x-csrf-token': csrf } });
@@ -147,7 +179,11 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const limited = await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: 'rlt_c' } });
       assertError(limited, 429, 'RATE_LIMITED');
       assert.ok(Number(limited.headers['retry-after']) > 0);
-      assert.equal((await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.admin } })).status, 200, 'a valid token is never refused for others’ failures');
+      assert.equal(
+        (await h.inject({ method: 'POST', url: '/api/v1/session', body: { token: h.tokens.admin } })).status,
+        200,
+        'a valid token is never refused for others’ failures',
+      );
       const metrics = (await h.inject({ url: '/metrics' })).text;
       assert.match(metrics, /runledger_auth_rejects_total\{code="AUTH_INVALID"\} 2/);
       assert.match(metrics, /runledger_rate_limited_total\{bucket="auth-failures"\} 1/);
@@ -176,7 +212,10 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       const led = await h.inject({ url: `/api/v1/runs/${id}/ledger`, token: h.tokens.viewer });
       assert.equal(led.status, 200);
       const seqs = led.json.entries.map((e: { seq: number }) => e.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a: number, b: number) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a: number, b: number) => a - b),
+      );
       for (const e of led.json.entries) {
         const full = await h.inject({ url: `/api/v1/ledger/entries/${e.seq}`, token: h.tokens.viewer });
         assert.equal(full.json.entry.type, e.type);
@@ -201,7 +240,10 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       await new Promise((res) => setTimeout(res, 100));
       writeFileSync(go, '');
       const s = await stream;
-      const outputs = s.text.split('\n\n').filter((b) => b.startsWith('event: output')).map((b) => JSON.parse(b.split('data: ')[1]!) as unknown);
+      const outputs = s.text
+        .split('\n\n')
+        .filter((b) => b.startsWith('event: output'))
+        .map((b) => JSON.parse(b.split('data: ')[1]!) as unknown);
       assert.deepEqual(outputs, [
         { step: 'talk', stream: 'stdout', text: 'early\n' },
         { step: 'talk', stream: 'stdout', text: 'late\n' },
@@ -245,7 +287,11 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       execFileSync('tar', ['-xf', 'x.tar'], { cwd: dir });
       const bundle = join(dir, `runledger-export-${head.size}`);
       assert.deepEqual(readdirSync(bundle).sort(), ['MANIFEST.json', 'checkpoints', 'entries.jsonl']);
-      const verified = execFileSync(process.execPath, [join(import.meta.dirname, '../../ledger/bin/runledger-verify.js'), bundle, '--trust', join(fx!.home, 'trust.vkeys'), '--json'], { encoding: 'utf8' });
+      const verified = execFileSync(
+        process.execPath,
+        [join(import.meta.dirname, '../../ledger/bin/runledger-verify.js'), bundle, '--trust', join(fx!.home, 'trust.vkeys'), '--json'],
+        { encoding: 'utf8' },
+      );
       assert.deepEqual(JSON.parse(verified), { ok: true, origin: 'api.test/ledger', size: head.size, root: head.root });
 
       assert.deepEqual((await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer })).json, { last: null });
@@ -264,7 +310,10 @@ for (const factory of [sqliteFactory, pgFactory()] as FixtureFactory[]) {
       assert.deepEqual((await h.inject({ url: '/api/v1/ledger/verify', token: h.tokens.viewer })).json, { last: v.json });
 
       // One at a time.
-      const [a, b] = await Promise.all([h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer }), h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer })]);
+      const [a, b] = await Promise.all([
+        h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer }),
+        h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer }),
+      ]);
       assert.deepEqual([a.status, b.status].sort(), [200, 409]);
       assertError(a.status === 409 ? a : b, 409, 'VERIFY_BUSY');
 

@@ -162,10 +162,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): StoreConfig {
       warnings: [],
     };
   }
-  throw new StoreError(
-    'CONFIG_INVALID',
-    `${db.source} must start with sqlite:, postgres:// or postgresql://${scheme ? ` (got ${scheme}:)` : ''}`,
-  );
+  throw new StoreError('CONFIG_INVALID', `${db.source} must start with sqlite:, postgres:// or postgresql://${scheme ? ` (got ${scheme}:)` : ''}`);
 }
 
 function sqliteConfig(home: string, file: string, writer: Setting | undefined): SqliteConfig {

@@ -44,7 +44,17 @@ export {
   type InitOptions,
   type RotateOptions,
 } from './ledger/writer.js';
-export { LedgerReader, LedgerView, ENTRY_PAGE_SIZE, type LedgerHead, type LedgerSearch, type LedgerSearchPage, type LedgerSnapshot, type StoredCheckpoint, type StoredEntry } from './ledger/reader.js';
+export {
+  LedgerReader,
+  LedgerView,
+  ENTRY_PAGE_SIZE,
+  type LedgerHead,
+  type LedgerSearch,
+  type LedgerSearchPage,
+  type LedgerSnapshot,
+  type StoredCheckpoint,
+  type StoredEntry,
+} from './ledger/reader.js';
 export { IntegrityCheck, type IntegrityCheckOptions, type IntegrityStatus } from './ledger/integrity.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';

@@ -60,10 +60,7 @@ export async function readKeyFile(path: string): Promise<SignerKey> {
     const st = await fh.stat();
     if (!st.isFile()) throw new StoreError('KEY_FILE_INVALID', `key file ${path} is not a regular file`);
     if ((st.mode & 0o077) !== 0) {
-      throw new StoreError(
-        'KEY_FILE_INSECURE',
-        `key file ${path} has mode ${octal(st.mode)}; group and others must have no access (chmod 600 ${path})`,
-      );
+      throw new StoreError('KEY_FILE_INSECURE', `key file ${path} has mode ${octal(st.mode)}; group and others must have no access (chmod 600 ${path})`);
     }
     const text = await fh.readFile('utf8');
     try {

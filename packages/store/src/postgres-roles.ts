@@ -74,10 +74,14 @@ export async function bootstrapPostgresRoles(
 ): Promise<{ appRole: string; writerRole: string; database: string }> {
   const appRole = options.appRole ?? DEFAULT_APP_ROLE;
   const writerRole = options.writerRole ?? DEFAULT_WRITER_ROLE;
-  for (const [what, name] of [['appRole', appRole], ['writerRole', writerRole]] as const) {
+  for (const [what, name] of [
+    ['appRole', appRole],
+    ['writerRole', writerRole],
+  ] as const) {
     if (!ROLE_RE.test(name)) throw new StoreError('CONFIG_INVALID', `${what} ${JSON.stringify(name)}: use lower-case letters, digits and _`);
   }
-  if (appRole === writerRole) throw new StoreError('WRITER_ROLE_SAME_AS_MAIN', `appRole and writerRole are both ${appRole}; the ledger writer must be a separate role`);
+  if (appRole === writerRole)
+    throw new StoreError('WRITER_ROLE_SAME_AS_MAIN', `appRole and writerRole are both ${appRole}; the ledger writer must be a separate role`);
   let url: URL;
   try {
     url = new URL(adminUrl);
@@ -105,7 +109,10 @@ export async function bootstrapPostgresRoles(
         await client.query(text);
       }
     }
-    for (const [role, password] of [[appRole, options.appPassword], [writerRole, options.writerPassword]] as const) {
+    for (const [role, password] of [
+      [appRole, options.appPassword],
+      [writerRole, options.writerPassword],
+    ] as const) {
       if (password === undefined) continue;
       const res = await client.query<{ q: string }>(`SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS q`, [role, password]);
       await client.query(res.rows[0]!.q);

@@ -59,7 +59,11 @@ describe('resolveConfig', () => {
   });
 
   it('names an unknown scheme without echoing the value', () => {
-    const e = fails(() => resolveConfig({ env: { RUNLEDGER_DATABASE_URL: 'mysql://root:hunter2@h/db' } }), 'CONFIG_INVALID', /RUNLEDGER_DATABASE_URL must start with.*mysql:/);
+    const e = fails(
+      () => resolveConfig({ env: { RUNLEDGER_DATABASE_URL: 'mysql://root:hunter2@h/db' } }),
+      'CONFIG_INVALID',
+      /RUNLEDGER_DATABASE_URL must start with.*mysql:/,
+    );
     assert.ok(!e.message.includes('hunter2'));
     const e2 = fails(
       () => resolveConfig({ env: { RUNLEDGER_DATABASE_URL: 'postgres://a:hunter2@[bad', RUNLEDGER_LEDGER_DATABASE_URL: 'postgres://w@h/db' } }),
@@ -87,7 +91,11 @@ describe('resolveConfig', () => {
       'CONFIG_INVALID',
       /RUNLEDGER_DATABASE_URL and RUNLEDGER_DATABASE_URL_FILE are both set/,
     );
-    fails(() => resolveConfig({ env: { RUNLEDGER_DATABASE_URL_FILE: join(dir, 'missing') } }), 'CONFIG_INVALID', /RUNLEDGER_DATABASE_URL_FILE: cannot read .*missing \(ENOENT\)/);
+    fails(
+      () => resolveConfig({ env: { RUNLEDGER_DATABASE_URL_FILE: join(dir, 'missing') } }),
+      'CONFIG_INVALID',
+      /RUNLEDGER_DATABASE_URL_FILE: cannot read .*missing \(ENOENT\)/,
+    );
     writeFileSync(join(dir, 'empty'), '\n');
     fails(() => resolveConfig({ env: { RUNLEDGER_DATABASE_URL_FILE: join(dir, 'empty') } }), 'CONFIG_INVALID', /is empty/);
     // Empty variables count as unset.
@@ -114,7 +122,13 @@ describe('resolveConfig', () => {
   });
 
   it('does not leak the password when PostgreSQL is unreachable', async () => {
-    const e = await openStore({ kind: 'postgres', home: '/x', url: 'postgres://app:hunter2@127.0.0.1:1/db', ledgerWriterUrl: 'postgres://w:pw@127.0.0.1:1/db', warnings: [] }).then(
+    const e = await openStore({
+      kind: 'postgres',
+      home: '/x',
+      url: 'postgres://app:hunter2@127.0.0.1:1/db',
+      ledgerWriterUrl: 'postgres://w:pw@127.0.0.1:1/db',
+      warnings: [],
+    }).then(
       () => assert.fail('opened'),
       (err: unknown) => err as StoreError,
     );

@@ -50,7 +50,10 @@ describe('IntegrityCheck and LedgerWriter.halt', () => {
     done = true;
     await watcher;
     assert.deepEqual(final, { state: 'ok', verified: 30, total: 30 });
-    assert.ok([...seen].some((v) => v > 0 && v < 30), `intermediate progress seen: ${[...seen].join(', ')}`);
+    assert.ok(
+      [...seen].some((v) => v > 0 && v < 30),
+      `intermediate progress seen: ${[...seen].join(', ')}`,
+    );
     assert.equal(await check.start(), final, 'start() runs the check once');
   });
 
@@ -97,7 +100,12 @@ describe('IntegrityCheck and LedgerWriter.halt', () => {
     const err = new StoreError('LEDGER_INTEGRITY_FAILED', 'the stored ledger fails verification at index 5');
     const queued = writer.append(draft(100)); // queued in this tick, drained after halt
     writer.halt(err);
-    const outcomes = await Promise.allSettled([queued, writer.append(draft(101)), writer.init({ actor }), writer.rotateKey({ newSigner: generateSigner(ORIGIN), retire: [], actor })]);
+    const outcomes = await Promise.allSettled([
+      queued,
+      writer.append(draft(101)),
+      writer.init({ actor }),
+      writer.rotateKey({ newSigner: generateSigner(ORIGIN), retire: [], actor }),
+    ]);
     for (const o of outcomes) assert.deepEqual(o, { status: 'rejected', reason: err });
     assert.equal(writer.size, 30, 'nothing was appended');
   });

@@ -81,7 +81,11 @@ describe('key rules: the writer and the verifier agree', () => {
     return { fx, store, writer, k1, k2 };
   }
 
-  type Case = { name: string; newSigner: (k: { k1: SignerKey; k2: SignerKey }) => SignerKey; retire: (k: { k1: SignerKey; k2: SignerKey }) => VerifierKey[] | 'all-current' };
+  type Case = {
+    name: string;
+    newSigner: (k: { k1: SignerKey; k2: SignerKey }) => SignerKey;
+    retire: (k: { k1: SignerKey; k2: SignerKey }) => VerifierKey[] | 'all-current';
+  };
   const stranger = generateSigner(ORIGIN);
   const cases: Case[] = [
     { name: 'a new key, retiring every active key', newSigner: () => generateSigner(ORIGIN), retire: () => 'all-current' },
@@ -107,7 +111,11 @@ describe('key rules: the writer and the verifier agree', () => {
 
       let writerError: unknown;
       await writer.rotateKey({ newSigner, retire, actor }).catch((e: unknown) => (writerError = e));
-      assert.equal(writerError === undefined, verdict.ok, `writer ${writerError ? `refused (${String(writerError)})` : 'accepted'}, verifier: ${formatResult(verdict)}`);
+      assert.equal(
+        writerError === undefined,
+        verdict.ok,
+        `writer ${writerError ? `refused (${String(writerError)})` : 'accepted'}, verifier: ${formatResult(verdict)}`,
+      );
       if (writerError) {
         assert.ok(writerError instanceof StoreError && writerError.code === 'ENTRY_REJECTED', String(writerError));
         assert.equal(verdict.ok ? undefined : verdict.reason, 'KEY_ROTATION_INVALID');
@@ -141,7 +149,11 @@ describe('key rules: the writer and the verifier agree', () => {
       const writer = await LedgerWriter.open({ store, origin: ORIGIN, signers: [signer] });
       let writerError: unknown;
       await writer.init({ actor, genesisKeys: keys }).catch((e: unknown) => (writerError = e));
-      assert.equal(writerError === undefined, verdict.ok, `writer ${writerError ? `refused (${String(writerError)})` : 'accepted'}, verifier: ${formatResult(verdict)}`);
+      assert.equal(
+        writerError === undefined,
+        verdict.ok,
+        `writer ${writerError ? `refused (${String(writerError)})` : 'accepted'}, verifier: ${formatResult(verdict)}`,
+      );
       if (!verdict.ok) assert.equal(verdict.reason, 'GENESIS_MISMATCH');
       assert.equal(writer.size, writerError ? 0 : 1);
     });
@@ -167,10 +179,13 @@ describe('key rules: the writer and the verifier agree', () => {
       const hex = (b: Uint8Array) => `X'${Buffer.from(b).toString('hex')}'`;
       const e = JSON.parse(Buffer.from(forged.lines[n]!).toString('utf8')) as { ts: string };
       // Inserted with the database's own checks out of the way, as an attacker with admin rights could.
-      await fx.tamper(`INSERT INTO ledger_entries (seq, idem, type, ts, bytes, leaf) VALUES (${n}, NULL, '${ROTATE_TYPE}', '${e.ts}', ${hex(forged.lines[n]!)}, ${hex(leafHash(forged.lines[n]!))})`);
+      await fx.tamper(
+        `INSERT INTO ledger_entries (seq, idem, type, ts, bytes, leaf) VALUES (${n}, NULL, '${ROTATE_TYPE}', '${e.ts}', ${hex(forged.lines[n]!)}, ${hex(leafHash(forged.lines[n]!))})`,
+      );
       // The tree nodes this entry completes, as the writer would store them.
       const t = (await readStored(store)).tree;
-      for (const node of t.append(leafHash(forged.lines[n]!))) await fx.tamper(`INSERT INTO ledger_nodes (level, idx, hash) VALUES (${node.level}, ${node.index}, ${hex(node.hash)})`);
+      for (const node of t.append(leafHash(forged.lines[n]!)))
+        await fx.tamper(`INSERT INTO ledger_nodes (level, idx, hash) VALUES (${node.level}, ${node.index}, ${hex(node.hash)})`);
       const cp = forged.checkpoints.at(-1)!.text;
       await fx.tamper(`INSERT INTO ledger_checkpoints (size, root, note) VALUES (${n + 1}, ${hex(forged.tree.root())}, '${cp}')`);
 

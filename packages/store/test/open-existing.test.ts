@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { openStore, StoreError, type StoreConfig } from '../src/index.js';
 import { pgAdmin, pgFactory, tempDir, removeTempDirs } from '@runledger/testkit';
 
-const notInitialised = (where: RegExp) => (e: unknown) => e instanceof StoreError && e.code === 'LEDGER_NOT_INITIALISED' && where.test(e.message) && /runledger init/.test(e.message);
+const notInitialised = (where: RegExp) => (e: unknown) =>
+  e instanceof StoreError && e.code === 'LEDGER_NOT_INITIALISED' && where.test(e.message) && /runledger init/.test(e.message);
 
 describe('opening an existing store only', () => {
   after(() => removeTempDirs());
@@ -29,7 +30,10 @@ describe('opening an existing store only', () => {
       const { main, writer } = pg.urls(database);
       const config: StoreConfig = { kind: 'postgres', home: tempDir(), url: main, ledgerWriterUrl: writer, warnings: [] };
       await assert.rejects(openStore(config, { create: false }), notInitialised(new RegExp(database)));
-      const tables = await pgAdmin(database, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
+      const tables = await pgAdmin(
+        database,
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+      );
       assert.equal(tables[0]!.n, 0);
       await (await openStore(config)).close();
       await (await openStore(config, { create: false })).close();

@@ -158,9 +158,11 @@ describe('PostgreSQL roles', () => {
     const tables = ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints'];
     const cases: Case[] = [
       // Role attributes.
-      ...['SUPERUSER', 'CREATEDB', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS', 'INHERIT'].map(
-        (a): Case => [`attribute ${a}`, (c) => [`ALTER ROLE ${c.w} ${a}`], new RegExp(`role attribute ${a} `)],
-      ),
+      ...['SUPERUSER', 'CREATEDB', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS', 'INHERIT'].map((a): Case => [
+        `attribute ${a}`,
+        (c) => [`ALTER ROLE ${c.w} ${a}`],
+        new RegExp(`role attribute ${a} `),
+      ]),
       // Memberships: the main role, every predefined role, and indirect ones.
       ['member of the main role', (c) => [`GRANT ${c.app} TO ${c.w}`], /member of the main role/],
       ['indirect member of the main role', (c) => [`GRANT ${c.app} TO ${c.mid}`, `GRANT ${c.mid} TO ${c.w}`], /member of the main role/],
@@ -181,46 +183,127 @@ describe('PostgreSQL roles', () => {
         [`indirect member of ${r}`, (c) => [`GRANT ${r} TO ${c.mid}`, `GRANT ${c.mid} TO ${c.w}`], new RegExp(`member of role "${r}"`)],
       ]),
       // Ownership.
-      ['owns the database', (c) => [`ALTER DATABASE ${c.db} OWNER TO ${c.w}`], /owns database rl_test_/, (c) => [`ALTER DATABASE ${c.db} OWNER TO CURRENT_USER`]],
-      ['owns a ledger table', (c) => [`ALTER TABLE ${L}.ledger_nodes OWNER TO ${c.w}`], /owns table runledger_ledger\.ledger_nodes/, (c) => [`ALTER TABLE ${L}.ledger_nodes OWNER TO ${c.app}`]],
+      [
+        'owns the database',
+        (c) => [`ALTER DATABASE ${c.db} OWNER TO ${c.w}`],
+        /owns database rl_test_/,
+        (c) => [`ALTER DATABASE ${c.db} OWNER TO CURRENT_USER`],
+      ],
+      [
+        'owns a ledger table',
+        (c) => [`ALTER TABLE ${L}.ledger_nodes OWNER TO ${c.w}`],
+        /owns table runledger_ledger\.ledger_nodes/,
+        (c) => [`ALTER TABLE ${L}.ledger_nodes OWNER TO ${c.app}`],
+      ],
       ['owns a table elsewhere', (c) => [`CREATE TABLE public.w_owned (x int)`, `ALTER TABLE public.w_owned OWNER TO ${c.w}`], /owns table public\.w_owned/],
       ['owns a schema', (c) => [`CREATE SCHEMA w_schema AUTHORIZATION ${c.w}`], /owns schema w_schema/],
-      ['owns a function', (c) => [`CREATE FUNCTION public.w_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'`, `ALTER FUNCTION public.w_fn() OWNER TO ${c.w}`], /owns function public\.w_fn\(\)/],
+      [
+        'owns a function',
+        (c) => [`CREATE FUNCTION public.w_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'`, `ALTER FUNCTION public.w_fn() OWNER TO ${c.w}`],
+        /owns function public\.w_fn\(\)/,
+      ],
       ['owns a type', (c) => [`CREATE TYPE public.w_type AS ENUM ('a')`, `ALTER TYPE public.w_type OWNER TO ${c.w}`], /owns type public\.w_type/],
       // Privileges on the ledger tables other than INSERT, column grants and grant options included.
       ...tables.flatMap((t) =>
-        ['SELECT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES'].map(
-          (p): Case => [`${p} on ${t}`, (c) => [`GRANT ${p} ON ${L}.${t} TO ${c.w}`], new RegExp(`has ${p} on table runledger_ledger\\.${t}`)],
-        ),
+        ['SELECT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES'].map((p): Case => [
+          `${p} on ${t}`,
+          (c) => [`GRANT ${p} ON ${L}.${t} TO ${c.w}`],
+          new RegExp(`has ${p} on table runledger_ledger\\.${t}`),
+        ]),
       ),
       ['column UPDATE', (c) => [`GRANT UPDATE (note) ON ${L}.ledger_checkpoints TO ${c.w}`], /has UPDATE on table runledger_ledger\.ledger_checkpoints/],
       ['column SELECT', (c) => [`GRANT SELECT (size) ON ${L}.ledger_checkpoints TO ${c.w}`], /has SELECT on table runledger_ledger\.ledger_checkpoints/],
-      ['INSERT WITH GRANT OPTION', (c) => [`GRANT INSERT ON ${L}.ledger_entries TO ${c.w} WITH GRANT OPTION`], /has INSERT WITH GRANT OPTION on table runledger_ledger\.ledger_entries/],
+      [
+        'INSERT WITH GRANT OPTION',
+        (c) => [`GRANT INSERT ON ${L}.ledger_entries TO ${c.w} WITH GRANT OPTION`],
+        /has INSERT WITH GRANT OPTION on table runledger_ledger\.ledger_entries/,
+      ],
       // Any other relation, directly or through PUBLIC.
       ['INSERT on an application table', (c) => [`GRANT INSERT ON ${A}.runs TO ${c.w}`], /has INSERT on table runledger\.runs/],
       ['SELECT on the token table', (c) => [`GRANT SELECT ON ${A}.api_tokens TO ${c.w}`], /has SELECT on table runledger\.api_tokens/],
-      ['SELECT through PUBLIC', () => [`CREATE TABLE public.open_t (x int)`, `GRANT SELECT ON public.open_t TO PUBLIC`], /has SELECT on table public\.open_t/, () => ['DROP TABLE public.open_t']],
-      ['a view', (c) => [`CREATE VIEW public.w_view AS SELECT 1 AS x`, `GRANT SELECT ON public.w_view TO ${c.w}`], /has SELECT on view public\.w_view/, () => ['DROP VIEW public.w_view']],
-      ['a sequence', (c) => [`CREATE SEQUENCE public.w_seq`, `GRANT USAGE ON SEQUENCE public.w_seq TO ${c.w}`], /has USAGE on sequence public\.w_seq/, () => ['DROP SEQUENCE public.w_seq']],
+      [
+        'SELECT through PUBLIC',
+        () => [`CREATE TABLE public.open_t (x int)`, `GRANT SELECT ON public.open_t TO PUBLIC`],
+        /has SELECT on table public\.open_t/,
+        () => ['DROP TABLE public.open_t'],
+      ],
+      [
+        'a view',
+        (c) => [`CREATE VIEW public.w_view AS SELECT 1 AS x`, `GRANT SELECT ON public.w_view TO ${c.w}`],
+        /has SELECT on view public\.w_view/,
+        () => ['DROP VIEW public.w_view'],
+      ],
+      [
+        'a sequence',
+        (c) => [`CREATE SEQUENCE public.w_seq`, `GRANT USAGE ON SEQUENCE public.w_seq TO ${c.w}`],
+        /has USAGE on sequence public\.w_seq/,
+        () => ['DROP SEQUENCE public.w_seq'],
+      ],
       // Schemas and the database.
       ['CREATE on the ledger schema', (c) => [`GRANT CREATE ON SCHEMA ${L} TO ${c.w}`], /has CREATE on schema runledger_ledger/],
       ['CREATE on the application schema', (c) => [`GRANT CREATE ON SCHEMA ${A} TO ${c.w}`], /has CREATE on schema runledger\b/],
       ['USAGE on the application schema', (c) => [`GRANT USAGE ON SCHEMA ${A} TO ${c.w}`], /has USAGE on schema runledger\b/],
-      ['CREATE on schema public through PUBLIC', () => [`GRANT CREATE ON SCHEMA public TO PUBLIC`], /has CREATE on schema public/, () => ['REVOKE CREATE ON SCHEMA public FROM PUBLIC']],
+      [
+        'CREATE on schema public through PUBLIC',
+        () => [`GRANT CREATE ON SCHEMA public TO PUBLIC`],
+        /has CREATE on schema public/,
+        () => ['REVOKE CREATE ON SCHEMA public FROM PUBLIC'],
+      ],
       ['CREATE on the database', (c) => [`GRANT CREATE ON DATABASE ${c.db} TO ${c.w}`], /has CREATE on database rl_test_/],
       ['TEMPORARY on the database', (c) => [`GRANT TEMPORARY ON DATABASE ${c.db} TO ${c.w}`], /has TEMPORARY on database rl_test_/],
-      ['TEMPORARY through PUBLIC', (c) => [`GRANT TEMPORARY ON DATABASE ${c.db} TO PUBLIC`], /has TEMPORARY on database rl_test_/, (c) => [`REVOKE TEMPORARY ON DATABASE ${c.db} FROM PUBLIC`]],
+      [
+        'TEMPORARY through PUBLIC',
+        (c) => [`GRANT TEMPORARY ON DATABASE ${c.db} TO PUBLIC`],
+        /has TEMPORARY on database rl_test_/,
+        (c) => [`REVOKE TEMPORARY ON DATABASE ${c.db} FROM PUBLIC`],
+      ],
       ['CONNECT WITH GRANT OPTION', (c) => [`GRANT CONNECT ON DATABASE ${c.db} TO ${c.w} WITH GRANT OPTION`], /has CONNECT WITH GRANT OPTION on database/],
       // Functions.
-      ['EXECUTE on an application function (PUBLIC default)', () => [`CREATE FUNCTION ${A}.app_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'`], /has EXECUTE on function runledger\.app_fn\(\)/, () => [`DROP FUNCTION ${A}.app_fn()`]],
-      ['EXECUTE on the trigger function', (c) => [`GRANT EXECUTE ON FUNCTION ${L}.refuse_ledger_change() TO ${c.w}`], /has EXECUTE on function runledger_ledger\.refuse_ledger_change\(\)/],
-      ['EXECUTE on a SECURITY DEFINER function', () => [`CREATE FUNCTION public.sd_fn() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'`], /has EXECUTE on function public\.sd_fn\(\)/, () => ['DROP FUNCTION public.sd_fn()']],
-      ['the append guard WITH GRANT OPTION', (c) => [`GRANT EXECUTE ON FUNCTION ${L}.append_guard(bigint, bytea) TO ${c.w} WITH GRANT OPTION`], /has EXECUTE WITH GRANT OPTION on function runledger_ledger\.append_guard/],
+      [
+        'EXECUTE on an application function (PUBLIC default)',
+        () => [`CREATE FUNCTION ${A}.app_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'`],
+        /has EXECUTE on function runledger\.app_fn\(\)/,
+        () => [`DROP FUNCTION ${A}.app_fn()`],
+      ],
+      [
+        'EXECUTE on the trigger function',
+        (c) => [`GRANT EXECUTE ON FUNCTION ${L}.refuse_ledger_change() TO ${c.w}`],
+        /has EXECUTE on function runledger_ledger\.refuse_ledger_change\(\)/,
+      ],
+      [
+        'EXECUTE on a SECURITY DEFINER function',
+        () => [`CREATE FUNCTION public.sd_fn() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'`],
+        /has EXECUTE on function public\.sd_fn\(\)/,
+        () => ['DROP FUNCTION public.sd_fn()'],
+      ],
+      [
+        'the append guard WITH GRANT OPTION',
+        (c) => [`GRANT EXECUTE ON FUNCTION ${L}.append_guard(bigint, bytea) TO ${c.w} WITH GRANT OPTION`],
+        /has EXECUTE WITH GRANT OPTION on function runledger_ledger\.append_guard/,
+      ],
       // Anything else whose ACL names the role.
-      ['default privileges on the application schema', (c) => [`ALTER DEFAULT PRIVILEGES FOR ROLE ${c.app} IN SCHEMA ${A} GRANT SELECT ON TABLES TO ${c.w}`], /privileges on default privileges/],
-      ['default SELECT on new ledger tables', (c) => [`ALTER DEFAULT PRIVILEGES FOR ROLE ${c.app} IN SCHEMA ${L} GRANT SELECT ON TABLES TO ${c.w}`], /privileges on default privileges/],
-      ['USAGE on a type', (c) => [`CREATE TYPE public.t_enum AS ENUM ('a')`, `GRANT USAGE ON TYPE public.t_enum TO ${c.w}`], /privileges on type public\.t_enum/, () => ['DROP TYPE public.t_enum']],
-      ['a large object', (c) => [`SELECT lo_create(4242)`, `GRANT SELECT ON LARGE OBJECT 4242 TO ${c.w}`], /privileges on large object 4242/, () => ['SELECT lo_unlink(4242)']],
+      [
+        'default privileges on the application schema',
+        (c) => [`ALTER DEFAULT PRIVILEGES FOR ROLE ${c.app} IN SCHEMA ${A} GRANT SELECT ON TABLES TO ${c.w}`],
+        /privileges on default privileges/,
+      ],
+      [
+        'default SELECT on new ledger tables',
+        (c) => [`ALTER DEFAULT PRIVILEGES FOR ROLE ${c.app} IN SCHEMA ${L} GRANT SELECT ON TABLES TO ${c.w}`],
+        /privileges on default privileges/,
+      ],
+      [
+        'USAGE on a type',
+        (c) => [`CREATE TYPE public.t_enum AS ENUM ('a')`, `GRANT USAGE ON TYPE public.t_enum TO ${c.w}`],
+        /privileges on type public\.t_enum/,
+        () => ['DROP TYPE public.t_enum'],
+      ],
+      [
+        'a large object',
+        (c) => [`SELECT lo_create(4242)`, `GRANT SELECT ON LARGE OBJECT 4242 TO ${c.w}`],
+        /privileges on large object 4242/,
+        () => ['SELECT lo_unlink(4242)'],
+      ],
       ['SET on a parameter', (c) => [`GRANT SET ON PARAMETER work_mem TO ${c.w}`], /privileges on parameter work_mem/],
     ];
 
@@ -289,7 +372,10 @@ describe('PostgreSQL roles', () => {
       const admin = new URL(PG_ADMIN_URL);
       admin.pathname = `/${database}`;
       const run = () =>
-        execFileSync('psql', ['-X', '-q', '-v', `app_role=${app}`, '-v', `writer_role=${wr}`, '-f', file, admin.toString()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        execFileSync('psql', ['-X', '-q', '-v', `app_role=${app}`, '-v', `writer_role=${wr}`, '-f', file, admin.toString()], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
       run();
       run(); // idempotent: roles and schemas that exist are kept
       const u = (user: string) => {

@@ -28,7 +28,12 @@ function suite(factory: FixtureFactory): void {
     it('ledger entries: by type, type prefix, run, time range and actor; newest first; the cursor pages without gaps or repeats', async () => {
       const store = await open();
       let minute = 0;
-      const writer = await LedgerWriter.open({ store, origin: 'search.test/ledger', signers: [generateSigner('search.test/ledger')], clock: () => new Date(T0 + minute * 60_000) });
+      const writer = await LedgerWriter.open({
+        store,
+        origin: 'search.test/ledger',
+        signers: [generateSigner('search.test/ledger')],
+        clock: () => new Date(T0 + minute * 60_000),
+      });
       await writer.init({ actor: { kind: 'system', id: 'setup' } }); // seq 0 at minute 0
       const alice = { kind: 'token', id: 'token:alice' } as const;
       const bob = { kind: 'token', id: 'token:bob' } as const;
@@ -52,7 +57,10 @@ function suite(factory: FixtureFactory): void {
       assert.deepEqual(seqs(await reader.search({ since: at(4), until: at(7), limit: 50 })), [6, 5, 4], 'since inclusive, until exclusive');
       assert.deepEqual(seqs(await reader.search({ match: (e) => e.actor.id === 'token:bob', limit: 50 })), [12, 10, 8, 6, 4, 2]);
       // Everything at once.
-      assert.deepEqual(seqs(await reader.search({ typePrefix: 'run.', idemPrefix: 'run:r2:', since: at(3), match: (e) => e.actor.id === 'token:bob', limit: 50 })), [10, 8, 4]);
+      assert.deepEqual(
+        seqs(await reader.search({ typePrefix: 'run.', idemPrefix: 'run:r2:', since: at(3), match: (e) => e.actor.id === 'token:bob', limit: 50 })),
+        [10, 8, 4],
+      );
       assert.deepEqual(seqs(await reader.search({ types: ['no.such.type'], limit: 50 })), []);
 
       // Paging with the cursor: every match once, in order, however small the pages.
@@ -80,7 +88,24 @@ function suite(factory: FixtureFactory): void {
       const runs = new RunStore(store);
       const make = async (id: string, runbookId: string, requester: string, state: string, minute: number): Promise<void> => {
         const ev = { type: 'run.created', at: at(minute), runId: id };
-        await runs.createRun({ id, runbookId, runbookTitle: runbookId, runbookHash: 'h', file: `${runbookId}.md`, source: '', environment: 'local', requester, state, reason: null, inputs: {}, lock: null, createdAt: at(minute) }, { seq: 0, at: at(minute), type: ev.type, event: ev });
+        await runs.createRun(
+          {
+            id,
+            runbookId,
+            runbookTitle: runbookId,
+            runbookHash: 'h',
+            file: `${runbookId}.md`,
+            source: '',
+            environment: 'local',
+            requester,
+            state,
+            reason: null,
+            inputs: {},
+            lock: null,
+            createdAt: at(minute),
+          },
+          { seq: 0, at: at(minute), type: ev.type, event: ev },
+        );
       };
       await make('a', 'release-smoke', 'token:alice', 'succeeded', 1);
       await make('b', 'release-smoke', 'token:bob', 'waiting_approval', 2);

@@ -52,10 +52,14 @@ describe('SQLite store', () => {
       await w1.init({ actor: { kind: 'system', id: 'setup' } });
       const w2 = await LedgerWriter.open({ store: s2, origin: key.name, signers: [key] });
       const t0 = Date.now();
-      const drafts = (who: string) => Array.from({ length: 40 }, (_, i) => ({ type: 'test.appended', actor: { kind: 'service' as const, id: who }, data: { i } }));
+      const drafts = (who: string) =>
+        Array.from({ length: 40 }, (_, i) => ({ type: 'test.appended', actor: { kind: 'service' as const, id: who }, data: { i } }));
       const results = await Promise.all([...drafts('a').map((d) => w1.append(d)), ...drafts('b').map((d) => w2.append(d))]);
       assert.ok(Date.now() - t0 < 3000, 'appends waited for busy_timeout');
-      assert.deepEqual(results.map((r) => r.seq).sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i + 1));
+      assert.deepEqual(
+        results.map((r) => r.seq).sort((x, y) => x - y),
+        Array.from({ length: 80 }, (_, i) => i + 1),
+      );
       const leaves: Uint8Array[] = [];
       const reader = new LedgerReader(s1);
       for await (const e of reader.iterateEntries()) {

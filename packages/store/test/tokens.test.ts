@@ -24,7 +24,7 @@ function suite(factory: FixtureFactory): void {
       const a = await ts.create({ name: 'alice', role: 'approver', now });
       assert.ok(a.ok);
       assert.match(a.token, /^rlt_[A-Za-z0-9_-]{43}$/);
-      assert.deepEqual((await ts.create({ name: 'alice', role: 'viewer', now })), { ok: false, reason: 'name-taken' });
+      assert.deepEqual(await ts.create({ name: 'alice', role: 'viewer', now }), { ok: false, reason: 'name-taken' });
       await assert.rejects(ts.create({ name: 'Bad Name', role: 'viewer', now }), (e) => e instanceof StoreError && e.code === 'ENTRY_REJECTED');
       await assert.rejects(ts.create({ name: 'x', role: 'root' as never, now }), (e) => e instanceof StoreError && e.code === 'ENTRY_REJECTED');
 
@@ -82,7 +82,11 @@ function suite(factory: FixtureFactory): void {
       // Concurrent strict reads share queries yet all see the latest value.
       const reads = await Promise.all(Array.from({ length: 20 }, () => epoch.current()));
       assert.deepEqual(new Set(reads), new Set([e2]));
-      await fx.admin(fx.dialect === 'postgres' ? "UPDATE runledger.api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'" : "UPDATE api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'");
+      await fx.admin(
+        fx.dialect === 'postgres'
+          ? "UPDATE runledger.api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'"
+          : "UPDATE api_tokens SET revoked_at = '2026-11-23T12:00:00.000Z' WHERE name = 'alice'",
+      );
       assert.ok((await epoch.current()) > e2, 'even a revocation in plain SQL moves it');
       await epoch.close();
     });

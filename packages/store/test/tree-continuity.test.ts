@@ -36,7 +36,10 @@ async function writerConnection(fx: Fixture): Promise<WriterConnection> {
         const ctes = stmts.slice(0, -1).map(([text], i) => `s${i} AS (${text})`);
         const text = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${stmts[stmts.length - 1]![0]}`;
         let i = 0;
-        await client.query(text.replace(/\?/g, () => `$${++i}`), stmts.flatMap(([, params]) => [...params]));
+        await client.query(
+          text.replace(/\?/g, () => `$${++i}`),
+          stmts.flatMap(([, params]) => [...params]),
+        );
       },
       close: () => client.end(),
     };
@@ -91,7 +94,10 @@ function suite(factory: FixtureFactory): void {
       `INSERT INTO ${t(fx, 'ledger_entries')} (seq, idem, type, ts, bytes, leaf) VALUES (?, NULL, 'x.y', '2026-01-01T00:00:00Z', ?, ?)`,
       [seq, bytes, Buffer.from(leaf)],
     ];
-    const node = (fx: Fixture, level: number, idx: number, hash: Uint8Array): Stmt => [`INSERT INTO ${t(fx, 'ledger_nodes')} (level, idx, hash) VALUES (?, ?, ?)`, [level, idx, Buffer.from(hash)]];
+    const node = (fx: Fixture, level: number, idx: number, hash: Uint8Array): Stmt => [
+      `INSERT INTO ${t(fx, 'ledger_nodes')} (level, idx, hash) VALUES (?, ?, ?)`,
+      [level, idx, Buffer.from(hash)],
+    ];
     const checkpoint = (fx: Fixture, size: number, root: Uint8Array, note = noteFor(size, root)): Stmt => [
       `INSERT INTO ${t(fx, 'ledger_checkpoints')} (size, root, note) VALUES (?, ?, ?)`,
       [size, Buffer.from(root), note],
@@ -122,27 +128,68 @@ function suite(factory: FixtureFactory): void {
         ['a checkpoint for a size that does not exist', [checkpoint(fx, head + 1000, root)], /checkpoint for size 1009 does not match the stored entries/, cp],
         ['a checkpoint one past the head, without its entry', [checkpoint(fx, head + 1, root)], /checkpoint for size 10 does not match the stored entries/, cp],
         ['a checkpoint behind the head', [checkpoint(fx, 5, root)], /checkpoint for size 5 is behind the stored head/, cp],
-        ['a node for a leaf that is not stored', [node(fx, 0, head, rnd())], /node \(level 0, index 9\) does not continue the stored tree \(what it covers is not stored\)/, nd],
+        [
+          'a node for a leaf that is not stored',
+          [node(fx, 0, head, rnd())],
+          /node \(level 0, index 9\) does not continue the stored tree \(what it covers is not stored\)/,
+          nd,
+        ],
         ['a node above the stored tree', [node(fx, 3, 100, rnd())], /node \(level 3, index 100\) .*what it covers is not stored/, nd],
-        ['a batch with a node of the wrong hash', [batch.entry, wrongLeafNode, ...batch.nodes.slice(1), checkpoint(fx, batch.size, batch.root)], /node \(level \d, index \d+\) does not continue the stored tree \(wrong hash\)/, nd],
+        [
+          'a batch with a node of the wrong hash',
+          [batch.entry, wrongLeafNode, ...batch.nodes.slice(1), checkpoint(fx, batch.size, batch.root)],
+          /node \(level \d, index \d+\) does not continue the stored tree \(wrong hash\)/,
+          nd,
+        ],
         ['an entry after a gap', [entry(fx, head + 2, bytes)], /entry 11 does not continue the stored entries \(entry 10 is missing\)/, en],
         ['an entry whose leaf is not the hash of its bytes', [entry(fx, head, bytes, rnd())], /entry 9: leaf is not the hash of its bytes/, en],
-        ['a full batch whose checkpoint root is wrong', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, rnd())], /checkpoint for size 10 has a root the stored tree does not give/, cp],
-        ['a full batch whose checkpoint is for another size', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size + 1, batch.root))], /checkpoint for size 10: its note is not/, cp],
-        ['a full batch whose checkpoint is for another origin', [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size, batch.root, 'evil.example/x'))], /checkpoint for size 10: its note is not/, cp],
-        ['a full batch with one node missing', [batch.entry, ...batch.nodes.slice(0, -1), checkpoint(fx, batch.size, batch.root)], /checkpoint for size 10 has a root the stored tree does not give/, cp],
+        [
+          'a full batch whose checkpoint root is wrong',
+          [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, rnd())],
+          /checkpoint for size 10 has a root the stored tree does not give/,
+          cp,
+        ],
+        [
+          'a full batch whose checkpoint is for another size',
+          [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size + 1, batch.root))],
+          /checkpoint for size 10: its note is not/,
+          cp,
+        ],
+        [
+          'a full batch whose checkpoint is for another origin',
+          [batch.entry, ...batch.nodes, checkpoint(fx, batch.size, batch.root, noteFor(batch.size, batch.root, 'evil.example/x'))],
+          /checkpoint for size 10: its note is not/,
+          cp,
+        ],
+        [
+          'a full batch with one node missing',
+          [batch.entry, ...batch.nodes.slice(0, -1), checkpoint(fx, batch.size, batch.root)],
+          /checkpoint for size 10 has a root the stored tree does not give/,
+          cp,
+        ],
         ...(fx.dialect === 'postgres'
-          ? [['an entry with no checkpoint', [batch.entry, ...batch.nodes], /entry 9 is not covered by a checkpoint stored by the same statement/, en] as [string, Stmt[], RegExp, RegExp]]
+          ? [
+              ['an entry with no checkpoint', [batch.entry, ...batch.nodes], /entry 9 is not covered by a checkpoint stored by the same statement/, en] as [
+                string,
+                Stmt[],
+                RegExp,
+                RegExp,
+              ],
+            ]
           : []),
       ];
       const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
       const before = await counts();
       for (const [what, stmts, onPg, onSqlite] of cases) {
-        await assert.rejects(conn.attempt(stmts), (e: { code?: string; message: string }) => {
-          assert.match(e.message, fx.dialect === 'postgres' ? onPg : onSqlite, `${what}: ${e.message}`);
-          if (fx.dialect === 'postgres') assert.equal(e.code, 'RLT01', what);
-          return true;
-        }, what);
+        await assert.rejects(
+          conn.attempt(stmts),
+          (e: { code?: string; message: string }) => {
+            assert.match(e.message, fx.dialect === 'postgres' ? onPg : onSqlite, `${what}: ${e.message}`);
+            if (fx.dialect === 'postgres') assert.equal(e.code, 'RLT01', what);
+            return true;
+          },
+          what,
+        );
       }
       assert.deepEqual(await counts(), before);
 
@@ -199,7 +246,11 @@ function suite(factory: FixtureFactory): void {
       assert.deepEqual(await triggers(fx), triggersBefore, 'the repair leaves every trigger as the migrations made it');
 
       const w2 = await LedgerWriter.open({ store, origin: ORIGIN, signers: [key], startupCheck: 'full' });
-      const rec = await w2.append({ type: 'ledger.repair', actor: { kind: 'user', id: 'ops' }, data: { removed_checkpoints: [1000], removed_nodes: [[3, 100]] } });
+      const rec = await w2.append({
+        type: 'ledger.repair',
+        actor: { kind: 'user', id: 'ops' },
+        data: { removed_checkpoints: [1000], removed_nodes: [[3, 100]] },
+      });
       assert.equal(rec.seq, 9);
       const reader = new LedgerReader(store);
       for (const size of await reader.checkpoints()) openNote((await reader.checkpoint(size))!.note, [key]);
@@ -230,7 +281,10 @@ async function bypassingContinuity(fx: Fixture, stmts: readonly Stmt[]): Promise
       await client.query('SET LOCAL session_replication_role = replica');
       for (const [text, params] of stmts) {
         let i = 0;
-        await client.query(text.replace(/\?/g, () => `$${++i}`), [...params]);
+        await client.query(
+          text.replace(/\?/g, () => `$${++i}`),
+          [...params],
+        );
       }
       await client.query('COMMIT');
     } finally {
@@ -241,7 +295,10 @@ async function bypassingContinuity(fx: Fixture, stmts: readonly Stmt[]): Promise
   const raw = new BetterSqlite3(join(fx.home, 'runledger.db'));
   try {
     raw.transaction(() => {
-      const saved = raw.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_continue'`).all() as Array<{ name: string; sql: string }>;
+      const saved = raw.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_continue'`).all() as Array<{
+        name: string;
+        sql: string;
+      }>;
       for (const t of saved) raw.exec(`DROP TRIGGER ${t.name}`);
       for (const [text, params] of stmts) raw.prepare(text).run(...params);
       for (const t of saved) raw.exec(t.sql);

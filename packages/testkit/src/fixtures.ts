@@ -66,7 +66,8 @@ export const sqliteFactory: FixtureFactory = {
         }),
       tamper: async (s) =>
         withRaw((db) => {
-          for (const t of LEDGER_TABLES) db.exec(`DROP TRIGGER IF EXISTS ${t}_no_update; DROP TRIGGER IF EXISTS ${t}_no_delete; DROP TRIGGER IF EXISTS ${t}_continue;`);
+          for (const t of LEDGER_TABLES)
+            db.exec(`DROP TRIGGER IF EXISTS ${t}_no_update; DROP TRIGGER IF EXISTS ${t}_no_delete; DROP TRIGGER IF EXISTS ${t}_continue;`);
           db.exec(s);
         }),
       count: async (t) => withRaw((db) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n),

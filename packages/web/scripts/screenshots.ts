@@ -10,8 +10,18 @@ import { boot, launchChromium, newUser, REPO, signIn, type Booted } from '../tes
 
 const OUT = join(REPO, 'docs/screenshots');
 
-async function call(srv: Booted, token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(new URL(path, srv.url), { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+async function call(
+  srv: Booted,
+  token: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(new URL(path, srv.url), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const json = (await r.json()) as Record<string, unknown>;
   if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
   return { status: r.status, json };
@@ -57,7 +67,9 @@ async function main(): Promise<void> {
     await call(srv, srv.tokens.bob, 'POST', `/api/v1/runs/${ok}/approve`, { comment: 'smoke checks green; release notes ready' });
     await until(srv, ok, ['succeeded']);
     // One whose public check failed (wrong proxy port): not announced, the safe action ran.
-    const bad = await start(srv, 'staging', '1.4.1', { public_url: `http://127.0.0.1:${srv.demo.port + 1 === srv.demo.proxyPort ? srv.demo.port + 2 : srv.demo.port + 1}` });
+    const bad = await start(srv, 'staging', '1.4.1', {
+      public_url: `http://127.0.0.1:${srv.demo.port + 1 === srv.demo.proxyPort ? srv.demo.port + 2 : srv.demo.port + 1}`,
+    });
     await until(srv, bad, ['rolled_back', 'failed']);
     // One waiting for its release manager now.
     const waiting = await start(srv, 'staging', '1.5.0');

@@ -59,7 +59,12 @@ export function App() {
       </div>
     );
   }
-  if (session === undefined) return <div className="center-page"><Loading what="session" /></div>;
+  if (session === undefined)
+    return (
+      <div className="center-page">
+        <Loading what="session" />
+      </div>
+    );
   if (session === null || route.path === '/signin') {
     return (
       <SignIn
@@ -99,7 +104,10 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
         <div className="layout">
           <nav className="nav" aria-label="Main">
             <Link to="/" className="brand">
-              <span className="brand-mark" aria-hidden="true">▤</span> Runledger
+              <span className="brand-mark" aria-hidden="true">
+                ▤
+              </span>{' '}
+              Runledger
             </Link>
             <NavLink to="/" label="Dashboard" id="dashboard" active={route.path === '/'} />
             <NavLink to="/runbooks" label="Runbooks" id="runbooks" active={route.path.startsWith('/runbooks')} />
@@ -116,15 +124,19 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             <header className="topbar">
               <div className="topbar-title">{titleOf(route.path)}</div>
               <div className="who" data-testid="whoami">
-                <span className="who-name" data-testid="whoami-name">{session.name}</span>
+                <span className="who-name" data-testid="whoami-name">
+                  {session.name}
+                </span>
                 <span className={`role role-${session.role}`} data-testid="whoami-role">
                   {session.role}
                 </span>
-                {session.roles.filter((r) => !['viewer', 'operator', 'approver', 'admin'].includes(r)).map((g) => (
-                  <span key={g} className="role role-group" title="group: approval gates see this role">
-                    {g}
-                  </span>
-                ))}
+                {session.roles
+                  .filter((r) => !['viewer', 'operator', 'approver', 'admin'].includes(r))
+                  .map((g) => (
+                    <span key={g} className="role role-group" title="group: approval gates see this role">
+                      {g}
+                    </span>
+                  ))}
                 <span className="muted small" title={session.expiresAt}>
                   until {absolute(session.expiresAt).slice(11, 16)}
                 </span>
@@ -135,8 +147,8 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             </header>
             {freeze && (
               <div className="banner frozen" role="status" data-testid="freeze-banner">
-                <strong>Automation is frozen.</strong> No new step starts anywhere. Reason: “{freeze.reason}” — by <Actor id={freeze.by} /> at {absolute(freeze.at)}.{' '}
-                <Link to="/policy">Policy</Link>
+                <strong>Automation is frozen.</strong> No new step starts anywhere. Reason: “{freeze.reason}” — by <Actor id={freeze.by} /> at{' '}
+                {absolute(freeze.at)}. <Link to="/policy">Policy</Link>
               </div>
             )}
             <ErrorBanner error={signOutError} what="Sign-out failed" onDismiss={() => setSignOutError(null)} />

@@ -123,7 +123,8 @@ function parseList(lines: readonly string[], at: number): { block: Block; next: 
         break;
       }
       if (indentOf(l) >= contentIndent) body.push(dedent(l, contentIndent));
-      else if (!startsBlock(l) && !isBlank(body[body.length - 1] ?? '')) body.push(l.trim()); // lazy continuation
+      else if (!startsBlock(l) && !isBlank(body[body.length - 1] ?? ''))
+        body.push(l.trim()); // lazy continuation
       else break;
       i++;
     }

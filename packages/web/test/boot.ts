@@ -180,7 +180,16 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   if (!existsSync(exe)) throw new Error(`${exe} is missing: install Debian's chromium package (apt-get install chromium); never npx playwright install`);
   const browser = await chromium.launch({
     executablePath: exe,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     async close() {

@@ -170,7 +170,11 @@ test('the operator UI, end to end', { timeout: 180_000 }, async (t) => {
     const out = alice.getByTestId('step-output');
     await out.locator('span.stdout').first().waitFor({ timeout: STATE_TIMEOUT });
     const firstSeen = await out.innerText();
-    assert.equal(await alice.locator('[data-testid="step-row"][data-step="tick"]').getAttribute('data-status'), 'running', 'output was shown while the step was still running');
+    assert.equal(
+      await alice.locator('[data-testid="step-row"][data-step="tick"]').getAttribute('data-status'),
+      'running',
+      'output was shown while the step was still running',
+    );
     const last = Number(/tick (\d+)\s*$/.exec(firstSeen)?.[1]);
     assert.ok(last >= 1 && last < 20, `live output mid-run: ${JSON.stringify(firstSeen)}`);
     await out.getByText(`tick ${last + 1}`, { exact: true }).waitFor({ timeout: 5000 });

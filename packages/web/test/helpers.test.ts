@@ -21,11 +21,23 @@ test('one form for an actor: a token by its name, everyone else by their id; the
 });
 
 test('an evidence tail: the last lines of the latest attempt, stdout then stderr, blank lines dropped', () => {
-  const out = (attempts: Array<[string, string]>): StepOutput => ({ step: 's', attempts: attempts.map(([stdout, stderr], i) => ({ phase: 'main', attempt: i + 1, stdout, stderr, truncated: false })) });
+  const out = (attempts: Array<[string, string]>): StepOutput => ({
+    step: 's',
+    attempts: attempts.map(([stdout, stderr], i) => ({ phase: 'main', attempt: i + 1, stdout, stderr, truncated: false })),
+  });
   assert.equal(tailOf(undefined), '');
   assert.equal(tailOf(out([])), '');
   assert.equal(tailOf(out([['a\nb\nc\nd\n', '']])), 'b\nc\nd');
-  assert.equal(tailOf(out([['old\n', ''], ['new\n\n\n', 'warn\n']])), 'new\nwarn', 'the latest attempt only');
+  assert.equal(
+    tailOf(
+      out([
+        ['old\n', ''],
+        ['new\n\n\n', 'warn\n'],
+      ]),
+    ),
+    'new\nwarn',
+    'the latest attempt only',
+  );
   assert.equal(tailOf(out([['no newline', 'err']])), 'no newline\nerr', 'streams never run together');
   assert.equal(tailOf(out([['1\n2\n3\n4\n5\n', '']]), 5), '1\n2\n3\n4\n5');
 });

@@ -14,7 +14,10 @@ const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const html = (text: string): string => renderToStaticMarkup(createElement(Markdown, { text }));
 
 test('headings, paragraphs, emphasis, inline code', () => {
-  assert.equal(html('## Title\n\nSome **bold**, *it*, _it_ and `co*de*`.'), '<div class="md"><h2>Title</h2><p>Some <strong>bold</strong>, <em>it</em>, <em>it</em> and <code>co*de*</code>.</p></div>');
+  assert.equal(
+    html('## Title\n\nSome **bold**, *it*, _it_ and `co*de*`.'),
+    '<div class="md"><h2>Title</h2><p>Some <strong>bold</strong>, <em>it</em>, <em>it</em> and <code>co*de*</code>.</p></div>',
+  );
   // Underscores inside words stay (input names such as demo_port).
   assert.match(html('set demo_port and demo_home'), /set demo_port and demo_home/);
 });
@@ -32,7 +35,10 @@ test('lists nest their paragraphs and fences (as in release-smoke)', () => {
   const list = blocks[0];
   assert.ok(list && list.t === 'list' && list.ordered);
   assert.equal(list.items.length, 2);
-  assert.deepEqual(list.items[0]?.map((b) => b.t), ['para', 'code']);
+  assert.deepEqual(
+    list.items[0]?.map((b) => b.t),
+    ['para', 'code'],
+  );
   assert.ok(blocks[1]?.t === 'list' && !blocks[1].ordered);
 });
 

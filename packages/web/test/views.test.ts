@@ -36,7 +36,8 @@ async function userPage(): Promise<{ page: Page; watch(on: boolean): void }> {
   let watching = false;
   page.on('pageerror', (e) => problems.push(`pageerror on ${page.url()}: ${e.message}`));
   page.on('console', (m) => {
-    if (/Content.Security.Policy|Refused to/i.test(m.text()) || (watching && m.type() === 'error')) problems.push(`console ${m.type()} on ${page.url()}: ${m.text()}`);
+    if (/Content.Security.Policy|Refused to/i.test(m.text()) || (watching && m.type() === 'error'))
+      problems.push(`console ${m.type()} on ${page.url()}: ${m.text()}`);
   });
   return { page, watch: (on) => void (watching = on) };
 }
@@ -84,10 +85,18 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     // Markdown, through the safe renderer: the emphasis is markup, not asterisks.
     assert.deepEqual(await text.locator('strong').allInnerTexts(), ['1.0.0', 'local']);
     const evidence = gate.getByTestId('evidence-step');
-    assert.deepEqual(await evidence.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`)), ['service-status:succeeded', 'public-health:succeeded', 'backend-health:succeeded', 'audit-dsn-present:succeeded']);
+    assert.deepEqual(await evidence.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`)), [
+      'service-status:succeeded',
+      'public-health:succeeded',
+      'backend-health:succeeded',
+      'audit-dsn-present:succeeded',
+    ]);
     // The probe results and the shell step's output tail, with links to each step's ledger entries.
     assert.match(await evidence.filter({ hasText: 'public-health' }).innerText(), /GET http:\/\/127\.0\.0\.1:\d+\/healthz → 200/);
-    await gate.getByTestId('evidence-tail').filter({ hasText: /running pid=\d+/ }).waitFor();
+    await gate
+      .getByTestId('evidence-tail')
+      .filter({ hasText: /running pid=\d+/ })
+      .waitFor();
     assert.equal(await evidence.first().locator('a.seq').count(), 2, 'intent and result entries');
     // Nothing in the steps table is cut off: every badge fits its cell, every detail is shown whole.
     const clipped = await page.getByTestId('steps').evaluate((panel) => {
@@ -97,7 +106,8 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
         const r = b.getBoundingClientRect();
         if (r.right > cell.right + 0.5 || r.left < cell.left - 0.5 || b.scrollWidth > b.clientWidth + 1) out.push(`badge ${b.textContent}`);
       }
-      for (const d of panel.querySelectorAll<HTMLElement>('[data-testid="step-detail-line"]')) if (d.scrollWidth > d.clientWidth + 1) out.push(`detail ${d.textContent}`);
+      for (const d of panel.querySelectorAll<HTMLElement>('[data-testid="step-detail-line"]'))
+        if (d.scrollWidth > d.clientWidth + 1) out.push(`detail ${d.textContent}`);
       return out;
     });
     assert.deepEqual(clipped, []);
@@ -291,7 +301,9 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     await p.goto('/');
     await signInAs(p, srv.tokens.vera);
     // A server answer this client cannot handle: the catalogue without its list.
-    await p.route('**/api/v1/runbooks', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ runbooks: null, invalid: [] }) }));
+    await p.route('**/api/v1/runbooks', (r) =>
+      r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ runbooks: null, invalid: [] }) }),
+    );
     await p.getByTestId('nav-runbooks').click();
     const boundary = p.getByTestId('view-error');
     await boundary.waitFor();
@@ -310,7 +322,13 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     await p.getByTestId('nav-runbooks').click();
     await p.getByTestId('runbook-row').first().waitFor();
     // The shell itself failing (a freeze answer it cannot show) is caught by the outer boundary.
-    await p.route('**/api/v1/policy', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ file: null, policy: {}, freeze: { reason: 'x', by: 42, at: '2026-12-07T10:00:00Z' } }) }));
+    await p.route('**/api/v1/policy', (r) =>
+      r.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ file: null, policy: {}, freeze: { reason: 'x', by: 42, at: '2026-12-07T10:00:00Z' } }),
+      }),
+    );
     await p.reload();
     await boundary.waitFor();
     assert.match(await boundary.innerText(), /Something went wrong showing Runledger/);
@@ -318,8 +336,14 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     await p.getByTestId('view-error-retry').click();
     await p.getByTestId('runbook-row').first().waitFor();
     // Both were real errors, logged with what failed for whoever debugs them.
-    assert.ok(crashes.some((c) => /the runbooks view failed.*TypeError/.test(c)), crashes.join('\n'));
-    assert.ok(crashes.some((c) => /Runledger failed.*TypeError/.test(c)), crashes.join('\n'));
+    assert.ok(
+      crashes.some((c) => /the runbooks view failed.*TypeError/.test(c)),
+      crashes.join('\n'),
+    );
+    assert.ok(
+      crashes.some((c) => /Runledger failed.*TypeError/.test(c)),
+      crashes.join('\n'),
+    );
     await p.context().close();
   });
 

@@ -74,7 +74,14 @@ interface At {
 }
 
 export type RunEvent =
-  | (At & { readonly type: 'run.created'; readonly runId: string; readonly requester: string; readonly environment: string; readonly main: readonly StepPlan[]; readonly rollback: readonly StepPlan[] })
+  | (At & {
+      readonly type: 'run.created';
+      readonly runId: string;
+      readonly requester: string;
+      readonly environment: string;
+      readonly main: readonly StepPlan[];
+      readonly rollback: readonly StepPlan[];
+    })
   | (At & { readonly type: 'step.started'; readonly phase: Phase; readonly stepId: string; readonly attempt: number; readonly process?: StepProcess })
   | (At & {
       readonly type: 'step.finished';
@@ -245,7 +252,8 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
       return d.done();
     }
     case 'step.finished': {
-      if (!cur || cur.view.id !== e.stepId || model.phase !== e.phase || cur.view.attempt !== e.attempt) return reject('STEP_MISMATCH', `step ${e.stepId} attempt ${e.attempt} is not running`);
+      if (!cur || cur.view.id !== e.stepId || model.phase !== e.phase || cur.view.attempt !== e.attempt)
+        return reject('STEP_MISMATCH', `step ${e.stepId} attempt ${e.attempt} is not running`);
       if (cur.view.status !== 'running') return reject('INVALID_TRANSITION', `step ${e.stepId} is ${cur.view.status}, not running`);
       const fields = {
         finishedAt: e.at,
@@ -284,12 +292,16 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
     }
     case 'approval.granted':
     case 'approval.rejected': {
-      if (model.state !== 'waiting_approval' || !cur || cur.view.status !== 'waiting_approval') return reject('NOT_WAITING_FOR_APPROVAL', `run ${model.runId} is not waiting for approval`);
+      if (model.state !== 'waiting_approval' || !cur || cur.view.status !== 'waiting_approval')
+        return reject('NOT_WAITING_FOR_APPROVAL', `run ${model.runId} is not waiting for approval`);
       if (cur.view.id !== e.stepId) return reject('STEP_MISMATCH', `the run waits at step ${cur.view.id}, not ${e.stepId}`);
       if (e.actor === model.requester) return reject('APPROVAL_SELF', `${e.actor} started this run and cannot approve or reject it`);
       const quorum = cur.plan.approvals ?? { count: 1, roles: [] };
       if (quorum.roles.length > 0 && !e.roles.some((r) => quorum.roles.includes(r))) {
-        return reject('APPROVAL_ROLE', `step ${e.stepId} needs an approver with role ${quorum.roles.join(' or ')}; ${e.actor} has ${e.roles.join(', ') || 'none'}`);
+        return reject(
+          'APPROVAL_ROLE',
+          `step ${e.stepId} needs an approver with role ${quorum.roles.join(' or ')}; ${e.actor} has ${e.roles.join(', ') || 'none'}`,
+        );
       }
       if (cur.view.approvals.some((a) => a.actor === e.actor)) return reject('APPROVAL_DUPLICATE', `${e.actor} already approved step ${e.stepId}`);
       if (e.type === 'approval.rejected') {
@@ -299,7 +311,12 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
       }
       const approvals = [...cur.view.approvals, { actor: e.actor, comment: e.comment, at: e.at }];
       if (approvals.length >= quorum.count) {
-        d.set(d.m.phase, d.m.cursor, { status: 'succeeded', approvals, finishedAt: e.at, detail: `approved by ${approvals.map((a) => actorLabel(a.actor)).join(', ')}` });
+        d.set(d.m.phase, d.m.cursor, {
+          status: 'succeeded',
+          approvals,
+          finishedAt: e.at,
+          detail: `approved by ${approvals.map((a) => actorLabel(a.actor)).join(', ')}`,
+        });
         d.m.cursor++;
         d.advance();
       } else {
@@ -335,14 +352,16 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
       return d.done();
     }
     case 'operator.retry': {
-      if (model.state !== 'interrupted' || !cur) return reject('INVALID_TRANSITION', `only the current step of an interrupted run can be retried; run ${model.runId} is ${model.state}`);
+      if (model.state !== 'interrupted' || !cur)
+        return reject('INVALID_TRANSITION', `only the current step of an interrupted run can be retried; run ${model.runId} is ${model.state}`);
       delete d.m.reason;
       d.set(d.m.phase, d.m.cursor, { status: 'pending' });
       d.advance();
       return d.done();
     }
     case 'operator.skip': {
-      if (model.state !== 'interrupted' || !cur) return reject('INVALID_TRANSITION', `only the current step of an interrupted run can be skipped; run ${model.runId} is ${model.state}`);
+      if (model.state !== 'interrupted' || !cur)
+        return reject('INVALID_TRANSITION', `only the current step of an interrupted run can be skipped; run ${model.runId} is ${model.state}`);
       delete d.m.reason;
       d.set(d.m.phase, d.m.cursor, { status: 'skipped', detail: `skipped by ${e.actor}: ${e.reason}`, finishedAt: e.at });
       d.m.cursor++;
@@ -351,9 +370,12 @@ export function decide(model: RunModel | undefined, e: RunEvent): Decision {
     }
     case 'operator.orphan': {
       // The step stays `unknown`: nobody knows how far it got. Only its detail says what became of it.
-      if (model.state !== 'interrupted' || !cur || cur.view.status !== 'unknown') return reject('INVALID_TRANSITION', `run ${model.runId} has no step of unknown outcome to decide on`);
+      if (model.state !== 'interrupted' || !cur || cur.view.status !== 'unknown')
+        return reject('INVALID_TRANSITION', `run ${model.runId} has no step of unknown outcome to decide on`);
       if (cur.view.id !== e.stepId) return reject('STEP_MISMATCH', `the step of unknown outcome is ${cur.view.id}, not ${e.stepId}`);
-      d.set(d.m.phase, d.m.cursor, { detail: e.decision === 'kill' ? `process group ${e.pgid} ended by ${e.actor}` : `process group ${e.pgid} ended on its own (waited for by ${e.actor})` });
+      d.set(d.m.phase, d.m.cursor, {
+        detail: e.decision === 'kill' ? `process group ${e.pgid} ended by ${e.actor}` : `process group ${e.pgid} ended on its own (waited for by ${e.actor})`,
+      });
       return d.done();
     }
     case 'operator.abort': {

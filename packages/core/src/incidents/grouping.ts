@@ -13,7 +13,11 @@ export function incidentKey(labels: Readonly<Record<string, string>>, groupBy: r
 }
 
 /** A short human title for an incident: its summary annotation, else the grouping labels present. */
-export function incidentTitle(labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, groupBy: readonly string[] = DEFAULT_GROUP_BY): string {
+export function incidentTitle(
+  labels: Readonly<Record<string, string>>,
+  annotations: Readonly<Record<string, string>>,
+  groupBy: readonly string[] = DEFAULT_GROUP_BY,
+): string {
   const summary = annotations['summary'] ?? annotations['title'] ?? annotations['description'];
   if (summary && summary.trim()) return summary.trim().slice(0, 200);
   const parts = groupBy.map((l) => labels[l]).filter((v): v is string => v !== undefined && v !== '');

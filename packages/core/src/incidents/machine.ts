@@ -59,7 +59,14 @@ export type IncidentFact =
   | { readonly type: 'incident.created'; readonly at: string; readonly id: string; readonly key: string; readonly title: string }
   | { readonly type: 'alert.attached'; readonly at: string; readonly alert: AlertSnapshot; readonly severity: IncidentSeverity; readonly severityFrom: string }
   | { readonly type: 'alert.resolved'; readonly at: string; readonly fingerprint: string }
-  | { readonly type: 'severity.changed'; readonly at: string; readonly from: IncidentSeverity; readonly to: IncidentSeverity; readonly by: string; readonly reason: string }
+  | {
+      readonly type: 'severity.changed';
+      readonly at: string;
+      readonly from: IncidentSeverity;
+      readonly to: IncidentSeverity;
+      readonly by: string;
+      readonly reason: string;
+    }
   | { readonly type: 'timer.set'; readonly at: string; readonly kind: TimerKind; readonly due: string; readonly loop?: number; readonly level?: number }
   | { readonly type: 'timer.cancelled'; readonly at: string; readonly kind: TimerKind }
   | { readonly type: 'deadline.missed'; readonly at: string; readonly due: string; readonly severity: IncidentSeverity }
@@ -110,7 +117,19 @@ const ms = (t: string): number => Date.parse(t);
 export function applyFact(m: IncidentModel | undefined, f: IncidentFact): IncidentModel {
   if (f.type === 'incident.created') {
     if (m) throw new Error(`incident ${m.id} already exists`);
-    return { id: f.id, key: f.key, title: f.title, state: 'triggered', severity: 'SEV-3', alerts: [], openedAt: f.at, chainStartedAt: f.at, reopened: 0, timers: {}, notes: 0 };
+    return {
+      id: f.id,
+      key: f.key,
+      title: f.title,
+      state: 'triggered',
+      severity: 'SEV-3',
+      alerts: [],
+      openedAt: f.at,
+      chainStartedAt: f.at,
+      reopened: 0,
+      timers: {},
+      notes: 0,
+    };
   }
   if (!m) throw new Error(`fact ${f.type} before incident.created`);
   switch (f.type) {
@@ -120,7 +139,10 @@ export function applyFact(m: IncidentModel | undefined, f: IncidentFact): Incide
       return withSeverity({ ...m, alerts });
     }
     case 'alert.resolved':
-      return withSeverity({ ...m, alerts: m.alerts.map((a) => (a.fingerprint === f.fingerprint ? { ...a, status: 'resolved' as const, lastChangeAt: f.at } : a)) });
+      return withSeverity({
+        ...m,
+        alerts: m.alerts.map((a) => (a.fingerprint === f.fingerprint ? { ...a, status: 'resolved' as const, lastChangeAt: f.at } : a)),
+      });
     case 'severity.changed':
       return f.by === 'system' ? { ...m, severity: f.to } : { ...m, severity: f.to, override: { severity: f.to, by: f.by, reason: f.reason } };
     case 'timer.set': {
@@ -237,7 +259,13 @@ function stopChain(b: Builder, at: string): void {
  * Opens an incident for an alert that matched no open one. `rules` are the rules in force now; the
  * facts carry their consequences (timer times), so a later configuration change does not rewrite them.
  */
-export function openIncident(id: string, key: string, input: { at: string; alert: AlertSnapshot }, rules: IncidentRules, groupBy?: readonly string[]): IncidentDecision {
+export function openIncident(
+  id: string,
+  key: string,
+  input: { at: string; alert: AlertSnapshot },
+  rules: IncidentRules,
+  groupBy?: readonly string[],
+): IncidentDecision {
   const b = new Builder(undefined);
   b.add({ type: 'incident.created', at: input.at, id, key, title: incidentTitle(input.alert.labels, input.alert.annotations, groupBy) });
   attach(b, input.at, input.alert);
@@ -259,7 +287,8 @@ function attach(b: Builder, at: string, alert: AlertSnapshot): void {
   const hadAlerts = b.model.alerts.length > 0;
   const v = severityOfLabels(alert.labels);
   b.add({ type: 'alert.attached', at, alert, severity: v.severity, severityFrom: v.from });
-  if (hadAlerts && b.model.severity !== before) b.add({ type: 'severity.changed', at, from: before, to: b.model.severity, by: 'system', reason: `alert ${alert.fingerprint} (${v.from})` });
+  if (hadAlerts && b.model.severity !== before)
+    b.add({ type: 'severity.changed', at, from: before, to: b.model.severity, by: 'system', reason: `alert ${alert.fingerprint} (${v.from})` });
 }
 
 /** Decides what an input does to an existing incident. Refusals of a person's action throw IncidentRuleError. */
@@ -287,7 +316,8 @@ export function decideIncident(m: IncidentModel, input: IncidentInput, rules: In
       if (!known || known.status === 'resolved') return b.done(known ? 'alert already resolved' : 'alert not in this incident');
       const before = b.model.severity;
       b.add({ type: 'alert.resolved', at, fingerprint: input.fingerprint });
-      if (b.model.severity !== before && !b.model.override) b.add({ type: 'severity.changed', at, from: before, to: b.model.severity, by: 'system', reason: `alert ${input.fingerprint} resolved` });
+      if (b.model.severity !== before && !b.model.override)
+        b.add({ type: 'severity.changed', at, from: before, to: b.model.severity, by: 'system', reason: `alert ${input.fingerprint} resolved` });
       // Auto-resolve only when every member alert has resolved, never on one payload's word.
       if (m.state !== 'resolved' && b.model.alerts.every((a) => a.status === 'resolved')) {
         stopChain(b, at);
@@ -298,7 +328,8 @@ export function decideIncident(m: IncidentModel, input: IncidentInput, rules: In
     }
     case 'acknowledge': {
       if (m.state === 'resolved') throw new IncidentRuleError('INCIDENT_RESOLVED', `incident ${m.id} is resolved`);
-      if (m.state === 'acknowledged') throw new IncidentRuleError('INCIDENT_ALREADY_ACKNOWLEDGED', `incident ${m.id} was acknowledged by ${m.acknowledged?.by} at ${m.acknowledged?.at}`);
+      if (m.state === 'acknowledged')
+        throw new IncidentRuleError('INCIDENT_ALREADY_ACKNOWLEDGED', `incident ${m.id} was acknowledged by ${m.acknowledged?.by} at ${m.acknowledged?.at}`);
       stopChain(b, at);
       b.add({ type: 'acknowledged', at, by: input.by });
       if (rules.retriggerAfterAckMs !== undefined) b.schedule(at, 'retrigger', ms(at) + rules.retriggerAfterAckMs);
@@ -326,7 +357,9 @@ export function decideIncident(m: IncidentModel, input: IncidentInput, rules: In
       return b.done();
     case 'escalate': {
       if (m.state === 'resolved') throw new IncidentRuleError('INCIDENT_RESOLVED', `incident ${m.id} is resolved`);
-      const step = nextEscalation(rules.escalation, m.severity, rules, ms(m.chainStartedAt), m.escalation) ?? (rules.escalation?.levels.length ? { loop: m.escalation?.loop ?? 0, level: rules.escalation.levels.length - 1, at: ms(at) } : undefined);
+      const step =
+        nextEscalation(rules.escalation, m.severity, rules, ms(m.chainStartedAt), m.escalation) ??
+        (rules.escalation?.levels.length ? { loop: m.escalation?.loop ?? 0, level: rules.escalation.levels.length - 1, at: ms(at) } : undefined);
       b.cancel(at, 'escalation');
       if (step) escalate(b, at, step, rules, input.by);
       else {

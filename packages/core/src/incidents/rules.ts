@@ -62,7 +62,13 @@ export interface EscalationStep {
  * The first escalation step strictly after `afterStep` (in chain order), with its time; undefined when
  * the chain (with its repeats) is exhausted. Levels are taken in their order of time within a loop.
  */
-export function nextEscalation(policy: EscalationPolicy | undefined, severity: IncidentSeverity, rules: IncidentRules, chainStart: number, afterStep?: { loop: number; level: number }): EscalationStep | undefined {
+export function nextEscalation(
+  policy: EscalationPolicy | undefined,
+  severity: IncidentSeverity,
+  rules: IncidentRules,
+  chainStart: number,
+  afterStep?: { loop: number; level: number },
+): EscalationStep | undefined {
   if (!policy || policy.levels.length === 0) return undefined;
   const order = policy.levels.map((l, i) => ({ i, off: levelOffset(l, severity, rules) })).sort((a, b) => a.off - b.off || a.i - b.i);
   const period = repeatPeriod(policy, severity, rules);

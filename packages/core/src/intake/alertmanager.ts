@@ -26,7 +26,11 @@ const FINGERPRINT_RE = /^[0-9a-f]{1,32}$/;
 export function parseAlertmanagerWebhook(body: unknown): Parsed<AlertmanagerNotification> {
   const problems: BodyProblem[] = [];
   if (!isRecord(body)) return { ok: false, problems: [{ path: '', message: 'expected a JSON object (Alertmanager webhook, version 4)' }] };
-  if (body['version'] !== '4') problems.push({ path: '/version', message: `expected "4" (the webhook body version Alertmanager 0.25 sends), got ${JSON.stringify(body['version'] ?? null)}` });
+  if (body['version'] !== '4')
+    problems.push({
+      path: '/version',
+      message: `expected "4" (the webhook body version Alertmanager 0.25 sends), got ${JSON.stringify(body['version'] ?? null)}`,
+    });
   const status = body['status'];
   if (status !== 'firing' && status !== 'resolved') problems.push({ path: '/status', message: 'expected "firing" or "resolved"' });
   const str = (k: string): string => {
@@ -39,7 +43,8 @@ export function parseAlertmanagerWebhook(body: unknown): Parsed<AlertmanagerNoti
   const groupKey = str('groupKey');
   const externalURL = str('externalURL');
   const truncated = body['truncatedAlerts'] ?? 0;
-  if (typeof truncated !== 'number' || !Number.isSafeInteger(truncated) || truncated < 0) problems.push({ path: '/truncatedAlerts', message: 'expected a non-negative integer' });
+  if (typeof truncated !== 'number' || !Number.isSafeInteger(truncated) || truncated < 0)
+    problems.push({ path: '/truncatedAlerts', message: 'expected a non-negative integer' });
   const list = body['alerts'];
   const alerts: IntakeAlert[] = [];
   if (!Array.isArray(list)) problems.push({ path: '/alerts', message: 'expected an array of alerts' });
@@ -62,7 +67,15 @@ export function parseAlertmanagerWebhook(body: unknown): Parsed<AlertmanagerNoti
       const gen = a['generatorURL'];
       if (gen !== undefined && typeof gen !== 'string') problems.push({ path: `${at}/generatorURL`, message: 'expected a string' });
       if (startsAt && typeof fp === 'string' && (st === 'firing' || st === 'resolved'))
-        alerts.push({ fingerprint: fp, status: st, labels, annotations, startsAt, ...(endsAt ? { endsAt } : {}), ...(typeof gen === 'string' && gen !== '' ? { generatorURL: gen } : {}) });
+        alerts.push({
+          fingerprint: fp,
+          status: st,
+          labels,
+          annotations,
+          startsAt,
+          ...(endsAt ? { endsAt } : {}),
+          ...(typeof gen === 'string' && gen !== '' ? { generatorURL: gen } : {}),
+        });
     });
   // commonLabels/commonAnnotations/groupLabels are summaries of `alerts`: checked for shape only.
   for (const k of ['groupLabels', 'commonLabels']) if (body[k] !== undefined) stringMap(body[k], `/${k}`, problems);

@@ -30,9 +30,11 @@ export function parsePagerDutyEvent(body: unknown, newDedupKey: () => string): P
   const routingKey = body['routing_key'];
   if (typeof routingKey !== 'string' || routingKey.length === 0) problems.push({ path: '/routing_key', message: 'required: the integration key' });
   const action = body['event_action'];
-  if (action !== 'trigger' && action !== 'acknowledge' && action !== 'resolve') problems.push({ path: '/event_action', message: 'expected trigger, acknowledge or resolve' });
+  if (action !== 'trigger' && action !== 'acknowledge' && action !== 'resolve')
+    problems.push({ path: '/event_action', message: 'expected trigger, acknowledge or resolve' });
   let dedup = body['dedup_key'];
-  if (dedup !== undefined && (typeof dedup !== 'string' || dedup.length === 0 || dedup.length > MAX_DEDUP)) problems.push({ path: '/dedup_key', message: `expected a string of 1–${MAX_DEDUP} characters` });
+  if (dedup !== undefined && (typeof dedup !== 'string' || dedup.length === 0 || dedup.length > MAX_DEDUP))
+    problems.push({ path: '/dedup_key', message: `expected a string of 1–${MAX_DEDUP} characters` });
   if (action !== 'trigger' && dedup === undefined) problems.push({ path: '/dedup_key', message: `required for ${String(action)}` });
   let labels: Record<string, string> | undefined;
   let annotations: Record<string, string> | undefined;
@@ -42,11 +44,13 @@ export function parsePagerDutyEvent(body: unknown, newDedupKey: () => string): P
     if (!isRecord(p)) problems.push({ path: '/payload', message: 'required for trigger' });
     else {
       const summary = p['summary'];
-      if (typeof summary !== 'string' || summary.length === 0 || summary.length > MAX_SUMMARY) problems.push({ path: '/payload/summary', message: `required: 1–${MAX_SUMMARY} characters` });
+      if (typeof summary !== 'string' || summary.length === 0 || summary.length > MAX_SUMMARY)
+        problems.push({ path: '/payload/summary', message: `required: 1–${MAX_SUMMARY} characters` });
       const source = p['source'];
       if (typeof source !== 'string' || source.length === 0) problems.push({ path: '/payload/source', message: 'required: the affected system' });
       const severity = p['severity'];
-      if (typeof severity !== 'string' || !(PD_SEVERITIES as readonly string[]).includes(severity)) problems.push({ path: '/payload/severity', message: `expected one of ${PD_SEVERITIES.join(', ')}` });
+      if (typeof severity !== 'string' || !(PD_SEVERITIES as readonly string[]).includes(severity))
+        problems.push({ path: '/payload/severity', message: `expected one of ${PD_SEVERITIES.join(', ')}` });
       const opt = (k: string): string | undefined => {
         const v = p[k];
         if (v === undefined || v === null) return undefined;
@@ -61,7 +65,14 @@ export function parsePagerDutyEvent(body: unknown, newDedupKey: () => string): P
       const klass = opt('class');
       if (p['timestamp'] !== undefined) timestamp = rfc3339(p['timestamp'], '/payload/timestamp', problems);
       if (typeof summary === 'string' && typeof source === 'string' && typeof severity === 'string') {
-        labels = { alertname: klass ?? summary.slice(0, 200), severity, source, ...(component ? { component, service: component } : group ? { service: group } : {}), ...(group ? { group } : {}), ...(klass ? { class: klass } : {}) };
+        labels = {
+          alertname: klass ?? summary.slice(0, 200),
+          severity,
+          source,
+          ...(component ? { component, service: component } : group ? { service: group } : {}),
+          ...(group ? { group } : {}),
+          ...(klass ? { class: klass } : {}),
+        };
         annotations = { summary };
         const details = p['custom_details'];
         if (details !== undefined) annotations['custom_details'] = typeof details === 'string' ? details : JSON.stringify(details);
@@ -78,6 +89,13 @@ export function parsePagerDutyEvent(body: unknown, newDedupKey: () => string): P
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    value: { action: action as PagerDutyEvent['action'], routingKey: routingKey as string, dedupKey: dedup as string, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), ...(timestamp ? { timestamp } : {}) },
+    value: {
+      action: action as PagerDutyEvent['action'],
+      routingKey: routingKey as string,
+      dedupKey: dedup as string,
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+      ...(timestamp ? { timestamp } : {}),
+    },
   };
 }

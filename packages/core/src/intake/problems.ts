@@ -32,7 +32,11 @@ export function escapePointer(key: string): string {
 
 /** RFC 3339 with 0–9 fraction digits (Alertmanager writes nanoseconds), as a millisecond ISO string. */
 export function rfc3339(v: unknown, path: string, problems: BodyProblem[]): string | undefined {
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1')))) {
+  if (
+    typeof v !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(v) ||
+    Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1')))
+  ) {
     problems.push({ path, message: 'expected an RFC 3339 time' });
     return undefined;
   }

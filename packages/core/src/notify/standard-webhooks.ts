@@ -42,10 +42,17 @@ export function signWebhook(secrets: readonly string[], id: string, timestampS: 
   return { 'webhook-id': id, 'webhook-timestamp': String(timestampS), 'webhook-signature': sigs.join(' ') };
 }
 
-export type WebhookVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: 'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'no_valid_signature' };
+export type WebhookVerdict =
+  { readonly ok: true } | { readonly ok: false; readonly reason: 'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'no_valid_signature' };
 
 /** What a receiver checks: one of the signatures made with `secret`, and a timestamp within tolerance. */
-export function verifyWebhook(secret: string, headers: Readonly<Record<string, string | undefined>> | WebhookHeaders, body: string | Uint8Array, nowS: number, toleranceS = DEFAULT_TOLERANCE_S): WebhookVerdict {
+export function verifyWebhook(
+  secret: string,
+  headers: Readonly<Record<string, string | undefined>> | WebhookHeaders,
+  body: string | Uint8Array,
+  nowS: number,
+  toleranceS = DEFAULT_TOLERANCE_S,
+): WebhookVerdict {
   const h = headers as Readonly<Record<string, string | undefined>>;
   const id = h['webhook-id'];
   const ts = h['webhook-timestamp'];

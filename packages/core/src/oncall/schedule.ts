@@ -56,7 +56,8 @@ export function checkSchedule(s: Schedule): void {
     if (l.users.length === 0) throw new ScheduleError(`schedule ${s.name}, layer ${l.name}: no users`);
     const n = (l.everyDays ? 1 : 0) + (l.everyHours ? 1 : 0);
     if (n !== 1) throw new ScheduleError(`schedule ${s.name}, layer ${l.name}: give exactly one of everyDays or everyHours`);
-    if ((l.everyDays !== undefined && (!Number.isInteger(l.everyDays) || l.everyDays < 1)) || (l.everyHours !== undefined && !(l.everyHours > 0))) throw new ScheduleError(`schedule ${s.name}, layer ${l.name}: the rotation length must be positive`);
+    if ((l.everyDays !== undefined && (!Number.isInteger(l.everyDays) || l.everyDays < 1)) || (l.everyHours !== undefined && !(l.everyHours > 0)))
+      throw new ScheduleError(`schedule ${s.name}, layer ${l.name}: the rotation length must be positive`);
   }
   for (const o of s.overrides) if (!(o.to > o.from)) throw new ScheduleError(`schedule ${s.name}: override for ${o.user} ends before it starts`);
 }
@@ -78,7 +79,12 @@ export function layerShiftAt(l: Rotation, tz: string, t: number): Shift | undefi
   while (handoff(l, k + 1, tz) <= t) k++;
   const from = handoff(l, k, tz);
   const next = handoff(l, k + 1, tz);
-  return { user: l.users[((k % l.users.length) + l.users.length) % l.users.length]!, from, to: l.end !== undefined ? Math.min(next, l.end) : next, source: l.name };
+  return {
+    user: l.users[((k % l.users.length) + l.users.length) % l.users.length]!,
+    from,
+    to: l.end !== undefined ? Math.min(next, l.end) : next,
+    source: l.name,
+  };
 }
 
 /** Who is on call at `t`: the newest covering override, else the highest layer with someone. */
@@ -128,4 +134,3 @@ function nextBoundary(s: Schedule, t: number): number {
   }
   return best;
 }
-

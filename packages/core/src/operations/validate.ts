@@ -136,7 +136,17 @@ function email(c: Checker, v: unknown, path: string): EmailReceiver | undefined 
   const username = c.str(s['username'], `${path}.smtp.username`, false);
   const password = c.secret(s['password'], `${path}.smtp.password`, false);
   if (!host) return undefined;
-  return { to, from, smtp: { host, port: port as number, secure: c.bool(s['secure'], `${path}.smtp.secure`, false), ...(username ? { username } : {}), ...(password ? { password } : {}) } };
+  return {
+    to,
+    from,
+    smtp: {
+      host,
+      port: port as number,
+      secure: c.bool(s['secure'], `${path}.smtp.secure`, false),
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+    },
+  };
 }
 
 function url(c: Checker, v: unknown, path: string): string | undefined {
@@ -182,7 +192,14 @@ function receivers(c: Checker, v: unknown): Receiver[] {
       }
     }
     if (o['email'] === undefined && o['webhook'] === undefined && o['chat'] === undefined) c.p(path, 'a receiver needs email, webhook or chat');
-    if (name) out.push({ name, ...(mail ? { email: mail } : {}), ...(webhook ? { webhook } : {}), ...(chat ? { chat } : {}), sendResolved: c.bool(o['sendResolved'], `${path}.sendResolved`, true) });
+    if (name)
+      out.push({
+        name,
+        ...(mail ? { email: mail } : {}),
+        ...(webhook ? { webhook } : {}),
+        ...(chat ? { chat } : {}),
+        sendResolved: c.bool(o['sendResolved'], `${path}.sendResolved`, true),
+      });
   });
   c.unique(out, '$.receivers', 'receiver');
   return out;
@@ -229,7 +246,8 @@ function people(c: Checker, v: unknown): Person[] {
     const name = c.name(o['name'], `${path}.name`);
     const mail = c.str(o['email'], `${path}.email`, false);
     if (mail && !EMAIL_RE.test(mail)) c.p(`${path}.email`, 'not an email address');
-    if (name) out.push({ name, ...(mail ? { email: mail } : {}), receivers: o['receivers'] === undefined ? [] : c.strList(o['receivers'], `${path}.receivers`) });
+    if (name)
+      out.push({ name, ...(mail ? { email: mail } : {}), receivers: o['receivers'] === undefined ? [] : c.strList(o['receivers'], `${path}.receivers`) });
   });
   c.unique(out, '$.people', 'person');
   return out;
@@ -383,7 +401,10 @@ export function validateOperations(doc: unknown): { ok: true; config: Operations
   const base = {
     integrations: integrations(c, o['integrations']),
     receivers: receivers(c, o['receivers']),
-    route: o['route'] === undefined ? (c.p('$.route', 'required: the routing tree (at least a root receiver)'), { receiver: 'invalid' }) : route(c, o['route'], '$.route', true),
+    route:
+      o['route'] === undefined
+        ? (c.p('$.route', 'required: the routing tree (at least a root receiver)'), { receiver: 'invalid' })
+        : route(c, o['route'], '$.route', true),
     people: people(c, o['people']),
     schedules: schedules(c, o['schedules']),
     escalationPolicies: policies(c, o['escalationPolicies']),

@@ -24,7 +24,9 @@ export function pathKeys(path: string): Array<string | number> {
   return keys;
 }
 
-export type ParsedYaml = { readonly ok: true; readonly data: unknown; readonly locate: (path: string, message: string) => FileProblem } | { readonly ok: false; readonly problems: FileProblem[] };
+export type ParsedYaml =
+  | { readonly ok: true; readonly data: unknown; readonly locate: (path: string, message: string) => FileProblem }
+  | { readonly ok: false; readonly problems: FileProblem[] };
 
 /** Parses YAML; syntax errors come back located. `locate` points at the deepest existing node of a path. */
 export function parseYamlFile(text: string, file: string): ParsedYaml {

@@ -71,12 +71,19 @@ export function decideStart(policy: Policy, req: StartRequest): PolicyDecision {
       return { effect: 'deny', by: 'freeze-window', reason: `freeze window ${w.name} (${w.from} to ${w.to})${w.reason ? `: ${w.reason}` : ''}` };
     }
   }
-  const hits = policy.rules.filter((r) => matches(r.runbooks, req.runbook, true) && matches(r.environments, req.environment) && (r.roles === undefined || r.roles.length === 0 || r.roles.some((x) => req.roles.includes(x))));
+  const hits = policy.rules.filter(
+    (r) =>
+      matches(r.runbooks, req.runbook, true) &&
+      matches(r.environments, req.environment) &&
+      (r.roles === undefined || r.roles.length === 0 || r.roles.some((x) => req.roles.includes(x))),
+  );
   const deny = hits.find((r) => r.effect === 'deny');
   if (deny) return { effect: 'deny', by: 'rule', reason: deny.reason };
   const allow = hits.find((r) => r.effect === 'allow');
   if (allow) return { effect: 'allow', by: 'rule', reason: allow.reason };
-  return policy.default === 'allow' ? { effect: 'allow', by: 'default', reason: 'allowed by default' } : { effect: 'deny', by: 'default', reason: 'no rule allows this runbook here (default deny)' };
+  return policy.default === 'allow'
+    ? { effect: 'allow', by: 'default', reason: 'allowed by default' }
+    : { effect: 'deny', by: 'default', reason: 'no rule allows this runbook here (default deny)' };
 }
 
 /**
@@ -112,9 +119,11 @@ export function validatePolicy(doc: unknown): { ok: true; policy: Policy } | { o
   const problems: PolicyProblem[] = [];
   const p = (path: string, message: string): void => void problems.push({ path, message });
   if (doc === null || doc === undefined) return { ok: true, policy: DEFAULT_POLICY };
-  if (typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, problems: [{ path: '$', message: 'a policy is a mapping with default, rules, forbid, freeze' }] };
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    return { ok: false, problems: [{ path: '$', message: 'a policy is a mapping with default, rules, forbid, freeze' }] };
   const o = doc as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['default', 'rules', 'forbid', 'freeze'].includes(k)) p(`$.${k}`, 'unknown key (expected default, rules, forbid, freeze)');
+  for (const k of Object.keys(o))
+    if (!['default', 'rules', 'forbid', 'freeze'].includes(k)) p(`$.${k}`, 'unknown key (expected default, rules, forbid, freeze)');
   const def = o.default ?? 'allow';
   if (def !== 'allow' && def !== 'deny') p('$.default', 'must be allow or deny');
   const strList = (v: unknown, path: string): string[] | undefined => {
@@ -143,7 +152,13 @@ export function validatePolicy(doc: unknown): { ok: true; policy: Policy } | { o
     const runbooks = strList(x.runbooks, `${path}.runbooks`);
     const environments = strList(x.environments, `${path}.environments`);
     const roles = strList(x.roles, `${path}.roles`);
-    rules.push({ effect: x.effect, reason: x.reason, ...(runbooks ? { runbooks } : {}), ...(environments ? { environments } : {}), ...(roles ? { roles } : {}) });
+    rules.push({
+      effect: x.effect,
+      reason: x.reason,
+      ...(runbooks ? { runbooks } : {}),
+      ...(environments ? { environments } : {}),
+      ...(roles ? { roles } : {}),
+    });
   });
   const forbid: ForbiddenPattern[] = [];
   list(o.forbid, '$.forbid').forEach((f, i) => {
@@ -151,7 +166,8 @@ export function validatePolicy(doc: unknown): { ok: true; policy: Policy } | { o
     const x = (f ?? {}) as Record<string, unknown>;
     if (typeof x.pattern !== 'string') return p(`${path}.pattern`, 'must be a regular expression string');
     const c = compileUserRegex(x.pattern);
-    if (!c.ok) return p(`${path}.pattern`, c.problem.kind === 'unsupported' ? c.problem.message : `invalid regular expression (RE2 syntax): ${c.problem.message}`);
+    if (!c.ok)
+      return p(`${path}.pattern`, c.problem.kind === 'unsupported' ? c.problem.message : `invalid regular expression (RE2 syntax): ${c.problem.message}`);
     if (typeof x.reason !== 'string' || x.reason === '') return p(`${path}.reason`, 'a forbidden pattern needs a reason');
     forbid.push({ pattern: x.pattern, reason: x.reason });
   });

@@ -44,7 +44,12 @@ function findUnsupported(pattern: string): RegexProblem | undefined {
       for (const u of UNSUPPORTED) {
         u.re.lastIndex = i;
         const m = u.re.exec(pattern);
-        if (m) return { kind: 'unsupported', offset: i, message: `${u.what} (\`${m[0]}\` at offset ${i}) is not supported: patterns run on RE2, which matches in linear time and has no backreferences or lookaround` };
+        if (m)
+          return {
+            kind: 'unsupported',
+            offset: i,
+            message: `${u.what} (\`${m[0]}\` at offset ${i}) is not supported: patterns run on RE2, which matches in linear time and has no backreferences or lookaround`,
+          };
       }
     }
     if (c === '\\') i++;
@@ -112,7 +117,8 @@ function compileNow(pattern: string): CompiledUserRegex {
   const unsupported = findUnsupported(pattern);
   if (unsupported) return { ok: false, problem: unsupported };
   const estimate = estimatedSize(pattern);
-  if (estimate > MAX_PROGRAM_SIZE) return tooLarge(`the pattern is too large: its repetitions expand to about ${estimate} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
+  if (estimate > MAX_PROGRAM_SIZE)
+    return tooLarge(`the pattern is too large: its repetitions expand to about ${estimate} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -123,7 +129,8 @@ function compileNow(pattern: string): CompiledUserRegex {
     const at = input === '' ? -1 : pattern.indexOf(input);
     return { ok: false, problem: { kind: 'invalid', offset: Math.max(0, at), message: input === '' ? what : `${what}: \`${input}\`` } };
   }
-  if (re.programSize() > MAX_PROGRAM_SIZE) return tooLarge(`the pattern is too large: it compiles to ${re.programSize()} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
+  if (re.programSize() > MAX_PROGRAM_SIZE)
+    return tooLarge(`the pattern is too large: it compiles to ${re.programSize()} steps, at most ${MAX_PROGRAM_SIZE} are allowed`);
   const regex: UserRegex = {
     pattern,
     test: (text) => re.test(text),

@@ -64,7 +64,8 @@ export function parseInfoString(info: string): InfoString {
     const key = km[0];
     i += key.length;
     if (info[i] !== '=') {
-      if (i < info.length && !isSpace(info[i]) && info[i] !== '}') return fail(i, `unexpected \`${info[i] ?? ''}\` after \`${key}\`: expected \`=\`, a space or \`}\``);
+      if (i < info.length && !isSpace(info[i]) && info[i] !== '}')
+        return fail(i, `unexpected \`${info[i] ?? ''}\` after \`${key}\`: expected \`=\`, a space or \`}\``);
       attrs.push({ key, keyAt: start, valueAt: i });
       continue;
     }

@@ -30,7 +30,12 @@ export function parseHttpBody(body: string, report: BodyReport): HttpRequest | u
   const method = m?.[1] ?? '';
   let url = (m?.[2] ?? '').replace(/[ \t]+HTTP\/\d(?:\.\d)?$/, '');
   if (!(HTTP_METHODS as readonly string[]).includes(method)) {
-    report('RB_HTTP_REQUEST_LINE', `the first line of an http step is \`METHOD URL\` with METHOD one of ${HTTP_METHODS.join(', ')}; found \`${first.trim()}\``, i, lead);
+    report(
+      'RB_HTTP_REQUEST_LINE',
+      `the first line of an http step is \`METHOD URL\` with METHOD one of ${HTTP_METHODS.join(', ')}; found \`${first.trim()}\``,
+      i,
+      lead,
+    );
     return undefined;
   }
   const urlCol = lead + first.trim().indexOf(url, method.length);
@@ -51,7 +56,12 @@ export function parseHttpBody(body: string, report: BodyReport): HttpRequest | u
     if (line.trim() === '') break;
     const h = HEADER_RE.exec(line.trim());
     if (!h || h[1] === undefined) {
-      report('RB_HTTP_HEADER', `\`${line.trim()}\` is not a header line: headers are \`Name: value\`, and a blank line separates them from the body`, i, line.length - line.trimStart().length);
+      report(
+        'RB_HTTP_HEADER',
+        `\`${line.trim()}\` is not a header line: headers are \`Name: value\`, and a blank line separates them from the body`,
+        i,
+        line.length - line.trimStart().length,
+      );
       ok = false;
       continue;
     }
@@ -93,7 +103,11 @@ export function parseProbeBody(body: string, report: BodyReport): ProbeSpec | un
   }
   const top = mapEntries(doc, doc.contents, 0);
   if (!top || top.length === 0) {
-    at('RB_PROBE_KIND', `a check or wait body is YAML with exactly one of ${PROBE_KINDS.map((k) => `${k}:`).join(', ')}, such as \`http: {url: http://127.0.0.1:7390/health}\``, 0);
+    at(
+      'RB_PROBE_KIND',
+      `a check or wait body is YAML with exactly one of ${PROBE_KINDS.map((k) => `${k}:`).join(', ')}, such as \`http: {url: http://127.0.0.1:7390/health}\``,
+      0,
+    );
     return undefined;
   }
   let chosen: (typeof top)[number] | undefined;
@@ -189,11 +203,25 @@ export function parseProbeBody(body: string, report: BodyReport): ProbeSpec | un
       let expectJson: Record<string, unknown> | undefined;
       if (json) {
         if (!isMap(json.value)) {
-          at('RB_PROBE_FIELD', `http.json must be a mapping of dotted path to expected value, such as {status: ok, "checks.database": pass}, not ${describe(json.value)}`, json.valueAt);
+          at(
+            'RB_PROBE_FIELD',
+            `http.json must be a mapping of dotted path to expected value, such as {status: ok, "checks.database": pass}, not ${describe(json.value)}`,
+            json.valueAt,
+          );
           ok = false;
         } else expectJson = json.value.toJSON() as Record<string, unknown>;
       }
-      probe = opt({ kind, url, method, headers: headers ?? undefined, body: str('body'), expectStatus: status ?? undefined, expectBodyContains: str('body_contains'), expectJson, timeoutMs });
+      probe = opt({
+        kind,
+        url,
+        method,
+        headers: headers ?? undefined,
+        body: str('body'),
+        expectStatus: status ?? undefined,
+        expectBodyContains: str('body_contains'),
+        expectJson,
+        timeoutMs,
+      });
       break;
     }
     case 'tcp':

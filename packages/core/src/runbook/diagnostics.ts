@@ -56,7 +56,7 @@ export const RUNBOOK_DIAGNOSTICS = {
   RB_TEMPLATE_STEP_ORDER: { severity: 'error', summary: 'a reference to a step that does not run earlier' },
   RB_TEMPLATE_NOT_CAPTURED: { severity: 'error', summary: 'a reference to the output of a step without `capture`' },
   RB_TEMPLATE_NOT_ALLOWED: { severity: 'error', summary: 'a reference that this place does not allow (steps or secrets in `lock`)' },
-  RB_TEMPLATE_IN_SINGLE_QUOTES: { severity: 'warning', summary: "a reference inside single quotes in a shell script (the variable will not expand)" },
+  RB_TEMPLATE_IN_SINGLE_QUOTES: { severity: 'warning', summary: 'a reference inside single quotes in a shell script (the variable will not expand)' },
   // Inputs at run time (resolveInputs)
   RB_INPUT_UNKNOWN: { severity: 'error', summary: 'a value given for an input the runbook does not declare' },
   RB_INPUT_REQUIRED: { severity: 'error', summary: 'a required input without a value' },

@@ -11,9 +11,19 @@ export function resolveEnvironment(runbook: Pick<Runbook, 'id' | 'environments'>
   const envs = runbook.environments;
   if (requested !== undefined) {
     if (envs.length === 0 || envs.includes(requested)) return { ok: true, environment: requested };
-    return { ok: false, code: 'ENVIRONMENT_UNKNOWN', environments: envs, message: `environment ${requested}: runbook ${runbook.id} runs in ${envs.join(', ')}` };
+    return {
+      ok: false,
+      code: 'ENVIRONMENT_UNKNOWN',
+      environments: envs,
+      message: `environment ${requested}: runbook ${runbook.id} runs in ${envs.join(', ')}`,
+    };
   }
   if (envs.length === 0) return { ok: true, environment: 'default' };
   if (envs.length === 1) return { ok: true, environment: envs[0] as string };
-  return { ok: false, code: 'ENV_REQUIRED', environments: envs, message: `runbook ${runbook.id} runs in ${envs.join(', ')}: choose one (--env NAME, or \`environment\` in the API)` };
+  return {
+    ok: false,
+    code: 'ENV_REQUIRED',
+    environments: envs,
+    message: `runbook ${runbook.id} runs in ${envs.join(', ')}: choose one (--env NAME, or \`environment\` in the API)`,
+  };
 }

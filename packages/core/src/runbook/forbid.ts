@@ -33,7 +33,11 @@ export function forbidRules(ctx: ParseContext, fm: FrontMatter, sections: readon
 function collectForbidden(node: Nodes, out: ForbidRule[], li: LineIndex): void {
   if (node.type === 'listItem') {
     const own = node.children.filter((c) => c.type !== 'list');
-    const reason = own.map((c) => textOf(c)).join(' ').replace(/\s+/g, ' ').trim();
+    const reason = own
+      .map((c) => textOf(c))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const spans: Nodes[] = [];
     const find = (n: Nodes): void => {
       if (n.type === 'inlineCode') spans.push(n);
@@ -59,7 +63,11 @@ export function checkForbidden(ctx: ParseContext, forbid: readonly ForbidRule[],
       const m = c.regex.find(r.body);
       if (m) {
         const what = m.text !== '' ? `contains \`${m.text}\`` : `matches /${rule.pattern}/`;
-        ctx.reportAt('RB_FORBIDDEN_IN_STEP', `step ${r.id} ${what}, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`, r.map.posAtOffset(r.body, m.index));
+        ctx.reportAt(
+          'RB_FORBIDDEN_IN_STEP',
+          `step ${r.id} ${what}, which this runbook forbids (line ${rule.span.start.line}: ${rule.reason})`,
+          r.map.posAtOffset(r.body, m.index),
+        );
         r.valid = false;
         delete r.step;
       }

@@ -84,7 +84,11 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
   if (!byKey.has('inputs')) fm.declaredInputs = new Set();
   for (const e of top) {
     if (!TOP_KEYS.has(e.key) && !e.key.startsWith('x-')) {
-      r.at('RB_FIELD_UNKNOWN', `unknown front-matter field \`${e.key}\`: expected one of ${[...TOP_KEYS].join(', ')} (custom metadata goes under keys starting with \`x-\`)`, e.keyAt);
+      r.at(
+        'RB_FIELD_UNKNOWN',
+        `unknown front-matter field \`${e.key}\`: expected one of ${[...TOP_KEYS].join(', ')} (custom metadata goes under keys starting with \`x-\`)`,
+        e.keyAt,
+      );
     }
   }
 
@@ -92,7 +96,12 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
   if (!id) r.at('RB_ID_MISSING', 'the front matter has no `id`: add `id: my-runbook` (lowercase letters, digits and `-`)', 0);
   else {
     const v = stringOf(id.value, true);
-    if (v === undefined || !RUNBOOK_ID_RE.test(v)) r.at('RB_ID_INVALID', `id must be lowercase letters, digits and \`-\`, starting with a letter or digit ([a-z0-9][a-z0-9-]*), not ${describe(id.value)}`, id.valueAt);
+    if (v === undefined || !RUNBOOK_ID_RE.test(v))
+      r.at(
+        'RB_ID_INVALID',
+        `id must be lowercase letters, digits and \`-\`, starting with a letter or digit ([a-z0-9][a-z0-9-]*), not ${describe(id.value)}`,
+        id.valueAt,
+      );
     else fm.id = v;
   }
   for (const key of ['title', 'description'] as const) {
@@ -112,7 +121,8 @@ export function parseFrontMatter(yamlText: string, base: number, file: string, l
   const lock = byKey.get('lock');
   if (lock) {
     const v = stringOf(lock.value, true);
-    if (v === undefined || v.trim() === '') r.at('RB_FIELD_TYPE', `lock must be a non-empty string naming a resource, such as \`demo-service-{{ env }}\`, not ${describe(lock.value)}`, lock.valueAt);
+    if (v === undefined || v.trim() === '')
+      r.at('RB_FIELD_TYPE', `lock must be a non-empty string naming a resource, such as \`demo-service-{{ env }}\`, not ${describe(lock.value)}`, lock.valueAt);
     else {
       const range = (lock.value as { range?: [number, number, number] }).range;
       fm.lock = { value: v, at: base + lock.valueAt, source: range ? yamlText.slice(range[0], range[1]) : v };
@@ -229,7 +239,12 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
       ok = false;
     }
   }
-  const spec: { -readonly [K in keyof InputSpec]: InputSpec[K] } = { name, type, required: true, span: r.li.span(r.base + keyAt, r.base + ((node as { range?: number[] }).range?.[1] ?? at)) };
+  const spec: { -readonly [K in keyof InputSpec]: InputSpec[K] } = {
+    name,
+    type,
+    required: true,
+    span: r.li.span(r.base + keyAt, r.base + ((node as { range?: number[] }).range?.[1] ?? at)),
+  };
 
   const desc = f.get('description');
   if (desc) {
@@ -274,7 +289,11 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
     const e = f.get('values');
     const items = e ? seqItems(doc, e.value, e.valueAt) : undefined;
     if (!e || !items || items.length === 0) {
-      r.at('RB_INPUT_ENUM_VALUES', `input ${name} is an enum: give its allowed values as a non-empty list, such as values: [staging, production]`, e ? e.valueAt : keyAt);
+      r.at(
+        'RB_INPUT_ENUM_VALUES',
+        `input ${name} is an enum: give its allowed values as a non-empty list, such as values: [staging, production]`,
+        e ? e.valueAt : keyAt,
+      );
       ok = false;
     } else {
       const values: string[] = [];
@@ -297,7 +316,11 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
     if (e) {
       const from = mapEntries(doc, e.value, e.valueAt);
       if (!from) {
-        r.at('RB_FIELD_TYPE', `input ${name}: from must be a mapping such as {env: DEPLOY_TOKEN, file: ~/secrets/token, prompt: true}, not ${describe(e.value)}`, e.valueAt);
+        r.at(
+          'RB_FIELD_TYPE',
+          `input ${name}: from must be a mapping such as {env: DEPLOY_TOKEN, file: ~/secrets/token, prompt: true}, not ${describe(e.value)}`,
+          e.valueAt,
+        );
         ok = false;
       } else {
         const out: { env?: string; file?: string; prompt?: boolean } = {};
@@ -324,7 +347,11 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
     }
     const d = f.get('default');
     if (d) {
-      r.at('RB_SECRET_DEFAULT', `input ${name} is a secret and cannot have a default: the value would sit in the runbook file; use from: {env: …} or from: {file: …}`, d.keyAt);
+      r.at(
+        'RB_SECRET_DEFAULT',
+        `input ${name} is a secret and cannot have a default: the value would sit in the runbook file; use from: {env: …} or from: {file: …}`,
+        d.keyAt,
+      );
       ok = false;
     }
   }
@@ -338,7 +365,14 @@ function parseInput(r: Reporter, doc: Document, name: string, node: unknown, key
       else if (type === 'integer' && typeof raw.value === 'number') value = raw.value;
       else if (type === 'boolean' && typeof raw.value === 'boolean') value = raw.value;
     }
-    const problem = value === undefined ? (type === 'boolean' ? 'must be true or false' : type === 'integer' ? 'must be an integer' : 'must be a string') : inputValueProblem(spec as InputSpec, value);
+    const problem =
+      value === undefined
+        ? type === 'boolean'
+          ? 'must be true or false'
+          : type === 'integer'
+            ? 'must be an integer'
+            : 'must be a string'
+        : inputValueProblem(spec as InputSpec, value);
     if (problem !== undefined) {
       r.at('RB_INPUT_DEFAULT_INVALID', `input ${name}: the default ${describe(d.value)} ${problem}`, d.valueAt);
       ok = false;
@@ -401,7 +435,11 @@ function approvalRule(r: Reporter, doc: Document, env: string, node: unknown, at
         }
       }
     } else if (!(allowEnvironmentKey && e.key === 'environment')) {
-      r.at('RB_FIELD_UNKNOWN', `unknown field \`${e.key}\` in approvals for ${env}: expected ${allowEnvironmentKey ? 'environment, ' : ''}count and roles`, e.keyAt);
+      r.at(
+        'RB_FIELD_UNKNOWN',
+        `unknown field \`${e.key}\` in approvals for ${env}: expected ${allowEnvironmentKey ? 'environment, ' : ''}count and roles`,
+        e.keyAt,
+      );
       ok = false;
     }
   }
@@ -411,7 +449,11 @@ function approvalRule(r: Reporter, doc: Document, env: string, node: unknown, at
 function addApproval(r: Reporter, fm: FrontMatter, rule: ApprovalRule | undefined, at: number): void {
   if (!rule) return;
   if (rule.environment !== '*' && fm.environments.length > 0 && !fm.environments.includes(rule.environment)) {
-    r.at('RB_APPROVAL_ENV_UNKNOWN', `approvals name environment ${rule.environment}, which is not in environments (${fm.environments.join(', ')}); use one of those or \`*\``, at);
+    r.at(
+      'RB_APPROVAL_ENV_UNKNOWN',
+      `approvals name environment ${rule.environment}, which is not in environments (${fm.environments.join(', ')}); use one of those or \`*\``,
+      at,
+    );
     return;
   }
   if (fm.approvals.some((a) => a.environment === rule.environment)) {
@@ -477,8 +519,10 @@ function parseForbid(r: Reporter, doc: Document, node: unknown, at: number, fm: 
         ok = false;
       }
     }
-    if (ok && pattern === undefined) r.at('RB_FIELD_REQUIRED', `forbid[${i}] needs \`pattern\`: a regular expression matched against every rendered command`, it.at);
-    else if (ok && reason === undefined) r.at('RB_FIELD_REQUIRED', `forbid[${i}] needs \`reason\`: why the pattern is forbidden (shown when a command is refused)`, it.at);
+    if (ok && pattern === undefined)
+      r.at('RB_FIELD_REQUIRED', `forbid[${i}] needs \`pattern\`: a regular expression matched against every rendered command`, it.at);
+    else if (ok && reason === undefined)
+      r.at('RB_FIELD_REQUIRED', `forbid[${i}] needs \`reason\`: why the pattern is forbidden (shown when a command is refused)`, it.at);
     else if (ok && pattern !== undefined && reason !== undefined) {
       const end = (it.value as { range?: number[] }).range?.[1] ?? it.at;
       fm.forbid.push({ pattern, reason, source: 'front-matter', span: r.li.span(r.base + it.at, r.base + end) });

@@ -74,7 +74,11 @@ function typeHint(spec: InputSpec): string {
  * against the declarations. Every problem is reported, each naming its input; a value is never echoed
  * for a secret or for an input the runbook does not declare (it may be a misspelt secret).
  */
-export function resolveInputs(runbook: Runbook, given: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string | undefined>>): ResolveInputsResult {
+export function resolveInputs(
+  runbook: Runbook,
+  given: Readonly<Record<string, string>>,
+  secrets: Readonly<Record<string, string | undefined>>,
+): ResolveInputsResult {
   const diagnostics: Diagnostic[] = [];
   const at = (spec: InputSpec | undefined, code: RunbookDiagnosticCode, message: string, input = spec?.name): void => {
     const d = diagnostic(code, message, runbook.file, spec?.span.start.line ?? 1, spec?.span.start.column ?? 1);
@@ -87,14 +91,23 @@ export function resolveInputs(runbook: Runbook, given: Readonly<Record<string, s
   for (const name of Object.keys(given)) {
     if (!specs.has(name)) {
       const known = runbook.inputs.map((s) => s.name);
-      at(undefined, 'RB_INPUT_UNKNOWN', `--input ${name}=…: this runbook has no input named ${name} (${known.length > 0 ? `its inputs: ${known.join(', ')}` : 'it takes no inputs'})`, name);
+      at(
+        undefined,
+        'RB_INPUT_UNKNOWN',
+        `--input ${name}=…: this runbook has no input named ${name} (${known.length > 0 ? `its inputs: ${known.join(', ')}` : 'it takes no inputs'})`,
+        name,
+      );
     }
   }
 
   for (const spec of runbook.inputs) {
     if (spec.type === 'secret') {
       if (Object.prototype.hasOwnProperty.call(given, spec.name)) {
-        at(spec, 'RB_INPUT_SECRET_ON_COMMAND_LINE', `--input ${spec.name}=…: ${spec.name} is a secret and is never taken on a command line (it would show in ps and shell history); supply it through ${secretSources(spec)}`);
+        at(
+          spec,
+          'RB_INPUT_SECRET_ON_COMMAND_LINE',
+          `--input ${spec.name}=…: ${spec.name} is a secret and is never taken on a command line (it would show in ps and shell history); supply it through ${secretSources(spec)}`,
+        );
         continue;
       }
       const v = Object.prototype.hasOwnProperty.call(secrets, spec.name) ? secrets[spec.name] : undefined;

@@ -59,7 +59,9 @@ export function renderStep(step: Step, ctx: TemplateContext, options: RenderOpti
       const t = (s: string): string => renderTemplate(s, ctx, 'text', options);
       const url = renderTemplate(step.url, ctx, 'url', options);
       const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, t(v)]));
-      return step.requestBody === undefined ? { kind: 'http', method: step.method, url, headers } : { kind: 'http', method: step.method, url, headers, body: t(step.requestBody) };
+      return step.requestBody === undefined
+        ? { kind: 'http', method: step.method, url, headers }
+        : { kind: 'http', method: step.method, url, headers, body: t(step.requestBody) };
     }
     case 'check':
     case 'wait':

@@ -75,7 +75,12 @@ export function readSections(ctx: ParseContext, bodyStart: number): SectionsPart
     const prev = seenKinds.get(s.kind);
     if (prev) {
       const p = li.pos(s.start);
-      ctx.report('RB_SECTION_DUPLICATE', `a second ${s.kind} section ("${s.title}"; the first is at line ${li.pos(prev.start).line}): its steps run after the first one's`, p.line, p.column);
+      ctx.report(
+        'RB_SECTION_DUPLICATE',
+        `a second ${s.kind} section ("${s.title}"; the first is at line ${li.pos(prev.start).line}): its steps run after the first one's`,
+        p.line,
+        p.column,
+      );
     } else seenKinds.set(s.kind, s);
   }
   return { sections, preamble, firstH1, sectionAt };
@@ -94,7 +99,10 @@ export function outputSections(ctx: ParseContext, part: SectionsPart): Section[]
         title: s.title,
         depth: s.depth,
         span: li.span(s.start, end),
-        markdown: source.slice(s.contentStart, s.end).replace(/^(?:[ \t]*(?:\r\n|\r|\n))+/, '').replace(/\s+$/, ''),
+        markdown: source
+          .slice(s.contentStart, s.end)
+          .replace(/^(?:[ \t]*(?:\r\n|\r|\n))+/, '')
+          .replace(/\s+$/, ''),
         steps: s.steps,
       };
     });

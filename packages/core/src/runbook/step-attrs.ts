@@ -48,13 +48,32 @@ export interface StepAttributes {
   roles?: string[];
 }
 
-export function readStepAttributes(tokens: readonly AttrToken[], kind: StepKind, fail: (code: RunbookDiagnosticCode, message: string, at: number) => void): StepAttributes {
+export function readStepAttributes(
+  tokens: readonly AttrToken[],
+  kind: StepKind,
+  fail: (code: RunbookDiagnosticCode, message: string, at: number) => void,
+): StepAttributes {
   const seen = new Map<string, AttrToken>();
-  const out: StepAttributes = { attrs: {}, seen: new Set(), retries: 0, backoffMs: DEFAULT_BACKOFF_MS, onFail: 'stop', capture: false, keepChildren: false, intervalMs: DEFAULT_INTERVAL_MS };
+  const out: StepAttributes = {
+    attrs: {},
+    seen: new Set(),
+    retries: 0,
+    backoffMs: DEFAULT_BACKOFF_MS,
+    onFail: 'stop',
+    capture: false,
+    keepChildren: false,
+    intervalMs: DEFAULT_INTERVAL_MS,
+  };
   for (const a of tokens) {
     const kinds = ATTR_KINDS[a.key];
     if (!kinds) {
-      fail('RB_ATTR_UNKNOWN', `unknown attribute \`${a.key}\`: expected ${Object.keys(ATTR_KINDS).filter((k) => ATTR_KINDS[k]?.includes(kind)).join(', ')} on a ${kind} step`, a.keyAt);
+      fail(
+        'RB_ATTR_UNKNOWN',
+        `unknown attribute \`${a.key}\`: expected ${Object.keys(ATTR_KINDS)
+          .filter((k) => ATTR_KINDS[k]?.includes(kind))
+          .join(', ')} on a ${kind} step`,
+        a.keyAt,
+      );
       continue;
     }
     if (seen.has(a.key)) {
@@ -75,7 +94,12 @@ export function readStepAttributes(tokens: readonly AttrToken[], kind: StepKind,
     }
     if (a.key === 'keep-children') {
       if (v === undefined || v === 'true') out.keepChildren = true;
-      else if (v !== 'false') fail('RB_ATTR_VALUE', `keep-children is a flag: write \`keep-children\` (or keep-children=true / keep-children=false), not keep-children=${v}`, a.valueAt);
+      else if (v !== 'false')
+        fail(
+          'RB_ATTR_VALUE',
+          `keep-children is a flag: write \`keep-children\` (or keep-children=true / keep-children=false), not keep-children=${v}`,
+          a.valueAt,
+        );
       continue;
     }
     if (v === undefined || v === '') {
@@ -85,13 +109,19 @@ export function readStepAttributes(tokens: readonly AttrToken[], kind: StepKind,
     switch (a.key) {
       case 'id':
         out.idAt = a.valueAt;
-        if (!STEP_ID_RE.test(v)) fail('RB_STEP_ID_INVALID', `step id \`${v}\` must be lowercase letters, digits, \`_\` and \`-\`, starting with a letter or digit ([a-z0-9][a-z0-9_-]*)`, a.valueAt);
+        if (!STEP_ID_RE.test(v))
+          fail(
+            'RB_STEP_ID_INVALID',
+            `step id \`${v}\` must be lowercase letters, digits, \`_\` and \`-\`, starting with a letter or digit ([a-z0-9][a-z0-9_-]*)`,
+            a.valueAt,
+          );
         else out.id = v;
         break;
       case 'timeout':
       case 'interval': {
         const ms = parseDuration(v);
-        if (ms === undefined || ms <= 0) fail('RB_ATTR_VALUE', `${a.key}=${v} is not a positive duration: expected a number with a unit, such as 500ms, 30s, 5m or 1h`, a.valueAt);
+        if (ms === undefined || ms <= 0)
+          fail('RB_ATTR_VALUE', `${a.key}=${v} is not a positive duration: expected a number with a unit, such as 500ms, 30s, 5m or 1h`, a.valueAt);
         else if (a.key === 'timeout') out.timeoutMs = ms;
         else out.intervalMs = ms;
         break;
@@ -103,16 +133,23 @@ export function readStepAttributes(tokens: readonly AttrToken[], kind: StepKind,
         break;
       }
       case 'retries':
-        if (!/^\d+$/.test(v) || Number(v) > 100) fail('RB_ATTR_VALUE', `retries=${v}: expected a whole number from 0 to 100 (extra attempts after the first failure)`, a.valueAt);
+        if (!/^\d+$/.test(v) || Number(v) > 100)
+          fail('RB_ATTR_VALUE', `retries=${v}: expected a whole number from 0 to 100 (extra attempts after the first failure)`, a.valueAt);
         else out.retries = Number(v);
         break;
       case 'on-fail':
-        if (v !== 'stop' && v !== 'continue') fail('RB_ATTR_VALUE', `on-fail=${v}: expected stop (the run fails and rollback runs) or continue (the failure is recorded and the run goes on)`, a.valueAt);
+        if (v !== 'stop' && v !== 'continue')
+          fail(
+            'RB_ATTR_VALUE',
+            `on-fail=${v}: expected stop (the run fails and rollback runs) or continue (the failure is recorded and the run goes on)`,
+            a.valueAt,
+          );
         else out.onFail = v;
         break;
       case 'expect': {
         const parts = v.split(',').map((s) => s.trim());
-        if (parts.some((p) => !/^\d{3}$/.test(p) || Number(p) < 100 || Number(p) > 599)) fail('RB_ATTR_VALUE', `expect=${v}: expected HTTP status codes separated by commas, such as expect=200 or expect=200,204`, a.valueAt);
+        if (parts.some((p) => !/^\d{3}$/.test(p) || Number(p) < 100 || Number(p) > 599))
+          fail('RB_ATTR_VALUE', `expect=${v}: expected HTTP status codes separated by commas, such as expect=200 or expect=200,204`, a.valueAt);
         else out.expectStatus = parts.map(Number);
         break;
       }
@@ -120,12 +157,14 @@ export function readStepAttributes(tokens: readonly AttrToken[], kind: StepKind,
         out.expectBody = v;
         break;
       case 'approvals':
-        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100) fail('RB_ATTR_VALUE', `approvals=${v}: expected the number of distinct approvers, from 1 to 100`, a.valueAt);
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100)
+          fail('RB_ATTR_VALUE', `approvals=${v}: expected the number of distinct approvers, from 1 to 100`, a.valueAt);
         else out.approvalsCount = Number(v);
         break;
       case 'roles': {
         const list = v.split(',').map((s) => s.trim());
-        if (list.some((r) => r === '')) fail('RB_ATTR_VALUE', `roles=${v}: expected role names separated by commas, such as roles=sre,release-manager`, a.valueAt);
+        if (list.some((r) => r === ''))
+          fail('RB_ATTR_VALUE', `roles=${v}: expected role names separated by commas, such as roles=sre,release-manager`, a.valueAt);
         else out.roles = list;
         break;
       }

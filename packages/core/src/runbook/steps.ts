@@ -94,12 +94,22 @@ export function readSteps(ctx: ParseContext, sections: SectionsPart): RawStep[] 
     const executable = (EXECUTABLE as readonly SectionKind[]).includes(build.kind);
     if (info.attrs === undefined) {
       if (executable) {
-        ctx.report('RB_FENCE_NOT_STEP', `this code block sits in the ${build.kind} section but has no {…} attribute block, so it is documentation and will not run; write \`${info.lang || 'sh'} {#step-id}\` to make it a step`, ps.start.line, ps.start.column);
+        ctx.report(
+          'RB_FENCE_NOT_STEP',
+          `this code block sits in the ${build.kind} section but has no {…} attribute block, so it is documentation and will not run; write \`${info.lang || 'sh'} {#step-id}\` to make it a step`,
+          ps.start.line,
+          ps.start.column,
+        );
       }
       continue;
     }
     if (!executable) {
-      ctx.report('RB_STEP_IN_PROSE', `an executable step (a fence with {…}) in ${build.title ? `the section "${build.title}"` : 'the text before the first heading'}, which does not run: steps belong under Preconditions, Procedure (or Steps), Verify or Rollback (or Safe actions); drop the {…} to keep it as documentation`, ps.start.line, ps.start.column);
+      ctx.report(
+        'RB_STEP_IN_PROSE',
+        `an executable step (a fence with {…}) in ${build.title ? `the section "${build.title}"` : 'the text before the first heading'}, which does not run: steps belong under Preconditions, Procedure (or Steps), Verify or Rollback (or Safe actions); drop the {…} to keep it as documentation`,
+        ps.start.line,
+        ps.start.column,
+      );
       continue;
     }
     const section = build.kind as ExecSection;
@@ -110,7 +120,14 @@ export function readSteps(ctx: ParseContext, sections: SectionsPart): RawStep[] 
       continue;
     }
     if (!(STEP_KINDS as readonly string[]).includes(info.lang)) {
-      ctx.report('RB_STEP_KIND_UNKNOWN', info.lang === '' ? `a step needs its kind before the attribute block: one of ${STEP_KINDS.join(', ')}, as in \`sh {#restart}\`` : `unknown step kind \`${info.lang}\`: expected one of ${STEP_KINDS.join(', ')}${info.lang === 'bash' || info.lang === 'shell' ? ' (shell scripts are `sh`)' : ''}`, ps.start.line, col(info.lang === '' ? (info.blockAt ?? 0) : info.langAt));
+      ctx.report(
+        'RB_STEP_KIND_UNKNOWN',
+        info.lang === ''
+          ? `a step needs its kind before the attribute block: one of ${STEP_KINDS.join(', ')}, as in \`sh {#restart}\``
+          : `unknown step kind \`${info.lang}\`: expected one of ${STEP_KINDS.join(', ')}${info.lang === 'bash' || info.lang === 'shell' ? ' (shell scripts are `sh`)' : ''}`,
+        ps.start.line,
+        col(info.lang === '' ? (info.blockAt ?? 0) : info.langAt),
+      );
       continue;
     }
     const kind = info.lang as StepKind;
@@ -128,13 +145,36 @@ export function readSteps(ctx: ParseContext, sections: SectionsPart): RawStep[] 
       valid = false;
     }
     if (kind === 'wait' && a.timeoutMs === undefined) {
-      ctx.report('RB_WAIT_TIMEOUT_MISSING', 'this wait step has no timeout=, so it polls until the runbook times out; give it a deadline such as timeout=60s', ps.start.line, col(info.blockAt ?? 0));
+      ctx.report(
+        'RB_WAIT_TIMEOUT_MISSING',
+        'this wait step has no timeout=, so it polls until the runbook times out; give it a deadline such as timeout=60s',
+        ps.start.line,
+        col(info.blockAt ?? 0),
+      );
     }
 
-    const raw: RawStep = { node, section, build, kind, body, map, id: a.id ?? `${section}-${n}`, idGiven: a.id !== undefined || a.seen.has('id'), idPos, capture: a.capture, valid, order: 0 };
+    const raw: RawStep = {
+      node,
+      section,
+      build,
+      kind,
+      body,
+      map,
+      id: a.id ?? `${section}-${n}`,
+      idGiven: a.id !== undefined || a.seen.has('id'),
+      idPos,
+      capture: a.capture,
+      valid,
+      order: 0,
+    };
     raws.push(raw);
     if (!a.seen.has('id')) {
-      ctx.report('RB_STEP_ID_MISSING', `this step has no id, so it is called ${raw.id}, which changes when steps are added; name it with {#name}`, ps.start.line, col(info.blockAt ?? 0));
+      ctx.report(
+        'RB_STEP_ID_MISSING',
+        `this step has no id, so it is called ${raw.id}, which changes when steps are added; name it with {#name}`,
+        ps.start.line,
+        col(info.blockAt ?? 0),
+      );
     }
     if (!valid || body.trim() === '') continue;
     buildStep(ctx, raw, a, { start: toPos(ps.start), end: toPos(ps.end) }, ps.start.line + 1);
@@ -222,7 +262,11 @@ export function orderSteps(ctx: ParseContext, raws: RawStep[]): { ordered: RawSt
   for (const r of raws) {
     const prev = byId.get(r.id);
     if (prev) {
-      ctx.reportAt('RB_STEP_ID_DUPLICATE', `step id ${r.id} is already used by the step at line ${prev.node.position?.start.line ?? 0}: step ids must be unique in a runbook`, r.idPos);
+      ctx.reportAt(
+        'RB_STEP_ID_DUPLICATE',
+        `step id ${r.id} is already used by the step at line ${prev.node.position?.start.line ?? 0}: step ids must be unique in a runbook`,
+        r.idPos,
+      );
       r.valid = false;
       delete r.step;
     } else byId.set(r.id, r);

@@ -111,7 +111,12 @@ export function scanTemplates(text: string): { refs: TemplateRef[]; problems: Te
       const { line, column } = lineColIn(text, p);
       const end = text.indexOf('\n', p);
       const shown = text.slice(p, end < 0 ? undefined : Math.min(end, p + 40));
-      problems.push({ offset: p, line, column, message: `malformed reference \`${shown}\`: expected \`{{ inputs.NAME }}\`, \`{{ steps.ID.output }}\`, \`{{ env }}\` or \`{{ run.id }}\`, closed by \`}}\` on the same line` });
+      problems.push({
+        offset: p,
+        line,
+        column,
+        message: `malformed reference \`${shown}\`: expected \`{{ inputs.NAME }}\`, \`{{ steps.ID.output }}\`, \`{{ env }}\` or \`{{ run.id }}\`, closed by \`}}\` on the same line`,
+      });
     }
     i = p + 1;
   }

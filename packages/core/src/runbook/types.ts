@@ -165,4 +165,6 @@ export interface Runbook {
   readonly rollback: readonly Step[];
 }
 
-export type ParseResult = { readonly ok: true; readonly runbook: Runbook; readonly diagnostics: readonly Diagnostic[] } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+export type ParseResult =
+  | { readonly ok: true; readonly runbook: Runbook; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };

@@ -90,9 +90,7 @@ interface X4Exports {
 }
 
 /** SHA-256 of the empty string: the root of the empty tree (RFC 6962 MTH({})). */
-const EMPTY_ROOT = Uint8Array.from(
-  Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'),
-);
+const EMPTY_ROOT = Uint8Array.from(Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'));
 
 const TWO_32 = 4294967296;
 
@@ -321,7 +319,7 @@ export class FastTree {
     if (this.nStaged > 0) throw new LedgerError('PROOF_RANGE', 'entries are staged: flushEntries first');
     this.checkRoom(k);
     this.setUpBatches();
-    for (let done = 0; done < k; ) {
+    for (let done = 0; done < k;) {
       const m = Math.min(BATCH_MAX, k - done);
       this.mem.set(leaves.subarray(32 * done, 32 * (done + m)), LEAFIN);
       this.ex.begin();
@@ -514,14 +512,15 @@ let shared: { ex: FoldExports; a: Uint8Array; b: Uint8Array; out: Uint8Array } |
 function sharedInstance(): NonNullable<typeof shared> | undefined {
   if (shared === undefined) {
     const ex = instantiate();
-    shared = ex === undefined
-      ? null
-      : {
-          ex,
-          a: new Uint8Array(ex.memory.buffer, IN_A, 32),
-          b: new Uint8Array(ex.memory.buffer, IN_B, 32),
-          out: new Uint8Array(ex.memory.buffer, OUT, 32),
-        };
+    shared =
+      ex === undefined
+        ? null
+        : {
+            ex,
+            a: new Uint8Array(ex.memory.buffer, IN_A, 32),
+            b: new Uint8Array(ex.memory.buffer, IN_B, 32),
+            out: new Uint8Array(ex.memory.buffer, OUT, 32),
+          };
   }
   return shared ?? undefined;
 }

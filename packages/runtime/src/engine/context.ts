@@ -82,7 +82,15 @@ export class RunContext {
     await Promise.all(live.pendingLedger.splice(0).map((x) => this.d.ledger.append(x)));
   }
 
-  async recordDecision(runId: string, actor: Actor, decision: PolicyDecision, runbook: string, environment: string, step?: string, command?: string): Promise<void> {
+  async recordDecision(
+    runId: string,
+    actor: Actor,
+    decision: PolicyDecision,
+    runbook: string,
+    environment: string,
+    step?: string,
+    command?: string,
+  ): Promise<void> {
     this.d.observer?.onDecision?.(runId, decision, step);
     await this.d.ledger.append(policyDecisionEntry(runId, actor, decision, runbook, environment, step, command));
   }

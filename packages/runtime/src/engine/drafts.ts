@@ -27,32 +27,78 @@ function run(runId: string): Draft['subject'] {
   return { kind: 'run', id: runId };
 }
 
-export function runStartedEntry(runId: string, actor: Actor, rb: Runbook, environment: string, inputs: Readonly<Record<string, unknown>>, main: readonly StepPlan[], rollback: readonly StepPlan[], lock: string | null): Draft {
+export function runStartedEntry(
+  runId: string,
+  actor: Actor,
+  rb: Runbook,
+  environment: string,
+  inputs: Readonly<Record<string, unknown>>,
+  main: readonly StepPlan[],
+  rollback: readonly StepPlan[],
+  lock: string | null,
+): Draft {
   return {
     type: 'run.started',
     actor,
     subject: run(runId),
-    data: { runbook: { id: rb.id, title: rb.title, file: rb.file, sha256: rb.contentHash }, environment, inputs, steps: main.map((s) => s.id), rollback: rollback.map((s) => s.id), ...(lock ? { lock } : {}) },
+    data: {
+      runbook: { id: rb.id, title: rb.title, file: rb.file, sha256: rb.contentHash },
+      environment,
+      inputs,
+      steps: main.map((s) => s.id),
+      rollback: rollback.map((s) => s.id),
+      ...(lock ? { lock } : {}),
+    },
     idem: `run:${runId}:started`,
   };
 }
 
-export function policyDecisionEntry(runId: string, actor: Actor, decision: PolicyDecision, runbook: string, environment: string, step?: string, command?: string): Draft {
+export function policyDecisionEntry(
+  runId: string,
+  actor: Actor,
+  decision: PolicyDecision,
+  runbook: string,
+  environment: string,
+  step?: string,
+  command?: string,
+): Draft {
   return {
     type: 'policy.decision',
     actor,
     subject: run(runId),
-    data: { effect: decision.effect, by: decision.by, reason: decision.reason, runbook, environment, ...(step ? { step } : {}), ...(command ? { commandSha256: sha256hex(command) } : {}) },
+    data: {
+      effect: decision.effect,
+      by: decision.by,
+      reason: decision.reason,
+      runbook,
+      environment,
+      ...(step ? { step } : {}),
+      ...(command ? { commandSha256: sha256hex(command) } : {}),
+    },
   };
 }
 
 /** A step's intent. `shown` is the command with secrets masked; the allow decision for it is part of the intent (a denial is its own entry). */
-export function stepStartedEntry(runId: string, requester: string, ev: Extract<RunEvent, { type: 'step.started' }>, kind: string, shown: string | undefined, allowed: PolicyDecision | undefined): Draft {
+export function stepStartedEntry(
+  runId: string,
+  requester: string,
+  ev: Extract<RunEvent, { type: 'step.started' }>,
+  kind: string,
+  shown: string | undefined,
+  allowed: PolicyDecision | undefined,
+): Draft {
   return {
     type: 'run.step.started',
     actor: requesterActor(requester),
     subject: run(runId),
-    data: { step: ev.stepId, phase: ev.phase, attempt: ev.attempt, kind, ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}), ...(allowed ? { policy: { effect: allowed.effect, by: allowed.by } } : {}) },
+    data: {
+      step: ev.stepId,
+      phase: ev.phase,
+      attempt: ev.attempt,
+      kind,
+      ...(shown !== undefined ? { commandSha256: sha256hex(shown) } : {}),
+      ...(allowed ? { policy: { effect: allowed.effect, by: allowed.by } } : {}),
+    },
     idem: `run:${runId}:${ev.phase}:${ev.stepId}:${ev.attempt}:started`,
   };
 }

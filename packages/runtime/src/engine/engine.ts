@@ -49,7 +49,11 @@ export class Engine {
     if (!resolved.ok) {
       // A message quotes a value given for a plain input; if that value holds a secret, it is masked.
       const mask = new Redactor(Object.values(req.secrets));
-      const details: ErrorDetail[] = resolved.diagnostics.map((d) => ({ path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs', code: d.code, message: mask.redact(d.message) }));
+      const details: ErrorDetail[] = resolved.diagnostics.map((d) => ({
+        path: d.input !== undefined ? `/inputs/${d.input.replace(/~/g, '~0').replace(/\//g, '~1')}` : '/inputs',
+        code: d.code,
+        message: mask.redact(d.message),
+      }));
       throw new RuntimeError('INPUT_INVALID', mask.redact(resolved.diagnostics.map(formatDiagnostic).join('\n')), { details });
     }
     const secrets: Record<string, string> = {};
@@ -60,7 +64,13 @@ export class Engine {
     const redactor = new Redactor(Object.values(secrets));
     const runId = newRunId(c.clock());
     const freeze = await this.d.runs.getFreeze();
-    const decision = decideStart(this.d.policy, { runbook: rb.id, environment: req.environment, roles: req.who.roles, now: c.now(), ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}) });
+    const decision = decideStart(this.d.policy, {
+      runbook: rb.id,
+      environment: req.environment,
+      roles: req.who.roles,
+      now: c.now(),
+      ...(freeze ? { frozen: { reason: freeze.reason, by: freeze.by } } : {}),
+    });
     await c.recordDecision(runId, req.who.actor, decision, rb.id, req.environment);
     if (decision.effect === 'deny') throw new EngineError('POLICY_DENIED', `run of ${rb.id} in ${req.environment} denied: ${decision.reason}`);
 
@@ -74,11 +84,38 @@ export class Engine {
     const d0 = decide(undefined, first);
     if (!d0.ok) throw new EngineError(d0.code, d0.message);
     // A lock named after a secret would store it with the run and in run.started: masked like output.
-    const lock = rb.lock ? redactor.redact(renderTemplate(rb.lock, templateContext(runId, req.environment, resolved.values, secrets, new Map()), 'text')) : null;
-    const record = { id: runId, runbookId: rb.id, runbookTitle: rb.title, runbookHash: rb.contentHash, file: rb.file, source: req.source, environment: req.environment, requester: req.who.actor.id, state: d0.model.state, reason: null, inputs: publicInputs, lock, createdAt: first.at };
+    const lock = rb.lock
+      ? redactor.redact(renderTemplate(rb.lock, templateContext(runId, req.environment, resolved.values, secrets, new Map()), 'text'))
+      : null;
+    const record = {
+      id: runId,
+      runbookId: rb.id,
+      runbookTitle: rb.title,
+      runbookHash: rb.contentHash,
+      file: rb.file,
+      source: req.source,
+      environment: req.environment,
+      requester: req.who.actor.id,
+      state: d0.model.state,
+      reason: null,
+      inputs: publicInputs,
+      lock,
+      createdAt: first.at,
+    };
     await this.d.runs.createRun(record, { seq: 0, at: first.at, type: first.type, event: first });
     await this.d.ledger.append(runStartedEntry(runId, req.who.actor, rb, req.environment, publicInputs, main, rollback, lock));
-    const live: Live = { rec: { ...record, eventCount: 1, updatedAt: first.at }, runbook: rb, model: d0.model, seq: 1, inputs: resolved.values, secrets, redactor, outputs: new Map(), pendingLedger: [], pendingEvents: [] };
+    const live: Live = {
+      rec: { ...record, eventCount: 1, updatedAt: first.at },
+      runbook: rb,
+      model: d0.model,
+      seq: 1,
+      inputs: resolved.values,
+      secrets,
+      redactor,
+      outputs: new Map(),
+      pendingLedger: [],
+      pendingEvents: [],
+    };
     this.live.set(runId, live);
     this.d.observer?.onEvent?.(runId, d0.model, first);
     return this.drive(live, [...d0.commands], req.who);
@@ -89,7 +126,8 @@ export class Engine {
     const rec = await this.d.runs.findRun(runIdOrPrefix);
     const cached = this.live.get(rec.id);
     // A copy loaded without the secrets given now (recover() loads with none) would run and redact without them.
-    const hasSecrets = (l: Live): boolean => Object.entries(secrets).every(([k, v]) => v === undefined || l.secrets[k] === v || !String(rec.inputs[k]).startsWith('hmac-sha256:'));
+    const hasSecrets = (l: Live): boolean =>
+      Object.entries(secrets).every(([k, v]) => v === undefined || l.secrets[k] === v || !String(rec.inputs[k]).startsWith('hmac-sha256:'));
     if (cached && cached.seq === rec.eventCount && hasSecrets(cached)) return cached;
     const live = await loadLive(this.d.runs, rec, parse, secrets);
     this.live.set(rec.id, live);
@@ -110,11 +148,23 @@ export class Engine {
   }
 
   /** An operator's decision on a run; then drives it on from this process. */
-  async act(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: Parse, secrets: Readonly<Record<string, string | undefined>> = {}): Promise<RunOutcome> {
+  async act(
+    runIdOrPrefix: string,
+    action: OperatorAction,
+    who: Who,
+    parse: Parse,
+    secrets: Readonly<Record<string, string | undefined>> = {},
+  ): Promise<RunOutcome> {
     return withSecrets(Object.values(secrets), () => this.actHeld(runIdOrPrefix, action, who, parse, secrets));
   }
 
-  private async actHeld(runIdOrPrefix: string, action: OperatorAction, who: Who, parse: Parse, secrets: Readonly<Record<string, string | undefined>>): Promise<RunOutcome> {
+  private async actHeld(
+    runIdOrPrefix: string,
+    action: OperatorAction,
+    who: Who,
+    parse: Parse,
+    secrets: Readonly<Record<string, string | undefined>>,
+  ): Promise<RunOutcome> {
     await this.recover(parse);
     if (action.type === 'orphan') return this.decideOrphan(runIdOrPrefix, action, who, parse);
     const live = await this.load(runIdOrPrefix, parse, secrets);
@@ -130,7 +180,14 @@ export class Engine {
           case 'approve':
           case 'reject':
             if (action.comment.trim() === '') throw new RuntimeError('INPUT_INVALID', '--comment is required: say what you checked');
-            return { type: action.type === 'approve' ? 'approval.granted' : 'approval.rejected', at, stepId: action.stepId ?? cur?.id ?? '', actor, roles: who.roles, comment: live.redactor.redact(action.comment) };
+            return {
+              type: action.type === 'approve' ? 'approval.granted' : 'approval.rejected',
+              at,
+              stepId: action.stepId ?? cur?.id ?? '',
+              actor,
+              roles: who.roles,
+              comment: live.redactor.redact(action.comment),
+            };
           case 'resume':
             return { type: 'operator.resume', at, actor };
           case 'retry':
@@ -173,7 +230,10 @@ export class Engine {
     const recorded = await recordedGroup(this.d.runs, live);
     if (!recorded) throw new EngineError('INVALID_TRANSITION', `run ${runId} has no step of unknown outcome with a recorded process group`);
     if (action.decision === 'kill' && !(await liveOrphan(this.d.runs, live))) {
-      throw new EngineError('INVALID_TRANSITION', `run ${runId}: process group ${recorded.process.pgid} of step ${recorded.step.id} is not running: nothing to end; retry or skip the step`);
+      throw new EngineError(
+        'INVALID_TRANSITION',
+        `run ${runId}: process group ${recorded.process.pgid} of step ${recorded.step.id} is not running: nothing to end; retry or skip the step`,
+      );
     }
     if (action.decision === 'wait') {
       await waitOrphan(recorded);

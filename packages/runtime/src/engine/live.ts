@@ -56,7 +56,10 @@ export function withQuorum(rb: Runbook, env: string, p: StepPlan): StepPlan {
 
 /** Sortable, unique run ids: time prefix, then randomness. */
 export function newRunId(now: Date): string {
-  const t = now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const t = now
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14);
   return `${t}-${randomUUID().slice(0, 8)}`;
 }
 
@@ -86,10 +89,27 @@ export async function loadLive(runs: RunStore, rec: RunRecord, parse: Parse, sec
   }
   const outputs = new Map<string, string>();
   for (const o of await runs.outputs(rec.id)) if (o.stream === 'stdout') outputs.set(o.stepId, o.data.toString('utf8'));
-  return { rec, runbook, model, seq: stored.length, inputs: values, secrets: secretValues, redactor: new Redactor(Object.values(secretValues)), outputs, pendingLedger: [], pendingEvents: [] };
+  return {
+    rec,
+    runbook,
+    model,
+    seq: stored.length,
+    inputs: values,
+    secrets: secretValues,
+    redactor: new Redactor(Object.values(secretValues)),
+    outputs,
+    pendingLedger: [],
+    pendingEvents: [],
+  };
 }
 
-export function templateContext(runId: string, env: string, inputs: Readonly<Record<string, string | number | boolean>>, secrets: Readonly<Record<string, string>>, outputs: ReadonlyMap<string, string>): TemplateContext {
+export function templateContext(
+  runId: string,
+  env: string,
+  inputs: Readonly<Record<string, string | number | boolean>>,
+  secrets: Readonly<Record<string, string>>,
+  outputs: ReadonlyMap<string, string>,
+): TemplateContext {
   return { runId, env, inputs: { ...inputs, ...secrets }, secretNames: Object.keys(secrets), steps: Object.fromEntries(outputs) };
 }
 

@@ -2,7 +2,17 @@
 // executor. The CLI and (later) the server both start here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatDiagnostic, formatPolicyProblem, parsePolicyText, parseRunbook, resolveEnvironment, DEFAULT_POLICY, type InputSpec, type Policy, type Runbook } from '@runledger/core';
+import {
+  formatDiagnostic,
+  formatPolicyProblem,
+  parsePolicyText,
+  parseRunbook,
+  resolveEnvironment,
+  DEFAULT_POLICY,
+  type InputSpec,
+  type Policy,
+  type Runbook,
+} from '@runledger/core';
 import { RunStore } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { assertSecretText } from '../redact.js';
@@ -37,7 +47,14 @@ export function loadPolicy(home: string, env: Readonly<Record<string, string | u
 /** Parses a runbook or throws RUNBOOK_INVALID listing every error as file:line:col. */
 export function parseOrThrow(source: string, file: string): Runbook {
   const r = parseRunbook(source, file);
-  if (!r.ok) throw new RuntimeError('RUNBOOK_INVALID', r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+  if (!r.ok)
+    throw new RuntimeError(
+      'RUNBOOK_INVALID',
+      r.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n'),
+    );
   return r.runbook;
 }
 
@@ -48,7 +65,9 @@ export function parseOrThrow(source: string, file: string): Runbook {
 export function environmentOrThrow(runbook: Runbook, requested: string | undefined): string {
   const c = resolveEnvironment(runbook, requested);
   if (c.ok) return c.environment;
-  throw new RuntimeError(c.code === 'ENV_REQUIRED' ? 'ENV_REQUIRED' : 'INPUT_INVALID', c.message, { details: [{ path: '/environment', code: c.code, message: c.message }] });
+  throw new RuntimeError(c.code === 'ENV_REQUIRED' ? 'ENV_REQUIRED' : 'INPUT_INVALID', c.message, {
+    details: [{ path: '/environment', code: c.code, message: c.message }],
+  });
 }
 
 export async function openEngine(loc: LedgerLocation, opts: { observer?: EngineObserver; cwd?: string } = {}): Promise<EngineContext> {
@@ -57,7 +76,14 @@ export async function openEngine(loc: LedgerLocation, opts: { observer?: EngineO
     const env = loc.env ?? process.env;
     const { policy, file } = loadPolicy(ledger.home, env);
     const runs = new RunStore(ledger.store);
-    const engine = new Engine({ runs, ledger: requestTagged(ledger.writer!), policy, exec: realExecutor, cwd: opts.cwd ?? loc.cwd ?? process.cwd(), ...(opts.observer ? { observer: opts.observer } : {}) });
+    const engine = new Engine({
+      runs,
+      ledger: requestTagged(ledger.writer!),
+      policy,
+      exec: realExecutor,
+      cwd: opts.cwd ?? loc.cwd ?? process.cwd(),
+      ...(opts.observer ? { observer: opts.observer } : {}),
+    });
     return { engine, runs, ledger, policy, policyFile: file, close: () => ledger.close() };
   } catch (e) {
     await ledger.close();

@@ -1,7 +1,19 @@
 // One step: the kill switch and policy first, then its intent (run event, then ledger), then the
 // step itself through an adapter, then its result (run event with the output, stored with the next
 // event; the ledger entry joins the next ledger commit). A shell step's process group is recorded in its started event before it runs.
-import { decideCommand, envForStep, renderProbe, renderTemplate, type PolicyDecision, type ProbeResult, type RunCommand, type RunEvent, type Step, type StepProcess, type TemplateContext } from '@runledger/core';
+import {
+  decideCommand,
+  envForStep,
+  renderProbe,
+  renderTemplate,
+  type PolicyDecision,
+  type ProbeResult,
+  type RunCommand,
+  type RunEvent,
+  type Step,
+  type StepProcess,
+  type TemplateContext,
+} from '@runledger/core';
 import type { StepOutput } from '@runledger/store';
 import { EngineError } from '../errors.js';
 import type { ExecResult } from './adapters.js';
@@ -50,7 +62,14 @@ export class StepRunner {
     let begun = false;
     const begin = async (process?: StepProcess): Promise<void> => {
       begun = true;
-      const started: Extract<RunEvent, { type: 'step.started' }> = { type: 'step.started', at: c.now(), phase: cmd.phase, stepId: step.id, attempt: cmd.attempt, ...(process ? { process } : {}) };
+      const started: Extract<RunEvent, { type: 'step.started' }> = {
+        type: 'step.started',
+        at: c.now(),
+        phase: cmd.phase,
+        stepId: step.id,
+        attempt: cmd.attempt,
+        ...(process ? { process } : {}),
+      };
       await c.apply(live, started);
       await c.ledgerNow(live, stepStartedEntry(runId, live.rec.requester, started, step.kind, shown, allowed));
     };
@@ -71,8 +90,26 @@ export class StepRunner {
       r = await this.execute(live, step, ctx);
     }
     const outputs: StepOutput[] = [
-      { phase: cmd.phase, stepId: step.id, attempt: cmd.attempt, stream: 'stdout', data: Buffer.from(r.stdout, 'utf8'), bytesTotal: r.stdoutBytes, truncated: r.stdoutBytes > Buffer.byteLength(r.stdout), sha256: r.stdoutSha256 },
-      { phase: cmd.phase, stepId: step.id, attempt: cmd.attempt, stream: 'stderr', data: Buffer.from(r.stderr, 'utf8'), bytesTotal: r.stderrBytes, truncated: r.stderrBytes > Buffer.byteLength(r.stderr), sha256: r.stderrSha256 },
+      {
+        phase: cmd.phase,
+        stepId: step.id,
+        attempt: cmd.attempt,
+        stream: 'stdout',
+        data: Buffer.from(r.stdout, 'utf8'),
+        bytesTotal: r.stdoutBytes,
+        truncated: r.stdoutBytes > Buffer.byteLength(r.stdout),
+        sha256: r.stdoutSha256,
+      },
+      {
+        phase: cmd.phase,
+        stepId: step.id,
+        attempt: cmd.attempt,
+        stream: 'stderr',
+        data: Buffer.from(r.stderr, 'utf8'),
+        bytesTotal: r.stderrBytes,
+        truncated: r.stderrBytes > Buffer.byteLength(r.stderr),
+        sha256: r.stderrSha256,
+      },
     ];
     if (step.capture && r.ok) live.outputs.set(step.id, r.stdout.trimEnd());
     const finished: Extract<RunEvent, { type: 'step.finished' }> = {
@@ -107,11 +144,34 @@ export class StepRunner {
     const fromProbe = (r: ProbeResult, ok = r.ok, detail = r.detail, timedOut = false): ExecResult => {
       const out = keep(`${r.detail}\n`, redactor, cap);
       const none = keep('', redactor, cap);
-      return { ok, timedOut, durationMs: performance.now() - t0, detail: redactor.redact(detail), stdout: out.text, stderr: '', stdoutSha256: out.sha256, stderrSha256: none.sha256, stdoutBytes: out.bytes, stderrBytes: 0, truncated: false };
+      return {
+        ok,
+        timedOut,
+        durationMs: performance.now() - t0,
+        detail: redactor.redact(detail),
+        stdout: out.text,
+        stderr: '',
+        stdoutSha256: out.sha256,
+        stderrSha256: none.sha256,
+        stdoutBytes: out.bytes,
+        stderrBytes: 0,
+        truncated: false,
+      };
     };
     switch (step.kind) {
       case 'sh':
-        return d.exec.shell({ script: renderTemplate(step.script, ctx, 'shell'), env, cwd: d.cwd, timeoutMs, signal: ac.signal, onOutput, redactor, maxOutputBytes: cap, keepChildren: step.keepChildren === true, ...(onSpawn ? { onSpawn } : {}) });
+        return d.exec.shell({
+          script: renderTemplate(step.script, ctx, 'shell'),
+          env,
+          cwd: d.cwd,
+          timeoutMs,
+          signal: ac.signal,
+          onOutput,
+          redactor,
+          maxOutputBytes: cap,
+          keepChildren: step.keepChildren === true,
+          ...(onSpawn ? { onSpawn } : {}),
+        });
       case 'http':
         return d.exec.http({
           method: step.method,
@@ -138,7 +198,8 @@ export class StepRunner {
           polls++;
           onOutput('stdout', `${r.detail}\n`);
           if (r.ok) return fromProbe(r, true, `${r.detail} (after ${polls} poll${polls === 1 ? '' : 's'})`);
-          if (performance.now() + step.intervalMs > deadline) return fromProbe(r, false, `still failing after ${(timeoutMs / 1000).toFixed(1)}s: ${r.detail}`, true);
+          if (performance.now() + step.intervalMs > deadline)
+            return fromProbe(r, false, `still failing after ${(timeoutMs / 1000).toFixed(1)}s: ${r.detail}`, true);
           await new Promise((res) => setTimeout(res, step.intervalMs));
         }
       }

@@ -72,7 +72,10 @@ function safeUser(): string {
 
 /** A default origin: URL-like, no spaces or '+'. */
 export function defaultOrigin(): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'localhost';
+  const host =
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, '-') || 'localhost';
   return `${host}/runledger`;
 }
 
@@ -89,7 +92,8 @@ export interface InitResult {
 /** Creates the store, the first signing key, the genesis entry and DIR/trust.vkeys. */
 export async function initLedger(loc: LedgerLocation, opts: { origin?: string; actor: Actor }): Promise<InitResult> {
   const origin = opts.origin ?? defaultOrigin();
-  if (!isValidKeyName(origin)) throw new RuntimeError('USAGE', `--origin ${JSON.stringify(origin)}: an origin has no spaces and no '+', e.g. ops.example.com/prod`);
+  if (!isValidKeyName(origin))
+    throw new RuntimeError('USAGE', `--origin ${JSON.stringify(origin)}: an origin has no spaces and no '+', e.g. ops.example.com/prod`);
   const config = resolveConfig({ env: loc.env ?? process.env, ...(loc.home ? { home: loc.home } : {}), ...(loc.cwd ? { cwd: loc.cwd } : {}) });
   const store = await openStore(config);
   try {
@@ -104,7 +108,11 @@ export async function initLedger(loc: LedgerLocation, opts: { origin?: string; a
       writer = await LedgerWriter.open({ store, origin, signers: [signer] });
       await writer.init({ actor: opts.actor });
       const trustFile = join(config.home, TRUST_FILE);
-      await writeFile(trustFile, `# Trusted verifier keys of ledger ${origin} (one vkey a line).\n# Keep a copy outside this machine: auditors verify exports against it.\n${signer.vkey}\n`, { mode: 0o644 });
+      await writeFile(
+        trustFile,
+        `# Trusted verifier keys of ledger ${origin} (one vkey a line).\n# Keep a copy outside this machine: auditors verify exports against it.\n${signer.vkey}\n`,
+        { mode: 0o644 },
+      );
       const head = await reader.head();
       return { origin, home: config.home, vkey: signer.vkey, keyFile, trustFile, size: head.size, root: toBase64(head.root) };
     } catch (e) {
@@ -135,7 +143,14 @@ export async function openLedger(loc: LedgerLocation, opts: { write: boolean; st
     // 'peaks' checks the latest checkpoint against the stored peaks and last entry (O(log n)); 'full'
     // re-hashes every entry (O(n)), for long-lived processes and `runledger ledger check`.
     // The screen refuses any entry holding a secret of a run this process drives (the last line of defence).
-    if (opts.write) writer = await LedgerWriter.open({ store, origin, signers: await loadSigners(config.home), startupCheck: opts.startupCheck ?? 'peaks', screen: screenEntry });
+    if (opts.write)
+      writer = await LedgerWriter.open({
+        store,
+        origin,
+        signers: await loadSigners(config.home),
+        startupCheck: opts.startupCheck ?? 'peaks',
+        screen: screenEntry,
+      });
     return {
       store,
       reader,
@@ -211,7 +226,10 @@ async function checkpointOrThrow(reader: LedgerReader, size: number | undefined)
     if (size === undefined) throw new RuntimeError('NOT_CHECKPOINTED', 'the ledger has no checkpoint yet');
     const sizes = await reader.checkpoints();
     const near = sizes.filter((s) => s <= size).at(-1);
-    throw new RuntimeError('NOT_CHECKPOINTED', `no signed checkpoint of size ${size}${near ? ` (the nearest below is ${near})` : ''}; proofs are only given for signed sizes`);
+    throw new RuntimeError(
+      'NOT_CHECKPOINTED',
+      `no signed checkpoint of size ${size}${near ? ` (the nearest below is ${near})` : ''}; proofs are only given for signed sizes`,
+    );
   }
   return cp;
 }
@@ -228,7 +246,11 @@ export interface ExportResult {
  * Writes a runledger-export/1 bundle. One read transaction, so the latest checkpoint covers the last
  * entry; written into a temporary sibling directory and renamed into place at the end.
  */
-export async function exportBundle(reader: LedgerReader, target: string, opts: { progress?: (done: number, total: number) => void } = {}): Promise<ExportResult> {
+export async function exportBundle(
+  reader: LedgerReader,
+  target: string,
+  opts: { progress?: (done: number, total: number) => void } = {},
+): Promise<ExportResult> {
   const dir = resolve(target);
   const existing = await readdir(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
   if (existing && existing.length > 0) throw new RuntimeError('EXPORT_TARGET_EXISTS', `${dir} exists and is not empty; choose a new directory`);
@@ -246,7 +268,7 @@ export async function exportBundle(reader: LedgerReader, target: string, opts: {
       const nl = Buffer.from('\n');
       // Page by seq without a gap check: a damaged store is exported as it is, so the verifier, not
       // the exporter, names the damage (reason and index).
-      for (let next = 0; next < latest.size; ) {
+      for (let next = 0; next < latest.size;) {
         const page = await snap.entries(next, Math.min(1000, latest.size - next));
         if (page.length === 0) break;
         for (const e of page) {

@@ -33,11 +33,25 @@ export function postJson(s: HttpSend): Promise<AttemptOutcome> {
     }
     const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
     const body = Buffer.from(s.body, 'utf8');
-    const req = send(u, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'user-agent': 'runledger', ...s.headers } }, (res) => {
-      res.resume(); // the body is not needed; draining frees the socket
-      res.on('end', () => resolve({ kind: 'http', status: res.statusCode ?? 0, ...(typeof res.headers['retry-after'] === 'string' ? { retryAfter: res.headers['retry-after'] } : {}) }));
-      res.on('error', (e) => resolve({ kind: 'network', error: `${urlOrigin(s.url)}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
-    });
+    const req = send(
+      u,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'user-agent': 'runledger', ...s.headers },
+      },
+      (res) => {
+        res.resume(); // the body is not needed; draining frees the socket
+        res.on('end', () =>
+          resolve({
+            kind: 'http',
+            status: res.statusCode ?? 0,
+            ...(typeof res.headers['retry-after'] === 'string' ? { retryAfter: res.headers['retry-after'] } : {}),
+          }),
+        );
+        res.on('error', (e) => resolve({ kind: 'network', error: `${urlOrigin(s.url)}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+      },
+    );
     req.setTimeout(s.timeoutMs ?? 10_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'network', error: `${urlOrigin(s.url)}: ${e.code ?? e.message}` }));
     req.end(body);
@@ -45,7 +59,14 @@ export function postJson(s: HttpSend): Promise<AttemptOutcome> {
 }
 
 /** A generic webhook, signed with every active secret (newest first) the Standard Webhooks way. */
-export function sendWebhook(p: { url: string; secrets: readonly string[]; id: string; payload: unknown; nowMs: number; timeoutMs?: number }): Promise<AttemptOutcome> {
+export function sendWebhook(p: {
+  url: string;
+  secrets: readonly string[];
+  id: string;
+  payload: unknown;
+  nowMs: number;
+  timeoutMs?: number;
+}): Promise<AttemptOutcome> {
   const body = JSON.stringify(p.payload);
   const headers = signWebhook(p.secrets, p.id, Math.floor(p.nowMs / 1000), body);
   return postJson({ url: p.url, body, headers: { ...headers }, ...(p.timeoutMs ? { timeoutMs: p.timeoutMs } : {}) });

@@ -45,13 +45,21 @@ export async function sendMail(target: SmtpTarget, msg: MailMessage, timeoutMs =
     socketTimeout: timeoutMs,
   });
   try {
-    const info = await transport.sendMail({ from: msg.from, to: [...msg.to], subject: msg.subject, text: msg.text, messageId, ...(msg.headers ? { headers: { ...msg.headers } } : {}) });
+    const info = await transport.sendMail({
+      from: msg.from,
+      to: [...msg.to],
+      subject: msg.subject,
+      text: msg.text,
+      messageId,
+      ...(msg.headers ? { headers: { ...msg.headers } } : {}),
+    });
     const response = String(info.response ?? '');
     const code = Number(/^(\d{3})/.exec(response)?.[1] ?? 250);
     return { outcome: { kind: 'smtp', code, response }, messageId };
   } catch (e) {
     const err = e as { responseCode?: number; response?: string; code?: string; message?: string };
-    if (typeof err.responseCode === 'number') return { outcome: { kind: 'smtp', code: err.responseCode, response: String(err.response ?? err.message ?? '') }, messageId };
+    if (typeof err.responseCode === 'number')
+      return { outcome: { kind: 'smtp', code: err.responseCode, response: String(err.response ?? err.message ?? '') }, messageId };
     return { outcome: { kind: 'network', error: `${target.host}:${target.port}: ${err.code ?? err.message ?? String(e)}` }, messageId };
   } finally {
     transport.close();

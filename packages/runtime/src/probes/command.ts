@@ -43,7 +43,10 @@ export async function commandProbe(spec: CommandProbe, timeoutMs: number, signal
 
 /** The last non-empty line the command wrote (stderr first): usually the reason it failed. */
 function hint(stderr: string, stdout: string): string {
-  for (const [name, text] of [['stderr', stderr], ['stdout', stdout]] as const) {
+  for (const [name, text] of [
+    ['stderr', stderr],
+    ['stdout', stdout],
+  ] as const) {
     const line = text
       .split('\n')
       .map((l) => l.trim())

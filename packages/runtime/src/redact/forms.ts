@@ -83,5 +83,10 @@ export function formsOf(value: string): Forms {
   const squeezed = unescaped.map((v) => v.replace(/[ \t\n\v\f\r]/g, '')).filter((v) => v.length >= MIN_FUZZY_LENGTH);
   const long = (vs: string[]): string[] => [...new Set(vs)].filter((v) => Buffer.byteLength(v) >= MIN_SECRET_LENGTH);
   const cut = truncatedForms(value);
-  return { raw: long([...plain, ...b64, ...cut]), unescaped: long([...unescaped, ...cut]), squeezed: long(squeezed), hex: long([Buffer.from(value, 'utf8').toString('hex')]) };
+  return {
+    raw: long([...plain, ...b64, ...cut]),
+    unescaped: long([...unescaped, ...cut]),
+    squeezed: long(squeezed),
+    hex: long([Buffer.from(value, 'utf8').toString('hex')]),
+  };
 }

@@ -26,7 +26,10 @@ export function assertSecretText(name: string, value: string, from: string): voi
   const m = CONTROL.exec(value);
   if (!m) return;
   const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new RuntimeError('INPUT_INVALID', `secret input ${name} (from ${from}) contains the control character ${code}: secrets must be text (tabs and line breaks are allowed); check how the value was written`);
+  throw new RuntimeError(
+    'INPUT_INVALID',
+    `secret input ${name} (from ${from}) contains the control character ${code}: secrets must be text (tabs and line breaks are allowed); check how the value was written`,
+  );
 }
 
 const MARK_BYTES = Buffer.from(REDACTION_MARK, 'utf8');

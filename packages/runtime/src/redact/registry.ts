@@ -53,5 +53,8 @@ export function screenEntry(entry: Entry, canonicalBytes: Uint8Array): void {
   current ??= new Redactor(held.keys());
   if (!current.finds(canonicalBytes)) return;
   const subject = entry.subject ? ` about ${entry.subject.kind} ${entry.subject.id}` : '';
-  throw new RuntimeError('SECRET_IN_ENTRY', `ledger entry ${entry.type}${subject} holds the value of a secret of a run in progress (in some form): refused, nothing was stored`);
+  throw new RuntimeError(
+    'SECRET_IN_ENTRY',
+    `ledger entry ${entry.type}${subject} holds the value of a secret of a run in progress (in some form): refused, nothing was stored`,
+  );
 }

@@ -45,7 +45,19 @@ export function loadCatalogue(dir: string, cwd = process.cwd()): Catalogue {
     const r = parseRunbook(source, file);
     if (!r.ok) out.invalid.push({ file, diagnostics: [...r.diagnostics] });
     else if (seen.has(r.runbook.id))
-      out.invalid.push({ file, diagnostics: [{ severity: 'error', code: 'CATALOGUE_ID_DUPLICATE', message: `runbook id ${r.runbook.id} is already used by ${seen.get(r.runbook.id)}`, file, line: 1, column: 1 }] });
+      out.invalid.push({
+        file,
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'CATALOGUE_ID_DUPLICATE',
+            message: `runbook id ${r.runbook.id} is already used by ${seen.get(r.runbook.id)}`,
+            file,
+            line: 1,
+            column: 1,
+          },
+        ],
+      });
     else {
       seen.set(r.runbook.id, file);
       out.runbooks.push({ runbook: r.runbook, source, file });

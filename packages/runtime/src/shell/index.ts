@@ -219,7 +219,14 @@ export function runShell(opts: ShellOptions): Promise<ShellResult> {
   const err = new Capture('stderr', cap, opts.redactor, opts.onOutput);
 
   let started = performance.now();
-  const result = (r: { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean; aborted: boolean; childrenEnded?: boolean; error?: string }): ShellResult => {
+  const result = (r: {
+    exitCode: number | null;
+    signal: NodeJS.Signals | null;
+    timedOut: boolean;
+    aborted: boolean;
+    childrenEnded?: boolean;
+    error?: string;
+  }): ShellResult => {
     out.end();
     err.end();
     return {

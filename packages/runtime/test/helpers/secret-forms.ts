@@ -36,7 +36,9 @@ export function formsOf(s: string): Record<string, string> {
     'hex with colons': pairs(h).join(':'),
     'hex with spaces': pairs(h).join(' '),
     'upper-case hex with dashes': pairs(h.toUpperCase()).join('-'),
-    '0x list': pairs(h).map((x) => `0x${x}`).join(', '),
+    '0x list': pairs(h)
+      .map((x) => `0x${x}`)
+      .join(', '),
     'xxd -p, wrapped': fold(h, 8),
     base64: b.toString('base64'),
     'base64 unpadded': b.toString('base64').replace(/=+$/, ''),
@@ -68,4 +70,3 @@ export function leaks(text: string, s: string): string[] {
   if (stripped.length >= MIN_FUZZY && text.replace(/\s+/g, '').includes(stripped)) found.push('whitespace-stripped');
   return found;
 }
-

@@ -7,7 +7,24 @@ import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
 import { exportToTemp, tarOf } from '../export.js';
 import type { ApiInstance, RouteContext } from '../context.js';
-import { ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, errors, IdempotencyHeaders, InclusionQuery, LastVerification, LedgerEntry, LedgerHead, LedgerSearchPage, LedgerSearchQuery, NoteBody, NoteResult, SeqParams, Verification } from '../schemas.js';
+import {
+  ConsistencyProof,
+  ConsistencyQuery,
+  EntriesPage,
+  EntriesQuery,
+  errors,
+  IdempotencyHeaders,
+  InclusionQuery,
+  LastVerification,
+  LedgerEntry,
+  LedgerHead,
+  LedgerSearchPage,
+  LedgerSearchQuery,
+  NoteBody,
+  NoteResult,
+  SeqParams,
+  Verification,
+} from '../schemas.js';
 import { LastVerification as LastVerificationStore, verifyLedger } from '../verification.js';
 import { actorIds } from '../actor-filter.js';
 import { timeRange } from '../query-time.js';
@@ -24,25 +41,49 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
   const reader = rc.ctx.ledger.reader;
   const tags = ['ledger'];
 
-  app.get('/ledger/head', { config: { role: 'viewer' }, schema: { tags, summary: 'Size, root and the latest signed checkpoint', response: { 200: LedgerHead, ...errors(401, 403, 429, 503) } } }, async () => {
-    const cp = await reader.latestCheckpoint();
-    if (!cp) throw new StoreError('LEDGER_NOT_INITIALISED', 'the ledger has no signed checkpoint yet');
-    return { origin: rc.ctx.ledger.origin, size: cp.size, root: toBase64(cp.root), checkpoint: cp.note };
-  });
+  app.get(
+    '/ledger/head',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Size, root and the latest signed checkpoint', response: { 200: LedgerHead, ...errors(401, 403, 429, 503) } },
+    },
+    async () => {
+      const cp = await reader.latestCheckpoint();
+      if (!cp) throw new StoreError('LEDGER_NOT_INITIALISED', 'the ledger has no signed checkpoint yet');
+      return { origin: rc.ctx.ledger.origin, size: cp.size, root: toBase64(cp.root), checkpoint: cp.note };
+    },
+  );
 
-  app.get('/ledger/entries', { config: { role: 'viewer' }, schema: { tags, summary: 'Entries from seq `from`, in order', querystring: EntriesQuery, response: { 200: EntriesPage, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
-    const { from, limit } = req.query;
-    const size = (await reader.head()).size;
-    const rows = from >= size ? [] : await reader.entries(from, Math.min(limit, size - from));
-    const last = rows.at(-1);
-    return { entries: rows.map(entryJson), next: last && last.seq + 1 < size ? last.seq + 1 : null };
-  });
+  app.get(
+    '/ledger/entries',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Entries from seq `from`, in order',
+        querystring: EntriesQuery,
+        response: { 200: EntriesPage, ...errors(400, 401, 403, 429, 503) },
+      },
+    },
+    async (req) => {
+      const { from, limit } = req.query;
+      const size = (await reader.head()).size;
+      const rows = from >= size ? [] : await reader.entries(from, Math.min(limit, size - from));
+      const last = rows.at(-1);
+      return { entries: rows.map(entryJson), next: last && last.seq + 1 < size ? last.seq + 1 : null };
+    },
+  );
 
   app.get(
     '/ledger/search',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'Entries newest first, filtered by type (or type prefix), run, actor and time; page with `before`', querystring: LedgerSearchQuery, response: { 200: LedgerSearchPage, ...errors(400, 401, 403, 404, 429, 503) } },
+      schema: {
+        tags,
+        summary: 'Entries newest first, filtered by type (or type prefix), run, actor and time; page with `before`',
+        querystring: LedgerSearchQuery,
+        response: { 200: LedgerSearchPage, ...errors(400, 401, 403, 404, 429, 503) },
+      },
     },
     async (req) => {
       const q = req.query;
@@ -64,18 +105,31 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     },
   );
 
-  app.get('/ledger/entries/:seq', { config: { role: 'viewer' }, schema: { tags, summary: 'One entry', params: SeqParams, response: { 200: LedgerEntry, ...errors(400, 401, 403, 404, 429, 503) } } }, async (req) => {
-    const size = (await reader.head()).size;
-    const e = req.params.seq < size ? await reader.entry(req.params.seq) : undefined;
-    if (!e) throw new StoreError('NOT_FOUND', `no entry ${req.params.seq}; the ledger has ${size}`);
-    return entryJson(e);
-  });
+  app.get(
+    '/ledger/entries/:seq',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'One entry', params: SeqParams, response: { 200: LedgerEntry, ...errors(400, 401, 403, 404, 429, 503) } },
+    },
+    async (req) => {
+      const size = (await reader.head()).size;
+      const e = req.params.seq < size ? await reader.entry(req.params.seq) : undefined;
+      if (!e) throw new StoreError('NOT_FOUND', `no entry ${req.params.seq}; the ledger has ${size}`);
+      return entryJson(e);
+    },
+  );
 
   app.get(
     '/ledger/proof/inclusion',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'A C2SP tlog-proof receipt for entry `index` under the checkpoint of `size` (default: the latest)', querystring: InclusionQuery, produces: ['text/plain'], response: { 200: Type.String(), ...errors(400, 401, 403, 429, 503) } },
+      schema: {
+        tags,
+        summary: 'A C2SP tlog-proof receipt for entry `index` under the checkpoint of `size` (default: the latest)',
+        querystring: InclusionQuery,
+        produces: ['text/plain'],
+        response: { 200: Type.String(), ...errors(400, 401, 403, 429, 503) },
+      },
     },
     async (req, reply) => {
       const text = await receiptFor(reader, req.query.index, req.query.size);
@@ -83,10 +137,22 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     },
   );
 
-  app.get('/ledger/proof/consistency', { config: { role: 'viewer' }, schema: { tags, summary: 'RFC 6962 consistency proof between two signed sizes', querystring: ConsistencyQuery, response: { 200: ConsistencyProof, ...errors(400, 401, 403, 429, 503) } } }, async (req, reply) => {
-    const r = await consistencyFor(reader, req.query.from, req.query.to);
-    return reply.header('cache-control', 'no-store').send({ from: checkpointJson(r.from), to: checkpointJson(r.to), proof: r.proof.map(toBase64) });
-  });
+  app.get(
+    '/ledger/proof/consistency',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'RFC 6962 consistency proof between two signed sizes',
+        querystring: ConsistencyQuery,
+        response: { 200: ConsistencyProof, ...errors(400, 401, 403, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      const r = await consistencyFor(reader, req.query.from, req.query.to);
+      return reply.header('cache-control', 'no-store').send({ from: checkpointJson(r.from), to: checkpointJson(r.to), proof: r.proof.map(toBase64) });
+    },
+  );
 
   app.post(
     '/ledger/notes',
@@ -120,7 +186,15 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     '/ledger/export',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'The whole ledger as a runledger-export/1 bundle in a tar archive (one read snapshot), for `runledger-verify`', produces: ['application/x-tar'], response: { 200: Type.Unknown({ description: 'a ustar archive: runledger-export-<size>/{MANIFEST.json,entries.jsonl,checkpoints/}' }), ...errors(401, 403, 429, 503) } },
+      schema: {
+        tags,
+        summary: 'The whole ledger as a runledger-export/1 bundle in a tar archive (one read snapshot), for `runledger-verify`',
+        produces: ['application/x-tar'],
+        response: {
+          200: Type.Unknown({ description: 'a ustar archive: runledger-export-<size>/{MANIFEST.json,entries.jsonl,checkpoints/}' }),
+          ...errors(401, 403, 429, 503),
+        },
+      },
     },
     async (req, reply) => {
       const ex = await exportToTemp(reader);
@@ -170,13 +244,22 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     '/ledger/verify',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'Export the ledger and verify it with the standalone verifier against the trust file, as an auditor would; the result (also a fault: `unknown`) is kept as the last verification and recorded in the ledger (audit.verification)', response: { 200: Verification, ...errors(401, 403, 409, 429, 500, 503) } },
+      schema: {
+        tags,
+        summary:
+          'Export the ledger and verify it with the standalone verifier against the trust file, as an auditor would; the result (also a fault: `unknown`) is kept as the last verification and recorded in the ledger (audit.verification)',
+        response: { 200: Verification, ...errors(401, 403, 409, 429, 500, 503) },
+      },
     },
     async (req, reply) => {
       if (verifying) throw new ApiError('VERIFY_BUSY', 'a verification is already running; its result will be the last verification');
       verifying = true;
       try {
-        const v = await verifyLedger(rc, last, { principal: req.principal!, requestId: req.id, onUnrecorded: (e) => req.log.error({ err: e }, 'the verification could not be recorded in the ledger') });
+        const v = await verifyLedger(rc, last, {
+          principal: req.principal!,
+          requestId: req.id,
+          onUnrecorded: (e) => req.log.error({ err: e }, 'the verification could not be recorded in the ledger'),
+        });
         if (!v.ok) req.log.error({ problem: v.problem, result: v.result }, 'ledger verification did not pass');
         return reply.header('cache-control', 'no-store').send(v);
       } finally {
@@ -185,7 +268,14 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
     },
   );
 
-  app.get('/ledger/verify', { config: { role: 'viewer' }, schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } } }, async (_req, reply) => {
-    return reply.header('cache-control', 'no-store').send({ last: await last.get() });
-  });
+  app.get(
+    '/ledger/verify',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'The last verification’s result (null if none yet)', response: { 200: LastVerification, ...errors(401, 403, 429, 503) } },
+    },
+    async (_req, reply) => {
+      return reply.header('cache-control', 'no-store').send({ last: await last.get() });
+    },
+  );
 }

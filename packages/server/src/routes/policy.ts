@@ -6,10 +6,21 @@ export function policyRoutes(app: ApiInstance, rc: RouteContext): void {
   const { runs } = rc.ctx;
   const tags = ['policy'];
 
-  app.get('/policy', { config: { role: 'viewer' }, schema: { tags, summary: 'The policy in force and the freeze state', response: { 200: PolicyView, ...errors(401, 403, 429, 503) } } }, async () => {
-    const f = await runs.getFreeze();
-    return { file: rc.ctx.policyFile ?? null, policy: JSON.parse(JSON.stringify(rc.ctx.policy)) as Record<string, unknown>, freeze: f ? { reason: f.reason, by: f.by, at: f.at } : null };
-  });
+  app.get(
+    '/policy',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'The policy in force and the freeze state', response: { 200: PolicyView, ...errors(401, 403, 429, 503) } },
+    },
+    async () => {
+      const f = await runs.getFreeze();
+      return {
+        file: rc.ctx.policyFile ?? null,
+        policy: JSON.parse(JSON.stringify(rc.ctx.policy)) as Record<string, unknown>,
+        freeze: f ? { reason: f.reason, by: f.by, at: f.at } : null,
+      };
+    },
+  );
 
   for (const frozen of [true, false]) {
     app.post(
@@ -31,7 +42,14 @@ export function policyRoutes(app: ApiInstance, rc: RouteContext): void {
         await runs.setFreeze({ frozen, reason: req.body.reason, by: p.actor.id, at });
         let seq: number;
         try {
-          seq = (await rc.append({ type: 'automation.freeze', actor: p.actor, subject: { kind: 'automation', id: 'kill-switch' }, data: { frozen, reason: req.body.reason } })).seq;
+          seq = (
+            await rc.append({
+              type: 'automation.freeze',
+              actor: p.actor,
+              subject: { kind: 'automation', id: 'kill-switch' },
+              data: { frozen, reason: req.body.reason },
+            })
+          ).seq;
         } catch (e) {
           // No state change without its ledger entry: put the previous state back, then report.
           await runs.setFreeze(before ?? { frozen: false, reason: 'restored after a failed ledger append', by: p.actor.id, at }).catch(() => undefined);

@@ -31,7 +31,15 @@ function inputJson(i: InputSpec) {
 }
 
 export function runbookSummary(rb: Runbook) {
-  return { id: rb.id, title: rb.title, description: rb.description ?? null, file: rb.file, sha256: rb.contentHash, inputs: rb.inputs.map(inputJson), environments: [...rb.environments] };
+  return {
+    id: rb.id,
+    title: rb.title,
+    description: rb.description ?? null,
+    file: rb.file,
+    sha256: rb.contentHash,
+    inputs: rb.inputs.map(inputJson),
+    environments: [...rb.environments],
+  };
 }
 
 function stepJson(s: Step) {
@@ -46,23 +54,57 @@ export function runbookRoutes(app: ApiInstance, rc: RouteContext): void {
   const tags = ['runbooks'];
   const catalogue = (): Catalogue => loadCatalogue(rc.runbooksDir);
 
-  app.get('/runbooks', { config: { role: 'viewer' }, schema: { tags, summary: 'The runbooks in the server\u2019s runbooks directory', response: { 200: RunbookList, ...errors(401, 403, 429, 503) } } }, async () => {
-    const c = catalogue();
-    return { runbooks: c.runbooks.map((e) => runbookSummary(e.runbook)), invalid: c.invalid.map((i) => ({ file: i.file, diagnostics: i.diagnostics.map(diagJson) })) };
-  });
+  app.get(
+    '/runbooks',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'The runbooks in the server\u2019s runbooks directory', response: { 200: RunbookList, ...errors(401, 403, 429, 503) } },
+    },
+    async () => {
+      const c = catalogue();
+      return {
+        runbooks: c.runbooks.map((e) => runbookSummary(e.runbook)),
+        invalid: c.invalid.map((i) => ({ file: i.file, diagnostics: i.diagnostics.map(diagJson) })),
+      };
+    },
+  );
 
-  app.get('/runbooks/:id', { config: { role: 'viewer' }, schema: { tags, summary: 'One runbook: inputs, sections with their Markdown, steps', params: RunbookParams, response: { 200: RunbookDetail, ...errors(401, 403, 404, 429, 503) } } }, async (req) => {
-    const rb = findRunbook(catalogue(), req.params.id).runbook;
-    return {
-      ...runbookSummary(rb),
-      sections: rb.sections.map((s) => ({ kind: s.kind, title: s.title, depth: s.depth, markdown: s.markdown, steps: s.steps.map((x) => x.id) })),
-      steps: rb.steps.map(stepJson),
-      rollback: rb.rollback.map(stepJson),
-    };
-  });
+  app.get(
+    '/runbooks/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'One runbook: inputs, sections with their Markdown, steps',
+        params: RunbookParams,
+        response: { 200: RunbookDetail, ...errors(401, 403, 404, 429, 503) },
+      },
+    },
+    async (req) => {
+      const rb = findRunbook(catalogue(), req.params.id).runbook;
+      return {
+        ...runbookSummary(rb),
+        sections: rb.sections.map((s) => ({ kind: s.kind, title: s.title, depth: s.depth, markdown: s.markdown, steps: s.steps.map((x) => x.id) })),
+        steps: rb.steps.map(stepJson),
+        rollback: rb.rollback.map(stepJson),
+      };
+    },
+  );
 
-  app.post('/runbooks/lint', { config: { role: 'viewer' }, schema: { tags, summary: 'Lint a runbook source; 200 with its diagnostics (line/column)', body: LintBody, response: { 200: LintResult, ...errors(400, 401, 403, 429, 503) } } }, async (req) => {
-    const ds = lintRunbook(req.body.source, req.body.file ?? '<input>');
-    return { ok: !ds.some((d) => d.severity === 'error'), diagnostics: ds.map(diagJson) };
-  });
+  app.post(
+    '/runbooks/lint',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Lint a runbook source; 200 with its diagnostics (line/column)',
+        body: LintBody,
+        response: { 200: LintResult, ...errors(400, 401, 403, 429, 503) },
+      },
+    },
+    async (req) => {
+      const ds = lintRunbook(req.body.source, req.body.file ?? '<input>');
+      return { ok: !ds.some((d) => d.severity === 'error'), diagnostics: ds.map(diagJson) };
+    },
+  );
 }

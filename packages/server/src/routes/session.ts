@@ -25,33 +25,59 @@ export function sessionRoutes(app: ApiInstance, rc: RouteContext): void {
     reply.header('set-cookie', cookie(req, '', 0));
   };
 
-  app.post('/session', { schema: { tags, summary: 'Sign in with an API token: sets the session cookie and returns the CSRF token', security: [], body: SessionBody, response: { 200: SessionView, ...errors(400, 401, 429, 503) } } }, async (req, reply) => {
-    const token = await rc.auth.signIn(req.ip, req.body.token.trim());
-    const s = await rc.tokens.createSession(token.id, rc.now(), ttl);
-    const p = principalOf(token, { secret: s.secret, expiresAt: s.expiresAt });
-    // Signing in is recorded like any other use of a credential that can change state.
-    await rc.append({ type: 'auth.session.opened', actor: p.actor, subject: { kind: 'token', id: p.actor.id }, data: { expiresAt: s.expiresAt } });
-    reply.header('set-cookie', cookie(req, s.secret, Math.floor(ttl / 1000)));
-    reply.header('cache-control', 'no-store');
-    return view(p, s.secret, s.expiresAt);
-  });
+  app.post(
+    '/session',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with an API token: sets the session cookie and returns the CSRF token',
+        security: [],
+        body: SessionBody,
+        response: { 200: SessionView, ...errors(400, 401, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      const token = await rc.auth.signIn(req.ip, req.body.token.trim());
+      const s = await rc.tokens.createSession(token.id, rc.now(), ttl);
+      const p = principalOf(token, { secret: s.secret, expiresAt: s.expiresAt });
+      // Signing in is recorded like any other use of a credential that can change state.
+      await rc.append({ type: 'auth.session.opened', actor: p.actor, subject: { kind: 'token', id: p.actor.id }, data: { expiresAt: s.expiresAt } });
+      reply.header('set-cookie', cookie(req, s.secret, Math.floor(ttl / 1000)));
+      reply.header('cache-control', 'no-store');
+      return view(p, s.secret, s.expiresAt);
+    },
+  );
 
-  app.get('/session', { config: { role: 'viewer' }, schema: { tags, summary: 'The signed-in session (cookie) with its CSRF token', response: { 200: SessionView, ...errors(401, 403, 404, 429, 503) } } }, async (req, reply) => {
-    const p = req.principal!;
-    if (!p.session) throw new ApiError('NO_SESSION', 'this request authenticated with a bearer token; sign in at /signin for a web session');
-    reply.header('cache-control', 'no-store');
-    return view(p, p.session.secret, p.session.expiresAt);
-  });
+  app.get(
+    '/session',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'The signed-in session (cookie) with its CSRF token', response: { 200: SessionView, ...errors(401, 403, 404, 429, 503) } },
+    },
+    async (req, reply) => {
+      const p = req.principal!;
+      if (!p.session) throw new ApiError('NO_SESSION', 'this request authenticated with a bearer token; sign in at /signin for a web session');
+      reply.header('cache-control', 'no-store');
+      return view(p, p.session.secret, p.session.expiresAt);
+    },
+  );
 
-  app.delete('/session', { config: { role: 'viewer' }, schema: { tags, summary: 'Sign out: ends the session and clears the cookie', response: { 204: { type: 'null' }, ...errors(401, 403, 429, 503) } } }, async (req, reply) => {
-    const p = req.principal!;
-    if (p.session) {
-      await rc.tokens.deleteSession(p.session.secret);
-      // The session's event streams end now, not at the next poll of the revocation counter.
-      await rc.auth.recheckWatched();
-      await rc.append({ type: 'auth.session.closed', actor: p.actor, subject: { kind: 'token', id: p.actor.id }, data: {} });
-    }
-    clear(req, reply);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/session',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Sign out: ends the session and clears the cookie', response: { 204: { type: 'null' }, ...errors(401, 403, 429, 503) } },
+    },
+    async (req, reply) => {
+      const p = req.principal!;
+      if (p.session) {
+        await rc.tokens.deleteSession(p.session.secret);
+        // The session's event streams end now, not at the next poll of the revocation counter.
+        await rc.auth.recheckWatched();
+        await rc.append({ type: 'auth.session.closed', actor: p.actor, subject: { kind: 'token', id: p.actor.id }, data: {} });
+      }
+      clear(req, reply);
+      return reply.status(204).send(null);
+    },
+  );
 }

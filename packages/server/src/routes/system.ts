@@ -49,48 +49,52 @@ export function systemRoutes(app: ApiInstance, rc: RouteContext): void {
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
 
-  app.get('/ready', { schema: { tags: ['system'], summary: 'Named readiness checks; 503 unless all pass', response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-    const checks = await Promise.all([
-      check('database', async () => {
-        await sql`select 1`.execute(store.db);
-        return `${store.kind} reachable`;
-      }),
-      check('database-writable', () => store.checkWritable()),
-      check('migrations', async () => {
-        const head = await store.migrationHead();
-        if (head !== MIGRATION_HEAD) throw new Error(`migration head is ${head ?? 'none'}, this build expects ${MIGRATION_HEAD}`);
-        return `head ${head}`;
-      }),
-      check('ledger-writer', async () => {
-        const writer = ctx.ledger.writer;
-        if (!writer) throw new Error('the ledger is open read-only');
-        if (writer.activeSigners.length === 0) throw new Error('no signing key active for this ledger is loaded');
-        const cp = await ctx.ledger.reader.latestCheckpoint();
-        if (!cp) throw new Error('the ledger has no signed checkpoint');
-        // Re-derived from the stored tree nodes, compared with the signed checkpoint's root.
-        const signed = toBase64(cp.root);
-        const at = rc.now().getTime();
-        const cached = rootChecked !== undefined && rootChecked.size === cp.size && rootChecked.root === signed && at - rootChecked.at < ROOT_CHECK_TTL_MS;
-        if (!cached) {
-          const root = await ctx.ledger.reader.rootAt(cp.size);
-          if (!bytesEqual(root, cp.root)) {
-            rootChecked = undefined;
-            throw new Error(`stored nodes give root ${toBase64(root)} at size ${cp.size}; the signed checkpoint says ${signed}`);
+  app.get(
+    '/ready',
+    { schema: { tags: ['system'], summary: 'Named readiness checks; 503 unless all pass', response: { 200: Ready, 503: Ready } } },
+    async (_req, reply) => {
+      const checks = await Promise.all([
+        check('database', async () => {
+          await sql`select 1`.execute(store.db);
+          return `${store.kind} reachable`;
+        }),
+        check('database-writable', () => store.checkWritable()),
+        check('migrations', async () => {
+          const head = await store.migrationHead();
+          if (head !== MIGRATION_HEAD) throw new Error(`migration head is ${head ?? 'none'}, this build expects ${MIGRATION_HEAD}`);
+          return `head ${head}`;
+        }),
+        check('ledger-writer', async () => {
+          const writer = ctx.ledger.writer;
+          if (!writer) throw new Error('the ledger is open read-only');
+          if (writer.activeSigners.length === 0) throw new Error('no signing key active for this ledger is loaded');
+          const cp = await ctx.ledger.reader.latestCheckpoint();
+          if (!cp) throw new Error('the ledger has no signed checkpoint');
+          // Re-derived from the stored tree nodes, compared with the signed checkpoint's root.
+          const signed = toBase64(cp.root);
+          const at = rc.now().getTime();
+          const cached = rootChecked !== undefined && rootChecked.size === cp.size && rootChecked.root === signed && at - rootChecked.at < ROOT_CHECK_TTL_MS;
+          if (!cached) {
+            const root = await ctx.ledger.reader.rootAt(cp.size);
+            if (!bytesEqual(root, cp.root)) {
+              rootChecked = undefined;
+              throw new Error(`stored nodes give root ${toBase64(root)} at size ${cp.size}; the signed checkpoint says ${signed}`);
+            }
+            rootChecked = { size: cp.size, root: signed, at };
           }
-          rootChecked = { size: cp.size, root: signed, at };
-        }
-        return `size ${cp.size}, root matches the latest checkpoint${cached ? ' (derived at this head within the last minute)' : ''}, ${writer.activeSigners.length} signing key(s)`;
-      }),
-      check('ledger-integrity', () => integrityReadiness(rc.integrity)),
-      check('engine-worker', async () => {
-        if (!rc.worker.isAccepting) throw new Error('draining for shutdown');
-        const last = rc.worker.lastError;
-        return `accepting; ${rc.worker.busy} run(s) driven in the background${last ? `; last background failure at ${last.at} on run ${last.runId}: ${last.message}` : ''}`;
-      }),
-    ]);
-    const ready = checks.every((c) => c.ok);
-    return reply.status(ready ? 200 : 503).send({ ready, checks });
-  });
+          return `size ${cp.size}, root matches the latest checkpoint${cached ? ' (derived at this head within the last minute)' : ''}, ${writer.activeSigners.length} signing key(s)`;
+        }),
+        check('ledger-integrity', () => integrityReadiness(rc.integrity)),
+        check('engine-worker', async () => {
+          if (!rc.worker.isAccepting) throw new Error('draining for shutdown');
+          const last = rc.worker.lastError;
+          return `accepting; ${rc.worker.busy} run(s) driven in the background${last ? `; last background failure at ${last.at} on run ${last.runId}: ${last.message}` : ''}`;
+        }),
+      ]);
+      const ready = checks.every((c) => c.ok);
+      return reply.status(ready ? 200 : 503).send({ ready, checks });
+    },
+  );
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text format)' } }, async (_req, reply) => {
     const text = await rc.metrics.registry.metrics();

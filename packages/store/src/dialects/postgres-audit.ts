@@ -115,7 +115,11 @@ async function audit(main: Kysely<Database>, writerRole: string, mainRole: strin
   let ledgerUsage = false;
   for (const s of schemas.rows) {
     if (s.nspname === LEDGER_SCHEMA) ledgerUsage = s.usage;
-    const extra = [...(s.create ? ['CREATE'] : []), ...(s.nspname === APP_SCHEMA && s.usage ? ['USAGE'] : []), ...(s.usage_grant ? ['USAGE WITH GRANT OPTION'] : [])];
+    const extra = [
+      ...(s.create ? ['CREATE'] : []),
+      ...(s.nspname === APP_SCHEMA && s.usage ? ['USAGE'] : []),
+      ...(s.usage_grant ? ['USAGE WITH GRANT OPTION'] : []),
+    ];
     found.add(s.what, extra);
   }
 
@@ -188,14 +192,21 @@ async function audit(main: Kysely<Database>, writerRole: string, mainRole: strin
 
   const problems = found.list;
   if (problems.length > 0) {
-    throw new StoreError('WRITER_ROLE_TOO_POWERFUL', `${who} can do more than append to the ledger: ${problems.join('; ')}. It must only INSERT into the ledger tables (docs/storage.md, PostgreSQL roles)`);
+    throw new StoreError(
+      'WRITER_ROLE_TOO_POWERFUL',
+      `${who} can do more than append to the ledger: ${problems.join('; ')}. It must only INSERT into the ledger tables (docs/storage.md, PostgreSQL roles)`,
+    );
   }
 
   if (!ledgerUsage) throw new StoreError('WRITER_ROLE_INSUFFICIENT', `${who} lacks USAGE on schema ${LEDGER_SCHEMA}`);
   for (const t of LEDGER_TABLES) {
     const row = ledgerTables.get(t);
     if (!row) throw new StoreError('MIGRATION_FAILED', `table ${LEDGER_SCHEMA}.${t} is missing`);
-    if (!row.privs.includes('INSERT')) throw new StoreError('WRITER_ROLE_INSUFFICIENT', `${who} lacks INSERT on ${LEDGER_SCHEMA}.${t} (GRANT INSERT ON ${LEDGER_SCHEMA}.${t} TO "${writerRole}")`);
+    if (!row.privs.includes('INSERT'))
+      throw new StoreError(
+        'WRITER_ROLE_INSUFFICIENT',
+        `${who} lacks INSERT on ${LEDGER_SCHEMA}.${t} (GRANT INSERT ON ${LEDGER_SCHEMA}.${t} TO "${writerRole}")`,
+      );
   }
   if (!guardExec) throw new StoreError('WRITER_ROLE_INSUFFICIENT', `${who} lacks EXECUTE on function ${GUARD_SIGNATURE}`);
 }

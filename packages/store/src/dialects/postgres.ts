@@ -13,7 +13,18 @@ import { auditWriterRole } from './postgres-audit.js';
 import { postgresTreeContinuity } from './postgres-continuity.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { buf, toSafeNumber } from '../util.js';
-import { AppendConflict, type AppendOptions, type OpenOptions, type AppendRows, type AppendSession, type Backend, type DialectCapabilities, type IdemRow, type StoredHead, type StoredNode } from './types.js';
+import {
+  AppendConflict,
+  type AppendOptions,
+  type OpenOptions,
+  type AppendRows,
+  type AppendSession,
+  type Backend,
+  type DialectCapabilities,
+  type IdemRow,
+  type StoredHead,
+  type StoredNode,
+} from './types.js';
 
 /** Advisory lock key serialising appenders across processes (per database). */
 const APPEND_LOCK_KEY = '5238972113460741001';
@@ -205,13 +216,19 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
     const schemas = await sql<{ nspname: string }>`SELECT nspname FROM pg_namespace WHERE nspname IN (${APP_SCHEMA}, ${LEDGER_SCHEMA})`.execute(db);
     for (const s of [APP_SCHEMA, LEDGER_SCHEMA]) {
       if (!schemas.rows.some((r) => r.nspname === s)) {
-        throw new StoreError('MIGRATION_FAILED', `schema ${s} does not exist in the database of ${mainSource}; run docs/sql/postgres-roles.sql as an administrator first`);
+        throw new StoreError(
+          'MIGRATION_FAILED',
+          `schema ${s} does not exist in the database of ${mainSource}; run docs/sql/postgres-roles.sql as an administrator first`,
+        );
       }
     }
     if (opts.create === false) {
       const found = await sql<{ t: string | null }>`SELECT to_regclass('kysely_migration') AS t`.execute(db);
       if (!found.rows[0]?.t) {
-        throw new StoreError('LEDGER_NOT_INITIALISED', `no ledger in the database of ${mainSource}=${redactDsn(config.url)} (its schema was never created): create one with \`runledger init\`, or point RUNLEDGER_DATABASE_URL at an existing one`);
+        throw new StoreError(
+          'LEDGER_NOT_INITIALISED',
+          `no ledger in the database of ${mainSource}=${redactDsn(config.url)} (its schema was never created): create one with \`runledger init\`, or point RUNLEDGER_DATABASE_URL at an existing one`,
+        );
       }
     }
     await migrateToLatest(db, postgresCapabilities);
@@ -271,7 +288,11 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
             },
             async entriesByIdem(idems: readonly string[]): Promise<IdemRow[]> {
               if (idems.length === 0) return [];
-              const res = await mainPool.query<{ seq: string; idem: string; bytes: Buffer; leaf: Buffer }>({ name: 'runledger_append_idem', text: IDEM_SQL, values: [idems] });
+              const res = await mainPool.query<{ seq: string; idem: string; bytes: Buffer; leaf: Buffer }>({
+                name: 'runledger_append_idem',
+                text: IDEM_SQL,
+                values: [idems],
+              });
               return res.rows.map((r) => ({ seq: toSafeNumber(r.seq, 'ledger_entries.seq'), idem: r.idem, bytes: r.bytes, leaf: r.leaf }));
             },
             async commit(rows: AppendRows, expected: StoredHead, beforeCommit?: () => void | Promise<void>): Promise<void> {
@@ -325,12 +346,19 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
         const state = async (k: Kysely<Database>, who: string): Promise<void> => {
           let r: { recovery: boolean; ro: string };
           try {
-            r = (await sql<{ recovery: boolean; ro: string }>`SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro`.execute(k)).rows[0]!;
+            r = (
+              await sql<{ recovery: boolean; ro: string }>`SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro`.execute(k)
+            ).rows[0]!;
           } catch (e) {
             throw new StoreError('STORE_UNAVAILABLE', `the ${who} cannot reach PostgreSQL: ${messageOf(e)}`, { cause: e });
           }
-          if (r.recovery) throw new StoreError('STORE_UNAVAILABLE', `PostgreSQL is in recovery (a standby or restoring): it takes no writes (seen by the ${who})`);
-          if (r.ro === 'on') throw new StoreError('STORE_UNAVAILABLE', `transactions of the ${who} are read-only (transaction_read_only = on; see default_transaction_read_only)`);
+          if (r.recovery)
+            throw new StoreError('STORE_UNAVAILABLE', `PostgreSQL is in recovery (a standby or restoring): it takes no writes (seen by the ${who})`);
+          if (r.ro === 'on')
+            throw new StoreError(
+              'STORE_UNAVAILABLE',
+              `transactions of the ${who} are read-only (transaction_read_only = on; see default_transaction_read_only)`,
+            );
         };
         await state(db, `main role ${mainRole}`);
         await state(writer, `ledger writer ${writerRole}`);
@@ -338,7 +366,11 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
       },
 
       async withReadSnapshot<T>(fn: (snap: Kysely<Database>) => Promise<T>): Promise<T> {
-        return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(trx));
+        return db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .setAccessMode('read only')
+          .execute((trx) => fn(trx));
       },
 
       async fetchNodes(ids: readonly NodeId[], via: Kysely<Database> = db): Promise<StoredNode[]> {

@@ -16,7 +16,9 @@ const NOTE_FN = 'runledger_note_continues';
 export function registerTreeFunctions(raw: BetterSqlite3.Database): void {
   const opts = { deterministic: true } as const;
   raw.function(LEAF_FN, opts, (bytes: unknown) => (Buffer.isBuffer(bytes) ? Buffer.from(leafHash(bytes)) : null));
-  raw.function(NODE_FN, opts, (l: unknown, r: unknown) => (Buffer.isBuffer(l) && Buffer.isBuffer(r) && l.length === 32 && r.length === 32 ? Buffer.from(nodeHash(l, r)) : null));
+  raw.function(NODE_FN, opts, (l: unknown, r: unknown) =>
+    Buffer.isBuffer(l) && Buffer.isBuffer(r) && l.length === 32 && r.length === 32 ? Buffer.from(nodeHash(l, r)) : null,
+  );
   // 1 when the note's first lines are the origin (that of the previous note, if any), size and root.
   raw.function(NOTE_FN, opts, (note: unknown, size: unknown, root: unknown, prev: unknown) => {
     if (typeof note !== 'string' || !Buffer.isBuffer(root)) return 0;

@@ -19,8 +19,7 @@ const APPEND_ONLY = 'ledger tables are append-only';
 /** When an insert would hit an existing key: the BEFORE INSERT guard refuses it instead of letting REPLACE delete. */
 const KEY_TAKEN: Record<LedgerTable, string> = {
   ledger_entries:
-    'EXISTS (SELECT 1 FROM ledger_entries WHERE seq = NEW.seq) OR ' +
-    '(NEW.idem IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_entries WHERE idem = NEW.idem))',
+    'EXISTS (SELECT 1 FROM ledger_entries WHERE seq = NEW.seq) OR ' + '(NEW.idem IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_entries WHERE idem = NEW.idem))',
   ledger_nodes: 'EXISTS (SELECT 1 FROM ledger_nodes WHERE level = NEW.level AND idx = NEW.idx)',
   ledger_checkpoints: 'EXISTS (SELECT 1 FROM ledger_checkpoints WHERE size = NEW.size)',
 };
@@ -197,7 +196,10 @@ function insertAll(rows: AppendRows, st: ReturnType<typeof appendStatements>): v
 
 export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions = {}): Promise<Backend> {
   if (opts.create === false && !existsSync(config.file)) {
-    throw new StoreError('LEDGER_NOT_INITIALISED', `no ledger database at ${config.file} (data directory ${config.home}): create one with \`runledger init\`, or point --data-dir (RUNLEDGER_HOME) or RUNLEDGER_DATABASE_URL at an existing one`);
+    throw new StoreError(
+      'LEDGER_NOT_INITIALISED',
+      `no ledger database at ${config.file} (data directory ${config.home}): create one with \`runledger init\`, or point --data-dir (RUNLEDGER_HOME) or RUNLEDGER_DATABASE_URL at an existing one`,
+    );
   }
   try {
     mkdirSync(config.home, { recursive: true, mode: 0o700 });
@@ -311,7 +313,9 @@ export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions 
         try {
           accessSync(path, constants.W_OK);
         } catch (e) {
-          throw new StoreError('STORE_UNAVAILABLE', `the SQLite ${what} ${path} is not writable (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
+          throw new StoreError('STORE_UNAVAILABLE', `the SQLite ${what} ${path} is not writable (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, {
+            cause: e,
+          });
         }
       }
       // A connection that cannot write (opened read-only, query_only) fails here; serialised with appends

@@ -1,7 +1,20 @@
 // One group commit: reads the head (reloading when another process appended), plans and builds the
 // batch's entries, their tree nodes and one signed checkpoint, and commits them in one transaction.
 // Works on copies of the writer's view; throwing rolls everything back.
-import { buildEntry, bytesEqual, FastTree, foldRange, peakIds, signCheckpoint, TreeState, type BuiltEntry, type Entry, type Hash, type KeyRing, type SignerKey } from '@runledger/ledger';
+import {
+  buildEntry,
+  bytesEqual,
+  FastTree,
+  foldRange,
+  peakIds,
+  signCheckpoint,
+  TreeState,
+  type BuiltEntry,
+  type Entry,
+  type Hash,
+  type KeyRing,
+  type SignerKey,
+} from '@runledger/ledger';
 import type { AppendSession, EntryRow, NodeRow, StoredHead } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
@@ -119,11 +132,17 @@ export async function writeBatch(ctx: BatchContext, s: AppendSession, batch: rea
     // Key order: each index insert lands beside the previous one instead of alternating between levels.
     if (entryRows.length > 1) nodeRows.sort((a, b) => a.level - b.level || a.idx - b.idx);
     const beforeCommit = ctx.hooks.beforeCommit;
-    await s.commit({ entries: entryRows, nodes: nodeRows, checkpoint: { size: state.size, root: buf(root), note } }, expected, beforeCommit ? () => beforeCommit(info) : undefined);
+    await s.commit(
+      { entries: entryRows, nodes: nodeRows, checkpoint: { size: state.size, root: buf(root), note } },
+      expected,
+      beforeCommit ? () => beforeCommit(info) : undefined,
+    );
   }
 
   for (const { job, built } of fresh) {
-    outcomes.set(job, { result: { seq: built.entry.seq, entry: built.entry, bytes: built.bytes, leaf: built.leaf, checkpointSize: state.size, duplicate: false } });
+    outcomes.set(job, {
+      result: { seq: built.entry.seq, entry: built.entry, bytes: built.bytes, leaf: built.leaf, checkpointSize: state.size, duplicate: false },
+    });
   }
   for (const { job, of } of duplicatesOfFresh) {
     outcomes.set(job, { result: { seq: of.entry.seq, entry: of.entry, bytes: of.bytes, leaf: of.leaf, checkpointSize: state.size, duplicate: true } });
@@ -147,7 +166,13 @@ function sameHead(head: StoredHead | undefined, size: number, root: Hash): boole
 }
 
 /** Storage moved on without us (another process appended, or an ambiguous commit went through). */
-async function reload(store: Store, s: AppendSession, head: StoredHead | undefined, state: TreeState, keys: KeyRing): Promise<{ state: TreeState; keys: KeyRing }> {
+async function reload(
+  store: Store,
+  s: AppendSession,
+  head: StoredHead | undefined,
+  state: TreeState,
+  keys: KeyRing,
+): Promise<{ state: TreeState; keys: KeyRing }> {
   const size = head?.size ?? 0;
   if (size < state.size) {
     throw new StoreError('LEDGER_ROOT_MISMATCH', `stored ledger has ${size} entries but this writer already committed ${state.size}: storage went backwards`);

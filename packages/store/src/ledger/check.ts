@@ -59,7 +59,10 @@ export async function fullCheck(store: Store, origin: string, cp: StoredCheckpoi
   }
   // The writer trusts what its genesis says; the verifier then holds every later key to the rules.
   const genesisKeys = control[0]?.seq === 0 ? parseKeyList(control[0].entry.data.keys, origin) : [];
-  const verifier = new BundleVerifier({ manifest: manifestBytes(origin, cp.size), checkpoints }, { trusted: typeof genesisKeys === 'string' ? [] : genesisKeys });
+  const verifier = new BundleVerifier(
+    { manifest: manifestBytes(origin, cp.size), checkpoints },
+    { trusted: typeof genesisKeys === 'string' ? [] : genesisKeys },
+  );
 
   let column: Mismatch | undefined;
   let next = 0;
@@ -85,7 +88,11 @@ export async function fullCheck(store: Store, origin: string, cp: StoredCheckpoi
       const signed = parseOrUndefined(r.bytes);
       // The seq column places the entry in the tree, like the leaf: a mismatch is a root mismatch.
       if (signed && signed.seq !== seq) {
-        column ??= { index: i, code: 'LEDGER_ROOT_MISMATCH', message: `ledger_entries: column seq of entry ${i} is ${seq}, the signed entry says ${JSON.stringify(signed.seq)}` };
+        column ??= {
+          index: i,
+          code: 'LEDGER_ROOT_MISMATCH',
+          message: `ledger_entries: column seq of entry ${i} is ${seq}, the signed entry says ${JSON.stringify(signed.seq)}`,
+        };
         verifying = false;
         break;
       }
@@ -120,7 +127,11 @@ function parseOrUndefined(bytes: Uint8Array): Record<string, unknown> | undefine
 }
 
 /** The columns stored beside an entry's bytes: each must equal what the signed bytes say. */
-function columnMismatch(i: number, r: { idem: string | null; type: string; ts: string; bytes: Buffer; leaf: Buffer }, e: Record<string, unknown>): Mismatch | undefined {
+function columnMismatch(
+  i: number,
+  r: { idem: string | null; type: string; ts: string; bytes: Buffer; leaf: Buffer },
+  e: Record<string, unknown>,
+): Mismatch | undefined {
   const differs = (col: string, stored: unknown, signed: unknown): Mismatch => ({
     index: i,
     code: 'STORE_CORRUPT',
@@ -138,8 +149,14 @@ function columnMismatch(i: number, r: { idem: string | null; type: string; ts: s
 
 /** Each checkpoint row's size and root columns must be the ones its signed note states. */
 async function checkCheckpointColumns(store: Store): Promise<void> {
-  for (let after = -1; ; ) {
-    const rows = await store.readDb.selectFrom('ledger_checkpoints').select(['size', 'root', 'note']).where('size', '>', after).orderBy('size').limit(PAGE).execute();
+  for (let after = -1; ;) {
+    const rows = await store.readDb
+      .selectFrom('ledger_checkpoints')
+      .select(['size', 'root', 'note'])
+      .where('size', '>', after)
+      .orderBy('size')
+      .limit(PAGE)
+      .execute();
     if (rows.length === 0) return;
     for (const r of rows) {
       const size = toSafeNumber(r.size, 'ledger_checkpoints.size');
@@ -151,7 +168,8 @@ async function checkCheckpointColumns(store: Store): Promise<void> {
         throw new StoreError('LEDGER_CHECKPOINT_INVALID', `ledger_checkpoints: the note of the row of size ${size} does not parse: ${(e as Error).message}`);
       }
       if (cp.size !== size) throw new StoreError('STORE_CORRUPT', `ledger_checkpoints: column size is ${size}, the signed note says ${cp.size}`);
-      if (!bytesEqual(cp.root, r.root)) throw new StoreError('STORE_CORRUPT', `ledger_checkpoints: column root of the checkpoint of size ${size} differs from the signed note's root`);
+      if (!bytesEqual(cp.root, r.root))
+        throw new StoreError('STORE_CORRUPT', `ledger_checkpoints: column root of the checkpoint of size ${size} differs from the signed note's root`);
     }
   }
 }

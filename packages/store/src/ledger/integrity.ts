@@ -4,7 +4,19 @@
 // note (its row's size and root, a signature by a key the ledger trusted). The startup check only looks at
 // the latest checkpoint and last entry, so an edited older entry would otherwise go unnoticed while
 // new appends are signed on top. One page of entries per event-loop turn: requests keep being served.
-import { BundleVerifier, bytesEqual, checkpointFileName, KeyRing, leafHash, manifestBytes, openNote, parseSignedCheckpoint, ROTATE_TYPE, type NamedText, type VerifierKey } from '@runledger/ledger';
+import {
+  BundleVerifier,
+  bytesEqual,
+  checkpointFileName,
+  KeyRing,
+  leafHash,
+  manifestBytes,
+  openNote,
+  parseSignedCheckpoint,
+  ROTATE_TYPE,
+  type NamedText,
+  type VerifierKey,
+} from '@runledger/ledger';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
@@ -91,7 +103,7 @@ export class IntegrityCheck {
     const verifier = new BundleVerifier({ manifest: manifestBytes(origin, total), checkpoints }, { trusted: this.opts.trusted });
     const page = this.opts.pageSize ?? 256;
     let verified = 0;
-    for (let next = 0; next < total && !this.stopped; ) {
+    for (let next = 0; next < total && !this.stopped;) {
       // Raw rows: a damaged entry goes to the verifier as stored, so it names the reason and index.
       const rows = await this.store.readDb
         .selectFrom('ledger_entries')
@@ -128,7 +140,7 @@ export class IntegrityCheck {
    * genuine checkpoint is signed on top.
    */
   private async checkpointNotes(origin: string, keys: readonly VerifierKey[], total: number, page: number): Promise<IntegrityStatus> {
-    for (let after = 0; !this.stopped; ) {
+    for (let after = 0; !this.stopped;) {
       const rows = await this.store.readDb
         .selectFrom('ledger_checkpoints')
         .select(['size', 'root', 'note'])
@@ -166,7 +178,10 @@ export class IntegrityCheck {
 
   private fail(index: number, reason: string, detail: string, verified: number): IntegrityStatus {
     this.current = { state: 'failed', verified, total: this.current.total, failure: { index, reason, detail } };
-    const err = new StoreError('LEDGER_INTEGRITY_FAILED', `the stored ledger fails verification at index ${index} (${reason}: ${detail}); appends are refused until it is repaired`);
+    const err = new StoreError(
+      'LEDGER_INTEGRITY_FAILED',
+      `the stored ledger fails verification at index ${index} (${reason}: ${detail}); appends are refused until it is repaired`,
+    );
     try {
       this.opts.onFailure?.(err);
     } catch {

@@ -1,6 +1,18 @@
 // Batch planning: what each queued job becomes (a new entry, a duplicate, or a refusal), and which held
 // keys sign. Key rotations and genesis are checked with the ledger's key rules before they are built.
-import { canonicalize, GENESIS_TYPE, ROTATE_TYPE, type Actor, type BuiltEntry, type EntryDraft, type Hash, type KeyRing, type SignerKey, type Subject, type TreeState } from '@runledger/ledger';
+import {
+  canonicalize,
+  GENESIS_TYPE,
+  ROTATE_TYPE,
+  type Actor,
+  type BuiltEntry,
+  type EntryDraft,
+  type Hash,
+  type KeyRing,
+  type SignerKey,
+  type Subject,
+  type TreeState,
+} from '@runledger/ledger';
 import { StoreError } from '../errors.js';
 import { parseStoredEntry } from './queries.js';
 import type { InitOptions, Outcome, RotateOptions } from './types.js';
@@ -29,7 +41,10 @@ function notInitialised(): Plan {
 }
 
 function conflict(idem: string, seq: number): StoreError {
-  return new StoreError('IDEMPOTENCY_CONFLICT', `idempotency key ${JSON.stringify(idem)} was already used by entry ${seq} with a different type, actor, subject or data`);
+  return new StoreError(
+    'IDEMPOTENCY_CONFLICT',
+    `idempotency key ${JSON.stringify(idem)} was already used by entry ${seq} with a different type, actor, subject or data`,
+  );
 }
 
 export function checkSignerName(s: SignerKey, origin: string): void {

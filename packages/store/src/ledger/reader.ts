@@ -178,13 +178,7 @@ export class LedgerView {
 
   /** Up to `limit` entries with seq >= from, in order. */
   async entries(from: number, limit: number = ENTRY_PAGE_SIZE): Promise<StoredEntry[]> {
-    const rows = await this.db
-      .selectFrom('ledger_entries')
-      .select(['seq', 'bytes', 'leaf'])
-      .where('seq', '>=', from)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.db.selectFrom('ledger_entries').select(['seq', 'bytes', 'leaf']).where('seq', '>=', from).orderBy('seq').limit(limit).execute();
     return rows.map(toStoredEntry);
   }
 

@@ -48,10 +48,16 @@ export async function startupCheck(store: Store, origin: string, mode: 'peaks' |
     throw new StoreError('LEDGER_ORIGIN_MISMATCH', `${where} is for origin ${parsed.origin}, but this writer was opened for ${origin}`);
   }
   if (parsed.size !== cp.size || !bytesEqual(parsed.root, cp.root)) {
-    throw new StoreError('LEDGER_CHECKPOINT_INVALID', `${where}: the note says size ${parsed.size} root ${toBase64(parsed.root)}, the row says size ${cp.size} root ${toBase64(cp.root)}`);
+    throw new StoreError(
+      'LEDGER_CHECKPOINT_INVALID',
+      `${where}: the note says size ${parsed.size} root ${toBase64(parsed.root)}, the row says size ${cp.size} root ${toBase64(cp.root)}`,
+    );
   }
   if (stats.count !== cp.size || stats.maxSeq !== cp.size - 1) {
-    throw new StoreError('LEDGER_ROOT_MISMATCH', `${where}: ledger_entries holds ${stats.count} entries (max seq ${stats.maxSeq ?? 'none'}), expected exactly ${cp.size}`);
+    throw new StoreError(
+      'LEDGER_ROOT_MISMATCH',
+      `${where}: ledger_entries holds ${stats.count} entries (max seq ${stats.maxSeq ?? 'none'}), expected exactly ${cp.size}`,
+    );
   }
 
   // One fetch: the peaks of size n, the peaks of size n-1 (the last entry's prev) and the last leaf.
@@ -101,9 +107,17 @@ async function keysAt(store: Store, origin: string, size: number): Promise<KeyRi
   }
   const prevSize = await previousCheckpointSize(db, size);
   const keys = KeyRing.empty(origin);
-  replayKeys(keys, control.filter((e) => e.seq < prevSize), 'LEDGER_CHECKPOINT_INVALID');
+  replayKeys(
+    keys,
+    control.filter((e) => e.seq < prevSize),
+    'LEDGER_CHECKPOINT_INVALID',
+  );
   keys.checkpointed();
-  replayKeys(keys, control.filter((e) => e.seq >= prevSize), 'LEDGER_CHECKPOINT_INVALID');
+  replayKeys(
+    keys,
+    control.filter((e) => e.seq >= prevSize),
+    'LEDGER_CHECKPOINT_INVALID',
+  );
   if (keys.known.length === 0) throw new StoreError('LEDGER_CHECKPOINT_INVALID', `entry 0 is not a ${GENESIS_TYPE} entry, so no key is trusted`);
   return keys;
 }

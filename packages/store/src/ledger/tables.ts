@@ -10,7 +10,10 @@ export async function requireLedgerTables(db: Kysely<Database>, caps: DialectCap
   const present = await db.introspection.getTables();
   for (const t of LEDGER_TABLES) {
     if (!present.some((p) => p.name === t && !p.isView && (caps.ledgerSchema === undefined || p.schema === caps.ledgerSchema))) {
-      throw new StoreError('LEDGER_TABLE_MISSING', `ledger table ${caps.qualified(t)} is missing, though the migrations that create it have run: it was dropped; restore the database from a backup`);
+      throw new StoreError(
+        'LEDGER_TABLE_MISSING',
+        `ledger table ${caps.qualified(t)} is missing, though the migrations that create it have run: it was dropped; restore the database from a backup`,
+      );
     }
   }
 }

@@ -2,7 +2,18 @@
 // checkpoint in one transaction, and batches concurrent appends into one commit (group commit).
 // This file holds the class and its queue; batch.ts one commit, plan.ts what each job becomes,
 // startup.ts and check.ts the checks before the first append.
-import { GENESIS_TYPE, isKeyEntryType, type Entry, type EntryDraft, type FastTree, type Hash, type KeyRing, type SignerKey, type TreeState, type VerifierKey } from '@runledger/ledger';
+import {
+  GENESIS_TYPE,
+  isKeyEntryType,
+  type Entry,
+  type EntryDraft,
+  type FastTree,
+  type Hash,
+  type KeyRing,
+  type SignerKey,
+  type TreeState,
+  type VerifierKey,
+} from '@runledger/ledger';
 import { AppendConflict } from '../dialects/types.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';

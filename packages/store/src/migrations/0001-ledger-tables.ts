@@ -13,7 +13,12 @@ export function ledgerTablesMigration(caps: DialectCapabilities): Migration {
 
       await schema
         .createTable('ledger_entries')
-        .addColumn('seq', caps.int8Type, (c) => c.primaryKey().notNull().check(sql`${sql.ref('seq')} >= 0`))
+        .addColumn('seq', caps.int8Type, (c) =>
+          c
+            .primaryKey()
+            .notNull()
+            .check(sql`${sql.ref('seq')} >= 0`),
+        )
         .addColumn('idem', 'text', (c) => c.unique())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('ts', 'text', (c) => c.notNull())
@@ -32,16 +37,19 @@ export function ledgerTablesMigration(caps: DialectCapabilities): Migration {
 
       await schema
         .createTable('ledger_checkpoints')
-        .addColumn('size', caps.int8Type, (c) => c.primaryKey().notNull().check(sql`${sql.ref('size')} >= 1`))
+        .addColumn('size', caps.int8Type, (c) =>
+          c
+            .primaryKey()
+            .notNull()
+            .check(sql`${sql.ref('size')} >= 1`),
+        )
         .addColumn('root', caps.bytesType, (c) => c.notNull().check(sql`${len('root')} = 32`))
         .addColumn('note', 'text', (c) => c.notNull())
         .execute();
 
       // Partial index: the writer's startup reads genesis and rotation entries without a full scan.
       // The predicate is a literal list so the query can repeat it verbatim (SQLite needs that to use it).
-      await sql
-        .raw(`CREATE INDEX ledger_entries_control ON ${caps.qualified('ledger_entries')} (seq) WHERE ${controlTypePredicate()}`)
-        .execute(db);
+      await sql.raw(`CREATE INDEX ledger_entries_control ON ${caps.qualified('ledger_entries')} (seq) WHERE ${controlTypePredicate()}`).execute(db);
 
       for (const stmt of caps.appendOnlyPrelude()) await sql.raw(stmt).execute(db);
       for (const table of LEDGER_TABLES) {

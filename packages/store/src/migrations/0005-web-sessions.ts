@@ -8,7 +8,10 @@ export function webSessionsMigration(caps: DialectCapabilities): Migration {
     async up(db: Kysely<unknown>): Promise<void> {
       // Also: the index that finds a run's ledger entries by their idempotency-key prefix.
       for (const stmt of caps.idemPrefixIndex()) await sql.raw(stmt).execute(db);
-      await db.schema.alterTable('api_tokens').addColumn('groups_json', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('api_tokens')
+        .addColumn('groups_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
       await db.schema
         .createTable('web_sessions')
         .addColumn('id_sha256', 'text', (c) => c.primaryKey())

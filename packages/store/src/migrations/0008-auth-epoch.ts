@@ -42,4 +42,3 @@ export function authEpochMigration(caps: DialectCapabilities): Migration {
     },
   };
 }
-

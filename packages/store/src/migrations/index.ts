@@ -47,11 +47,9 @@ export async function migrateToLatest(db: Kysely<Database>, caps: DialectCapabil
   }
   if (outcome.error !== undefined) {
     const failed = outcome.results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new StoreError(
-      'MIGRATION_FAILED',
-      `migration ${failed ?? '(before any migration ran)'} failed on ${caps.name}: ${messageOf(outcome.error)}`,
-      { cause: outcome.error },
-    );
+    throw new StoreError('MIGRATION_FAILED', `migration ${failed ?? '(before any migration ran)'} failed on ${caps.name}: ${messageOf(outcome.error)}`, {
+      cause: outcome.error,
+    });
   }
 }
 

@@ -26,7 +26,10 @@ export interface RunRecord {
 }
 
 /** What a list of runs shows: no source, no inputs (cheaper to read). */
-export type RunSummaryRecord = Pick<RunRecord, 'id' | 'runbookId' | 'runbookTitle' | 'runbookHash' | 'environment' | 'requester' | 'state' | 'reason' | 'createdAt' | 'updatedAt'>;
+export type RunSummaryRecord = Pick<
+  RunRecord,
+  'id' | 'runbookId' | 'runbookTitle' | 'runbookHash' | 'environment' | 'requester' | 'state' | 'reason' | 'createdAt' | 'updatedAt'
+>;
 
 export interface StoredEvent {
   readonly seq: number;
@@ -125,9 +128,17 @@ export class RunStore {
   async createRun(rec: Omit<RunRecord, 'eventCount' | 'updatedAt'>, first: StoredEvent): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (rec.lock) {
-        const held = await trx.selectFrom('run_locks').innerJoin('runs', 'runs.id', 'run_locks.run_id').select(['run_locks.run_id', 'runs.state']).where('run_locks.name', '=', rec.lock).executeTakeFirst();
+        const held = await trx
+          .selectFrom('run_locks')
+          .innerJoin('runs', 'runs.id', 'run_locks.run_id')
+          .select(['run_locks.run_id', 'runs.state'])
+          .where('run_locks.name', '=', rec.lock)
+          .executeTakeFirst();
         if (held && !TERMINAL.includes(held.state)) {
-          throw new StoreError('LOCK_HELD', `lock ${JSON.stringify(rec.lock)} is held by run ${held.run_id} (${held.state}); two runs holding one lock never overlap`);
+          throw new StoreError(
+            'LOCK_HELD',
+            `lock ${JSON.stringify(rec.lock)} is held by run ${held.run_id} (${held.state}); two runs holding one lock never overlap`,
+          );
         }
         if (held) await trx.deleteFrom('run_locks').where('name', '=', rec.lock).execute();
         await trx.insertInto('run_locks').values({ name: rec.lock, run_id: rec.id, acquired_at: rec.createdAt }).execute();
@@ -152,7 +163,10 @@ export class RunStore {
           updated_at: rec.createdAt,
         })
         .execute();
-      await trx.insertInto('run_events').values({ run_id: rec.id, seq: 0, at: first.at, type: first.type, event: JSON.stringify(first.event) }).execute();
+      await trx
+        .insertInto('run_events')
+        .values({ run_id: rec.id, seq: 0, at: first.at, type: first.type, event: JSON.stringify(first.event) })
+        .execute();
     });
     this.stats.commits++;
   }
@@ -161,7 +175,13 @@ export class RunStore {
    * Appends the run's next event, expecting `seq` to be the next number (optimistic concurrency:
    * two processes driving one run cannot both append seq N), and updates the run's projection.
    */
-  async appendEvent(runId: string, seq: number, ev: Omit<StoredEvent, 'seq'>, projection: { state: string; reason: string | null }, outputs: readonly StepOutput[] = []): Promise<void> {
+  async appendEvent(
+    runId: string,
+    seq: number,
+    ev: Omit<StoredEvent, 'seq'>,
+    projection: { state: string; reason: string | null },
+    outputs: readonly StepOutput[] = [],
+  ): Promise<void> {
     await this.appendEvents(runId, seq, [ev], projection, outputs);
   }
 
@@ -169,7 +189,13 @@ export class RunStore {
    * Appends several consecutive events from `seq` on in one transaction (one durable commit), with
    * the projection after the last and the outputs of the steps they finish.
    */
-  async appendEvents(runId: string, seq: number, evs: ReadonlyArray<Omit<StoredEvent, 'seq'>>, projection: { state: string; reason: string | null }, outputs: readonly StepOutput[] = []): Promise<void> {
+  async appendEvents(
+    runId: string,
+    seq: number,
+    evs: ReadonlyArray<Omit<StoredEvent, 'seq'>>,
+    projection: { state: string; reason: string | null },
+    outputs: readonly StepOutput[] = [],
+  ): Promise<void> {
     const last = evs[evs.length - 1];
     if (!last) return;
     try {
@@ -181,7 +207,19 @@ export class RunStore {
         if (outputs.length > 0) {
           await trx
             .insertInto('run_outputs')
-            .values(outputs.map((o) => ({ run_id: runId, phase: o.phase, step_id: o.stepId, attempt: o.attempt, stream: o.stream, data: o.data, bytes_total: o.bytesTotal, truncated: o.truncated ? 1 : 0, sha256: o.sha256 })))
+            .values(
+              outputs.map((o) => ({
+                run_id: runId,
+                phase: o.phase,
+                step_id: o.stepId,
+                attempt: o.attempt,
+                stream: o.stream,
+                data: o.data,
+                bytes_total: o.bytesTotal,
+                truncated: o.truncated ? 1 : 0,
+                sha256: o.sha256,
+              })),
+            )
             .execute();
         }
         const r = await trx
@@ -210,13 +248,24 @@ export class RunStore {
   async findRun(idOrPrefix: string): Promise<RunRecord> {
     const exact = await this.getRun(idOrPrefix);
     if (exact) return exact;
-    const rows = await this.db.selectFrom('runs').selectAll().where('id', 'like', `${idOrPrefix.replace(/[%_]/g, '')}%`).limit(2).execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', 'like', `${idOrPrefix.replace(/[%_]/g, '')}%`)
+      .limit(2)
+      .execute();
     if (rows.length === 1) return toRecord(rows[0]!);
     throw new StoreError('RUN_NOT_FOUND', rows.length === 0 ? `no run ${idOrPrefix}` : `run id prefix ${idOrPrefix} is ambiguous`);
   }
 
   async listRuns(f: RunFilter = {}): Promise<RunRecord[]> {
-    const q = this.db.selectFrom('runs').selectAll().where((eb) => matching(eb, f)).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50);
+    const q = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where((eb) => matching(eb, f))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 50);
     return (await q.execute()).map(toRecord);
   }
 
@@ -277,7 +326,10 @@ export class RunStore {
         if (!expired && !deadHere) return { ok: false as const, owner: cur.owner };
       }
       if (cur) await trx.deleteFrom('run_leases').where('run_id', '=', runId).execute();
-      await trx.insertInto('run_leases').values({ run_id: runId, owner: this.owner, host: hostname(), pid: process.pid, expires_ms: now + ttlMs }).execute();
+      await trx
+        .insertInto('run_leases')
+        .values({ run_id: runId, owner: this.owner, host: hostname(), pid: process.pid, expires_ms: now + ttlMs })
+        .execute();
       this.stats.commits++;
       return { ok: true as const };
     });
@@ -306,7 +358,10 @@ export class RunStore {
   async setFreeze(f: FreezeState): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('settings').where('key', '=', 'freeze').execute();
-      await trx.insertInto('settings').values({ key: 'freeze', value: JSON.stringify(f), updated_at: f.at }).execute();
+      await trx
+        .insertInto('settings')
+        .values({ key: 'freeze', value: JSON.stringify(f), updated_at: f.at })
+        .execute();
     });
   }
 
@@ -319,7 +374,10 @@ export class RunStore {
   async putSetting(key: string, value: unknown, now: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('settings').where('key', '=', key).execute();
-      await trx.insertInto('settings').values({ key, value: JSON.stringify(value), updated_at: now }).execute();
+      await trx
+        .insertInto('settings')
+        .values({ key, value: JSON.stringify(value), updated_at: now })
+        .execute();
     });
   }
 

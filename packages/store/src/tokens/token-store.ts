@@ -56,7 +56,8 @@ export interface WebSession {
   readonly expiresAt: string;
 }
 
-export type CreateTokenResult = { readonly ok: true; readonly token: string; readonly record: TokenRecord } | { readonly ok: false; readonly reason: 'name-taken' };
+export type CreateTokenResult =
+  { readonly ok: true; readonly token: string; readonly record: TokenRecord } | { readonly ok: false; readonly reason: 'name-taken' };
 
 export function isTokenRole(r: string): r is TokenRole {
   return (TOKEN_ROLES as readonly string[]).includes(r);
@@ -89,7 +90,15 @@ function parseGroups(json: string): string[] {
 }
 
 function toRecord(r: ApiTokensTable): TokenRecord {
-  return { id: r.id, name: r.name, role: r.role as TokenRole, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at, groups: parseGroups(r.groups_json) };
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role as TokenRole,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+    groups: parseGroups(r.groups_json),
+  };
 }
 
 /** Checks approval groups: names like token names, no API role names (those come from `role`). */
@@ -104,7 +113,12 @@ export function validateGroups(groups: readonly string[]): string | undefined {
 
 function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed|duplicate key/.test(messageOf(e));
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed|duplicate key/.test(messageOf(e))
+  );
 }
 
 export class TokenStore {
@@ -116,13 +130,26 @@ export class TokenStore {
 
   /** Creates a token; the returned text is the only copy there will ever be. */
   async create(opts: { name: string; role: TokenRole; now: string; groups?: readonly string[] }): Promise<CreateTokenResult> {
-    if (!isValidTokenName(opts.name)) throw new StoreError('ENTRY_REJECTED', `token name ${JSON.stringify(opts.name)}: use 1–63 of a-z 0-9 . _ - (it becomes the actor id token:<name> in the ledger)`);
+    if (!isValidTokenName(opts.name))
+      throw new StoreError(
+        'ENTRY_REJECTED',
+        `token name ${JSON.stringify(opts.name)}: use 1–63 of a-z 0-9 . _ - (it becomes the actor id token:<name> in the ledger)`,
+      );
     if (!isTokenRole(opts.role)) throw new StoreError('ENTRY_REJECTED', `token role ${JSON.stringify(opts.role)}: one of ${TOKEN_ROLES.join(', ')}`);
     const groups = [...new Set(opts.groups ?? [])].sort();
     const bad = validateGroups(groups);
     if (bad) throw new StoreError('ENTRY_REJECTED', `token groups: ${bad}`);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row: ApiTokensTable = { id: randomUUID(), name: opts.name, role: opts.role, token_sha256: hashToken(token), created_at: opts.now, revoked_at: null, last_used_at: null, groups_json: JSON.stringify(groups) };
+    const row: ApiTokensTable = {
+      id: randomUUID(),
+      name: opts.name,
+      role: opts.role,
+      token_sha256: hashToken(token),
+      created_at: opts.now,
+      revoked_at: null,
+      last_used_at: null,
+      groups_json: JSON.stringify(groups),
+    };
     try {
       await this.db.insertInto('api_tokens').values(row).execute();
     } catch (e) {
@@ -139,7 +166,11 @@ export class TokenStore {
 
   /** A token by id or by name. */
   async find(idOrName: string): Promise<TokenRecord | undefined> {
-    const r = await this.db.selectFrom('api_tokens').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
     return r && toRecord(r);
   }
 
@@ -147,7 +178,8 @@ export class TokenStore {
   async revoke(idOrName: string, now: string): Promise<TokenRecord> {
     const cur = await this.find(idOrName);
     if (!cur) throw new StoreError('NOT_FOUND', `no API token ${JSON.stringify(idOrName)} (see runledger tokens list)`);
-    if (cur.revokedAt === null) await this.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', cur.id).where('revoked_at', 'is', null).execute();
+    if (cur.revokedAt === null)
+      await this.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', cur.id).where('revoked_at', 'is', null).execute();
     return (await this.find(cur.id))!;
   }
 
@@ -176,7 +208,10 @@ export class TokenStore {
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
     await this.db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).execute();
-    await this.db.insertInto('web_sessions').values({ id_sha256: hashToken(secret), token_id: tokenId, created_at: now.toISOString(), expires_at: expiresAt }).execute();
+    await this.db
+      .insertInto('web_sessions')
+      .values({ id_sha256: hashToken(secret), token_id: tokenId, created_at: now.toISOString(), expires_at: expiresAt })
+      .execute();
     return { secret, expiresAt };
   }
 

@@ -85,7 +85,13 @@ export function storeSuite(factory: FixtureFactory): void {
       return { fx, store, writer, reader: new LedgerReader(store), key };
     }
 
-    const draft = (i: number, extra: Record<string, unknown> = {}) => ({ type: 'run.step.finished', actor, subject: { kind: 'run', id: 'r1' }, data: { i }, ...extra });
+    const draft = (i: number, extra: Record<string, unknown> = {}) => ({
+      type: 'run.step.finished',
+      actor,
+      subject: { kind: 'run', id: 'r1' },
+      data: { i },
+      ...extra,
+    });
 
     it('migrates to the head and reopens idempotently', async () => {
       const fx = await factory.create();
@@ -114,7 +120,10 @@ export function storeSuite(factory: FixtureFactory): void {
 
       for (let i = 1; i <= 10; i++) assert.equal((await writer.append(draft(i))).seq, i);
       const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => writer.append(draft(100 + i))));
-      assert.deepEqual(burst.map((r) => r.seq), Array.from({ length: 20 }, (_, i) => 11 + i));
+      assert.deepEqual(
+        burst.map((r) => r.seq),
+        Array.from({ length: 20 }, (_, i) => 11 + i),
+      );
 
       const reader = new LedgerReader(store);
       const entries = [];
@@ -157,7 +166,10 @@ export function storeSuite(factory: FixtureFactory): void {
       for (const size of sizes) {
         const cp = (await reader.checkpoint(size))!;
         const { signers } = openNote(cp.note, [key]);
-        assert.deepEqual(signers.map((k) => k.vkey), [key.vkey]);
+        assert.deepEqual(
+          signers.map((k) => k.vkey),
+          [key.vkey],
+        );
         const parsed = parseSignedCheckpoint(cp.note);
         assert.equal(parsed.origin, ORIGIN);
         assert.equal(parsed.size, size);
@@ -176,7 +188,10 @@ export function storeSuite(factory: FixtureFactory): void {
       const results = await Promise.all(Array.from({ length: 64 }, (_, i) => writer.append(draft(i))));
       const seqs = results.map((r) => r.seq);
       assert.equal(new Set(seqs).size, 64);
-      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 64 }, (_, i) => i + 1));
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        Array.from({ length: 64 }, (_, i) => i + 1),
+      );
       const commits = writer.stats.commits - commitsBefore;
       assert.ok(commits >= 1 && commits <= 4, `64 appends took ${commits} commits`);
       assert.equal((await reader.checkpoints()).length - cpBefore, commits);
@@ -273,7 +288,10 @@ export function storeSuite(factory: FixtureFactory): void {
       // Three entries built (their roots computed) and rolled back; then the other writer stores three.
       fail = true;
       const failed = await Promise.allSettled([2, 3, 4].map((i) => writer.append(draft(i))));
-      assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      assert.deepEqual(
+        failed.map((r) => r.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
       fail = false;
       await Promise.all([5, 6, 7].map((i) => other.append(draft(i))));
       const r = await writer.append(draft(8));
@@ -291,7 +309,9 @@ export function storeSuite(factory: FixtureFactory): void {
       // Storage loses the last commit (a restored backup, a failover to a lagging replica).
       await fx.tamper(`DELETE FROM ${fx.table('ledger_checkpoints')} WHERE size > 4`);
       await fx.tamper(`DELETE FROM ${fx.table('ledger_entries')} WHERE seq >= 4`);
-      await fx.tamper(`DELETE FROM ${fx.table('ledger_nodes')} WHERE (level = 0 AND idx >= 4) OR (level = 1 AND idx >= 2) OR (level = 2 AND idx >= 1) OR level >= 3`);
+      await fx.tamper(
+        `DELETE FROM ${fx.table('ledger_nodes')} WHERE (level = 0 AND idx >= 4) OR (level = 1 AND idx >= 2) OR (level = 2 AND idx >= 1) OR level >= 3`,
+      );
       const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
       const before = await counts();
       const err = await rejectsWith(writer.append(draft(99)), 'APPEND_FAILED', /went backwards/);
@@ -313,7 +333,8 @@ export function storeSuite(factory: FixtureFactory): void {
     it('two writers in one process append concurrently: no fork, no lost append, idempotency holds', async () => {
       const { fx, writer: w1, reader, key } = await ledger();
       const w2 = await LedgerWriter.open({ store: await open(fx), origin: ORIGIN, signers: [key] });
-      const drafts = (who: string) => Array.from({ length: 25 }, (_, i) => ({ type: 'test.appended', actor: { kind: 'service' as const, id: who }, data: { i } }));
+      const drafts = (who: string) =>
+        Array.from({ length: 25 }, (_, i) => ({ type: 'test.appended', actor: { kind: 'service' as const, id: who }, data: { i } }));
       const waves = [];
       for (const [a, b] of drafts('a').map((d, i) => [d, drafts('b')[i]!] as const)) {
         waves.push(w1.append(a), w2.append(b));
@@ -327,7 +348,10 @@ export function storeSuite(factory: FixtureFactory): void {
       assert.ok(w1.stats.reloads + w2.stats.reloads > 0, 'the writers did not interleave');
       assert.equal(w1.stats.failedBatches + w2.stats.failedBatches, 0);
       const seqs = [...results.map((r) => r.seq), x.seq].sort((p, q) => p - q);
-      assert.deepEqual(seqs, Array.from({ length: 51 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 51 }, (_, i) => i + 1),
+      );
       const leaves = await storedLeaves(reader);
       assert.equal(leaves.length, 52);
       for await (const e of reader.iterateEntries()) assert.equal(e.entry.prev, toBase64(rootOfLeaves(leaves.slice(0, e.seq))));
@@ -339,10 +363,14 @@ export function storeSuite(factory: FixtureFactory): void {
       await writer.append(draft(1));
       const counts = async () => [await fx.count('ledger_entries'), await fx.count('ledger_nodes'), await fx.count('ledger_checkpoints')];
       const before = await counts();
-      const child = fork(fileURLToPath(new URL('../fixtures/child-writer.ts', import.meta.url)), [JSON.stringify({ config: fx.config, skey: key.skey, mode: 'hang' })], {
-        execArgv: ['--conditions=source', '--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+      const child = fork(
+        fileURLToPath(new URL('../fixtures/child-writer.ts', import.meta.url)),
+        [JSON.stringify({ config: fx.config, skey: key.skey, mode: 'hang' })],
+        {
+          execArgv: ['--conditions=source', '--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        },
+      );
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
       const msg = await new Promise<{ event: string; message?: string }>((resolve, reject) => {
         child.on('message', (m) => resolve(m as { event: string }));
@@ -368,10 +396,14 @@ export function storeSuite(factory: FixtureFactory): void {
 
     it('interleaves appends from two processes without forking the chain', async () => {
       const { writer, key, fx, reader } = await ledger();
-      const child = fork(fileURLToPath(new URL('../fixtures/child-writer.ts', import.meta.url)), [JSON.stringify({ config: fx.config, skey: key.skey, mode: 'append', count: 30 })], {
-        execArgv: ['--conditions=source', '--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+      const child = fork(
+        fileURLToPath(new URL('../fixtures/child-writer.ts', import.meta.url)),
+        [JSON.stringify({ config: fx.config, skey: key.skey, mode: 'append', count: 30 })],
+        {
+          execArgv: ['--conditions=source', '--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        },
+      );
       type Msg = { event: string; seqs?: number[]; message?: string };
       const messages: Msg[] = [];
       let wake = (): void => {};
@@ -394,7 +426,10 @@ export function storeSuite(factory: FixtureFactory): void {
       const theirs = await next();
       assert.equal(theirs.event, 'done', theirs.message);
       const all = [...mine, ...theirs.seqs!].sort((a, b) => a - b);
-      assert.deepEqual(all, Array.from({ length: 60 }, (_, i) => i + 1));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
       assert.ok(writer.stats.reloads >= 1, 'the parent writer never saw the child append: the processes did not interleave');
       const leaves = await storedLeaves(reader);
       for await (const e of reader.iterateEntries()) assert.equal(e.entry.prev, toBase64(rootOfLeaves(leaves.slice(0, e.seq))));
@@ -405,13 +440,17 @@ export function storeSuite(factory: FixtureFactory): void {
       const { writer, key, fx } = await ledger();
       await Promise.all(Array.from({ length: 12 }, (_, i) => writer.append(draft(i))));
       // size 13 = 8 + 4 + 1: peaks are (3,0), (2,2), (0,12).
-      await fx.tamper(`UPDATE ${fx.table('ledger_nodes')} SET hash = (SELECT hash FROM ${fx.table('ledger_nodes')} WHERE level = 0 AND idx = 0) WHERE level = 2 AND idx = 2`);
+      await fx.tamper(
+        `UPDATE ${fx.table('ledger_nodes')} SET hash = (SELECT hash FROM ${fx.table('ledger_nodes')} WHERE level = 0 AND idx = 0) WHERE level = 2 AND idx = 2`,
+      );
       const store2 = await open(fx);
       await rejectsWith(LedgerWriter.open({ store: store2, origin: ORIGIN, signers: [key] }), 'LEDGER_ROOT_MISMATCH', /size 13/);
 
       const other = await ledger();
       await Promise.all(Array.from({ length: 12 }, (_, i) => other.writer.append(draft(i))));
-      await other.fx.tamper(`UPDATE ${other.fx.table('ledger_entries')} SET bytes = (SELECT bytes FROM ${other.fx.table('ledger_entries')} WHERE seq = 3) WHERE seq = 4`);
+      await other.fx.tamper(
+        `UPDATE ${other.fx.table('ledger_entries')} SET bytes = (SELECT bytes FROM ${other.fx.table('ledger_entries')} WHERE seq = 3) WHERE seq = 4`,
+      );
       const s3 = await open(other.fx);
       // The peaks check does not re-hash old entries; the full check does.
       await LedgerWriter.open({ store: s3, origin: ORIGIN, signers: [other.key] });
@@ -433,14 +472,43 @@ export function storeSuite(factory: FixtureFactory): void {
     it('the full check (ledger check) names every stored column that disagrees with the signed entry', async () => {
       const t = (fx: Fixture) => fx.table('ledger_entries');
       const cases: Array<{ name: string; edit: (fx: Fixture) => string[]; code: StoreErrorCode; message: RegExp }> = [
-        { name: 'type', edit: (fx) => [`UPDATE ${t(fx)} SET type = 'run.hidden' WHERE seq = 3`], code: 'STORE_CORRUPT', message: /column type of entry 3 is "run\.hidden"/ },
-        { name: 'ts', edit: (fx) => [`UPDATE ${t(fx)} SET ts = '2000-01-01T00:00:00.000Z' WHERE seq = 4`], code: 'STORE_CORRUPT', message: /column ts of entry 4/ },
-        { name: 'idem changed', edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'forged' WHERE seq = 5`], code: 'STORE_CORRUPT', message: /column idem of entry 5 is "forged", the signed entry says "job-5"/ },
-        { name: 'idem removed', edit: (fx) => [`UPDATE ${t(fx)} SET idem = NULL WHERE seq = 5`], code: 'STORE_CORRUPT', message: /column idem of entry 5 is null/ },
-        { name: 'idem added', edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'extra' WHERE seq = 2`], code: 'STORE_CORRUPT', message: /column idem of entry 2 is "extra", the signed entry says null/ },
+        {
+          name: 'type',
+          edit: (fx) => [`UPDATE ${t(fx)} SET type = 'run.hidden' WHERE seq = 3`],
+          code: 'STORE_CORRUPT',
+          message: /column type of entry 3 is "run\.hidden"/,
+        },
+        {
+          name: 'ts',
+          edit: (fx) => [`UPDATE ${t(fx)} SET ts = '2000-01-01T00:00:00.000Z' WHERE seq = 4`],
+          code: 'STORE_CORRUPT',
+          message: /column ts of entry 4/,
+        },
+        {
+          name: 'idem changed',
+          edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'forged' WHERE seq = 5`],
+          code: 'STORE_CORRUPT',
+          message: /column idem of entry 5 is "forged", the signed entry says "job-5"/,
+        },
+        {
+          name: 'idem removed',
+          edit: (fx) => [`UPDATE ${t(fx)} SET idem = NULL WHERE seq = 5`],
+          code: 'STORE_CORRUPT',
+          message: /column idem of entry 5 is null/,
+        },
+        {
+          name: 'idem added',
+          edit: (fx) => [`UPDATE ${t(fx)} SET idem = 'extra' WHERE seq = 2`],
+          code: 'STORE_CORRUPT',
+          message: /column idem of entry 2 is "extra", the signed entry says null/,
+        },
         {
           name: 'seq (two rows swapped)',
-          edit: (fx) => [`UPDATE ${t(fx)} SET seq = 1000 WHERE seq = 3`, `UPDATE ${t(fx)} SET seq = 3 WHERE seq = 4`, `UPDATE ${t(fx)} SET seq = 4 WHERE seq = 1000`],
+          edit: (fx) => [
+            `UPDATE ${t(fx)} SET seq = 1000 WHERE seq = 3`,
+            `UPDATE ${t(fx)} SET seq = 3 WHERE seq = 4`,
+            `UPDATE ${t(fx)} SET seq = 4 WHERE seq = 1000`,
+          ],
           code: 'LEDGER_ROOT_MISMATCH',
           message: /column seq of entry 3 is 3, the signed entry says 4/,
         },
@@ -452,7 +520,9 @@ export function storeSuite(factory: FixtureFactory): void {
         },
         {
           name: 'an older checkpoint root',
-          edit: (fx) => [`UPDATE ${fx.table('ledger_checkpoints')} SET root = (SELECT root FROM ${fx.table('ledger_checkpoints')} WHERE size = 1) WHERE size = 3`],
+          edit: (fx) => [
+            `UPDATE ${fx.table('ledger_checkpoints')} SET root = (SELECT root FROM ${fx.table('ledger_checkpoints')} WHERE size = 1) WHERE size = 3`,
+          ],
           code: 'STORE_CORRUPT',
           message: /ledger_checkpoints: column root of the checkpoint of size 3/,
         },
@@ -489,7 +559,13 @@ export function storeSuite(factory: FixtureFactory): void {
         'UPDATE ledger_checkpoints SET note = note',
         'DELETE FROM ledger_checkpoints',
       ];
-      if (store.kind === 'postgres') attempts.push('TRUNCATE ledger_entries', 'TRUNCATE ledger_nodes', 'TRUNCATE ledger_checkpoints', 'TRUNCATE ledger_entries, ledger_nodes, ledger_checkpoints');
+      if (store.kind === 'postgres')
+        attempts.push(
+          'TRUNCATE ledger_entries',
+          'TRUNCATE ledger_nodes',
+          'TRUNCATE ledger_checkpoints',
+          'TRUNCATE ledger_entries, ledger_nodes, ledger_checkpoints',
+        );
       else attempts.push(`INSERT OR REPLACE INTO ledger_checkpoints (size, root, note) SELECT size, root, 'x' FROM ledger_checkpoints`);
       for (const a of attempts) {
         await assert.rejects(sql.raw(a).execute(store.db), /append-only/, a);
@@ -558,14 +634,26 @@ export function storeSuite(factory: FixtureFactory): void {
 
       const after1 = await writer.append(draft(2));
       const next = (await reader.checkpoint(after1.checkpointSize))!;
-      assert.deepEqual(parseNote(next.note).signatures.map((s) => s.keyId), [k2.keyId]);
+      assert.deepEqual(
+        parseNote(next.note).signatures.map((s) => s.keyId),
+        [k2.keyId],
+      );
       assert.throws(() => openNote(next.note, [k1]), /no signature from a trusted key/);
-      assert.deepEqual(writer.activeSigners.map((k) => k.vkey), [k2.vkey]);
-      assert.deepEqual(writer.knownKeys.map((k) => k.vkey), [k1.vkey, k2.vkey]);
+      assert.deepEqual(
+        writer.activeSigners.map((k) => k.vkey),
+        [k2.vkey],
+      );
+      assert.deepEqual(
+        writer.knownKeys.map((k) => k.vkey),
+        [k1.vkey, k2.vkey],
+      );
 
       // Reopen: both keys held, only the new one signs; the old one alone is refused.
       const w2 = await LedgerWriter.open({ store, origin: ORIGIN, signers: [k1, k2] });
-      assert.deepEqual(w2.activeSigners.map((k) => k.vkey), [k2.vkey]);
+      assert.deepEqual(
+        w2.activeSigners.map((k) => k.vkey),
+        [k2.vkey],
+      );
       await rejectsWith(LedgerWriter.open({ store, origin: ORIGIN, signers: [k1] }), 'SIGNER_NOT_ACTIVE', /none of the signing keys/);
       await rejectsWith(writer.rotateKey({ newSigner: k2, retire: [], actor }), 'ENTRY_REJECTED', /already active/);
       await rejectsWith(writer.rotateKey({ newSigner: generateSigner(ORIGIN), retire: [k1], actor }), 'ENTRY_REJECTED', /not active/);
@@ -576,7 +664,9 @@ export function storeSuite(factory: FixtureFactory): void {
       const { store, fx } = await ledger();
       const big = 2 ** 40 + 3;
       // Stands in for a tree that large (the continuity triggers would refuse a node with no entry).
-      await fx.tamper(`INSERT INTO ${fx.table('ledger_nodes')} (level, idx, hash) SELECT 0, ${big}, hash FROM ${fx.table('ledger_nodes')} WHERE level = 0 AND idx = 0`);
+      await fx.tamper(
+        `INSERT INTO ${fx.table('ledger_nodes')} (level, idx, hash) SELECT 0, ${big}, hash FROM ${fx.table('ledger_nodes')} WHERE level = 0 AND idx = 0`,
+      );
       const [node] = await store.fetchNodes([{ level: 0, index: big }]);
       assert.equal(node!.index, big);
       assert.equal(typeof node!.index, 'number');

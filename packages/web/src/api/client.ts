@@ -91,7 +91,14 @@ async function toError(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as Partial<ApiErrorBody>;
-    if (body.error && typeof body.error.code === 'string') return new ApiError(res.status, body.error.code, body.error.message, body.error.requestId ?? requestId, Array.isArray(body.error.details) ? body.error.details : []);
+    if (body.error && typeof body.error.code === 'string')
+      return new ApiError(
+        res.status,
+        body.error.code,
+        body.error.message,
+        body.error.requestId ?? requestId,
+        Array.isArray(body.error.details) ? body.error.details : [],
+      );
   } catch {
     // not the API's error shape (a proxy page, say): fall through
   }

@@ -40,8 +40,11 @@ export class ErrorBoundary extends Component<Props, State> {
     return (
       <div className="banner error view-crash" role="alert" data-testid="view-error">
         <div>
-          <strong>Something went wrong showing {this.props.what}.</strong> <code className="code-tag">CLIENT_ERROR</code> <span className="msg">{error.message}</span>
-          <div className="small">Nothing was changed on the server. Reloading the page or going back usually helps; if it keeps happening, report the message above.</div>
+          <strong>Something went wrong showing {this.props.what}.</strong> <code className="code-tag">CLIENT_ERROR</code>{' '}
+          <span className="msg">{error.message}</span>
+          <div className="small">
+            Nothing was changed on the server. Reloading the page or going back usually helps; if it keeps happening, report the message above.
+          </div>
         </div>
         <div className="crash-actions">
           <button type="button" className="btn-small" onClick={() => history.back()} data-testid="view-error-back">

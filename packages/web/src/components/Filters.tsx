@@ -15,7 +15,21 @@ export function FilterBar({ children, active, onClear, testId }: { children: Rea
   );
 }
 
-export function TextFilter({ label, value, onChange, placeholder, testId, width }: { label: string; value: string | undefined; onChange: (v: string | undefined) => void; placeholder?: string; testId: string; width?: 'narrow' | 'wide' }) {
+export function TextFilter({
+  label,
+  value,
+  onChange,
+  placeholder,
+  testId,
+  width,
+}: {
+  label: string;
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+  placeholder?: string;
+  testId: string;
+  width?: 'narrow' | 'wide';
+}) {
   const [draft, setDraft] = useState(value ?? '');
   // The address changed (back/forward, Clear): show its value.
   useEffect(() => {
@@ -50,7 +64,21 @@ export function TextFilter({ label, value, onChange, placeholder, testId, width 
   );
 }
 
-export function SelectFilter({ label, value, options, onChange, testId, all = 'all' }: { label: string; value: string | undefined; options: readonly (readonly [string, string])[]; onChange: (v: string | undefined) => void; testId: string; all?: string }) {
+export function SelectFilter({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+  all = 'all',
+}: {
+  label: string;
+  value: string | undefined;
+  options: readonly (readonly [string, string])[];
+  onChange: (v: string | undefined) => void;
+  testId: string;
+  all?: string;
+}) {
   return (
     <label className="filter">
       <span>{label}</span>
@@ -67,7 +95,17 @@ export function SelectFilter({ label, value, options, onChange, testId, all = 'a
 }
 
 /** Two local days, from and to (both included). */
-export function DayRange({ from, to, onChange, testId }: { from: string | undefined; to: string | undefined; onChange: (from: string | undefined, to: string | undefined) => void; testId: string }) {
+export function DayRange({
+  from,
+  to,
+  onChange,
+  testId,
+}: {
+  from: string | undefined;
+  to: string | undefined;
+  onChange: (from: string | undefined, to: string | undefined) => void;
+  testId: string;
+}) {
   return (
     <span className="filter-range">
       <label className="filter">

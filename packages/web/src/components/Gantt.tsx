@@ -127,7 +127,14 @@ export function Gantt({ run, now, selected, onSelect }: { run: RunDetail; now: n
           const x1 = b.end !== undefined ? x(b.end) : undefined;
           const len = b.start !== undefined && b.end !== undefined ? b.end - b.start : undefined;
           return (
-            <g key={`${b.step.phase}:${b.step.id}`} className={`g-row${sel ? ' selected' : ''}`} onClick={() => onSelect(b.step.id)} data-testid="timeline-bar" data-step={b.step.id} data-status={b.step.status}>
+            <g
+              key={`${b.step.phase}:${b.step.id}`}
+              className={`g-row${sel ? ' selected' : ''}`}
+              onClick={() => onSelect(b.step.id)}
+              data-testid="timeline-bar"
+              data-step={b.step.id}
+              data-status={b.step.status}
+            >
               <title>{title}</title>
               <rect x={0} y={top} width={width} height={ROW} className="g-hit" />
               <text x={8} y={top + 15} className={`g-label${b.step.status === 'pending' ? ' muted' : ''}`}>

@@ -12,7 +12,8 @@ export function VerificationResult({ v }: { v: Verification }) {
           <span className="verify-mark">✔</span> verified {v.size.toLocaleString()} entries, root <Mono title={v.root ?? ''}>{v.root}</Mono>
         </div>
         <div className="muted small">
-          origin <code>{v.origin}</code> · {v.trustedKeys} trusted key{v.trustedKeys === 1 ? '' : 's'} · {duration(v.durationMs)} · by <Actor id={v.by} /> · <Time iso={v.verifiedAt} />
+          origin <code>{v.origin}</code> · {v.trustedKeys} trusted key{v.trustedKeys === 1 ? '' : 's'} · {duration(v.durationMs)} · by <Actor id={v.by} /> ·{' '}
+          <Time iso={v.verifiedAt} />
         </div>
       </div>
     );
@@ -23,11 +24,21 @@ export function VerificationResult({ v }: { v: Verification }) {
       <div className="verify-head">
         {v.result === 'unknown' ? (
           <>
-            <span className="verify-mark">?</span> no verdict{p ? <>: <code>{p.reason}</code></> : null}
+            <span className="verify-mark">?</span> no verdict
+            {p ? (
+              <>
+                : <code>{p.reason}</code>
+              </>
+            ) : null}
           </>
         ) : (
           <>
-            <span className="verify-mark">✖</span> verification FAILED{p ? <>: <code>{p.reason}</code> at entry {p.index}</> : null}
+            <span className="verify-mark">✖</span> verification FAILED
+            {p ? (
+              <>
+                : <code>{p.reason}</code> at entry {p.index}
+              </>
+            ) : null}
           </>
         )}
       </div>

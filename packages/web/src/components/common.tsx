@@ -81,7 +81,19 @@ export function Loading({ what }: { what: string }) {
   return <div className="loading">Loading {what}…</div>;
 }
 
-export function Panel({ title, actions, children, className, testId }: { title: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; testId?: string }) {
+export function Panel({
+  title,
+  actions,
+  children,
+  className,
+  testId,
+}: {
+  title: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <section className={`panel ${className ?? ''}`} data-testid={testId}>
       <header className="panel-head">
@@ -114,7 +126,12 @@ export interface Loaded<T> {
  * load started are dropped, so a slow response never overwrites a fresh one.
  */
 export function useLoad<T>(fn: () => Promise<T>, key: string, pollMs?: number): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean; key: string }>({ data: undefined, error: null, loading: true, key });
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean; key: string }>({
+    data: undefined,
+    error: null,
+    loading: true,
+    key,
+  });
   const gen = useRef(0);
   const fnRef = useRef(fn);
   fnRef.current = fn;

@@ -12,22 +12,26 @@ const FAILED = ['failed', 'rolled_back', 'aborted'];
 
 export function Dashboard() {
   const { policy } = useShell();
-  const runs = useLoad(async () => {
-    const [waiting, running, interrupted, recent] = await Promise.all([
-      api.runs.list({ state: 'waiting_approval', limit: 50 }),
-      api.runs.list({ state: 'running', limit: 50 }),
-      api.runs.list({ state: 'interrupted', limit: 50 }),
-      api.runs.list({ limit: 50 }),
-    ]);
-    const pending = recent.runs.filter((r) => r.state === 'pending');
-    return {
-      waiting: waiting.runs,
-      active: [...pending, ...running.runs, ...interrupted.runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
-      failures: recent.runs.filter((r) => FAILED.includes(r.state)).slice(0, 8),
-      total: recent.runs.length,
-      recent: recent.runs.slice(0, 8),
-    };
-  }, 'dash-runs', 5000);
+  const runs = useLoad(
+    async () => {
+      const [waiting, running, interrupted, recent] = await Promise.all([
+        api.runs.list({ state: 'waiting_approval', limit: 50 }),
+        api.runs.list({ state: 'running', limit: 50 }),
+        api.runs.list({ state: 'interrupted', limit: 50 }),
+        api.runs.list({ limit: 50 }),
+      ]);
+      const pending = recent.runs.filter((r) => r.state === 'pending');
+      return {
+        waiting: waiting.runs,
+        active: [...pending, ...running.runs, ...interrupted.runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+        failures: recent.runs.filter((r) => FAILED.includes(r.state)).slice(0, 8),
+        total: recent.runs.length,
+        recent: recent.runs.slice(0, 8),
+      };
+    },
+    'dash-runs',
+    5000,
+  );
   const head = useLoad(() => api.ledger.head(), 'dash-head', 10_000);
   const verify = useLoad(() => api.ledger.lastVerification(), 'dash-verify', 30_000);
   const ready = useLoad(() => api.ready(), 'dash-ready', 10_000);
@@ -64,7 +68,11 @@ export function Dashboard() {
           )}
         </Panel>
         <Panel title="Recent failures" testId="dash-failures" actions={<Link to="/runs?state=failed">failed runs</Link>}>
-          {!runs.data ? null : runs.data.failures.length === 0 ? <div className="empty-inline">No failed, rolled back or aborted run among the last 50.</div> : <RunTable runs={runs.data.failures} showReason compact />}
+          {!runs.data ? null : runs.data.failures.length === 0 ? (
+            <div className="empty-inline">No failed, rolled back or aborted run among the last 50.</div>
+          ) : (
+            <RunTable runs={runs.data.failures} showReason compact />
+          )}
         </Panel>
         {runs.data && runs.data.recent.length > 0 && (
           <Panel title="Latest runs" testId="dash-recent" actions={<Link to="/runs">all runs</Link>}>
@@ -126,14 +134,7 @@ export function Dashboard() {
               </div>
             ))}
         </Panel>
-        <Panel
-          title={
-            <>
-              Readiness {ready.data && <Status value={ready.data.ready ? 'ready' : 'not_ready'} testId="dash-ready" />}
-            </>
-          }
-          testId="dash-readiness"
-        >
+        <Panel title={<>Readiness {ready.data && <Status value={ready.data.ready ? 'ready' : 'not_ready'} testId="dash-ready" />}</>} testId="dash-readiness">
           <ErrorBanner error={ready.error} what="Readiness" />
           {ready.data && (
             <ul className="checks">

@@ -21,9 +21,25 @@ export function GateText({ step }: { step: Step }) {
 }
 
 /** The steps before the gate, with what they showed. */
-export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; gate: Step; ledger: readonly LedgerRow[] | undefined; onSelect: (id: string) => void }) {
+export function GateEvidence({
+  run,
+  gate,
+  ledger,
+  onSelect,
+}: {
+  run: RunDetail;
+  gate: Step;
+  ledger: readonly LedgerRow[] | undefined;
+  onSelect: (id: string) => void;
+}) {
   const list = gate.phase === 'rollback' ? run.rollback : run.steps;
-  const before = list.slice(0, Math.max(0, list.findIndex((s) => s.id === gate.id)));
+  const before = list.slice(
+    0,
+    Math.max(
+      0,
+      list.findIndex((s) => s.id === gate.id),
+    ),
+  );
   const ran = before.filter((s) => s.status !== 'pending' && s.kind !== 'approve');
   const outputs = useLoad(
     async () => Object.fromEntries(await Promise.all(ran.map(async (s) => [s.id, await api.runs.output(run.id, s.id)] as const))),
@@ -32,7 +48,9 @@ export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; 
   if (before.length === 0) return <div className="muted small">No step runs before this gate.</div>;
   return (
     <div className="evidence" data-testid="gate-evidence">
-      <div className="sub-head">Evidence: the {before.length} step{before.length === 1 ? '' : 's'} before this gate</div>
+      <div className="sub-head">
+        Evidence: the {before.length} step{before.length === 1 ? '' : 's'} before this gate
+      </div>
       <ErrorBanner error={outputs.error} what="Stored output" />
       <ul className="evidence-list">
         {before.map((s) => {
@@ -63,7 +81,11 @@ export function GateEvidence({ run, gate, ledger, onSelect }: { run: RunDetail; 
                   ))}
                 </span>
               </div>
-              {tail && <pre className="output tail" data-testid="evidence-tail">{tail}</pre>}
+              {tail && (
+                <pre className="output tail" data-testid="evidence-tail">
+                  {tail}
+                </pre>
+              )}
             </li>
           );
         })}

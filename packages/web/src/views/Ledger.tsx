@@ -66,8 +66,12 @@ export function LedgerView() {
   const last = size !== undefined && size > 0 ? Math.floor((size - 1) / PAGE) * PAGE : 0;
   const fromParam = intParam(query, 'from');
   const from = focus !== undefined ? Math.floor(focus / PAGE) * PAGE : fromParam !== undefined ? Math.floor(fromParam / PAGE) * PAGE : last;
-  const page = useLoad(() => (size === undefined || filtered ? Promise.resolve(null) : api.ledger.entries(from, PAGE)), `entries:${from}:${size ?? '?'}:${filtered}`);
-  const set = (changes: Record<string, string | undefined>): void => navigate(withQuery('/ledger', query, { ...changes, seq: undefined, from: undefined, before: undefined }));
+  const page = useLoad(
+    () => (size === undefined || filtered ? Promise.resolve(null) : api.ledger.entries(from, PAGE)),
+    `entries:${from}:${size ?? '?'}:${filtered}`,
+  );
+  const set = (changes: Record<string, string | undefined>): void =>
+    navigate(withQuery('/ledger', query, { ...changes, seq: undefined, from: undefined, before: undefined }));
   const types = filters.type && !TYPES.some(([t]) => t === filters.type) ? [...TYPES, [filters.type, filters.type] as const] : TYPES;
 
   return (
@@ -116,7 +120,14 @@ export function LedgerView() {
       >
         <FilterBar active={filtered} onClear={() => navigate('/ledger')} testId="ledger-filters">
           <SelectFilter label="Type" value={filters.type} options={types} onChange={(v) => set({ type: v })} testId="ledger-filter-type" />
-          <TextFilter label="Run" value={filters.run} onChange={(v) => set({ run: v })} placeholder="run id or its start" testId="ledger-filter-run" width="wide" />
+          <TextFilter
+            label="Run"
+            value={filters.run}
+            onChange={(v) => set({ run: v })}
+            placeholder="run id or its start"
+            testId="ledger-filter-run"
+            width="wide"
+          />
           <TextFilter label="Actor" value={filters.actor} onChange={(v) => set({ actor: v })} placeholder="alice" testId="ledger-filter-actor" width="narrow" />
           <DayRange from={fromDay} to={toDay} onChange={(f, t) => set({ from: f, to: t })} testId="ledger-filter-day" />
         </FilterBar>
@@ -166,7 +177,12 @@ function FilteredEntries({ filters, before, size }: { filters: LedgerFilters; be
               </button>
             )}
             {page.next !== null && (
-              <button type="button" className="btn-small" onClick={() => navigate(withQuery('/ledger', query, { before: String(page.next) }))} data-testid="ledger-older">
+              <button
+                type="button"
+                className="btn-small"
+                onClick={() => navigate(withQuery('/ledger', query, { before: String(page.next) }))}
+                data-testid="ledger-older"
+              >
                 Older →
               </button>
             )}
@@ -204,7 +220,14 @@ function Pager({ from, last, size }: { from: number; last: number; size: number 
         Oldest ⇥
       </button>
       <form onSubmit={submit} className="jump">
-        <input value={jump} onChange={(e) => setJump(e.target.value)} placeholder="seq" inputMode="numeric" aria-label="Go to entry" data-testid="ledger-jump" />
+        <input
+          value={jump}
+          onChange={(e) => setJump(e.target.value)}
+          placeholder="seq"
+          inputMode="numeric"
+          aria-label="Go to entry"
+          data-testid="ledger-jump"
+        />
       </form>
     </div>
   );
@@ -275,7 +298,14 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
           {entries.map((x) => {
             const isOpen = open.has(x.seq);
             return [
-              <tr key={x.seq} ref={x.seq === focus ? focusRow : undefined} className={`entry-row${x.seq === focus ? ' focus' : ''}${isOpen ? ' open' : ''}`} data-testid="ledger-entry" data-seq={x.seq} data-type={x.entry.type}>
+              <tr
+                key={x.seq}
+                ref={x.seq === focus ? focusRow : undefined}
+                className={`entry-row${x.seq === focus ? ' focus' : ''}${isOpen ? ' open' : ''}`}
+                data-testid="ledger-entry"
+                data-seq={x.seq}
+                data-type={x.entry.type}
+              >
                 <td className="num">
                   <button type="button" className="link-btn mono" onClick={() => toggle(x.seq)} aria-expanded={isOpen} title="Show the entry's JSON">
                     {isOpen ? '▾' : '▸'} {x.seq}
@@ -300,7 +330,13 @@ function EntryTable({ entries, focus }: { entries: LedgerEntry[]; focus: number 
                   <Mono title={`leaf hash ${x.leaf}`}>{x.leaf.slice(0, 10)}…</Mono>
                 </td>
                 <td>
-                  <button type="button" className="btn-small" onClick={() => receipts.download(x.seq)} title="Download an inclusion receipt (C2SP tlog-proof)" data-testid={`receipt-${x.seq}`}>
+                  <button
+                    type="button"
+                    className="btn-small"
+                    onClick={() => receipts.download(x.seq)}
+                    title="Download an inclusion receipt (C2SP tlog-proof)"
+                    data-testid={`receipt-${x.seq}`}
+                  >
                     ⤓ receipt
                   </button>
                 </td>
@@ -372,7 +408,8 @@ function VerifyPanel({ onAppended }: { onAppended: () => void }) {
   return (
     <Panel title="Verification" testId="ledger-verify">
       <p className="muted small">
-        Exports the ledger and checks it as an auditor would (<code>runledger-verify</code>): every entry, the hash chain, the Merkle root and the checkpoint signatures against the trusted keys.
+        Exports the ledger and checks it as an auditor would (<code>runledger-verify</code>): every entry, the hash chain, the Merkle root and the checkpoint
+        signatures against the trusted keys.
       </p>
       <div className="row-actions">
         <button type="button" className="primary" onClick={verify} disabled={busy} data-testid="verify-button">
@@ -393,7 +430,13 @@ function VerifyPanel({ onAppended }: { onAppended: () => void }) {
       )}
       {can('operator') && (
         <form className="note-form" onSubmit={addNote}>
-          <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="Add an operator note to the ledger…" maxLength={8192} data-testid="note-input" />
+          <input
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            placeholder="Add an operator note to the ledger…"
+            maxLength={8192}
+            data-testid="note-input"
+          />
           <button type="submit" className="btn-small" disabled={noteBusy || !note.trim()} data-testid="note-submit">
             Add note
           </button>

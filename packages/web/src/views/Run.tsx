@@ -42,7 +42,13 @@ export function RunPage({ id }: { id: string }) {
     try {
       do {
         again.current = false;
-        const [r, l] = await Promise.all([api.runs.get(id), api.runs.ledger(id).then((x) => ({ ok: x }), (e: unknown) => ({ err: e }))]);
+        const [r, l] = await Promise.all([
+          api.runs.get(id),
+          api.runs.ledger(id).then(
+            (x) => ({ ok: x }),
+            (e: unknown) => ({ err: e }),
+          ),
+        ]);
         setRun(r);
         setError(null);
         if ('ok' in l) {
@@ -101,7 +107,8 @@ export function RunPage({ id }: { id: string }) {
 
   const all = [...run.steps, ...run.rollback];
   const current = currentStep(run);
-  const selectedId = picked ?? current?.id ?? all.find((s) => s.status === 'failed')?.id ?? all.filter((s) => s.status !== 'pending').at(-1)?.id ?? all[0]?.id ?? null;
+  const selectedId =
+    picked ?? current?.id ?? all.find((s) => s.status === 'failed')?.id ?? all.filter((s) => s.status !== 'pending').at(-1)?.id ?? all[0]?.id ?? null;
   const selected = all.find((s) => s.id === selectedId);
   const runEntries = (ledger ?? []).filter((e) => e.step === null);
   const onDone = (r: RunDetail): void => {
@@ -125,7 +132,12 @@ export function RunPage({ id }: { id: string }) {
           )}
           <span className="run-title-end">
             {can('operator') && (
-              <Link to={`/runbooks/${encodeURIComponent(run.runbook.id)}?again=${encodeURIComponent(run.id)}`} className="button btn-small" data-testid="run-again" title="Start a new run of this runbook with the same environment and non-secret inputs">
+              <Link
+                to={`/runbooks/${encodeURIComponent(run.runbook.id)}?again=${encodeURIComponent(run.id)}`}
+                className="button btn-small"
+                data-testid="run-again"
+                title="Start a new run of this runbook with the same environment and non-secret inputs"
+              >
                 ↻ Run again…
               </Link>
             )}
@@ -185,7 +197,14 @@ export function RunPage({ id }: { id: string }) {
       </Panel>
 
       <div className="run-split">
-        <Panel title={<>Steps <span className="count">{all.length}</span></>} testId="steps">
+        <Panel
+          title={
+            <>
+              Steps <span className="count">{all.length}</span>
+            </>
+          }
+          testId="steps"
+        >
           <StepTable run={run} ledger={ledger} selected={selectedId} onSelect={setPicked} now={now} />
           <ErrorBanner error={ledgerError} what="The run's ledger entries" />
         </Panel>
@@ -210,7 +229,7 @@ export function RunPage({ id }: { id: string }) {
  */
 function currentStep(run: RunDetail): Step | undefined {
   if (TERMINAL.includes(run.state)) return undefined;
-  const list = (run.phase === 'rollback' ? run.rollback : run.steps);
+  const list = run.phase === 'rollback' ? run.rollback : run.steps;
   return list.find((s) => s.status === 'running' || s.status === 'waiting_approval' || s.status === 'unknown' || s.status === 'pending');
 }
 
@@ -250,14 +269,29 @@ function SeqLink({ e }: { e: LedgerRow }) {
   );
 }
 
-function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; ledger: LedgerRow[] | undefined; selected: string | null; onSelect: (id: string) => void; now: number }) {
+function StepTable({
+  run,
+  ledger,
+  selected,
+  onSelect,
+  now,
+}: {
+  run: RunDetail;
+  ledger: LedgerRow[] | undefined;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  now: number;
+}) {
   // Approval gates have no duration of their own: their wait is what the timeline draws.
-  const waits = new Map(barsOf(run, now).map((b) => [`${b.step.phase}:${b.step.id}`, b.start !== undefined && b.end !== undefined ? b.end - b.start : undefined]));
+  const waits = new Map(
+    barsOf(run, now).map((b) => [`${b.step.phase}:${b.step.id}`, b.start !== undefined && b.end !== undefined ? b.end - b.start : undefined]),
+  );
   const rows = (phase: 'main' | 'rollback', steps: readonly Step[]) =>
     steps.map((s, i) => {
       const seqs = (ledger ?? []).filter((e) => e.step === s.id && (e.phase === null || e.phase === phase));
       const started = s.startedAt ? Date.parse(s.startedAt) : NaN;
-      const dur = s.durationMs ?? (s.status === 'running' && !Number.isNaN(started) ? now - started : s.kind === 'approve' ? waits.get(`${phase}:${s.id}`) : undefined);
+      const dur =
+        s.durationMs ?? (s.status === 'running' && !Number.isNaN(started) ? now - started : s.kind === 'approve' ? waits.get(`${phase}:${s.id}`) : undefined);
       return (
         <tr
           key={`${phase}:${s.id}`}
@@ -294,7 +328,9 @@ function StepTable({ run, ledger, selected, onSelect, now }: { run: RunDetail; l
               </div>
             )}
           </td>
-          <td className="num small">{dur !== undefined ? `${s.kind === 'approve' ? (s.status === 'waiting_approval' ? 'waiting ' : 'waited ') : ''}${duration(dur)}` : '–'}</td>
+          <td className="num small">
+            {dur !== undefined ? `${s.kind === 'approve' ? (s.status === 'waiting_approval' ? 'waiting ' : 'waited ') : ''}${duration(dur)}` : '–'}
+          </td>
           <td className="seqs">
             {seqs.map((e) => (
               <Link key={e.seq} to={`/ledger?seq=${e.seq}`} className="seq" title={`${e.type} at ${e.ts}`} onClick={(ev) => ev.stopPropagation()}>
@@ -343,7 +379,19 @@ function elapsedOf(run: RunDetail, step: Step, now: number): number | undefined 
   return bar?.start !== undefined && bar.end !== undefined ? bar.end - bar.start : undefined;
 }
 
-function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; step: Step; live: Chunk[] | undefined; ledger: LedgerRow[]; elapsed: number | undefined }) {
+function StepDetail({
+  runId,
+  step,
+  live,
+  ledger,
+  elapsed,
+}: {
+  runId: string;
+  step: Step;
+  live: Chunk[] | undefined;
+  ledger: LedgerRow[];
+  elapsed: number | undefined;
+}) {
   const { session } = useSession();
   const receipts = useReceiptDownload();
   return (
@@ -405,7 +453,13 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
                   <Time iso={e.ts} compact />
                 </td>
                 <td>
-                  <button type="button" className="btn-small" onClick={() => receipts.download(e.seq)} title="Download a C2SP tlog-proof inclusion receipt for this entry" data-testid={`receipt-${e.seq}`}>
+                  <button
+                    type="button"
+                    className="btn-small"
+                    onClick={() => receipts.download(e.seq)}
+                    title="Download a C2SP tlog-proof inclusion receipt for this entry"
+                    data-testid={`receipt-${e.seq}`}
+                  >
                     ⤓ receipt
                   </button>
                 </td>
@@ -423,7 +477,10 @@ function StepDetail({ runId, step, live, ledger, elapsed }: { runId: string; ste
 /** Live output while the step runs; the stored output (every attempt) once it has finished. */
 function Output({ runId, step, live }: { runId: string; step: Step; live: Chunk[] | undefined }) {
   const running = step.status === 'running';
-  const stored = useLoad<StepOutput | null>(() => (step.status === 'pending' ? Promise.resolve(null) : api.runs.output(runId, step.id)), `${runId}:${step.id}:${step.status}:${step.attempt}`);
+  const stored = useLoad<StepOutput | null>(
+    () => (step.status === 'pending' ? Promise.resolve(null) : api.runs.output(runId, step.id)),
+    `${runId}:${step.id}:${step.status}:${step.attempt}`,
+  );
   const pre = useRef<HTMLPreElement | null>(null);
   useEffect(() => {
     // Follow the tail while output streams in.
@@ -438,7 +495,15 @@ function Output({ runId, step, live }: { runId: string; step: Step; live: Chunk[
           {running && <span className="muted hint">lines printed before this page opened show when the step ends</span>}
         </div>
         <pre className="output" ref={pre} data-testid="step-output">
-          {live && live.length > 0 ? live.map((c, i) => <span key={i} className={c.stream}>{c.text}</span>) : <span className="muted">{running ? 'waiting for output…' : 'no output'}</span>}
+          {live && live.length > 0 ? (
+            live.map((c, i) => (
+              <span key={i} className={c.stream}>
+                {c.text}
+              </span>
+            ))
+          ) : (
+            <span className="muted">{running ? 'waiting for output…' : 'no output'}</span>
+          )}
         </pre>
       </>
     );
@@ -467,4 +532,3 @@ function Output({ runId, step, live }: { runId: string; step: Step; live: Chunk[
     </>
   );
 }
-

@@ -101,13 +101,25 @@ export function RunActions({ run, current, onDone, gate }: { run: RunDetail; cur
             </button>
           )}
           {current && (
-            <button type="button" disabled={busy !== null} onClick={() => act('retry', () => api.runs.retry(run.id))} data-testid="retry-button" title={`Run step ${current.id} again`}>
+            <button
+              type="button"
+              disabled={busy !== null}
+              onClick={() => act('retry', () => api.runs.retry(run.id))}
+              data-testid="retry-button"
+              title={`Run step ${current.id} again`}
+            >
               Retry {current.id}
             </button>
           )}
           {current && (
             <>
-              <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (required to skip)" aria-invalid={missing === 'reason' ? true : undefined} data-testid="reason-input" />
+              <input
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                placeholder="Reason (required to skip)"
+                aria-invalid={missing === 'reason' ? true : undefined}
+                data-testid="reason-input"
+              />
               <button type="button" disabled={busy !== null} onClick={skip} data-testid="skip-button" title={`Mark step ${current.id} skipped and go on`}>
                 Skip {current.id}
               </button>
@@ -140,7 +152,13 @@ export function AbortControl({ run, onDone }: { run: RunDetail; onDone: (r: RunD
   if (TERMINAL.includes(run.state) || !can('operator')) return null;
   if (!open) {
     return (
-      <button type="button" className="btn-small danger-quiet" onClick={() => setOpen(true)} data-testid="abort-button" title="Stop the run now, without rollback (asks to confirm)">
+      <button
+        type="button"
+        className="btn-small danger-quiet"
+        onClick={() => setOpen(true)}
+        data-testid="abort-button"
+        title="Stop the run now, without rollback (asks to confirm)"
+      >
         Abort run…
       </button>
     );
@@ -169,7 +187,14 @@ export function AbortControl({ run, onDone }: { run: RunDetail; onDone: (r: RunD
       <div className="abort-what">
         <b>Abort this run?</b> It stops now: no further step runs and <b>no rollback</b> happens. The abort and its reason are recorded in the ledger.
       </div>
-      <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (required)" aria-invalid={missing ? true : undefined} data-testid="abort-reason" autoFocus />
+      <input
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        placeholder="Reason (required)"
+        aria-invalid={missing ? true : undefined}
+        data-testid="abort-reason"
+        autoFocus
+      />
       <button type="submit" className="danger" disabled={busy} data-testid="abort-confirm-button">
         {busy ? 'Aborting…' : 'Abort now'}
       </button>

@@ -29,7 +29,9 @@ const ENV_FIELD = ' environment';
 export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDetail | undefined }) {
   const { can, session } = useSession();
   const { policy } = useShell();
-  const [values, setValues] = useState<Record<string, Raw>>(() => Object.fromEntries(rb.inputs.map((i) => [i.name, previous ? prefilled(i, previous.inputs[i.name]) : initial(i)])));
+  const [values, setValues] = useState<Record<string, Raw>>(() =>
+    Object.fromEntries(rb.inputs.map((i) => [i.name, previous ? prefilled(i, previous.inputs[i.name]) : initial(i)])),
+  );
   const [env, setEnv] = useState(previous && rb.environments.includes(previous.environment) ? previous.environment : (rb.environments[0] ?? ''));
   const secrets = rb.inputs.filter((i) => i.secret);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
@@ -77,7 +79,8 @@ export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDet
             Prefilled from run <Link to={`/runs/${encodeURIComponent(previous.id)}`}>{previous.id}</Link>: its environment and inputs
             {secrets.length > 0 ? (
               <>
-                , except the secret{secrets.length === 1 ? '' : 's'} ({secrets.map((i) => i.name).join(', ')}), which {secrets.length === 1 ? 'is' : 'are'} never copied: the server resolves {secrets.length === 1 ? 'it' : 'them'} again
+                , except the secret{secrets.length === 1 ? '' : 's'} ({secrets.map((i) => i.name).join(', ')}), which {secrets.length === 1 ? 'is' : 'are'}{' '}
+                never copied: the server resolves {secrets.length === 1 ? 'it' : 'them'} again
               </>
             ) : null}
             .{previous.runbook.sha256 !== rb.sha256 && ' The runbook has changed since that run.'}
@@ -90,9 +93,7 @@ export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDet
         </div>
       )}
       {policy?.freeze && (
-        <div className="banner frozen small">
-          Automation is frozen (“{policy.freeze.reason}”): the server will refuse new runs until an admin unfreezes it.
-        </div>
+        <div className="banner frozen small">Automation is frozen (“{policy.freeze.reason}”): the server will refuse new runs until an admin unfreezes it.</div>
       )}
       <fieldset disabled={!allowed || busy}>
         <div className={`field${fromServer[ENV_FIELD] ? ' has-error' : ''}`}>
@@ -123,7 +124,11 @@ export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDet
             <div key={i.name} className={`field${err ? ' has-error' : ''}`}>
               <label htmlFor={id}>
                 <span className="mono">{i.name}</span>
-                {i.required && i.default === undefined && !i.secret && <span className="req" title="required">*</span>}
+                {i.required && i.default === undefined && !i.secret && (
+                  <span className="req" title="required">
+                    *
+                  </span>
+                )}
                 <span className="type">{i.type === 'enum' ? 'enum' : i.type}</span>
               </label>
               {i.secret ? (
@@ -144,11 +149,20 @@ export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDet
                 </div>
               ) : i.type === 'boolean' ? (
                 <label className="check">
-                  <input id={id} type="checkbox" checked={raw === true} onChange={(e) => set(i.name, e.target.checked)} data-testid={`run-input-${i.name}`} /> {raw === true ? 'true' : 'false'}
+                  <input id={id} type="checkbox" checked={raw === true} onChange={(e) => set(i.name, e.target.checked)} data-testid={`run-input-${i.name}`} />{' '}
+                  {raw === true ? 'true' : 'false'}
                 </label>
               ) : i.type === 'enum' ? (
-                <select id={id} value={String(raw)} onChange={(e) => set(i.name, e.target.value)} data-testid={`run-input-${i.name}`} aria-invalid={err ? true : undefined}>
-                  {(i.default === undefined || !i.required) && <option value="">{i.default === undefined ? '— choose —' : `default (${String(i.default)})`}</option>}
+                <select
+                  id={id}
+                  value={String(raw)}
+                  onChange={(e) => set(i.name, e.target.value)}
+                  data-testid={`run-input-${i.name}`}
+                  aria-invalid={err ? true : undefined}
+                >
+                  {(i.default === undefined || !i.required) && (
+                    <option value="">{i.default === undefined ? '— choose —' : `default (${String(i.default)})`}</option>
+                  )}
                   {(i.values ?? []).map((v) => (
                     <option key={v} value={v}>
                       {v}

@@ -11,7 +11,14 @@ export function RunbooksPage() {
   const { runbooks, invalid } = list.data;
   return (
     <>
-      <Panel title={<>Runbooks <span className="count">{runbooks.length}</span></>} testId="runbooks">
+      <Panel
+        title={
+          <>
+            Runbooks <span className="count">{runbooks.length}</span>
+          </>
+        }
+        testId="runbooks"
+      >
         {runbooks.length === 0 ? (
           <Empty>
             No runbooks. The server reads <code>*.md</code> files from its runbooks directory (<code>runledger serve --runbooks DIR</code>); add one and reload.
@@ -61,8 +68,17 @@ export function RunbooksPage() {
         )}
       </Panel>
       {invalid.length > 0 && (
-        <Panel title={<>Files that do not parse <span className="count bad">{invalid.length}</span></>} testId="runbooks-invalid">
-          <p className="muted small">These files are not in the catalogue until fixed. Check them locally with <code>runledger lint FILE</code>.</p>
+        <Panel
+          title={
+            <>
+              Files that do not parse <span className="count bad">{invalid.length}</span>
+            </>
+          }
+          testId="runbooks-invalid"
+        >
+          <p className="muted small">
+            These files are not in the catalogue until fixed. Check them locally with <code>runledger lint FILE</code>.
+          </p>
           {invalid.map((f) => (
             <div key={f.file} className="diag-file">
               <div className="mono">{f.file}</div>

@@ -9,7 +9,12 @@ import { stateLabel } from '../format';
 import { Link, navigate, useRoute } from '../router';
 
 /** The filter's choices: every state, those that want attention first. */
-const STATES: readonly RunState[] = ['waiting_approval', 'running', 'interrupted', ...RUN_STATES.filter((s) => s !== 'waiting_approval' && s !== 'running' && s !== 'interrupted')];
+const STATES: readonly RunState[] = [
+  'waiting_approval',
+  'running',
+  'interrupted',
+  ...RUN_STATES.filter((s) => s !== 'waiting_approval' && s !== 'running' && s !== 'interrupted'),
+];
 const LIMIT = 200;
 
 export function RunsPage() {
@@ -30,11 +35,27 @@ export function RunsPage() {
   if (runbook && !runbooks.some(([id]) => id === runbook)) runbooks.push([runbook, runbook]);
 
   return (
-    <Panel title={<>Runs {runs.data && <span className="count">{runs.data.runs.length === LIMIT ? `${LIMIT}+` : runs.data.runs.length}</span>}</>} testId="runs">
+    <Panel
+      title={<>Runs {runs.data && <span className="count">{runs.data.runs.length === LIMIT ? `${LIMIT}+` : runs.data.runs.length}</span>}</>}
+      testId="runs"
+    >
       <FilterBar active={active} onClear={() => navigate('/runs')} testId="runs-filters">
         <SelectFilter label="Runbook" value={runbook} options={runbooks} onChange={(v) => set({ runbook: v })} testId="runs-filter-runbook" />
-        <TextFilter label="Requester" value={requester} onChange={(v) => set({ requester: v })} placeholder="alice" testId="runs-filter-requester" width="narrow" />
-        <SelectFilter label="State" value={state} options={STATES.map((s) => [s, stateLabel(s)] as const)} onChange={(v) => set({ state: v })} testId="runs-filter" />
+        <TextFilter
+          label="Requester"
+          value={requester}
+          onChange={(v) => set({ requester: v })}
+          placeholder="alice"
+          testId="runs-filter-requester"
+          width="narrow"
+        />
+        <SelectFilter
+          label="State"
+          value={state}
+          options={STATES.map((s) => [s, stateLabel(s)] as const)}
+          onChange={(v) => set({ state: v })}
+          testId="runs-filter"
+        />
         <DayRange from={from} to={to} onChange={(f, t) => set({ from: f, to: t })} testId="runs-filter-day" />
       </FilterBar>
       <ErrorBanner error={runs.error} what="Runs" />

@@ -29,7 +29,10 @@ export function SignIn({ expired, onSignedIn }: { expired: boolean; onSignedIn: 
     <div className="signin-page">
       <form className="signin" onSubmit={submit} autoComplete="off">
         <h1>
-          <span className="brand-mark" aria-hidden="true">▤</span> Runledger
+          <span className="brand-mark" aria-hidden="true">
+            ▤
+          </span>{' '}
+          Runledger
         </h1>
         <p className="muted">Executable runbooks and a tamper-evident ledger. Sign in with an API token.</p>
         {expired && !error && <div className="banner warn">Your session has ended. Sign in again to continue.</div>}
