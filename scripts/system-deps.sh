@@ -13,6 +13,7 @@ NEEDS=(
   "cmd:psql postgresql-client"
   "file:/usr/bin/chromium chromium"               # browser tests (playwright-core drives Debian's build)
   "cmd:tar tar"                                   # the export test reads the API's archive with GNU tar
+  "cmd:promtool prometheus"                       # rules/runledger.rules.yml: promtool check/test rules
 )
 
 missing=()
