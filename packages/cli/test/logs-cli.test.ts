@@ -2,35 +2,21 @@
 // exit codes of operator actions, one error-line shape, and a closed stdout that must not kill a run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { main, type Io } from '../src/index.js';
+import { cliRunner, fileIn } from './helpers.js';
+import { main } from '../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runledger-logscli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const home = join(root, 'data');
 
-async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
-    cwd: root,
-    tty: false,
-  };
-  return { code: await main(args, io), out, err };
-}
+const rl = cliRunner(root, home);
 
-function file(name: string, text: string): string {
-  const p = join(root, name);
-  writeFileSync(p, text);
-  return p;
-}
+const file = (name: string, text: string): string => fileIn(root, name, text);
 
 // The failing step prints 30 numbered lines to stdout and a reason to stderr, then exits 3.
 const FAILS = file(

@@ -3,34 +3,19 @@
 // another user, freeze.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main, type Io } from '../src/index.js';
+import { cliRunner, fileIn } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runledger-runcli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const home = join(root, 'data');
 
-async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
-    cwd: root,
-    tty: false,
-  };
-  return { code: await main(args, io), out, err };
-}
+const rl = cliRunner(root, home);
 
-function file(name: string, text: string): string {
-  const p = join(root, name);
-  writeFileSync(p, text);
-  return p;
-}
+const file = (name: string, text: string): string => fileIn(root, name, text);
 
 const GOOD = file(
   'good.md',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { MIGRATION_HEAD } from '@runledger/store';
-import { main, type Io } from '../src/index.js';
+import { cliRunner } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runledger-servecli-'));
 const home = join(root, 'data');
@@ -19,18 +19,7 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function rl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    env: { RUNLEDGER_HOME: home, RUNLEDGER_ACTOR: 'alice', ...env },
-    cwd: root,
-    tty: false,
-  };
-  return { code: await main(args, io), out, err };
-}
+const rl = cliRunner(root, home);
 
 const GATED = join(root, 'gated.md');
 writeFileSync(
