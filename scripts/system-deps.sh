@@ -14,6 +14,7 @@ NEEDS=(
   "file:/usr/bin/chromium chromium"               # browser tests (playwright-core drives Debian's build)
   "cmd:tar tar"                                   # the export test reads the API's archive with GNU tar
   "cmd:promtool prometheus"                       # rules/runledger.rules.yml: promtool check/test rules
+  "cmd:prometheus-alertmanager prometheus-alertmanager"  # the alert intake tests: a real Alertmanager 0.25 posts its webhooks
 )
 
 missing=()
