@@ -3,14 +3,14 @@
 // own codes are added by packages/server/src/errors.ts, and the two make docs/errors.md.
 import { CodedError, LedgerError, type ErrorDetail, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
-import type { MachineErrorCode } from '@runledger/core';
+import { IncidentRuleError, type IncidentRuleCode, type MachineErrorCode } from '@runledger/core';
 
 export type RuntimeErrorCode =
   'USAGE' | 'INPUT_INVALID' | 'RUNBOOK_INVALID' | 'ENV_REQUIRED' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
-export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode;
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | IncidentRuleCode;
 
 /** Errors of the engine driver and the run state machine. */
 export class EngineError extends CodedError<EngineErrorCode> {
@@ -117,6 +117,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   RUN_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No run with that id (or the id prefix is ambiguous).' },
   RUN_CONFLICT: { exit: EXIT.CONFLICT, http: 409, summary: 'Another process changed the run at the same moment; look again and retry.' },
   LOCK_HELD: { exit: EXIT.CONFLICT, http: 409, summary: 'The runbook’s lock is held by another run; two runs holding one lock never overlap.' },
+  INCIDENT_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No incident with that id (or the id prefix is ambiguous).' },
+  INCIDENT_CONFLICT: {
+    exit: EXIT.CONFLICT,
+    http: 409,
+    summary: 'Another process changed the incident at the same moment and retries ran out; look again and retry.',
+  },
   // engine and run state machine
   POLICY_DENIED: {
     exit: EXIT.DENIED,
@@ -139,7 +145,11 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   APPROVAL_SELF: { exit: EXIT.DENIED, http: 403, summary: 'The requester of a run never approves it.' },
   APPROVAL_ROLE: { exit: EXIT.DENIED, http: 403, summary: 'The approver lacks a role the gate requires.' },
   APPROVAL_DUPLICATE: { exit: EXIT.CONFLICT, http: 409, summary: 'This approver already approved the gate; a quorum needs distinct people.' },
-  RESUME_NEEDS_DECISION: { exit: EXIT.CONFLICT, http: 409, summary: 'The current step may or may not have run: retry it or skip it.' },
+  RESUME_NEEDS_DECISION: { exit: EXIT.CONFLICT, http: 409, summary: 'The current step may or may not have run: retry it or skip it.' }, // incidents (the rules in @runledger/core refuse a person's action)
+  INCIDENT_RESOLVED: { exit: EXIT.CONFLICT, http: 409, summary: 'The incident is resolved; a new alert opens or reopens one.' },
+  INCIDENT_ALREADY_ACKNOWLEDGED: { exit: EXIT.CONFLICT, http: 409, summary: 'Someone acknowledged the incident already (the message says who and when).' },
+  INCIDENT_NOTE_EMPTY: { exit: EXIT.USAGE, http: 400, summary: 'A note needs text.' },
+  INCIDENT_REASON_REQUIRED: { exit: EXIT.USAGE, http: 400, summary: 'Resolving by hand or changing the severity needs a reason.' },
 };
 
 export interface DescribedError {
@@ -151,7 +161,7 @@ export interface DescribedError {
 
 /** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
 export function describeError(e: unknown): DescribedError {
-  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError) {
+  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError || e instanceof IncidentRuleError) {
     const info = ERROR_CATALOGUE[e.code];
     return { code: e.code, message: e.message, exit: info.exit, http: info.http };
   }

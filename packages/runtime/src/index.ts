@@ -10,3 +10,4 @@ export { realExecutor } from './engine/executor.js';
 export * from './notify/index.js';
 export { currentRequestId, requestTagged, tagRequestId, withRequestId } from './request-context.js';
 export * from './gates.js';
+export * from './incidents/index.js';

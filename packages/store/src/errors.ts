@@ -32,7 +32,9 @@ export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'RUN_NOT_FOUND'
   | 'RUN_CONFLICT'
-  | 'LOCK_HELD';
+  | 'LOCK_HELD'
+  | 'INCIDENT_NOT_FOUND'
+  | 'INCIDENT_CONFLICT';
 
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'CONFIG_INVALID',
@@ -62,6 +64,8 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'RUN_NOT_FOUND',
   'RUN_CONFLICT',
   'LOCK_HELD',
+  'INCIDENT_NOT_FOUND',
+  'INCIDENT_CONFLICT',
 ];
 
 export class StoreError extends CodedError<StoreErrorCode> {

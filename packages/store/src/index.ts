@@ -77,3 +77,4 @@ export {
   type TokensDatabase,
 } from './tokens/token-store.js';
 export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoch.js';
+export * from './operations/index.js';

@@ -1,5 +1,5 @@
 // openStore: connects, migrates and (on PostgreSQL) audits the ledger-writer role before anything runs.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import { resolveConfig, type StoreConfig } from './config.js';
 import { openPostgresBackend } from './dialects/postgres.js';
@@ -25,6 +25,8 @@ export interface Store {
   migrationHead(): Promise<string | undefined>;
   /** One append session (used by LedgerWriter); see Backend.withAppendTransaction. */
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
+  /** One read-then-write transaction of the application's tables (see Backend.writeTransaction). */
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Whether a write could happen now (see Backend.checkWritable); rejects naming what is not writable. */
@@ -61,6 +63,10 @@ export async function openStore(config: StoreConfig = resolveConfig(), opts: Ope
     withAppendTransaction: (fn, opts) => {
       live();
       return backend.withAppendTransaction(fn, opts);
+    },
+    writeTransaction: (fn) => {
+      live();
+      return backend.writeTransaction(fn);
     },
     withReadSnapshot: (fn) => {
       live();

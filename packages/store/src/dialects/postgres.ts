@@ -1,6 +1,6 @@
 // PostgreSQL backend: two pools. The main role owns the schema, migrates and reads; the ledger-writer
 // role (INSERT only on the ledger tables) performs every ledger insert.
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { NodeId } from '@runledger/ledger';
 import { SETTINGS, redactDsn, roleOfDsn, type PostgresConfig } from '../config.js';
@@ -363,6 +363,10 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
         await state(db, `main role ${mainRole}`);
         await state(writer, `ledger writer ${writerRole}`);
         return 'primary, read-write for the main role and the ledger writer';
+      },
+
+      writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+        return db.transaction().execute(fn);
       },
 
       async withReadSnapshot<T>(fn: (snap: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import type { SqliteConfig } from '../config.js';
 import { StoreError, messageOf } from '../errors.js';
@@ -296,6 +296,18 @@ export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions 
             // Anything not committed through session.commit (a failure, or a batch with nothing new).
             if (main.inTransaction) st.rollback.run();
           }
+        }),
+      );
+    },
+
+    // File queue first, then Kysely's connection (the append path's order, so neither waits on the
+    // other); the first statement writes, so the transaction holds the write lock from its start: a
+    // read-then-write transaction would otherwise fail at once when another process wrote in between.
+    writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return withFileLock(lockKey, () =>
+        db.transaction().execute(async (trx) => {
+          await sql`DELETE FROM kysely_migration WHERE 0`.execute(trx);
+          return fn(trx);
         }),
       );
     },

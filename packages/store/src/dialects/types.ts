@@ -1,6 +1,6 @@
 // The one place where SQLite and PostgreSQL differ. Everything else talks to a Backend and reads its
 // capability object; no other module asks "is this SQLite?".
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { NodeId } from '@runledger/ledger';
 import type { Database, LedgerTable } from '../schema.js';
 
@@ -173,6 +173,13 @@ export interface Backend {
    * held from before `fn` runs to COMMIT, so no other appender can commit in between.
    */
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
+  /**
+   * One read-write transaction of the application's tables that may read, then write. SQLite: serialised
+   * with appends in this process and holding the file's write lock from its first statement, so a
+   * concurrent writer in another process makes it wait (busy_timeout), never fail. PostgreSQL: a plain
+   * transaction (callers use conditional writes for concurrency).
+   */
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** One read-only transaction over a consistent snapshot. */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**

@@ -14,6 +14,7 @@ import { functionPrivilegesMigration } from './0006-function-privileges.js';
 import { treeContinuityMigration } from './0007-tree-continuity.js';
 import { authEpochMigration } from './0008-auth-epoch.js';
 import { searchIndexesMigration } from './0009-search-indexes.js';
+import { operationsMigration } from './0010-operations.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -25,6 +26,7 @@ const MIGRATIONS = [
   ['0007_tree_continuity', treeContinuityMigration],
   ['0008_auth_epoch', authEpochMigration],
   ['0009_search_indexes', searchIndexesMigration],
+  ['0010_operations', operationsMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,0 +1,8 @@
+// Incidents: intake, decisions, timers, deliveries and the ledger outbox of the operations layer.
+export * from './service.js';
+export * from './recipients.js';
+export * from './decide.js';
+export * from './drafts.js';
+export * from './loop.js';
+export * from './deliver.js';
+export * from './pump.js';

@@ -1,0 +1,392 @@
+// The incident service: alerts in (Alertmanager, PagerDuty Events v2, Runledger's own probes), people's
+// actions and due timers in; each turned into one decision of the pure machine and committed with its
+// timers, delivery records and ledger drafts in one transaction. Conflicting writers (two processes on
+// one PostgreSQL) are resolved by optimistic versions: the loser re-reads and decides again.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  DEFAULT_GROUP_BY,
+  decideIncident,
+  incidentKey,
+  openIncident,
+  routeAlert,
+  routeFor,
+  type AlertSnapshot,
+  type IncidentDecision,
+  type IncidentInput,
+  type IncidentModel,
+  type IntakeAlert,
+  type OperationsConfig,
+  type PagerDutyEvent,
+  type RouteMatch,
+  parseAlertmanagerWebhook,
+  parsePagerDutyEvent,
+} from '@runledger/core';
+import { canonicalize } from '@runledger/ledger';
+import {
+  DeliveryStore,
+  IncidentStore,
+  IntakeStore,
+  isStoreError,
+  OpsOutbox,
+  StoreError,
+  SilenceStore,
+  type IncidentCommit,
+  type IncidentRow,
+  type Store,
+  type StoredFact,
+} from '@runledger/store';
+import { buildCommit, rulesFor } from './decide.js';
+import { bodyDraft } from './drafts.js';
+import { silencesOf, type IncidentContext, type Recipient } from './recipients.js';
+
+/** The operations configuration in force (reloaded on SIGHUP by the server). */
+export interface OperationsState {
+  readonly config: OperationsConfig;
+  readonly digest: string;
+  readonly path: string;
+}
+
+export interface IncidentServiceOptions {
+  readonly store: Store;
+  readonly operations: () => OperationsState;
+  readonly clock?: () => Date;
+  readonly newId?: (now: Date) => string;
+  /** Called after every commit (wakes the timer loop, the delivery worker and the outbox pump). */
+  readonly onCommit?: (c: { incidentId: string; timers: boolean; deliveries: boolean }) => void;
+}
+
+export interface IncidentView {
+  readonly row: IncidentRow;
+  readonly model: IncidentModel;
+  readonly context: IncidentContext;
+  readonly facts: readonly StoredFact[];
+}
+
+export interface IntakeResult {
+  readonly body: 'stored' | 'duplicate';
+  readonly bodyId: string;
+  readonly alerts: number;
+  readonly incidents: readonly string[];
+}
+
+const MAX_TRIES = 8;
+
+/** The alerts a stored body holds, parsed again the way it was first (the body was valid when stored). */
+export function alertsOfBody(kind: string, id: string, body: unknown): IntakeAlert[] {
+  if (kind === 'alertmanager') {
+    const r = parseAlertmanagerWebhook(body);
+    return r.ok ? [...r.value.alerts] : [];
+  }
+  if (kind === 'events') {
+    const r = parsePagerDutyEvent(body, () => generatedDedupKey(id));
+    if (!r.ok || r.value.action === 'acknowledge') return [];
+    const ev = r.value;
+    const at = ev.timestamp ?? new Date(0).toISOString();
+    return [
+      ev.action === 'trigger'
+        ? { fingerprint: ev.dedupKey, labels: ev.labels ?? {}, annotations: ev.annotations ?? {}, startsAt: at, status: 'firing' }
+        : { fingerprint: ev.dedupKey, labels: {}, annotations: {}, startsAt: at, status: 'resolved' },
+    ];
+  }
+  const alerts = (body as { alerts?: IntakeAlert[] }).alerts;
+  return Array.isArray(alerts) ? alerts : [];
+}
+
+/** A trigger without a dedup_key gets one from its body's digest: the same body always gets the same key. */
+export function generatedDedupKey(bodyDigest: string): string {
+  return `rl-${bodyDigest.slice(0, 32)}`;
+}
+
+/** Incident ids sort by opening time and carry a short random tail: `20261207T130501Z-1a2b3c4d`. */
+export function newIncidentId(now: Date): string {
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${t}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The body's identity for de-duplication: the integration and the canonical body without the fields
+ * in which two Alertmanagers of one HA pair differ (`externalURL`), so a retry or an HA twin is stored once.
+ */
+export function bodyId(integration: string, body: unknown): string {
+  const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : body;
+  if (typeof b === 'object' && b !== null && !Array.isArray(b)) delete (b as Record<string, unknown>)['externalURL'];
+  return createHash('sha256')
+    .update(`${integration}\n${canonicalize(b)}`)
+    .digest('hex');
+}
+
+export class IncidentService {
+  readonly incidents: IncidentStore;
+  readonly intake: IntakeStore;
+  readonly deliveries: DeliveryStore;
+  readonly silences: SilenceStore;
+  readonly outbox: OpsOutbox;
+  private readonly clock: () => Date;
+  private readonly newId: (now: Date) => string;
+
+  constructor(private readonly opts: IncidentServiceOptions) {
+    this.incidents = new IncidentStore(opts.store);
+    this.intake = new IntakeStore(opts.store);
+    this.deliveries = new DeliveryStore(opts.store);
+    this.silences = new SilenceStore(opts.store);
+    this.outbox = new OpsOutbox(opts.store);
+    this.clock = opts.clock ?? (() => new Date());
+    this.newId = opts.newId ?? newIncidentId;
+  }
+
+  get config(): OperationsConfig {
+    return this.opts.operations().config;
+  }
+
+  // ---- intake -------------------------------------------------------------------------------
+
+  /**
+   * Stores a body (once) and applies its alerts. Resolves only after the body is durably stored;
+   * a failure to apply it after that leaves it for `applyPending` (the sender must not resend).
+   */
+  async receive(
+    integration: string,
+    kind: 'alertmanager' | 'events' | 'internal',
+    body: unknown,
+    alerts: readonly IntakeAlert[],
+    requestId?: string,
+  ): Promise<IntakeResult> {
+    const id = bodyId(integration, body);
+    const text = JSON.stringify(body);
+    const now = this.clock();
+    const stored = await this.intake.put(
+      { id, integration, kind, receivedAt: now.toISOString(), body: text, alertCount: alerts.length },
+      bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
+    );
+    if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
+    const incidents = await this.applyAlerts(integration, alerts);
+    await this.intake.markProcessed(id);
+    return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
+  }
+
+  /** PagerDuty Events v2: a trigger is a firing alert; acknowledge and resolve act on the alert with that key. */
+  async receiveEvent(integration: string, body: unknown, ev: PagerDutyEvent, requestId?: string): Promise<IntakeResult> {
+    const now = this.clock().toISOString();
+    if (ev.action === 'trigger') {
+      const alert: IntakeAlert = {
+        fingerprint: ev.dedupKey,
+        labels: ev.labels ?? {},
+        annotations: ev.annotations ?? {},
+        startsAt: ev.timestamp ?? now,
+        status: 'firing',
+      };
+      return this.receive(integration, 'events', body, [alert], requestId);
+    }
+    if (ev.action === 'resolve') {
+      const alert: IntakeAlert = { fingerprint: ev.dedupKey, labels: {}, annotations: {}, startsAt: now, status: 'resolved', endsAt: now };
+      return this.receive(integration, 'events', body, [alert], requestId);
+    }
+    const r = await this.receive(integration, 'events', body, [], requestId);
+    const incidentId = await this.incidents.incidentOfAlert(integration, ev.dedupKey);
+    if (r.body === 'stored' && incidentId) {
+      const view = await this.get(incidentId);
+      if (view.model.state === 'triggered') await this.act(incidentId, { type: 'acknowledge', by: `integration:${integration}` });
+    }
+    return { ...r, incidents: incidentId ? [incidentId] : [] };
+  }
+
+  /** Applies the bodies a crash left stored but unapplied (idempotent per alert). */
+  async applyPending(): Promise<number> {
+    let n = 0;
+    for (const b of await this.intake.unprocessed()) {
+      await this.applyAlerts(b.integration, alertsOfBody(b.kind, b.id, JSON.parse(b.body) as unknown));
+      await this.intake.markProcessed(b.id);
+      n++;
+    }
+    return n;
+  }
+
+  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[]): Promise<string[]> {
+    const touched = new Set<string>();
+    for (const a of alerts) {
+      const id = a.status === 'firing' ? await this.applyFiring(integration, a) : await this.applyResolved(integration, a);
+      if (id) touched.add(id);
+    }
+    return [...touched];
+  }
+
+  private routes(labels: Readonly<Record<string, string>>): RouteMatch[] {
+    const root = this.config.route;
+    return root.receiver ? routeFor(root, labels) : [];
+  }
+
+  private contextFor(integration: string, alert: AlertSnapshot, drill?: string): IncidentContext {
+    const routes = this.routes(alert.labels);
+    const first = routes[0];
+    return {
+      integration,
+      routes: routes.map((r) => ({ path: r.path, receiver: r.receiver })),
+      groupBy: first?.groupBy ?? DEFAULT_GROUP_BY,
+      ...(first?.escalation ? { escalation: first.escalation } : {}),
+      ...(alert.labels['runbook'] || alert.annotations['runbook'] || first?.runbook
+        ? { runbook: alert.labels['runbook'] ?? alert.annotations['runbook'] ?? first!.runbook! }
+        : {}),
+      labels: alert.labels,
+      ...(drill ? { drill } : {}),
+    };
+  }
+
+  private async applyFiring(integration: string, alert: IntakeAlert): Promise<string | undefined> {
+    const snap: AlertSnapshot = { fingerprint: alert.fingerprint, labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt };
+    return this.retrying(async () => {
+      const now = this.clock();
+      const at = now.toISOString();
+      const fresh = this.contextFor(integration, snap, alert.labels['drill']);
+      const key = incidentKey(alert.labels, fresh.groupBy);
+      const latest = await this.incidents.latestByKey(key);
+      const latestModel = latest?.model as IncidentModel | undefined;
+      const cfg = this.config;
+      const alertRow = [{ integration, fingerprint: alert.fingerprint, status: 'firing', labels: alert.labels }];
+      const where = routeAlert(latestModel, at, rulesFor(cfg, latest ? (latest.context as IncidentContext) : fresh));
+      if (where === 'new' || !latest) {
+        const id = this.newId(now);
+        const decision = openIncident(id, key, { at, alert: snap }, rulesFor(cfg, fresh), fresh.groupBy);
+        await this.commit({ id, row: undefined, ctx: fresh, decision, now, alerts: alertRow });
+        return id;
+      }
+      const ctx = latest.context as IncidentContext;
+      const decision = decideIncident(latestModel!, { type: 'alert.firing', at, alert: snap }, rulesFor(cfg, ctx));
+      if (decision.facts.length > 0) await this.commit({ id: latest.id, row: latest, ctx, decision, now, alerts: alertRow });
+      return latest.id;
+    });
+  }
+
+  private async applyResolved(integration: string, alert: IntakeAlert): Promise<string | undefined> {
+    return this.retrying(async () => {
+      const id = await this.incidents.incidentOfAlert(integration, alert.fingerprint);
+      if (!id) return undefined;
+      const row = await this.incidents.get(id);
+      if (!row) return undefined;
+      const now = this.clock();
+      const ctx = row.context as IncidentContext;
+      const decision = decideIncident(
+        row.model as IncidentModel,
+        { type: 'alert.resolved', at: now.toISOString(), fingerprint: alert.fingerprint },
+        rulesFor(this.config, ctx),
+      );
+      const alerts = [
+        {
+          integration,
+          fingerprint: alert.fingerprint,
+          status: 'resolved',
+          labels: (row.model as IncidentModel).alerts.find((a) => a.fingerprint === alert.fingerprint)?.labels ?? alert.labels,
+        },
+      ];
+      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts });
+      return id;
+    });
+  }
+
+  // ---- people's actions and timers ----------------------------------------------------------
+
+  /** Acknowledge, resolve, note, escalate or set the severity; refusals throw IncidentRuleError. */
+  async act(
+    idOrPrefix: string,
+    input: DistributiveOmit<Exclude<IncidentInput, { type: 'alert.firing' | 'alert.resolved' | 'timer' }>, 'at'>,
+  ): Promise<IncidentView> {
+    const id = await this.incidents.resolveId(idOrPrefix);
+    await this.retrying(async () => {
+      const row = await this.mustGet(id);
+      const now = this.clock();
+      const ctx = row.context as IncidentContext;
+      const decision = decideIncident(row.model as IncidentModel, { ...input, at: now.toISOString() } as IncidentInput, rulesFor(this.config, ctx));
+      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts: [] });
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Fires every timer due at the clock's now. Each fires once: the decision consumes the stored timer
+   * in its own transaction, so a second process (or a second pass) finds it gone and does nothing.
+   */
+  async fireDue(limit = 200): Promise<number> {
+    const now = this.clock();
+    let fired = 0;
+    for (const t of await this.incidents.dueTimers(now.getTime(), limit)) {
+      const done = await this.retrying(async () => {
+        const row = await this.incidents.get(t.incidentId);
+        if (!row) return false;
+        const ctx = row.context as IncidentContext;
+        const at = this.clock();
+        const decision = decideIncident(
+          row.model as IncidentModel,
+          { type: 'timer', at: at.toISOString(), kind: t.kind as 'deadline', due: t.due },
+          rulesFor(this.config, ctx),
+        );
+        try {
+          await this.commit({ id: row.id, row, ctx, decision, now: at, alerts: [], consumeTimer: { kind: t.kind, due: t.due } });
+        } catch (e) {
+          // Gone: another process (or an acknowledgement) took it first. Not an error, not a retry.
+          if (isStoreError(e, 'INCIDENT_CONFLICT') && /already fired/.test(e.message)) return false;
+          throw e;
+        }
+        return decision.facts.length > 0;
+      });
+      if (done) fired++;
+    }
+    return fired;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  async get(idOrPrefix: string): Promise<IncidentView> {
+    const id = await this.incidents.resolveId(idOrPrefix);
+    const row = await this.mustGet(id);
+    return { row, model: row.model as IncidentModel, context: row.context as IncidentContext, facts: await this.incidents.facts(id) };
+  }
+
+  private async mustGet(id: string): Promise<IncidentRow> {
+    const row = await this.incidents.get(id);
+    if (!row) throw new StoreError('INCIDENT_NOT_FOUND', `no incident ${JSON.stringify(id)}`);
+    return row;
+  }
+
+  // ---- the commit path ----------------------------------------------------------------------
+
+  private async commit(p: {
+    id: string;
+    row: IncidentRow | undefined;
+    ctx: IncidentContext;
+    decision: IncidentDecision;
+    now: Date;
+    alerts: IncidentCommit['alerts'];
+    consumeTimer?: IncidentCommit['consumeTimer'];
+  }): Promise<void> {
+    const notifies = p.decision.commands.filter((c) => c.type === 'notify');
+    const silences = notifies.length > 0 ? silencesOf(await this.silences.list(p.now.toISOString())) : [];
+    const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id) : [];
+    const { commit } = buildCommit({ ...p, cfg: this.config, silences, prior });
+    await this.incidents.commit(commit);
+    this.opts.onCommit?.({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
+  }
+
+  private async priorRecipients(id: string): Promise<Recipient[]> {
+    const seen = new Map<string, Recipient>();
+    for (const d of await this.deliveries.list({ incidentId: id }))
+      if (d.state !== 'skipped' && d.event !== 'resolved' && !seen.has(d.receiver))
+        seen.set(d.receiver, { name: d.receiver, channel: d.channel as Recipient['channel'], via: 'notified before' });
+    return [...seen.values()];
+  }
+
+  /** Runs `fn` again after a version conflict (another writer got there first), up to MAX_TRIES. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isStoreError(e, 'INCIDENT_CONFLICT') || i >= MAX_TRIES || /already fired/.test(e.message)) throw e;
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * i)));
+      }
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,236 @@
+// The incident service over a real store (SQLite and PostgreSQL), with a clock the test moves: grouping,
+// severity, deadlines that fire at their minute and not before, acknowledgement cancelling them, exactly
+// once across two services on one database and across a restart, de-duplicated bodies, auto-resolve
+// only when every alert resolved, resolves to everyone who got the trigger, silences recorded as
+// skipped, and every fact in the ledger.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseOperationsText, type IntakeAlert, type OperationsConfig } from '@runledger/core';
+import { LedgerReader, type Env } from '@runledger/store';
+import { pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from '@runledger/testkit';
+import { IncidentService, initLedger, openLedger, pumpOutbox, type LedgerContext, type LedgerLocation } from '../src/index.js';
+
+const CONFIG = `
+receivers:
+  - name: oncall-critical
+    email: { to: [critical@example.test], from: rl@example.test, smtp: { host: 127.0.0.1, port: 1 } }
+  - name: oncall-high
+    email: { to: [high@example.test], from: rl@example.test, smtp: { host: 127.0.0.1, port: 1 } }
+  - name: oncall-standard
+    email: { to: [standard@example.test], from: rl@example.test, smtp: { host: 127.0.0.1, port: 1 } }
+route:
+  receiver: oncall-standard
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: oncall-critical
+      escalation: sev1
+    - matchers: ['severity="high"']
+      receiver: oncall-high
+people:
+  - name: carol
+    email: carol@example.test
+escalationPolicies:
+  - name: sev1
+    levels:
+      - after: 0m
+        targets: [receiver:oncall-critical]
+      - after: deadline
+        targets: [person:carol]
+incidents:
+  ackDeadlines: { SEV-1: 15m, SEV-2: 30m, SEV-3: 4h }
+  flapWindow: 5m
+`;
+
+function config(text = CONFIG): OperationsConfig {
+  const r = parseOperationsText(text, 'ops.yaml');
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+  return r.config;
+}
+
+function locOf(f: Fixture): LedgerLocation {
+  const env: Env =
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  return { env, home: f.home };
+}
+
+const T0 = Date.parse('2026-12-07T14:45:00.000Z');
+
+function alert(name: string, instance: string, severity: string, status: 'firing' | 'resolved' = 'firing'): IntakeAlert {
+  const labels = { alertname: name, service: 'db', env: 'prod', instance, severity };
+  return { fingerprint: `${name}-${instance}`, labels, annotations: {}, startsAt: new Date(T0).toISOString(), status };
+}
+
+class Clock {
+  constructor(public ms = T0) {}
+  now = (): Date => new Date(this.ms);
+}
+
+function suite(factory: FixtureFactory): void {
+  describe(`incidents on ${factory.name}`, () => {
+    before(() => factory.setup());
+    after(() => factory.teardown());
+    const open: LedgerContext[] = [];
+    after(async () => {
+      for (const c of open) await c.close();
+    });
+
+    async function fresh(): Promise<LedgerLocation> {
+      const f = await factory.create();
+      const loc = locOf(f);
+      await initLedger(loc, { origin: 'incidents.test/ledger', actor: { kind: 'user', id: 'alice' } });
+      return loc;
+    }
+
+    async function service(loc: LedgerLocation, clock: Clock, cfg = config()): Promise<{ svc: IncidentService; ledger: LedgerContext }> {
+      const ledger = await openLedger(loc, { write: true });
+      open.push(ledger);
+      const svc = new IncidentService({ store: ledger.store, operations: () => ({ config: cfg, digest: 'sha256:test', path: 'ops.yaml' }), clock: clock.now });
+      return { svc, ledger };
+    }
+
+    it('groups alerts into one SEV-1 incident, pages level 0, and misses the deadline at 15:00, not at 14:59.999', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const { svc } = await service(loc, clock);
+      const r = await svc.receive('am', 'alertmanager', { n: 1 }, [alert('DiskFull', 'db-1', 'critical'), alert('DiskFull', 'db-2', 'critical')]);
+      assert.equal(r.body, 'stored');
+      assert.equal(r.incidents.length, 1, 'two alerts with the same group labels make one incident');
+      const v = await svc.get(r.incidents[0]!);
+      assert.equal(v.model.severity, 'SEV-1');
+      assert.equal(v.model.state, 'triggered');
+      assert.equal(v.model.alerts.length, 2);
+      assert.equal(v.row.ackDueAt, '2026-12-07T15:00:00.000Z');
+      const d0 = await svc.deliveries.list({ incidentId: v.row.id });
+      assert.deepEqual(
+        d0.map((d) => [d.receiver, d.state, d.event]),
+        [['oncall-critical', 'pending', 'triggered']],
+      );
+
+      clock.ms = Date.parse('2026-12-07T14:59:59.999Z');
+      assert.equal(await svc.fireDue(), 0, 'nothing is due a millisecond early');
+      clock.ms = Date.parse('2026-12-07T15:00:00.000Z');
+      assert.ok((await svc.fireDue()) >= 1);
+      const after15 = await svc.get(v.row.id);
+      const types = after15.facts.map((f) => f.type);
+      assert.ok(types.includes('deadline.missed'));
+      const escalated = after15.facts.filter((f) => f.type === 'escalated').map((f) => (f.fact as { level: number }).level);
+      assert.deepEqual(escalated, [0, 1], 'level 1 fired at the deadline');
+      const receivers = (await svc.deliveries.list({ incidentId: v.row.id })).map((d) => `${d.event}:${d.receiver}`);
+      assert.ok(receivers.includes('escalated:person:carol'), receivers.join(', '));
+      assert.equal(await svc.fireDue(), 0, 'a fired timer does not fire again');
+    });
+
+    it('an acknowledgement at 14:59 cancels the deadline and the escalation', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const { svc } = await service(loc, clock);
+      const r = await svc.receive('am', 'alertmanager', { n: 2 }, [alert('DiskFull', 'db-1', 'critical')]);
+      clock.ms = Date.parse('2026-12-07T14:59:00.000Z');
+      const v = await svc.act(r.incidents[0]!, { type: 'acknowledge', by: 'user:alice' });
+      assert.equal(v.model.state, 'acknowledged');
+      assert.equal(v.row.owner, 'user:alice');
+      assert.equal(v.row.ackDueAt, null);
+      assert.equal(await svc.incidents.pendingTimerCount(), 0);
+      clock.ms = Date.parse('2026-12-07T15:00:00.000Z');
+      assert.equal(await svc.fireDue(), 0);
+      await assert.rejects(svc.act(r.incidents[0]!, { type: 'acknowledge', by: 'user:bob' }), { code: 'INCIDENT_ALREADY_ACKNOWLEDGED' });
+    });
+
+    it('a body delivered twice is stored once; a resolve of one alert keeps the incident open, of all resolves it and tells who got the trigger', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const { svc, ledger } = await service(loc, clock);
+      const body = { status: 'firing', alerts: ['a', 'b'] };
+      const first = await svc.receive('am', 'alertmanager', body, [alert('Lag', 'db-1', 'high'), alert('Lag', 'db-2', 'high')]);
+      const again = await svc.receive('am', 'alertmanager', { alerts: ['a', 'b'], status: 'firing' }, [
+        alert('Lag', 'db-1', 'high'),
+        alert('Lag', 'db-2', 'high'),
+      ]);
+      assert.equal(again.body, 'duplicate', 'the same body in another key order is the same body');
+      const id = first.incidents[0]!;
+      assert.equal((await svc.get(id)).model.severity, 'SEV-2');
+      clock.ms += 60_000;
+      await svc.receive('am', 'alertmanager', { r: 1 }, [alert('Lag', 'db-1', 'high', 'resolved')]);
+      assert.equal((await svc.get(id)).model.state, 'triggered', 'one payload saying resolved does not resolve the incident');
+      await svc.receive('am', 'alertmanager', { r: 2 }, [alert('Lag', 'db-2', 'high', 'resolved')]);
+      const done = await svc.get(id);
+      assert.equal(done.model.state, 'resolved');
+      const ds = await svc.deliveries.list({ incidentId: id });
+      assert.deepEqual(
+        ds.map((d) => `${d.event}:${d.receiver}:${d.state}`),
+        ['triggered:oncall-high:pending', 'resolved:oncall-high:pending'],
+      );
+      // A firing alert inside the flap window reopens; after it, a new incident.
+      clock.ms += 4 * 60_000;
+      const re = await svc.receive('am', 'alertmanager', { f: 1 }, [alert('Lag', 'db-1', 'high')]);
+      assert.equal(re.incidents[0], id);
+      assert.equal((await svc.get(id)).model.state, 'triggered');
+      assert.equal((await svc.get(id)).model.reopened, 1);
+
+      await pumpOutbox(svc.outbox, (d) => ledger.writer!.append(d));
+      const entries = await new LedgerReader(ledger.store).entries(0, 1000);
+      const types = entries.map((e) => e.entry.type);
+      assert.equal(types.filter((t) => t === 'alert.received').length, 4, 'one entry per distinct body');
+      assert.equal(types.filter((t) => t.startsWith('incident.')).length, (await svc.get(id)).facts.length, 'every fact is a ledger entry');
+      assert.ok(types.includes('incident.reopened'));
+      assert.equal(await svc.outbox.size(), 0);
+      await pumpOutbox(svc.outbox, (d) => ledger.writer!.append(d));
+      assert.equal((await new LedgerReader(ledger.store).entries(0, 1000)).length, entries.length, 'pumping again adds nothing');
+    });
+
+    it('silences hold back the trigger as skipped records, never the resolve', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const { svc } = await service(loc, clock);
+      const { silenceDraft } = await import('../src/index.js');
+      await svc.silences.add(
+        {
+          id: 's1',
+          kind: 'maintenance',
+          matchers: ['service="db"'],
+          startsAt: new Date(T0 - 1000).toISOString(),
+          endsAt: new Date(T0 + 3_600_000).toISOString(),
+          createdBy: 'user:alice',
+          comment: 'db upgrade',
+          createdAt: new Date(T0).toISOString(),
+        },
+        silenceDraft('silence.created', { kind: 'user', id: 'alice' }, 's1', {}),
+      );
+      const r = await svc.receive('am', 'alertmanager', { s: 1 }, [alert('Lag', 'db-1', 'high')]);
+      const ds = await svc.deliveries.list({ incidentId: r.incidents[0]! });
+      assert.deepEqual(
+        ds.map((d) => [d.receiver, d.state, d.reason, d.detail['silence']]),
+        [['oncall-high', 'skipped', 'maintenance', 's1']],
+      );
+    });
+
+    it('fires each due timer exactly once with two services racing on one database, and after a restart', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const a = await service(loc, clock);
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = await a.svc.receive('am', 'alertmanager', { i }, [alert(`A${i}`, 'x', 'warning')]);
+        ids.push(r.incidents[0]!);
+      }
+      await a.ledger.close();
+      open.splice(open.indexOf(a.ledger), 1);
+      // "Restart": two fresh services open the same database after the deadlines were scheduled.
+      const b = await service(loc, clock);
+      const c = await service(loc, clock);
+      clock.ms = T0 + 4 * 3_600_000;
+      const [nb, nc] = await Promise.all([b.svc.fireDue(), c.svc.fireDue()]);
+      assert.equal(nb + nc, 12, `fired ${nb} + ${nc}`);
+      for (const id of ids) {
+        const missed = (await b.svc.get(id)).facts.filter((f) => f.type === 'deadline.missed');
+        assert.equal(missed.length, 1, `incident ${id} missed its deadline once`);
+      }
+      assert.equal(await b.svc.fireDue(), 0);
+    });
+  });
+}
+
+suite(sqliteFactory);
+suite(pgFactory());

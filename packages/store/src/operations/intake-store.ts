@@ -1,0 +1,88 @@
+// Raw alert bodies as received: stored before the sender hears 2xx, once per distinct body (a retry
+// or an HA twin is a duplicate), kept for the evidence bundle, and marked when applied to incidents.
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { StoreError, messageOf } from '../errors.js';
+import type { Store } from '../open.js';
+import { isUniqueViolation, queueOutbox, type OutboxDraft } from './incident-store.js';
+import type { OperationsDatabase } from './schema.js';
+
+export interface StoredBody {
+  readonly id: string;
+  readonly integration: string;
+  readonly kind: string;
+  readonly receivedAt: string;
+  readonly body: string;
+  readonly alertCount: number;
+  readonly processed: boolean;
+}
+
+export class IntakeStore {
+  private readonly db: Kysely<OperationsDatabase>;
+
+  constructor(private readonly store: Store) {
+    this.db = store.db as unknown as Kysely<OperationsDatabase>;
+  }
+
+  /** A read-then-write transaction (SQLite: holding the write lock from its start). */
+  private tx<T>(fn: (trx: Transaction<OperationsDatabase>) => Promise<T>): Promise<T> {
+    return this.store.writeTransaction((trx) => fn(trx as unknown as Transaction<OperationsDatabase>));
+  }
+
+  /**
+   * Stores a body with the ledger draft that records its arrival; `duplicate` when a body with this id
+   * is already stored (nothing changes). Throws STORE_UNAVAILABLE when it could not be stored.
+   */
+  async put(b: Omit<StoredBody, 'processed'>, draft: OutboxDraft): Promise<'stored' | 'duplicate'> {
+    try {
+      return await this.tx(async (trx) => {
+        const has = await trx.selectFrom('alert_bodies').select('id').where('id', '=', b.id).executeTakeFirst();
+        if (has) return 'duplicate' as const;
+        await trx
+          .insertInto('alert_bodies')
+          .values({ id: b.id, integration: b.integration, kind: b.kind, received_at: b.receivedAt, body: b.body, alert_count: b.alertCount, processed: 0 })
+          .execute();
+        await queueOutbox(trx, [draft]);
+        return 'stored' as const;
+      });
+    } catch (e) {
+      // Two processes storing the same body at once: the other one has it.
+      if (isUniqueViolation(e)) return 'duplicate';
+      throw new StoreError('STORE_UNAVAILABLE', `storing the alert body failed: ${messageOf(e)}`, { cause: e });
+    }
+  }
+
+  async markProcessed(id: string): Promise<void> {
+    await this.tx((trx) => trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute());
+  }
+
+  /** Bodies stored but not yet applied (a crash between the two), oldest first. */
+  async unprocessed(limit = 100): Promise<StoredBody[]> {
+    const rows = await this.db.selectFrom('alert_bodies').selectAll().where('processed', '=', 0).orderBy('received_at').limit(limit).execute();
+    return rows.map(toBody);
+  }
+
+  async get(id: string): Promise<StoredBody | undefined> {
+    const r = await this.db.selectFrom('alert_bodies').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toBody(r) : undefined;
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db
+      .selectFrom('alert_bodies')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+}
+
+function toBody(r: Selectable<OperationsDatabase['alert_bodies']>): StoredBody {
+  return {
+    id: r.id,
+    integration: r.integration,
+    kind: r.kind,
+    receivedAt: r.received_at,
+    body: r.body,
+    alertCount: Number(r.alert_count),
+    processed: Number(r.processed) === 1,
+  };
+}
