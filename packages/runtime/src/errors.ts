@@ -6,7 +6,17 @@ import { StoreError, type StoreErrorCode } from '@runledger/store';
 import { IncidentRuleError, type IncidentRuleCode, type MachineErrorCode } from '@runledger/core';
 
 export type RuntimeErrorCode =
-  'USAGE' | 'INPUT_INVALID' | 'RUNBOOK_INVALID' | 'ENV_REQUIRED' | 'EXPORT_TARGET_EXISTS' | 'NOT_CHECKPOINTED' | 'IO_ERROR' | 'INTERNAL' | 'SECRET_IN_ENTRY';
+  | 'USAGE'
+  | 'INPUT_INVALID'
+  | 'RUNBOOK_INVALID'
+  | 'ENV_REQUIRED'
+  | 'EXPORT_TARGET_EXISTS'
+  | 'NOT_CHECKPOINTED'
+  | 'IO_ERROR'
+  | 'INTERNAL'
+  | 'SECRET_IN_ENTRY'
+  | 'OPERATIONS_CONFIG_INVALID'
+  | 'OPERATIONS_SECRET_MISSING';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -63,6 +73,19 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.USAGE,
     http: 422,
     summary: 'A ledger entry holds the value of a secret of a run in progress (in some form): the append is refused, nothing is stored.',
+  },
+  // The operations file is the server's configuration: a problem in it is the operator's to fix, not the client's.
+  OPERATIONS_CONFIG_INVALID: {
+    exit: EXIT.CONFIG,
+    http: 500,
+    summary:
+      'The operations file (`operations.yaml`: integrations, receivers, routes, schedules) has errors, each as `file:line:col: $.json.path: message` (`runledger config check` lists them).',
+  },
+  OPERATIONS_SECRET_MISSING: {
+    exit: EXIT.CONFIG,
+    http: 500,
+    summary:
+      'A secret the operations file refers to (`env:NAME` or `file:/path`) is unset, empty, unreadable or not text; the message names the reference, never a value.',
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

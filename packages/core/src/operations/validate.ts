@@ -8,7 +8,29 @@ import type { RouteSpec } from '../routing/tree.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { ConfigProblem, EmailReceiver, Integration, OperationsConfig, Person, Receiver, SecretRef } from './types.js';
 
-const TOP_KEYS = ['integrations', 'receivers', 'route', 'people', 'schedules', 'escalationPolicies', 'incidents'];
+/**
+ * Every key the validator accepts, by where it may appear (a route's keys apply to every `routes[]`
+ * below it too). docs/operations.md documents each; its test reads this table, so neither can drift.
+ */
+export const OPERATIONS_KEYS = {
+  $: ['integrations', 'receivers', 'route', 'people', 'schedules', 'escalationPolicies', 'incidents'],
+  '$.integrations[]': ['name', 'type', 'secret'],
+  '$.receivers[]': ['name', 'email', 'webhook', 'chat', 'sendResolved'],
+  '$.receivers[].email': ['to', 'from', 'smtp'],
+  '$.receivers[].email.smtp': ['host', 'port', 'secure', 'username', 'password'],
+  '$.receivers[].webhook': ['url', 'secret', 'previousSecret'],
+  '$.receivers[].chat': ['url'],
+  '$.route': ['matchers', 'receiver', 'groupBy', 'escalation', 'runbook', 'continue', 'routes'],
+  '$.people[]': ['name', 'email', 'receivers'],
+  '$.schedules[]': ['name', 'timeZone', 'layers', 'overrides'],
+  '$.schedules[].layers[]': ['name', 'users', 'start', 'every', 'end'],
+  '$.schedules[].overrides[]': ['user', 'from', 'to', 'reason'],
+  '$.escalationPolicies[]': ['name', 'levels', 'repeat', 'repeatEvery'],
+  '$.escalationPolicies[].levels[]': ['after', 'targets'],
+  '$.incidents': ['ackDeadlines', 'flapWindow', 'retriggerAfterAck'],
+  '$.incidents.ackDeadlines': SEVERITIES,
+} as const satisfies Readonly<Record<string, readonly string[]>>;
+const K = OPERATIONS_KEYS;
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 const EMAIL_RE = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -107,7 +129,7 @@ function integrations(c: Checker, v: unknown): Integration[] {
     const path = `$.integrations[${i}]`;
     const o = c.obj(x, path);
     if (!o) return;
-    c.keys(o, path, ['name', 'type', 'secret']);
+    c.keys(o, path, K['$.integrations[]']);
     const name = c.name(o['name'], `${path}.name`);
     const type = o['type'];
     if (type !== 'alertmanager' && type !== 'events' && type !== 'internal') c.p(`${path}.type`, 'must be alertmanager, events or internal');
@@ -121,7 +143,7 @@ function integrations(c: Checker, v: unknown): Integration[] {
 function email(c: Checker, v: unknown, path: string): EmailReceiver | undefined {
   const o = c.obj(v, path);
   if (!o) return undefined;
-  c.keys(o, path, ['to', 'from', 'smtp']);
+  c.keys(o, path, K['$.receivers[].email']);
   const to = c.strList(o['to'], `${path}.to`);
   if (to.length === 0) c.p(`${path}.to`, 'at least one address');
   to.forEach((a, i) => EMAIL_RE.test(a) || c.p(`${path}.to[${i}]`, 'not an email address'));
@@ -129,7 +151,7 @@ function email(c: Checker, v: unknown, path: string): EmailReceiver | undefined 
   if (from && !EMAIL_RE.test(from.replace(/^.*<(.+)>$/, '$1'))) c.p(`${path}.from`, 'not an email address');
   const s = c.obj(o['smtp'], `${path}.smtp`);
   if (!s || !from) return undefined;
-  c.keys(s, `${path}.smtp`, ['host', 'port', 'secure', 'username', 'password']);
+  c.keys(s, `${path}.smtp`, K['$.receivers[].email.smtp']);
   const host = c.str(s['host'], `${path}.smtp.host`);
   const port = s['port'] ?? 25;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) c.p(`${path}.smtp.port`, 'must be a port number');
@@ -168,14 +190,14 @@ function receivers(c: Checker, v: unknown): Receiver[] {
     const path = `$.receivers[${i}]`;
     const o = c.obj(x, path);
     if (!o) return;
-    c.keys(o, path, ['name', 'email', 'webhook', 'chat', 'sendResolved']);
+    c.keys(o, path, K['$.receivers[]']);
     const name = c.name(o['name'], `${path}.name`);
     const mail = o['email'] === undefined ? undefined : email(c, o['email'], `${path}.email`);
     let webhook: Receiver['webhook'];
     if (o['webhook'] !== undefined) {
       const w = c.obj(o['webhook'], `${path}.webhook`);
       if (w) {
-        c.keys(w, `${path}.webhook`, ['url', 'secret', 'previousSecret']);
+        c.keys(w, `${path}.webhook`, K['$.receivers[].webhook']);
         const u = url(c, w['url'], `${path}.webhook.url`);
         const s1 = c.secret(w['secret'], `${path}.webhook.secret`, true);
         const s0 = c.secret(w['previousSecret'], `${path}.webhook.previousSecret`, false);
@@ -186,7 +208,7 @@ function receivers(c: Checker, v: unknown): Receiver[] {
     if (o['chat'] !== undefined) {
       const ch = c.obj(o['chat'], `${path}.chat`);
       if (ch) {
-        c.keys(ch, `${path}.chat`, ['url']);
+        c.keys(ch, `${path}.chat`, K['$.receivers[].chat']);
         const u = url(c, ch['url'], `${path}.chat.url`);
         if (u) chat = { url: u };
       }
@@ -208,7 +230,7 @@ function receivers(c: Checker, v: unknown): Receiver[] {
 function route(c: Checker, v: unknown, path: string, isRoot: boolean): RouteSpec {
   const o = c.obj(v, path);
   if (!o) return { receiver: 'invalid' };
-  c.keys(o, path, ['matchers', 'receiver', 'groupBy', 'escalation', 'runbook', 'continue', 'routes']);
+  c.keys(o, path, K['$.route']);
   const matchers: Matcher[] = [];
   c.list(o['matchers'], `${path}.matchers`).forEach((m, i) => {
     const s = c.str(m, `${path}.matchers[${i}]`);
@@ -242,7 +264,7 @@ function people(c: Checker, v: unknown): Person[] {
     const path = `$.people[${i}]`;
     const o = c.obj(x, path);
     if (!o) return;
-    c.keys(o, path, ['name', 'email', 'receivers']);
+    c.keys(o, path, K['$.people[]']);
     const name = c.name(o['name'], `${path}.name`);
     const mail = c.str(o['email'], `${path}.email`, false);
     if (mail && !EMAIL_RE.test(mail)) c.p(`${path}.email`, 'not an email address');
@@ -274,7 +296,7 @@ function schedules(c: Checker, v: unknown): Schedule[] {
     const path = `$.schedules[${i}]`;
     const o = c.obj(x, path);
     if (!o) return;
-    c.keys(o, path, ['name', 'timeZone', 'layers', 'overrides']);
+    c.keys(o, path, K['$.schedules[]']);
     const name = c.name(o['name'], `${path}.name`);
     const timeZone = c.str(o['timeZone'], `${path}.timeZone`) ?? 'UTC';
     const layers: Rotation[] = [];
@@ -282,7 +304,7 @@ function schedules(c: Checker, v: unknown): Schedule[] {
       const lp = `${path}.layers[${j}]`;
       const lo = c.obj(l, lp);
       if (!lo) return;
-      c.keys(lo, lp, ['name', 'users', 'start', 'every', 'end']);
+      c.keys(lo, lp, K['$.schedules[].layers[]']);
       const users = c.strList(lo['users'], `${lp}.users`);
       const start = localTime(c, lo['start'], `${lp}.start`);
       const every = c.duration(c.str(lo['every'], `${lp}.every`), `${lp}.every`);
@@ -297,7 +319,7 @@ function schedules(c: Checker, v: unknown): Schedule[] {
       const op = `${path}.overrides[${j}]`;
       const oo = c.obj(ov, op);
       if (!oo) return [];
-      c.keys(oo, op, ['user', 'from', 'to', 'reason']);
+      c.keys(oo, op, K['$.schedules[].overrides[]']);
       const user = c.str(oo['user'], `${op}.user`);
       const from = instant(c, oo['from'], `${op}.from`);
       const to = instant(c, oo['to'], `${op}.to`);
@@ -322,14 +344,14 @@ function policies(c: Checker, v: unknown): EscalationPolicy[] {
     const path = `$.escalationPolicies[${i}]`;
     const o = c.obj(x, path);
     if (!o) return;
-    c.keys(o, path, ['name', 'levels', 'repeat', 'repeatEvery']);
+    c.keys(o, path, K['$.escalationPolicies[]']);
     const name = c.name(o['name'], `${path}.name`);
     const levels: EscalationLevel[] = [];
     c.list(o['levels'], `${path}.levels`).forEach((l, j) => {
       const lp = `${path}.levels[${j}]`;
       const lo = c.obj(l, lp);
       if (!lo) return;
-      c.keys(lo, lp, ['after', 'targets']);
+      c.keys(lo, lp, K['$.escalationPolicies[].levels[]']);
       const after = lo['after'] === 'deadline' ? 'deadline' : (c.duration(lo['after'] === 0 ? '0s' : (lo['after'] ?? '0s'), `${lp}.after`) ?? 0);
       const targets = c.strList(lo['targets'], `${lp}.targets`);
       if (targets.length === 0) c.p(`${lp}.targets`, 'at least one target (receiver:NAME, schedule:NAME or person:NAME)');
@@ -349,12 +371,12 @@ function incidentRules(c: Checker, v: unknown): IncidentRules {
   if (v === undefined) return { ackDeadlines: DEFAULT_ACK_DEADLINES, flapWindowMs: DEFAULT_FLAP_WINDOW_MS };
   const o = c.obj(v, '$.incidents');
   if (!o) return { ackDeadlines: DEFAULT_ACK_DEADLINES, flapWindowMs: DEFAULT_FLAP_WINDOW_MS };
-  c.keys(o, '$.incidents', ['ackDeadlines', 'flapWindow', 'retriggerAfterAck']);
+  c.keys(o, '$.incidents', K['$.incidents']);
   const dl: Record<IncidentSeverity, number> = { ...DEFAULT_ACK_DEADLINES };
   if (o['ackDeadlines'] !== undefined) {
     const d = c.obj(o['ackDeadlines'], '$.incidents.ackDeadlines');
     if (d) {
-      c.keys(d, '$.incidents.ackDeadlines', SEVERITIES);
+      c.keys(d, '$.incidents.ackDeadlines', K['$.incidents.ackDeadlines']);
       for (const s of SEVERITIES) {
         const ms = c.duration(d[s], `$.incidents.ackDeadlines.${s}`);
         if (ms !== undefined) dl[s] = ms;
@@ -397,7 +419,7 @@ export function validateOperations(doc: unknown): { ok: true; config: Operations
   if (doc === null || doc === undefined) return { ok: false, problems: [{ path: '$', message: 'the operations file is empty' }] };
   const o = c.obj(doc, '$');
   if (!o) return { ok: false, problems: c.problems };
-  c.keys(o, '$', TOP_KEYS);
+  c.keys(o, '$', K.$);
   const base = {
     integrations: integrations(c, o['integrations']),
     receivers: receivers(c, o['receivers']),
