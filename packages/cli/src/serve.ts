@@ -76,11 +76,21 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           await ctx.close();
           throw e;
         }
+        // SIGHUP: read the operations file again; an invalid one keeps the configuration in force.
+        const hup = (): void => {
+          const a = app!;
+          a.operations.reload().then(
+            (r) => a.fastify.log.info({ digest: r.digest, changed: r.changed }, 'operations configuration reloaded'),
+            (err: unknown) => a.fastify.log.error({ err }, 'operations configuration NOT reloaded: the previous one stays in force'),
+          );
+        };
+        process.on('SIGHUP', hup);
         const signal = await new Promise<string>((resolve) => {
           const on = (s: string) => () => resolve(s);
           process.once('SIGTERM', on('SIGTERM'));
           process.once('SIGINT', on('SIGINT'));
         });
+        process.off('SIGHUP', hup);
         app.fastify.log.info({ signal, inFlight: app.worker.busy }, 'stopping: no new work; draining');
         const left = await app.shutdown();
         await ctx.close();

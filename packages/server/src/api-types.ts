@@ -3,6 +3,7 @@
 // client, the validation and the document cannot drift apart.
 import type { Static } from 'typebox';
 import type * as S from './schemas.js';
+import type * as I from './incidents/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -47,3 +48,20 @@ export interface OutputEvent {
   readonly stream: 'stdout' | 'stderr';
   readonly text: string;
 }
+
+// Alerts, incidents, deliveries, silences, on-call.
+export type IncidentSummary = Static<typeof I.IncidentSummary>;
+export type IncidentDetail = Static<typeof I.IncidentDetail>;
+export type IncidentsPage = Static<typeof I.IncidentsPage>;
+export type TimelineEvent = Static<typeof I.TimelineEvent>;
+export type Delivery = Static<typeof I.Delivery>;
+export type DeliveriesPage = Static<typeof I.DeliveriesPage>;
+export type Silence = Static<typeof I.Silence>;
+export type SilencesPage = Static<typeof I.SilencesPage>;
+export type SilenceBody = Static<typeof I.SilenceBody>;
+export type OnCallView = Static<typeof I.OnCallView>;
+export type Handoff = Static<typeof I.Handoff>;
+export type HandoffBody = Static<typeof I.HandoffBody>;
+export type HandoffsPage = Static<typeof I.HandoffsPage>;
+export type OperationsConfigView = Static<typeof I.OperationsConfigView>;
+export type RoutesTestResult = Static<typeof I.RoutesTestResult>;

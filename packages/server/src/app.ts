@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
-import { RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
+import { OperationsHost, operationsConfigPath, RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
 import { AuthFailureLog } from './auth-failures.js';
@@ -25,6 +25,9 @@ import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 import { sessionRoutes } from './routes/session.js';
 import { webRoutes } from './routes/web.js';
+import { incidentRoutes } from './incidents/routes.js';
+import { intakeRoutes } from './incidents/intake.js';
+import { createOpsMetrics } from './incidents/metrics.js';
 import { strictValidators } from './validation.js';
 
 export type { ApiInstance, AppDeps, RateLimits, RouteContext } from './context.js';
@@ -35,6 +38,8 @@ export interface App {
   readonly metrics: Metrics;
   /** The background verification of the stored ledger (`await app.integrity.start()` waits for its end). */
   readonly integrity: IntegrityCheck;
+  /** Alerts, incidents and notifications (reload() on SIGHUP). */
+  readonly operations: OperationsHost;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -231,6 +236,27 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await auth.close();
   });
 
+  const od = deps.operations ?? {};
+  const opsMetrics = createOpsMetrics(metrics.registry, () => operations);
+  const operations: OperationsHost = await OperationsHost.open({
+    store,
+    append: (d) => append(d),
+    configPath: od.configPath ?? operationsConfigPath({ env: od.env ?? process.env, home: ctx.ledger.home }),
+    env: od.env ?? process.env,
+    clock: now,
+    ...(od.publicUrl ? { publicUrl: od.publicUrl } : {}),
+    ...(od.pollMs ? { pollMs: od.pollMs } : {}),
+    ...(od.retry ? { retry: od.retry } : {}),
+    ...(od.sendTimeoutMs ? { sendTimeoutMs: od.sendTimeoutMs } : {}),
+    onError: (what, err) => app.log.error({ err }, `operations: ${what} failed`),
+    onDeliveryFinal: (d, state) => opsMetrics.notifications.inc({ state, channel: d.channel }),
+    onTimerFired: (lateMs, kind) => {
+      opsMetrics.timerLateness.observe({ kind }, lateMs / 1000);
+      if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
+    },
+  });
+  app.addHook('onClose', async () => operations.stop());
+
   await app.register(async (api) => systemRoutes(api as unknown as ApiInstance, rc));
   await app.register(
     async (api) => {
@@ -239,16 +265,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
       runbookRoutes(api as unknown as ApiInstance, rc);
       policyRoutes(api as unknown as ApiInstance, rc);
       sessionRoutes(api as unknown as ApiInstance, rc);
+      incidentRoutes(api as unknown as ApiInstance, rc, operations);
+      intakeRoutes(api as unknown as ApiInstance, operations, opsMetrics, od.intakeFault ?? (() => undefined));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );
   await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
   await app.ready();
+  await operations.start();
 
   return {
     fastify: app,
     worker,
+    operations,
     metrics,
     integrity,
     async shutdown() {

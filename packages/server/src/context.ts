@@ -5,6 +5,8 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'f
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppendResult, IntegrityCheck, TokenRole, TokenStore } from '@runledger/store';
 import type { EngineContext } from '@runledger/runtime';
+import type { RetryPolicy } from '@runledger/core';
+import type { IntakeFault } from './incidents/intake.js';
 import type { Authenticator, Principal } from './auth.js';
 import type { BucketConfig } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -56,6 +58,23 @@ export interface AppDeps {
   readonly trustProxy?: readonly string[];
   /** Window over which failed authentications are summed into one `auth.failures` entry per client (ms). Default 60000. */
   readonly authFailureWindowMs?: number;
+  /** The operations layer (alerts, incidents, notifications). */
+  readonly operations?: OperationsDeps;
+}
+
+export interface OperationsDeps {
+  /** The operations file; default RUNLEDGER_CONFIG, else `<data dir>/operations.yaml`. */
+  readonly configPath?: string;
+  /** Environment the file's `env:` secret references are read from. Default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The UI's public address, for links in notifications. */
+  readonly publicUrl?: string;
+  /** How often background loops look for work queued by other processes (ms). Default 1000. */
+  readonly pollMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly sendTimeoutMs?: number;
+  /** Tests only: make the alert intake fail before or after storing a body. */
+  readonly intakeFault?: () => IntakeFault | undefined;
 }
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -1,7 +1,7 @@
 // The HTTP API's own error codes (auth, roles, rate limits, request validation, bodies, verification)
 // and the complete catalogue the API and the CLI answer from: the runtime's (every layer below) plus
 // these. docs/errors.md is generated from the complete one (`npm run docs:errors`).
-import { CodedError } from '@runledger/ledger';
+import { CodedError, type ErrorDetail } from '@runledger/ledger';
 import {
   describeError as describeRuntimeError,
   ERROR_CATALOGUE as RUNTIME_ERRORS,
@@ -27,7 +27,13 @@ export type ApiErrorCode =
   | 'VERIFY_BUSY'
   | 'TRUST_FILE_INVALID'
   | 'BODY_TOO_LARGE'
-  | 'MEDIA_TYPE_UNSUPPORTED';
+  | 'MEDIA_TYPE_UNSUPPORTED'
+  | 'INTEGRATION_UNKNOWN'
+  | 'INTEGRATION_AUTH_FAILED'
+  | 'ALERT_BODY_INVALID'
+  | 'SILENCE_INVALID'
+  | 'SCHEDULE_UNKNOWN'
+  | 'INTAKE_FAULT';
 
 /** Errors raised by the HTTP server (and the token commands); statuses come from API_ERRORS below. */
 export class ApiError extends CodedError<ApiErrorCode> {
@@ -37,8 +43,9 @@ export class ApiError extends CodedError<ApiErrorCode> {
     message: string,
     /** Seconds a client should wait before retrying (RATE_LIMITED, SHUTTING_DOWN). */
     readonly retryAfterSeconds?: number,
+    details?: readonly ErrorDetail[],
   ) {
-    super(code, message);
+    super(code, message, details ? { details } : undefined);
   }
 }
 
@@ -78,6 +85,24 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ErrorInfo>> = {
     http: 503,
     summary: 'The server is draining before it stops and takes no new work; retry against a running instance.',
   },
+  INTEGRATION_UNKNOWN: {
+    exit: EXIT.NOT_FOUND,
+    http: 404,
+    summary: 'No integration of that name and type in the operations file (`integrations:`); the sender’s URL names one.',
+  },
+  INTEGRATION_AUTH_FAILED: {
+    exit: EXIT.DENIED,
+    http: 401,
+    summary: 'The alert sender did not present the integration’s secret (Alertmanager: `http_config.authorization`; Events v2: `routing_key`).',
+  },
+  ALERT_BODY_INVALID: {
+    exit: EXIT.USAGE,
+    http: 400,
+    summary: 'The alert body is not the format the integration speaks; `details` names each problem by JSON pointer. Not retried.',
+  },
+  SILENCE_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'A silence needs valid matchers and an end after its start.' },
+  SCHEDULE_UNKNOWN: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No on-call schedule of that name in the operations file.' },
+  INTAKE_FAULT: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'A test fault made the alert intake fail on purpose (never set in production).' },
   TOKEN_NAME_TAKEN: { exit: EXIT.CONFLICT, http: 409, summary: 'An API token with that name already exists (names are identities in the ledger).' },
 };
 

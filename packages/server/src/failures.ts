@@ -60,7 +60,12 @@ export function failureOf(e: unknown): Failure {
     return { ...of('VALIDATION_FAILED', String(fe.message)), ...validationDetails(fe.validation, (fe as { validationContext?: unknown }).validationContext) };
   }
   if (e instanceof RuntimeError && e.details && e.details.length > 0) return { ...of(e.code, e.message), details: e.details };
-  if (e instanceof ApiError) return { ...of(e.code, e.message), ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}) };
+  if (e instanceof ApiError)
+    return {
+      ...of(e.code, e.message),
+      ...(e.details && e.details.length > 0 ? { details: e.details } : {}),
+      ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+    };
   if (
     !(e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code in ERROR_CATALOGUE) &&
     isStoreUnavailable(e)

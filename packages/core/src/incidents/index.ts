@@ -3,3 +3,4 @@ export * from './severity.js';
 export * from './grouping.js';
 export * from './rules.js';
 export * from './machine.js';
+export * from './timeline.js';

@@ -18,12 +18,17 @@ function outbox(draft: EntryDraft & { idem: string }): OutboxDraft {
   return { idem: draft.idem, draft };
 }
 
-/** `incident.<fact type>` for every fact: the timeline and the ledger say the same thing. */
+/** The ledger type of a fact: `incident.<fact type>` (`incident.created` stays as it is). */
+export function factEntryType(factType: string): string {
+  return factType.startsWith('incident.') ? factType : `incident.${factType}`;
+}
+
+/** One entry per fact: the timeline and the ledger say the same thing. */
 export function factDraft(incidentId: string, seq: number, fact: IncidentFact): OutboxDraft {
   const { type, ...data } = fact;
   const by = 'by' in fact && typeof fact.by === 'string' ? fact.by : 'system';
   return outbox({
-    type: `incident.${type}`,
+    type: factEntryType(type),
     actor: actorOf(by),
     subject: { kind: 'incident', id: incidentId },
     data: { ...data, seq },

@@ -6,3 +6,4 @@ export * from './drafts.js';
 export * from './loop.js';
 export * from './deliver.js';
 export * from './pump.js';
+export * from './host.js';

@@ -53,6 +53,8 @@ export interface IncidentServiceOptions {
   readonly newId?: (now: Date) => string;
   /** Called after every commit (wakes the timer loop, the delivery worker and the outbox pump). */
   readonly onCommit?: (c: { incidentId: string; timers: boolean; deliveries: boolean }) => void;
+  /** Each timer that fired, with how late (ms after its due time). */
+  readonly onTimerFired?: (latenessMs: number, kind: string) => void;
 }
 
 export interface IncidentView {
@@ -78,7 +80,8 @@ export function alertsOfBody(kind: string, id: string, body: unknown): IntakeAle
     return r.ok ? [...r.value.alerts] : [];
   }
   if (kind === 'events') {
-    const r = parsePagerDutyEvent(body, () => generatedDedupKey(id));
+    // Stored without its routing key (the integration's secret): put a stand-in back to parse it.
+    const r = parsePagerDutyEvent({ ...(body as Record<string, unknown>), routing_key: 'stored' }, () => generatedDedupKey(id));
     if (!r.ok || r.value.action === 'acknowledge') return [];
     const ev = r.value;
     const at = ev.timestamp ?? new Date(0).toISOString();
@@ -330,7 +333,10 @@ export class IncidentService {
         }
         return decision.facts.length > 0;
       });
-      if (done) fired++;
+      if (done) {
+        fired++;
+        this.opts.onTimerFired?.(Math.max(0, this.clock().getTime() - t.dueMs), t.kind);
+      }
     }
     return fired;
   }
