@@ -6,7 +6,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppendResult, IntegrityCheck, TokenRole, TokenStore } from '@runledger/store';
 import type { EngineContext } from '@runledger/runtime';
 import type { RetryPolicy } from '@runledger/core';
-import type { IntakeFault } from './incidents/intake.js';
 import type { Authenticator, Principal } from './auth.js';
 import type { BucketConfig } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -61,6 +60,9 @@ export interface AppDeps {
   /** The operations layer (alerts, incidents, notifications). */
   readonly operations?: OperationsDeps;
 }
+
+/** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */
+export type IntakeFault = 'before-store' | 'after-store';
 
 export interface OperationsDeps {
   /** The operations file; default RUNLEDGER_CONFIG, else `<data dir>/operations.yaml`. */

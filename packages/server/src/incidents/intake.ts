@@ -4,7 +4,7 @@
 import { parseAlertmanagerWebhook, parsePagerDutyEvent, type BodyProblem } from '@runledger/core';
 import { generatedDedupKey, bodyId, type OperationsHost } from '@runledger/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiInstance } from '../context.js';
+import type { ApiInstance, IntakeFault } from '../context.js';
 import { ApiError } from '../errors.js';
 import { errors } from '../schemas.js';
 import type { OpsMetrics } from './metrics.js';
@@ -12,8 +12,6 @@ import { IntakeAccepted, IntegrationParams, PagerDutyAccepted, PagerDutyInvalid 
 
 /** Alertmanager groups can be large; far more than the API's other bodies. */
 const INTAKE_BODY_LIMIT = 4 * 1024 * 1024;
-
-export type IntakeFault = 'before-store' | 'after-store';
 
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
