@@ -166,7 +166,7 @@ export class IncidentService {
     );
     if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
     const incidents = await this.applyAlerts(integration, alerts);
-    await this.intake.markProcessed(id);
+    await this.intake.markProcessed(id, incidents);
     return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
   }
 
@@ -190,6 +190,7 @@ export class IncidentService {
     const r = await this.receive(integration, 'events', body, [], requestId);
     const incidentId = await this.incidents.incidentOfAlert(integration, ev.dedupKey);
     if (r.body === 'stored' && incidentId) {
+      await this.intake.markProcessed(r.bodyId, [incidentId]);
       const view = await this.get(incidentId);
       if (view.model.state === 'triggered') await this.act(incidentId, { type: 'acknowledge', by: `integration:${integration}` });
     }
@@ -200,8 +201,8 @@ export class IncidentService {
   async applyPending(): Promise<number> {
     let n = 0;
     for (const b of await this.intake.unprocessed()) {
-      await this.applyAlerts(b.integration, alertsOfBody(b.kind, b.id, JSON.parse(b.body) as unknown));
-      await this.intake.markProcessed(b.id);
+      const incidents = await this.applyAlerts(b.integration, alertsOfBody(b.kind, b.id, JSON.parse(b.body) as unknown));
+      await this.intake.markProcessed(b.id, incidents);
       n++;
     }
     return n;

@@ -1,6 +1,7 @@
 // Incidents, deliveries, silences, on-call and the operations configuration over HTTP. Reads need a
 // viewer; acting on an incident, silencing and hand-offs an operator; reloading the configuration an admin.
 import { randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
 import {
   configDuration,
   describeFact,
@@ -13,11 +14,12 @@ import {
   type IncidentModel,
   type Shift,
 } from '@runledger/core';
-import { handoffDraft, silenceDraft, type IncidentView, type OperationsHost } from '@runledger/runtime';
+import { buildEvidence, evidenceDraft, handoffDraft, receiptFor, silenceDraft, type IncidentView, type OperationsHost } from '@runledger/runtime';
 import type { DeliveryRecord, IncidentRow, SilenceRecord } from '@runledger/store';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { errors } from '../schemas.js';
+import { tarEnd, tarHeader, tarPadding } from '../tar.js';
 import {
   DeliveriesPage,
   DeliveriesQuery,
@@ -179,6 +181,48 @@ export function incidentRoutes(app: ApiInstance, rc: RouteContext, ops: Operatio
     severity: b['severity'] as Sev,
     reason: String(b['reason']),
   }));
+
+  app.get(
+    '/incidents/:id/evidence',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'The evidence bundle (tar): raw alert bodies, timeline, deliveries, a manifest of SHA-256 digests, and a ledger receipt for the manifest',
+        params: IncidentParams,
+        produces: ['application/x-tar'],
+        response: {
+          200: Type.Unknown({ description: 'a ustar archive: incident-<id>-evidence/{manifest.json, manifest.receipt, alerts/, timeline.json, deliveries.json, incident.json}' }),
+          ...errors(401, 403, 404, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = req.principal!;
+      const bundle = await buildEvidence(svc, req.params.id, rc.now().toISOString());
+      const { seq } = await rc.append(evidenceDraft(bundle, p.actor));
+      const receipt = Buffer.from(await receiptFor(rc.ctx.ledger.reader, seq), 'utf8');
+      const root = `incident-${bundle.incidentId}-evidence`;
+      const files = [
+        { path: 'manifest.json', bytes: bundle.manifest },
+        { path: 'manifest.receipt', bytes: receipt },
+        ...bundle.files,
+      ];
+      const mtime = Math.floor(rc.now().getTime() / 1000);
+      const dirs = [...new Set(files.flatMap((f) => (f.path.includes('/') ? [f.path.slice(0, f.path.lastIndexOf('/'))] : [])))];
+      const parts: Buffer[] = [tarHeader(root, 0, { dir: true, mtime })];
+      for (const d of dirs) parts.push(tarHeader(`${root}/${d}`, 0, { dir: true, mtime }));
+      for (const f of files) parts.push(tarHeader(`${root}/${f.path}`, f.bytes.length, { mtime }), f.bytes, tarPadding(f.bytes.length));
+      parts.push(tarEnd());
+      return reply
+        .header('content-type', 'application/x-tar')
+        .header('content-disposition', `attachment; filename="${root}.tar"`)
+        .header('cache-control', 'no-store')
+        .header('x-runledger-manifest-sha256', bundle.manifestSha256)
+        .header('x-runledger-ledger-seq', String(seq))
+        .send(Buffer.concat(parts));
+    },
+  );
 
   app.get(
     '/deliveries',

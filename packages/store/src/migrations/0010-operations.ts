@@ -19,6 +19,12 @@ export function operationsMigration(caps: DialectCapabilities): Migration {
         .execute();
       await db.schema.createIndex('alert_bodies_pending').on('alert_bodies').columns(['processed', 'received_at']).execute();
       await db.schema
+        .createTable('incident_bodies')
+        .addColumn('incident_id', 'text', (c) => c.notNull())
+        .addColumn('body_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('incident_bodies_pk', ['incident_id', 'body_id'])
+        .execute();
+      await db.schema
         .createTable('alerts')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('integration', 'text', (c) => c.notNull())

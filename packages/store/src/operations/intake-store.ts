@@ -51,8 +51,15 @@ export class IntakeStore {
     }
   }
 
-  async markProcessed(id: string): Promise<void> {
-    await this.tx((trx) => trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute());
+  /** Marks a body applied, linking it to the incidents its alerts joined (their evidence). */
+  async markProcessed(id: string, incidents: readonly string[] = []): Promise<void> {
+    await this.tx(async (trx) => {
+      await trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute();
+      for (const incident_id of incidents) {
+        const has = await trx.selectFrom('incident_bodies').select('body_id').where('incident_id', '=', incident_id).where('body_id', '=', id).executeTakeFirst();
+        if (!has) await trx.insertInto('incident_bodies').values({ incident_id, body_id: id }).execute();
+      }
+    });
   }
 
   /** Bodies stored but not yet applied (a crash between the two), oldest first. */
@@ -64,6 +71,18 @@ export class IntakeStore {
   async get(id: string): Promise<StoredBody | undefined> {
     const r = await this.db.selectFrom('alert_bodies').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toBody(r) : undefined;
+  }
+
+  /** The bodies an incident was built from, oldest first. */
+  async bodiesOfIncident(incidentId: string): Promise<StoredBody[]> {
+    const rows = await this.db
+      .selectFrom('alert_bodies')
+      .innerJoin('incident_bodies', 'incident_bodies.body_id', 'alert_bodies.id')
+      .selectAll('alert_bodies')
+      .where('incident_bodies.incident_id', '=', incidentId)
+      .orderBy('alert_bodies.received_at')
+      .execute();
+    return rows.map(toBody);
   }
 
   async count(): Promise<number> {

@@ -18,6 +18,12 @@ export interface AlertBodiesTable {
   processed: number;
 }
 
+/** Which stored bodies an incident was built from (its evidence). */
+export interface IncidentBodiesTable {
+  incident_id: string;
+  body_id: string;
+}
+
 export interface AlertsTable {
   /** `<integration>/<fingerprint>` */
   id: string;
@@ -114,6 +120,7 @@ export interface OpsOutboxTable {
 
 export interface OperationsDatabase {
   alert_bodies: AlertBodiesTable;
+  incident_bodies: IncidentBodiesTable;
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_facts: IncidentFactsTable;
