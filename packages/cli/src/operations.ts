@@ -240,7 +240,8 @@ const LABEL_ARG = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /** `key=value` arguments → labels; the error names the argument at fault. */
 export function labelArgs(args: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
+  // No prototype: a label named like an Object property (`__proto__`, `constructor`) is just a label.
+  const labels = Object.create(null) as Record<string, string>;
   for (const a of args) {
     const m = LABEL_ARG.exec(a);
     if (!m)
@@ -289,7 +290,7 @@ function registerRoutesTest(program: Command, io: Io, location: () => LedgerLoca
       io.out(`${pad('routes', 12)}${routes.length}${routes.length > 1 ? ' (through continue)' : ''}\n`);
       for (const r of routes) {
         io.out(`\n  ${r.path} → ${r.receiver}\n`);
-        io.out(`    ${pad('matched', 14)}${r.matchers.length ? r.matchers.join(', ') : '(no matchers: the root takes every alert)'}\n`);
+        io.out(`    ${pad('matched', 14)}${r.matchers.length ? r.matchers.join(', ') : '(no matchers on the way: every alert gets here)'}\n`);
         io.out(`    ${pad('groupBy', 14)}${r.groupBy.join(', ')}\n`);
         io.out(`    ${pad('incident key', 14)}${r.incidentKey}\n`);
         io.out(`    ${pad('escalation', 14)}${r.escalation ?? '-'}\n`);

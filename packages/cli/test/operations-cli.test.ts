@@ -254,6 +254,12 @@ describe('runledger routes test', () => {
     assert.match(twice.err, /label argument "env=b": env is given twice/);
     const r = await routes('alertname=a=b', 'env=');
     assert.deepEqual(r.labels, { alertname: 'a=b', env: '' });
+    const odd = await routes('constructor=x', 'severity=high');
+    assert.deepEqual(
+      [odd.labels, odd.routes[0]!.receiver],
+      [{ constructor: 'x', severity: 'high' }, 'oncall-high'],
+      'a label may be named like an Object property',
+    );
   });
 
   it('needs an operations file', async () => {
