@@ -4,12 +4,15 @@
 // resolve by key), incidents listed and acted on by role, a signed webhook delivered with its record,
 // and every step in the ledger.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhook } from '@runledger/core';
+import { checkReceipt } from '@runledger/ledger';
 import { LedgerReader } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
@@ -225,6 +228,33 @@ function suite(factory: FixtureFactory): void {
         ).status,
         401,
       );
+    });
+
+    it('exports an evidence bundle whose files match its manifest, and whose manifest digest a ledger receipt proves', async () => {
+      const list = await h.inject({ url: '/api/v1/incidents?limit=10', token: h.tokens.viewer });
+      const id = (list.json.incidents as { id: string; title: string }[]).find((i) => i.title === 'Disk almost full on db-1')!.id;
+      const r = await h.app.fastify.inject({ method: 'GET', url: `/api/v1/incidents/${id}/evidence`, headers: { authorization: `Bearer ${h.tokens.viewer}` } });
+      assert.equal(r.statusCode, 200, r.body);
+      const dir = tempDir('runledger-evidence-');
+      writeFileSync(join(dir, 'e.tar'), r.rawPayload);
+      execFileSync('tar', ['-xf', 'e.tar'], { cwd: dir });
+      const root = join(dir, `incident-${id}-evidence`);
+      const manifestBytes = readFileSync(join(root, 'manifest.json'));
+      const manifest = JSON.parse(manifestBytes.toString('utf8')) as { incident: string; files: { path: string; sha256: string; bytes: number }[] };
+      assert.equal(manifest.incident, id);
+      assert.ok(manifest.files.filter((f) => f.path.startsWith('alerts/')).length >= 1, 'the raw alert bodies are in it');
+      for (const f of manifest.files) {
+        const bytes = readFileSync(join(root, f.path));
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.path);
+      }
+      const digest = createHash('sha256').update(manifestBytes).digest('hex');
+      assert.equal(r.headers['x-runledger-manifest-sha256'], digest);
+      const check = checkReceipt(readFileSync(join(root, 'manifest.receipt'), 'utf8'), h.server.engineContext.ledger.writer!.knownKeys);
+      assert.ok(check.ok, JSON.stringify(check));
+      assert.ok(check.ok);
+      const entry = JSON.parse(Buffer.from(check.receipt.entry).toString('utf8')) as { type: string; data: { manifestSha256: string } };
+      assert.equal(entry.type, 'incident.evidence.exported');
+      assert.equal(entry.data.manifestSha256, digest, 'the receipt proves this manifest');
     });
 
     it('writes every alert body, incident fact and final delivery to the ledger, and never a secret', async () => {

@@ -192,7 +192,9 @@ export function incidentRoutes(app: ApiInstance, rc: RouteContext, ops: Operatio
         params: IncidentParams,
         produces: ['application/x-tar'],
         response: {
-          200: Type.Unknown({ description: 'a ustar archive: incident-<id>-evidence/{manifest.json, manifest.receipt, alerts/, timeline.json, deliveries.json, incident.json}' }),
+          200: Type.Unknown({
+            description: 'a ustar archive: incident-<id>-evidence/{manifest.json, manifest.receipt, alerts/, timeline.json, deliveries.json, incident.json}',
+          }),
           ...errors(401, 403, 404, 429, 503),
         },
       },
@@ -203,11 +205,7 @@ export function incidentRoutes(app: ApiInstance, rc: RouteContext, ops: Operatio
       const { seq } = await rc.append(evidenceDraft(bundle, p.actor));
       const receipt = Buffer.from(await receiptFor(rc.ctx.ledger.reader, seq), 'utf8');
       const root = `incident-${bundle.incidentId}-evidence`;
-      const files = [
-        { path: 'manifest.json', bytes: bundle.manifest },
-        { path: 'manifest.receipt', bytes: receipt },
-        ...bundle.files,
-      ];
+      const files = [{ path: 'manifest.json', bytes: bundle.manifest }, { path: 'manifest.receipt', bytes: receipt }, ...bundle.files];
       const mtime = Math.floor(rc.now().getTime() / 1000);
       const dirs = [...new Set(files.flatMap((f) => (f.path.includes('/') ? [f.path.slice(0, f.path.lastIndexOf('/'))] : [])))];
       const parts: Buffer[] = [tarHeader(root, 0, { dir: true, mtime })];

@@ -56,7 +56,12 @@ export class IntakeStore {
     await this.tx(async (trx) => {
       await trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute();
       for (const incident_id of incidents) {
-        const has = await trx.selectFrom('incident_bodies').select('body_id').where('incident_id', '=', incident_id).where('body_id', '=', id).executeTakeFirst();
+        const has = await trx
+          .selectFrom('incident_bodies')
+          .select('body_id')
+          .where('incident_id', '=', incident_id)
+          .where('body_id', '=', id)
+          .executeTakeFirst();
         if (!has) await trx.insertInto('incident_bodies').values({ incident_id, body_id: id }).execute();
       }
     });
