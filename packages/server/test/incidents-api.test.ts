@@ -252,7 +252,7 @@ function suite(factory: FixtureFactory): void {
       const check = checkReceipt(readFileSync(join(root, 'manifest.receipt'), 'utf8'), h.server.engineContext.ledger.writer!.knownKeys);
       assert.ok(check.ok, JSON.stringify(check));
       assert.ok(check.ok);
-      const entry = JSON.parse(Buffer.from(check.receipt.entry).toString('utf8')) as { type: string; data: { manifestSha256: string } };
+      const entry = JSON.parse(Buffer.from(check.receipt.entry ?? new Uint8Array()).toString('utf8')) as { type: string; data: { manifestSha256: string } };
       assert.equal(entry.type, 'incident.evidence.exported');
       assert.equal(entry.data.manifestSha256, digest, 'the receipt proves this manifest');
     });
