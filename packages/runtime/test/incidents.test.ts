@@ -4,11 +4,13 @@
 // only when every alert resolved, resolves to everyone who got the trigger, silences recorded as
 // skipped, and every fact in the ledger.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseOperationsText, type IntakeAlert, type OperationsConfig } from '@runledger/core';
 import { LedgerReader, type Env } from '@runledger/store';
 import { pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from '@runledger/testkit';
-import { IncidentService, initLedger, openLedger, pumpOutbox, type LedgerContext, type LedgerLocation } from '../src/index.js';
+import { IncidentService, initLedger, OperationsHost, openLedger, pumpOutbox, type LedgerContext, type LedgerLocation } from '../src/index.js';
 
 const CONFIG = `
 receivers:
@@ -231,6 +233,50 @@ function suite(factory: FixtureFactory): void {
     });
   });
 }
+
+describe('the operations host', () => {
+  after(() => sqliteFactory.teardown());
+
+  it('raises and resolves alerts through an internal integration, reloads its file with the digest in the ledger, and keeps the old one when the new one is invalid', async () => {
+    const f = await sqliteFactory.create();
+    const loc = locOf(f);
+    await initLedger(loc, { origin: 'incidents.test/ledger', actor: { kind: 'user', id: 'alice' } });
+    const ledger = await openLedger(loc, { write: true });
+    const file = join(f.home, 'operations.yaml');
+    writeFileSync(file, `integrations:\n  - name: probes\n    type: internal\n${CONFIG}`);
+    const host = await OperationsHost.open({ store: ledger.store, append: (d) => ledger.writer!.append(d), configPath: file, env: {} });
+    try {
+      const r = await host.raise('probes', [{ fingerprint: 'probe:db-ready', labels: { alertname: 'DbNotReady', service: 'db', severity: 'critical' } }]);
+      const v = await host.service.get(r.incidents[0]!);
+      assert.equal(v.model.severity, 'SEV-1');
+      assert.equal(v.context.integration, 'probes');
+      await host.raise('probes', [
+        { fingerprint: 'probe:db-ready', labels: { alertname: 'DbNotReady', service: 'db', severity: 'critical' }, status: 'resolved' },
+      ]);
+      assert.equal((await host.service.get(v.row.id)).model.state, 'resolved');
+      await assert.rejects(host.raise('nope', []), { code: 'INPUT_INVALID' });
+
+      const first = host.state.digest;
+      writeFileSync(file, `integrations:\n  - name: probes\n    type: internal\n${CONFIG.replace('SEV-2: 30m', 'SEV-2: 20m')}`);
+      const re = await host.reload();
+      assert.ok(re.changed);
+      assert.notEqual(re.digest, first);
+      assert.equal(host.config.rules.ackDeadlines['SEV-2'], 20 * 60_000);
+      writeFileSync(file, 'route: [not, a, mapping]\n');
+      await assert.rejects(host.reload(), { code: 'OPERATIONS_CONFIG_INVALID' });
+      assert.equal(host.state.digest, re.digest, 'an invalid file keeps the configuration in force');
+      await pumpOutbox(host.service.outbox, (d) => ledger.writer!.append(d));
+      const loaded = (await new LedgerReader(ledger.store).entries(0, 1000)).filter((e) => e.entry.type === 'operations.config.loaded');
+      assert.deepEqual(
+        loaded.map((e) => (e.entry.data as { digest: string }).digest),
+        [first, re.digest],
+      );
+    } finally {
+      await host.stop();
+      await ledger.close();
+    }
+  });
+});
 
 suite(sqliteFactory);
 suite(pgFactory());

@@ -4,7 +4,7 @@
 // database (timers fire once, deliveries are leased, outbox appends are idempotent).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntryDraft } from '@runledger/ledger';
-import type { Integration, OperationsConfig, RetryPolicy, SecretRef } from '@runledger/core';
+import type { IntakeAlert, Integration, OperationsConfig, RetryPolicy, SecretRef } from '@runledger/core';
 import type { DeliveryRecord, Store } from '@runledger/store';
 import { holdSecrets } from '../redact.js';
 import { formatSecretRef, loadOperationsConfig, resolveSecret, secretRefsOf, type LoadedOperations } from '../operations/config.js';
@@ -12,7 +12,8 @@ import { DeliveryWorker } from './deliver.js';
 import { configDraft } from './drafts.js';
 import { WakeLoop } from './loop.js';
 import { pumpOutbox } from './pump.js';
-import { IncidentService, type OperationsState } from './service.js';
+import { IncidentService, type IntakeResult, type OperationsState } from './service.js';
+import { RuntimeError } from '../errors.js';
 
 export interface OperationsHostOptions {
   readonly store: Store;
@@ -170,6 +171,30 @@ export class OperationsHost {
     // An integration without a secret accepts nothing over HTTP: fail closed.
     if (!want || presented === undefined) return { ok: false, why: 'denied' };
     return timingSafeEqual(sha(presented), want) ? { ok: true, integration } : { ok: false, why: 'denied' };
+  }
+
+  /**
+   * Raises (or resolves) alerts through an `internal` integration: Runledger's own probes and runbook
+   * steps page people by the same path as Alertmanager, without one. Fingerprints are the caller's
+   * stable names for its alerts (`probe:db-ready`).
+   */
+  async raise(
+    integration: string,
+    alerts: readonly { fingerprint: string; labels: Record<string, string>; annotations?: Record<string, string>; status?: 'firing' | 'resolved' }[],
+  ): Promise<IntakeResult> {
+    const i = this.current.config.integrations.find((x) => x.name === integration);
+    if (!i || i.type !== 'internal')
+      throw new RuntimeError('INPUT_INVALID', `no internal integration named ${JSON.stringify(integration)} in ${this.current.path}`);
+    const at = this.clock().toISOString();
+    const list: IntakeAlert[] = alerts.map((a) => ({
+      fingerprint: a.fingerprint,
+      labels: a.labels,
+      annotations: a.annotations ?? {},
+      startsAt: at,
+      status: a.status ?? 'firing',
+    }));
+    // The body is what was raised, with when: raising the same thing later is a new body.
+    return this.service.receive(integration, 'internal', { at, alerts: list }, list);
   }
 
   /** Starts the loops after applying bodies a crash left unapplied. */
