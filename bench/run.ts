@@ -29,6 +29,14 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchRedact } = await import('./redact.bench.js');
     return ({ quick }) => benchRedact(quick);
   },
+  'operations.timers': async () => {
+    const { benchTimers } = await import('./operations.bench.js');
+    return ({ quick }) => benchTimers(quick);
+  },
+  'operations.deliveries': async () => {
+    const { benchDeliveries } = await import('./operations.bench.js');
+    return ({ quick }) => benchDeliveries(quick);
+  },
   api: async () => {
     const { benchApi } = await import('./api.bench.js');
     return ({ quick }) => benchApi(quick);

@@ -3,6 +3,8 @@
 // with its ledger entry. Secrets (SMTP passwords, webhook keys) are resolved per send, never stored.
 import { DEFAULT_RETRY, judgeAttempt, renderNotification, type AttemptOutcome, type OperationsConfig, type RetryPolicy, type SecretRef } from '@runledger/core';
 import type { DeliveryRecord } from '@runledger/store';
+import type { IncidentModel } from '@runledger/core';
+import type { IncidentContext } from './recipients.js';
 import { sendChat, sendWebhook } from '../notify/http.js';
 import { sendMail, type SmtpTarget } from '../notify/smtp.js';
 import { deliveryDraft } from './drafts.js';
@@ -77,14 +79,24 @@ export class DeliveryWorker {
           })
         : undefined,
     );
-    const after = (await this.o.service.deliveries.get(d.id))!;
+    const after: DeliveryRecord = {
+      ...d,
+      state: verdict.state,
+      attempts: attempt,
+      reason,
+      nextAt: nextMs === null ? null : new Date(nextMs).toISOString(),
+      detail,
+      updatedAt: now.toISOString(),
+    };
     if (final) this.o.onFinal?.(after, final);
     return after;
   }
 
   private async send(d: DeliveryRecord): Promise<SendResult> {
     const cfg = this.o.service.config;
-    const view = await this.o.service.get(d.incidentId);
+    const row = await this.o.service.incidents.get(d.incidentId);
+    if (!row) return { outcome: { kind: 'http', status: 404 }, detail: { error: `incident ${d.incidentId} is gone` } };
+    const view = { model: row.model as IncidentModel, context: row.context as IncidentContext };
     const ctx = view.context;
     const msg = renderNotification({
       incidentId: d.incidentId,
