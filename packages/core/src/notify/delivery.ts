@@ -5,7 +5,16 @@
 export const DELIVERY_STATES = ['skipped', 'attempted', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export const SKIP_REASONS = ['silenced', 'maintenance', 'repeat_interval', 'drill', 'no_route', 'receiver_disabled', 'no_one_on_call', 'send_resolved_off'] as const;
+export const SKIP_REASONS = [
+  'silenced',
+  'maintenance',
+  'repeat_interval',
+  'drill',
+  'no_route',
+  'receiver_disabled',
+  'no_one_on_call',
+  'send_resolved_off',
+] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** What one attempt came back with. */

@@ -39,6 +39,7 @@ export class DeliveryWorker {
   /** Sends every due record once (concurrently, up to `batch`); resolves with the next due time. */
   async runDue(batch = 32): Promise<number | undefined> {
     for (;;) {
+      await this.o.service.settled();
       const due = await this.o.service.deliveries.claimDue(this.clock().getTime(), LEASE_MS, batch);
       if (due.length === 0) break;
       await Promise.all(due.map((d) => this.attempt(d)));

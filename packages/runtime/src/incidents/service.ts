@@ -165,7 +165,8 @@ export class IncidentService {
       bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
     );
     if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
-    const incidents = await this.applyAlerts(integration, alerts);
+    // One body's alerts are applied before anyone is told: a grouped notification pages once, with all of them.
+    const incidents = await this.holdingWakes(() => this.applyAlerts(integration, alerts));
     await this.intake.markProcessed(id, incidents);
     return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
   }
@@ -372,7 +373,51 @@ export class IncidentService {
     const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id) : [];
     const { commit } = buildCommit({ ...p, cfg: this.config, silences, prior });
     await this.incidents.commit(commit);
-    this.opts.onCommit?.({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
+    this.wakeAfterCommit({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
+  }
+
+  private held: { incidentId: string; timers: boolean; deliveries: boolean }[] | undefined;
+
+  private wakeAfterCommit(c: { incidentId: string; timers: boolean; deliveries: boolean }): void {
+    if (this.held) this.held.push(c);
+    else this.opts.onCommit?.(c);
+  }
+
+  private applying = 0;
+  private settledWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves when no alert body is half applied in this process (or after `maxWaitMs`), so a
+   * notification rendered now shows every alert of the body that caused it (the delivery worker waits
+   * for this before it takes work).
+   */
+  settled(maxWaitMs = 250): Promise<void> {
+    if (this.applying === 0) return Promise.resolve();
+    // Bounded: under a steady stream of bodies the count may never reach zero, and pages must still go.
+    return new Promise((r) => {
+      const t = setTimeout(r, maxWaitMs);
+      this.settledWaiters.push(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+
+  /** Runs `fn` with commit wake-ups held, then gives them (nested calls join the outer hold). */
+  private async holdingWakes<T>(fn: () => Promise<T>): Promise<T> {
+    this.applying++;
+    const outer = !this.held;
+    if (outer) this.held = [];
+    try {
+      return await fn();
+    } finally {
+      if (--this.applying === 0) for (const w of this.settledWaiters.splice(0)) w();
+      if (outer) {
+        const held = this.held ?? [];
+        this.held = undefined;
+        for (const c of held) this.opts.onCommit?.(c);
+      }
+    }
   }
 
   private async priorRecipients(id: string): Promise<Recipient[]> {
