@@ -19,6 +19,7 @@ import {
 import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
+import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerServeCommand } from './serve.js';
@@ -249,6 +250,7 @@ export function buildProgram(io: Io): Command {
   registerLogsCommand(program, io, () => location(program, io));
   registerTokenCommands(program, io, () => location(program, io));
   registerServeCommand(program, io, () => location(program, io), VERSION);
+  registerIncidentCommands(program, io, () => location(program, io));
 
   return program;
 }

@@ -7,3 +7,4 @@ export * from './loop.js';
 export * from './deliver.js';
 export * from './pump.js';
 export * from './host.js';
+export * from './test-notify.js';
