@@ -16,7 +16,9 @@ export type RuntimeErrorCode =
   | 'INTERNAL'
   | 'SECRET_IN_ENTRY'
   | 'OPERATIONS_CONFIG_INVALID'
-  | 'OPERATIONS_SECRET_MISSING';
+  | 'OPERATIONS_SECRET_MISSING'
+  | 'RECEIVER_UNKNOWN'
+  | 'NOTIFICATION_FAILED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -86,6 +88,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     http: 500,
     summary:
       'A secret the operations file refers to (`env:NAME` or `file:/path`) is unset, empty, unreadable or not text; the message names the reference, never a value.',
+  },
+  RECEIVER_UNKNOWN: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No receiver of that name in the operations file; the message lists the configured ones.' },
+  NOTIFICATION_FAILED: {
+    exit: EXIT.FAILED,
+    http: 502,
+    summary: 'A test notification (`runledger notify test`) was not delivered; the message (and the delivery record) says what the receiver answered.',
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

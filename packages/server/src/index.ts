@@ -7,3 +7,5 @@ export { isStoreUnavailable } from './failures.js';
 export { API_ERRORS, ApiError, describeError, ERROR_CATALOGUE, renderErrorsDoc, type ApiErrorCode, type ErrorCode } from './errors.js';
 export { parseTrustProxy } from './limits.js';
 export { CredentialCache } from './auth-cache.js';
+// The incidents API's JSON shapes, for the CLI's --json (one shape for both).
+export { deliveryOf, detailOf, silenceOf, summaryOf } from './incidents/routes.js';

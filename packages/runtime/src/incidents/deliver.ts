@@ -1,7 +1,16 @@
 // Sends due delivery records: email over SMTP, Standard Webhooks-signed webhooks and chat webhooks.
 // Each attempt's outcome goes through the pure retry rule (judgeAttempt); the final state is stored
 // with its ledger entry. Secrets (SMTP passwords, webhook keys) are resolved per send, never stored.
-import { DEFAULT_RETRY, judgeAttempt, renderNotification, type AttemptOutcome, type OperationsConfig, type RetryPolicy, type SecretRef } from '@runledger/core';
+import {
+  DEFAULT_RETRY,
+  judgeAttempt,
+  renderNotification,
+  type AttemptOutcome,
+  type OperationsConfig,
+  type RenderedNotification,
+  type RetryPolicy,
+  type SecretRef,
+} from '@runledger/core';
 import type { DeliveryRecord } from '@runledger/store';
 import type { IncidentModel } from '@runledger/core';
 import type { IncidentContext } from './recipients.js';
@@ -113,49 +122,81 @@ export class DeliveryWorker {
       ...(ctx.drill ? { drillId: ctx.drill } : {}),
     });
     const headers = { 'X-Runledger-Incident': d.incidentId, 'X-Runledger-Delivery': d.id, ...(ctx.drill ? { 'X-Runledger-Drill': ctx.drill } : {}) };
-    if (d.receiver.startsWith('person:')) {
-      const person = cfg.people.find((p) => `person:${p.name}` === d.receiver);
-      const smtp = cfg.receivers.find((r) => r.email)?.email;
-      if (!person?.email || !smtp) return { outcome: { kind: 'http', status: 400 }, detail: { error: `no email address or SMTP server for ${d.receiver}` } };
-      return this.mail(smtp.smtp, { from: smtp.from, to: [person.email], subject: msg.subject, text: msg.text, headers });
-    }
-    const r = cfg.receivers.find((x) => x.name === d.receiver);
-    if (!r) return { outcome: { kind: 'http', status: 404 }, detail: { error: `receiver ${d.receiver} is no longer configured` } };
-    const timeout = this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {};
-    if (r.email) return this.mail(r.email.smtp, { from: r.email.from, to: [...r.email.to], subject: msg.subject, text: msg.text, headers });
-    if (r.webhook) {
-      const secrets = r.webhook.secrets.map((s) => this.o.secret(s));
-      const outcome = await sendWebhook({
-        url: r.webhook.url,
-        secrets,
-        id: d.id,
-        payload: { ...msg.json, delivery: d.id },
-        nowMs: this.clock().getTime(),
-        ...timeout,
-      });
-      return { outcome, detail: { webhookId: d.id } };
-    }
-    if (r.chat) return { outcome: await sendChat({ url: r.chat.url, text: `*${msg.subject}*\n${msg.text}`, ...timeout }), detail: {} };
-    return { outcome: { kind: 'http', status: 400 }, detail: { error: `receiver ${d.receiver} has no channel` } };
-  }
-
-  private async mail(
-    smtp: NonNullable<OperationsConfig['receivers'][number]['email']>['smtp'],
-    m: { from: string; to: string[]; subject: string; text: string; headers: Record<string, string> },
-  ): Promise<SendResult> {
-    const target: SmtpTarget = {
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      ...(smtp.username ? { username: smtp.username } : {}),
-      ...(smtp.password ? { password: this.o.secret(smtp.password) } : {}),
-    };
-    const r = await sendMail(target, m, this.o.timeoutMs);
-    return { outcome: r.outcome, detail: { messageId: r.messageId, to: m.to } };
+    return sendToReceiver({
+      cfg,
+      receiver: d.receiver,
+      deliveryId: d.id,
+      msg,
+      headers,
+      secret: this.o.secret,
+      nowMs: this.clock().getTime(),
+      ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}),
+    });
   }
 }
 
-function outcomeDetail(o: AttemptOutcome): Record<string, unknown> {
+/** One message to one receiver (or `person:<name>`), over its channel: what the worker and `notify test` send with. */
+export interface ChannelSend {
+  readonly cfg: OperationsConfig;
+  readonly receiver: string;
+  /** The delivery record's id: the webhook id, and the X-Runledger-Delivery header. */
+  readonly deliveryId: string;
+  readonly msg: RenderedNotification;
+  /** Mail headers (X-Runledger-Incident, X-Runledger-Delivery, …). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly secret: (ref: SecretRef) => string;
+  readonly nowMs: number;
+  readonly timeoutMs?: number;
+}
+
+/** Sends over the receiver's channel once; the outcome is what judgeAttempt decides on. Throws only on a local failure. */
+export async function sendToReceiver(p: ChannelSend): Promise<SendResult> {
+  const { cfg, msg } = p;
+  const headers = { ...p.headers };
+  if (p.receiver.startsWith('person:')) {
+    const person = cfg.people.find((x) => `person:${x.name}` === p.receiver);
+    const smtp = cfg.receivers.find((r) => r.email)?.email;
+    if (!person?.email || !smtp) return { outcome: { kind: 'http', status: 400 }, detail: { error: `no email address or SMTP server for ${p.receiver}` } };
+    return mail(p, smtp.smtp, { from: smtp.from, to: [person.email], subject: msg.subject, text: msg.text, headers });
+  }
+  const r = cfg.receivers.find((x) => x.name === p.receiver);
+  if (!r) return { outcome: { kind: 'http', status: 404 }, detail: { error: `receiver ${p.receiver} is no longer configured` } };
+  const timeout = p.timeoutMs ? { timeoutMs: p.timeoutMs } : {};
+  if (r.email) return mail(p, r.email.smtp, { from: r.email.from, to: [...r.email.to], subject: msg.subject, text: msg.text, headers });
+  if (r.webhook) {
+    const secrets = r.webhook.secrets.map((s) => p.secret(s));
+    const outcome = await sendWebhook({
+      url: r.webhook.url,
+      secrets,
+      id: p.deliveryId,
+      payload: { ...msg.json, delivery: p.deliveryId },
+      nowMs: p.nowMs,
+      ...timeout,
+    });
+    return { outcome, detail: { webhookId: p.deliveryId } };
+  }
+  if (r.chat) return { outcome: await sendChat({ url: r.chat.url, text: `*${msg.subject}*\n${msg.text}`, ...timeout }), detail: {} };
+  return { outcome: { kind: 'http', status: 400 }, detail: { error: `receiver ${p.receiver} has no channel` } };
+}
+
+async function mail(
+  p: ChannelSend,
+  smtp: NonNullable<OperationsConfig['receivers'][number]['email']>['smtp'],
+  m: { from: string; to: string[]; subject: string; text: string; headers: Record<string, string> },
+): Promise<SendResult> {
+  const target: SmtpTarget = {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.username ? { username: smtp.username } : {}),
+    ...(smtp.password ? { password: p.secret(smtp.password) } : {}),
+  };
+  const r = await sendMail(target, m, p.timeoutMs);
+  return { outcome: r.outcome, detail: { messageId: r.messageId, to: m.to } };
+}
+
+/** What a delivery record keeps of an attempt's outcome: the HTTP status, the SMTP reply, or the error. */
+export function outcomeDetail(o: AttemptOutcome): Record<string, unknown> {
   if (o.kind === 'http') return { status: o.status };
   if (o.kind === 'smtp') return { smtp: `${o.code} ${o.response}`.trim() };
   return { error: o.error };

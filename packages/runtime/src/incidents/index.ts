@@ -8,3 +8,4 @@ export * from './deliver.js';
 export * from './pump.js';
 export * from './host.js';
 export * from './evidence.js';
+export * from './test-notify.js';

@@ -71,7 +71,7 @@ export function deliveryOf(d: DeliveryRecord) {
   return { ...d, detail: { ...d.detail } };
 }
 
-function detailOf(v: IncidentView, deliveries: readonly DeliveryRecord[]) {
+export function detailOf(v: IncidentView, deliveries: readonly DeliveryRecord[]) {
   const m = v.model;
   return {
     ...summaryOf(v.row),
@@ -102,7 +102,7 @@ function detailOf(v: IncidentView, deliveries: readonly DeliveryRecord[]) {
   };
 }
 
-function silenceOf(s: SilenceRecord, now: string) {
+export function silenceOf(s: SilenceRecord, now: string) {
   return { ...s, matchers: [...s.matchers], active: s.startsAt <= now && now < s.endsAt };
 }
 

@@ -4,7 +4,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
-import { queueOutbox, type OutboxDraft } from './incident-store.js';
+import { queueOutbox, type NewDelivery, type OutboxDraft } from './incident-store.js';
 import type { OperationsDatabase } from './schema.js';
 
 export interface DeliveryRecord {
@@ -100,6 +100,32 @@ export class DeliveryStore {
       }
       return out;
     });
+  }
+
+  /**
+   * Stores a record made outside an incident decision (`runledger notify test`): `pending` with no due
+   * time, so no worker takes it; the caller sends it itself and stores the outcome with {@link finish}.
+   */
+  async addUnscheduled(d: Omit<NewDelivery, 'state' | 'reason'> & { readonly incidentId: string; readonly at: string }): Promise<void> {
+    await this.db
+      .insertInto('deliveries')
+      .values({
+        id: d.id,
+        incident_id: d.incidentId,
+        fact_seq: d.factSeq,
+        event: d.event,
+        receiver: d.receiver,
+        channel: d.channel,
+        state: 'pending',
+        attempts: 0,
+        reason: null,
+        next_ms: null,
+        lease_ms: null,
+        detail: JSON.stringify(d.detail),
+        created_at: d.at,
+        updated_at: d.at,
+      })
+      .execute();
   }
 
   /** Records an attempt's outcome and releases the lease; a final state queues its ledger entry. */
