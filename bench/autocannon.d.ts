@@ -14,6 +14,17 @@ declare module 'autocannon' {
     readonly overallRate?: number;
     /** A run before the measured one whose results are not counted. */
     readonly warmup?: { readonly connections?: number; readonly duration?: number };
+    /** Total requests to send (instead of a duration). */
+    readonly amount?: number;
+    /** Per-request hooks: `setupRequest` may return the request with another body. */
+    readonly requests?: readonly { readonly setupRequest?: (req: RequestParams) => RequestParams }[];
+  }
+
+  export interface RequestParams {
+    readonly method?: string;
+    readonly path?: string;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: string;
   }
 
   /** hdr-histogram-percentiles-obj: latencies in whole ms; requests sampled per second. */

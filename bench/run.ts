@@ -29,6 +29,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchRedact } = await import('./redact.bench.js');
     return ({ quick }) => benchRedact(quick);
   },
+  'operations.intake': async () => {
+    const { benchIntake } = await import('./intake.bench.js');
+    return ({ quick }) => benchIntake(quick);
+  },
   'operations.timers': async () => {
     const { benchTimers } = await import('./operations.bench.js');
     return ({ quick }) => benchTimers(quick);

@@ -10,8 +10,11 @@ import {
   openIncident,
   routeAlert,
   routeFor,
+  applyFact,
   type AlertSnapshot,
+  type IncidentCommand,
   type IncidentDecision,
+  type IncidentFact,
   type IncidentInput,
   type IncidentModel,
   type IntakeAlert,
@@ -36,6 +39,7 @@ import {
   type StoredFact,
 } from '@runledger/store';
 import { buildCommit, rulesFor } from './decide.js';
+import { GroupCommit } from './group-commit.js';
 import { bodyDraft } from './drafts.js';
 import { silencesOf, type IncidentContext, type Recipient } from './recipients.js';
 
@@ -129,6 +133,9 @@ export class IncidentService {
   readonly outbox: OpsOutbox;
   private readonly clock: () => Date;
   private readonly newId: (now: Date) => string;
+  /** Concurrent senders' bodies share one durable commit (and so do their "applied" marks). */
+  private readonly puts: GroupCommit<Parameters<IntakeStore['putMany']>[0][number], 'stored' | 'duplicate'>;
+  private readonly processed: GroupCommit<{ id: string; incidents: readonly string[] }, undefined>;
 
   constructor(private readonly opts: IncidentServiceOptions) {
     this.incidents = new IncidentStore(opts.store);
@@ -138,6 +145,11 @@ export class IncidentService {
     this.outbox = new OpsOutbox(opts.store);
     this.clock = opts.clock ?? (() => new Date());
     this.newId = opts.newId ?? newIncidentId;
+    this.puts = new GroupCommit((items) => this.intake.putMany(items));
+    this.processed = new GroupCommit(async (items) => {
+      await this.intake.markProcessedMany(items);
+      return items.map(() => undefined);
+    });
   }
 
   get config(): OperationsConfig {
@@ -160,14 +172,14 @@ export class IncidentService {
     const id = bodyId(integration, body);
     const text = JSON.stringify(body);
     const now = this.clock();
-    const stored = await this.intake.put(
-      { id, integration, kind, receivedAt: now.toISOString(), body: text, alertCount: alerts.length },
-      bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
-    );
+    const stored = await this.puts.submit({
+      body: { id, integration, kind, receivedAt: now.toISOString(), body: text, alertCount: alerts.length },
+      draft: bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
+    });
     if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
     // One body's alerts are applied before anyone is told: a grouped notification pages once, with all of them.
     const incidents = await this.holdingWakes(() => this.applyAlerts(integration, alerts));
-    await this.intake.markProcessed(id, incidents);
+    await this.processed.submit({ id, incidents });
     return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
   }
 
@@ -209,13 +221,32 @@ export class IncidentService {
     return n;
   }
 
+  /**
+   * Applies a body's alerts in order. Firing alerts of one incident key are decided together and
+   * committed once (a grouped notification is one decision: one page, one transaction).
+   */
   private async applyAlerts(integration: string, alerts: readonly IntakeAlert[]): Promise<string[]> {
     const touched = new Set<string>();
-    for (const a of alerts) {
-      const id = a.status === 'firing' ? await this.applyFiring(integration, a) : await this.applyResolved(integration, a);
-      if (id) touched.add(id);
+    for (let i = 0; i < alerts.length;) {
+      const a = alerts[i]!;
+      if (a.status === 'resolved') {
+        const id = await this.applyResolved(integration, a);
+        if (id) touched.add(id);
+        i++;
+        continue;
+      }
+      const key = this.keyOf(a);
+      let j = i + 1;
+      while (j < alerts.length && alerts[j]!.status === 'firing' && this.keyOf(alerts[j]!) === key) j++;
+      touched.add(await this.applyFiring(integration, alerts.slice(i, j)));
+      i = j;
     }
     return [...touched];
+  }
+
+  private keyOf(a: IntakeAlert): string {
+    const routes = this.routes(a.labels);
+    return incidentKey(a.labels, routes[0]?.groupBy ?? DEFAULT_GROUP_BY);
   }
 
   private routes(labels: Readonly<Record<string, string>>): RouteMatch[] {
@@ -239,28 +270,36 @@ export class IncidentService {
     };
   }
 
-  private async applyFiring(integration: string, alert: IntakeAlert): Promise<string | undefined> {
-    const snap: AlertSnapshot = { fingerprint: alert.fingerprint, labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt };
+  /** Firing alerts that share one incident key: opened, attached or reopened in one decision. */
+  private async applyFiring(integration: string, group: readonly IntakeAlert[]): Promise<string> {
+    const snaps: AlertSnapshot[] = group.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt }));
+    const first = group[0]!;
     return this.retrying(async () => {
       const now = this.clock();
       const at = now.toISOString();
-      const fresh = this.contextFor(integration, snap, alert.labels['drill']);
-      const key = incidentKey(alert.labels, fresh.groupBy);
+      const fresh = this.contextFor(integration, snaps[0]!, first.labels['drill']);
+      const key = incidentKey(first.labels, fresh.groupBy);
       const latest = await this.incidents.latestByKey(key);
-      const latestModel = latest?.model as IncidentModel | undefined;
       const cfg = this.config;
-      const alertRow = [{ integration, fingerprint: alert.fingerprint, status: 'firing', labels: alert.labels }];
-      const where = routeAlert(latestModel, at, rulesFor(cfg, latest ? (latest.context as IncidentContext) : fresh));
-      if (where === 'new' || !latest) {
-        const id = this.newId(now);
-        const decision = openIncident(id, key, { at, alert: snap }, rulesFor(cfg, fresh), fresh.groupBy);
-        await this.commit({ id, row: undefined, ctx: fresh, decision, now, alerts: alertRow });
-        return id;
-      }
-      const ctx = latest.context as IncidentContext;
-      const decision = decideIncident(latestModel!, { type: 'alert.firing', at, alert: snap }, rulesFor(cfg, ctx));
-      if (decision.facts.length > 0) await this.commit({ id: latest.id, row: latest, ctx, decision, now, alerts: alertRow });
-      return latest.id;
+      const alertRows = group.map((a) => ({ integration, fingerprint: a.fingerprint, status: 'firing', labels: a.labels }));
+      let model = latest?.model as IncidentModel | undefined;
+      const opening = routeAlert(model, at, rulesFor(cfg, latest ? (latest.context as IncidentContext) : fresh)) === 'new' || !latest;
+      const id = opening ? this.newId(now) : latest.id;
+      const ctx = opening ? fresh : (latest.context as IncidentContext);
+      const rules = rulesFor(cfg, ctx);
+      const facts: IncidentFact[] = [];
+      const commands: IncidentCommand[] = [];
+      const take = (d: IncidentDecision): void => {
+        facts.push(...d.facts);
+        commands.push(...d.commands);
+        for (const f of d.facts) model = applyFact(model, f);
+      };
+      snaps.forEach((snap, i) => {
+        if (opening && i === 0) take(openIncident(id, key, { at, alert: snap }, rules, ctx.groupBy));
+        else take(decideIncident(model!, { type: 'alert.firing', at, alert: snap }, rules));
+      });
+      if (facts.length > 0) await this.commit({ id, row: opening ? undefined : latest, ctx, decision: { facts, commands }, now, alerts: alertRows });
+      return id;
     });
   }
 

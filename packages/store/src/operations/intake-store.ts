@@ -29,42 +29,69 @@ export class IntakeStore {
   }
 
   /**
-   * Stores a body with the ledger draft that records its arrival; `duplicate` when a body with this id
-   * is already stored (nothing changes). Throws STORE_UNAVAILABLE when it could not be stored.
+   * Stores bodies with the ledger drafts that record their arrival, in ONE transaction (one durable
+   * commit for many concurrent senders); each is `duplicate` when a body with its id is stored already
+   * (or earlier in the same batch). Throws STORE_UNAVAILABLE when they could not be stored.
    */
-  async put(b: Omit<StoredBody, 'processed'>, draft: OutboxDraft): Promise<'stored' | 'duplicate'> {
+  async putMany(items: readonly { body: Omit<StoredBody, 'processed'>; draft: OutboxDraft }[]): Promise<('stored' | 'duplicate')[]> {
     try {
       return await this.tx(async (trx) => {
-        const has = await trx.selectFrom('alert_bodies').select('id').where('id', '=', b.id).executeTakeFirst();
-        if (has) return 'duplicate' as const;
-        await trx
-          .insertInto('alert_bodies')
-          .values({ id: b.id, integration: b.integration, kind: b.kind, received_at: b.receivedAt, body: b.body, alert_count: b.alertCount, processed: 0 })
-          .execute();
-        await queueOutbox(trx, [draft]);
-        return 'stored' as const;
+        const ids = [...new Set(items.map((i) => i.body.id))];
+        const have = new Set((await trx.selectFrom('alert_bodies').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+        const out: ('stored' | 'duplicate')[] = [];
+        const drafts: OutboxDraft[] = [];
+        for (const { body: b, draft } of items) {
+          if (have.has(b.id)) {
+            out.push('duplicate');
+            continue;
+          }
+          have.add(b.id);
+          await trx
+            .insertInto('alert_bodies')
+            .values({ id: b.id, integration: b.integration, kind: b.kind, received_at: b.receivedAt, body: b.body, alert_count: b.alertCount, processed: 0 })
+            .execute();
+          drafts.push(draft);
+          out.push('stored');
+        }
+        await queueOutbox(trx, drafts);
+        return out;
       });
     } catch (e) {
-      // Two processes storing the same body at once: the other one has it.
-      if (isUniqueViolation(e)) return 'duplicate';
+      // Another process stored one of them at the same moment: store them one at a time instead.
+      if (isUniqueViolation(e) && items.length > 1) {
+        const out: ('stored' | 'duplicate')[] = [];
+        for (const i of items) out.push(...(await this.putMany([i])));
+        return out;
+      }
+      if (isUniqueViolation(e)) return ['duplicate'];
       throw new StoreError('STORE_UNAVAILABLE', `storing the alert body failed: ${messageOf(e)}`, { cause: e });
     }
   }
 
-  /** Marks a body applied, linking it to the incidents its alerts joined (their evidence). */
-  async markProcessed(id: string, incidents: readonly string[] = []): Promise<void> {
+  async put(b: Omit<StoredBody, 'processed'>, draft: OutboxDraft): Promise<'stored' | 'duplicate'> {
+    return (await this.putMany([{ body: b, draft }]))[0]!;
+  }
+
+  /** Marks bodies applied, linking each to the incidents its alerts joined (their evidence), in one transaction. */
+  async markProcessedMany(items: readonly { id: string; incidents: readonly string[] }[]): Promise<void> {
     await this.tx(async (trx) => {
-      await trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute();
-      for (const incident_id of incidents) {
-        const has = await trx
-          .selectFrom('incident_bodies')
-          .select('body_id')
-          .where('incident_id', '=', incident_id)
-          .where('body_id', '=', id)
-          .executeTakeFirst();
-        if (!has) await trx.insertInto('incident_bodies').values({ incident_id, body_id: id }).execute();
+      for (const { id, incidents } of items) {
+        await trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute();
+        for (const incident_id of incidents) {
+          const has = await trx
+            .selectFrom('incident_bodies')
+            .select('body_id')
+            .where('incident_id', '=', incident_id)
+            .where('body_id', '=', id)
+            .executeTakeFirst();
+          if (!has) await trx.insertInto('incident_bodies').values({ incident_id, body_id: id }).execute();
+        }
       }
     });
+  }
+
+  async markProcessed(id: string, incidents: readonly string[] = []): Promise<void> {
+    await this.markProcessedMany([{ id, incidents }]);
   }
 
   /** Bodies stored but not yet applied (a crash between the two), oldest first. */
