@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
-import { OperationsHost, operationsConfigPath, RuntimeError, tagRequestId, withRequestId } from '@runledger/runtime';
+import { OperationsHost, operationsConfigPath, RuntimeError, sweepApprovals, tagRequestId, WakeLoop, withRequestId } from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
 import { AuthFailureLog } from './auth-failures.js';
@@ -255,7 +255,23 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
     },
   });
-  app.addHook('onClose', async () => operations.stop());
+  // Runs waiting at a gate (driven here, by another process or by the CLI) notify who can approve them.
+  const approvals = new WakeLoop({
+    name: 'approvals',
+    pollMs: od.approvalSweepMs ?? 15_000,
+    work: async () => {
+      await sweepApprovals(ctx.runs, operations);
+      return undefined;
+    },
+    onError: (err) => app.log.error({ err }, 'operations: asking for approvals failed'),
+  });
+  deps.events?.on((_runId, model) => {
+    if (model.state === 'waiting_approval') approvals.wake();
+  });
+  app.addHook('onClose', async () => {
+    await approvals.stop();
+    await operations.stop();
+  });
 
   await app.register(async (api) => systemRoutes(api as unknown as ApiInstance, rc));
   await app.register(
@@ -274,6 +290,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
   await app.ready();
   await operations.start();
+  approvals.start();
 
   return {
     fastify: app,

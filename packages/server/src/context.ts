@@ -75,6 +75,8 @@ export interface OperationsDeps {
   readonly pollMs?: number;
   readonly retry?: RetryPolicy;
   readonly sendTimeoutMs?: number;
+  /** How often runs waiting at a gate are checked for approval requests not yet sent (ms). Default 15000; also woken by the engine. */
+  readonly approvalSweepMs?: number;
   /** Tests only: make the alert intake fail before or after storing a body. */
   readonly intakeFault?: () => IntakeFault | undefined;
 }

@@ -15,7 +15,8 @@ import { verifyWebhook } from '@runledger/core';
 import { checkReceipt } from '@runledger/ledger';
 import { LedgerReader } from '@runledger/store';
 import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
-import { assertError, harness, type Harness } from './helpers.js';
+import { sweepApprovals } from '@runledger/runtime';
+import { assertError, harness, runbook, type Harness } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '../../core/test/fixtures/alertmanager-0.25');
 const body = (n: number): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, `am025-webhook-00${n}.json`), 'utf8')) as Record<string, unknown>;
@@ -255,6 +256,32 @@ function suite(factory: FixtureFactory): void {
       const entry = JSON.parse(Buffer.from(check.receipt.entry ?? new Uint8Array()).toString('utf8')) as { type: string; data: { manifestSha256: string } };
       assert.equal(entry.type, 'incident.evidence.exported');
       assert.equal(entry.data.manifestSha256, digest, 'the receipt proves this manifest');
+    });
+
+    it('a run stopped at a gate asks its approvers through the routing tree, once, with a link to the run', async () => {
+      const { engine } = h.server.engineContext;
+      const { runbook: rb, source } = runbook('## Procedure\n\n```approve {#gate}\nShip it?\n```\n');
+      const started = await engine.start({
+        runbook: rb,
+        source,
+        inputs: {},
+        secrets: {},
+        environment: 'staging',
+        who: { actor: { kind: 'token', id: 'token:olga' }, roles: ['operator'] },
+      });
+      assert.equal(started.model.state, 'waiting_approval');
+      const got = await until('the approval request at the webhook', async () => sink.got.find((g) => JSON.parse(g.body).event === 'approval-requested'));
+      assert.ok(got.valid);
+      const msg = JSON.parse(got.body) as { run: string; step: string; environment: string; requester: string };
+      assert.deepEqual([msg.run, msg.step, msg.environment, msg.requester], [started.runId, 'gate', 'staging', 'token:olga']);
+      const recs = await until('the delivered approval record', async () => {
+        const d = await h.inject({ url: '/api/v1/deliveries?limit=1000', token: h.tokens.viewer });
+        const list = (d.json.deliveries as { event: string; state: string; incidentId: string }[]).filter((x) => x.event === 'approval-requested');
+        return list.some((x) => x.state === 'delivered') ? list : undefined;
+      });
+      assert.equal(recs.length, 1);
+      assert.equal(recs[0]!.incidentId, `run:${started.runId}`);
+      assert.deepEqual(await sweepApprovals(h.server.engineContext.runs, h.app.operations), 0, 'asking again asks once');
     });
 
     it('writes every alert body, incident fact and final delivery to the ledger, and never a secret', async () => {

@@ -16,6 +16,7 @@ import type { IncidentModel } from '@runledger/core';
 import type { IncidentContext } from './recipients.js';
 import { sendChat, sendWebhook } from '../notify/http.js';
 import { sendMail, type SmtpTarget } from '../notify/smtp.js';
+import { renderApprovalRequest } from './approvals.js';
 import { deliveryDraft } from './drafts.js';
 import type { IncidentService } from './service.js';
 
@@ -26,6 +27,8 @@ export interface DeliveryWorkerOptions {
   readonly retry?: RetryPolicy;
   /** Link to an incident in the web UI (for the message). */
   readonly link?: (incidentId: string) => string | undefined;
+  /** Link to a run in the web UI (approval requests). */
+  readonly runLink?: (runId: string) => string | undefined;
   readonly timeoutMs?: number;
   readonly random?: () => number;
   /** After each final state (metrics). */
@@ -104,6 +107,20 @@ export class DeliveryWorker {
 
   private async send(d: DeliveryRecord): Promise<SendResult> {
     const cfg = this.o.service.config;
+    if (d.event === 'approval-requested') {
+      const runId = String(d.detail['run']);
+      const msg = renderApprovalRequest(d.detail, this.o.runLink?.(runId));
+      return sendToReceiver({
+        cfg,
+        receiver: d.receiver,
+        deliveryId: d.id,
+        msg,
+        headers: { 'X-Runledger-Run': runId, 'X-Runledger-Delivery': d.id },
+        secret: this.o.secret,
+        nowMs: this.clock().getTime(),
+        ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}),
+      });
+    }
     const row = await this.o.service.incidents.get(d.incidentId);
     if (!row) return { outcome: { kind: 'http', status: 404 }, detail: { error: `incident ${d.incidentId} is gone` } };
     const view = { model: row.model as IncidentModel, context: row.context as IncidentContext };

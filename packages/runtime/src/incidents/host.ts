@@ -8,6 +8,7 @@ import type { IntakeAlert, Integration, OperationsConfig, RetryPolicy, SecretRef
 import type { DeliveryRecord, Store } from '@runledger/store';
 import { holdSecrets } from '../redact.js';
 import { formatSecretRef, loadOperationsConfig, resolveSecret, secretRefsOf, type LoadedOperations } from '../operations/config.js';
+import { requestApprovalNotifications, type ApprovalRequest } from './approvals.js';
 import { DeliveryWorker } from './deliver.js';
 import { configDraft } from './drafts.js';
 import { WakeLoop } from './loop.js';
@@ -73,12 +74,14 @@ export class OperationsHost {
       },
     });
     const link = o.publicUrl ? (id: string) => new URL(`incidents/${encodeURIComponent(id)}`, o.publicUrl).toString() : undefined;
+    const runLink = o.publicUrl ? (id: string) => new URL(`runs/${encodeURIComponent(id)}`, o.publicUrl).toString() : undefined;
     this.worker = new DeliveryWorker({
       service: this.service,
       secret: (ref) => this.secret(ref),
       clock: this.clock,
       ...(o.retry ? { retry: o.retry } : {}),
       ...(link ? { link } : {}),
+      ...(runLink ? { runLink } : {}),
       ...(o.sendTimeoutMs ? { timeoutMs: o.sendTimeoutMs } : {}),
       onFinal: (d, s) => {
         o.onDeliveryFinal?.(d, s);
@@ -195,6 +198,13 @@ export class OperationsHost {
     }));
     // The body is what was raised, with when: raising the same thing later is a new body.
     return this.service.receive(integration, 'internal', { at, alerts: list }, list);
+  }
+
+  /** A run stopped at a gate: tell who can approve it (see approvals.ts). */
+  async approvalRequested(r: ApprovalRequest): Promise<string[]> {
+    const added = await requestApprovalNotifications(this.service, r, this.clock());
+    if (added.length > 0) this.wake();
+    return added;
   }
 
   /** Starts the loops after applying bodies a crash left unapplied. */

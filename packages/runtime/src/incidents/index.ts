@@ -9,3 +9,5 @@ export * from './pump.js';
 export * from './host.js';
 export * from './evidence.js';
 export * from './test-notify.js';
+export * from './approvals.js';
+export * from './approval-watch.js';

@@ -128,6 +128,48 @@ export class DeliveryStore {
       .execute();
   }
 
+  /**
+   * Adds delivery records that belong to no incident (approval requests) with their ledger drafts, in
+   * one transaction; a record whose id exists is left alone (asking twice is asking once). Returns the
+   * ids it added.
+   */
+  async addMany(
+    rows: readonly (NewDelivery & { readonly incidentId: string })[],
+    at: string,
+    drafts: (added: readonly string[]) => OutboxDraft[],
+  ): Promise<string[]> {
+    return this.tx(async (trx) => {
+      const ids = rows.map((r) => r.id);
+      const have = new Set(ids.length ? (await trx.selectFrom('deliveries').select('id').where('id', 'in', ids).execute()).map((r) => r.id) : []);
+      const added: string[] = [];
+      for (const d of rows) {
+        if (have.has(d.id)) continue;
+        await trx
+          .insertInto('deliveries')
+          .values({
+            id: d.id,
+            incident_id: d.incidentId,
+            fact_seq: d.factSeq,
+            event: d.event,
+            receiver: d.receiver,
+            channel: d.channel,
+            state: d.state,
+            attempts: 0,
+            reason: d.reason,
+            next_ms: d.state === 'pending' ? Date.parse(at) : null,
+            lease_ms: null,
+            detail: JSON.stringify(d.detail),
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        added.push(d.id);
+      }
+      await queueOutbox(trx, drafts(added));
+      return added;
+    });
+  }
+
   /** Records an attempt's outcome and releases the lease; a final state queues its ledger entry. */
   async finish(id: string, r: AttemptResult, draft?: OutboxDraft): Promise<void> {
     await this.tx(async (trx) => {
