@@ -34,6 +34,52 @@ fi
 # shellcheck disable=SC1090
 . "$tokens"
 
+# Alerts and incidents: an Alertmanager integration (its token in a 0600 file), and a pager inbox on the
+# demo service that Runledger's signed webhooks reach (GET http://127.0.0.1:$DEMO_PORT/notifications).
+ops="$RUNLEDGER_HOME/operations.yaml"
+if [ ! -f "$ops" ]; then
+  say "alerts and incidents: $ops"
+  umask 077
+  node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > "$RUNLEDGER_HOME/alertmanager.token"
+  node -e 'process.stdout.write("whsec_" + require("crypto").randomBytes(32).toString("base64"))' > "$RUNLEDGER_HOME/webhook.secret"
+  umask 022
+  cat > "$ops" <<YAML
+# The demo's operations file (docs/operations.md has every key; examples/operations/operations.yaml is seed 001's).
+integrations:
+  - name: prometheus          # POST /api/v1/integrations/alertmanager/prometheus, bearer token in alertmanager.token
+    type: alertmanager
+    secret: file:$RUNLEDGER_HOME/alertmanager.token
+receivers:
+  - name: demo-pager
+    webhook:
+      url: http://127.0.0.1:$DEMO_PORT/notifications
+      secret: file:$RUNLEDGER_HOME/webhook.secret
+route:
+  receiver: demo-pager
+  groupBy: [alertname, service]
+people:
+  - name: alice
+  - name: bob
+schedules:
+  - name: primary
+    timeZone: UTC
+    layers:
+      - name: weekly
+        users: [alice, bob]
+        start: 2026-12-07T09:00
+        every: 7d
+escalationPolicies:
+  - name: page
+    levels:
+      - after: 0m
+        targets: [receiver:demo-pager]
+      - after: deadline
+        targets: [receiver:demo-pager]
+incidents:
+  ackDeadlines: { SEV-1: 15m, SEV-2: 30m, SEV-3: 4h }
+YAML
+fi
+
 say "the demo service (port $DEMO_PORT, proxy $DEMO_PROXY_PORT, state in $DEMO_HOME)"
 mkdir -p "$DEMO_HOME"
 [ -f "$DEMO_HOME/env" ] || printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
@@ -56,6 +102,24 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# One alert as Alertmanager would send it, the first time only: the Incidents page then has a SEV-1 to
+# acknowledge. The token is read from its file by node, never put on a command line.
+if [ ! -f "$RUNLEDGER_HOME/.demo-alert-sent" ]; then
+  node -e '
+    const [url, tokenFile] = process.argv.slice(1);
+    const token = require("fs").readFileSync(tokenFile, "utf8").trim();
+    const now = new Date().toISOString();
+    const alert = (instance) => ({ status: "firing", labels: { alertname: "DemoLatencyHigh", service: "demo", instance, severity: "critical" },
+      annotations: { summary: "Demo service p95 latency above 250 ms", runbook: "restart-demo" }, startsAt: now, endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "", fingerprint: require("crypto").createHash("sha256").update(instance).digest("hex").slice(0, 16) });
+    const body = { version: "4", groupKey: "{}:{alertname=\"DemoLatencyHigh\"}", truncatedAlerts: 0, status: "firing", receiver: "runledger",
+      groupLabels: { alertname: "DemoLatencyHigh" }, commonLabels: { alertname: "DemoLatencyHigh", service: "demo", severity: "critical" },
+      commonAnnotations: {}, externalURL: "http://alertmanager.demo:9093", alerts: [alert("demo-1:7390"), alert("demo-2:7390")] };
+    fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+      .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));
+  ' "http://127.0.0.1:$PORT/api/v1/integrations/alertmanager/prometheus" "$RUNLEDGER_HOME/alertmanager.token" && touch "$RUNLEDGER_HOME/.demo-alert-sent"
+fi
+
 cat >&2 <<EOF
 
   Runledger is up:   http://127.0.0.1:$PORT/
@@ -67,6 +131,9 @@ cat >&2 <<EOF
   Try: sign in as alice → Runbooks → "Release smoke gate" → Start (version 1.0.0, environment local);
   it stops at the announce gate. Sign in as bob (another browser profile) → approve with a comment.
   Then Ledger → Verify. Tokens are kept in $tokens (mode 0600).
+
+  Incidents: a SEV-1 (DemoLatencyHigh) came in as an Alertmanager webhook; acknowledge it as alice before
+  its 15-minute deadline. Pages land in the demo service's inbox: http://127.0.0.1:$DEMO_PORT/notifications
 
   The CLI on the same data (its runs show in the UI):
     export RUNLEDGER_HOME=$RUNLEDGER_HOME

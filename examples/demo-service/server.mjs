@@ -160,6 +160,16 @@ function send(res, status, body) {
   res.end(text);
 }
 
+const inbox = [];
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 async function handle(req, res) {
   const path = new URL(req.url || '/', 'http://demo').pathname;
   const route = `${req.method} ${path}`;
@@ -196,6 +206,22 @@ async function handle(req, res) {
       log('draining: no new work accepted');
       return send(res, 200, { draining: true });
     }
+    case 'POST /notifications': {
+      // A pager inbox for the demo: Runledger's signed webhooks land here (kept in memory, last 100).
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      inbox.push({
+        at: new Date().toISOString(),
+        id: req.headers['webhook-id'] || null,
+        signed: Boolean(req.headers['webhook-signature']),
+        body: safeJson(body),
+      });
+      if (inbox.length > 100) inbox.shift();
+      log(`notification received: ${req.headers['webhook-id'] || '(no id)'}`);
+      return send(res, 200, { ok: true });
+    }
+    case 'GET /notifications':
+      return send(res, 200, { notifications: inbox });
     default:
       return send(res, 404, { error: `no route ${route}` });
   }

@@ -83,6 +83,25 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
     ).json()) as { roles: string[] };
     assert.ok(me.roles.includes('release-manager'));
 
+    // The demo's alert came in as an Alertmanager webhook: a SEV-1 incident, and its page reached the demo inbox.
+    const incidents = (await (await fetch(`${base}/api/v1/incidents?state=open`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
+      incidents: { severity: string; title: string; alerts: { total: number } }[];
+    };
+    assert.deepEqual(
+      incidents.incidents.map((i) => [i.severity, i.title, i.alerts.total]),
+      [['SEV-1', 'Demo service p95 latency above 250 ms', 2]],
+    );
+    let pages: { signed: boolean; body: { event?: string } }[] = [];
+    for (let i = 0; i < 100 && pages.length === 0; i++) {
+      pages = ((await (await fetch(`http://127.0.0.1:${demoPort}/notifications`)).json()) as { notifications: typeof pages }).notifications;
+      if (pages.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(
+      pages.some((p) => p.signed && p.body.event === 'triggered'),
+      JSON.stringify(pages),
+    );
+    assert.equal(statSync(join(home, 'data', 'alertmanager.token')).mode & 0o077, 0);
+
     // The demo service the runbooks operate is up; the tokens file is private.
     assert.equal((await fetch(`http://127.0.0.1:${demoPort}/health`)).status, 200);
     assert.equal(statSync(join(home, 'data', 'demo-tokens.env')).mode & 0o077, 0);
