@@ -9,13 +9,17 @@ import { Link, match, navigate, useRoute } from './router';
 import { SessionContext, sessionState } from './session';
 import { ShellContext, type Shell } from './shell';
 import { Dashboard } from './views/Dashboard';
+import { IncidentPage } from './views/Incident';
+import { IncidentsPage } from './views/Incidents';
 import { LedgerView } from './views/Ledger';
+import { OnCallPage } from './views/OnCall';
 import { PolicyPage } from './views/Policy';
 import { RunbookPage } from './views/Runbook';
 import { RunbooksPage } from './views/Runbooks';
 import { RunPage } from './views/Run';
 import { RunsPage } from './views/Runs';
 import { SignIn } from './views/SignIn';
+import { SilencesPage } from './views/Silences';
 
 function signInHref(): string {
   const here = location.pathname + location.search;
@@ -92,7 +96,13 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
   }, [onSignedOut]);
   const state = useMemo(() => sessionState(session, signOut), [session, signOut]);
   const policy = useLoad(() => api.policy.get(), 'policy', 15_000);
-  const shell = useMemo<Shell>(() => ({ policy: policy.data, reloadPolicy: policy.reload }), [policy.data, policy.reload]);
+  // Incidents nobody has acknowledged yet: a count on the nav link, from every page.
+  const paging = useLoad(() => api.incidents.list({ state: 'triggered', limit: 100 }), 'nav-incidents', 10_000);
+  const unacked = paging.data?.incidents.length ?? 0;
+  const shell = useMemo<Shell>(
+    () => ({ policy: policy.data, reloadPolicy: policy.reload, reloadIncidents: paging.reload }),
+    [policy.data, policy.reload, paging.reload],
+  );
   const freeze = policy.data?.freeze ?? null;
   useEffect(() => {
     document.title = `${titleOf(route.path)} · Runledger${freeze ? ' (FROZEN)' : ''}`;
@@ -110,6 +120,9 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
               Runledger
             </Link>
             <NavLink to="/" label="Dashboard" id="dashboard" active={route.path === '/'} />
+            <NavLink to="/incidents" label="Incidents" id="incidents" active={route.path.startsWith('/incidents')} count={unacked} />
+            <NavLink to="/oncall" label="On-call" id="oncall" active={route.path.startsWith('/oncall')} />
+            <NavLink to="/silences" label="Silences" id="silences" active={route.path.startsWith('/silences')} />
             <NavLink to="/runbooks" label="Runbooks" id="runbooks" active={route.path.startsWith('/runbooks')} />
             <NavLink to="/runs" label="Runs" id="runs" active={route.path.startsWith('/runs')} />
             <NavLink to="/ledger" label="Ledger" id="ledger" active={route.path.startsWith('/ledger')} />
@@ -164,22 +177,36 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
   );
 }
 
-function NavLink({ to, label, id, active }: { to: string; label: string; id: string; active: boolean }) {
+function NavLink({ to, label, id, active, count }: { to: string; label: string; id: string; active: boolean; count?: number }) {
   return (
     <Link to={to} className={`nav-link${active ? ' active' : ''}`} data-testid={`nav-${id}`} aria-current={active ? 'page' : undefined}>
       {label}
+      {count !== undefined && count > 0 && (
+        <span className="nav-count" title={`${count} not acknowledged`} data-testid={`nav-${id}-count`}>
+          {count}
+        </span>
+      )}
     </Link>
   );
 }
 
+const TITLES: Record<string, string> = { oncall: 'On-call' };
+
 function titleOf(path: string): string {
   if (path === '/') return 'Dashboard';
   const first = path.split('/')[1] ?? '';
+  const known = TITLES[first];
+  if (known) return known;
   return first.charAt(0).toUpperCase() + first.slice(1);
 }
 
 function Routes({ path }: { path: string }): ReactNode {
   if (path === '/') return <Dashboard />;
+  if (path === '/incidents') return <IncidentsPage />;
+  const inc = match('/incidents/:id', path);
+  if (inc?.id) return <IncidentPage key={inc.id} id={inc.id} />;
+  if (path === '/oncall') return <OnCallPage />;
+  if (path === '/silences') return <SilencesPage />;
   if (path === '/runbooks') return <RunbooksPage />;
   const rb = match('/runbooks/:id', path);
   if (rb?.id) return <RunbookPage id={rb.id} />;

@@ -91,7 +91,10 @@ echo "all {{ inputs.lines }} ticks printed" >&2
 \`\`\`
 `;
 
-export async function boot(opts: { runbooks?: Record<string, string> } = {}): Promise<Booted> {
+/** The operations layer's options (the operations file, its secrets' environment, the loops' poll interval). */
+export type OperationsOptions = NonNullable<Parameters<typeof createApp>[0]['operations']>;
+
+export async function boot(opts: { runbooks?: Record<string, string>; operations?: OperationsOptions } = {}): Promise<Booted> {
   requireDist();
   const root = mkdtempSync(join(tmpdir(), 'runledger-web-e2e-'));
   const home = join(root, 'home');
@@ -142,6 +145,7 @@ export async function boot(opts: { runbooks?: Record<string, string> } = {}): Pr
       runbooksDir: catalogue,
       webDir: WEB_DIST,
       startWaitMs: 500,
+      ...(opts.operations ? { operations: opts.operations } : {}),
     });
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   } catch (e) {

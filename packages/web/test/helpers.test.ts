@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { InputSchema, StepOutput } from '@runledger/server/api-types';
 import { dayParam, dayStart, rangeOf, textParam, withQuery } from '../src/filters.js';
 import { actorName, actorTitle, tailOf } from '../src/format.js';
+import { byUrgency, countdown, deliveriesByEvent, factSeqOf, matcherLines, missedDueOf, span, zoned } from '../src/incidents.js';
 import { prefilled } from '../src/inputs.js';
 
 test('one form for an actor: a token by its name, everyone else by their id; the tooltip says which', () => {
@@ -78,4 +79,69 @@ test('run again copies a recorded value of the right type, never a secret', () =
   assert.equal(prefilled(input('string'), { nested: 1 }), '');
   // A secret's recorded value is a keyed hash: never put back into a form.
   assert.equal(prefilled(input('secret'), 'hmac-sha256:abc'), '');
+});
+
+test('incidents: the countdown, the reading order, notifications on the timeline, zoned times', () => {
+  const now = Date.parse('2026-12-07T03:00:00.000Z');
+  assert.deepEqual(countdown('2026-12-07T03:14:32.000Z', now), { overdue: false, soon: false, text: '14m 32s left' });
+  assert.deepEqual(countdown('2026-12-07T03:04:00.000Z', now), { overdue: false, soon: true, text: '4m 00s left' });
+  assert.deepEqual(countdown('2026-12-07T02:57:50.000Z', now), { overdue: true, soon: false, text: 'overdue by 2m 10s' });
+  assert.equal(countdown('nope', now), null);
+  assert.equal(span(2 * 3600_000 + 5 * 60_000), '2h 05m');
+  assert.equal(span(3 * 86400_000 + 4 * 3600_000), '3d 04h');
+
+  type Sum = Parameters<typeof byUrgency>[0];
+  const inc = (id: string, state: Sum['state'], severity: Sum['severity'], extra: Partial<Sum> = {}): Sum => ({
+    id,
+    title: id,
+    severity,
+    state,
+    ackDueAt: null,
+    owner: null,
+    openedAt: '2026-12-07T02:00:00.000Z',
+    updatedAt: '2026-12-07T02:00:00.000Z',
+    resolvedAt: null,
+    alerts: { firing: 1, total: 1 },
+    key: id,
+    ...extra,
+  });
+  const list = [
+    inc('resolved-1', 'resolved', 'SEV-1', { resolvedAt: '2026-12-07T02:30:00.000Z' }),
+    inc('acked-1', 'acknowledged', 'SEV-1'),
+    inc('trig-3', 'triggered', 'SEV-3'),
+    inc('trig-1-late', 'triggered', 'SEV-1', { ackDueAt: '2026-12-07T03:10:00.000Z' }),
+    inc('trig-1-soon', 'triggered', 'SEV-1', { ackDueAt: '2026-12-07T03:05:00.000Z' }),
+  ];
+  assert.deepEqual(
+    [...list].sort(byUrgency).map((i) => i.id),
+    ['trig-1-soon', 'trig-1-late', 'trig-3', 'acked-1', 'resolved-1'],
+  );
+
+  const ev = (seq: number, type: string) => ({ seq, at: '2026-12-07T02:00:00.000Z', type, by: null, text: type, data: {} });
+  const timeline = [ev(1, 'incident.created'), ev(2, 'alert.attached'), ev(3, 'timer.set'), ev(4, 'escalated'), ev(5, 'timer.set'), ev(6, 'resolved')];
+  const d = (id: string, event: string) => ({
+    id,
+    incidentId: 'INC:1',
+    event,
+    receiver: 'hook',
+    channel: 'webhook',
+    state: 'delivered',
+    attempts: 1,
+    reason: null,
+    nextAt: null,
+    detail: {},
+    createdAt: '',
+    updatedAt: '',
+  });
+  assert.equal(factSeqOf(d('INC:1:5:0:hook', 'triggered')), 5);
+  assert.equal(factSeqOf(d('other:5:0:hook', 'triggered')), null);
+  const by = deliveriesByEvent(timeline, [d('INC:1:5:0:hook', 'triggered'), d('INC:1:6:0:hook', 'resolved'), d('INC:1:x:0:hook', 'resolved')]);
+  assert.deepEqual([...by.keys()].sort(), [4, 6], 'the escalation that paged, and the resolve');
+
+  assert.equal(missedDueOf([{ type: 'deadline.missed', data: { due: '2026-12-07T02:15:00.000Z' } }]), '2026-12-07T02:15:00.000Z');
+  assert.equal(missedDueOf([{ type: 'note', data: {} }]), undefined);
+  assert.equal(zoned('2026-12-07T08:00:00.000Z', 'Europe/Berlin'), 'Mon 2026-12-07 09:00');
+  assert.equal(zoned('2026-07-07T08:00:00.000Z', 'America/New_York'), 'Tue 2026-07-07 04:00');
+  assert.match(zoned('2026-12-07T08:00:00.000Z', 'Not/AZone'), /UTC$/);
+  assert.deepEqual(matcherLines(' a="1"\n\n  b=~"x|y" \n'), ['a="1"', 'b=~"x|y"']);
 });

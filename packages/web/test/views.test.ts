@@ -182,6 +182,10 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
       ['/runs', () => page.getByTestId('run-row').first().waitFor()],
       ['/ledger', () => page.getByTestId('ledger-entry').first().waitFor()],
       ['/policy', () => page.getByTestId('freeze-state').waitFor()],
+      // No operations file here: the incident views say so instead of failing.
+      ['/incidents', () => page.getByTestId('incidents-empty').waitFor()],
+      ['/oncall', () => page.getByTestId('oncall-empty').waitFor()],
+      ['/silences', () => page.getByTestId('silences-empty').waitFor()],
     ];
     for (const [path, ready] of visits) {
       await page.goto(path);
@@ -232,6 +236,8 @@ test('the README story, then every view', { timeout: 240_000 }, async (t) => {
     await page.goto(`/runs/${encodeURIComponent(runId)}`);
     await page.getByTestId('run-ledger-all').click();
     await page.waitForURL(/\/ledger\?run=/);
+    // allInnerTexts does not wait: the filtered entries must be there first.
+    await page.getByTestId('ledger-entry').first().waitFor();
     const subjects = await page.getByTestId('ledger-entry').locator('td.subj').allInnerTexts();
     assert.ok(subjects.length >= 10 && subjects.every((s) => s === `run:${runId}`), JSON.stringify(subjects));
 

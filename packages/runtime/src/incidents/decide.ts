@@ -94,7 +94,8 @@ export function buildCommit(p: CommitInputs): { commit: IncidentCommit; model: I
       severity: m.severity,
       title: m.title,
       openedAt: m.openedAt,
-      ackDueAt: m.state === 'triggered' ? (m.timers.deadline?.at ?? null) : null,
+      // Kept after it passes, so a list can say how overdue an unacknowledged incident is.
+      ackDueAt: m.state === 'triggered' ? (m.ackDueAt ?? null) : null,
       owner: m.acknowledged?.by ?? null,
       resolvedAt: m.resolved?.at ?? null,
       context: p.ctx,

@@ -13,7 +13,7 @@ export const IncidentSummary = Type.Object({
   title: Type.String(),
   severity: SEVERITY,
   state: INCIDENT_STATE,
-  ackDueAt: Nullable(Type.String({ description: 'the acknowledgement deadline while triggered' })),
+  ackDueAt: Nullable(Type.String({ description: 'the acknowledgement deadline while triggered (also once passed: then it is overdue)' })),
   owner: Nullable(Type.String({ description: 'who acknowledged it' })),
   openedAt: Type.String(),
   updatedAt: Type.String(),
@@ -24,7 +24,8 @@ export const IncidentSummary = Type.Object({
 
 export const Delivery = Type.Object({
   id: Type.String(),
-  incidentId: Type.String(),
+  incidentId: Type.String({ description: 'the incident, or `run:<id>` for an approval request, `test:<id>` for `notify test`' }),
+  factSeq: Type.Integer({ description: 'the timeline event (its seq) this notification tells of; 0 outside an incident' }),
   event: Type.String(),
   receiver: Type.String(),
   channel: Type.String(),

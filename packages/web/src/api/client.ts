@@ -6,8 +6,15 @@ import type {
   ApiErrorBody,
   DecisionBody,
   EntriesPage,
+  DeliveriesPage,
   FreezeResult,
+  Handoff,
+  HandoffBody,
+  HandoffsPage,
   Health,
+  IncidentDetail,
+  IncidentsPage,
+  IncidentSummary,
   LastVerification,
   LedgerEntry,
   LedgerHead,
@@ -15,6 +22,8 @@ import type {
   LedgerSearchQuery,
   LintResult,
   NoteResult,
+  OnCallView,
+  OperationsConfigView,
   OutputEvent,
   PolicyView,
   Ready,
@@ -25,6 +34,9 @@ import type {
   RunsPage,
   RunsQuery,
   SessionView,
+  Silence,
+  SilenceBody,
+  SilencesPage,
   StartBody,
   StartResult,
   StepOutput,
@@ -33,7 +45,11 @@ import type {
 } from '@runledger/server/api-types';
 import { TERMINAL_STATES, type RunState } from '@runledger/core/states';
 
-export type { OutputEvent, RunDetail, RunbookDetail, SessionView, Verification };
+export type { IncidentDetail, IncidentSummary, OnCallView, OutputEvent, RunDetail, RunbookDetail, SessionView, Silence, Verification };
+
+export type Severity = IncidentSummary['severity'];
+export type IncidentState = IncidentSummary['state'];
+export const SEVERITIES: readonly Severity[] = ['SEV-1', 'SEV-2', 'SEV-3'];
 
 /** One step of a run as the server replays it (status, attempt, times, exit code, approvals). */
 export type Step = StepView;
@@ -212,6 +228,38 @@ export const api = {
     note: (text: string) => post<NoteResult>(`${API}/ledger/notes`, { text }),
     /** A tar archive; a plain link downloads it (the cookie authenticates a same-origin GET). */
     exportUrl: `${API}/ledger/export`,
+  },
+
+  incidents: {
+    /** Newest first; `open` is triggered or acknowledged. */
+    list: (q: { state?: IncidentState | 'open'; limit?: number } = {}) => get<IncidentsPage>(`${API}/incidents${query(q)}`),
+    get: (id: string) => get<IncidentDetail>(`${API}/incidents/${enc(id)}`),
+    acknowledge: (id: string) => post<IncidentDetail>(`${API}/incidents/${enc(id)}/acknowledge`, {}),
+    resolve: (id: string, reason: string) => post<IncidentDetail>(`${API}/incidents/${enc(id)}/resolve`, { reason }),
+    note: (id: string, text: string) => post<IncidentDetail>(`${API}/incidents/${enc(id)}/notes`, { text }),
+    escalate: (id: string) => post<IncidentDetail>(`${API}/incidents/${enc(id)}/escalate`, {}),
+    severity: (id: string, severity: Severity, reason: string) => post<IncidentDetail>(`${API}/incidents/${enc(id)}/severity`, { severity, reason }),
+  },
+
+  deliveries: {
+    list: (q: { incident?: string; state?: string; limit?: number } = {}) => get<DeliveriesPage>(`${API}/deliveries${query(q)}`),
+  },
+
+  silences: {
+    /** Active and future ones; `all` adds those that are over. */
+    list: (all = false) => get<SilencesPage>(`${API}/silences${query({ all: all ? 'true' : undefined })}`),
+    create: (body: SilenceBody) => post<Silence>(`${API}/silences`, body),
+    expire: (id: string) => post<Silence>(`${API}/silences/${enc(id)}/expire`, {}),
+  },
+
+  oncall: {
+    get: () => get<OnCallView>(`${API}/oncall`),
+    handoffs: (schedule?: string, limit?: number) => get<HandoffsPage>(`${API}/handoffs${query({ schedule, limit })}`),
+    handoff: (body: HandoffBody) => post<Handoff>(`${API}/handoffs`, body),
+  },
+
+  operations: {
+    config: () => get<OperationsConfigView>(`${API}/operations/config`),
   },
 
   policy: {
