@@ -212,30 +212,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       throw e;
     }
   };
-  const rc: RouteContext = {
-    deps,
-    ctx,
-    worker,
-    metrics,
-    now,
-    append,
-    requireAccepting: () => {
-      if (!worker.isAccepting) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and takes no new work', 5);
-    },
-    runbooksDir: resolve(deps.runbooksDir ?? 'examples/runbooks'),
-    startWaitMs: deps.startWaitMs ?? 1000,
-    heartbeatMs: deps.heartbeatMs ?? 15_000,
-    streams: new Set(),
-    auth,
-    tokens,
-    integrity,
-  };
-  // Event streams end when the server closes (they would otherwise hold it open).
-  app.addHook('onClose', async () => {
-    for (const end of [...rc.streams]) end();
-    await auth.close();
-  });
-
   const od = deps.operations ?? {};
   const opsMetrics = createOpsMetrics(metrics.registry, () => operations);
   const operations: OperationsHost = await OperationsHost.open({
@@ -255,6 +231,31 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
     },
   });
+  const rc: RouteContext = {
+    deps,
+    ctx,
+    worker,
+    metrics,
+    now,
+    append,
+    requireAccepting: () => {
+      if (!worker.isAccepting) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and takes no new work', 5);
+    },
+    runbooksDir: resolve(deps.runbooksDir ?? 'examples/runbooks'),
+    startWaitMs: deps.startWaitMs ?? 1000,
+    heartbeatMs: deps.heartbeatMs ?? 15_000,
+    streams: new Set(),
+    auth,
+    tokens,
+    integrity,
+    operations,
+  };
+  // Event streams end when the server closes (they would otherwise hold it open).
+  app.addHook('onClose', async () => {
+    for (const end of [...rc.streams]) end();
+    await auth.close();
+  });
+
   // Runs waiting at a gate (driven here, by another process or by the CLI) notify who can approve them.
   const approvals = new WakeLoop({
     name: 'approvals',

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppendResult, IntegrityCheck, TokenRole, TokenStore } from '@runledger/store';
-import type { EngineContext } from '@runledger/runtime';
+import type { EngineContext, OperationsHost } from '@runledger/runtime';
 import type { RetryPolicy } from '@runledger/core';
 import type { Authenticator, Principal } from './auth.js';
 import type { BucketConfig } from './limits.js';
@@ -102,4 +102,6 @@ export interface RouteContext {
   readonly tokens: TokenStore;
   /** The stored ledger verified in full in the background (integrity.ts). */
   readonly integrity: IntegrityCheck;
+  /** Alerts, incidents and notifications. */
+  readonly operations: OperationsHost;
 }

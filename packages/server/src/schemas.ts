@@ -244,6 +244,9 @@ export const StartBody = Type.Object(
     runbook: Type.String({ minLength: 1, maxLength: 200 }),
     environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     inputs: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+    incident: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'the incident this run answers (id or unique prefix): the run joins its timeline' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -36,7 +36,8 @@ describe('request bodies', () => {
     for (const url of posts) {
       for (const type of TYPES) {
         const e = assertError(await send(url, type, type === 'application/json' ? JSON.stringify({ text: big }) : big), 413, 'BODY_TOO_LARGE');
-        assert.match(e.message, /limit is 262144/, `${url} ${type}`);
+        // Alertmanager groups can be large: the intake routes read up to 4 MiB, every other route 256 KiB.
+        assert.match(e.message, url.includes('/integrations/') ? /limit is 4194304/ : /limit is 262144/, `${url} ${type}`);
       }
     }
   });

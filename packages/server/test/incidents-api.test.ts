@@ -94,7 +94,13 @@ function suite(factory: FixtureFactory): void {
     before(async () => {
       await factory.setup();
       sink = await webhookSink();
+      const rbDir = tempDir('runledger-rb-');
+      writeFileSync(
+        join(rbDir, 'clean-disk.md'),
+        '---\nid: clean-disk\ntitle: Clean the disk\ninputs:\n  instance: { type: string }\n---\n\n# Clean\n\n## Procedure\n\n```sh {#clean}\necho cleaning {{ inputs.instance }}\n```\n',
+      );
       h = await harness(await factory.create(), {
+        runbooksDir: rbDir,
         operations: {
           configPath: operationsFile(sink.url),
           env: { AM_TOKEN, PD_KEY: ROUTING_KEY, HOOK_SECRET: WEBHOOK_SECRET },
@@ -187,6 +193,34 @@ function suite(factory: FixtureFactory): void {
         400,
         'VALIDATION_FAILED',
       );
+    });
+
+    it('a run started for an incident joins its timeline; an unknown incident is a 404 before anything starts', async () => {
+      const list = await h.inject({ url: '/api/v1/incidents?state=open', token: h.tokens.viewer });
+      const id = list.json.incidents[0].id as string;
+      assertError(
+        await h.inject({
+          method: 'POST',
+          url: '/api/v1/runs',
+          token: h.tokens.operator,
+          body: { runbook: 'clean-disk', inputs: { instance: 'db-1' }, incident: 'nope-nope' },
+        }),
+        404,
+        'INCIDENT_NOT_FOUND',
+      );
+      const r = await h.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        token: h.tokens.operator,
+        body: { runbook: 'clean-disk', inputs: { instance: 'db-1:9100' }, incident: id },
+      });
+      assert.ok(r.status === 201 || r.status === 202, r.text);
+      const v = await h.inject({ url: `/api/v1/incidents/${id}`, token: h.tokens.viewer });
+      assert.deepEqual(
+        (v.json.runs as { runId: string; runbook: string; by: string }[]).map((x) => [x.runId, x.runbook, x.by]),
+        [[r.json.run.id, 'clean-disk', 'token:olga']],
+      );
+      assert.equal(v.json.timeline.at(-1).text, `runbook clean-disk started by token:olga: run ${r.json.run.id}`);
     });
 
     it('a 503 after storing makes the sender retry, and the retry is stored once', async () => {

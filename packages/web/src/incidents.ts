@@ -75,10 +75,8 @@ const CAUSES: Record<string, readonly string[]> = {
   'deadline-missed': ['deadline.missed'],
 };
 
-export function factSeqOf(d: Pick<Delivery, 'id' | 'incidentId'>): number | null {
-  if (!d.id.startsWith(`${d.incidentId}:`)) return null;
-  const n = Number(d.id.slice(d.incidentId.length + 1).split(':')[0]);
-  return Number.isInteger(n) && n > 0 ? n : null;
+export function factSeqOf(d: Pick<Delivery, 'factSeq'>): number | null {
+  return Number.isInteger(d.factSeq) && d.factSeq > 0 ? d.factSeq : null;
 }
 
 /** Delivery records by the seq of the timeline event they belong to. */

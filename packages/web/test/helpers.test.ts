@@ -121,6 +121,7 @@ test('incidents: the countdown, the reading order, notifications on the timeline
   const timeline = [ev(1, 'incident.created'), ev(2, 'alert.attached'), ev(3, 'timer.set'), ev(4, 'escalated'), ev(5, 'timer.set'), ev(6, 'resolved')];
   const d = (id: string, event: string) => ({
     id,
+    factSeq: Number(id.split(':')[2]) || 0,
     incidentId: 'INC:1',
     event,
     receiver: 'hook',
@@ -134,7 +135,7 @@ test('incidents: the countdown, the reading order, notifications on the timeline
     updatedAt: '',
   });
   assert.equal(factSeqOf(d('INC:1:5:0:hook', 'triggered')), 5);
-  assert.equal(factSeqOf(d('other:5:0:hook', 'triggered')), null);
+  assert.equal(factSeqOf(d('run:r1:gate:1:hook', 'approval-requested')), null, 'approval requests belong to no timeline event');
   const by = deliveriesByEvent(timeline, [d('INC:1:5:0:hook', 'triggered'), d('INC:1:6:0:hook', 'resolved'), d('INC:1:x:0:hook', 'resolved')]);
   assert.deepEqual([...by.keys()].sort(), [4, 6], 'the escalation that paged, and the resolve');
 

@@ -52,6 +52,8 @@ export interface IncidentModel {
   readonly escalation?: { readonly loop: number; readonly level: number; readonly at: string };
   readonly timers: Readonly<Partial<Record<TimerKind, PendingTimer>>>;
   readonly notes: number;
+  /** Runs started from this incident (its linked runbook), oldest first. */
+  readonly runs?: readonly { readonly runId: string; readonly runbook: string; readonly by: string; readonly at: string }[];
 }
 
 /** What happens to an incident. Each fact is stored, shown on the timeline and appended to the ledger. */
@@ -75,7 +77,8 @@ export type IncidentFact =
   | { readonly type: 'note'; readonly at: string; readonly by: string; readonly text: string }
   | { readonly type: 'resolved'; readonly at: string; readonly by: string; readonly reason: string }
   | { readonly type: 'reopened'; readonly at: string; readonly by: string; readonly reason: string }
-  | { readonly type: 'retriggered'; readonly at: string; readonly reason: string };
+  | { readonly type: 'retriggered'; readonly at: string; readonly reason: string }
+  | { readonly type: 'runbook.started'; readonly at: string; readonly by: string; readonly runId: string; readonly runbook: string };
 
 export type IncidentInput =
   | { readonly type: 'alert.firing'; readonly at: string; readonly alert: AlertSnapshot }
@@ -85,7 +88,8 @@ export type IncidentInput =
   | { readonly type: 'set-severity'; readonly at: string; readonly by: string; readonly severity: IncidentSeverity; readonly reason: string }
   | { readonly type: 'note'; readonly at: string; readonly by: string; readonly text: string }
   | { readonly type: 'escalate'; readonly at: string; readonly by: string }
-  | { readonly type: 'timer'; readonly at: string; readonly kind: TimerKind; readonly due: string };
+  | { readonly type: 'timer'; readonly at: string; readonly kind: TimerKind; readonly due: string }
+  | { readonly type: 'runbook-started'; readonly at: string; readonly by: string; readonly runId: string; readonly runbook: string };
 
 /** What the driver does after storing the facts. */
 export type IncidentCommand =
@@ -168,6 +172,8 @@ export function applyFact(m: IncidentModel | undefined, f: IncidentFact): Incide
       return { ...m, state: 'acknowledged', acknowledged: { by: f.by, at: f.at } };
     case 'note':
       return { ...m, notes: m.notes + 1 };
+    case 'runbook.started':
+      return { ...m, runs: [...(m.runs ?? []), { runId: f.runId, runbook: f.runbook, by: f.by, at: f.at }] };
     case 'resolved': {
       const { ackDueAt: _gone, ...rest } = m;
       return { ...rest, state: 'resolved', resolved: { by: f.by, at: f.at, reason: f.reason } };
@@ -354,6 +360,9 @@ export function decideIncident(m: IncidentModel, input: IncidentInput, rules: In
     case 'note':
       if (!input.text.trim()) throw new IncidentRuleError('INCIDENT_NOTE_EMPTY', 'a note needs text');
       b.add({ type: 'note', at, by: input.by, text: input.text });
+      return b.done();
+    case 'runbook-started':
+      b.add({ type: 'runbook.started', at, by: input.by, runId: input.runId, runbook: input.runbook });
       return b.done();
     case 'escalate': {
       if (m.state === 'resolved') throw new IncidentRuleError('INCIDENT_RESOLVED', `incident ${m.id} is resolved`);

@@ -35,5 +35,7 @@ export function describeFact(f: IncidentFact): string {
       return `reopened: ${f.reason}`;
     case 'retriggered':
       return `re-triggered: ${f.reason}`;
+    case 'runbook.started':
+      return `runbook ${f.runbook} started by ${f.by}: run ${f.runId}`;
   }
 }

@@ -109,7 +109,8 @@ export class OperationsHost {
   /** Loads the configuration (a missing file is the empty configuration) and resolves its secrets. */
   static async open(o: OperationsHostOptions): Promise<OperationsHost> {
     const host = new OperationsHost(o, await OperationsHost.load(o));
-    await host.service.outbox.queue([host.configEntry()]);
+    // Without a file there is nothing to pin; a file's first load (and every change) is recorded.
+    if (host.current.loaded.exists) await host.service.outbox.queue([host.configEntry()]);
     return host;
   }
 
@@ -153,7 +154,7 @@ export class OperationsHost {
     this.current = next;
     prev.release();
     const changed = next.digest !== prev.digest;
-    if (changed) {
+    if (changed && next.loaded.exists) {
       await this.service.outbox.queue([this.configEntry()]);
       this.pump.wake();
     }

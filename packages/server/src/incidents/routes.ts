@@ -99,6 +99,7 @@ export function detailOf(v: IncidentView, deliveries: readonly DeliveryRecord[])
     integration: v.context.integration,
     routes: v.context.routes.map((r) => ({ ...r })),
     reopened: m.reopened,
+    runs: (m.runs ?? []).map((r) => ({ ...r })),
   };
 }
 

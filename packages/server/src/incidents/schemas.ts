@@ -71,6 +71,9 @@ export const IncidentDetail = Type.Object({
   integration: Type.String(),
   routes: Type.Array(Type.Object({ path: Type.String(), receiver: Type.String() })),
   reopened: Type.Integer(),
+  runs: Type.Array(Type.Object({ runId: Type.String(), runbook: Type.String(), by: Type.String(), at: Type.String() }), {
+    description: 'runs started for this incident (POST /runs with `incident`)',
+  }),
 });
 
 export const IncidentsQuery = Type.Object({

@@ -169,6 +169,8 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
         given[k] = String(v);
       }
       const environment = environmentOrThrow(rb, req.body.environment);
+      // An unknown incident is a 404 before anything starts.
+      const incidentId = req.body.incident ? await rc.operations.service.incidents.resolveId(req.body.incident) : undefined;
       const secrets = await resolveSecretInputs(rb, process.env);
       // The engine validates the environment and the inputs (with located details) before anything is stored.
       const who = whoOf(req.principal!);
@@ -177,6 +179,7 @@ export function runRoutes(app: ApiInstance, rc: RouteContext): void {
       const model = d.settled ? d.outcome.model : d.model;
       const rec = await runs.getRun(runId);
       if (!rec) throw new RuntimeError('INTERNAL', `run ${runId} was started but is not stored`);
+      if (incidentId) await rc.operations.service.act(incidentId, { type: 'runbook-started', by: who.actor.id, runId, runbook: rb.id });
       return reply.status(d.settled ? 201 : 202).send({ run: await detail(runs, rec, model), continuing: !d.settled });
     },
   );

@@ -510,10 +510,12 @@ function RunbookCard({ inc, rb, known }: { inc: IncidentDetail; rb: RunbookSumma
         <div className="muted small">{known ? 'No runbook with this id in the catalogue.' : 'Checking the catalogue…'}</div>
       </div>
     );
-  // The run form has no prefill from the address; show which inputs the alert's labels answer.
+  // The run form takes the incident and the alert's labels that name its inputs from the address.
   const labels = inc.alertList[0]?.labels ?? {};
   const hints = rb.inputs.filter((i) => !i.secret && labels[i.name] !== undefined);
-  const to = `/runbooks/${encodeURIComponent(rb.id)}`;
+  const q = new URLSearchParams({ incident: inc.id });
+  for (const i of hints) q.set(`input.${i.name}`, labels[i.name]!);
+  const to = `/runbooks/${encodeURIComponent(rb.id)}?${q.toString()}`;
   return (
     <div className="runbook-card">
       <Link to={to} className="rb-title" data-testid="incident-runbook-link">

@@ -25,12 +25,30 @@ function serverProblems(e: unknown, inputs: readonly InputSchema[]): Record<stri
 /** Key of the environment's server problem (input names cannot contain a space). */
 const ENV_FIELD = ' environment';
 
+/** The incident and input values an incident's "Run runbook" link carries in the address. */
+function incidentPrefill(rb: RunbookDetail): { id: string | undefined; inputs: Record<string, string> } {
+  const q = new URLSearchParams(window.location.search);
+  const inputs: Record<string, string> = {};
+  for (const i of rb.inputs) {
+    const v = q.get(`input.${i.name}`);
+    if (v !== null && !i.secret) inputs[i.name] = v;
+  }
+  return { id: q.get('incident') ?? undefined, inputs };
+}
+
 /** `previous`: a run of this runbook to start again — its environment and non-secret inputs prefill the form. */
 export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDetail | undefined }) {
   const { can, session } = useSession();
   const { policy } = useShell();
+  // From an incident's "Run runbook": `?incident=ID&input.NAME=value` (the alert's labels; never secrets).
+  const [fromIncident] = useState(() => incidentPrefill(rb));
   const [values, setValues] = useState<Record<string, Raw>>(() =>
-    Object.fromEntries(rb.inputs.map((i) => [i.name, previous ? prefilled(i, previous.inputs[i.name]) : initial(i)])),
+    Object.fromEntries(
+      rb.inputs.map((i) => [
+        i.name,
+        previous ? prefilled(i, previous.inputs[i.name]) : fromIncident.inputs[i.name] !== undefined ? prefilled(i, fromIncident.inputs[i.name]) : initial(i),
+      ]),
+    ),
   );
   const [env, setEnv] = useState(previous && rb.environments.includes(previous.environment) ? previous.environment : (rb.environments[0] ?? ''));
   const secrets = rb.inputs.filter((i) => i.secret);
@@ -61,18 +79,28 @@ export function RunForm({ rb, previous }: { rb: RunbookDetail; previous?: RunDet
     }
     setBusy(true);
     setError(null);
-    api.runs.start({ runbook: rb.id, ...(env ? { environment: env } : {}), inputs }).then(
-      (r) => navigate(`/runs/${encodeURIComponent(r.run.id)}`),
-      (err: unknown) => {
-        setError(err);
-        setBusy(false);
-      },
-    );
+    api.runs
+      .start({ runbook: rb.id, ...(env ? { environment: env } : {}), inputs, ...(fromIncident.id && !previous ? { incident: fromIncident.id } : {}) })
+      .then(
+        (r) => navigate(`/runs/${encodeURIComponent(r.run.id)}`),
+        (err: unknown) => {
+          setError(err);
+          setBusy(false);
+        },
+      );
   };
 
   return (
     <form className="run-form" onSubmit={submit} noValidate data-testid="run-form">
       <h2>{previous ? 'Run again' : 'Start a run'}</h2>
+      {!previous && fromIncident.id && (
+        <div className="banner info small" data-testid="run-from-incident">
+          <span>
+            For incident <Link to={`/incidents/${encodeURIComponent(fromIncident.id)}`}>{fromIncident.id}</Link>: inputs prefilled from its alert&apos;s labels;
+            the run joins the incident&apos;s timeline.
+          </span>
+        </div>
+      )}
       {previous && (
         <div className="banner info small" data-testid="run-again-note">
           <span>
