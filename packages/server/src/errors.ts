@@ -58,7 +58,11 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ErrorInfo>> = {
     http: 429,
     summary: 'Too many requests (per token) or failed sign-ins (per client); retry after the Retry-After header.',
   },
-  BODY_TOO_LARGE: { exit: EXIT.USAGE, http: 413, summary: 'The request body is larger than the server reads (256 KiB; 4 MiB on the alert intake routes), whatever its content type.' },
+  BODY_TOO_LARGE: {
+    exit: EXIT.USAGE,
+    http: 413,
+    summary: 'The request body is larger than the server reads (256 KiB; 4 MiB on the alert intake routes), whatever its content type.',
+  },
   MEDIA_TYPE_UNSUPPORTED: { exit: EXIT.USAGE, http: 415, summary: 'The request body’s content type is not one the API reads: send `application/json`.' },
   VALIDATION_FAILED: { exit: EXIT.USAGE, http: 400, summary: 'The request does not match the route’s schema; the message names the field.' },
   CSRF_FAILED: {
