@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
-import { OperationsHost, operationsConfigPath, RuntimeError, sweepApprovals, tagRequestId, WakeLoop, withRequestId } from '@runledger/runtime';
+import { OperationsHost, operationsConfigPath, parseOrThrow, RuntimeError, sweepApprovals, tagRequestId, WakeLoop, withRequestId } from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
 import { AuthFailureLog } from './auth-failures.js';
@@ -261,7 +261,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     name: 'approvals',
     pollMs: od.approvalSweepMs ?? 15_000,
     work: async () => {
-      await sweepApprovals(ctx.runs, operations);
+      await sweepApprovals(ctx.runs, operations, {
+        now,
+        // `onExpiry: reject`: the run ends as aborted by Runledger itself, recorded like any abort.
+        reject: async (runId, reason) => {
+          await worker.dispatch(runId, 'operator.abort', () =>
+            ctx.engine.act(runId, { type: 'abort', reason }, { actor: { kind: 'system', id: 'runledger' }, roles: [] }, parseOrThrow),
+          );
+        },
+      });
       return undefined;
     },
     onError: (err) => app.log.error({ err }, 'operations: asking for approvals failed'),

@@ -105,6 +105,7 @@ function suite(factory: FixtureFactory): void {
           configPath: operationsFile(sink.url),
           env: { AM_TOKEN, PD_KEY: ROUTING_KEY, HOOK_SECRET: WEBHOOK_SECRET },
           pollMs: 50,
+          approvalSweepMs: 200,
           intakeFault: () => fault,
         },
       });
@@ -316,6 +317,38 @@ function suite(factory: FixtureFactory): void {
       assert.equal(recs.length, 1);
       assert.equal(recs[0]!.incidentId, `run:${started.runId}`);
       assert.deepEqual(await sweepApprovals(h.server.engineContext.runs, h.app.operations), 0, 'asking again asks once');
+    });
+
+    it('an approval that waits past its expiry is asked again as overdue (escalate) or ends the run (reject)', async () => {
+      const { engine } = h.server.engineContext;
+      const start = async (rule: string) => {
+        const { runbook: rb, source } = runbook('## Procedure\n\n```approve {#gate}\nShip it?\n```\n', `approvals:\n  '*': {count: 1, expires: 1s${rule}}\n`);
+        const s = await engine.start({
+          runbook: rb,
+          source,
+          inputs: {},
+          secrets: {},
+          environment: 'default',
+          who: { actor: { kind: 'token', id: 'token:olga' }, roles: ['operator'] },
+        });
+        assert.equal(s.model.state, 'waiting_approval');
+        return s.runId;
+      };
+      const escalated = await start('');
+      const rejected = await start(', onExpiry: reject');
+      const overdue = await until('the overdue approval request', async () =>
+        sink.got
+          .map((g) => JSON.parse(g.body) as { run: string; escalated?: boolean; subject?: string })
+          .find((b) => b.run === escalated && b.escalated === true),
+      );
+      assert.equal(overdue.run, escalated);
+      const ended = await until('the run to end', async () => {
+        const r = await h.inject({ url: `/api/v1/runs/${rejected}`, token: h.tokens.viewer });
+        return r.json.state === 'aborted' ? r.json : undefined;
+      });
+      assert.match(ended.reason, /approval expired: step gate waited longer than/);
+      const still = await h.inject({ url: `/api/v1/runs/${escalated}`, token: h.tokens.viewer });
+      assert.equal(still.json.state, 'waiting_approval', 'escalate keeps the run waiting');
     });
 
     it('writes every alert body, incident fact and final delivery to the ledger, and never a secret', async () => {

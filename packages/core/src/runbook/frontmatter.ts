@@ -412,9 +412,24 @@ function approvalRule(r: Reporter, doc: Document, env: string, node: unknown, at
   }
   let count = 1;
   let roles: string[] = [];
+  let expiresMs: number | undefined;
+  let onExpiry: 'escalate' | 'reject' | undefined;
   let ok = true;
   for (const e of entries) {
-    if (e.key === 'count') {
+    if (e.key === 'expires') {
+      const v = stringOf(e.value);
+      const ms = v === undefined ? undefined : parseDuration(v);
+      if (ms === undefined || ms <= 0) {
+        r.at('RB_DURATION_INVALID', `approvals for ${env}: expires must be a duration like 30m or 4h, not ${describe(e.value)}`, e.valueAt);
+        ok = false;
+      } else expiresMs = ms;
+    } else if (e.key === 'onExpiry') {
+      const v = stringOf(e.value);
+      if (v !== 'escalate' && v !== 'reject') {
+        r.at('RB_FIELD_TYPE', `approvals for ${env}: onExpiry must be escalate or reject, not ${describe(e.value)}`, e.valueAt);
+        ok = false;
+      } else onExpiry = v;
+    } else if (e.key === 'count') {
       const c = approvalCount(r, e.value, e.valueAt, env);
       if (c === undefined) ok = false;
       else count = c;
@@ -437,13 +452,19 @@ function approvalRule(r: Reporter, doc: Document, env: string, node: unknown, at
     } else if (!(allowEnvironmentKey && e.key === 'environment')) {
       r.at(
         'RB_FIELD_UNKNOWN',
-        `unknown field \`${e.key}\` in approvals for ${env}: expected ${allowEnvironmentKey ? 'environment, ' : ''}count and roles`,
+        `unknown field \`${e.key}\` in approvals for ${env}: expected ${allowEnvironmentKey ? 'environment, ' : ''}count, roles, expires and onExpiry`,
         e.keyAt,
       );
       ok = false;
     }
   }
-  return ok ? { environment: env, count, roles } : undefined;
+  if (onExpiry !== undefined && expiresMs === undefined) {
+    r.at('RB_FIELD_REQUIRED', `approvals for ${env}: onExpiry needs expires (how long the gate waits)`, at);
+    ok = false;
+  }
+  return ok
+    ? { environment: env, count, roles, ...(expiresMs !== undefined ? { expiresMs, onExpiry: onExpiry ?? 'escalate' } : {}) }
+    : undefined;
 }
 
 function addApproval(r: Reporter, fm: FrontMatter, rule: ApprovalRule | undefined, at: number): void {

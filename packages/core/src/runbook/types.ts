@@ -56,6 +56,10 @@ export interface ApprovalRule {
   readonly count: number;
   /** Roles an approver must have one of (empty: any approver role). */
   readonly roles: readonly string[];
+  /** How long a gate may wait for its approvals (ms); then `onExpiry` happens. */
+  readonly expiresMs?: number;
+  /** When the gate expires: `escalate` asks again, louder (the default), or `reject` ends the run. */
+  readonly onExpiry?: 'escalate' | 'reject';
 }
 
 export interface ForbidRule {

@@ -22,6 +22,8 @@ export interface ApprovalRequest {
   readonly have: number;
   /** The run's attempt at this gate (a retried gate asks again). */
   readonly attempt: number;
+  /** The gate's `expires` passed with approvals missing: asked again, marked as escalated. */
+  readonly escalated?: boolean;
 }
 
 /** The subject every approval delivery is filed under (no incident has this id). */
@@ -34,7 +36,8 @@ export function approvalLabels(r: ApprovalRequest): Record<string, string> {
     runbook: r.runbookId,
     environment: r.environment,
     roles: r.roles.join(','),
-    severity: 'info',
+    severity: r.escalated ? 'warning' : 'info',
+    ...(r.escalated ? { escalated: 'true' } : {}),
   };
 }
 
@@ -45,8 +48,9 @@ export async function requestApprovalNotifications(service: IncidentService, r: 
   const labels = approvalLabels(r);
   const receivers = [...new Set(routeFor(cfg.route, labels).map((m) => m.receiver))];
   const held = heldBack(silencesOf(await service.silences.list(now.toISOString())), labels, now.getTime(), 'approval');
-  const base = `${approvalSubject(r.runId)}:${r.stepId}:${r.attempt}`;
+  const base = `${approvalSubject(r.runId)}:${r.stepId}:${r.attempt}${r.escalated ? ':expired' : ''}`;
   const detail = {
+    ...(r.escalated ? { escalated: true } : {}),
     run: r.runId,
     step: r.stepId,
     runbook: r.runbookId,
@@ -97,9 +101,19 @@ export function renderApprovalRequest(
   detail: Readonly<Record<string, unknown>>,
   link: string | undefined,
 ): { subject: string; text: string; json: Record<string, unknown> } {
-  const d = detail as { run: string; step: string; title: string; environment: string; requester: string; roles: string[]; count: number; have: number };
+  const d = detail as {
+    run: string;
+    step: string;
+    title: string;
+    environment: string;
+    requester: string;
+    roles: string[];
+    count: number;
+    have: number;
+    escalated?: boolean;
+  };
   const who = d.roles.length ? `${d.count} approval(s) from ${d.roles.join(' or ')}` : `${d.count} approval(s)`;
-  const subject = `[APPROVAL] ${d.title} (${d.environment}): step ${d.step} waits for ${who}`.slice(0, 250);
+  const subject = `[${d.escalated ? 'APPROVAL OVERDUE' : 'APPROVAL'}] ${d.title} (${d.environment}): step ${d.step} waits for ${who}`.slice(0, 250);
   const text = [
     `${d.title} waits for approval.`,
     '',
