@@ -462,9 +462,7 @@ function approvalRule(r: Reporter, doc: Document, env: string, node: unknown, at
     r.at('RB_FIELD_REQUIRED', `approvals for ${env}: onExpiry needs expires (how long the gate waits)`, at);
     ok = false;
   }
-  return ok
-    ? { environment: env, count, roles, ...(expiresMs !== undefined ? { expiresMs, onExpiry: onExpiry ?? 'escalate' } : {}) }
-    : undefined;
+  return ok ? { environment: env, count, roles, ...(expiresMs !== undefined ? { expiresMs, onExpiry: onExpiry ?? 'escalate' } : {}) } : undefined;
 }
 
 function addApproval(r: Reporter, fm: FrontMatter, rule: ApprovalRule | undefined, at: number): void {
