@@ -12,6 +12,7 @@ import { initLedger, OperationsHost, openLedger, pumpOutbox } from '../src/index
 const SECRET = `whsec_${Buffer.from('delivery-test-secret-0123456789ab').toString('base64')}`;
 
 function locOf(f: Fixture) {
+  if (f.config.kind !== 'sqlite') throw new Error('a SQLite fixture');
   const env: Env = { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
   return { env, home: f.home };
 }
