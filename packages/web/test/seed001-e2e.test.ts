@@ -1,15 +1,15 @@
 // Seed 001's incident flow end to end with real peers: Debian's Alertmanager 0.25 posts its webhooks to
 // a listening Runledger, which pages through a real SMTP server (an in-process sink). A critical alert
 // group becomes one SEV-1 incident, oncall-critical is mailed, the (short) deadline passes and level 2
-// is mailed, an operator acknowledges, Alertmanager's resolve resolves it and everyone who was paged
-// gets the resolve; the evidence bundle exports and the ledger verifies. While Runledger answers 503
-// after storing, Alertmanager retries and nothing is lost or doubled.
+// is mailed, the on-call acknowledges in the web UI (Debian's Chromium), Alertmanager's resolve
+// resolves it and everyone who was paged gets the resolve; the evidence bundle exports and the ledger
+// verifies. While Runledger answers 503 after storing, Alertmanager retries and nothing is lost or doubled.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sqliteFactory, startAlertmanager, startSmtpSink, tempDir, type Alertmanager, type SmtpSink } from '@runledger/testkit';
-import { harness, type Harness } from './helpers.js';
+import { startAlertmanager, startSmtpSink, tempDir, type Alertmanager, type SmtpSink } from '@runledger/testkit';
+import { boot, launchChromium, signIn, type Booted } from './boot.js';
 
 const AM_TOKEN = 'e2e-am-bearer-token-0123456789';
 
@@ -71,23 +71,16 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 }
 
 describe('seed 001 end to end: Alertmanager 0.25 → incident → email → escalation → acknowledgement → resolve', () => {
-  let h: Harness;
+  let b: Booted;
   let am: Alertmanager;
   let smtp: SmtpSink;
   let fault: 'after-store' | undefined;
-  let base: string;
 
   before(async () => {
-    await sqliteFactory.setup();
     smtp = await startSmtpSink();
-    h = await harness(await sqliteFactory.create(), {
-      operations: { configPath: seed001Config(smtp.port), env: { AM_TOKEN }, pollMs: 100, intakeFault: () => fault },
-    });
-    await h.app.fastify.listen({ host: '127.0.0.1', port: 0 });
-    const addr = h.app.fastify.server.address() as { port: number };
-    base = `http://127.0.0.1:${addr.port}`;
+    b = await boot({ operations: { configPath: seed001Config(smtp.port), env: { AM_TOKEN }, pollMs: 100, intakeFault: () => fault } });
     am = await startAlertmanager({
-      webhookUrl: `${base}/api/v1/integrations/alertmanager/prometheus`,
+      webhookUrl: `${b.url}api/v1/integrations/alertmanager/prometheus`,
       bearerToken: AM_TOKEN,
       groupBy: ['alertname', 'service'],
       groupWaitMs: 300,
@@ -97,12 +90,21 @@ describe('seed 001 end to end: Alertmanager 0.25 → incident → email → esca
   });
   after(async () => {
     await am?.stop();
-    await h?.close();
+    await b?.close();
     await smtp?.close();
-    await sqliteFactory.teardown();
   });
 
-  const api = (url: string, token = h.tokens.viewer) => h.inject({ url, token });
+  const inject = async (o: { method?: 'GET' | 'POST'; url: string; token?: string; body?: unknown }) => {
+    const r = await b.app.fastify.inject({
+      method: o.method ?? 'GET',
+      url: o.url,
+      headers: { authorization: `Bearer ${o.token ?? b.tokens.vera}` },
+      ...(o.body !== undefined ? { payload: o.body as object } : {}),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: r.statusCode, json: r.json() as any, text: r.body };
+  };
+  const api = (url: string) => inject({ url });
 
   it('runs the whole loop and proves it', async () => {
     const labels = (instance: string) => ({ alertname: 'DiskFull', service: 'db', instance, severity: 'critical' });
@@ -118,7 +120,7 @@ describe('seed 001 end to end: Alertmanager 0.25 → incident → email → esca
       return i && i.alerts.total === 2 ? i : undefined;
     });
     assert.equal(inc.severity, 'SEV-1');
-    const bodies = await h.app.operations.service.intake.bodiesOfIncident(inc.id);
+    const bodies = await b.app.operations.service.intake.bodiesOfIncident(inc.id);
     assert.equal(bodies.length, 1, 'Alertmanager grouped both alerts into one webhook body');
     assert.equal(bodies[0]!.alertCount, 2);
 
@@ -142,10 +144,20 @@ describe('seed 001 end to end: Alertmanager 0.25 → incident → email → esca
     assert.equal(toCritical.detail.messageId, first.messageId, 'the record holds the Message-ID the SMTP server got');
     assert.match(toCritical.detail.smtp ?? '', /^250 /);
 
-    // An operator acknowledges.
-    const ack = await h.inject({ method: 'POST', url: `/api/v1/incidents/${inc.id}/acknowledge`, token: h.tokens.operator, body: {} });
-    assert.equal(ack.status, 200, ack.text);
-    assert.equal(ack.json.state, 'acknowledged');
+    // The on-call acknowledges in the web UI.
+    const chrome = await launchChromium();
+    try {
+      const page = await (await chrome.browser.newContext({ baseURL: b.url })).newPage();
+      await signIn(page, b.tokens.alice, `/incidents/${inc.id}`);
+      await page.locator('[data-testid="incident"][data-state="triggered"]').waitFor();
+      await page.getByTestId('incident-ack').click();
+      await page.locator('[data-testid="incident"][data-state="acknowledged"]').waitFor();
+    } finally {
+      await chrome.close();
+    }
+    const acked = await api(`/api/v1/incidents/${inc.id}`);
+    assert.equal(acked.json.state, 'acknowledged');
+    assert.equal(acked.json.owner, 'token:alice');
 
     // Alertmanager resolves both alerts: the incident resolves and everyone who was paged hears it.
     await am.resolveAlerts([{ labels: labels('db-1:9100') }, { labels: labels('db-2:9100') }]);
@@ -158,25 +170,25 @@ describe('seed 001 end to end: Alertmanager 0.25 → incident → email → esca
     assert.equal(resolvedMails.length, 2);
 
     // Evidence and the ledger.
-    const ev = await h.app.fastify.inject({
+    const ev = await b.app.fastify.inject({
       method: 'GET',
       url: `/api/v1/incidents/${inc.id}/evidence`,
-      headers: { authorization: `Bearer ${h.tokens.viewer}` },
+      headers: { authorization: `Bearer ${b.tokens.vera}` },
     });
     assert.equal(ev.statusCode, 200);
-    await until('the operations outbox to drain', async () => ((await h.app.operations.service.outbox.size()) === 0 ? true : undefined));
-    const v = await h.inject({ method: 'POST', url: '/api/v1/ledger/verify', token: h.tokens.viewer });
+    await until('the operations outbox to drain', async () => ((await b.app.operations.service.outbox.size()) === 0 ? true : undefined));
+    const v = await inject({ method: 'POST', url: '/api/v1/ledger/verify' });
     assert.equal(v.status, 200, v.text);
     assert.equal(v.json.ok, true, JSON.stringify(v.json));
   });
 
   it('while Runledger answers 503 after storing, Alertmanager retries, and the alert is stored and attached once', async () => {
     fault = 'after-store';
-    const before = (await h.app.operations.service.intake.count()) as number;
+    const before = (await b.app.operations.service.intake.count()) as number;
     await am.postAlerts([{ labels: { alertname: 'ReplicationLag', service: 'db', instance: 'db-3:9100', severity: 'high' } }]);
     // Alertmanager's retries arrive as duplicates of the stored body.
     await until('two refused deliveries from Alertmanager', async () => {
-      const m = await h.app.fastify.inject({ url: '/metrics' });
+      const m = await b.app.fastify.inject({ url: '/metrics' });
       const dup = /runledger_alerts_received_total\{integration="prometheus",outcome="duplicate"\} (\d+)/.exec(m.body);
       return dup && Number(dup[1]) >= 2 ? true : undefined;
     });
@@ -188,6 +200,6 @@ describe('seed 001 end to end: Alertmanager 0.25 → incident → email → esca
     const v = await api(`/api/v1/incidents/${inc.id}`);
     assert.equal(v.json.alerts.total, 1);
     assert.equal((v.json.timeline as { type: string }[]).filter((t) => t.type === 'alert.attached').length, 1, 'attached once');
-    assert.equal((await h.app.operations.service.intake.count()) - before, 1, 'stored once');
+    assert.equal((await b.app.operations.service.intake.count()) - before, 1, 'stored once');
   });
 });
