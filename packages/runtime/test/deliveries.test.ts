@@ -5,21 +5,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LedgerReader, type Env } from '@runledger/store';
-import { sqliteFactory, startWebhookSink, type Fixture, type WebhookSink } from '@runledger/testkit';
+import { LedgerReader } from '@runledger/store';
+import { locationOf, sqliteFactory, startWebhookSink, type WebhookSink } from '@runledger/testkit';
 import { initLedger, OperationsHost, openLedger, pumpOutbox } from '../src/index.js';
 
 const SECRET = `whsec_${Buffer.from('delivery-test-secret-0123456789ab').toString('base64')}`;
 
-function locOf(f: Fixture) {
-  if (f.config.kind !== 'sqlite') throw new Error('a SQLite fixture');
-  const env: Env = { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
-  return { env, home: f.home };
-}
-
 async function setup(sink: WebhookSink, maxAttempts = 5) {
   const f = await sqliteFactory.create();
-  const loc = locOf(f);
+  const loc = locationOf(f);
   await initLedger(loc, { origin: 'deliveries.test/ledger', actor: { kind: 'user', id: 'alice' } });
   const ledger = await openLedger(loc, { write: true });
   const file = join(f.home, 'operations.yaml');

@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseOperationsText, type IntakeAlert, type OperationsConfig } from '@runledger/core';
-import { LedgerReader, type Env } from '@runledger/store';
-import { pgFactory, sqliteFactory, type Fixture, type FixtureFactory } from '@runledger/testkit';
+import { LedgerReader } from '@runledger/store';
+import { locationOf, pgFactory, sqliteFactory, type FixtureFactory } from '@runledger/testkit';
 import { IncidentService, initLedger, OperationsHost, openLedger, pumpOutbox, type LedgerContext, type LedgerLocation } from '../src/index.js';
 
 const CONFIG = `
@@ -49,14 +49,6 @@ function config(text = CONFIG): OperationsConfig {
   return r.config;
 }
 
-function locOf(f: Fixture): LedgerLocation {
-  const env: Env =
-    f.config.kind === 'postgres'
-      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
-      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
-  return { env, home: f.home };
-}
-
 const T0 = Date.parse('2026-12-07T14:45:00.000Z');
 
 function alert(name: string, instance: string, severity: string, status: 'firing' | 'resolved' = 'firing'): IntakeAlert {
@@ -80,7 +72,7 @@ function suite(factory: FixtureFactory): void {
 
     async function fresh(): Promise<LedgerLocation> {
       const f = await factory.create();
-      const loc = locOf(f);
+      const loc = locationOf(f);
       await initLedger(loc, { origin: 'incidents.test/ledger', actor: { kind: 'user', id: 'alice' } });
       return loc;
     }
@@ -239,7 +231,7 @@ describe('the operations host', () => {
 
   it('raises and resolves alerts through an internal integration, reloads its file with the digest in the ledger, and keeps the old one when the new one is invalid', async () => {
     const f = await sqliteFactory.create();
-    const loc = locOf(f);
+    const loc = locationOf(f);
     await initLedger(loc, { origin: 'incidents.test/ledger', actor: { kind: 'user', id: 'alice' } });
     const ledger = await openLedger(loc, { write: true });
     const file = join(f.home, 'operations.yaml');

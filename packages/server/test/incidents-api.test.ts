@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { verifyWebhook } from '@runledger/core';
 import { checkReceipt } from '@runledger/ledger';
 import { LedgerReader } from '@runledger/store';
-import { pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
+import { pgFactory, sqliteFactory, tempDir, until, type FixtureFactory } from '@runledger/testkit';
 import { sweepApprovals } from '@runledger/runtime';
 import { assertError, harness, runbook, type Harness } from './helpers.js';
 
@@ -74,16 +74,6 @@ route:
 `,
   );
   return file;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function suite(factory: FixtureFactory): void {

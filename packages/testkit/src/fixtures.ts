@@ -157,3 +157,12 @@ export function pgFactory(): FixtureFactory & { run(): PgRun; createDatabase(): 
     },
   };
 }
+
+/** Where a fixture's ledger is, as the runtime opens it: its database settings and data directory. */
+export function locationOf(f: Fixture): { env: Record<string, string | undefined>; home: string } {
+  const env =
+    f.config.kind === 'postgres'
+      ? { RUNLEDGER_DATABASE_URL: f.config.url, RUNLEDGER_LEDGER_DATABASE_URL: f.config.ledgerWriterUrl }
+      : { RUNLEDGER_DATABASE_URL: `sqlite:${f.config.file}` };
+  return { env, home: f.home };
+}

@@ -6,3 +6,4 @@ export * from './inbox.js';
 export * from './alertmanager.js';
 export * from './smtp-sink.js';
 export * from './webhook-sink.js';
+export * from './wait.js';

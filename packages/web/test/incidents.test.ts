@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { until } from '@runledger/testkit';
 import { boot, freePort, launchChromium, newUser, REPO, requireDist, signIn, type Booted } from './boot.js';
 
 const FIXTURES = join(REPO, 'packages/core/test/fixtures/alertmanager-0.25');
@@ -140,16 +141,6 @@ async function api(token: string, method: 'GET' | 'POST', path: string, b?: unkn
 
 const alertmanager = (b: unknown) => api(AM_TOKEN, 'POST', '/api/v1/integrations/alertmanager/prometheus', b);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function userPage(): Promise<Page> {
   const { page } = await newUser(chrome.browser, srv.url);
   page.on('pageerror', (e) => problems.push(`pageerror on ${page.url()}: ${e.message}`));
@@ -213,7 +204,7 @@ test('incidents in the browser: list, countdown, acknowledge, timeline, on-call'
     const first = await countdown.innerText();
     assert.match(first, /1[45]m \d\ds left/);
     // It ticks on its own (no reload).
-    await until('the countdown to tick', async () => ((await countdown.innerText()) !== first ? true : undefined), 5000);
+    await until('the countdown to tick', async () => ((await countdown.innerText()) !== first ? true : undefined), { timeoutMs: 5000 });
     assert.match(await row.innerText(), /2 \/ 2/, 'firing / total alerts');
     // The SEV-3's two-second deadline has passed: red, overdue.
     const sev3 = alice.locator('[data-testid="incident-row"][data-severity="SEV-3"]');
@@ -253,7 +244,9 @@ test('incidents in the browser: list, countdown, acknowledge, timeline, on-call'
     assert.ok(await alice.getByTestId('incident-ack').isDisabled(), 'no second acknowledgement');
     assert.match(await alice.getByTestId('incident-actions').innerText(), /already acknowledged by alice/);
     // The nav's count of unacknowledged incidents follows at once.
-    await until('the nav count to drop', async () => ((await alice.getByTestId('nav-incidents-count').innerText()) === '2' ? true : undefined), 5000);
+    await until('the nav count to drop', async () => ((await alice.getByTestId('nav-incidents-count').innerText()) === '2' ? true : undefined), {
+      timeoutMs: 5000,
+    });
 
     // The API agrees: acknowledged by the signed-in user.
     const v = await api(srv.tokens.vera, 'GET', `/api/v1/incidents/${sev1}`);

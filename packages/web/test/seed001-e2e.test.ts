@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAlertmanager, startSmtpSink, tempDir, type Alertmanager, type SmtpSink } from '@runledger/testkit';
+import { startAlertmanager, startSmtpSink, tempDir, until, type Alertmanager, type SmtpSink } from '@runledger/testkit';
 import { boot, launchChromium, signIn, type Booted } from './boot.js';
 
 const AM_TOKEN = 'e2e-am-bearer-token-0123456789';
@@ -58,16 +58,6 @@ incidents:
 `,
   );
   return file;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('seed 001 end to end: Alertmanager 0.25 → incident → email → escalation → acknowledgement → resolve', () => {
