@@ -20,6 +20,9 @@ export class GroupCommit<T, R> {
   private async drain(): Promise<void> {
     this.running = true;
     try {
+      // One turn of the event loop first: requests read in the same turn join this batch (with a
+      // synchronous driver, a commit would otherwise run before any of them could queue).
+      await new Promise((r) => setImmediate(r));
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
