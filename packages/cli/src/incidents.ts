@@ -30,14 +30,14 @@ import { positiveInt } from './args.js';
 import type { Io } from './io.js';
 import { whoFromEnv } from './runs.js';
 
-interface Ops {
+export interface Ops {
   readonly ledger: LedgerContext;
   readonly svc: IncidentService;
   /** The operations file (--config, else $RUNLEDGER_CONFIG, else <data dir>/operations.yaml), read once. */
   config(): Promise<LoadedOperations>;
 }
 
-interface Options {
+export interface Options {
   readonly config?: string;
   readonly json?: boolean;
 }
@@ -49,7 +49,7 @@ type Summary = ReturnType<typeof summaryOf>;
  * Opens the store (and, to change something, the ledger writer). With `write`, the operations outbox
  * is appended to the ledger after `fn`, whether it succeeded or not (nothing queued stays behind).
  */
-async function withOps<T>(loc: LedgerLocation, io: Io, o: Options, write: boolean, fn: (ops: Ops) => Promise<T>): Promise<T> {
+export async function withOps<T>(loc: LedgerLocation, io: Io, o: Options, write: boolean, fn: (ops: Ops) => Promise<T>): Promise<T> {
   const ledger = await openLedger(loc, { write });
   let loaded: LoadedOperations | undefined;
   const config = async (): Promise<LoadedOperations> =>

@@ -19,6 +19,7 @@ import {
 import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
+import { registerAlertCommands } from './alerts.js';
 import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
 import { registerOperationsCommands } from './operations.js';
@@ -253,6 +254,7 @@ export function buildProgram(io: Io): Command {
   registerServeCommand(program, io, () => location(program, io), VERSION);
   registerOperationsCommands(program, io, () => location(program, io));
   registerIncidentCommands(program, io, () => location(program, io));
+  registerAlertCommands(program, io, () => location(program, io));
 
   return program;
 }
