@@ -28,6 +28,7 @@ import { webRoutes } from './routes/web.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { intakeRoutes } from './incidents/intake.js';
 import { createOpsMetrics } from './incidents/metrics.js';
+import { autoRunner } from './incidents/auto-run.js';
 import { strictValidators } from './validation.js';
 
 export type { ApiInstance, AppDeps, RateLimits, RouteContext } from './context.js';
@@ -213,6 +214,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   };
   const od = deps.operations ?? {};
+  let autoRun: ReturnType<typeof autoRunner> | undefined;
   const opsMetrics = createOpsMetrics(metrics.registry, () => operations);
   const operations: OperationsHost = await OperationsHost.open({
     store,
@@ -226,6 +228,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...(od.sendTimeoutMs ? { sendTimeoutMs: od.sendTimeoutMs } : {}),
     onError: (what, err) => app.log.error({ err }, `operations: ${what} failed`),
     onDeliveryFinal: (d, state) => opsMetrics.notifications.inc({ state, channel: d.channel }),
+    // Set once the route context exists (below); incidents open only after the server starts.
+    onIncidentOpened: (v) => autoRun?.(v),
     onTimerFired: (lateMs, kind) => {
       opsMetrics.timerLateness.observe({ kind }, lateMs / 1000);
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
@@ -250,6 +254,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     integrity,
     operations,
   };
+  autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
     for (const end of [...rc.streams]) end();

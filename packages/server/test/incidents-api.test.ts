@@ -71,6 +71,10 @@ receivers:
       secret: env:HOOK_SECRET
 route:
   receiver: hook
+  routes:
+    - matchers: ['alertname="DiskNearlyFull"']
+      runbook: clean-disk
+      autoRun: true
 `,
   );
   return file;
@@ -214,6 +218,27 @@ function suite(factory: FixtureFactory): void {
       assert.equal(v.json.timeline.at(-1).text, `runbook clean-disk started by token:olga: run ${r.json.run.id}`);
     });
 
+    it('a route with autoRun starts its runbook when an incident opens, with the labels that name its inputs', async () => {
+      const b = body(1);
+      const alerts = (b['alerts'] as { labels: Record<string, string>; fingerprint: string }[]).map((a) => ({
+        ...a,
+        labels: { ...a.labels, alertname: 'DiskNearlyFull', instance: 'db-7:9100' },
+        fingerprint: 'a1b2c3d4e5f60718',
+      }));
+      const r = await am({ ...b, alerts, groupKey: 'auto' });
+      assert.equal(r.status, 200, r.text);
+      const id = r.json.incidents[0] as string;
+      const v = await until('the automatic run on the timeline', async () => {
+        const d = await h.inject({ url: `/api/v1/incidents/${id}`, token: h.tokens.viewer });
+        return d.json.runs.length > 0 ? d.json : undefined;
+      });
+      const run = v.runs[0] as { runId: string; runbook: string; by: string };
+      assert.deepEqual([run.runbook, run.by], ['clean-disk', 'integration:prometheus']);
+      const rr = await h.inject({ url: `/api/v1/runs/${run.runId}`, token: h.tokens.viewer });
+      assert.equal(rr.json.inputs.instance, 'db-7:9100');
+      assert.equal(rr.json.requester, 'integration:prometheus');
+    });
+
     it('a 503 after storing makes the sender retry, and the retry is stored once', async () => {
       fault = 'after-store';
       assertError(await am(body(1)), 503, 'INTAKE_FAULT');
@@ -346,7 +371,7 @@ function suite(factory: FixtureFactory): void {
       const entries = await new LedgerReader(h.server.engineContext.ledger.store).entries(0, 10_000);
       const types = entries.map((e) => e.entry.type);
       assert.ok(types.includes('operations.config.loaded'), types.join(' '));
-      assert.equal(types.filter((t) => t === 'alert.received').length, 5, 'two Alertmanager bodies, three events');
+      assert.equal(types.filter((t) => t === 'alert.received').length, 6, 'three Alertmanager bodies, three events');
       assert.ok(types.includes('incident.created'), types.join(' '));
       assert.ok(types.includes('incident.acknowledged'), types.join(' '));
       assert.ok(types.includes('notification.delivered'), types.join(' '));

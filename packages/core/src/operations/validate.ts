@@ -20,7 +20,7 @@ export const OPERATIONS_KEYS = {
   '$.receivers[].email.smtp': ['host', 'port', 'secure', 'username', 'password'],
   '$.receivers[].webhook': ['url', 'secret', 'previousSecret'],
   '$.receivers[].chat': ['url'],
-  '$.route': ['matchers', 'receiver', 'groupBy', 'escalation', 'runbook', 'continue', 'routes'],
+  '$.route': ['matchers', 'receiver', 'groupBy', 'escalation', 'runbook', 'autoRun', 'continue', 'routes'],
   '$.people[]': ['name', 'email', 'receivers'],
   '$.schedules[]': ['name', 'timeZone', 'layers', 'overrides'],
   '$.schedules[].layers[]': ['name', 'users', 'start', 'every', 'end'],
@@ -253,6 +253,7 @@ function route(c: Checker, v: unknown, path: string, isRoot: boolean): RouteSpec
     ...(groupBy ? { groupBy } : {}),
     ...(escalation ? { escalation } : {}),
     ...(runbook ? { runbook } : {}),
+    ...(o['autoRun'] !== undefined ? { autoRun: c.bool(o['autoRun'], `${path}.autoRun`, false) } : {}),
     ...(o['continue'] !== undefined ? { continue: c.bool(o['continue'], `${path}.continue`, false) } : {}),
     ...(routes.length ? { routes } : {}),
   };

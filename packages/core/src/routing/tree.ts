@@ -12,6 +12,8 @@ export interface RouteSpec {
   readonly groupBy?: readonly string[];
   readonly escalation?: string;
   readonly runbook?: string;
+  /** Start the runbook when an incident opens on this route (under policy and approvals, as any run). */
+  readonly autoRun?: boolean;
   readonly continue?: boolean;
   readonly routes?: readonly RouteSpec[];
 }
@@ -23,6 +25,7 @@ export interface RouteMatch {
   readonly groupBy: readonly string[];
   readonly escalation?: string;
   readonly runbook?: string;
+  readonly autoRun?: boolean;
   /** The matchers along the way, for `routes test` to explain the choice. */
   readonly because: readonly string[];
 }
@@ -32,17 +35,20 @@ interface Inherited {
   readonly groupBy: readonly string[];
   readonly escalation?: string;
   readonly runbook?: string;
+  readonly autoRun?: boolean;
   readonly because: readonly string[];
 }
 
 function inherit(parent: Inherited, r: RouteSpec): Inherited {
   const escalation = r.escalation ?? parent.escalation;
   const runbook = r.runbook ?? parent.runbook;
+  const autoRun = r.autoRun ?? parent.autoRun;
   return {
     receiver: r.receiver ?? parent.receiver,
     groupBy: r.groupBy ?? parent.groupBy,
     ...(escalation !== undefined ? { escalation } : {}),
     ...(runbook !== undefined ? { runbook } : {}),
+    ...(autoRun !== undefined ? { autoRun } : {}),
     because: [...parent.because, ...(r.matchers ?? []).map(formatMatcher)],
   };
 }

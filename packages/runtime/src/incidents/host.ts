@@ -4,7 +4,8 @@
 // database (timers fire once, deliveries are leased, outbox appends are idempotent).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntryDraft } from '@runledger/ledger';
-import type { IntakeAlert, Integration, OperationsConfig, RetryPolicy, SecretRef } from '@runledger/core';
+import type { IncidentModel, IntakeAlert, Integration, OperationsConfig, RetryPolicy, SecretRef } from '@runledger/core';
+import type { IncidentContext } from './recipients.js';
 import type { DeliveryRecord, Store } from '@runledger/store';
 import { holdSecrets } from '../redact.js';
 import { formatSecretRef, loadOperationsConfig, resolveSecret, secretRefsOf, type LoadedOperations } from '../operations/config.js';
@@ -30,6 +31,8 @@ export interface OperationsHostOptions {
   readonly sendTimeoutMs?: number;
   readonly onError?: (what: string, e: unknown) => void;
   readonly onDeliveryFinal?: (d: DeliveryRecord, state: 'delivered' | 'failed') => void;
+  /** An incident was opened in this process (the server starts a route's `autoRun` runbook). */
+  readonly onIncidentOpened?: (v: { incidentId: string; context: IncidentContext; model: IncidentModel }) => void;
   /** Each timer fired, with how late it fired (ms). */
   readonly onTimerFired?: (latenessMs: number, kind: string) => void;
 }
@@ -67,6 +70,7 @@ export class OperationsHost {
       operations: () => this.current,
       clock: this.clock,
       ...(o.onTimerFired ? { onTimerFired: o.onTimerFired } : {}),
+      ...(o.onIncidentOpened ? { onOpened: o.onIncidentOpened } : {}),
       onCommit: (c) => {
         if (c.timers) this.timers.wake();
         if (c.deliveries) this.sender.wake();

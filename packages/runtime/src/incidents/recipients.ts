@@ -11,6 +11,8 @@ export interface IncidentContext {
   readonly groupBy: readonly string[];
   readonly escalation?: string;
   readonly runbook?: string;
+  /** The route starts the runbook when the incident opens. */
+  readonly autoRun?: boolean;
   /** The opening alert's labels: what routes, silences and notifications match on. */
   readonly labels: Readonly<Record<string, string>>;
   /** Set for incidents raised by a drill: notifications say so, and none goes out unless the drill asks. */

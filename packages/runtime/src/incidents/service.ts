@@ -57,6 +57,8 @@ export interface IncidentServiceOptions {
   readonly newId?: (now: Date) => string;
   /** Called after every commit (wakes the timer loop, the delivery worker and the outbox pump). */
   readonly onCommit?: (c: { incidentId: string; timers: boolean; deliveries: boolean }) => void;
+  /** An incident was opened (its route may start its runbook). */
+  readonly onOpened?: (v: { incidentId: string; context: IncidentContext; model: IncidentModel }) => void;
   /** Each timer that fired, with how late (ms after its due time). */
   readonly onTimerFired?: (latenessMs: number, kind: string) => void;
 }
@@ -265,6 +267,7 @@ export class IncidentService {
       ...(alert.labels['runbook'] || alert.annotations['runbook'] || first?.runbook
         ? { runbook: alert.labels['runbook'] ?? alert.annotations['runbook'] ?? first!.runbook! }
         : {}),
+      ...(first?.autoRun ? { autoRun: true } : {}),
       labels: alert.labels,
       ...(drill ? { drill } : {}),
     };
@@ -410,8 +413,9 @@ export class IncidentService {
     const notifies = p.decision.commands.filter((c) => c.type === 'notify');
     const silences = notifies.length > 0 ? silencesOf(await this.silences.list(p.now.toISOString())) : [];
     const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id) : [];
-    const { commit } = buildCommit({ ...p, cfg: this.config, silences, prior });
+    const { commit, model } = buildCommit({ ...p, cfg: this.config, silences, prior });
     await this.incidents.commit(commit);
+    if (p.decision.facts.some((f) => f.type === 'incident.created')) this.opts.onOpened?.({ incidentId: p.id, context: p.ctx, model });
     this.wakeAfterCommit({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
   }
 
