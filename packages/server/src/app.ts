@@ -214,7 +214,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   };
   const od = deps.operations ?? {};
-  let autoRun: ReturnType<typeof autoRunner> | undefined;
+  const late: { autoRun?: ReturnType<typeof autoRunner> } = {};
   const opsMetrics = createOpsMetrics(metrics.registry, () => operations);
   const operations: OperationsHost = await OperationsHost.open({
     store,
@@ -229,7 +229,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     onError: (what, err) => app.log.error({ err }, `operations: ${what} failed`),
     onDeliveryFinal: (d, state) => opsMetrics.notifications.inc({ state, channel: d.channel }),
     // Set once the route context exists (below); incidents open only after the server starts.
-    onIncidentOpened: (v) => autoRun?.(v),
+    onIncidentOpened: (v) => late.autoRun?.(v),
     onTimerFired: (lateMs, kind) => {
       opsMetrics.timerLateness.observe({ kind }, lateMs / 1000);
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
@@ -254,7 +254,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     integrity,
     operations,
   };
-  autoRun = autoRunner(rc, app.log);
+  late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
     for (const end of [...rc.streams]) end();
