@@ -180,7 +180,7 @@ export class IncidentService {
     });
     if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
     // One body's alerts are applied before anyone is told: a grouped notification pages once, with all of them.
-    const incidents = await this.holdingWakes(() => this.applyAlerts(integration, alerts));
+    const incidents = await this.holdingWakes(() => this.applyAlerts(integration, alerts, id));
     await this.processed.submit({ id, incidents });
     return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
   }
@@ -216,7 +216,7 @@ export class IncidentService {
   async applyPending(): Promise<number> {
     let n = 0;
     for (const b of await this.intake.unprocessed()) {
-      const incidents = await this.applyAlerts(b.integration, alertsOfBody(b.kind, b.id, JSON.parse(b.body) as unknown));
+      const incidents = await this.applyAlerts(b.integration, alertsOfBody(b.kind, b.id, JSON.parse(b.body) as unknown), b.id);
       await this.intake.markProcessed(b.id, incidents);
       n++;
     }
@@ -227,12 +227,12 @@ export class IncidentService {
    * Applies a body's alerts in order. Firing alerts of one incident key are decided together and
    * committed once (a grouped notification is one decision: one page, one transaction).
    */
-  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[]): Promise<string[]> {
+  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[], bodyId: string): Promise<string[]> {
     const touched = new Set<string>();
     for (let i = 0; i < alerts.length;) {
       const a = alerts[i]!;
       if (a.status === 'resolved') {
-        const id = await this.applyResolved(integration, a);
+        const id = await this.applyResolved(integration, a, bodyId);
         if (id) touched.add(id);
         i++;
         continue;
@@ -240,7 +240,7 @@ export class IncidentService {
       const key = this.keyOf(a);
       let j = i + 1;
       while (j < alerts.length && alerts[j]!.status === 'firing' && this.keyOf(alerts[j]!) === key) j++;
-      touched.add(await this.applyFiring(integration, alerts.slice(i, j)));
+      touched.add(await this.applyFiring(integration, alerts.slice(i, j), bodyId));
       i = j;
     }
     return [...touched];
@@ -274,7 +274,7 @@ export class IncidentService {
   }
 
   /** Firing alerts that share one incident key: opened, attached or reopened in one decision. */
-  private async applyFiring(integration: string, group: readonly IntakeAlert[]): Promise<string> {
+  private async applyFiring(integration: string, group: readonly IntakeAlert[], bodyId: string): Promise<string> {
     const snaps: AlertSnapshot[] = group.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt }));
     const first = group[0]!;
     return this.retrying(async () => {
@@ -301,12 +301,12 @@ export class IncidentService {
         if (opening && i === 0) take(openIncident(id, key, { at, alert: snap }, rules, ctx.groupBy));
         else take(decideIncident(model!, { type: 'alert.firing', at, alert: snap }, rules));
       });
-      if (facts.length > 0) await this.commit({ id, row: opening ? undefined : latest, ctx, decision: { facts, commands }, now, alerts: alertRows });
+      if (facts.length > 0) await this.commit({ id, row: opening ? undefined : latest, ctx, decision: { facts, commands }, now, alerts: alertRows, bodyId });
       return id;
     });
   }
 
-  private async applyResolved(integration: string, alert: IntakeAlert): Promise<string | undefined> {
+  private async applyResolved(integration: string, alert: IntakeAlert, bodyId: string): Promise<string | undefined> {
     return this.retrying(async () => {
       const id = await this.incidents.incidentOfAlert(integration, alert.fingerprint);
       if (!id) return undefined;
@@ -327,7 +327,7 @@ export class IncidentService {
           labels: (row.model as IncidentModel).alerts.find((a) => a.fingerprint === alert.fingerprint)?.labels ?? alert.labels,
         },
       ];
-      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts });
+      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts, bodyId });
       return id;
     });
   }
@@ -409,12 +409,14 @@ export class IncidentService {
     now: Date;
     alerts: IncidentCommit['alerts'];
     consumeTimer?: IncidentCommit['consumeTimer'];
+    /** The alert body this decision came from: linked to the incident in the same transaction (evidence). */
+    bodyId?: string;
   }): Promise<void> {
     const notifies = p.decision.commands.filter((c) => c.type === 'notify');
     const silences = notifies.length > 0 ? silencesOf(await this.silences.list(p.now.toISOString())) : [];
     const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id) : [];
     const { commit, model } = buildCommit({ ...p, cfg: this.config, silences, prior });
-    await this.incidents.commit(commit);
+    await this.incidents.commit(p.bodyId ? { ...commit, bodyId: p.bodyId } : commit);
     if (p.decision.facts.some((f) => f.type === 'incident.created')) this.opts.onOpened?.({ incidentId: p.id, context: p.ctx, model });
     this.wakeAfterCommit({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
   }

@@ -63,6 +63,8 @@ export interface IncidentCommit {
   readonly alerts: readonly { readonly integration: string; readonly fingerprint: string; readonly status: string; readonly labels: unknown }[];
   readonly deliveries: readonly NewDelivery[];
   readonly outbox: readonly OutboxDraft[];
+  /** The stored alert body the decision came from: linked to the incident (its evidence) in the same transaction. */
+  readonly bodyId?: string;
 }
 
 export interface DueTimer {
@@ -277,6 +279,15 @@ export class IncidentStore {
               })),
             )
             .execute();
+        if (c.bodyId) {
+          const has = await trx
+            .selectFrom('incident_bodies')
+            .select('body_id')
+            .where('incident_id', '=', c.id)
+            .where('body_id', '=', c.bodyId)
+            .executeTakeFirst();
+          if (!has) await trx.insertInto('incident_bodies').values({ incident_id: c.id, body_id: c.bodyId }).execute();
+        }
         await queueOutbox(trx, c.outbox);
       });
     } catch (e) {
