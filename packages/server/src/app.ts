@@ -296,7 +296,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
       policyRoutes(api as unknown as ApiInstance, rc);
       sessionRoutes(api as unknown as ApiInstance, rc);
       incidentRoutes(api as unknown as ApiInstance, rc, operations);
-      intakeRoutes(api as unknown as ApiInstance, operations, opsMetrics, od.intakeFault ?? (() => undefined));
+      intakeRoutes(
+        api as unknown as ApiInstance,
+        operations,
+        opsMetrics,
+        od.intakeFault ?? (() => undefined),
+        new TokenBuckets(limits.eventsPerIntegration ?? { capacity: 600, refillPerSecond: 60 }, msNow),
+      );
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

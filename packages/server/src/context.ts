@@ -26,6 +26,12 @@ export interface RateLimits {
   readonly perToken?: BucketConfig;
   /** Per client address: failed sign-ins. Default: burst 10, one every 6 s. */
   readonly failedAuthPerClient?: BucketConfig;
+  /**
+   * Per Events v2 integration (PagerDuty's own limit is per routing key): accepted events, answered 429
+   * with Retry-After beyond it, which Events senders retry. Default: burst 600, 60/s. Alertmanager's
+   * webhook is never throttled: it does not retry a 4xx, so a 429 would lose alerts.
+   */
+  readonly eventsPerIntegration?: BucketConfig;
 }
 
 export interface AppDeps {

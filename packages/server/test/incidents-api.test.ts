@@ -95,6 +95,8 @@ function suite(factory: FixtureFactory): void {
       );
       h = await harness(await factory.create(), {
         runbooksDir: rbDir,
+        // A small Events v2 budget, so the throttling test reaches it quickly.
+        rateLimits: { eventsPerIntegration: { capacity: 12, refillPerSecond: 0.5 } },
         operations: {
           configPath: operationsFile(sink.url),
           env: { AM_TOKEN, PD_KEY: ROUTING_KEY, HOOK_SECRET: WEBHOOK_SECRET },
@@ -366,12 +368,29 @@ function suite(factory: FixtureFactory): void {
       assert.equal(still.json.state, 'waiting_approval', 'escalate keeps the run waiting');
     });
 
+    it('Events v2 senders over their budget get 429 with Retry-After (never Alertmanager, which does not retry 4xx)', async () => {
+      const ev = () =>
+        h.inject({
+          method: 'POST',
+          url: '/api/v1/integrations/events/deploys',
+          body: { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: 'nothing-here' },
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 14; i++) statuses.push((await ev()).status);
+      const throttled = await ev();
+      assert.ok(statuses.includes(202));
+      assert.equal(throttled.status, 429, statuses.join(','));
+      assert.equal(throttled.json.status, 'throttle event');
+      assert.ok(Number(throttled.headers['retry-after']) >= 1);
+      for (let i = 0; i < 20; i++) assert.equal((await am(body(2))).status, 200, 'the Alertmanager route has no such budget');
+    });
+
     it('writes every alert body, incident fact and final delivery to the ledger, and never a secret', async () => {
       await until('the outbox to drain', async () => ((await h.app.operations.service.outbox.size()) === 0 ? true : undefined));
       const entries = await new LedgerReader(h.server.engineContext.ledger.store).entries(0, 10_000);
       const types = entries.map((e) => e.entry.type);
       assert.ok(types.includes('operations.config.loaded'), types.join(' '));
-      assert.equal(types.filter((t) => t === 'alert.received').length, 6, 'three Alertmanager bodies, three events');
+      assert.equal(types.filter((t) => t === 'alert.received').length, 8, 'four Alertmanager bodies, four events (each stored once, however often sent)');
       assert.ok(types.includes('incident.created'), types.join(' '));
       assert.ok(types.includes('incident.acknowledged'), types.join(' '));
       assert.ok(types.includes('notification.delivered'), types.join(' '));

@@ -6,6 +6,7 @@ import { generatedDedupKey, bodyId, type OperationsHost } from '@runledger/runti
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiInstance, IntakeFault } from '../context.js';
 import { ApiError } from '../errors.js';
+import type { TokenBuckets } from '../limits.js';
 import { errors } from '../schemas.js';
 import type { OpsMetrics } from './metrics.js';
 import { IntakeAccepted, IntegrationParams, PagerDutyAccepted, PagerDutyInvalid } from './schemas.js';
@@ -35,7 +36,7 @@ function withoutRoutingKey(body: unknown): unknown {
   return rest;
 }
 
-export function intakeRoutes(app: ApiInstance, ops: OperationsHost, metrics: OpsMetrics, fault: () => IntakeFault | undefined): void {
+export function intakeRoutes(app: ApiInstance, ops: OperationsHost, metrics: OpsMetrics, fault: () => IntakeFault | undefined, events: TokenBuckets): void {
   const tags = ['alerts'];
   const count = (integration: string, outcome: string): void => metrics.alertsReceived.inc({ integration, outcome });
 
@@ -81,7 +82,7 @@ export function intakeRoutes(app: ApiInstance, ops: OperationsHost, metrics: Ops
         summary: 'PagerDuty Events API v2 (trigger, acknowledge, resolve): answers as PagerDuty does',
         description: 'Senders that speak Events v2 change only their URL; the integration’s secret is the `routing_key`.',
         params: IntegrationParams,
-        response: { 202: PagerDutyAccepted, 400: PagerDutyInvalid, ...errors(401, 404, 413, 415, 503) },
+        response: { 202: PagerDutyAccepted, 400: PagerDutyInvalid, 429: PagerDutyInvalid, ...errors(401, 404, 413, 415, 503) },
       },
     },
     async (req, reply: FastifyReply) => {
@@ -93,6 +94,14 @@ export function intakeRoutes(app: ApiInstance, ops: OperationsHost, metrics: Ops
         count(name, check.why);
         if (check.why === 'unknown') throw new ApiError('INTEGRATION_UNKNOWN', `no events integration named ${JSON.stringify(name)}`);
         throw new ApiError('INTEGRATION_AUTH_FAILED', `integration ${name}: the routing_key is not this integration's`);
+      }
+      const wait = events.take(name);
+      if (wait > 0) {
+        count(name, 'throttled');
+        return reply
+          .status(429)
+          .header('retry-after', String(wait))
+          .send({ status: 'throttle event', message: `Requests for integration ${name} are arriving too quickly; retry in ${wait}s.`, errors: [] });
       }
       // A trigger without dedup_key gets one derived from its body, so a retried body gets the same key.
       const stored = withoutRoutingKey(req.body);

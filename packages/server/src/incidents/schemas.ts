@@ -188,4 +188,8 @@ export const IntakeAccepted = Type.Object({
   incidents: Type.Array(Type.String()),
 });
 export const PagerDutyAccepted = Type.Object({ status: Type.Literal('success'), message: Type.String(), dedup_key: Type.String() });
-export const PagerDutyInvalid = Type.Object({ status: Type.Literal('invalid event'), message: Type.String(), errors: Type.Array(Type.String()) });
+export const PagerDutyInvalid = Type.Object({
+  status: Type.Union([Type.Literal('invalid event'), Type.Literal('throttle event')]),
+  message: Type.String(),
+  errors: Type.Array(Type.String()),
+});
