@@ -85,16 +85,7 @@ function pump(ledger: LedgerContext, svc: IncidentService): Promise<number> {
 /** Reads the operations file and queues its digest for the ledger (which configuration a decision was made under). */
 async function configInForce(ops: Ops): Promise<LoadedOperations> {
   const l = await ops.config();
-  const c = l.config;
-  await ops.svc.outbox.queue([
-    configDraft(l.digest, l.path, {
-      exists: l.exists,
-      integrations: c.integrations.length,
-      receivers: c.receivers.length,
-      schedules: c.schedules.length,
-      escalationPolicies: c.escalationPolicies.length,
-    }),
-  ]);
+  await ops.svc.outbox.queue([configDraft(l)]);
   return l;
 }
 

@@ -6,7 +6,7 @@
 import { heldBack, routeFor } from '@runledger/core';
 import type { NewDelivery } from '@runledger/store';
 import { deliveryDraft } from './drafts.js';
-import { silencesOf } from './recipients.js';
+import { channelOf, silencesOf } from './recipients.js';
 import type { IncidentService } from './service.js';
 
 export interface ApprovalRequest {
@@ -62,8 +62,7 @@ export async function requestApprovalNotifications(service: IncidentService, r: 
     have: r.have,
   };
   const rows: (NewDelivery & { incidentId: string })[] = receivers.map((name) => {
-    const rc = cfg.receivers.find((x) => x.name === name);
-    const channel = rc?.email ? 'email' : rc?.webhook ? 'webhook' : rc?.chat ? 'chat' : 'none';
+    const channel = channelOf(cfg, name);
     const skip = channel === 'none' ? 'receiver_disabled' : held ? (held.kind === 'maintenance' ? 'maintenance' : 'silenced') : undefined;
     return {
       id: `${base}:${name}`,

@@ -1,6 +1,6 @@
 // The ledger entries of the operations layer, built in one place. Each has an idempotency key, so the
 // outbox pump may append it again after a crash and the ledger keeps one copy.
-import type { IncidentFact } from '@runledger/core';
+import type { IncidentFact, OperationsConfig } from '@runledger/core';
 import type { Actor, EntryDraft } from '@runledger/ledger';
 import type { OutboxDraft } from '@runledger/store';
 
@@ -82,12 +82,22 @@ export function handoffDraft(actor: Actor, id: string, data: Readonly<Record<str
   return outbox({ type: 'oncall.handoff', actor, subject: { kind: 'handoff', id }, data, idem: `handoff:${id}` });
 }
 
-export function configDraft(digest: string, path: string, summary: Readonly<Record<string, unknown>>): OutboxDraft {
+/** Which operations file a server (or a CLI decision) works under: its digest, path and a summary. */
+export function configDraft(l: { readonly digest: string; readonly path: string; readonly exists: boolean; readonly config: OperationsConfig }): OutboxDraft {
+  const c = l.config;
   return outbox({
     type: 'operations.config.loaded',
     actor: SYSTEM_ACTOR,
-    subject: { kind: 'config', id: digest },
-    data: { digest, path, ...summary },
-    idem: `config:${digest}`,
+    subject: { kind: 'config', id: l.digest },
+    data: {
+      digest: l.digest,
+      path: l.path,
+      exists: l.exists,
+      integrations: c.integrations.length,
+      receivers: c.receivers.length,
+      schedules: c.schedules.length,
+      escalationPolicies: c.escalationPolicies.length,
+    },
+    idem: `config:${l.digest}`,
   });
 }

@@ -138,14 +138,7 @@ export class OperationsHost {
   }
 
   private configEntry() {
-    const c = this.current.config;
-    return configDraft(this.current.digest, this.current.path, {
-      exists: this.current.loaded.exists,
-      integrations: c.integrations.length,
-      receivers: c.receivers.length,
-      schedules: c.schedules.length,
-      escalationPolicies: c.escalationPolicies.length,
-    });
+    return configDraft(this.current.loaded);
   }
 
   /**

@@ -39,10 +39,15 @@ export function silencesOf(records: readonly SilenceRecord[]): Silence[] {
   }));
 }
 
-function receiverRecipient(cfg: OperationsConfig, name: string, via?: string): Recipient {
+/** The channel a receiver name (or `person:<name>`, mailed) sends over; `none` when it is not configured. */
+export function channelOf(cfg: OperationsConfig, name: string): Recipient['channel'] {
+  if (name.startsWith('person:')) return 'email';
   const r = cfg.receivers.find((x) => x.name === name);
-  const channel = r?.email ? 'email' : r?.webhook ? 'webhook' : r?.chat ? 'chat' : 'none';
-  return { name, channel, ...(via ? { via } : {}) };
+  return r?.email ? 'email' : r?.webhook ? 'webhook' : r?.chat ? 'chat' : 'none';
+}
+
+function receiverRecipient(cfg: OperationsConfig, name: string, via?: string): Recipient {
+  return { name, channel: channelOf(cfg, name), ...(via ? { via } : {}) };
 }
 
 function personRecipients(cfg: OperationsConfig, person: string, via: string): Recipient[] {

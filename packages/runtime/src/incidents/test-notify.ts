@@ -8,6 +8,7 @@ import type { EntryDraft } from '@runledger/ledger';
 import type { DeliveryRecord } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { outcomeDetail, sendToReceiver, type SendResult } from './deliver.js';
+import { channelOf } from './recipients.js';
 import { deliveryDraft } from './drafts.js';
 import { pumpOutbox } from './pump.js';
 import type { IncidentService } from './service.js';
@@ -34,12 +35,6 @@ export interface TestNotificationOptions {
 /** The names `notify test` accepts: every receiver, and `person:<name>` for each person with an email address. */
 export function testableReceivers(cfg: OperationsConfig): string[] {
   return [...cfg.receivers.map((r) => r.name), ...cfg.people.filter((p) => p.email).map((p) => `person:${p.name}`)];
-}
-
-function channelOf(cfg: OperationsConfig, receiver: string): string {
-  if (receiver.startsWith('person:')) return 'email';
-  const r = cfg.receivers.find((x) => x.name === receiver);
-  return r?.email ? 'email' : r?.webhook ? 'webhook' : r?.chat ? 'chat' : 'none';
 }
 
 /**

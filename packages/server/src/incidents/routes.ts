@@ -14,7 +14,7 @@ import {
   type IncidentModel,
   type Shift,
 } from '@runledger/core';
-import { buildEvidence, evidenceDraft, handoffDraft, receiptFor, silenceDraft, type IncidentView, type OperationsHost } from '@runledger/runtime';
+import { buildEvidence, channelOf, evidenceDraft, handoffDraft, receiptFor, silenceDraft, type IncidentView, type OperationsHost } from '@runledger/runtime';
 import type { DeliveryRecord, IncidentRow, SilenceRecord } from '@runledger/store';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -474,7 +474,7 @@ function configView(ops: OperationsHost) {
     exists: s.exists,
     digest: s.digest,
     integrations: c.integrations.map((i) => ({ name: i.name, type: i.type })),
-    receivers: c.receivers.map((r) => ({ name: r.name, channel: r.email ? 'email' : r.webhook ? 'webhook' : r.chat ? 'chat' : 'none' })),
+    receivers: c.receivers.map((r) => ({ name: r.name, channel: channelOf(c, r.name) })),
     schedules: c.schedules.map((x) => x.name),
     escalationPolicies: c.escalationPolicies.map((x) => x.name),
   };

@@ -118,14 +118,20 @@ function toRow(r: Selectable<OperationsDatabase['incidents']>): IncidentRow {
 export async function queueOutbox(trx: Transaction<OperationsDatabase> | Db, drafts: readonly OutboxDraft[]): Promise<void> {
   if (drafts.length === 0) return;
   // A draft already queued (a retried decision) is the same intent: keep the first.
-  for (const d of drafts) {
-    const has = await trx.selectFrom('ops_outbox').select('idem').where('idem', '=', d.idem).executeTakeFirst();
-    if (!has)
-      await trx
-        .insertInto('ops_outbox')
-        .values({ idem: d.idem, draft: JSON.stringify(d.draft) })
-        .execute();
-  }
+  await trx
+    .insertInto('ops_outbox')
+    .values(drafts.map((d) => ({ idem: d.idem, draft: JSON.stringify(d.draft) })))
+    .onConflict((oc) => oc.column('idem').doNothing())
+    .execute();
+}
+
+/** Records that an alert body fed an incident (its evidence); linking twice is linking once. */
+export async function linkBody(trx: Transaction<OperationsDatabase>, incidentId: string, bodyId: string): Promise<void> {
+  await trx
+    .insertInto('incident_bodies')
+    .values({ incident_id: incidentId, body_id: bodyId })
+    .onConflict((oc) => oc.columns(['incident_id', 'body_id']).doNothing())
+    .execute();
 }
 
 export class IncidentStore {
@@ -279,15 +285,7 @@ export class IncidentStore {
               })),
             )
             .execute();
-        if (c.bodyId) {
-          const has = await trx
-            .selectFrom('incident_bodies')
-            .select('body_id')
-            .where('incident_id', '=', c.id)
-            .where('body_id', '=', c.bodyId)
-            .executeTakeFirst();
-          if (!has) await trx.insertInto('incident_bodies').values({ incident_id: c.id, body_id: c.bodyId }).execute();
-        }
+        if (c.bodyId) await linkBody(trx, c.id, c.bodyId);
         await queueOutbox(trx, c.outbox);
       });
     } catch (e) {

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
-import { isUniqueViolation, queueOutbox, type OutboxDraft } from './incident-store.js';
+import { isUniqueViolation, linkBody, queueOutbox, type OutboxDraft } from './incident-store.js';
 import type { OperationsDatabase } from './schema.js';
 
 export interface StoredBody {
@@ -68,24 +68,12 @@ export class IntakeStore {
     }
   }
 
-  async put(b: Omit<StoredBody, 'processed'>, draft: OutboxDraft): Promise<'stored' | 'duplicate'> {
-    return (await this.putMany([{ body: b, draft }]))[0]!;
-  }
-
   /** Marks bodies applied, linking each to the incidents its alerts joined (their evidence), in one transaction. */
   async markProcessedMany(items: readonly { id: string; incidents: readonly string[] }[]): Promise<void> {
     await this.tx(async (trx) => {
       for (const { id, incidents } of items) {
         await trx.updateTable('alert_bodies').set({ processed: 1 }).where('id', '=', id).execute();
-        for (const incident_id of incidents) {
-          const has = await trx
-            .selectFrom('incident_bodies')
-            .select('body_id')
-            .where('incident_id', '=', incident_id)
-            .where('body_id', '=', id)
-            .executeTakeFirst();
-          if (!has) await trx.insertInto('incident_bodies').values({ incident_id, body_id: id }).execute();
-        }
+        for (const incident of incidents) await linkBody(trx, incident, id);
       }
     });
   }
@@ -98,11 +86,6 @@ export class IntakeStore {
   async unprocessed(limit = 100): Promise<StoredBody[]> {
     const rows = await this.db.selectFrom('alert_bodies').selectAll().where('processed', '=', 0).orderBy('received_at').limit(limit).execute();
     return rows.map(toBody);
-  }
-
-  async get(id: string): Promise<StoredBody | undefined> {
-    const r = await this.db.selectFrom('alert_bodies').selectAll().where('id', '=', id).executeTakeFirst();
-    return r ? toBody(r) : undefined;
   }
 
   /** The bodies an incident was built from, oldest first. */

@@ -66,18 +66,7 @@ export function AckCountdown({ incident, big, missedDue }: { incident: IncidentS
 }
 
 /** Incidents in reading order (open and most urgent first). `compact` for the dashboard. */
-export function IncidentTable({
-  incidents,
-  missed,
-  compact,
-  testId,
-}: {
-  incidents: readonly IncidentSummary[];
-  /** Missed deadlines by incident id (see loadIncidents). */
-  missed?: Readonly<Record<string, string>>;
-  compact?: boolean;
-  testId?: string;
-}) {
+export function IncidentTable({ incidents, compact, testId }: { incidents: readonly IncidentSummary[]; compact?: boolean; testId?: string }) {
   const sorted = [...incidents].sort(byUrgency);
   return (
     <table className={`grid incidents${compact ? ' compact' : ''}`} data-testid={testId ?? 'incident-table'}>
@@ -109,7 +98,7 @@ export function IncidentTable({
               </Link>
             </td>
             <td>
-              <AckCountdown incident={i} missedDue={missed?.[i.id]} />
+              <AckCountdown incident={i} />
             </td>
             {!compact && <td className="small">{i.owner ? <Actor id={i.owner} /> : <span className="muted">–</span>}</td>}
             <td>

@@ -67,7 +67,7 @@ export function Dashboard() {
         ) : open.length === 0 ? (
           <div className="empty-inline ok-text">No open incident.</div>
         ) : (
-          <IncidentTable incidents={open} missed={incidents.data.missed} compact testId="dash-incident-table" />
+          <IncidentTable incidents={open} compact testId="dash-incident-table" />
         )}
       </Panel>
       <div className="dash">

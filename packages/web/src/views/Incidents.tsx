@@ -3,38 +3,14 @@
 import { api, type IncidentState, type IncidentSummary } from '../api/client';
 import { Empty, ErrorBanner, Loading, Panel, useLoad } from '../components/common';
 import { IncidentTable } from '../components/Incident';
-import { isOpen, missedDueOf } from '../incidents';
+import { isOpen } from '../incidents';
 import { Link, navigate, useRoute } from '../router';
 
 export const INCIDENTS_POLL_MS = 4000;
 
-export interface IncidentsWithDeadlines {
-  readonly incidents: IncidentSummary[];
-  /** When the missed deadline of a triggered incident was due, by id. */
-  readonly missed: Record<string, string>;
-}
-
-/**
- * The incidents, and for triggered ones past their deadline (the summary's ackDueAt is null once
- * the deadline timer has fired) when it was due, from their timelines: "overdue by …" in a list.
- * At most 10 such look-ups per load; one that fails leaves "not acknowledged in time".
- */
-export async function loadIncidents(q: { state?: IncidentState | 'open'; limit?: number }): Promise<IncidentsWithDeadlines> {
-  const page = await api.incidents.list(q);
-  const missed: Record<string, string> = {};
-  const late = page.incidents.filter((i) => i.state === 'triggered' && !i.ackDueAt).slice(0, 10);
-  await Promise.all(
-    late.map((i) =>
-      api.incidents.get(i.id).then(
-        (d) => {
-          const due = missedDueOf(d.timeline);
-          if (due) missed[i.id] = due;
-        },
-        () => undefined,
-      ),
-    ),
-  );
-  return { incidents: page.incidents, missed };
+/** The incidents page's data: the API keeps a triggered incident's deadline once it has passed, so a list is one request. */
+export async function loadIncidents(q: { state?: IncidentState | 'open'; limit?: number }): Promise<{ incidents: IncidentSummary[] }> {
+  return api.incidents.list(q);
 }
 
 export function IncidentsPage() {
@@ -96,7 +72,7 @@ export function IncidentsPage() {
           )}
         </Empty>
       ) : (
-        <IncidentTable incidents={incidents} missed={list.data.missed} />
+        <IncidentTable incidents={incidents} />
       )}
       <div className="muted small refresh-note">Refreshes every {INCIDENTS_POLL_MS / 1000} s.</div>
     </Panel>
