@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startAlertmanager } from '@runledger/testkit';
-import { percentile, status, statusDone } from './lib.js';
+import { percentile, processCpuMicros, status, statusDone } from './lib.js';
 
 export interface AlertmanagerIntakeOptions {
   /** Measured seconds (after a 1 s warm-up). */
@@ -23,6 +23,8 @@ export interface AlertmanagerIntake {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly posts: number;
+  /** Alertmanager's own CPU time per alert taken, µs (from /proc, warm-up included). */
+  readonly cpuMicrosPerAlert: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function measureAlertmanagerIntake(opts: AlertmanagerIntakeOptions)
     );
     status(`alertmanager: POST /api/v2/alerts, ${opts.alertsPerPost} alerts each, ${opts.concurrency} connections, ${opts.seconds} s…`);
     const lat: number[] = [];
+    const cpu0 = processCpuMicros(am.pid);
     const inst = autocannon({
       url: `${am.url}/api/v2/alerts`,
       method: 'POST',
@@ -52,8 +55,13 @@ export async function measureAlertmanagerIntake(opts: AlertmanagerIntakeOptions)
       duration: opts.seconds,
       warmup: { duration: 1 },
     });
-    inst.on('response', (_c, _s, _b, ms) => lat.push(ms));
+    let answered = 0;
+    inst.on('response', (_c, _s, _b, ms) => {
+      answered++;
+      lat.push(ms);
+    });
     const r = await inst;
+    const cpu = processCpuMicros(am.pid) - cpu0;
     statusDone();
     if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0 || r['2xx'] === 0) {
       throw new Error(`alertmanager: ${r['2xx']} 2xx, ${r.non2xx} other statuses ${JSON.stringify(r.statusCodeStats)}, ${r.errors} errors: not a measurement`);
@@ -62,7 +70,14 @@ export async function measureAlertmanagerIntake(opts: AlertmanagerIntakeOptions)
     if (stored.length !== opts.alertsPerPost) throw new Error(`alertmanager: ${stored.length} alerts stored, expected ${opts.alertsPerPost}`);
     lat.sort((a, b) => a - b);
     const postsPerSecond = lat.length / opts.seconds;
-    return { postsPerSecond, alertsPerSecond: postsPerSecond * opts.alertsPerPost, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), posts: lat.length };
+    return {
+      postsPerSecond,
+      alertsPerSecond: postsPerSecond * opts.alertsPerPost,
+      p50Ms: percentile(lat, 50),
+      p99Ms: percentile(lat, 99),
+      posts: lat.length,
+      cpuMicrosPerAlert: cpu / (answered * opts.alertsPerPost),
+    };
   } finally {
     await am.stop();
   }

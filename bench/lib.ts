@@ -1,4 +1,6 @@
 // Benchmark plumbing: every figure is reported beside a baseline measured in the same run.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 export interface Figure {
   /** Section, e.g. "ledger.verify". */
   readonly section: string;
@@ -49,4 +51,15 @@ export function progress(label: string, done: number, total: number, t0: number)
   const f = Math.round(frac * w);
   const secs = (performance.now() - t0) / 1000;
   process.stderr.write(`\r\u001b[K${label} [${'#'.repeat(f)}${'.'.repeat(w - f)}] ${(frac * 100).toFixed(0)}% ${secs.toFixed(1)}s`);
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux): for a peer we did not start in Node. */
+export function processCpuMicros(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) in parentheses: utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1e6;
 }

@@ -200,6 +200,29 @@ function suite(factory: FixtureFactory): void {
       );
     });
 
+    it('bodies arriving together are stored and applied in one batch; two services racing on one key make one incident and lose no alert', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const a = await service(loc, clock);
+      const b = await service(loc, clock);
+      // Ten bodies into each service at once, every alert in the same group (one incident key).
+      const sends = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).svc.receive('am', 'alertmanager', { batch: i }, [alert('Saturated', `node-${i}`, 'high')]),
+      );
+      const results = await Promise.all(sends);
+      assert.deepEqual(new Set(results.map((r) => r.body)), new Set(['stored']));
+      const ids = new Set(results.flatMap((r) => r.incidents));
+      assert.equal(ids.size, 1, `one incident, got ${[...ids].join(', ')}`);
+      const [id] = [...ids];
+      const v = await a.svc.get(id!);
+      assert.deepEqual(v.model.alerts.map((x) => x.fingerprint).sort(), Array.from({ length: 20 }, (_, i) => `Saturated-node-${i}`).sort());
+      assert.equal(v.facts.filter((f) => f.type === 'incident.created').length, 1);
+      assert.equal((await a.svc.intake.unprocessed()).length, 0, 'every body is marked applied');
+      assert.equal((await a.svc.intake.bodiesOfIncident(id!)).length, 20, 'every body is linked to the incident as evidence');
+      const pages = (await a.svc.deliveries.list({ incidentId: id! })).filter((d) => d.event === 'triggered');
+      assert.equal(pages.length, 1, 'one page for the incident, not one per body');
+    });
+
     it('fires each due timer exactly once with two services racing on one database, and after a restart', async () => {
       const loc = await fresh();
       const clock = new Clock();

@@ -35,6 +35,7 @@ import {
   SilenceStore,
   type IncidentCommit,
   type IncidentRow,
+  type OpsTransaction,
   type Store,
   type StoredFact,
 } from '@runledger/store';
@@ -78,6 +79,29 @@ export interface IntakeResult {
 }
 
 const MAX_TRIES = 8;
+
+/** One body waiting in a batch: what is stored and what its alerts are. */
+interface Arrival {
+  readonly body: Parameters<IntakeStore['putMany']>[0][number];
+  readonly integration: string;
+  readonly alerts: readonly IntakeAlert[];
+}
+
+interface Arrived {
+  readonly stored: 'stored' | 'duplicate';
+  readonly incidents: readonly string[];
+}
+
+/**
+ * Applying inside the storing transaction of a batch: reads and commits go through `trx`, and what
+ * must only happen once the change is durable (wake-ups, auto-run) waits in `after`.
+ */
+interface Batch {
+  readonly trx: OpsTransaction;
+  readonly after: (() => void)[];
+  /** Newest incident per key as read in this batch; emptied by any commit in it (bodies of one group repeat). */
+  readonly latest: Map<string, IncidentRow | undefined>;
+}
 
 /** The alerts a stored body holds, parsed again the way it was first (the body was valid when stored). */
 export function alertsOfBody(kind: string, id: string, body: unknown): IntakeAlert[] {
@@ -135,9 +159,8 @@ export class IncidentService {
   readonly outbox: OpsOutbox;
   private readonly clock: () => Date;
   private readonly newId: (now: Date) => string;
-  /** Concurrent senders' bodies share one durable commit (and so do their "applied" marks). */
-  private readonly puts: GroupCommit<Parameters<IntakeStore['putMany']>[0][number], 'stored' | 'duplicate'>;
-  private readonly processed: GroupCommit<{ id: string; incidents: readonly string[] }, undefined>;
+  /** Concurrent senders' bodies share one durable commit: stored, applied and marked together. */
+  private readonly arrivals: GroupCommit<Arrival, Arrived>;
 
   constructor(private readonly opts: IncidentServiceOptions) {
     this.incidents = new IncidentStore(opts.store);
@@ -147,11 +170,7 @@ export class IncidentService {
     this.outbox = new OpsOutbox(opts.store);
     this.clock = opts.clock ?? (() => new Date());
     this.newId = opts.newId ?? newIncidentId;
-    this.puts = new GroupCommit((items) => this.intake.putMany(items));
-    this.processed = new GroupCommit(async (items) => {
-      await this.intake.markProcessedMany(items);
-      return items.map(() => undefined);
-    });
+    this.arrivals = new GroupCommit((items) => this.holdingWakes(() => this.storeAndApply(items)));
   }
 
   get config(): OperationsConfig {
@@ -161,8 +180,9 @@ export class IncidentService {
   // ---- intake -------------------------------------------------------------------------------
 
   /**
-   * Stores a body (once) and applies its alerts. Resolves only after the body is durably stored;
-   * a failure to apply it after that leaves it for `applyPending` (the sender must not resend).
+   * Stores a body (once) and applies its alerts, with whatever other bodies arrive at the same moment
+   * (one transaction, one durable commit). Resolves only after the body is durably stored; a failure
+   * to apply it after that leaves it for `applyPending` (the sender must not resend).
    */
   async receive(
     integration: string,
@@ -174,15 +194,53 @@ export class IncidentService {
     const id = bodyId(integration, body);
     const text = JSON.stringify(body);
     const now = this.clock();
-    const stored = await this.puts.submit({
-      body: { id, integration, kind, receivedAt: now.toISOString(), body: text, alertCount: alerts.length },
-      draft: bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
+    const r = await this.arrivals.submit({
+      body: {
+        body: { id, integration, kind, receivedAt: now.toISOString(), body: text, alertCount: alerts.length },
+        draft: bodyDraft({ id, integration, kind, alerts: alerts.length, bytes: Buffer.byteLength(text), ...(requestId ? { requestId } : {}) }),
+      },
+      integration,
+      alerts,
     });
-    if (stored === 'duplicate') return { body: 'duplicate', bodyId: id, alerts: alerts.length, incidents: [] };
-    // One body's alerts are applied before anyone is told: a grouped notification pages once, with all of them.
-    const incidents = await this.holdingWakes(() => this.applyAlerts(integration, alerts, id));
-    await this.processed.submit({ id, incidents });
-    return { body: 'stored', bodyId: id, alerts: alerts.length, incidents };
+    return { body: r.stored, bodyId: id, alerts: alerts.length, incidents: r.incidents };
+  }
+
+  /**
+   * One batch of bodies: stored and applied in ONE transaction (one durable commit, the body rows
+   * written once). A body is applied as a whole, so a grouped notification pages once with all of
+   * its alerts. When applying fails (a conflict with another process, a rule error), the bodies stay
+   * stored and are applied one by one after the commit, each in its own transactions with retries.
+   */
+  private async storeAndApply(items: readonly Arrival[]): Promise<Arrived[]> {
+    const touched = new Map<number, readonly string[]>();
+    let after: (() => void)[] = [];
+    const outcome = await this.intake.putMany(
+      items.map((i) => i.body),
+      async (trx, stored) => {
+        const batch: Batch = { trx, after: [], latest: new Map() };
+        const marks: { id: string; incidents: readonly string[] }[] = [];
+        for (const k of stored) {
+          const it = items[k]!;
+          const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id, batch);
+          touched.set(k, incidents);
+          marks.push({ id: it.body.body.id, incidents });
+        }
+        after = batch.after;
+        return marks;
+      },
+    );
+    if (outcome.applied) for (const f of after) f();
+    else {
+      touched.clear();
+      for (const [k, result] of outcome.results.entries()) {
+        if (result !== 'stored') continue;
+        const it = items[k]!;
+        const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id);
+        await this.intake.markProcessed(it.body.body.id, incidents);
+        touched.set(k, incidents);
+      }
+    }
+    return outcome.results.map((stored, k) => ({ stored, incidents: touched.get(k) ?? [] }));
   }
 
   /** PagerDuty Events v2: a trigger is a firing alert; acknowledge and resolve act on the alert with that key. */
@@ -227,12 +285,12 @@ export class IncidentService {
    * Applies a body's alerts in order. Firing alerts of one incident key are decided together and
    * committed once (a grouped notification is one decision: one page, one transaction).
    */
-  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[], bodyId: string): Promise<string[]> {
+  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[], bodyId: string, batch?: Batch): Promise<string[]> {
     const touched = new Set<string>();
     for (let i = 0; i < alerts.length;) {
       const a = alerts[i]!;
       if (a.status === 'resolved') {
-        const id = await this.applyResolved(integration, a, bodyId);
+        const id = await this.applyResolved(integration, a, bodyId, batch);
         if (id) touched.add(id);
         i++;
         continue;
@@ -240,7 +298,7 @@ export class IncidentService {
       const key = this.keyOf(a);
       let j = i + 1;
       while (j < alerts.length && alerts[j]!.status === 'firing' && this.keyOf(alerts[j]!) === key) j++;
-      touched.add(await this.applyFiring(integration, alerts.slice(i, j), bodyId));
+      touched.add(await this.applyFiring(integration, alerts.slice(i, j), bodyId, batch));
       i = j;
     }
     return [...touched];
@@ -274,15 +332,15 @@ export class IncidentService {
   }
 
   /** Firing alerts that share one incident key: opened, attached or reopened in one decision. */
-  private async applyFiring(integration: string, group: readonly IntakeAlert[], bodyId: string): Promise<string> {
+  private async applyFiring(integration: string, group: readonly IntakeAlert[], bodyId: string, batch?: Batch): Promise<string> {
     const snaps: AlertSnapshot[] = group.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt }));
     const first = group[0]!;
-    return this.retrying(async () => {
+    return this.attempt(batch, async () => {
       const now = this.clock();
       const at = now.toISOString();
       const fresh = this.contextFor(integration, snaps[0]!, first.labels['drill']);
       const key = incidentKey(first.labels, fresh.groupBy);
-      const latest = await this.incidents.latestByKey(key);
+      const latest = await this.latestByKey(key, batch);
       const cfg = this.config;
       const alertRows = group.map((a) => ({ integration, fingerprint: a.fingerprint, status: 'firing', labels: a.labels }));
       let model = latest?.model as IncidentModel | undefined;
@@ -301,16 +359,25 @@ export class IncidentService {
         if (opening && i === 0) take(openIncident(id, key, { at, alert: snap }, rules, ctx.groupBy));
         else take(decideIncident(model!, { type: 'alert.firing', at, alert: snap }, rules));
       });
-      if (facts.length > 0) await this.commit({ id, row: opening ? undefined : latest, ctx, decision: { facts, commands }, now, alerts: alertRows, bodyId });
+      if (facts.length > 0)
+        await this.commit({ id, row: opening ? undefined : latest, ctx, decision: { facts, commands }, now, alerts: alertRows, bodyId }, batch);
       return id;
     });
   }
 
-  private async applyResolved(integration: string, alert: IntakeAlert, bodyId: string): Promise<string | undefined> {
-    return this.retrying(async () => {
-      const id = await this.incidents.incidentOfAlert(integration, alert.fingerprint);
+  private async latestByKey(key: string, batch: Batch | undefined): Promise<IncidentRow | undefined> {
+    if (!batch) return this.incidents.latestByKey(key);
+    if (batch.latest.has(key)) return batch.latest.get(key);
+    const row = await this.incidents.latestByKey(key, batch.trx);
+    batch.latest.set(key, row);
+    return row;
+  }
+
+  private async applyResolved(integration: string, alert: IntakeAlert, bodyId: string, batch?: Batch): Promise<string | undefined> {
+    return this.attempt(batch, async () => {
+      const id = await this.incidents.incidentOfAlert(integration, alert.fingerprint, batch?.trx);
       if (!id) return undefined;
-      const row = await this.incidents.get(id);
+      const row = await this.incidents.get(id, batch?.trx);
       if (!row) return undefined;
       const now = this.clock();
       const ctx = row.context as IncidentContext;
@@ -327,7 +394,7 @@ export class IncidentService {
           labels: (row.model as IncidentModel).alerts.find((a) => a.fingerprint === alert.fingerprint)?.labels ?? alert.labels,
         },
       ];
-      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts, bodyId });
+      if (decision.facts.length > 0) await this.commit({ id, row, ctx, decision, now, alerts, bodyId }, batch);
       return id;
     });
   }
@@ -401,24 +468,33 @@ export class IncidentService {
 
   // ---- the commit path ----------------------------------------------------------------------
 
-  private async commit(p: {
-    id: string;
-    row: IncidentRow | undefined;
-    ctx: IncidentContext;
-    decision: IncidentDecision;
-    now: Date;
-    alerts: IncidentCommit['alerts'];
-    consumeTimer?: IncidentCommit['consumeTimer'];
-    /** The alert body this decision came from: linked to the incident in the same transaction (evidence). */
-    bodyId?: string;
-  }): Promise<void> {
+  private async commit(
+    p: {
+      id: string;
+      row: IncidentRow | undefined;
+      ctx: IncidentContext;
+      decision: IncidentDecision;
+      now: Date;
+      alerts: IncidentCommit['alerts'];
+      consumeTimer?: IncidentCommit['consumeTimer'];
+      /** The alert body this decision came from: linked to the incident in the same transaction (evidence). */
+      bodyId?: string;
+    },
+    batch?: Batch,
+  ): Promise<void> {
     const notifies = p.decision.commands.filter((c) => c.type === 'notify');
-    const silences = notifies.length > 0 ? silencesOf(await this.silences.list(p.now.toISOString())) : [];
-    const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id) : [];
+    const silences = notifies.length > 0 ? silencesOf(await this.silences.list(p.now.toISOString(), false, batch?.trx)) : [];
+    const prior = notifies.some((c) => c.event === 'resolved') && p.row ? await this.priorRecipients(p.id, batch?.trx) : [];
     const { commit, model } = buildCommit({ ...p, cfg: this.config, silences, prior });
-    await this.incidents.commit(p.bodyId ? { ...commit, bodyId: p.bodyId } : commit);
-    if (p.decision.facts.some((f) => f.type === 'incident.created')) this.opts.onOpened?.({ incidentId: p.id, context: p.ctx, model });
-    this.wakeAfterCommit({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
+    await this.incidents.commit(p.bodyId ? { ...commit, bodyId: p.bodyId } : commit, batch?.trx);
+    batch?.latest.clear();
+    const done = (): void => {
+      if (p.decision.facts.some((f) => f.type === 'incident.created')) this.opts.onOpened?.({ incidentId: p.id, context: p.ctx, model });
+      this.wakeAfterCommit({ incidentId: p.id, timers: commit.setTimers.length > 0, deliveries: commit.deliveries.some((d) => d.state === 'pending') });
+    };
+    // In a batch the change is durable only when the batch commits (and gone if its applying rolls back).
+    if (batch) batch.after.push(done);
+    else done();
   }
 
   private held: { incidentId: string; timers: boolean; deliveries: boolean }[] | undefined;
@@ -465,12 +541,17 @@ export class IncidentService {
     }
   }
 
-  private async priorRecipients(id: string): Promise<Recipient[]> {
+  private async priorRecipients(id: string, on?: OpsTransaction): Promise<Recipient[]> {
     const seen = new Map<string, Recipient>();
-    for (const d of await this.deliveries.list({ incidentId: id }))
+    for (const d of await this.deliveries.list({ incidentId: id }, on))
       if (d.state !== 'skipped' && d.event !== 'resolved' && !seen.has(d.receiver))
         seen.set(d.receiver, { name: d.receiver, channel: d.channel as Recipient['channel'], via: 'notified before' });
     return [...seen.values()];
+  }
+
+  /** In a batch, once (a conflict rolls the batch's applying back; its bodies are then applied one by one); else with retries. */
+  private attempt<T>(batch: Batch | undefined, fn: () => Promise<T>): Promise<T> {
+    return batch ? fn() : this.retrying(fn);
   }
 
   /** Runs `fn` again after a version conflict (another writer got there first), up to MAX_TRIES. */

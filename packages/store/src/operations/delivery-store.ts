@@ -4,7 +4,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Store } from '../open.js';
 import { toSafeNumber } from '../util.js';
-import { queueOutbox, type NewDelivery, type OutboxDraft } from './incident-store.js';
+import { queueOutbox, type NewDelivery, type OpsExecutor, type OutboxDraft } from './incident-store.js';
 import type { OperationsDatabase } from './schema.js';
 
 export interface DeliveryRecord {
@@ -195,8 +195,8 @@ export class DeliveryStore {
     return r ? toRecord(r) : undefined;
   }
 
-  async list(f: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
-    let q = this.db.selectFrom('deliveries').selectAll();
+  async list(f: DeliveryFilter = {}, on: OpsExecutor = this.db): Promise<DeliveryRecord[]> {
+    let q = on.selectFrom('deliveries').selectAll();
     if (f.incidentId) q = q.where('incident_id', '=', f.incidentId);
     if (f.states && f.states.length > 0) q = q.where('state', 'in', [...f.states]);
     const rows = await q

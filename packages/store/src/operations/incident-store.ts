@@ -82,6 +82,10 @@ export interface IncidentFilter {
 }
 
 type Db = Kysely<OperationsDatabase>;
+/** Where a read or a commit runs: the store's connection, or a caller's open transaction (batched intake). */
+export type OpsExecutor = Db | Transaction<OperationsDatabase>;
+/** An open transaction over the operations tables, as handed to a caller that applies inside it. */
+export type OpsTransaction = Transaction<OperationsDatabase>;
 
 export function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: string }).code;
@@ -147,8 +151,8 @@ export class IncidentStore {
     return this.store.writeTransaction((trx) => fn(trx as unknown as Transaction<OperationsDatabase>));
   }
 
-  async get(id: string): Promise<IncidentRow | undefined> {
-    const r = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string, on: OpsExecutor = this.db): Promise<IncidentRow | undefined> {
+    const r = await on.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toRow(r) : undefined;
   }
 
@@ -165,8 +169,8 @@ export class IncidentStore {
   }
 
   /** The newest incident with this key (open or not). */
-  async latestByKey(key: string): Promise<IncidentRow | undefined> {
-    const r = await this.db
+  async latestByKey(key: string, on: OpsExecutor = this.db): Promise<IncidentRow | undefined> {
+    const r = await on
       .selectFrom('incidents')
       .selectAll()
       .where('key', '=', key)
@@ -178,8 +182,8 @@ export class IncidentStore {
   }
 
   /** The incident an alert (by integration and fingerprint) last joined. */
-  async incidentOfAlert(integration: string, fingerprint: string): Promise<string | undefined> {
-    const r = await this.db.selectFrom('alerts').select('incident_id').where('id', '=', `${integration}/${fingerprint}`).executeTakeFirst();
+  async incidentOfAlert(integration: string, fingerprint: string, on: OpsExecutor = this.db): Promise<string | undefined> {
+    const r = await on.selectFrom('alerts').select('incident_id').where('id', '=', `${integration}/${fingerprint}`).executeTakeFirst();
     return r?.incident_id;
   }
 
@@ -204,90 +208,11 @@ export class IncidentStore {
    * Commits one decision. Throws INCIDENT_CONFLICT (nothing stored) when the incident moved past
    * `expectVersion`, another process opened an incident with this key, or the consumed timer is gone.
    */
-  async commit(c: IncidentCommit): Promise<void> {
+  async commit(c: IncidentCommit, within?: Transaction<OperationsDatabase>): Promise<void> {
     try {
-      await this.tx(async (trx) => {
-        const s = c.summary;
-        const version = c.expectVersion + c.facts.length;
-        const values = {
-          key: s.key,
-          state: s.state,
-          severity: s.severity,
-          title: s.title,
-          opened_at: s.openedAt,
-          updated_at: c.updatedAt,
-          ack_due_at: s.ackDueAt,
-          owner: s.owner,
-          resolved_at: s.resolvedAt,
-          version,
-          context: JSON.stringify(s.context),
-          model: JSON.stringify(s.model),
-        };
-        if (c.expectVersion === 0)
-          await trx
-            .insertInto('incidents')
-            .values({ id: c.id, ...values })
-            .execute();
-        else {
-          const r = await trx.updateTable('incidents').set(values).where('id', '=', c.id).where('version', '=', c.expectVersion).executeTakeFirst();
-          if (Number(r.numUpdatedRows) !== 1) throw conflict(`incident ${c.id} changed since version ${c.expectVersion}`);
-        }
-        if (c.consumeTimer) {
-          const r = await trx
-            .deleteFrom('incident_timers')
-            .where('incident_id', '=', c.id)
-            .where('kind', '=', c.consumeTimer.kind)
-            .where('due', '=', c.consumeTimer.due)
-            .executeTakeFirst();
-          if (Number(r.numDeletedRows) !== 1) throw conflict(`the ${c.consumeTimer.kind} timer of ${c.id} for ${c.consumeTimer.due} already fired`);
-        }
-        if (c.facts.length > 0)
-          await trx
-            .insertInto('incident_facts')
-            .values(c.facts.map((f) => ({ incident_id: c.id, seq: f.seq, at: f.at, type: f.type, fact: JSON.stringify(f.fact) })))
-            .execute();
-        const kinds = [...new Set([...c.cancelTimers, ...c.setTimers.map((t) => t.kind)])];
-        if (kinds.length > 0) await trx.deleteFrom('incident_timers').where('incident_id', '=', c.id).where('kind', 'in', kinds).execute();
-        if (c.setTimers.length > 0)
-          await trx
-            .insertInto('incident_timers')
-            .values(c.setTimers.map((t) => ({ incident_id: c.id, kind: t.kind, due: t.due, due_ms: Date.parse(t.due) })))
-            .execute();
-        for (const a of c.alerts) {
-          const id = `${a.integration}/${a.fingerprint}`;
-          const row = { incident_id: c.id, status: a.status, labels: JSON.stringify(a.labels), updated_at: c.updatedAt };
-          const r = await trx.updateTable('alerts').set(row).where('id', '=', id).executeTakeFirst();
-          if (Number(r.numUpdatedRows) === 0)
-            await trx
-              .insertInto('alerts')
-              .values({ id, integration: a.integration, fingerprint: a.fingerprint, ...row })
-              .execute();
-        }
-        if (c.deliveries.length > 0)
-          await trx
-            .insertInto('deliveries')
-            .values(
-              c.deliveries.map((d) => ({
-                id: d.id,
-                incident_id: c.id,
-                fact_seq: d.factSeq,
-                event: d.event,
-                receiver: d.receiver,
-                channel: d.channel,
-                state: d.state,
-                attempts: 0,
-                reason: d.reason,
-                next_ms: d.state === 'pending' ? Date.parse(c.updatedAt) : null,
-                lease_ms: null,
-                detail: JSON.stringify(d.detail),
-                created_at: c.updatedAt,
-                updated_at: c.updatedAt,
-              })),
-            )
-            .execute();
-        if (c.bodyId) await linkBody(trx, c.id, c.bodyId);
-        await queueOutbox(trx, c.outbox);
-      });
+      // Inside a caller's transaction (batched intake) it commits or rolls back with that transaction.
+      if (within) await writeCommit(within, c);
+      else await this.tx((trx) => writeCommit(trx, c));
     } catch (e) {
       if (e instanceof StoreError) throw e;
       if (isUniqueViolation(e)) throw conflict(`incident ${c.id}: another process stored a change at the same moment (${messageOf(e)})`);
@@ -317,4 +242,88 @@ export class IncidentStore {
       .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
+}
+
+/** Every row one decision changes, on an open transaction. */
+async function writeCommit(trx: Transaction<OperationsDatabase>, c: IncidentCommit): Promise<void> {
+  const s = c.summary;
+  const version = c.expectVersion + c.facts.length;
+  const values = {
+    key: s.key,
+    state: s.state,
+    severity: s.severity,
+    title: s.title,
+    opened_at: s.openedAt,
+    updated_at: c.updatedAt,
+    ack_due_at: s.ackDueAt,
+    owner: s.owner,
+    resolved_at: s.resolvedAt,
+    version,
+    context: JSON.stringify(s.context),
+    model: JSON.stringify(s.model),
+  };
+  if (c.expectVersion === 0)
+    await trx
+      .insertInto('incidents')
+      .values({ id: c.id, ...values })
+      .execute();
+  else {
+    const r = await trx.updateTable('incidents').set(values).where('id', '=', c.id).where('version', '=', c.expectVersion).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw conflict(`incident ${c.id} changed since version ${c.expectVersion}`);
+  }
+  if (c.consumeTimer) {
+    const r = await trx
+      .deleteFrom('incident_timers')
+      .where('incident_id', '=', c.id)
+      .where('kind', '=', c.consumeTimer.kind)
+      .where('due', '=', c.consumeTimer.due)
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw conflict(`the ${c.consumeTimer.kind} timer of ${c.id} for ${c.consumeTimer.due} already fired`);
+  }
+  if (c.facts.length > 0)
+    await trx
+      .insertInto('incident_facts')
+      .values(c.facts.map((f) => ({ incident_id: c.id, seq: f.seq, at: f.at, type: f.type, fact: JSON.stringify(f.fact) })))
+      .execute();
+  const kinds = [...new Set([...c.cancelTimers, ...c.setTimers.map((t) => t.kind)])];
+  if (kinds.length > 0) await trx.deleteFrom('incident_timers').where('incident_id', '=', c.id).where('kind', 'in', kinds).execute();
+  if (c.setTimers.length > 0)
+    await trx
+      .insertInto('incident_timers')
+      .values(c.setTimers.map((t) => ({ incident_id: c.id, kind: t.kind, due: t.due, due_ms: Date.parse(t.due) })))
+      .execute();
+  for (const a of c.alerts) {
+    const id = `${a.integration}/${a.fingerprint}`;
+    const row = { incident_id: c.id, status: a.status, labels: JSON.stringify(a.labels), updated_at: c.updatedAt };
+    const r = await trx.updateTable('alerts').set(row).where('id', '=', id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0)
+      await trx
+        .insertInto('alerts')
+        .values({ id, integration: a.integration, fingerprint: a.fingerprint, ...row })
+        .execute();
+  }
+  if (c.deliveries.length > 0)
+    await trx
+      .insertInto('deliveries')
+      .values(
+        c.deliveries.map((d) => ({
+          id: d.id,
+          incident_id: c.id,
+          fact_seq: d.factSeq,
+          event: d.event,
+          receiver: d.receiver,
+          channel: d.channel,
+          state: d.state,
+          attempts: 0,
+          reason: d.reason,
+          next_ms: d.state === 'pending' ? Date.parse(c.updatedAt) : null,
+          lease_ms: null,
+          detail: JSON.stringify(d.detail),
+          created_at: c.updatedAt,
+          updated_at: c.updatedAt,
+        })),
+      )
+      .execute();
+  if (c.bodyId) await linkBody(trx, c.id, c.bodyId);
+  await queueOutbox(trx, c.outbox);
 }

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { StoreError } from '../errors.js';
 import type { Store } from '../open.js';
-import { queueOutbox, type OutboxDraft } from './incident-store.js';
+import { queueOutbox, type OpsExecutor, type OutboxDraft } from './incident-store.js';
 import type { OperationsDatabase } from './schema.js';
 
 export interface SilenceRecord {
@@ -87,8 +87,8 @@ export class SilenceStore {
   }
 
   /** Silences not over at `at` (active or future), or every one with `all`. */
-  async list(at: string, all = false): Promise<SilenceRecord[]> {
-    let q = this.db.selectFrom('silences').selectAll();
+  async list(at: string, all = false, on: OpsExecutor = this.db): Promise<SilenceRecord[]> {
+    let q = on.selectFrom('silences').selectAll();
     if (!all) q = q.where('ends_at', '>', at);
     const rows = await q.orderBy('starts_at').orderBy('id').limit(1000).execute();
     return rows.map(toSilence);
