@@ -17,7 +17,7 @@ export {
 export { openStore, type Store } from './open.js';
 export type { Database, LedgerEntriesTable, LedgerNodesTable, LedgerCheckpointsTable, LedgerTable, Int8, Bytes } from './schema.js';
 export { LEDGER_TABLES } from './schema.js';
-export type { DialectCapabilities, DialectName, AppendSession, OpenOptions, StoredNode } from './dialects/types.js';
+export type { DialectCapabilities, DialectName, AppendSession, OpenOptions, StoredNode, WriteOptions } from './dialects/types.js';
 export { MIGRATION_HEAD, MIGRATION_NAMES } from './migrations/index.js';
 export { runTablesMigration } from './migrations/0002-runs.js';
 export { apiTokensMigration } from './migrations/0004-api-tokens.js';

@@ -4,7 +4,7 @@ import type { NodeId } from '@runledger/ledger';
 import { resolveConfig, type StoreConfig } from './config.js';
 import { openPostgresBackend } from './dialects/postgres.js';
 import { openSqliteBackend } from './dialects/sqlite.js';
-import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, OpenOptions, StoredNode } from './dialects/types.js';
+import type { AppendOptions, AppendSession, Backend, DialectCapabilities, DialectName, OpenOptions, StoredNode, WriteOptions } from './dialects/types.js';
 import { StoreError } from './errors.js';
 import { appliedHead } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -26,7 +26,7 @@ export interface Store {
   /** One append session (used by LedgerWriter); see Backend.withAppendTransaction. */
   withAppendTransaction<T>(fn: (s: AppendSession) => Promise<T>, opts?: AppendOptions): Promise<T>;
   /** One read-then-write transaction of the application's tables (see Backend.writeTransaction). */
-  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot (used by LedgerReader.exportSnapshot). */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Whether a write could happen now (see Backend.checkWritable); rejects naming what is not writable. */
@@ -64,9 +64,9 @@ export async function openStore(config: StoreConfig = resolveConfig(), opts: Ope
       live();
       return backend.withAppendTransaction(fn, opts);
     },
-    writeTransaction: (fn) => {
+    writeTransaction: (fn, opts) => {
       live();
-      return backend.writeTransaction(fn);
+      return backend.writeTransaction(fn, opts);
     },
     withReadSnapshot: (fn) => {
       live();

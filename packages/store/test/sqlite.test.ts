@@ -30,6 +30,42 @@ describe('SQLite store', () => {
     }
   });
 
+  it('a deferSync write commits without the synchronous fsync, flushes the WAL before resolving, and restores synchronous=FULL even when it fails', async () => {
+    const store = await openStore(resolveConfig({ env: { RUNLEDGER_HOME: tempDir() } }));
+    try {
+      const level = async (on: Parameters<ReturnType<typeof sql.raw>['execute']>[0]) =>
+        Number(Object.values((await sql.raw('PRAGMA synchronous').execute(on)).rows[0] as object)[0]);
+      await store.writeTransaction(async (trx) => {
+        await sql`CREATE TABLE deferred (a int)`.execute(trx);
+      });
+      const inside = await store.writeTransaction(
+        async (trx) => {
+          await sql`INSERT INTO deferred VALUES (1)`.execute(trx);
+          return level(trx);
+        },
+        { deferSync: true },
+      );
+      assert.equal(inside, 1, 'NORMAL inside: COMMIT does not fsync on the event loop');
+      assert.equal(await level(store.db), 2, 'FULL again after');
+      await assert.rejects(
+        store.writeTransaction(
+          async (trx) => {
+            await sql`INSERT INTO deferred VALUES (2)`.execute(trx);
+            throw new Error('boom');
+          },
+          { deferSync: true },
+        ),
+        /boom/,
+      );
+      assert.equal(await level(store.db), 2, 'FULL again after a failed transaction');
+      // Committed and visible to another connection (the read connection) once it resolved; the failed one rolled back.
+      const rows = (await sql<{ a: number }>`SELECT a FROM deferred`.execute(store.readDb)).rows.map((r) => r.a);
+      assert.deepEqual(rows, [1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('opens the same file from two stores at once (two processes would do the same)', async () => {
     const home = tempDir();
     const config = resolveConfig({ env: { RUNLEDGER_HOME: home } });

@@ -365,6 +365,7 @@ export async function openPostgresBackend(config: PostgresConfig, opts: OpenOpti
         return 'primary, read-write for the main role and the ledger writer';
       },
 
+      // WriteOptions.deferSync changes nothing here: a PostgreSQL commit never blocks the event loop.
       writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
         return db.transaction().execute(fn);
       },

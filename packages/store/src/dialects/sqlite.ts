@@ -1,6 +1,7 @@
 // SQLite backend: better-sqlite3 under Kysely. One read-write connection for appends and migrations,
 // a second query-only connection for reads, and a fresh connection per export snapshot.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
@@ -12,7 +13,7 @@ import { migrateToLatest } from '../migrations/index.js';
 import type { Database, LedgerTable } from '../schema.js';
 import { toSafeNumber } from '../util.js';
 import { registerTreeFunctions, sqliteTreeContinuity } from './sqlite-continuity.js';
-import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, OpenOptions, StoredHead, StoredNode } from './types.js';
+import type { AppendRows, AppendSession, Backend, DialectCapabilities, IdemRow, OpenOptions, StoredHead, StoredNode, WriteOptions } from './types.js';
 
 const APPEND_ONLY = 'ledger tables are append-only';
 
@@ -194,6 +195,21 @@ function insertAll(rows: AppendRows, st: ReturnType<typeof appendStatements>): v
   st.checkpoint.run(cp.size, cp.root, cp.note);
 }
 
+/** fdatasync of the WAL on a libuv thread: the commit's frames reach the disk as FULL would have put them. */
+async function syncWal(path: string): Promise<void> {
+  try {
+    // A fresh descriptor each time: fsync flushes the file (inode), whichever descriptor wrote it.
+    const h = await openFile(path, 'r');
+    try {
+      await h.datasync();
+    } finally {
+      await h.close();
+    }
+  } catch (e) {
+    throw new StoreError('STORE_UNAVAILABLE', `flushing the SQLite WAL ${path} to disk failed: ${messageOf(e)}`, { cause: e });
+  }
+}
+
 export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions = {}): Promise<Backend> {
   if (opts.create === false && !existsSync(config.file)) {
     throw new StoreError(
@@ -303,13 +319,28 @@ export async function openSqliteBackend(config: SqliteConfig, opts: OpenOptions 
     // File queue first, then Kysely's connection (the append path's order, so neither waits on the
     // other); the first statement writes, so the transaction holds the write lock from its start: a
     // read-then-write transaction would otherwise fail at once when another process wrote in between.
-    writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-      return withFileLock(lockKey, () =>
-        db.transaction().execute(async (trx) => {
-          await sql`DELETE FROM kysely_migration WHERE 0`.execute(trx);
-          return fn(trx);
-        }),
-      );
+    writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>, opts?: WriteOptions): Promise<T> {
+      const body = async (trx: Transaction<Database>): Promise<T> => {
+        await sql`DELETE FROM kysely_migration WHERE 0`.execute(trx);
+        return fn(trx);
+      };
+      if (!opts?.deferSync) return withFileLock(lockKey, () => db.transaction().execute(body));
+      return (async () => {
+        // The safety level cannot change inside a transaction, and no other statement may run on the
+        // connection with it lowered: hold the connection from before BEGIN to after COMMIT.
+        const result = await withFileLock(lockKey, () =>
+          db.connection().execute(async (conn) => {
+            main.pragma('synchronous = NORMAL');
+            try {
+              return await conn.transaction().execute(body);
+            } finally {
+              main.pragma('synchronous = FULL');
+            }
+          }),
+        );
+        await syncWal(`${config.file}-wal`);
+        return result;
+      })();
     },
 
     async checkWritable(): Promise<string> {

@@ -132,6 +132,16 @@ export interface AppendSession {
   commit(rows: AppendRows, expected: StoredHead, beforeCommit?: () => void | Promise<void>): Promise<void>;
 }
 
+export interface WriteOptions {
+  /**
+   * SQLite: commit without the synchronous fsync (which blocks the event loop for 1–3 ms here), then
+   * flush the WAL file on a libuv thread before resolving. When the promise resolves the change is as
+   * durable as a synchronous=FULL commit; meanwhile the event loop serves other requests. PostgreSQL:
+   * no difference (its commit never blocks the event loop).
+   */
+  readonly deferSync?: boolean;
+}
+
 export interface AppendOptions {
   /** Take the cross-process append lock before the session starts (the writer's retry after a conflict). */
   readonly lockFirst?: boolean;
@@ -179,7 +189,7 @@ export interface Backend {
    * concurrent writer in another process makes it wait (busy_timeout), never fail. PostgreSQL: a plain
    * transaction (callers use conditional writes for concurrency).
    */
-  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** One read-only transaction over a consistent snapshot. */
   withReadSnapshot<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**

@@ -39,8 +39,8 @@ export class IntakeStore {
   }
 
   /** A read-then-write transaction (SQLite: holding the write lock from its start). */
-  private tx<T>(fn: (trx: Transaction<OperationsDatabase>) => Promise<T>): Promise<T> {
-    return this.store.writeTransaction((trx) => fn(trx as unknown as Transaction<OperationsDatabase>));
+  private tx<T>(fn: (trx: Transaction<OperationsDatabase>) => Promise<T>, deferSync = false): Promise<T> {
+    return this.store.writeTransaction((trx) => fn(trx as unknown as Transaction<OperationsDatabase>), { deferSync });
   }
 
   /**
@@ -84,7 +84,8 @@ export class IntakeStore {
           await sql`RELEASE SAVEPOINT intake_apply`.execute(trx);
           return { results, applied: false, applyError: e };
         }
-      });
+        // The disk flush runs off the event loop: senders' requests keep being read (into the next batch).
+      }, true);
     } catch (e) {
       // Another process stored one of them at the same moment: store them one at a time instead.
       if (isUniqueViolation(e) && items.length > 1) {
