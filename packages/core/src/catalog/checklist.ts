@@ -1,0 +1,149 @@
+// "Healthy if and only if" checklists (seed 002's final validation): every item must hold, and each
+// result keeps its evidence. Evaluation is pure: the caller gathers the facts first (checklistNeeds
+// says which) and answers through ChecklistFacts; a fact nobody could supply fails its item, because
+// "no data" must never read as healthy.
+import { severityRank, type IncidentSeverity } from '../incidents/severity.js';
+import type { HealthVerdict } from './health.js';
+import type { Checklist, ChecklistItem, CheckState, ComparisonOp } from './types.js';
+
+export interface LedgerVerificationFact {
+  readonly ok: boolean;
+  readonly mode: 'full' | 'sampled';
+  /** Entries or artifacts verified. */
+  readonly checked?: number;
+  /** When it ran (ms since the epoch), so stale evidence is visible. */
+  readonly at?: number;
+  readonly detail?: string;
+}
+
+export interface OpenIncidentFact {
+  readonly id: string;
+  readonly severity: IncidentSeverity;
+  readonly title?: string;
+  readonly service?: string;
+}
+
+export type PrometheusFact = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
+
+export interface ChecklistFacts {
+  checkState(id: string): CheckState | undefined;
+  serviceHealth(name: string): HealthVerdict | undefined;
+  ledgerVerification(mode: 'full' | 'sampled', sample?: number): LedgerVerificationFact | undefined;
+  /** Freeze or emergency bypasses and insecure overrides that are on right now. */
+  activeBypasses(): readonly { readonly kind: string; readonly detail?: string }[] | undefined;
+  openIncidents(): readonly OpenIncidentFact[] | undefined;
+  readiness(target: 'runledger'): { readonly ready: boolean; readonly failed: readonly string[] } | undefined;
+  prometheus(query: string, url?: string): PrometheusFact | undefined;
+}
+
+export type Evidence = string | Readonly<Record<string, unknown>>;
+
+export interface ChecklistItemResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly evidence: Evidence;
+}
+
+export interface ChecklistResult {
+  readonly name: string;
+  /** True if and only if every item holds. */
+  readonly healthy: boolean;
+  readonly items: readonly ChecklistItemResult[];
+}
+
+export function evaluateChecklist(checklist: Checklist, facts: ChecklistFacts): ChecklistResult {
+  const items = checklist.items.map((item) => ({ name: item.name, ...evaluateItem(item, facts) }));
+  return { name: checklist.name, healthy: items.every((i) => i.ok), items };
+}
+
+function evaluateItem(item: ChecklistItem, facts: ChecklistFacts): { ok: boolean; evidence: Evidence } {
+  switch (item.kind) {
+    case 'check': {
+      const state = facts.checkState(item.check);
+      if (state === undefined) return { ok: false, evidence: `no state for check ${item.check}` };
+      return { ok: item.allow.includes(state), evidence: `check ${item.check} is ${state}` };
+    }
+    case 'service': {
+      const v = facts.serviceHealth(item.service);
+      if (v === undefined) return { ok: false, evidence: `no state for service ${item.service}` };
+      return {
+        ok: item.allow.includes(v.state),
+        evidence: { service: item.service, state: v.state, ...(v.cause ? { cause: v.cause } : {}), reasons: v.reasons },
+      };
+    }
+    case 'ledger': {
+      const r = facts.ledgerVerification(item.mode, item.sample);
+      if (r === undefined) return { ok: false, evidence: `no ${item.mode} ledger verification result` };
+      return { ok: r.ok, evidence: { ...r } };
+    }
+    case 'noBypass': {
+      const on = facts.activeBypasses();
+      if (on === undefined) return { ok: false, evidence: 'bypass state unknown' };
+      return { ok: on.length === 0, evidence: on.length === 0 ? 'no bypass or override is on' : { active: on } };
+    }
+    case 'noOpenIncident': {
+      const open = facts.openIncidents();
+      if (open === undefined) return { ok: false, evidence: 'open incidents unknown' };
+      const hits = open.filter((i) => severityRank(i.severity) <= severityRank(item.severity) && (item.service === undefined || i.service === item.service));
+      const scope = `${item.severity} or worse${item.service ? ` on ${item.service}` : ''}`;
+      return {
+        ok: hits.length === 0,
+        evidence: hits.length === 0 ? `no open incident ${scope}` : { open: hits.map((i) => ({ id: i.id, severity: i.severity, title: i.title })) },
+      };
+    }
+    case 'ready': {
+      const r = facts.readiness(item.target);
+      if (r === undefined) return { ok: false, evidence: `${item.target} readiness unknown` };
+      return { ok: r.ready, evidence: r.ready ? `${item.target} is ready` : { ready: false, failed: r.failed } };
+    }
+    case 'prometheus': {
+      const r = facts.prometheus(item.query, item.url);
+      const base = { query: item.query, op: item.op, threshold: item.threshold };
+      if (r === undefined) return { ok: false, evidence: { ...base, error: 'no result' } };
+      if (!r.ok) return { ok: false, evidence: { ...base, error: r.error } };
+      return { ok: compareNumber(r.value, item.op, item.threshold), evidence: { ...base, value: r.value } };
+    }
+  }
+}
+
+export function compareNumber(a: number, op: ComparisonOp, b: number): boolean {
+  switch (op) {
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}
+
+/** What the caller must gather before evaluating (so it asks Prometheus and the ledger only once each). */
+export interface ChecklistNeeds {
+  readonly checks: readonly string[];
+  readonly services: readonly string[];
+  readonly ledger: readonly { readonly mode: 'full' | 'sampled'; readonly sample?: number }[];
+  readonly prometheus: readonly { readonly query: string; readonly url?: string }[];
+  readonly bypasses: boolean;
+  readonly incidents: boolean;
+  readonly readiness: boolean;
+}
+
+export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
+  const items = lists.flatMap((l) => l.items);
+  const uniq = <T>(xs: T[]): T[] => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
+  return {
+    checks: uniq(items.flatMap((i) => (i.kind === 'check' ? [i.check] : []))),
+    services: uniq(items.flatMap((i) => (i.kind === 'service' ? [i.service] : []))),
+    ledger: uniq(items.flatMap((i) => (i.kind === 'ledger' ? [{ mode: i.mode, ...(i.sample !== undefined ? { sample: i.sample } : {}) }] : []))),
+    prometheus: uniq(items.flatMap((i) => (i.kind === 'prometheus' ? [{ query: i.query, ...(i.url !== undefined ? { url: i.url } : {}) }] : []))),
+    bypasses: items.some((i) => i.kind === 'noBypass'),
+    incidents: items.some((i) => i.kind === 'noOpenIncident'),
+    readiness: items.some((i) => i.kind === 'ready'),
+  };
+}

@@ -1,0 +1,107 @@
+// The service catalog: services, their components and checks, dependencies, checklists and SLOs, as
+// loaded from `catalog.yaml` (or a `catalog/` directory, or Backstage `catalog-info.yaml`). Pure data.
+import type { IncidentSeverity } from '../incidents/severity.js';
+import type { Condition } from './conditions.js';
+import type { CatalogProbe } from './probe.js';
+
+/** What a check or service is known to be. `degraded` is for services and components only. */
+export type CheckState = 'up' | 'down' | 'unknown';
+export type HealthState = CheckState | 'degraded';
+export const HEALTH_STATES: readonly HealthState[] = ['up', 'degraded', 'down', 'unknown'];
+
+export interface Check {
+  /** Unique in the catalog: `service/name`, `service/component/name`, or the `id` given in the file. */
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly component?: string;
+  readonly description?: string;
+  readonly probe: CatalogProbe;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive failures before the check is down (Gatus's default: 3). */
+  readonly failureThreshold: number;
+  /** Consecutive successes before a down check is up again (Gatus's default: 2). */
+  readonly successThreshold: number;
+  /** All must hold for a result to count as a success. */
+  readonly conditions: readonly Condition[];
+  readonly severity: IncidentSeverity;
+  /** An optional check that is down degrades its service instead of taking it down. */
+  readonly optional: boolean;
+  /** Per-host concurrency key (`127.0.0.1:8080`): probes of one host are capped together. */
+  readonly hostKey: string;
+}
+
+export interface Component {
+  /** `service/name`, the form a dependency uses to point at it. */
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly type?: string;
+  readonly description?: string;
+  readonly optional: boolean;
+  readonly checks: readonly Check[];
+}
+
+/** An edge of the dependency graph: a whole service or one component of one. */
+export type DependencyTarget = { readonly service: string } | { readonly component: string };
+export type Dependency = DependencyTarget & { readonly optional: boolean };
+
+/** Runbook ids by purpose; `deploy`, `verify` and `rollback` are the ones releases look for. */
+export type ServiceRunbooks = Readonly<Record<string, string>> & { readonly deploy?: string; readonly verify?: string; readonly rollback?: string };
+
+export interface Service {
+  readonly name: string;
+  readonly description?: string;
+  readonly owner?: string;
+  /** Backstage `spec.system`, `spec.type`, `spec.lifecycle` when imported from there (or written). */
+  readonly system?: string;
+  readonly type?: string;
+  readonly lifecycle?: string;
+  readonly runbooks: ServiceRunbooks;
+  /** An escalation policy name from the operations file. */
+  readonly escalation?: string;
+  readonly severity?: IncidentSeverity;
+  readonly components: readonly Component[];
+  readonly dependsOn: readonly Dependency[];
+  /** The service's own checks (component checks live on their component). */
+  readonly checks: readonly Check[];
+}
+
+export type ChecklistItemSpec =
+  | { readonly kind: 'check'; readonly check: string; readonly allow: readonly HealthState[] }
+  | { readonly kind: 'service'; readonly service: string; readonly allow: readonly HealthState[] }
+  | { readonly kind: 'ledger'; readonly mode: 'full' | 'sampled'; readonly sample?: number }
+  | { readonly kind: 'noBypass' }
+  | { readonly kind: 'noOpenIncident'; readonly severity: IncidentSeverity; readonly service?: string }
+  | { readonly kind: 'ready'; readonly target: 'runledger' }
+  | { readonly kind: 'prometheus'; readonly query: string; readonly op: ComparisonOp; readonly threshold: number; readonly url?: string };
+
+export type ChecklistItem = ChecklistItemSpec & { readonly name: string };
+
+export interface Checklist {
+  readonly name: string;
+  readonly description?: string;
+  /** Healthy if and only if every item holds. */
+  readonly items: readonly ChecklistItem[];
+}
+
+export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+/**
+ * Minimal SLO: the catalog checks the name, the service it belongs to and, when given, the
+ * objective (percent) and window; `spec` keeps the whole entry as written for the SLO math.
+ */
+export interface SloSpec {
+  readonly name: string;
+  readonly service: string;
+  readonly objective?: number;
+  readonly windowMs?: number;
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+export interface Catalog {
+  readonly services: readonly Service[];
+  readonly checklists: readonly Checklist[];
+  readonly slos: readonly SloSpec[];
+}

@@ -1,0 +1,167 @@
+// Checklist and SLO entries of the catalog (plain data) → typed specs, problems as JSON paths.
+// Names they refer to (checks, services) are resolved later, once every file is read.
+import { parseSeverity } from '../incidents/severity.js';
+import type { Checker, Obj } from './checker.js';
+import type { Checklist, ChecklistItem, ChecklistItemSpec, ComparisonOp, HealthState, SloSpec } from './types.js';
+import { HEALTH_STATES } from './types.js';
+
+export const ITEM_KINDS = ['check', 'service', 'ledger', 'noBypass', 'noOpenIncident', 'ready', 'prometheus'] as const;
+export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly string[]>> = {
+  check: ['name', 'check', 'allow'],
+  service: ['name', 'service', 'allow'],
+  ledger: ['name', 'ledger', 'mode', 'sample'],
+  noBypass: ['name', 'noBypass'],
+  noOpenIncident: ['name', 'noOpenIncident'],
+  ready: ['name', 'ready'],
+  prometheus: ['name', 'prometheus'],
+};
+const OPS: readonly ComparisonOp[] = ['==', '!=', '<', '<=', '>', '>='];
+export const DEFAULT_LEDGER_SAMPLE = 10;
+
+export interface ChecklistRead {
+  readonly checklist: Checklist;
+  readonly path: string;
+  /** Path of each item, in order (for references resolved later). */
+  readonly itemPaths: readonly string[];
+}
+
+export function readChecklist(c: Checker, v: unknown, path: string): ChecklistRead | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  c.keys(o, path, ['name', 'description', 'items']);
+  const name = c.name(o['name'], `${path}.name`);
+  const description = c.str(o['description'], `${path}.description`, false);
+  const items: ChecklistItem[] = [];
+  const itemPaths: string[] = [];
+  const raw = c.list(o['items'], `${path}.items`);
+  if (raw.length === 0) c.p(`${path}.items`, 'a checklist needs at least one item (an empty one would always be healthy)');
+  raw.forEach((x, i) => {
+    const item = readItem(c, x, `${path}.items[${i}]`);
+    if (!item) return;
+    items.push(item);
+    itemPaths.push(`${path}.items[${i}]`);
+  });
+  if (!name) return undefined;
+  return { checklist: { name, ...(description !== undefined ? { description } : {}), items }, path, itemPaths };
+}
+
+function readItem(c: Checker, v: unknown, path: string): ChecklistItem | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  const kinds = ITEM_KINDS.filter((k) => o[k] !== undefined);
+  if (kinds.length !== 1) {
+    c.p(path, kinds.length === 0 ? `an item is exactly one of ${ITEM_KINDS.join(', ')}` : `an item is exactly one kind, not ${kinds.join(' and ')}`);
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  c.keys(o, path, ITEM_KEYS[kind]);
+  const spec = readSpec(c, o, kind, path);
+  if (!spec) return undefined;
+  return { name: c.str(o['name'], `${path}.name`, false) ?? defaultName(spec), ...spec };
+}
+
+function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: string): ChecklistItemSpec | undefined {
+  const at = `${path}.${kind}`;
+  switch (kind) {
+    case 'check':
+    case 'service': {
+      const ref = c.str(o[kind], at);
+      const allow = readAllow(c, o['allow'], `${path}.allow`);
+      if (ref === undefined) return undefined;
+      return kind === 'check' ? { kind, check: ref, allow } : { kind, service: ref, allow };
+    }
+    case 'ledger': {
+      if (o['ledger'] !== 'verifies') c.p(at, 'the one ledger item is `ledger: verifies`');
+      const mode = o['mode'] ?? 'full';
+      if (mode !== 'full' && mode !== 'sampled') {
+        c.p(`${path}.mode`, 'must be full or sampled');
+        return undefined;
+      }
+      if (mode === 'full' && o['sample'] !== undefined) c.p(`${path}.sample`, 'sample goes with mode: sampled');
+      if (mode === 'full') return { kind, mode };
+      return { kind, mode, sample: c.int(o['sample'], `${path}.sample`, 1, 100_000, DEFAULT_LEDGER_SAMPLE)! };
+    }
+    case 'noBypass':
+      if (o['noBypass'] !== true) c.p(at, 'write noBypass: true');
+      return { kind };
+    case 'noOpenIncident': {
+      // `true` means any open incident; a mapping names the least severity that counts.
+      if (o[kind] === true) return { kind, severity: 'SEV-3' };
+      const x = c.obj(o[kind], at);
+      if (!x) return undefined;
+      c.keys(x, at, ['severity', 'service']);
+      const sev = typeof x['severity'] === 'string' ? parseSeverity(x['severity']) : undefined;
+      if (sev === undefined) c.p(`${at}.severity`, 'must be SEV-1, SEV-2 or SEV-3 (that severity or worse counts)');
+      const service = c.str(x['service'], `${at}.service`, false);
+      return { kind, severity: sev ?? 'SEV-1', ...(service !== undefined ? { service } : {}) };
+    }
+    case 'ready':
+      if (o['ready'] !== 'runledger') c.p(at, 'the one readiness target is runledger (services are checked with service: NAME)');
+      return { kind, target: 'runledger' };
+    case 'prometheus': {
+      const x = c.obj(o[kind], at);
+      if (!x) return undefined;
+      c.keys(x, at, ['query', 'op', 'threshold', 'url']);
+      const query = c.str(x['query'], `${at}.query`);
+      const op = OPS.find((p) => p === x['op']);
+      if (!op) c.p(`${at}.op`, `must be one of ${OPS.join(' ')}`);
+      const threshold = x['threshold'];
+      if (typeof threshold !== 'number' || !Number.isFinite(threshold)) c.p(`${at}.threshold`, 'must be a number');
+      const url = c.str(x['url'], `${at}.url`, false);
+      if (url !== undefined && !/^https?:\/\/[^/@]+(\/|$)/.test(url)) c.p(`${at}.url`, 'must be an http(s) URL without credentials');
+      if (query === undefined || !op || typeof threshold !== 'number') return undefined;
+      return { kind, query, op, threshold, ...(url !== undefined ? { url } : {}) };
+    }
+  }
+}
+
+function readAllow(c: Checker, v: unknown, path: string): HealthState[] {
+  if (v === undefined) return ['up'];
+  const out: HealthState[] = [];
+  c.list(v, path).forEach((x, i) => {
+    const s = HEALTH_STATES.find((h) => h === x);
+    if (s) out.push(s);
+    else c.p(`${path}[${i}]`, `must be one of ${HEALTH_STATES.join(', ')}`);
+  });
+  if (out.length === 0) c.p(path, 'at least one state');
+  return out;
+}
+
+function defaultName(s: ChecklistItemSpec): string {
+  switch (s.kind) {
+    case 'check':
+      return `check ${s.check} is ${s.allow.join(' or ')}`;
+    case 'service':
+      return `service ${s.service} is ${s.allow.join(' or ')}`;
+    case 'ledger':
+      return s.mode === 'full' ? 'the ledger verifies' : `the ledger verifies (${s.sample ?? DEFAULT_LEDGER_SAMPLE} sampled)`;
+    case 'noBypass':
+      return 'no bypass or override is on';
+    case 'noOpenIncident':
+      return `no open ${s.severity}${s.severity === 'SEV-1' ? '' : '-or-worse'} incident${s.service ? ` on ${s.service}` : ''}`;
+    case 'ready':
+      return `${s.target} is ready`;
+    case 'prometheus':
+      return `${s.query} ${s.op} ${s.threshold}`;
+  }
+}
+
+/** SLOs stay a passthrough for the SLO math: name, service, objective (percent) and window are checked. */
+export function readSlo(c: Checker, v: unknown, path: string): SloSpec | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  const name = c.name(o['name'], `${path}.name`);
+  const service = c.str(o['service'], `${path}.service`);
+  const objective = o['objective'];
+  if (objective !== undefined && (typeof objective !== 'number' || !(objective > 0 && objective < 100)))
+    c.p(`${path}.objective`, 'a percentage above 0 and below 100, such as 99.9');
+  const windowMs = o['window'] === undefined ? undefined : c.duration(o['window'], `${path}.window`, 0, 60_000);
+  if (!name || !service) return undefined;
+  return {
+    name,
+    service,
+    ...(typeof objective === 'number' ? { objective } : {}),
+    ...(windowMs !== undefined && windowMs > 0 ? { windowMs } : {}),
+    spec: o,
+  };
+}
