@@ -15,6 +15,7 @@ import { treeContinuityMigration } from './0007-tree-continuity.js';
 import { authEpochMigration } from './0008-auth-epoch.js';
 import { searchIndexesMigration } from './0009-search-indexes.js';
 import { operationsMigration } from './0010-operations.js';
+import { healthMigration } from './0011-health.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -27,6 +28,7 @@ const MIGRATIONS = [
   ['0008_auth_epoch', authEpochMigration],
   ['0009_search_indexes', searchIndexesMigration],
   ['0010_operations', operationsMigration],
+  ['0011_health', healthMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
