@@ -13,3 +13,4 @@ export * from './intake/index.js';
 export * from './oncall/index.js';
 export * from './routing/index.js';
 export * from './operations/index.js';
+export * from './slo/index.js';
