@@ -14,3 +14,4 @@ export * from './oncall/index.js';
 export * from './routing/index.js';
 export * from './operations/index.js';
 export * from './catalog/index.js';
+export * from './slo/index.js';
