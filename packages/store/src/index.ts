@@ -78,3 +78,4 @@ export {
 } from './tokens/token-store.js';
 export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoch.js';
 export * from './operations/index.js';
+export * from './health/index.js';
