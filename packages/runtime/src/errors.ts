@@ -17,6 +17,7 @@ export type RuntimeErrorCode =
   | 'SECRET_IN_ENTRY'
   | 'OPERATIONS_CONFIG_INVALID'
   | 'OPERATIONS_SECRET_MISSING'
+  | 'CATALOG_INVALID'
   | 'RECEIVER_UNKNOWN'
   | 'NOTIFICATION_FAILED';
 
@@ -82,6 +83,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     http: 500,
     summary:
       'The operations file (`operations.yaml`: integrations, receivers, routes, schedules) has errors, each as `file:line:col: $.json.path: message` (`runledger config check` lists them).',
+  },
+  CATALOG_INVALID: {
+    exit: EXIT.CONFIG,
+    http: 500,
+    summary:
+      'The service catalog (`catalog.yaml` or `catalog/`: services, checks, dependencies, checklists, SLOs) cannot be read or has errors, each as `file:line:col: $.json.path: message`.',
   },
   OPERATIONS_SECRET_MISSING: {
     exit: EXIT.CONFIG,
