@@ -27,7 +27,8 @@ export const SUBJECTS_OF: Record<CatalogProbeKind, readonly SubjectKind[]> = {
   command: ['latency', 'exit', 'output', 'json'],
   dns: ['latency', 'addresses'],
 };
-const FIELDS: Record<CatalogProbeKind, readonly string[]> = {
+/** The keys each probe kind's mapping accepts (the docs and their test read this table). */
+export const PROBE_KEYS: Record<CatalogProbeKind, readonly string[]> = {
   http: ['url', 'method', 'headers', 'body'],
   tcp: ['host', 'port'],
   postgres: ['url', 'query'],
@@ -54,7 +55,7 @@ export function readProbe(c: Checker, check: Obj, path: string): CatalogProbe | 
   if (kind === 'command' && typeof check[kind] === 'string') return { kind, run: c.str(check[kind], at) ?? '' };
   const o = c.obj(check[kind], at);
   if (!o) return undefined;
-  c.keys(o, at, FIELDS[kind]);
+  c.keys(o, at, PROBE_KEYS[kind]);
   const port = (dflt?: number): number => c.int(o['port'], `${at}.port`, 1, 65535, dflt) ?? (c.p(`${at}.port`, 'required'), 0);
   const opt = <T extends object>(x: T): T => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
   switch (kind) {

@@ -15,6 +15,8 @@ export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly st
   ready: ['name', 'ready'],
   prometheus: ['name', 'prometheus'],
 };
+/** The keys of the two item kinds written as a mapping. */
+export const ITEM_OBJECT_KEYS = { noOpenIncident: ['severity', 'service'], prometheus: ['query', 'op', 'threshold', 'url'] } as const;
 const OPS: readonly ComparisonOp[] = ['==', '!=', '<', '<=', '>', '>='];
 export const DEFAULT_LEDGER_SAMPLE = 10;
 
@@ -89,7 +91,7 @@ function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: s
       if (o[kind] === true) return { kind, severity: 'SEV-3' };
       const x = c.obj(o[kind], at);
       if (!x) return undefined;
-      c.keys(x, at, ['severity', 'service']);
+      c.keys(x, at, ITEM_OBJECT_KEYS.noOpenIncident);
       const sev = typeof x['severity'] === 'string' ? parseSeverity(x['severity']) : undefined;
       if (sev === undefined) c.p(`${at}.severity`, 'must be SEV-1, SEV-2 or SEV-3 (that severity or worse counts)');
       const service = c.str(x['service'], `${at}.service`, false);
@@ -101,7 +103,7 @@ function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: s
     case 'prometheus': {
       const x = c.obj(o[kind], at);
       if (!x) return undefined;
-      c.keys(x, at, ['query', 'op', 'threshold', 'url']);
+      c.keys(x, at, ITEM_OBJECT_KEYS.prometheus);
       const query = c.str(x['query'], `${at}.query`);
       const op = OPS.find((p) => p === x['op']);
       if (!op) c.p(`${at}.op`, `must be one of ${OPS.join(' ')}`);
