@@ -12,6 +12,7 @@ NEEDS=(
   "cmd:pg_ctlcluster postgresql"                  # the PostgreSQL suites (a server on 127.0.0.1:5432)
   "cmd:psql postgresql-client"
   "file:/usr/bin/chromium chromium"               # browser tests (playwright-core drives Debian's build)
+  "cmd:openssl openssl"                           # the https probe tests make their certificates with the openssl CLI
   "cmd:tar tar"                                   # the export test reads the API's archive with GNU tar
   "cmd:promtool prometheus"                       # rules/runledger.rules.yml: promtool check/test rules
   "cmd:prometheus-alertmanager prometheus-alertmanager"  # the alert intake tests: a real Alertmanager 0.25 posts its webhooks

@@ -7,6 +7,7 @@ export * from './engine/engine.js';
 export * from './engine/open.js';
 export * from './runbooks/catalogue.js';
 export { realExecutor } from './engine/executor.js';
+export { DEFAULT_COMMAND_PROBE_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, MAX_PROBE_BODY_BYTES, runProbe, type ProbeOptions } from './probes/index.js';
 export * from './notify/index.js';
 export { currentRequestId, requestTagged, tagRequestId, withRequestId } from './request-context.js';
 export * from './gates.js';

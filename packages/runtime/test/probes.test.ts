@@ -127,7 +127,7 @@ describe('http probe', () => {
     assert.equal(refused.detail, `GET http://127.0.0.1:${closedPort}/health → connection refused, expected 200`);
     const slow = await runProbe({ kind: 'http', url: `${base}/slow`, timeoutMs: 300 });
     assert.equal(slow.ok, false);
-    assert.match(slow.detail, /→ timeout after 300ms, expected 200$/);
+    assert.match(slow.detail, /→ timeout after 300ms while waiting for the response, expected 200$/);
     assert.ok(slow.durationMs < 1500, String(slow.durationMs));
     const bad = await runProbe({ kind: 'http', url: 'not a url' });
     assert.equal(bad.ok, false);
@@ -211,7 +211,7 @@ describe('postgres probe (real PostgreSQL on 127.0.0.1:5432)', () => {
   it('times out against a server that never answers', async () => {
     const r = await runProbe({ kind: 'postgres', url: `postgres://postgres@127.0.0.1:${silentPort}/postgres`, timeoutMs: 300 });
     assert.equal(r.ok, false);
-    assert.match(r.detail, /→ timeout after 300ms$/);
+    assert.match(r.detail, /→ timeout after 300ms while connecting$/);
     assert.ok(r.durationMs < 2000, String(r.durationMs));
   });
 });
@@ -253,7 +253,7 @@ describe('redis probe (real Redis on 127.0.0.1:6379)', () => {
     assert.equal(closed.detail, `redis 127.0.0.1:${closedPort} PING → connection refused, expected "PONG"`);
     const silentR = await runProbe({ kind: 'redis', host: '127.0.0.1', port: silentPort, timeoutMs: 300 });
     assert.equal(silentR.ok, false);
-    assert.match(silentR.detail, /PING → timeout after 300ms, expected "PONG"$/);
+    assert.match(silentR.detail, /PING → timeout after 300ms while waiting for the reply, expected "PONG"$/);
     const auth = await runProbe({ kind: 'redis', host: '127.0.0.1', port: REDIS_PORT, command: 'AUTH hunter2' });
     assert.ok(!auth.detail.includes('hunter2'), auth.detail);
   });

@@ -77,15 +77,17 @@ export function parseHttpBody(body: string, report: BodyReport): HttpRequest | u
   return req;
 }
 
-export const PROBE_KINDS: readonly ProbeKind[] = ['http', 'tcp', 'postgres', 'redis', 'command'];
-const PROBE_FIELDS: Record<ProbeKind, readonly string[]> = {
+/** The probe kinds a runbook step may use (dns is the catalog's for now: no step syntax yet). */
+export type StepProbeKind = Exclude<ProbeKind, 'dns'>;
+export const PROBE_KINDS: readonly StepProbeKind[] = ['http', 'tcp', 'postgres', 'redis', 'command'];
+const PROBE_FIELDS: Record<StepProbeKind, readonly string[]> = {
   http: ['url', 'method', 'headers', 'body', 'status', 'body_contains', 'json', 'timeout'],
   tcp: ['host', 'port', 'timeout'],
   postgres: ['url', 'query', 'timeout'],
   redis: ['host', 'port', 'command', 'reply', 'timeout'],
   command: ['run', 'exit', 'stdout_contains', 'timeout'],
 };
-const REQUIRED: Record<ProbeKind, readonly string[]> = { http: ['url'], tcp: ['host', 'port'], postgres: ['url'], redis: ['host'], command: ['run'] };
+const REQUIRED: Record<StepProbeKind, readonly string[]> = { http: ['url'], tcp: ['host', 'port'], postgres: ['url'], redis: ['host'], command: ['run'] };
 
 /** A YAML probe body (`http: {url: …, status: [200]}`) → ProbeSpec. String fields may hold {{ … }} references; numbers must be literal. */
 export function parseProbeBody(body: string, report: BodyReport): ProbeSpec | undefined {
@@ -122,7 +124,7 @@ export function parseProbeBody(body: string, report: BodyReport): ProbeSpec | un
     } else chosen = e;
   }
   if (!ok || !chosen) return undefined;
-  const kind = chosen.key as ProbeKind;
+  const kind = chosen.key as StepProbeKind;
   const fields = mapEntries(doc, chosen.value, chosen.valueAt);
   if (!fields) {
     // `command: ./check.sh` is the one shorthand: a command probe given as a bare string.

@@ -25,15 +25,19 @@ export function renderProbe(probe: ProbeSpec, ctx: TemplateContext, options: Ren
         body: opt(probe.body),
         expectBodyContains: opt(probe.expectBodyContains),
         expectJson: probe.expectJson ? renderJson(probe.expectJson, t) : undefined,
+        expectHeaders: probe.expectHeaders ? Object.fromEntries(Object.entries(probe.expectHeaders).map(([k, v]) => [k, t(v)])) : undefined,
+        ca: opt(probe.ca),
       });
     case 'tcp':
       return { ...probe, host: t(probe.host) };
     case 'postgres':
-      return clean({ ...probe, url: t(probe.url), query: opt(probe.query) });
+      return clean({ ...probe, url: t(probe.url), query: opt(probe.query), expectValue: opt(probe.expectValue) });
     case 'redis':
       return clean({ ...probe, host: t(probe.host), command: opt(probe.command), expectReply: opt(probe.expectReply) });
     case 'command':
       return clean({ ...probe, run: renderTemplate(probe.run, ctx, 'shell'), expectStdoutContains: opt(probe.expectStdoutContains) });
+    case 'dns':
+      return clean({ ...probe, name: t(probe.name), expect: probe.expect?.map(t) });
   }
 }
 

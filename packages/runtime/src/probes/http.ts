@@ -1,17 +1,21 @@
-// HTTP probe: global fetch (undici), one deadline for connect, headers and body.
-import { isDeepStrictEqual } from 'node:util';
-import type { HttpProbe } from './spec.js';
-import { Deadline, describeError, oneLine, quote, safeUrl } from './util.js';
+// HTTP probe: one exchange (http-exchange.ts), then the expectations (http-expect.ts). A failure says
+// why as a reason and in words: refused, timed out while connecting, certificate expired, status 503.
+import { isIP } from 'node:net';
+import { connectHost, exchange, type Exchange } from './http-exchange.js';
+import { judge } from './http-expect.js';
+import { observeHeaders } from './observe.js';
+import { fail, pass, type Outcome } from './outcome.js';
+import type { PhaseClock } from './phases.js';
+import { reasonOf } from './reasons.js';
+import type { HttpProbe, ProbeObservation } from './spec.js';
+import { chainFacts } from './tls-chain.js';
+import { peekChain } from './tls-peek.js';
+import { loadTrust, type Trust } from './tls-trust.js';
+import { Deadline, describeError, safeUrl } from './util.js';
 
-/** Bytes of body read at most; a health endpoint that answers more is not a health endpoint. */
-export const MAX_PROBE_BODY_BYTES = 1024 * 1024;
+export { MAX_PROBE_BODY_BYTES } from './http-exchange.js';
 
-export interface Outcome {
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-export async function httpProbe(spec: HttpProbe, timeoutMs: number, signal: AbortSignal | undefined): Promise<Outcome> {
+export async function httpProbe(spec: HttpProbe, timeoutMs: number, signal: AbortSignal | undefined, clock: PhaseClock): Promise<Outcome> {
   const method = (spec.method ?? 'GET').toUpperCase();
   const expectStatus = spec.expectStatus && spec.expectStatus.length > 0 ? spec.expectStatus : [200];
   const want = expectStatus.join(' or ');
@@ -21,106 +25,90 @@ export async function httpProbe(spec: HttpProbe, timeoutMs: number, signal: Abor
   try {
     url = new URL(spec.url);
   } catch {
-    return { ok: false, detail: `${shown}: not a valid URL` };
+    return fail('invalid', `${shown}: not a valid URL`);
   }
-  const headers = new Headers(spec.headers ?? {});
-  // fetch refuses URLs with credentials; send them the way curl does, as Basic auth.
-  if (url.username || url.password) {
-    if (!headers.has('authorization')) {
-      const user = decodeURIComponent(url.username);
-      const pass = decodeURIComponent(url.password);
-      headers.set('authorization', `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('invalid', `${shown}: only http:// and https:// URLs can be probed`);
+  const tls = url.protocol === 'https:';
+  if (!tls && spec.minCertDays !== undefined) return fail('invalid', `${shown}: minCertDays needs an https:// URL`);
+
+  const headers = withBasicAuth(url, spec.headers ?? {});
+  let trust: Trust | undefined;
+  if (tls) {
+    try {
+      trust = await loadTrust(spec.ca);
+    } catch (err) {
+      return fail('invalid', `${shown}: ${(err as Error).message}`);
     }
-    url.username = '';
-    url.password = '';
   }
 
   const dl = new Deadline(timeoutMs, signal);
   try {
-    let res: Response;
-    let body: string;
+    let ex: Exchange;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        // Report the status the server gave: a 307 is an answer ("200 or 307 redirect"), not a hop.
-        redirect: 'manual',
-        signal: dl.signal,
-        ...(spec.body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body: spec.body } : {}),
-      });
-      body = await readCapped(res, dl);
+      ex = await exchange(
+        {
+          url,
+          method,
+          headers,
+          ...(spec.body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body: spec.body } : {}),
+          ...(trust?.context ? { secureContext: trust.context } : {}),
+        },
+        dl,
+        clock,
+      );
     } catch (err) {
-      return { ok: false, detail: `${shown} → ${dl.fired ? dl.reason : describeError(err)}, expected ${want}` };
+      if (dl.fired) {
+        const stage = clock.stage({ resolves: isIP(connectHost(url)) === 0, tls, answer: 'the response' });
+        return fail(dl.timedOut ? 'timeout' : 'aborted', `${shown} → ${dl.explain(stage)}, expected ${want}`);
+      }
+      const reason = reasonOf(err);
+      if (trust && (reason === 'tls_expired' || reason === 'tls_invalid')) return explainTls(err, reason, url, trust, shown, dl);
+      return fail(reason, `${shown} → ${describeError(err)}, expected ${want}`);
     }
 
-    const seen = `${shown} → ${res.status}`;
-    if (!expectStatus.includes(res.status)) {
-      return { ok: false, detail: `${seen}, expected ${want}${body ? ` (body: ${quote(body)})` : ''}` };
-    }
-    const met: string[] = [];
-    if (spec.expectBodyContains !== undefined) {
-      if (!body.includes(spec.expectBodyContains)) {
-        return { ok: false, detail: `${seen}, but the body lacks ${quote(spec.expectBodyContains)} (body: ${quote(body)})` };
-      }
-      met.push(`body contains ${quote(spec.expectBodyContains)}`);
-    }
-    if (spec.expectJson && Object.keys(spec.expectJson).length > 0) {
-      let doc: unknown;
-      try {
-        doc = JSON.parse(body);
-      } catch {
-        return { ok: false, detail: `${seen}, but the body is not JSON (body: ${quote(body)})` };
-      }
-      for (const [path, expected] of Object.entries(spec.expectJson)) {
-        const found = lookup(doc, path);
-        if (!found.present) return { ok: false, detail: `${seen}, but ${path} is missing, expected ${show(expected)}` };
-        if (!isDeepStrictEqual(found.value, expected)) {
-          return { ok: false, detail: `${seen}, but ${path} = ${show(found.value)}, expected ${show(expected)}` };
-        }
-        met.push(`${path} = ${show(expected)}`);
-      }
-    }
-    return { ok: true, detail: met.length > 0 ? `${seen}, ${met.join(', ')}` : seen };
+    const latencyMs = clock.now();
+    const chain = ex.peer && trust ? chainFacts(ex.peer, trust.anchors, true) : undefined;
+    const observation: ProbeObservation = {
+      status: ex.status,
+      headers: observeHeaders(ex.headers),
+      body: ex.body,
+      ...(ex.truncated ? { bodyTruncated: true } : {}),
+      latencyMs,
+      ...(chain ? { cert: chain.observation } : {}),
+    };
+    const seen = `${shown} → ${ex.status}`;
+    const verdict = judge(spec, ex, seen, latencyMs, chain);
+    if ('reason' in verdict) return fail(verdict.reason, verdict.detail, observation);
+    return pass(verdict.met.length > 0 ? `${seen}, ${verdict.met.join(', ')}` : seen, observation);
   } finally {
     dl.dispose();
   }
 }
 
-async function readCapped(res: Response, dl: Deadline): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await dl.race(reader.read());
-    if (done) break;
-    parts.push(value);
-    size += value.byteLength;
-    if (size >= MAX_PROBE_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      break;
+/** URL credentials sent the way curl does, as Basic auth, unless the probe sets Authorization itself. */
+function withBasicAuth(url: URL, given: Readonly<Record<string, string>>): Record<string, string> {
+  const headers = { ...given };
+  if (url.username || url.password) {
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) {
+      const user = decodeURIComponent(url.username);
+      const pass = decodeURIComponent(url.password);
+      headers['authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     }
+    url.username = '';
+    url.password = '';
   }
-  return Buffer.concat(parts).subarray(0, MAX_PROBE_BODY_BYTES).toString('utf8');
+  return headers;
 }
 
-/** Dotted path into parsed JSON: `checks.database.ok`, `items.0.id`. */
-export function lookup(doc: unknown, path: string): { present: boolean; value?: unknown } {
-  let cur: unknown = doc;
-  for (const seg of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return { present: false };
-    if (Array.isArray(cur)) {
-      const i = Number(seg);
-      if (!Number.isInteger(i) || i < 0 || i >= cur.length) return { present: false };
-      cur = cur[i];
-    } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, seg)) return { present: false };
-      cur = (cur as Record<string, unknown>)[seg];
-    }
-  }
-  return { present: true, value: cur };
-}
-
-function show(v: unknown): string {
-  return oneLine(JSON.stringify(v) ?? String(v), 60);
+/** A verification failure, with the chain read by a second, send-nothing handshake to say which certificate. */
+async function explainTls(err: unknown, reason: 'tls_expired' | 'tls_invalid', url: URL, trust: Trust, shown: string, dl: Deadline): Promise<Outcome> {
+  const host = connectHost(url);
+  const peer = await peekChain(host, Number(url.port || 443), isIP(host) === 0 ? host : undefined, trust.context, dl);
+  const chain = peer ? chainFacts(peer, trust.anchors, false) : undefined;
+  const which = chain?.expired
+    ? ` (${chain.expired.subject} expired ${chain.expired.notAfter})`
+    : chain
+      ? ` (${chain.observation.subject}, issued by ${chain.observation.issuer})`
+      : '';
+  return fail(reason, `${shown} → TLS: ${describeError(err)}${which}`, chain ? { cert: chain.observation } : undefined);
 }

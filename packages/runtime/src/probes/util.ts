@@ -35,9 +35,19 @@ export class Deadline {
     return this.signal.aborted;
   }
 
+  /** True once the time limit (not the caller) fired. */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
   /** "timeout after Nms" or "aborted", once fired. */
   get reason(): string {
     return this.#timedOut ? `timeout after ${this.timeoutMs}ms` : 'aborted';
+  }
+
+  /** The reason with the phase the probe was in: "timeout after 2000ms while connecting". */
+  explain(phase: string): string {
+    return this.#timedOut ? `${this.reason} while ${phase}` : this.reason;
   }
 
   /** Rejects as soon as the deadline fires; otherwise settles like `p`. */
@@ -68,6 +78,9 @@ export class Deadline {
   }
 }
 
+/** The peer hung up before answering (no error code: the socket just ended). */
+export class PeerClosed extends Error {}
+
 const CODE_WORDS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
@@ -75,16 +88,17 @@ const CODE_WORDS: Readonly<Record<string, string>> = {
   EPIPE: 'connection closed',
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'host lookup failed (temporary)',
+  ENODATA: 'no record of that type',
+  ESERVFAIL: 'DNS server failure',
+  EREFUSED: 'DNS query refused',
+  ETIMEOUT: 'DNS query timed out',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
   EADDRNOTAVAIL: 'address not available',
-  UND_ERR_SOCKET: 'connection closed',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
 };
 
-interface ErrLike {
+export interface ErrLike {
   code?: unknown;
   message?: unknown;
   cause?: unknown;
@@ -92,21 +106,29 @@ interface ErrLike {
 }
 
 /**
- * A short phrase for a network error: "connection refused", "host not found", or the message. fetch
- * wraps the real error in `cause` ("fetch failed"), and a dual-stack connect reports an AggregateError
- * of one error per address; look through both.
+ * A short phrase for a network error: "connection refused", "host not found", or the message. A
+ * dual-stack connect reports an AggregateError of one error per address, and drivers may wrap the
+ * real error in `cause`; look through both.
  */
 export function describeError(err: unknown): string {
+  const e = innermost(err);
+  if (typeof e?.code === 'string' && CODE_WORDS[e.code]) return CODE_WORDS[e.code]!;
+  const last = typeof e?.message === 'string' && e.message ? e.message : err instanceof Error ? err.message : String(err);
+  // OpenSSL's text ("…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:file.c:350:"): its reason.
+  const ssl = /SSL routines:[^:]*:([^:\n]+)/.exec(last);
+  return ssl ? `TLS handshake failed (${ssl[1]!.trim()})` : last;
+}
+
+/** The error that carries the cause: through AggregateError.errors[0] and `cause` links. */
+export function innermost(err: unknown): ErrLike | undefined {
   let e = err as ErrLike | undefined;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
-    if (typeof e.code === 'string' && CODE_WORDS[e.code]) return CODE_WORDS[e.code]!;
+    if (typeof e.code === 'string') return e;
     if (Array.isArray(e.errors) && e.errors.length > 0) e = e.errors[0] as ErrLike;
     else if (e.cause && typeof e.cause === 'object') e = e.cause as ErrLike;
     else break;
   }
-  const last = e && typeof e === 'object' && typeof e.message === 'string' && e.message ? e.message : undefined;
-  if (last && last !== 'fetch failed') return last;
-  return err instanceof Error ? err.message : String(err);
+  return e && typeof e === 'object' ? e : undefined;
 }
 
 /** A URL for display: the password (and any `password=` parameter) replaced by the redaction mark. */
@@ -145,8 +167,4 @@ export function oneLine(s: string, max = 120): string {
 
 export function quote(s: string, max = 80): string {
   return JSON.stringify(oneLine(s, max));
-}
-
-export function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
 }
