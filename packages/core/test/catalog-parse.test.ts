@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { CATALOG_KEYS, formatFileProblem, hostKeyOf, parseCatalog, toProbeSpec, type Catalog, type CatalogFile } from '@runledger/core';
+import { CATALOG_KEYS, formatFileProblem, hostKeyOf, parseCatalog, sloDefinitionOf, toProbeSpec, type Catalog, type CatalogFile } from '@runledger/core';
 
 const EXAMPLE = readFileSync(new URL('../../../examples/catalog/catalog.yaml', import.meta.url), 'utf8');
 const OPTS = { escalationPolicies: ['sev1'], runbooks: ['readiness', 'release-smoke', 'rollback-image'] };
@@ -86,7 +86,7 @@ describe('examples/catalog/catalog.yaml', () => {
     );
   });
 
-  it('holds seed 002’s checklist, all eleven statements, and an SLO passthrough', () => {
+  it('holds seed 002’s checklist, all eleven statements, and seed 001’s two SLOs', () => {
     const demo = c.checklists.find((l) => l.name === 'demo-healthy')!;
     assert.equal(demo.items.length, 11);
     assert.deepEqual(
@@ -100,9 +100,19 @@ describe('examples/catalog/catalog.yaml', () => {
       severity: 'SEV-1',
     });
     assert.deepEqual(
-      c.slos.map((s) => [s.name, s.service, s.objective, s.windowMs]),
-      [['backend-availability', 'backend', 99.9, 30 * 86_400_000]],
+      c.slos.map((s) => [s.name, s.service, s.objective, s.windowMs, s.latencyMs]),
+      [
+        ['backend-availability', 'backend', 99.9, 30 * 86_400_000, undefined],
+        ['backend-latency', 'backend', 95, 30 * 86_400_000, 250],
+      ],
     );
+    // As the SLO math reads them: fractions, the latency form, and which checks count.
+    const [avail, lat] = c.slos.map((s) => sloDefinitionOf(c, s));
+    assert.equal(avail!.kind, 'availability');
+    assert.equal(avail!.objective, 0.999);
+    assert.deepEqual(avail!.checks, ['backend/ping', 'backend/health']);
+    assert.deepEqual([lat!.kind, lat!.objective, lat!.latency], ['latency', 0.95, { thresholdMs: 250, percentile: 95 }]);
+    assert.deepEqual(lat!.checks, ['backend/ping']);
   });
 
   it('maps checks to the runbooks’ ProbeSpec, carrying expectations a condition states exactly', () => {

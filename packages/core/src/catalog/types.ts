@@ -89,14 +89,24 @@ export interface Checklist {
 export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 /**
- * Minimal SLO: the catalog checks the name, the service it belongs to and, when given, the
- * objective (percent) and window; `spec` keeps the whole entry as written for the SLO math.
+ * A service level objective over the probe history: availability (`objective` percent of the time up),
+ * or latency with `latency` set (`objective` percent of probes answering within it: p95 ≤ 250 ms is
+ * `objective: 95, latency: 250ms`).
  */
 export interface SloSpec {
   readonly name: string;
   readonly service: string;
-  readonly objective?: number;
-  readonly windowMs?: number;
+  readonly description?: string;
+  /** Percent, in (0, 100). */
+  readonly objective: number;
+  /** Rolling window (default 30 days). */
+  readonly windowMs: number;
+  readonly latencyMs?: number;
+  /** Check ids whose history counts (default: every check of the service and its components). */
+  readonly checks?: readonly string[];
+  readonly basis?: 'time' | 'samples';
+  readonly minFailures?: number;
+  /** The entry as written. */
   readonly spec: Readonly<Record<string, unknown>>;
 }
 

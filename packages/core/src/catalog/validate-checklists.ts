@@ -149,21 +149,37 @@ function defaultName(s: ChecklistItemSpec): string {
 }
 
 /** SLOs stay a passthrough for the SLO math: name, service, objective (percent) and window are checked. */
+/** Keys of an SLO entry (docs/catalog.md lists each). */
+export const SLO_KEYS = ['name', 'service', 'description', 'objective', 'window', 'latency', 'checks', 'basis', 'minFailures'] as const;
+
 export function readSlo(c: Checker, v: unknown, path: string): SloSpec | undefined {
   const o = c.obj(v, path);
   if (!o) return undefined;
+  c.keys(o, path, SLO_KEYS);
   const name = c.name(o['name'], `${path}.name`);
   const service = c.str(o['service'], `${path}.service`);
   const objective = o['objective'];
-  if (objective !== undefined && (typeof objective !== 'number' || !(objective > 0 && objective < 100)))
-    c.p(`${path}.objective`, 'a percentage above 0 and below 100, such as 99.9');
-  const windowMs = o['window'] === undefined ? undefined : c.duration(o['window'], `${path}.window`, 0, 60_000);
-  if (!name || !service) return undefined;
+  if (objective === undefined) c.p(`${path}.objective`, 'required: a percentage above 0 and below 100, such as 99.9');
+  else if (typeof objective !== 'number' || !(objective > 0 && objective < 100)) c.p(`${path}.objective`, 'a percentage above 0 and below 100, such as 99.9');
+  const windowMs = o['window'] === undefined ? 30 * 86_400_000 : c.duration(o['window'], `${path}.window`, 0, 60_000);
+  const latencyMs = o['latency'] === undefined ? undefined : c.duration(o['latency'], `${path}.latency`, 0, 1);
+  const checks = o['checks'] === undefined ? undefined : c.list(o['checks'], `${path}.checks`).map((x, i) => c.str(x, `${path}.checks[${i}]`) ?? '');
+  const basis = o['basis'];
+  if (basis !== undefined && basis !== 'time' && basis !== 'samples')
+    c.p(`${path}.basis`, 'time (weigh states by how long they lasted, the default) or samples (count probes)');
+  const minFailures = o['minFailures'] === undefined ? undefined : c.int(o['minFailures'], `${path}.minFailures`, 1, 1000);
+  const description = o['description'] === undefined ? undefined : c.str(o['description'], `${path}.description`);
+  if (!name || !service || typeof objective !== 'number') return undefined;
   return {
     name,
     service,
-    ...(typeof objective === 'number' ? { objective } : {}),
-    ...(windowMs !== undefined && windowMs > 0 ? { windowMs } : {}),
+    objective,
+    windowMs,
+    ...(description ? { description } : {}),
+    ...(latencyMs !== undefined && latencyMs > 0 ? { latencyMs } : {}),
+    ...(checks ? { checks } : {}),
+    ...(basis === 'time' || basis === 'samples' ? { basis } : {}),
+    ...(minFailures !== undefined ? { minFailures } : {}),
     spec: o,
   };
 }

@@ -1,0 +1,27 @@
+// A catalog SLO entry as the SLO math's definition (core/slo): percent → fraction, the latency form
+// (p95 ≤ 250 ms is "95 % of probes within 250 ms"), and which checks' history counts.
+import type { SloDefinition } from '../slo/objectives.js';
+import type { Catalog, SloSpec } from './types.js';
+
+/** The checks an SLO counts: those it names, else every check of its service and the service's components. */
+export function checksOfSlo(catalog: Pick<Catalog, 'services'>, slo: SloSpec): string[] {
+  if (slo.checks && slo.checks.length > 0) return [...slo.checks];
+  const s = catalog.services.find((x) => x.name === slo.service);
+  if (!s) return [];
+  return [...s.checks.map((c) => c.id), ...s.components.flatMap((c) => c.checks.map((k) => k.id))];
+}
+
+export function sloDefinitionOf(catalog: Pick<Catalog, 'services'>, slo: SloSpec): SloDefinition {
+  return {
+    name: slo.name,
+    service: slo.service,
+    checks: checksOfSlo(catalog, slo),
+    kind: slo.latencyMs !== undefined ? 'latency' : 'availability',
+    objective: slo.objective / 100,
+    windowMs: slo.windowMs,
+    ...(slo.basis ? { basis: slo.basis } : {}),
+    ...(slo.latencyMs !== undefined ? { latency: { thresholdMs: slo.latencyMs, percentile: slo.objective } } : {}),
+    ...(slo.minFailures !== undefined ? { minFailures: slo.minFailures } : {}),
+    ...(slo.description ? { description: slo.description } : {}),
+  };
+}
