@@ -17,7 +17,8 @@ export function sloDefinitionOf(catalog: Pick<Catalog, 'services'>, slo: SloSpec
     service: slo.service,
     checks: checksOfSlo(catalog, slo),
     kind: slo.latencyMs !== undefined ? 'latency' : 'availability',
-    objective: slo.objective / 100,
+    // 99.9 / 100 is 0.9990000000000001 in binary floating point; 12 significant digits give 0.999 back.
+    objective: Number((slo.objective / 100).toPrecision(12)),
     windowMs: slo.windowMs,
     ...(slo.basis ? { basis: slo.basis } : {}),
     ...(slo.latencyMs !== undefined ? { latency: { thresholdMs: slo.latencyMs, percentile: slo.objective } } : {}),
