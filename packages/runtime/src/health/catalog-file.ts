@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatFileProblem, parseCatalog, type Catalog, type CatalogFile, type FileProblem, type ParseCatalogOptions, type SkippedEntity } from '@runledger/core';
+import {
+  formatFileProblem,
+  parseCatalog,
+  type Catalog,
+  type CatalogFile,
+  type FileProblem,
+  type ParseCatalogOptions,
+  type SkippedEntity,
+} from '@runledger/core';
 import type { ErrorDetail } from '@runledger/ledger';
 import { RuntimeError } from '../errors.js';
 

@@ -14,3 +14,8 @@ export {
 } from './scheduler.js';
 export type { LatenessSummary } from './lateness.js';
 export { nextTickAtOrAfter, phaseOf } from './phase.js';
+export { HealthService, type CheckView, type HealthAlert, type HealthServiceOptions, type LastResult } from './service.js';
+export { HealthRecorder, type RecordedCheck } from './recorder.js';
+export { judge, observationOf, probeSpecOf, type CheckOutcome } from './observe.js';
+export { catalogPath, CatalogInvalidError, loadCatalog, readCatalogFiles, CATALOG_DIR, CATALOG_FILE, type LoadedCatalog } from './catalog-file.js';
+export { catalogLoadedDraft, checkChangedDraft, serviceChangedDraft, verdictChangedDraft } from './drafts.js';

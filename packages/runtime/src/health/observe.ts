@@ -2,7 +2,16 @@
 // catalog's Observation, judged by the check's conditions (core/catalog). The verdict's reason is the
 // probe's own when the probe could not complete (refused, timed out, TLS), else the first failing
 // condition's, so "down" always says why.
-import { judgeObservation, toProbeSpec, type Check, type ConditionResult, type Observation, type ProbeReason, type ProbeResult, type ProbeSpec } from '@runledger/core';
+import {
+  judgeObservation,
+  toProbeSpec,
+  type Check,
+  type ConditionResult,
+  type Observation,
+  type ProbeReason,
+  type ProbeResult,
+  type ProbeSpec,
+} from '@runledger/core';
 
 /** Reasons for which there was no answer to judge: every condition fails with the probe's reason. */
 const NO_ANSWER: ReadonlySet<ProbeReason> = new Set([

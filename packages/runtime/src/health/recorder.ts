@@ -98,7 +98,8 @@ export class HealthRecorder {
       verdicts: [...this.verdicts.values()],
       outbox: this.outbox,
     };
-    if (batch.samples!.length + batch.rollups!.length + batch.checks!.length + batch.services!.length + batch.verdicts!.length + batch.outbox!.length === 0) return;
+    if (batch.samples!.length + batch.rollups!.length + batch.checks!.length + batch.services!.length + batch.verdicts!.length + batch.outbox!.length === 0)
+      return;
     this.samples = [];
     this.dirty = new Set();
     this.checks = new Map();

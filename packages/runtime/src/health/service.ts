@@ -1,0 +1,288 @@
+// Continuous health as a server runs it: the catalog's checks on the scheduler, each result judged and
+// fed to its threshold tracker (core/catalog), samples and rollups recorded in batches, and every state
+// change, of a check, a service or a checklist, a ledger entry with its evidence. A check that goes down
+// raises an alert through the incident path; when its service is down because of a dependency, the alert
+// joins the root cause's incident instead of paging once per dependent.
+import {
+  applyResult,
+  computeHealth,
+  describeVerdict,
+  initialTracker,
+  sloThresholds,
+  sloDefinitionOf,
+  defaultMaxGap,
+  type Catalog,
+  type CatalogHealth,
+  type Check,
+  type CheckState,
+  type CheckTracker,
+  type HealthVerdict,
+  type ProbeResult,
+  type ProbeSpec,
+} from '@runledger/core';
+import { HealthStore, type CheckRecord, type Store } from '@runledger/store';
+import { runProbe } from '../probes/index.js';
+import { checkChangedDraft, serviceChangedDraft } from './drafts.js';
+import { judge, probeSpecOf, type CheckOutcome } from './observe.js';
+import { HealthRecorder } from './recorder.js';
+import { CheckScheduler, type SchedulerOptions } from './scheduler.js';
+
+export interface HealthAlert {
+  readonly fingerprint: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly status: 'firing' | 'resolved';
+}
+
+export interface HealthServiceOptions {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly now?: () => number;
+  /** Resolves `env:NAME` / `file:/path` references in probes (postgres URLs, credential headers). */
+  readonly resolveSecret?: (value: string) => string;
+  readonly probe?: (spec: ProbeSpec, signal: AbortSignal) => Promise<ProbeResult>;
+  readonly redact?: (text: string) => string;
+  readonly scheduler?: Omit<SchedulerOptions, 'onError'>;
+  /** How often gathered results are written (ms, default 1000). */
+  readonly flushMs?: number;
+  /** Raises or resolves alerts through the incident path (the internal integration). */
+  readonly raise?: (alerts: readonly HealthAlert[]) => Promise<void>;
+  /** After each flush that queued ledger entries (wake the outbox pump). */
+  readonly onFlushed?: () => void;
+  readonly onResult?: (check: Check, outcome: CheckOutcome) => void;
+  readonly onError?: (what: string, e: unknown) => void;
+}
+
+export interface CheckView {
+  readonly check: Check;
+  readonly state: CheckState;
+  readonly since?: string;
+  readonly last?: LastResult;
+}
+
+export interface LastResult {
+  readonly at: string;
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly detail: string;
+  readonly latencyMs?: number;
+  readonly status?: number;
+  readonly phases?: ProbeResult['phases'];
+  readonly conditions: CheckOutcome['conditions'];
+}
+
+interface Live {
+  readonly check: Check;
+  readonly record: CheckRecord;
+  tracker: CheckTracker;
+  since: string;
+  last?: LastResult;
+}
+
+export class HealthService {
+  readonly store: HealthStore;
+  readonly scheduler: CheckScheduler;
+  private readonly recorder: HealthRecorder;
+  private readonly now: () => number;
+  private readonly live = new Map<string, Live>();
+  private health: CatalogHealth = { services: {}, components: {} };
+  private serviceSince = new Map<string, string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private catalog: Catalog;
+
+  constructor(private readonly o: HealthServiceOptions) {
+    this.store = new HealthStore(o.store);
+    this.recorder = new HealthRecorder(this.store);
+    this.now = o.now ?? Date.now;
+    this.catalog = o.catalog;
+    this.scheduler = new CheckScheduler({ ...o.scheduler, onError: (id, e) => o.onError?.(`check ${id}`, e) });
+  }
+
+  get checks(): Check[] {
+    return this.catalog.services.flatMap((s) => [...s.checks, ...s.components.flatMap((c) => c.checks)]);
+  }
+
+  /** Registers the catalog's checks (numbers, trackers and history resume from the store) and schedules them. */
+  async open(catalog: Catalog = this.catalog): Promise<void> {
+    this.catalog = catalog;
+    const checks = this.checks;
+    const at = new Date(this.now()).toISOString();
+    const records = await this.store.register(
+      checks.map((c) => c.id),
+      at,
+      initialTracker(),
+    );
+    const thresholds = sloThresholds(catalog.slos.map((s) => sloDefinitionOf(catalog, s)));
+    await this.recorder.open(checks.map((c) => ({ id: c.id, no: records.get(c.id)!.no, maxGapMs: defaultMaxGap(c.intervalMs), thresholds })));
+    this.live.clear();
+    for (const c of checks) {
+      const r = records.get(c.id)!;
+      const last = r.last as LastResult | undefined;
+      this.live.set(c.id, { check: c, record: r, tracker: r.tracker as CheckTracker, since: r.since, ...(last ? { last } : {}) });
+    }
+    for (const s of await this.store.services()) this.serviceSince.set(s.name, s.since);
+    this.health = computeHealth(catalog, this.states());
+    this.scheduler.set(
+      checks.map((c) => ({
+        id: c.id,
+        intervalMs: c.intervalMs,
+        timeoutMs: c.timeoutMs,
+        hostKey: c.hostKey,
+        run: (signal: AbortSignal) => this.runScheduled(c, signal),
+      })),
+    );
+  }
+
+  start(): void {
+    this.scheduler.start();
+    const ms = this.o.flushMs ?? 1000;
+    this.flushTimer = setInterval(() => void this.flush().catch((e: unknown) => this.o.onError?.('recording health results', e)), ms);
+    this.flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.scheduler.stop({ waitMs: 5000 });
+    await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const entries = this.recorder.pending;
+    await this.recorder.flush();
+    if (entries > 0) this.o.onFlushed?.();
+  }
+
+  /** One probe of one check now, judged, without recording anything (`runledger checks run`). */
+  async probeOnce(id: string, signal?: AbortSignal): Promise<CheckOutcome> {
+    const c = this.checks.find((x) => x.id === id);
+    if (!c) throw new Error(`no check ${JSON.stringify(id)} in the catalog`);
+    return this.probe(c, signal ?? AbortSignal.timeout(c.timeoutMs + 1000));
+  }
+
+  private async probe(c: Check, signal: AbortSignal): Promise<CheckOutcome> {
+    const spec = probeSpecOf(c, this.o.resolveSecret ?? ((v) => v));
+    const r = await (this.o.probe ? this.o.probe(spec, signal) : runProbe(spec, { signal }));
+    return judge(c, r, this.now(), this.o.redact);
+  }
+
+  private async runScheduled(c: Check, signal: AbortSignal): Promise<void> {
+    const at = this.now();
+    const outcome = await this.probe(c, signal);
+    if (signal.aborted && !this.live.has(c.id)) return;
+    await this.apply(c, outcome, at);
+  }
+
+  /** One result: sample, tracker, and what a state change sets off. Exposed for tests on a fake clock. */
+  async apply(c: Check, outcome: CheckOutcome, at: number): Promise<void> {
+    const l = this.live.get(c.id);
+    if (!l) return;
+    this.o.onResult?.(c, outcome);
+    const iso = new Date(at).toISOString();
+    this.recorder.add(c.id, {
+      at,
+      state: outcome.ok ? 'up' : 'down',
+      ...(outcome.ok && outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
+      ...(outcome.ok ? {} : { reason: outcome.reason }),
+    });
+    const step = applyResult(l.tracker, { ok: outcome.ok, at }, c);
+    l.tracker = step.tracker;
+    l.last = {
+      at: iso,
+      ok: outcome.ok,
+      reason: outcome.reason,
+      detail: outcome.detail,
+      ...(outcome.latencyMs !== undefined ? { latencyMs: Math.round(outcome.latencyMs * 10) / 10 } : {}),
+      ...(outcome.probe.observation?.status !== undefined ? { status: outcome.probe.observation.status } : {}),
+      ...(outcome.probe.phases ? { phases: outcome.probe.phases } : {}),
+      conditions: outcome.conditions,
+    };
+    if (step.changed) l.since = iso;
+    this.recorder.checkChanged({ no: l.record.no, state: step.state, since: l.since, tracker: l.tracker, last: l.last, updatedAt: iso });
+    for (const cmd of step.commands) if (cmd.type === 'recheck') this.scheduler.recheck(c.id, cmd.afterMs);
+    if (!step.changed) return;
+    this.recorder.entry(
+      checkChangedDraft({
+        check: c.id,
+        service: c.service,
+        from: step.from,
+        to: step.to,
+        at: iso,
+        reason: outcome.reason,
+        detail: outcome.detail,
+        ...(outcome.latencyMs !== undefined ? { latencyMs: Math.round(outcome.latencyMs) } : {}),
+        ...(outcome.probe.observation?.status !== undefined ? { status: outcome.probe.observation.status } : {}),
+      }),
+    );
+    this.recompute(iso);
+    await this.alert(c, step.to, outcome);
+  }
+
+  /** Service states from the check states; each change is recorded with its cause. */
+  private recompute(iso: string): void {
+    const before = this.health;
+    this.health = computeHealth(this.catalog, this.states());
+    for (const [name, v] of Object.entries(this.health.services)) {
+      const was = before.services[name]?.state ?? 'unknown';
+      if (was === v.state && this.serviceSince.has(name)) continue;
+      this.serviceSince.set(name, iso);
+      this.recorder.serviceChanged({ name, state: v.state, since: iso, cause: v.cause, updatedAt: iso });
+      if (was !== v.state)
+        this.recorder.entry(
+          serviceChangedDraft({ service: name, from: was, to: v.state, at: iso, ...(v.cause ? { cause: v.cause } : {}), reasons: v.reasons }),
+        );
+    }
+  }
+
+  private async alert(c: Check, to: CheckState, outcome: CheckOutcome): Promise<void> {
+    if (!this.o.raise || to === 'unknown') return;
+    const verdict = this.health.services[c.service];
+    // Down because of a dependency: the alert joins the root cause's incident (grouped by service).
+    const cause = verdict?.cause && verdict.cause.service !== c.service ? verdict.cause : undefined;
+    const labels: Record<string, string> = {
+      alertname: 'CheckDown',
+      service: cause?.service ?? c.service,
+      check: c.id,
+      severity: c.severity,
+      source: 'runledger-health',
+      ...(cause ? { affected: c.service } : {}),
+    };
+    const annotations: Record<string, string> = {
+      summary: to === 'down' ? `${c.id} is down: ${outcome.reason}` : `${c.id} is up again`,
+      description: cause && verdict ? describeVerdict(c.service, verdict) : outcome.detail,
+    };
+    try {
+      await this.o.raise([{ fingerprint: `check:${c.id}`, labels, annotations, status: to === 'down' ? 'firing' : 'resolved' }]);
+    } catch (e) {
+      this.o.onError?.(`raising the alert for ${c.id}`, e);
+    }
+  }
+
+  states(): Record<string, CheckState> {
+    return Object.fromEntries([...this.live.values()].map((l) => [l.check.id, l.tracker.state]));
+  }
+
+  get catalogInForce(): Catalog {
+    return this.catalog;
+  }
+
+  serviceVerdicts(): Readonly<Record<string, HealthVerdict>> {
+    return this.health.services;
+  }
+
+  componentVerdicts(): Readonly<Record<string, HealthVerdict>> {
+    return this.health.components;
+  }
+
+  serviceSinceOf(name: string): string | undefined {
+    return this.serviceSince.get(name);
+  }
+
+  checkViews(): CheckView[] {
+    return [...this.live.values()].map((l) => ({ check: l.check, state: l.tracker.state, since: l.since, ...(l.last ? { last: l.last } : {}) }));
+  }
+
+  checkNo(id: string): number | undefined {
+    return this.live.get(id)?.record.no;
+  }
+}
