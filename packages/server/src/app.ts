@@ -29,6 +29,9 @@ import { incidentRoutes } from './incidents/routes.js';
 import { intakeRoutes } from './incidents/intake.js';
 import { createOpsMetrics } from './incidents/metrics.js';
 import { autoRunner } from './incidents/auto-run.js';
+import { HealthHost } from './health/host.js';
+import { healthRoutes } from './health/routes.js';
+import { LastVerification } from './verification.js';
 import { strictValidators } from './validation.js';
 
 export type { ApiInstance, AppDeps, RateLimits, RouteContext } from './context.js';
@@ -41,6 +44,8 @@ export interface App {
   readonly integrity: IntegrityCheck;
   /** Alerts, incidents and notifications (reload() on SIGHUP). */
   readonly operations: OperationsHost;
+  /** Continuous health: the catalog's checks, checklists and SLOs (reload() on SIGHUP). */
+  readonly health: HealthHost;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -235,6 +240,40 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
     },
   });
+  const health = new HealthHost({
+    deps: deps.health ?? {},
+    home: ctx.ledger.home,
+    store,
+    operations,
+    registry: metrics.registry,
+    env: od.env ?? process.env,
+    log: app.log,
+    facts: {
+      ledgerVerification: async (mode) => {
+        const v = await lastVerification.get();
+        if (!v) return undefined;
+        const at = Date.parse(v.verifiedAt);
+        const detail = v.ok ? `${v.size} entries verified offline against ${v.trustedKeys} trusted key(s)` : (v.problem?.detail ?? v.result);
+        // A sampled item is answered by the last full verification, which covers every entry.
+        return { ok: v.ok, mode, checked: v.size, at, detail };
+      },
+      activeBypasses: async () => {
+        const f = await ctx.runs.getFreeze();
+        return f ? [{ kind: 'freeze', detail: `${f.reason} (by ${f.by} at ${f.at})` }] : [];
+      },
+      openIncidents: async () =>
+        (await operations.service.incidents.list({ states: ['triggered', 'acknowledged'], limit: 1000 })).map((r) => ({
+          id: r.id,
+          severity: r.severity as 'SEV-1' | 'SEV-2' | 'SEV-3',
+          title: r.title,
+        })),
+      readiness: async () => {
+        const r = await app.inject({ method: 'GET', url: '/ready' });
+        const body = r.json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>();
+        return { ready: body.ready, failed: body.checks.filter((c) => !c.ok).map((c) => c.name) };
+      },
+    },
+  });
   const rc: RouteContext = {
     deps,
     ctx,
@@ -253,7 +292,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     tokens,
     integrity,
     operations,
+    health,
   };
+  const lastVerification = new LastVerification(rc);
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -284,6 +325,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   app.addHook('onClose', async () => {
     await approvals.stop();
+    await health.stop();
     await operations.stop();
   });
 
@@ -296,6 +338,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       policyRoutes(api as unknown as ApiInstance, rc);
       sessionRoutes(api as unknown as ApiInstance, rc);
       incidentRoutes(api as unknown as ApiInstance, rc, operations);
+      healthRoutes(api as unknown as ApiInstance, rc);
       intakeRoutes(
         api as unknown as ApiInstance,
         operations,
@@ -311,11 +354,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.ready();
   await operations.start();
   approvals.start();
+  await health.start();
 
   return {
     fastify: app,
     worker,
     operations,
+    health,
     metrics,
     integrity,
     async shutdown() {

@@ -1,5 +1,6 @@
 // The types the app and its route modules share (kept apart from app.ts, which imports the routes,
 // so there is no import cycle).
+import type { HealthDeps, HealthHost } from './health/host.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -65,6 +66,8 @@ export interface AppDeps {
   readonly authFailureWindowMs?: number;
   /** The operations layer (alerts, incidents, notifications). */
   readonly operations?: OperationsDeps;
+  /** Continuous health: the service catalog, its checks, checklists and SLOs. */
+  readonly health?: HealthDeps;
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */
@@ -86,6 +89,8 @@ export interface OperationsDeps {
   /** Tests only: make the alert intake fail before or after storing a body. */
   readonly intakeFault?: () => IntakeFault | undefined;
 }
+
+export type { HealthDeps };
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -110,4 +115,6 @@ export interface RouteContext {
   readonly integrity: IntegrityCheck;
   /** Alerts, incidents and notifications. */
   readonly operations: OperationsHost;
+  /** Continuous health (its service is undefined when there is no catalog). */
+  readonly health: HealthHost;
 }

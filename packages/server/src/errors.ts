@@ -33,7 +33,8 @@ export type ApiErrorCode =
   | 'ALERT_BODY_INVALID'
   | 'SILENCE_INVALID'
   | 'SCHEDULE_UNKNOWN'
-  | 'INTAKE_FAULT';
+  | 'INTAKE_FAULT'
+  | 'CATALOG_ENTRY_NOT_FOUND';
 
 /** Errors raised by the HTTP server (and the token commands); statuses come from API_ERRORS below. */
 export class ApiError extends CodedError<ApiErrorCode> {
@@ -78,6 +79,11 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ErrorInfo>> = {
       'The trust file (`trust.vkeys` in the ledger home) the server verifies against is missing, empty or malformed: no verdict; the last verification becomes `unknown` with this reason.',
   },
   VERIFY_BUSY: { exit: EXIT.UNAVAILABLE, http: 409, summary: 'A ledger verification is already running on this server; wait for its result.' },
+  CATALOG_ENTRY_NOT_FOUND: {
+    exit: EXIT.NOT_FOUND,
+    http: 404,
+    summary: 'No service, check or checklist by that name in the service catalog in force (or no catalog is loaded).',
+  },
   RUNBOOK_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No runbook with that id in the server’s runbooks directory.' },
   SECRET_INPUT_IN_BODY: {
     exit: EXIT.USAGE,

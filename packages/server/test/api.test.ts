@@ -166,6 +166,14 @@ function suite(factory: FixtureFactory): void {
         ['GET', '/api/v1/operations/config', 'viewer'],
         ['POST', '/api/v1/operations/reload', 'admin'],
         ['POST', '/api/v1/operations/routes/test', 'viewer'],
+        ['GET', '/api/v1/services', 'viewer'],
+        ['GET', '/api/v1/services/none', 'viewer'],
+        ['GET', '/api/v1/checks/none/history', 'viewer'],
+        ['POST', '/api/v1/checks/none/run', 'operator'],
+        ['GET', '/api/v1/checklists', 'viewer'],
+        ['GET', '/api/v1/checklists/none', 'viewer'],
+        ['GET', '/api/v1/slos', 'viewer'],
+        ['GET', '/api/v1/slos/report', 'viewer'],
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in and the alert
       // intake routes, which answer to their integrations' own secrets (incidents-api.test.ts).
@@ -177,7 +185,8 @@ function suite(factory: FixtureFactory): void {
               .split('?')[0]!
               .replace(/\/none(?=\/|$)/g, '/{id}')
               .replace('/entries/0', '/entries/{seq}')
-              .replace('/steps/s/', '/steps/{step}/')}`,
+              .replace('/steps/s/', '/steps/{step}/')
+              .replace(/^\/api\/v1\/(services|checklists)\/\{id\}/, '/api/v1/$1/{name}')}`,
         ),
       );
       for (const [path, ops] of Object.entries(doc.paths)) {

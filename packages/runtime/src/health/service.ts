@@ -17,12 +17,13 @@ import {
   type CheckState,
   type CheckTracker,
   type HealthVerdict,
+  type ChecklistResult,
   type ProbeResult,
   type ProbeSpec,
 } from '@runledger/core';
-import { HealthStore, type CheckRecord, type Store } from '@runledger/store';
+import { HealthStore, type CheckRecord, type OutboxDraft, type Store } from '@runledger/store';
 import { runProbe } from '../probes/index.js';
-import { checkChangedDraft, serviceChangedDraft } from './drafts.js';
+import { checkChangedDraft, serviceChangedDraft, verdictChangedDraft } from './drafts.js';
 import { judge, probeSpecOf, type CheckOutcome } from './observe.js';
 import { HealthRecorder } from './recorder.js';
 import { CheckScheduler, type SchedulerOptions } from './scheduler.js';
@@ -87,6 +88,7 @@ export class HealthService {
   private readonly live = new Map<string, Live>();
   private health: CatalogHealth = { services: {}, components: {} };
   private serviceSince = new Map<string, string>();
+  private verdicts = new Map<string, boolean>();
   private flushTimer: NodeJS.Timeout | undefined;
   private catalog: Catalog;
 
@@ -121,6 +123,7 @@ export class HealthService {
       this.live.set(c.id, { check: c, record: r, tracker: r.tracker as CheckTracker, since: r.since, ...(last ? { last } : {}) });
     }
     for (const s of await this.store.services()) this.serviceSince.set(s.name, s.since);
+    for (const v of await this.store.verdicts()) this.verdicts.set(v.checklist, v.healthy);
     this.health = computeHealth(catalog, this.states());
     this.scheduler.set(
       checks.map((c) => ({
@@ -255,6 +258,22 @@ export class HealthService {
       await this.o.raise([{ fingerprint: `check:${c.id}`, labels, annotations, status: to === 'down' ? 'firing' : 'resolved' }]);
     } catch (e) {
       this.o.onError?.(`raising the alert for ${c.id}`, e);
+    }
+  }
+
+  /** Queues a ledger entry with the next flush (the catalog version loaded, for one). */
+  recordEntry(draft: OutboxDraft): void {
+    this.recorder.entry(draft);
+  }
+
+  /** Records checklist results; a verdict that changed (or is the first) is a ledger entry with the failed items. */
+  recordVerdicts(results: readonly ChecklistResult[]): void {
+    const iso = new Date(this.now()).toISOString();
+    for (const r of results) {
+      if (this.verdicts.get(r.name) === r.healthy) continue;
+      this.verdicts.set(r.name, r.healthy);
+      this.recorder.verdictChanged({ checklist: r.name, healthy: r.healthy, items: r.items, at: iso });
+      this.recorder.entry(verdictChangedDraft({ checklist: r.name, healthy: r.healthy, at: iso, failed: r.items.filter((i) => !i.ok).map((i) => i.name) }));
     }
   }
 

@@ -186,6 +186,17 @@ export class OperationsHost {
     const i = this.current.config.integrations.find((x) => x.name === integration);
     if (!i || i.type !== 'internal')
       throw new RuntimeError('INPUT_INVALID', `no internal integration named ${JSON.stringify(integration)} in ${this.current.path}`);
+    return this.raiseFrom(integration, alerts);
+  }
+
+  /**
+   * Raises alerts from a part of Runledger itself (continuous health), under `source` as the
+   * integration name: the same path as any internal integration, without one declared in the file.
+   */
+  async raiseFrom(
+    source: string,
+    alerts: readonly { fingerprint: string; labels: Record<string, string>; annotations?: Record<string, string>; status?: 'firing' | 'resolved' }[],
+  ): Promise<IntakeResult> {
     const at = this.clock().toISOString();
     const list: IntakeAlert[] = alerts.map((a) => ({
       fingerprint: a.fingerprint,
@@ -195,7 +206,7 @@ export class OperationsHost {
       status: a.status ?? 'firing',
     }));
     // The body is what was raised, with when: raising the same thing later is a new body.
-    return this.service.receive(integration, 'internal', { at, alerts: list }, list);
+    return this.service.receive(source, 'internal', { at, alerts: list }, list);
   }
 
   /** A run stopped at a gate: tell who can approve it (see approvals.ts). */

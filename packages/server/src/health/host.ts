@@ -1,0 +1,150 @@
+// Continuous health in the server: the catalog in force (reloaded on SIGHUP, its digest in the ledger),
+// the health service running its checks, alerts raised through the operations layer under the
+// integration name `health`, blackbox_exporter's metric names on /metrics, and the checklists
+// re-evaluated on a timer so a verdict that changes is a ledger entry.
+import { registerHealthMetrics, type HealthMetrics } from './metrics.js';
+import {
+  catalogLoadedDraft,
+  catalogPath,
+  evaluateChecklists,
+  HealthService,
+  loadCatalog,
+  resolveSecret,
+  WakeLoop,
+  type FactSources,
+  type LoadedCatalog,
+  type OperationsHost,
+} from '@runledger/runtime';
+import type { ChecklistResult } from '@runledger/core';
+import type { Store } from '@runledger/store';
+import type { Registry } from 'prom-client';
+
+export interface HealthDeps {
+  /** The catalog (file or directory); default `<data dir>/catalog.yaml`, else `<data dir>/catalog/`. */
+  readonly catalogPath?: string;
+  /** Off: no checks run (tests of other parts, `serve --no-health`). */
+  readonly disabled?: boolean;
+  /** How often the checklists are evaluated to record verdict changes (ms). Default 30000. */
+  readonly checklistEveryMs?: number;
+  readonly flushMs?: number;
+  readonly prometheusUrl?: string;
+  /** The read-only status page at /status (off by default). */
+  readonly statusPage?: boolean;
+}
+
+export interface HealthHostOptions {
+  readonly deps: HealthDeps;
+  readonly home: string;
+  readonly store: Store;
+  readonly operations: OperationsHost;
+  readonly registry: Registry;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly facts: Omit<FactSources, 'prometheusUrl'>;
+  readonly log: { error(o: object, msg: string): void; info(o: object, msg: string): void };
+}
+
+export class HealthHost {
+  service: HealthService | undefined;
+  loaded: LoadedCatalog | undefined;
+  private readonly metrics: HealthMetrics;
+  private readonly verdictLoop: WakeLoop;
+  private last: ChecklistResult[] = [];
+
+  constructor(private readonly o: HealthHostOptions) {
+    this.metrics = registerHealthMetrics(o.registry, () => this.service);
+    this.verdictLoop = new WakeLoop({
+      name: 'checklists',
+      pollMs: o.deps.checklistEveryMs ?? 30_000,
+      work: async () => {
+        await this.evaluate();
+        return undefined;
+      },
+      onError: (err) => o.log.error({ err }, 'health: evaluating checklists failed'),
+    });
+  }
+
+  get path(): string | undefined {
+    return this.o.deps.catalogPath ?? catalogPath({ home: this.o.home });
+  }
+
+  get statusPage(): boolean {
+    return this.o.deps.statusPage === true;
+  }
+
+  /** Loads the catalog (none: health stays off) and starts checking. A bad catalog throws CATALOG_INVALID. */
+  async start(): Promise<void> {
+    if (this.o.deps.disabled) return;
+    const path = this.path;
+    if (!path) return;
+    const loaded = this.load(path);
+    const svc = new HealthService({
+      store: this.o.store,
+      catalog: loaded.catalog,
+      ...(this.o.deps.flushMs ? { flushMs: this.o.deps.flushMs } : {}),
+      resolveSecret: (v) => this.secret(v),
+      raise: async (alerts) => {
+        await this.o.operations.raiseFrom('health', alerts);
+      },
+      onFlushed: () => this.o.operations.wake(),
+      onResult: (check, outcome) => this.metrics.observe(check, outcome),
+      onError: (what, err) => this.o.log.error({ err }, `health: ${what} failed`),
+    });
+    await svc.open();
+    this.service = svc;
+    this.loaded = loaded;
+    this.record(loaded);
+    svc.start();
+    this.verdictLoop.start();
+  }
+
+  /** SIGHUP: reads the catalog again; a bad one is refused and the one in force stays. */
+  async reload(): Promise<LoadedCatalog | undefined> {
+    const path = this.path;
+    if (!path || !this.service) return undefined;
+    const loaded = this.load(path);
+    await this.service.open(loaded.catalog);
+    this.loaded = loaded;
+    this.record(loaded);
+    return loaded;
+  }
+
+  async evaluate(): Promise<ChecklistResult[]> {
+    const lists = this.loaded?.catalog.checklists ?? [];
+    if (lists.length === 0) return [];
+    const results = await evaluateChecklists(lists, this.service, {
+      ...this.o.facts,
+      ...(this.o.deps.prometheusUrl ? { prometheusUrl: this.o.deps.prometheusUrl } : {}),
+    });
+    this.service?.recordVerdicts(results);
+    this.last = results;
+    return results;
+  }
+
+  get lastVerdicts(): readonly ChecklistResult[] {
+    return this.last;
+  }
+
+  async stop(): Promise<void> {
+    await this.verdictLoop.stop();
+    await this.service?.stop();
+  }
+
+  private load(path: string): LoadedCatalog {
+    const ops = this.o.operations.config;
+    return loadCatalog(path, { escalationPolicies: ops.escalationPolicies.map((p) => p.name) });
+  }
+
+  private record(l: LoadedCatalog): void {
+    const svc = this.service;
+    if (!svc) return;
+    svc.recordEntry(
+      catalogLoadedDraft({ path: l.path, digest: l.digest, services: l.catalog.services.length, checks: svc.checks.length, at: new Date().toISOString() }),
+    );
+  }
+
+  private secret(v: string): string {
+    if (v.startsWith('env:')) return resolveSecret({ env: v.slice(4) }, { ...this.o.env });
+    if (v.startsWith('file:')) return resolveSecret({ file: v.slice(5) }, { ...this.o.env });
+    return v;
+  }
+}
