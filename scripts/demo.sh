@@ -80,6 +80,101 @@ incidents:
 YAML
 fi
 
+# Continuous health: the demo service (backend and proxy), Runledger itself, and the machine's PostgreSQL
+# and Redis, checked every few seconds; seed 002's checklist for the demo service (docs/catalog.md).
+catalog="$RUNLEDGER_HOME/catalog.yaml"
+if [ ! -f "$catalog" ]; then
+  say "service catalog: $catalog"
+  cat > "$catalog" <<YAML
+# The demo's service catalog (docs/catalog.md has every key; examples/catalog/catalog.yaml is seeds 004 and 002).
+services:
+  - name: demo
+    description: The API of seed 002's operator runbook, played by examples/demo-service
+    owner: team-ledger
+    severity: SEV-2
+    escalation: page
+    runbooks: { deploy: release-smoke, verify: readiness, rollback: rollback-image }
+    dependsOn:
+      - service: postgres
+      - service: redis
+        optional: true
+    checks:
+      - name: liveness
+        http: { url: "http://127.0.0.1:$DEMO_PORT/health" }
+        interval: 5s
+        timeout: 2s
+        conditions: ['status == 200', 'json.\$.status == "ok"', 'latency < 500ms']
+      - name: ready
+        http: { url: "http://127.0.0.1:$DEMO_PORT/ready" }
+        interval: 5s
+        timeout: 2s
+        optional: true
+        conditions: ['status == 200', 'json.\$.ready == true']
+  - name: demo-proxy
+    description: The front proxy (seed 000's public /healthz)
+    owner: team-ledger
+    severity: SEV-2
+    dependsOn: [{ service: demo }]
+    checks:
+      - name: healthz
+        http: { url: "http://127.0.0.1:$DEMO_PROXY_PORT/healthz" }
+        interval: 5s
+        timeout: 2s
+  - name: runledger
+    description: This Runledger server
+    owner: team-ledger
+    checks:
+      - name: ready
+        http: { url: "http://127.0.0.1:$PORT/ready" }
+        interval: 10s
+        conditions: ['status == 200', 'json.\$.ready == true']
+  - name: postgres
+    description: The machine's PostgreSQL
+    checks:
+      - name: ready
+        postgres: { url: "postgres://postgres@127.0.0.1:5432/postgres", query: "SELECT 1" }
+        interval: 10s
+  - name: redis
+    description: The machine's Redis
+    checks:
+      - name: ping
+        redis: { host: 127.0.0.1, port: 6379 }
+        interval: 10s
+
+checklists:
+  # Seed 002's final health validation for the demo service. Its three Prometheus statements are in
+  # examples/catalog/catalog.yaml; the demo runs no Prometheus, so they are left out here.
+  - name: demo-healthy
+    items:
+      - name: Liveness endpoint returns healthy
+        check: demo/liveness
+      - name: Readiness endpoint returns ready with no failed checks
+        check: demo/ready
+      - name: System event ledger is queryable and verifies offline
+        ledger: verifies
+        mode: full
+      - name: No emergency bypasses or insecure overrides remain enabled
+        noBypass: true
+      - name: No open SEV-1 incident
+        noOpenIncident: { severity: SEV-1 }
+      - name: Runledger itself is ready
+        ready: runledger
+
+slos:
+  - name: demo-availability
+    service: demo
+    checks: [demo/liveness]
+    objective: 99.9
+    window: 30d
+  - name: demo-latency
+    service: demo
+    checks: [demo/liveness]
+    objective: 95
+    latency: 250ms
+    window: 30d
+YAML
+fi
+
 say "the demo service (port $DEMO_PORT, proxy $DEMO_PROXY_PORT, state in $DEMO_HOME)"
 mkdir -p "$DEMO_HOME"
 [ -f "$DEMO_HOME/env" ] || printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
@@ -134,6 +229,11 @@ cat >&2 <<EOF
 
   Incidents: a SEV-1 (DemoLatencyHigh) came in as an Alertmanager webhook; acknowledge it as alice before
   its 15-minute deadline. Pages land in the demo service's inbox: http://127.0.0.1:$DEMO_PORT/notifications
+
+  Health: Services shows the demo service, its proxy, Runledger, PostgreSQL and Redis, checked every few
+  seconds ($catalog). Break the demo service (examples/demo-service/ctl.sh break): within three checks
+  it is down, the proxy is down because of it, and an incident opens; ctl.sh fix heals it.
+    npx runledger health demo-healthy     # seed 002's checklist, each item with its evidence
 
   The CLI on the same data (its runs show in the UI):
     export RUNLEDGER_HOME=$RUNLEDGER_HOME

@@ -2,7 +2,7 @@
 // demo service, the example runbooks and the web UI, prints the URL and tokens that work, and stops
 // both on Ctrl-C. Run here on free ports and a temporary data directory.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,7 +88,7 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
       incidents: { severity: string; title: string; alerts: { total: number } }[];
     };
     assert.deepEqual(
-      incidents.incidents.map((i) => [i.severity, i.title, i.alerts.total]),
+      incidents.incidents.filter((i) => i.severity === 'SEV-1').map((i) => [i.severity, i.title, i.alerts.total]),
       [['SEV-1', 'Demo service p95 latency above 250 ms', 2]],
     );
     let pages: { signed: boolean; body: { event?: string } }[] = [];
@@ -101,6 +101,42 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
       JSON.stringify(pages),
     );
     assert.equal(statSync(join(home, 'data', 'alertmanager.token')).mode & 0o077, 0);
+
+    // Continuous health: the catalog the demo wrote is checked; breaking the demo service takes it (and the
+    // proxy, because of it) down and opens an incident; fixing it brings it back.
+    const auth = { headers: { authorization: `Bearer ${token('operator')}` } };
+    type Svc = { name: string; state: string; cause: { service: string } | null };
+    const services = async (): Promise<Svc[]> => ((await (await fetch(`${base}/api/v1/services`, auth)).json()) as { services: Svc[] }).services;
+    const waitFor = async (what: string, ok: (s: Svc[]) => boolean): Promise<Svc[]> => {
+      for (let i = 0; i < 300; i++) {
+        const s = await services();
+        if (ok(s)) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`timed out waiting for ${what}: ${JSON.stringify(await services())}`);
+    };
+    const state = (s: Svc[], name: string): string | undefined => s.find((x) => x.name === name)?.state;
+    await waitFor('demo and its proxy up', (s) => state(s, 'demo') === 'up' && state(s, 'demo-proxy') === 'up');
+    const ctl = (cmd: string): void => {
+      const r = spawnSync('bash', ['examples/demo-service/ctl.sh', cmd], {
+        cwd: REPO,
+        env: { ...process.env, DEMO_HOME: demoHome, DEMO_PORT: String(demoPort), DEMO_PROXY_PORT: String(proxyPort) },
+      });
+      assert.equal(r.status, 0, String(r.stderr));
+    };
+    ctl('break');
+    const down = await waitFor('demo down', (s) => state(s, 'demo') === 'down' && state(s, 'demo-proxy') === 'down');
+    assert.equal(down.find((x) => x.name === 'demo-proxy')!.cause?.service, 'demo', 'the proxy is down because of the demo service');
+    // One incident for the outage: the proxy's alert joins the demo service's (its root cause).
+    let titles: string[] = [];
+    for (let i = 0; i < 100 && !titles.some((t) => / is down: /.test(t)); i++) {
+      const open = (await (await fetch(`${base}/api/v1/incidents?state=open`, auth)).json()) as { incidents: { title: string }[] };
+      titles = open.incidents.map((x) => x.title);
+      if (!titles.some((t) => / is down: /.test(t))) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(titles.filter((t) => / is down: /.test(t)).length, 1, `one incident for the outage: ${JSON.stringify(titles)}`);
+    ctl('fix');
+    await waitFor('demo up again', (s) => state(s, 'demo') === 'up');
 
     // The demo service the runbooks operate is up; the tokens file is private.
     assert.equal((await fetch(`http://127.0.0.1:${demoPort}/health`)).status, 200);

@@ -99,7 +99,9 @@ function combine(parts: readonly Part[], self: RootCause): HealthVerdict {
   if (parts.length === 0) return { state: 'unknown', cause: self, via: [], reasons: ['nothing watches it: no checks, components or dependencies'] };
   const reasons = parts.filter((p) => p.verdict.state !== 'up').map((p) => `${p.optional ? 'optional ' : 'requires '}${p.label} (${p.verdict.state})`);
   const pick = (state: HealthState, from: (p: Part) => boolean): HealthVerdict | undefined => {
-    const p = parts.find(from);
+    // A dependency in this state explains the entity's own checks failing with it (a proxy's health
+    // check fails when its backend is down): name the dependency's cause, not the symptom.
+    const p = parts.find((x) => x.hop !== undefined && from(x)) ?? parts.find(from);
     if (!p) return undefined;
     const via = p.hop === undefined ? p.verdict.via : [p.hop, ...p.verdict.via];
     return { state, via, reasons, ...(p.verdict.cause ? { cause: p.verdict.cause } : {}) };

@@ -48,6 +48,11 @@ export interface HealthServiceOptions {
   readonly flushMs?: number;
   /** Raises or resolves alerts through the incident path (the internal integration). */
   readonly raise?: (alerts: readonly HealthAlert[]) => Promise<void>;
+  /**
+   * How long a check stays down before its alert is raised (ms, default 5000): a dependency failing at
+   * the same moment is confirmed within it, so the dependent's alert names it and joins its incident.
+   */
+  readonly alertDelayMs?: number;
   /** After each flush that queued ledger entries (wake the outbox pump). */
   readonly onFlushed?: () => void;
   readonly onResult?: (check: Check, outcome: CheckOutcome) => void;
@@ -89,6 +94,8 @@ export class HealthService {
   private health: CatalogHealth = { services: {}, components: {} };
   private serviceSince = new Map<string, string>();
   private verdicts = new Map<string, boolean>();
+  private readonly pendingAlerts = new Map<string, NodeJS.Timeout>();
+  private readonly firing = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private catalog: Catalog;
 
@@ -144,6 +151,8 @@ export class HealthService {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.pendingAlerts.values()) clearTimeout(t);
+    this.pendingAlerts.clear();
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = undefined;
     await this.scheduler.stop({ waitMs: 5000 });
@@ -239,6 +248,31 @@ export class HealthService {
 
   private async alert(c: Check, to: CheckState, outcome: CheckOutcome): Promise<void> {
     if (!this.o.raise || to === 'unknown') return;
+    const pending = this.pendingAlerts.get(c.id);
+    if (to === 'up') {
+      // Back before its alert went out: nobody was paged, nothing to resolve.
+      if (pending) {
+        clearTimeout(pending);
+        this.pendingAlerts.delete(c.id);
+      }
+      if (this.firing.delete(c.id)) await this.send(c, 'resolved', outcome);
+      return;
+    }
+    if (pending || this.firing.has(c.id)) return;
+    const delay = this.o.alertDelayMs ?? 5000;
+    if (delay <= 0) return this.send(c, 'firing', outcome);
+    const t = setTimeout(() => {
+      this.pendingAlerts.delete(c.id);
+      if (this.live.get(c.id)?.tracker.state !== 'down') return;
+      void this.send(c, 'firing', outcome);
+    }, delay);
+    t.unref();
+    this.pendingAlerts.set(c.id, t);
+  }
+
+  private async send(c: Check, status: 'firing' | 'resolved', outcome: CheckOutcome): Promise<void> {
+    const raise = this.o.raise;
+    if (!raise) return;
     const verdict = this.health.services[c.service];
     // Down because of a dependency: the alert joins the root cause's incident (grouped by service).
     const cause = verdict?.cause && verdict.cause.service !== c.service ? verdict.cause : undefined;
@@ -251,11 +285,12 @@ export class HealthService {
       ...(cause ? { affected: c.service } : {}),
     };
     const annotations: Record<string, string> = {
-      summary: to === 'down' ? `${c.id} is down: ${outcome.reason}` : `${c.id} is up again`,
+      summary: status === 'firing' ? `${c.id} is down: ${outcome.reason}` : `${c.id} is up again`,
       description: cause && verdict ? describeVerdict(c.service, verdict) : outcome.detail,
     };
+    if (status === 'firing') this.firing.add(c.id);
     try {
-      await this.o.raise([{ fingerprint: `check:${c.id}`, labels, annotations, status: to === 'down' ? 'firing' : 'resolved' }]);
+      await raise([{ fingerprint: `check:${c.id}`, labels, annotations, status }]);
     } catch (e) {
       this.o.onError?.(`raising the alert for ${c.id}`, e);
     }
