@@ -31,6 +31,7 @@ import { createOpsMetrics } from './incidents/metrics.js';
 import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
 import { healthRoutes } from './health/routes.js';
+import { statusPage } from './health/status-page.js';
 import { LastVerification } from './verification.js';
 import { strictValidators } from './validation.js';
 
@@ -350,6 +351,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(async (root) => statusPage(root as unknown as ApiInstance, rc));
   await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
   await app.ready();
   await operations.start();

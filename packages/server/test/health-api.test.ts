@@ -64,7 +64,7 @@ function suite(factory: FixtureFactory): void {
       });
       await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
       const port = (target.address() as AddressInfo).port;
-      h = await harness(await factory.create(), { health: { catalogPath: catalogFile(port), flushMs: 100, checklistEveryMs: 500 } });
+      h = await harness(await factory.create(), { health: { catalogPath: catalogFile(port), flushMs: 100, checklistEveryMs: 500, statusPage: true } });
     });
     after(async () => {
       await h.app.shutdown();
@@ -139,6 +139,13 @@ function suite(factory: FixtureFactory): void {
       const report = await h.inject({ url: '/api/v1/slos/report', token: t });
       assert.equal(report.status, 200);
       assert.match((report.json as { text: string }).text, /api-availability/);
+
+      // The status page answers without an account and names services and states only, never targets.
+      const status = await h.app.fastify.inject({ url: '/status' });
+      assert.equal(status.statusCode, 200);
+      assert.match(status.body, /<li><span>api.*class="s up">up<\/span>/);
+      assert.ok(!status.body.includes('127.0.0.1'), 'no check targets on the public page');
+      assert.match(String(status.headers['content-security-policy']), /default-src 'none'/);
 
       const metrics = await h.app.fastify.inject({ url: '/metrics' });
       for (const name of [

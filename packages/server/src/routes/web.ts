@@ -52,7 +52,7 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
-const NOT_UI = /^\/(api|health|ready|metrics)(\/|$)/;
+const NOT_UI = /^\/(api|health|ready|metrics|status)(\/|$)/;
 
 export function webRoutes(app: ApiInstance, rc: RouteContext): void {
   const dir = rc.deps.webDir;
