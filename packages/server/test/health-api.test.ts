@@ -174,6 +174,16 @@ function suite(factory: FixtureFactory): void {
         { timeoutMs: 20_000 },
       );
       assert.equal(incident.severity, 'SEV-2', 'the check’s severity from the catalog');
+      // The SLO's 1 h / 5 min page rule fires on this outage (its minimum of failed probes reached): an alert too.
+      const burn = await until(
+        'a burn-rate incident',
+        async () =>
+          ((await h.inject({ url: '/api/v1/incidents?state=open', token: t })).json as { incidents: { title: string }[] }).incidents.find((i) =>
+            i.title.startsWith('api-availability: error budget burning'),
+          ),
+        { timeoutMs: 20_000 },
+      );
+      assert.match(burn.title, /1 h\/5 min at 14\.4×/);
       healthy = true;
       await until(
         'the incident resolves when the check is back',

@@ -6,6 +6,7 @@ import { registerHealthMetrics, type HealthMetrics } from './metrics.js';
 import {
   catalogLoadedDraft,
   catalogPath,
+  computeSlos,
   evaluateChecklists,
   HealthService,
   loadCatalog,
@@ -30,6 +31,8 @@ export interface HealthDeps {
   readonly prometheusUrl?: string;
   /** The read-only status page at /status (off by default). */
   readonly statusPage?: boolean;
+  /** How long raw samples are kept (days, default 35); hourly rollups are kept. */
+  readonly sampleRetentionDays?: number;
 }
 
 export interface HealthHostOptions {
@@ -49,6 +52,9 @@ export class HealthHost {
   private readonly metrics: HealthMetrics;
   private readonly verdictLoop: WakeLoop;
   private last: ChecklistResult[] = [];
+  private prunedAt = 0;
+  /** Burn rules firing now, by alert fingerprint (raised once, resolved when they stop). */
+  private burning = new Set<string>();
 
   constructor(private readonly o: HealthHostOptions) {
     this.metrics = registerHealthMetrics(o.registry, () => this.service);
@@ -57,6 +63,8 @@ export class HealthHost {
       pollMs: o.deps.checklistEveryMs ?? 30_000,
       work: async () => {
         await this.evaluate();
+        await this.burnAlerts();
+        await this.prune();
         return undefined;
       },
       onError: (err) => o.log.error({ err }, 'health: evaluating checklists failed'),
@@ -118,6 +126,50 @@ export class HealthHost {
     this.service?.recordVerdicts(results);
     this.last = results;
     return results;
+  }
+
+  /**
+   * The SLOs' multi-window burn rules: a rule that fires raises an alert through the incident path
+   * (page rules as SEV-2, ticket rules as SEV-3), resolved when it stops firing.
+   */
+  async burnAlerts(): Promise<void> {
+    const svc = this.service;
+    if (!svc || svc.catalogInForce.slos.length === 0) return;
+    const now = new Set<string>();
+    const alerts = [];
+    for (const { slo, burn } of await computeSlos(svc, Date.now())) {
+      for (const b of burn) {
+        const fingerprint = `slo:${slo.name}:${b.name}`;
+        if (!b.fires) continue;
+        now.add(fingerprint);
+        if (this.burning.has(fingerprint)) continue;
+        alerts.push({
+          fingerprint,
+          labels: {
+            alertname: 'SloBurnRate',
+            service: slo.service,
+            slo: slo.name,
+            rule: b.name,
+            severity: b.rule.severity === 'page' ? 'SEV-2' : 'SEV-3',
+            source: 'runledger-health',
+          },
+          annotations: { summary: `${slo.name}: error budget burning (${b.name})`, description: b.reason },
+          status: 'firing' as const,
+        });
+      }
+    }
+    for (const f of this.burning)
+      if (!now.has(f)) alerts.push({ fingerprint: f, labels: {}, annotations: { summary: 'burn rate back under its threshold' }, status: 'resolved' as const });
+    this.burning = now;
+    if (alerts.length > 0) await this.o.operations.raiseFrom('health', alerts);
+  }
+
+  /** Raw samples past their retention go (at most once an hour); rollups stay for SLOs and charts. */
+  private async prune(): Promise<void> {
+    const svc = this.service;
+    if (!svc || Date.now() - this.prunedAt < 3_600_000) return;
+    this.prunedAt = Date.now();
+    await svc.store.prune(Date.now() - (this.o.deps.sampleRetentionDays ?? 35) * 86_400_000);
   }
 
   get lastVerdicts(): readonly ChecklistResult[] {
