@@ -249,3 +249,49 @@ describe('catalog problems', () => {
     assert.ok(CATALOG_KEYS['$.services[]'].includes('dependsOn'));
   });
 });
+
+describe('OpenSLO documents in the catalog', () => {
+  it('reads OpenSLO v1 SLO documents beside the catalog, in percent like its own, and locates their errors', () => {
+    const catalog = 'services:\n  - name: pqmsg\n    checks:\n      - name: healthz\n        http: { url: http://127.0.0.1:9/healthz }\n';
+    const openslo = [
+      'apiVersion: openslo/v1',
+      'kind: Service',
+      'metadata: {name: pqmsg}',
+      '---',
+      'apiVersion: openslo/v1',
+      'kind: SLO',
+      'metadata:',
+      '  name: pqmsg-availability',
+      '  annotations: {runledger.dev/checks: pqmsg/healthz}',
+      'spec:',
+      '  service: pqmsg',
+      '  indicatorRef: pqmsg-healthz',
+      '  timeWindow: [{duration: 28d, isRolling: true}]',
+      '  budgetingMethod: Timeslices',
+      '  objectives: [{target: 0.999}]',
+      '',
+    ].join('\n');
+    const r = parseCatalog([
+      { file: 'catalog.yaml', text: catalog },
+      { file: 'slos.yaml', text: openslo },
+    ]);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+    assert.deepEqual(
+      r.catalog.slos.map((s) => [s.name, s.service, s.objective, s.windowMs, s.checks]),
+      [['pqmsg-availability', 'pqmsg', 99.9, 28 * 86_400_000, ['pqmsg/healthz']]],
+    );
+    assert.deepEqual(
+      r.skipped.map((x) => [x.kind, x.name]),
+      [['openslo Service', 'pqmsg']],
+    );
+    const bad = parseCatalog([
+      { file: 'catalog.yaml', text: catalog },
+      { file: 'slos.yaml', text: openslo.replace('budgetingMethod: Timeslices', 'budgetingMethod: RatioTimeslices') },
+    ]);
+    assert.ok(!bad.ok);
+    assert.ok(
+      bad.problems.some((p) => p.file === 'slos.yaml' && p.path === '$.spec.budgetingMethod' && p.line === 14),
+      JSON.stringify(bad.problems),
+    );
+  });
+});

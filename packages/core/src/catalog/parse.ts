@@ -15,7 +15,9 @@ import {
   type Place,
   type ReferenceOptions,
 } from './references.js';
-import type { Catalog, Dependency } from './types.js';
+import { importOpenSlo } from '../slo/openslo.js';
+import type { SloDefinition } from '../slo/objectives.js';
+import type { Catalog, Dependency, SloSpec } from './types.js';
 import { validateCatalogDocument, type ServiceRead } from './validate.js';
 
 export interface CatalogFile {
@@ -56,6 +58,18 @@ export function parseCatalog(files: readonly CatalogFile[], opts: ParseCatalogOp
         problems.push(...r.problems.map((p) => at(p.path, p.message)));
         if (r.skipped) skipped.push({ file: f.file, ...r.skipped });
         if (r.service) imported.push(locateService(r.service, at, 'backstage'));
+        continue;
+      }
+      if (isOpenSlo(doc.data) && (doc.data as { kind?: unknown }).kind !== 'SLO') {
+        const d = doc.data as { kind?: unknown; metadata?: { name?: unknown } };
+        skipped.push({ file: f.file, kind: `openslo ${String(d.kind)}`, name: String(d.metadata?.name ?? ''), reason: 'only OpenSLO SLO documents are read' });
+        continue;
+      }
+      if (isOpenSlo(doc.data)) {
+        // OpenSLO v1 `SLO` documents sit beside the catalog's own; their warnings (what is ignored) are not errors.
+        const r = importOpenSlo(doc.data);
+        problems.push(...r.problems.filter((p) => p.level === 'error').map((p) => at(p.path, p.message)));
+        slos.push(...r.slos.map((d) => ({ slo: sloSpecOf(d, doc.data as Record<string, unknown>), at, path: '$.spec' })));
         continue;
       }
       const d = validateCatalogDocument(doc.data);
@@ -118,4 +132,29 @@ function merge(imported: readonly LocatedService[], native: readonly LocatedServ
     return { service, name: b.name, deps, checks: n.checks, runbooks: n.runbooks, ...(escalation ? { escalation } : {}) };
   });
   return [...out, ...native.filter((n) => !used.has(n))];
+}
+
+function isOpenSlo(data: unknown): boolean {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof (data as { apiVersion?: unknown }).apiVersion === 'string' &&
+    (data as { apiVersion: string }).apiVersion.startsWith('openslo/')
+  );
+}
+
+/** An imported OpenSLO objective in the catalog's own terms (percent), so both kinds read the same downstream. */
+function sloSpecOf(d: SloDefinition, doc: Readonly<Record<string, unknown>>): SloSpec {
+  return {
+    name: d.name,
+    service: d.service,
+    objective: Number((d.objective * 100).toPrecision(12)),
+    windowMs: d.windowMs,
+    ...(d.description ? { description: d.description } : {}),
+    ...(d.latency ? { latencyMs: d.latency.thresholdMs } : {}),
+    ...(d.checks && d.checks.length > 0 ? { checks: [...d.checks] } : {}),
+    ...(d.basis ? { basis: d.basis } : {}),
+    ...(d.minFailures !== undefined ? { minFailures: d.minFailures } : {}),
+    spec: doc,
+  };
 }

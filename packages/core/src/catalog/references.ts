@@ -121,8 +121,12 @@ export function checkReferences(
         out.push(l.at(`${path}.noOpenIncident.service`, `no service named ${item.service}${didYouMean(item.service, byName.keys())}`));
     });
   }
-  for (const s of slos)
+  for (const s of slos) {
     if (!byName.has(s.slo.service)) out.push(s.at(`${s.path}.service`, `no service named ${s.slo.service}${didYouMean(s.slo.service, byName.keys())}`));
+    (s.slo.checks ?? []).forEach((id, i) => {
+      if (!checkIds.has(id)) out.push(s.at(`${s.path}.checks[${i}]`, `no check ${id}${didYouMean(id, checkIds)}`));
+    });
+  }
   return out;
 }
 
