@@ -20,11 +20,13 @@ import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerAlertCommands } from './alerts.js';
+import { registerHealthCommands, takeHealthExit } from './health.js';
 import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerServeCommand } from './serve.js';
+import { registerSloCommands } from './slo.js';
 import { registerTokenCommands } from './tokens.js';
 
 export const VERSION = '0.1.0';
@@ -255,6 +257,8 @@ export function buildProgram(io: Io): Command {
   registerOperationsCommands(program, io, () => location(program, io));
   registerIncidentCommands(program, io, () => location(program, io));
   registerAlertCommands(program, io, () => location(program, io));
+  registerHealthCommands(program, io, () => location(program, io));
+  registerSloCommands(program, io, () => location(program, io));
 
   return program;
 }
@@ -278,8 +282,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return takeRunExit();
+    return takeRunExit() || takeHealthExit();
   } catch (e) {
+    takeHealthExit();
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     const d = describeError(e);

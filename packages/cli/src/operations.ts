@@ -29,10 +29,13 @@ import {
 } from '@runledger/runtime';
 import { DEFAULT_HOME } from '@runledger/store';
 import { positiveInt } from './args.js';
+import { catalogJson, checkCatalog, printCatalog } from './catalog-check.js';
+import { DAY, formatDuration } from './duration.js';
 import type { Io } from './io.js';
 
+export { formatDuration };
+
 const CONFIG_FLAG = ['--config <path>', `the operations file (default: $${OPERATIONS_CONFIG_ENV}, then <data dir>/operations.yaml)`] as const;
-const DAY = 86_400_000;
 const MAX_DAYS = 366;
 
 /** Where the file is and whether someone named it (a named file that is missing is a mistake, the default one is not). */
@@ -55,25 +58,6 @@ async function load(io: Io, location: () => LedgerLocation, flag: string | undef
       `no operations file at ${path}: write one (docs/operations.md; examples/operations/operations.yaml is a start) or point --config or ${OPERATIONS_CONFIG_ENV} at it`,
     );
   return loaded;
-}
-
-/** 900000 → `15m`, 5400000 → `1h30m`, 604800000 → `7d`: the units the file is written in. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of [
-    ['d', DAY],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('');
 }
 
 const two = (n: number): string => String(n).padStart(2, '0');
@@ -201,18 +185,20 @@ function printSummary(io: Io, l: LoadedOperations, secrets: readonly SecretStatu
       `  ${pad(s.ref, 38)}${pad(s.usedAt, 42)}${s.resolves ? 'resolves here' : `does NOT resolve here: ${s.problem!.replace(`secret ${s.ref}: `, '')}`}\n`,
     );
   if (secrets.some((s) => !s.resolves)) io.out('  (the server needs every secret where it runs; this machine may not be that place)\n');
-  io.out('ok\n');
 }
 
 function registerConfigCheck(program: Command, io: Io, location: () => LedgerLocation): void {
   program
     .command('config')
-    .description('the operations file (integrations, receivers, routes, schedules, escalation)')
+    .description('the operations file (integrations, receivers, routes, schedules, escalation) and the service catalog')
     .command('check')
-    .description('check the operations file: a summary, or every problem as file:line:col with its JSON path (exit 9)')
+    .description(
+      'check the operations file and the service catalog: a summary with what each SLO burn rule needs to fire, or every problem as file:line:col with its JSON path (exit 9)',
+    )
     .option(...CONFIG_FLAG)
+    .option('--catalog <path>', 'the service catalog, a file or a directory (default: <data dir>/catalog.yaml, else <data dir>/catalog/)')
     .option('--json', 'as one JSON object')
-    .action(async (o: { config?: string; json?: boolean }) => {
+    .action(async (o: { config?: string; catalog?: string; json?: boolean }) => {
       let loaded: LoadedOperations;
       try {
         loaded = await load(io, location, o.config, false);
@@ -222,15 +208,23 @@ function registerConfigCheck(program: Command, io: Io, location: () => LedgerLoc
         throw e;
       }
       const secrets = loaded.exists ? secretStatus(loaded.config, io.env) : [];
+      // Escalation names in the catalog are checked against this operations file, as the server checks them.
+      const catalog = checkCatalog(
+        io,
+        location,
+        o.catalog,
+        loaded.config.escalationPolicies.map((p) => p.name),
+      );
       if (o.json) {
-        io.out(`${JSON.stringify(summary(loaded, secrets))}\n`);
-        return;
+        io.out(`${JSON.stringify({ ...summary(loaded, secrets), ok: catalog.ok, catalog: catalogJson(catalog) })}\n`);
+      } else {
+        if (!loaded.exists)
+          io.out(`no operations file at ${loaded.path}: Runledger runs with no integrations, receivers, routes or schedules, and the default incident rules\n`);
+        else printSummary(io, loaded, secrets);
+        printCatalog(io, catalog);
       }
-      if (!loaded.exists) {
-        io.out(`no operations file at ${loaded.path}: Runledger runs with no integrations, receivers, routes or schedules, and the default incident rules\n`);
-        return;
-      }
-      printSummary(io, loaded, secrets);
+      if (!catalog.ok) throw catalog.error;
+      if (!o.json) io.out('ok\n');
     });
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
 import { RuntimeError, type LedgerLocation } from '@runledger/runtime';
-import { createApp, openServerEngine, parseTrustProxy } from '@runledger/server';
+import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
 
 export function registerServeCommand(program: Command, io: Io, location: () => LedgerLocation, version: string): void {
@@ -20,12 +20,26 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--web-dir <dir>', 'the built web UI served at / (default: packages/web/dist of this checkout)')
     .option('--drain-timeout <seconds>', 'on SIGTERM, longest wait for runs being driven to rest', '30')
     .option('--secure-cookies', 'mark the session cookie Secure (when users reach the server over HTTPS)')
+    .option('--catalog <path>', 'the service catalog, a file or a directory (default: <data dir>/catalog.yaml, else <data dir>/catalog/)')
+    .option('--status-page', 'serve the read-only status page at /status')
+    .option('--prometheus-url <url>', 'the Prometheus that checklist items naming no url ask')
     .option(
       '--trust-proxy <cidrs>',
       'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',
     )
     .action(
-      async (o: { host: string; port: string; runbooks: string; webDir?: string; drainTimeout: string; secureCookies?: boolean; trustProxy?: string }) => {
+      async (o: {
+        host: string;
+        port: string;
+        runbooks: string;
+        webDir?: string;
+        drainTimeout: string;
+        secureCookies?: boolean;
+        trustProxy?: string;
+        catalog?: string;
+        statusPage?: boolean;
+        prometheusUrl?: string;
+      }) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
         const drain = Number(o.drainTimeout);
@@ -35,6 +49,13 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           proxies === undefined || proxies.trim() === ''
             ? []
             : parseTrustProxy(proxies, o.trustProxy !== undefined ? '--trust-proxy' : 'RUNLEDGER_TRUST_PROXY');
+        if (o.prometheusUrl !== undefined && !/^https?:\/\/[^/]/i.test(o.prometheusUrl))
+          throw new RuntimeError('USAGE', `--prometheus-url ${o.prometheusUrl}: expected an http or https URL`);
+        const health: HealthDeps = {
+          ...(o.catalog ? { catalogPath: resolve(io.cwd, o.catalog) } : {}),
+          ...(o.statusPage ? { statusPage: true } : {}),
+          ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),
+        };
         const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
         const server = await openServerEngine(location(), { cwd: io.cwd });
         const ctx = server.engineContext;
@@ -50,6 +71,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             webDir,
             drainTimeoutMs: drain * 1000,
             trustProxy,
+            health,
             ...(o.secureCookies ? { secureCookies: true } : {}),
           });
           const head = await ctx.ledger.reader.head();
@@ -61,6 +83,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
               ledger: { origin: ctx.ledger.origin, size: head.size, root: toBase64(head.root) },
               recoveredRuns: server.recovered,
               trustProxy,
+              catalog: app.health.loaded ? { path: app.health.loaded.path, digest: app.health.loaded.digest } : null,
             },
             'runledger serve starting',
           );
@@ -76,13 +99,24 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           await ctx.close();
           throw e;
         }
-        // SIGHUP: read the operations file again; an invalid one keeps the configuration in force.
+        // SIGHUP: read the operations file and the service catalog again; an invalid one keeps the one in
+        // force. The catalog after the operations file, whose escalation policies it names.
         const hup = (): void => {
           const a = app!;
-          a.operations.reload().then(
-            (r) => a.fastify.log.info({ digest: r.digest, changed: r.changed }, 'operations configuration reloaded'),
-            (err: unknown) => a.fastify.log.error({ err }, 'operations configuration NOT reloaded: the previous one stays in force'),
-          );
+          const log = a.fastify.log;
+          void a.operations
+            .reload()
+            .then(
+              (r) => log.info({ digest: r.digest, changed: r.changed }, 'operations configuration reloaded'),
+              (err: unknown) => log.error({ err }, 'operations configuration NOT reloaded: the previous one stays in force'),
+            )
+            .then(async () => {
+              // A catalog written after the start begins health checking now.
+              const l = a.health.service ? await a.health.reload() : (await a.health.start(), a.health.loaded);
+              if (l) log.info({ path: l.path, digest: l.digest, services: l.catalog.services.length }, 'service catalog reloaded');
+              else log.info({ path: a.health.path ?? null }, 'no service catalog: health checking is off');
+            })
+            .catch((err: unknown) => log.error({ err }, 'service catalog NOT reloaded: the previous one stays in force'));
         };
         process.on('SIGHUP', hup);
         const signal = await new Promise<string>((resolve) => {

@@ -27,7 +27,7 @@ export function renderErrorsDoc(catalogue: Readonly<Record<string, ErrorInfo>> =
     '| exit | name | meaning |',
     '|---|---|---|',
     '| 0 | OK | success: a run succeeded; `abort`/`reject` ended the run as asked; `verify`: the bundle verified |',
-    "| 1 | FAILED | the operation ran and failed: a run failed or rolled back (its failing step's output tail is printed); `verify`: FAILED <REASON> |",
+    "| 1 | FAILED | the operation ran and failed: a run failed or rolled back (its failing step's output tail is printed); `verify`: FAILED <REASON>; `health`: an item does not hold; `checks run`: the check failed |",
     '| 2 | USAGE | unusable arguments or input (bad flag, invalid runbook or input, malformed JSON, unreadable bundle) |',
     '| 3 | DENIED | refused by policy, a freeze, or an approval rule (self-approval, missing role) |',
     '| 4 | WAITING | a run stopped at an approval gate; approve it from anywhere (`runledger approve`, the API or the UI) |',

@@ -32,7 +32,8 @@ import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
 import { healthRoutes } from './health/routes.js';
 import { statusPage } from './health/status-page.js';
-import { LastVerification } from './verification.js';
+import { activeBypassesOf, openIncidentFact } from './health/facts.js';
+import { LastVerification, verificationFact } from './verification.js';
 import { strictValidators } from './validation.js';
 
 export type { ApiInstance, AppDeps, RateLimits, RouteContext } from './context.js';
@@ -250,24 +251,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     env: od.env ?? process.env,
     log: app.log,
     facts: {
-      ledgerVerification: async (mode) => {
-        const v = await lastVerification.get();
-        if (!v) return undefined;
-        const at = Date.parse(v.verifiedAt);
-        const detail = v.ok ? `${v.size} entries verified offline against ${v.trustedKeys} trusted key(s)` : (v.problem?.detail ?? v.result);
-        // A sampled item is answered by the last full verification, which covers every entry.
-        return { ok: v.ok, mode, checked: v.size, at, detail };
-      },
-      activeBypasses: async () => {
-        const f = await ctx.runs.getFreeze();
-        return f ? [{ kind: 'freeze', detail: `${f.reason} (by ${f.by} at ${f.at})` }] : [];
-      },
-      openIncidents: async () =>
-        (await operations.service.incidents.list({ states: ['triggered', 'acknowledged'], limit: 1000 })).map((r) => ({
-          id: r.id,
-          severity: r.severity as 'SEV-1' | 'SEV-2' | 'SEV-3',
-          title: r.title,
-        })),
+      ledgerVerification: async (mode) => verificationFact(await lastVerification.get(), mode),
+      activeBypasses: () => activeBypassesOf(ctx.runs),
+      openIncidents: async () => (await operations.service.incidents.list({ states: ['triggered', 'acknowledged'], limit: 1000 })).map(openIncidentFact),
       readiness: async () => {
         const r = await app.inject({ method: 'GET', url: '/ready' });
         const body = r.json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>();

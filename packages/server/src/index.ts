@@ -9,3 +9,8 @@ export { parseTrustProxy } from './limits.js';
 export { CredentialCache } from './auth-cache.js';
 // The incidents API's JSON shapes, for the CLI's --json (one shape for both).
 export { deliveryOf, detailOf, silenceOf, summaryOf } from './incidents/routes.js';
+// Continuous health for the CLI: the facts a store answers, the last verification, what a check probes.
+export { activeBypassesOf, openIncidentFact } from './health/facts.js';
+export { readStoredVerification, verificationFact } from './verification.js';
+export { targetOf } from './health/routes.js';
+export type { HealthDeps } from './health/host.js';

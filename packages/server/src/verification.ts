@@ -4,7 +4,9 @@
 // never leave an earlier success on show.
 import { join } from 'node:path';
 import { readTrustFile } from '@runledger/ledger/verify-cli';
+import type { LedgerVerificationFact } from '@runledger/core';
 import { TRUST_FILE } from '@runledger/runtime';
+import type { RunStore } from '@runledger/store';
 import { ApiError, describeError } from './errors.js';
 import type { Verification } from './api-types.js';
 import type { RouteContext } from './context.js';
@@ -64,6 +66,21 @@ export class LastVerification {
     }
     return this.unstored && (!stored || this.unstored.verifiedAt >= stored.verifiedAt) ? this.unstored : stored;
   }
+}
+
+/** The last verification as stored (for a process that did not run it: the CLI's `runledger health`). */
+export async function readStoredVerification(runs: Pick<RunStore, 'getSetting'>): Promise<Verification | null> {
+  return normalised(await runs.getSetting<Verification>(LAST_VERIFICATION));
+}
+
+/**
+ * The checklist fact "the ledger verifies" from the last verification. A sampled item is answered by the
+ * last full verification, which covers every entry.
+ */
+export function verificationFact(v: Verification | null, mode: 'full' | 'sampled'): LedgerVerificationFact | undefined {
+  if (!v) return undefined;
+  const detail = v.ok ? `${v.size} entries verified offline against ${v.trustedKeys} trusted key(s)` : (v.problem?.detail ?? v.result);
+  return { ok: v.ok, mode, checked: v.size, at: Date.parse(v.verifiedAt), detail };
 }
 
 /** Counts the outcome, appends its ledger entry, and keeps it as the last verification. */
