@@ -20,13 +20,12 @@ import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerAlertCommands } from './alerts.js';
-import { registerHealthCommands, takeHealthExit } from './health.js';
+import { registerHealthCommands, registerSloCommands, takeHealthExit } from './health/index.js';
 import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerServeCommand } from './serve.js';
-import { registerSloCommands } from './slo.js';
 import { registerTokenCommands } from './tokens.js';
 
 export const VERSION = '0.1.0';

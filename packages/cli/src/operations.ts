@@ -29,8 +29,8 @@ import {
 } from '@runledger/runtime';
 import { DEFAULT_HOME } from '@runledger/store';
 import { positiveInt } from './args.js';
-import { catalogJson, checkCatalog, printCatalog } from './catalog-check.js';
 import { DAY, formatDuration } from './duration.js';
+import { catalogJson, checkCatalog, printCatalog } from './health/index.js';
 import type { Io } from './io.js';
 
 export { formatDuration };

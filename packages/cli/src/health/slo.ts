@@ -5,15 +5,13 @@
 import type { Command } from 'commander';
 import { checksOfSlo, describeBudget, describeObjective, explainRules, renderSloReport, sloDefinitionOf, type Catalog, type SloSpec } from '@runledger/core';
 import { computeSlos, HealthService, openLedger, RuntimeError, sloReport, type LedgerLocation, type LoadedCatalog, type SloComputed } from '@runledger/runtime';
-import { DAY } from './duration.js';
-import { checksOf, homeOf, noCatalog, readCatalog } from './health.js';
-import type { Io } from './io.js';
-import { formatDuration } from './duration.js';
+import { DAY, formatDuration } from '../duration.js';
+import type { Io } from '../io.js';
+import { CATALOG_FLAG, checksOf, homeOf, noCatalog, readCatalog } from './catalog.js';
+import { pad } from './text.js';
 
-const CATALOG_FLAG = ['--catalog <path>', 'the service catalog, a file or a directory (default: <data dir>/catalog.yaml, else <data dir>/catalog/)'] as const;
 const DEFAULT_INTERVAL_MS = 30_000;
 
-const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 const percent = (f: number): string => `${Math.round(f * 1e6) / 1e4} %`;
 
 /** The shortest interval among an SLO's checks: the finest its history is sampled at. */

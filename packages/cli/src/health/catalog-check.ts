@@ -3,17 +3,16 @@
 // SLO what each burn rule needs to fire.
 import { catalogPath, CatalogInvalidError, loadCatalog, type LedgerLocation, type LoadedCatalog } from '@runledger/runtime';
 import type { FileProblem } from '@runledger/core';
-import { formatDuration } from './duration.js';
-import { checksOf, homeOf, noCatalog } from './health.js';
-import type { Io } from './io.js';
+import { formatDuration } from '../duration.js';
+import type { Io } from '../io.js';
+import { checksOf, homeOf, noCatalog } from './catalog.js';
 import { explainSlos, printExplanations } from './slo.js';
+import { pad } from './text.js';
 
 export type CatalogCheck =
   | { readonly ok: true; readonly loaded: LoadedCatalog }
   | { readonly ok: true; readonly loaded: undefined; readonly none: string }
   | { readonly ok: false; readonly error: CatalogInvalidError };
-
-const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 
 /** Reads the catalog (`--catalog`, else the data directory's); a refused one is returned, not thrown, so the summary can say so first. */
 export function checkCatalog(io: Io, location: () => LedgerLocation, flag: string | undefined, escalationPolicies: readonly string[]): CatalogCheck {
