@@ -4,6 +4,7 @@
 import type { Static } from 'typebox';
 import type * as S from './schemas.js';
 import type * as I from './incidents/schemas.js';
+import type * as H from './health/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -65,3 +66,23 @@ export type HandoffBody = Static<typeof I.HandoffBody>;
 export type HandoffsPage = Static<typeof I.HandoffsPage>;
 export type OperationsConfigView = Static<typeof I.OperationsConfigView>;
 export type RoutesTestResult = Static<typeof I.RoutesTestResult>;
+
+// Continuous health: services, checks, checklists, SLOs.
+export type HealthState = Static<typeof H.ServiceSummary>['state'];
+export type CheckState = Static<typeof H.CheckSummary>['state'];
+export type RootCause = Static<typeof H.RootCause>;
+export type ConditionResult = Static<typeof H.ConditionResult>;
+export type ProbePhases = Static<typeof H.Phases>;
+export type LastResult = Static<typeof H.LastResult>;
+export type CheckSummary = Static<typeof H.CheckSummary>;
+export type Dependency = Static<typeof H.Dependency>;
+export type ServiceSummary = Static<typeof H.ServiceSummary>;
+export type ServicesView = Static<typeof H.ServicesView>;
+export type SloView = Static<typeof H.SloView>;
+export type ServiceDetail = Static<typeof H.ServiceDetail>;
+export type CheckHistory = Static<typeof H.CheckHistory>;
+export type CheckRun = Static<typeof H.CheckRun>;
+export type ChecklistResultView = Static<typeof H.ChecklistResultView>;
+export type ChecklistsView = Static<typeof H.ChecklistsView>;
+export type SlosView = Static<typeof H.SlosView>;
+export type SloReportView = Static<typeof H.SloReportView>;

@@ -8,6 +8,7 @@ import { absolute } from './format';
 import { Link, match, navigate, useRoute } from './router';
 import { SessionContext, sessionState } from './session';
 import { ShellContext, type Shell } from './shell';
+import { ChecklistsPage } from './views/Checklists';
 import { Dashboard } from './views/Dashboard';
 import { IncidentPage } from './views/Incident';
 import { IncidentsPage } from './views/Incidents';
@@ -18,6 +19,8 @@ import { RunbookPage } from './views/Runbook';
 import { RunbooksPage } from './views/Runbooks';
 import { RunPage } from './views/Run';
 import { RunsPage } from './views/Runs';
+import { ServicePage } from './views/Service';
+import { ServicesPage } from './views/Services';
 import { SignIn } from './views/SignIn';
 import { SilencesPage } from './views/Silences';
 
@@ -121,6 +124,8 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             </Link>
             <NavLink to="/" label="Dashboard" id="dashboard" active={route.path === '/'} />
             <NavLink to="/incidents" label="Incidents" id="incidents" active={route.path.startsWith('/incidents')} count={unacked} />
+            <NavLink to="/services" label="Services" id="services" active={route.path.startsWith('/services')} />
+            <NavLink to="/checklists" label="Checklists" id="checklists" active={route.path.startsWith('/checklists')} />
             <NavLink to="/oncall" label="On-call" id="oncall" active={route.path.startsWith('/oncall')} />
             <NavLink to="/silences" label="Silences" id="silences" active={route.path.startsWith('/silences')} />
             <NavLink to="/runbooks" label="Runbooks" id="runbooks" active={route.path.startsWith('/runbooks')} />
@@ -205,6 +210,10 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/incidents') return <IncidentsPage />;
   const inc = match('/incidents/:id', path);
   if (inc?.id) return <IncidentPage key={inc.id} id={inc.id} />;
+  if (path === '/services') return <ServicesPage />;
+  const svc = match('/services/:name', path);
+  if (svc?.name) return <ServicePage key={svc.name} name={svc.name} />;
+  if (path === '/checklists') return <ChecklistsPage />;
   if (path === '/oncall') return <OnCallPage />;
   if (path === '/silences') return <SilencesPage />;
   if (path === '/runbooks') return <RunbooksPage />;

@@ -94,7 +94,18 @@ echo "all {{ inputs.lines }} ticks printed" >&2
 /** The operations layer's options (the operations file, its secrets' environment, the loops' poll interval). */
 export type OperationsOptions = NonNullable<Parameters<typeof createApp>[0]['operations']>;
 
-export async function boot(opts: { runbooks?: Record<string, string>; operations?: OperationsOptions } = {}): Promise<Booted> {
+/** Continuous health's options (catalog path, timers); see HealthDeps. */
+export type HealthOptions = NonNullable<Parameters<typeof createApp>[0]['health']>;
+
+export async function boot(
+  opts: {
+    runbooks?: Record<string, string>;
+    operations?: OperationsOptions;
+    /** A service catalog (YAML), written as catalog.yaml in the data directory: the checks run. */
+    catalog?: string;
+    health?: HealthOptions;
+  } = {},
+): Promise<Booted> {
   requireDist();
   const root = mkdtempSync(join(tmpdir(), 'runledger-web-e2e-'));
   const home = join(root, 'home');
@@ -110,6 +121,7 @@ export async function boot(opts: { runbooks?: Record<string, string>; operations
   }
   const loc: LedgerLocation = { env: { RUNLEDGER_DATABASE_URL: `sqlite:${join(home, 'runledger.db')}` }, home };
   await initLedger(loc, { origin: 'web.e2e/ledger', actor: { kind: 'user', id: 'setup' } });
+  if (opts.catalog !== undefined) writeFileSync(join(home, 'catalog.yaml'), opts.catalog);
   // The repository as the working directory, as `runledger serve` from a checkout: runbook defaults
   // such as examples/demo-service/ctl.sh resolve.
   const server = await openServerEngine(loc, { cwd: REPO });
@@ -146,6 +158,7 @@ export async function boot(opts: { runbooks?: Record<string, string>; operations
       webDir: WEB_DIST,
       startWaitMs: 500,
       ...(opts.operations ? { operations: opts.operations } : {}),
+      ...(opts.health ? { health: opts.health } : {}),
     });
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   } catch (e) {

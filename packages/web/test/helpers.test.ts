@@ -7,6 +7,21 @@ import { dayParam, dayStart, rangeOf, textParam, withQuery } from '../src/filter
 import { actorName, actorTitle, tailOf } from '../src/format.js';
 import { byUrgency, countdown, deliveriesByEvent, factSeqOf, matcherLines, missedDueOf, span, zoned } from '../src/incidents.js';
 import { prefilled } from '../src/inputs.js';
+import {
+  budgetChart,
+  dependencyGraph,
+  evidenceLines,
+  explanationLine,
+  historyChart,
+  incidentsOf,
+  latency,
+  niceMax,
+  percent,
+  sparkline,
+  stateCounts,
+  stateRank,
+  uptime,
+} from '../src/health.js';
 
 test('one form for an actor: a token by its name, everyone else by their id; the tooltip says which', () => {
   assert.equal(actorName('token:alice'), 'alice');
@@ -145,4 +160,161 @@ test('incidents: the countdown, the reading order, notifications on the timeline
   assert.equal(zoned('2026-07-07T08:00:00.000Z', 'America/New_York'), 'Tue 2026-07-07 04:00');
   assert.match(zoned('2026-12-07T08:00:00.000Z', 'Not/AZone'), /UTC$/);
   assert.deepEqual(matcherLines(' a="1"\n\n  b=~"x|y" \n'), ['a="1"', 'b=~"x|y"']);
+});
+
+test('health: state order and counts, the explanation line, latency and percent', () => {
+  assert.deepEqual(
+    ['up', 'down', 'degraded', 'unknown'].sort((a, b) => stateRank(a) - stateRank(b)),
+    ['down', 'unknown', 'degraded', 'up'],
+  );
+  assert.deepEqual(stateCounts(['up', 'up', 'down', 'weird']), { down: 1, unknown: 0, degraded: 0, up: 2 });
+  assert.equal(
+    explanationLine('frontend', 'frontend is down because of postgres (check postgres/ready), via backend'),
+    'down because of postgres (check postgres/ready), via backend',
+  );
+  assert.equal(explanationLine('api', 'something else'), 'something else');
+  assert.equal(latency(0.44), '0.4 ms');
+  assert.equal(latency(12.6), '13 ms');
+  assert.equal(latency(1250), '1.25 s');
+  assert.equal(latency(undefined), '–');
+  assert.equal(percent(0.999), '99.9 %');
+  assert.equal(percent(1), '100 %');
+  assert.equal(percent(0.71134, 2), '71.13 %');
+  assert.equal(percent(null), '–');
+  assert.equal(niceMax(37), 50);
+  assert.equal(niceMax(0), 1);
+  assert.equal(uptime([{ upMs: 3000, downMs: 1000 }]), 0.75);
+  assert.equal(uptime([]), null);
+});
+
+test('health: a sparkline breaks its line where a probe failed and marks the failure', () => {
+  const s = sparkline([10, 20, null, 5, 10], 42, 22, 1);
+  assert.equal(s.max, 20);
+  assert.equal(s.line, 'M1 11 L11 1 M31 16 L41 11');
+  assert.deepEqual(s.fails, [21]);
+  assert.deepEqual(s.dots, []);
+  const lone = sparkline([null, 7, null], 30, 10);
+  assert.equal(lone.line, '');
+  assert.equal(lone.dots.length, 1, 'a success between failures is a dot');
+  assert.deepEqual(sparkline([], 30, 10), { line: '', dots: [], fails: [], max: null });
+});
+
+test('health: a check history draws latency and red bands where probes failed', () => {
+  const t = Date.parse('2026-12-07T10:00:00Z');
+  const at = (s: number): string => new Date(t + s * 1000).toISOString();
+  const samples = [
+    { at: at(0), state: 'up', latencyMs: 10 },
+    { at: at(10), state: 'up', latencyMs: 30 },
+    { at: at(20), state: 'down' },
+    { at: at(30), state: 'down' },
+    { at: at(40), state: 'up', latencyMs: 20 },
+    { at: at(50), state: 'up', latencyMs: 10 },
+  ];
+  const g = historyChart(samples, { width: 240, height: 100, left: 20, right: 20, top: 0, bottom: 0 }, t + 60_000);
+  assert.equal(g.samples, 6);
+  assert.equal(g.failures, 2);
+  assert.equal(g.yMax, 50);
+  assert.equal(g.bands.length, 1, 'consecutive failures are one band');
+  assert.equal(g.bands[0]?.from, t + 20_000);
+  assert.equal(g.bands[0]?.to, t + 40_000, 'the band lasts until the next sample');
+  assert.equal(g.bands[0]?.x0, 86.7);
+  assert.equal(g.bands[0]?.x1, 153.3);
+  assert.equal((g.line.match(/M/g) ?? []).length, 2, 'the line breaks at the failures');
+  assert.ok(g.ticks.length > 0);
+});
+
+test('health: the budget chart from 100 % down, below zero when overspent, gaps where no data', () => {
+  const series = [
+    { at: '2026-12-01T00:00:00Z', remaining: null },
+    { at: '2026-12-02T00:00:00Z', remaining: 1 },
+    { at: '2026-12-03T00:00:00Z', remaining: 0.5 },
+    { at: '2026-12-04T00:00:00Z', remaining: -0.5 },
+  ];
+  const g = budgetChart(series, { width: 330, height: 160, left: 15, right: 15, top: 0, bottom: 10 });
+  assert.equal(g.min, -0.5);
+  assert.equal(g.yFull, 0);
+  assert.equal(g.yZero, 100);
+  assert.equal(g.last?.remaining, -0.5);
+  assert.equal(g.dataFrom, 115, 'no data before the second point');
+  assert.equal(g.line, 'M115 0 L215 50 L315 150');
+  assert.equal(budgetChart([{ at: '2026-12-01T00:00:00Z', remaining: null }], { width: 100, height: 50, left: 0, right: 0, top: 0, bottom: 0 }).line, '');
+});
+
+test('health: the dependency graph puts dependents left, dependencies right, optional edges marked', () => {
+  const g = dependencyGraph(
+    { name: 'backend', state: 'down' },
+    [
+      { target: 'postgres', optional: false, state: 'down' },
+      { target: 'observability/loki', optional: true, state: 'up' },
+    ],
+    [{ name: 'proxy', optional: false, state: 'down' }],
+    800,
+  );
+  const byName = Object.fromEntries(g.nodes.map((n) => [n.name, n]));
+  assert.equal(byName['proxy']?.role, 'dependent');
+  assert.equal(byName['backend']?.role, 'self');
+  assert.equal(byName['observability/loki']?.service, 'observability', 'a component links to its service');
+  assert.ok((byName['proxy']?.x ?? 0) < (byName['backend']?.x ?? 0) && (byName['backend']?.x ?? 0) < (byName['postgres']?.x ?? 0));
+  assert.deepEqual(
+    g.edges.map((e) => [e.from, e.to, e.optional, e.state]),
+    [
+      ['proxy', 'backend', false, 'down'],
+      ['backend', 'postgres', false, 'down'],
+      ['backend', 'observability/loki', true, 'up'],
+    ],
+  );
+  assert.deepEqual(g.empty, []);
+  const alone = dependencyGraph({ name: 'x', state: 'up' }, [], [], 100);
+  assert.ok(alone.width >= 3 * 168, 'never narrower than three columns');
+  assert.deepEqual(
+    alone.empty.map((e) => e.label),
+    ['nothing depends on it', 'no dependencies'],
+  );
+});
+
+test('health: checklist evidence is text or key/value lines, never [object Object]', () => {
+  assert.deepEqual(evidenceLines('check demo/ready is up'), { text: 'check demo/ready is up', lines: [] });
+  assert.deepEqual(evidenceLines(null), { text: 'no evidence', lines: [] });
+  assert.deepEqual(evidenceLines(3), { text: '3', lines: [] });
+  const service = evidenceLines({
+    service: 'backend',
+    state: 'down',
+    cause: { service: 'postgres', check: 'postgres/ready' },
+    reasons: ['requires postgres (down)'],
+  });
+  assert.deepEqual(service.lines, [
+    { key: 'service', value: 'backend' },
+    { key: 'state', value: 'down' },
+    { key: 'cause.service', value: 'postgres' },
+    { key: 'cause.check', value: 'postgres/ready' },
+    { key: 'reasons', value: 'requires postgres (down)' },
+  ]);
+  const open = evidenceLines({ open: [{ id: 'i1', severity: 'SEV-1', title: 'db down' }] });
+  assert.deepEqual(open.lines, [{ key: 'open 1', value: 'id: i1, severity: SEV-1, title: db down' }]);
+  assert.deepEqual(evidenceLines({ ready: false, failed: [] }).lines, [
+    { key: 'ready', value: 'false' },
+    { key: 'failed', value: 'none' },
+  ]);
+  const at = Date.parse('2026-12-07T10:00:00Z');
+  assert.deepEqual(evidenceLines({ ok: true, at }).lines, [
+    { key: 'ok', value: 'true' },
+    { key: 'at', value: '2026-12-07T10:00:00.000Z' },
+  ]);
+  for (const e of [service, open]) for (const l of e.lines) assert.doesNotMatch(l.value, /\[object Object\]/);
+});
+
+test('health: the incidents about a service, by the alert’s service label or the check id in the title', () => {
+  const incidents = [
+    { id: 'a', key: 'alertname="CheckDown",service="postgres",env=""', title: 'postgres/ready is down: status' },
+    { id: 'b', key: 'alertname="CheckDown",service="postgres-replica",env=""', title: 'postgres-replica/lag is down: result' },
+    { id: 'c', key: 'alertname="DiskFull",service="",env=""', title: 'backend/disk is down' },
+  ];
+  assert.deepEqual(
+    incidentsOf(incidents, ['postgres']).map((i) => i.id),
+    ['a'],
+  );
+  assert.deepEqual(
+    incidentsOf(incidents, ['backend', 'postgres']).map((i) => i.id),
+    ['a', 'c'],
+  );
 });

@@ -4,6 +4,9 @@
 import type {
   ActionResult,
   ApiErrorBody,
+  CheckHistory,
+  ChecklistsView,
+  CheckRun,
   DecisionBody,
   EntriesPage,
   DeliveriesPage,
@@ -28,6 +31,9 @@ import type {
   PolicyView,
   Ready,
   RunbookDetail,
+  ServiceDetail,
+  ServicesView,
+  SlosView,
   RunbookList,
   RunDetail,
   RunLedger,
@@ -46,6 +52,19 @@ import type {
 import { TERMINAL_STATES, type RunState } from '@runledger/core/states';
 
 export type { IncidentDetail, IncidentSummary, OnCallView, OutputEvent, RunDetail, RunbookDetail, SessionView, Silence, Verification };
+export type {
+  CheckHistory,
+  ChecklistResultView,
+  ChecklistsView,
+  CheckRun,
+  CheckSummary,
+  ConditionResult,
+  HealthState,
+  ServiceDetail,
+  ServicesView,
+  ServiceSummary,
+  SloView,
+} from '@runledger/server/api-types';
 
 export type Severity = IncidentSummary['severity'];
 export type IncidentState = IncidentSummary['state'];
@@ -260,6 +279,28 @@ export const api = {
 
   operations: {
     config: () => get<OperationsConfigView>(`${API}/operations/config`),
+  },
+
+  /** Continuous health: the service catalog's services, their checks, checklists and SLOs. */
+  services: {
+    /** Every service with its state and checks; `catalog` is null when none is loaded. */
+    list: () => get<ServicesView>(`${API}/services`),
+    /** One service with its SLOs (budget series included: heavier than the list). */
+    get: (name: string) => get<ServiceDetail>(`${API}/services/${enc(name)}`),
+  },
+
+  checks: {
+    history: (id: string, hours = 24) => get<CheckHistory>(`${API}/checks/${enc(id)}/history${query({ hours })}`),
+    /** Probes the check now and shows what it saw (nothing is recorded; operator). */
+    run: (id: string) => post<CheckRun>(`${API}/checks/${enc(id)}/run`, {}),
+  },
+
+  checklists: {
+    list: () => get<ChecklistsView>(`${API}/checklists`),
+  },
+
+  slos: {
+    list: () => get<SlosView>(`${API}/slos`),
   },
 
   policy: {

@@ -8,6 +8,7 @@ import { VerificationResult } from '../components/Verification';
 import { useShell } from '../shell';
 import { duration } from '../format';
 import { loadIncidents } from './Incidents';
+import { DashServices } from './Services';
 import { Link } from '../router';
 
 const FAILED = ['failed', 'rolled_back', 'aborted'];
@@ -112,6 +113,7 @@ export function Dashboard() {
           )}
         </div>
         <div className="dash-col">
+          <DashServices />
           <Panel title="Automation" testId="dash-freeze">
             {!policy ? (
               <Loading what="policy" />
