@@ -132,8 +132,11 @@ function suite(factory: FixtureFactory): void {
       assert.match(JSON.stringify(frozen.items[2]!.evidence), /incident 42/);
       assert.equal((await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'over' } })).status, 200);
 
-      const slos = (await h.inject({ url: '/api/v1/slos', token: t })).json as { slos: { name: string; objective: number; burn: { rule: string }[] }[] };
+      const slos = (await h.inject({ url: '/api/v1/slos', token: t })).json as {
+        slos: { name: string; objective: number; sli: number | null; burn: { rule: string }[] }[];
+      };
       assert.equal(slos.slos[0]!.name, 'api-availability');
+      assert.equal(slos.slos[0]!.sli, 1, 'a new check’s first minutes count (its partial hour is read from samples)');
       assert.equal(slos.slos[0]!.objective, 0.999);
       assert.equal(slos.slos[0]!.burn.length, 4, 'the four SRE workbook rules');
       const report = await h.inject({ url: '/api/v1/slos/report', token: t });
@@ -196,3 +199,21 @@ function suite(factory: FixtureFactory): void {
 
 suite(sqliteFactory);
 suite(pgFactory());
+
+describe('check history for charts', () => {
+  it('thins a day of 1 s samples to at most 2000, keeping every outage and the slowest answer of each run', async () => {
+    const { thin } = await import('../src/health/routes.js');
+    const day = Array.from({ length: 86_400 }, (_, i) => ({ at: i * 1000, state: i === 50_001 ? 'down' : 'up', latencyMs: i === 70_000 ? 900 : 2 }));
+    const out = thin(day, 2000);
+    assert.ok(out.length <= 2000 && out.length > 1900, String(out.length));
+    assert.ok(
+      out.some((s) => s.at === 50_001_000 && s.state === 'down'),
+      'the one failed probe survives',
+    );
+    assert.ok(
+      out.some((s) => s.at === 70_000_000 && s.latencyMs === 900),
+      'the spike survives',
+    );
+    assert.deepEqual(thin(day.slice(0, 10), 2000), day.slice(0, 10), 'short histories are untouched');
+  });
+});

@@ -46,6 +46,8 @@ export interface HealthServiceOptions {
   readonly scheduler?: Omit<SchedulerOptions, 'onError'>;
   /** How often gathered results are written (ms, default 1000). */
   readonly flushMs?: number;
+  /** How long raw samples are kept (ms, default 35 days); older ones are pruned, hourly rollups stay. */
+  readonly sampleRetentionMs?: number;
   /** Raises or resolves alerts through the incident path (the internal integration). */
   readonly raise?: (alerts: readonly HealthAlert[]) => Promise<void>;
   /**
@@ -310,6 +312,16 @@ export class HealthService {
       this.recorder.verdictChanged({ checklist: r.name, healthy: r.healthy, items: r.items, at: iso });
       this.recorder.entry(verdictChangedDraft({ checklist: r.name, healthy: r.healthy, at: iso, failed: r.items.filter((i) => !i.ok).map((i) => i.name) }));
     }
+  }
+
+  /** The oldest time raw samples are still kept for (as of `now`). */
+  rawRetainedFrom(now: number): number {
+    return now - (this.o.sampleRetentionMs ?? 35 * 86_400_000);
+  }
+
+  /** Drops raw samples past their retention (rollups stay); returns how many. */
+  pruneSamples(): Promise<number> {
+    return this.store.prune(this.rawRetainedFrom(this.now()));
   }
 
   states(): Record<string, CheckState> {

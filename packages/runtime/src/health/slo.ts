@@ -41,7 +41,9 @@ export async function checkWindow(
   if (no === undefined || !check) return undefined;
   const maxGapMs = defaultMaxGap(check.intervalMs);
   const last = await health.store.lastSample(no);
-  const rawFrom = await health.store.oldestSampleMs();
+  // Raw samples are kept for the retention period (pruning removes only older ones): an edge inside it is
+  // answered from samples even when none were taken yet (a new check), never snapped away as pruned.
+  const rawFrom = health.rawRetainedFrom(to);
   const plan = planWindow(from, to, { maxGapMs, frontier: last?.at, ...(rawFrom !== undefined ? { rawRetainedFrom: rawFrom } : {}) });
   const rollups: Rollup[] = plan.hoursTo > plan.hoursFrom ? await health.store.rollups([no], plan.hoursFrom, plan.hoursTo) : [];
   const edges = new Map<string, Sample[]>();

@@ -89,6 +89,7 @@ export class HealthHost {
       store: this.o.store,
       catalog: loaded.catalog,
       ...(this.o.deps.flushMs ? { flushMs: this.o.deps.flushMs } : {}),
+      ...(this.o.deps.sampleRetentionDays ? { sampleRetentionMs: this.o.deps.sampleRetentionDays * 86_400_000 } : {}),
       resolveSecret: (v) => this.secret(v),
       raise: async (alerts) => {
         await this.o.operations.raiseFrom('health', alerts);
@@ -169,7 +170,7 @@ export class HealthHost {
     const svc = this.service;
     if (!svc || Date.now() - this.prunedAt < 3_600_000) return;
     this.prunedAt = Date.now();
-    await svc.store.prune(Date.now() - (this.o.deps.sampleRetentionDays ?? 35) * 86_400_000);
+    await svc.pruneSamples();
   }
 
   get lastVerdicts(): readonly ChecklistResult[] {
