@@ -250,7 +250,9 @@ export interface BudgetGeom {
 
 /** The error budget left over time (fractions, null = no data then), as a line from 100 % down. */
 export function budgetChart(series: readonly { readonly at: string; readonly remaining: number | null }[], box: Box): BudgetGeom {
-  const pts = series.map((p) => ({ t: Date.parse(p.at), v: p.remaining })).filter((p) => !Number.isNaN(p.t));
+  // Plotted between −100 % and 100 %: a budget spent many times over would flatten every other point.
+  const clamp = (v: number | null): number | null => (v === null ? null : Math.max(-1, Math.min(1, v)));
+  const pts = series.map((p) => ({ t: Date.parse(p.at), v: clamp(p.remaining), raw: p.remaining })).filter((p) => !Number.isNaN(p.t));
   const t0 = pts[0]?.t ?? 0;
   const t1 = Math.max(t0 + 1, pts.at(-1)?.t ?? 1);
   const vals = pts.map((p) => p.v).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -277,7 +279,7 @@ export function budgetChart(series: readonly { readonly at: string; readonly rem
     }
     if (dataFrom === null) dataFrom = x(p.t);
     run.push([x(p.t), y(p.v)]);
-    last = { x: x(p.t), y: y(p.v), remaining: p.v };
+    last = { x: x(p.t), y: y(p.v), remaining: p.raw ?? p.v };
   }
   close();
   const ticks: Tick[] = [];

@@ -172,8 +172,8 @@ export function BudgetChart({ slo }: { slo: SloView }) {
           <circle key={`${x}:${y}`} cx={x} cy={y} r={2.5} className={`bc-dot${(g.last?.remaining ?? 1) < 0 ? ' over' : ''}`} />
         ))}
         {g.last && (
-          <text x={g.last.x + 5} y={g.last.y + 4} className={`bc-last${g.last.remaining < 0 ? ' over' : ''}`}>
-            {percent(g.last.remaining, 1)}
+          <text x={g.last.x - 5} y={g.last.y - 6} textAnchor="end" className={`bc-last${g.last.remaining < 0 ? ' over' : ''}`}>
+            {g.last.remaining < -1 ? 'budget spent' : percent(g.last.remaining, 1)}
           </text>
         )}
         {noData && (
