@@ -41,6 +41,14 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchDeliveries } = await import('./operations.bench.js');
     return ({ quick }) => benchDeliveries(quick);
   },
+  'health.probes': async () => {
+    const { benchHealthProbes } = await import('./health.bench.js');
+    return ({ quick }) => benchHealthProbes(quick);
+  },
+  'health.slo': async () => {
+    const { benchHealthSlo } = await import('./health.bench.js');
+    return ({ quick }) => benchHealthSlo(quick);
+  },
   api: async () => {
     const { benchApi } = await import('./api.bench.js');
     return ({ quick }) => benchApi(quick);

@@ -16,6 +16,7 @@ NEEDS=(
   "cmd:tar tar"                                   # the export test reads the API's archive with GNU tar
   "cmd:promtool prometheus"                       # rules/runledger.rules.yml: promtool check/test rules
   "cmd:prometheus-alertmanager prometheus-alertmanager"  # the alert intake tests: a real Alertmanager 0.25 posts its webhooks
+  "cmd:prometheus-blackbox-exporter prometheus-blackbox-exporter"  # the health.probes bench: Debian's blackbox_exporter 0.23 probes beside ours
 )
 
 missing=()
