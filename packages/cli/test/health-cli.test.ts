@@ -471,10 +471,7 @@ describe('runledger checks, services, health, slo', () => {
       const svc = await rl({}, 'health', 'api');
       assert.equal(svc.code, 1);
       assert.match(svc.out, /^service api: NOT HEALTHY \(2 of 2 items fail\)$/m);
-      assert.match(
-        svc.out,
-        /^ {2}✗ check api\/ping is up\n {6}check api\/ping is down \[status\]: status == 200: status == 200 does not hold: saw 503 \([\d.]+ ms\)$/m,
-      );
+      assert.match(svc.out, /^ {2}✗ check api\/ping is up\n {6}check api\/ping is down \[status\]: status == 200 does not hold: saw 503 \([\d.]+ ms\)$/m);
     } finally {
       healthy = true;
     }

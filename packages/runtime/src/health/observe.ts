@@ -82,6 +82,7 @@ export function judge(check: Check, r: ProbeResult, now: number, redact?: (s: st
   const ok = answered && j.ok;
   const failed = j.results.find((c) => !c.ok);
   const reason = ok ? 'ok' : answered ? (failed?.reason ?? r.reason) : r.reason;
-  const detail = ok ? r.detail : answered && failed ? `${failed.condition}: ${failed.message ?? `saw ${failed.actual}`}` : r.detail;
+  // The condition's message names it already ("status == 200 does not hold: saw 503").
+  const detail = ok ? r.detail : answered && failed ? (failed.message ?? `${failed.condition}: saw ${failed.actual}`) : r.detail;
   return { ok, reason, detail, ...(obs.latencyMs !== undefined ? { latencyMs: obs.latencyMs } : {}), conditions: j.results, probe: r };
 }
