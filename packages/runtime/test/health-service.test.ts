@@ -109,4 +109,38 @@ describe('continuous health', () => {
     await again.stop();
     await store.close();
   });
+
+  it('a check with no result for three intervals past its timeout becomes unknown, recorded as a change', async () => {
+    const fx = await sqliteFactory.create();
+    const store = await openStore(fx.config);
+    try {
+      const catalog = catalogFor(port);
+      const svc = new HealthService({ store, catalog });
+      await svc.open();
+      const check = svc.checks.find((c) => c.id === 'api/ping')!;
+      const ok = { ok: true, reason: 'ok', detail: 'ok', conditions: [], probe: { ok: true, detail: 'ok', durationMs: 1, reason: 'ok' as const } };
+      const t0 = Date.parse('2026-12-07T10:00:00.000Z');
+      await svc.apply(check, ok, t0);
+      assert.equal(svc.states()['api/ping'], 'up');
+      svc.sweepStale(t0 + 3 * check.intervalMs + check.timeoutMs - 1);
+      assert.equal(svc.states()['api/ping'], 'up', 'not yet stale');
+      svc.sweepStale(t0 + 3 * check.intervalMs + check.timeoutMs);
+      assert.equal(svc.states()['api/ping'], 'unknown');
+      assert.equal(svc.serviceVerdicts()['api']!.state, 'unknown');
+      await svc.flush();
+      const changes = (await new OpsOutbox(store).next(100))
+        .map((r) => r.draft as { type: string; data: { check?: string; to: string; reason: string } })
+        .filter((d) => d.type === 'health.check.changed' && d.data.check === 'api/ping');
+      assert.deepEqual(
+        changes.map((d) => [d.data.to, d.data.reason]),
+        [
+          ['up', 'ok'],
+          ['unknown', 'stale'],
+        ],
+      );
+      await svc.stop();
+    } finally {
+      await store.close();
+    }
+  });
 });

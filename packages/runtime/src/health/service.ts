@@ -5,6 +5,7 @@
 // joins the root cause's incident instead of paging once per dependent.
 import {
   applyResult,
+  applyStaleness,
   computeHealth,
   describeVerdict,
   initialTracker,
@@ -58,6 +59,8 @@ export interface HealthServiceOptions {
   /** After each flush that queued ledger entries (wake the outbox pump). */
   readonly onFlushed?: () => void;
   readonly onResult?: (check: Check, outcome: CheckOutcome) => void;
+  /** A tick skipped (still running, limits, late): counted by the server, never silent. */
+  readonly onOverrun?: (checkId: string, reason: string, count: number) => void;
   readonly onError?: (what: string, e: unknown) => void;
 }
 
@@ -106,7 +109,14 @@ export class HealthService {
     this.recorder = new HealthRecorder(this.store);
     this.now = o.now ?? Date.now;
     this.catalog = o.catalog;
-    this.scheduler = new CheckScheduler({ ...o.scheduler, onError: (id, e) => o.onError?.(`check ${id}`, e) });
+    this.scheduler = new CheckScheduler({
+      ...o.scheduler,
+      onError: (id, e) => o.onError?.(`check ${id}`, e),
+      onOverrun: (ev) => {
+        o.scheduler?.onOverrun?.(ev);
+        o.onOverrun?.(ev.id, ev.reason, ev.count);
+      },
+    });
   }
 
   get checks(): Check[] {
@@ -148,7 +158,10 @@ export class HealthService {
   start(): void {
     this.scheduler.start();
     const ms = this.o.flushMs ?? 1000;
-    this.flushTimer = setInterval(() => void this.flush().catch((e: unknown) => this.o.onError?.('recording health results', e)), ms);
+    this.flushTimer = setInterval(() => {
+      this.sweepStale();
+      void this.flush().catch((e: unknown) => this.o.onError?.('recording health results', e));
+    }, ms);
     this.flushTimer.unref();
   }
 
@@ -230,6 +243,35 @@ export class HealthService {
     );
     this.recompute(iso);
     await this.alert(c, step.to, outcome);
+  }
+
+  /**
+   * A check with no result for three intervals past its timeout (its probes hang, or the scheduler
+   * cannot start them) is unknown: an old "up" must not stand for a check nobody is running.
+   */
+  sweepStale(now = this.now()): void {
+    const iso = new Date(now).toISOString();
+    let changed = false;
+    for (const l of this.live.values()) {
+      const step = applyStaleness(l.tracker, now, 3 * l.check.intervalMs + l.check.timeoutMs);
+      if (!step.changed) continue;
+      l.tracker = step.tracker;
+      l.since = iso;
+      changed = true;
+      this.recorder.checkChanged({ no: l.record.no, state: step.state, since: iso, tracker: l.tracker, last: l.last, updatedAt: iso });
+      this.recorder.entry(
+        checkChangedDraft({
+          check: l.check.id,
+          service: l.check.service,
+          from: step.from,
+          to: step.to,
+          at: iso,
+          reason: 'stale',
+          detail: `no result since ${l.last?.at ?? 'start'}`,
+        }),
+      );
+    }
+    if (changed) this.recompute(iso);
   }
 
   /** Service states from the check states; each change is recorded with its cause. */

@@ -96,6 +96,7 @@ export class HealthHost {
       },
       onFlushed: () => this.o.operations.wake(),
       onResult: (check, outcome) => this.metrics.observe(check, outcome),
+      onOverrun: (id, reason, count) => this.metrics.overrun(id, reason, count),
       onError: (what, err) => this.o.log.error({ err }, `health: ${what} failed`),
     });
     await svc.open();

@@ -1,11 +1,12 @@
 // blackbox_exporter's metric names for each check (so existing Grafana dashboards work), labelled by
 // check instead of target, plus service states and scheduler figures.
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Check } from '@runledger/core';
 import type { CheckOutcome, HealthService } from '@runledger/runtime';
 
 export interface HealthMetrics {
   observe(check: Check, outcome: CheckOutcome): void;
+  overrun(checkId: string, reason: string, count: number): void;
 }
 
 const STATES = ['up', 'degraded', 'down', 'unknown'] as const;
@@ -63,7 +64,16 @@ export function registerHealthMetrics(registry: Registry, service: () => HealthS
       this.set(s ? s.lateness.p99 / 1000 : 0);
     },
   });
+  const overruns = new Counter({
+    name: 'runledger_check_overruns_total',
+    help: 'Check runs skipped by the scheduler: still_running (the last run had not ended), limits or queue_full (no slot before the next tick), late (the timer fired whole intervals late).',
+    labelNames: ['check', 'reason'] as const,
+    registers: [registry],
+  });
   return {
+    overrun(checkId, reason, count) {
+      overruns.inc({ check: checkId, reason }, count);
+    },
     observe(check, outcome) {
       const l = { check: check.id, service: check.service };
       success.set(l, outcome.ok ? 1 : 0);
