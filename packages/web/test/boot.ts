@@ -57,7 +57,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function demoCtl(demo: Demo, ...args: string[]): Promise<void> {
+/** Runs `examples/demo-service/ctl.sh ARGS` against this demo service (its home and ports). */
+export async function demoCtl(demo: Demo, ...args: string[]): Promise<void> {
   await run(DEMO_CTL, args, {
     cwd: REPO,
     env: { ...process.env, DEMO_HOME: demo.home, DEMO_PORT: String(demo.port), DEMO_PROXY_PORT: String(demo.proxyPort), DEMO_ACTOR: 'e2e' },
@@ -101,8 +102,11 @@ export async function boot(
   opts: {
     runbooks?: Record<string, string>;
     operations?: OperationsOptions;
-    /** A service catalog (YAML), written as catalog.yaml in the data directory: the checks run. */
-    catalog?: string;
+    /**
+     * A service catalog (YAML), written as catalog.yaml in the data directory: the checks run. A function
+     * gets the demo service's home and ports, for a catalog that probes it.
+     */
+    catalog?: string | ((demo: Demo) => string);
     health?: HealthOptions;
   } = {},
 ): Promise<Booted> {
@@ -121,7 +125,9 @@ export async function boot(
   }
   const loc: LedgerLocation = { env: { RUNLEDGER_DATABASE_URL: `sqlite:${join(home, 'runledger.db')}` }, home };
   await initLedger(loc, { origin: 'web.e2e/ledger', actor: { kind: 'user', id: 'setup' } });
-  if (opts.catalog !== undefined) writeFileSync(join(home, 'catalog.yaml'), opts.catalog);
+  // The demo service's ports are chosen now (it starts below), so a catalog can point at them.
+  const demo: Demo = { home: join(root, 'demo'), port: await freePort(), proxyPort: await freePort() };
+  if (opts.catalog !== undefined) writeFileSync(join(home, 'catalog.yaml'), typeof opts.catalog === 'function' ? opts.catalog(demo) : opts.catalog);
   // The repository as the working directory, as `runledger serve` from a checkout: runbook defaults
   // such as examples/demo-service/ctl.sh resolve.
   const server = await openServerEngine(loc, { cwd: REPO });
@@ -140,15 +146,14 @@ export async function boot(
     vera: await make('vera', 'viewer'),
   };
 
-  const demo: Demo = { home: join(root, 'demo'), port: await freePort(), proxyPort: await freePort() };
   mkdirSync(demo.home);
   // As scripts/demo.sh: the audit DSN the release-smoke check looks for, and the proxy port.
   writeFileSync(join(demo.home, 'env'), `DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=${demo.proxyPort}\n`);
-  await demoCtl(demo, 'start');
 
   const logs: string[] = [];
   let app: App;
   try {
+    await demoCtl(demo, 'start');
     app = await createApp({
       engineContext: server.engineContext,
       events: server.events,
