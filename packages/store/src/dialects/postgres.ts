@@ -179,6 +179,12 @@ function pool(url: string, searchPath: string, max: number): pg.Pool {
   // An idle client dropped by the server emits 'error' on the pool; unhandled, that would kill the
   // process. The next query reports the problem instead.
   p.on('error', () => {});
+  // A client checked out between two statements (a transaction awaiting its caller) emits 'error' on
+  // itself, where the pool does not listen: the same rule, so a terminated backend fails that
+  // transaction's next statement instead of the whole process.
+  p.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return p;
 }
 
