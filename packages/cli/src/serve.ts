@@ -22,7 +22,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--secure-cookies', 'mark the session cookie Secure (when users reach the server over HTTPS)')
     .option('--catalog <path>', 'the service catalog, a file or a directory (default: <data dir>/catalog.yaml, else <data dir>/catalog/)')
     .option('--status-page', 'serve the read-only status page at /status')
-    .option('--prometheus-url <url>', 'the Prometheus that checklist items naming no url ask')
+    .option('--prometheus-url <url>', 'the Prometheus that checklist items and SLOs naming no url ask')
     .option(
       '--trust-proxy <cidrs>',
       'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',

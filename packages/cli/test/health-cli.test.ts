@@ -288,6 +288,57 @@ describe('runledger checks, services, health, slo', () => {
       explain.out,
       /^ {2}page {4}1 h\/5 min at 14\.4× on 99 %: needs ≥ 8\.6 min down in 1 h and ≥ 43\.2 s in 5 min ≈ 104 failed probes at a 5 s interval$/m,
     );
+    assert.equal(json<{ slos: { source: string }[] }>(list.out).slos[0]!.source, 'probes');
+  });
+
+  it('slo over Prometheus events: --prometheus-url is asked; one it cannot reach is the SLO’s problem', async () => {
+    const events = fileIn(
+      root,
+      'events-catalog.yaml',
+      `${catalogText()}  - name: api-requests
+    service: api
+    objective: 99.9
+    prometheus:
+      good: sum(increase(http_requests_total{code!~"5.."}[$window]))
+      total: sum(increase(http_requests_total[$window]))
+`,
+    );
+    const r = await rl({}, 'slo', '--catalog', events, '--prometheus-url', 'http://127.0.0.1:9');
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /^api-requests \(service api, availability, 30d window; source prometheus\)\n {2}SLI no data {2}objective 99\.9 % {2}PROBLEM\n {2}problem: Prometheus, good events over 30d: asking Prometheus failed: /m,
+    );
+    const j = json<{ slos: { name: string; source: string; checks: string[]; sli: number | null; problem: string | null }[] }>(
+      (await rl({}, 'slo', '--catalog', events, '--json')).out,
+    );
+    assert.deepEqual(
+      j.slos.map((s) => [s.name, s.source, s.checks, s.sli, s.problem]),
+      [
+        ['api-availability', 'probes', ['api/ping'], j.slos[0]!.sli, null],
+        ['api-requests', 'prometheus', [], null, 'no Prometheus to ask: give the SLO prometheus.url, or run with --prometheus-url'],
+      ],
+    );
+    const report = await rl(
+      {},
+      'slo',
+      'report',
+      '--catalog',
+      events,
+      '--from',
+      '2026-11-02T00:00:00Z',
+      '--to',
+      '2026-11-02T02:00:00Z',
+      '--prometheus-url',
+      'http://127.0.0.1:9',
+    );
+    assert.equal(report.code, 0, report.err);
+    assert.match(
+      report.out,
+      /\napi-requests \(service api, availability; source prometheus\)\n {2}problem: Prometheus, good events over 2h: asking Prometheus failed: /,
+    );
+    assert.match((await rl({}, 'slo', 'explain', '--catalog', events)).out, /^api-requests \(service api, 99\.9 %, events from Prometheus\)$/m);
+    assert.equal((await rl({}, 'slo', '--prometheus-url', 'prometheus:9090')).code, 2, 'not an http(s) URL');
   });
 
   it('health: a failing checklist names the item and its evidence; exit 1 (nothing verified yet, a check refused)', async () => {

@@ -19,6 +19,7 @@ import {
   ITEM_KINDS,
   ITEM_OBJECT_KEYS,
   SLO_KEYS,
+  SLO_PROMETHEUS_KEYS,
   OPTIONAL_DEPENDENCIES_ANNOTATION,
   parseCatalog,
   parseCondition,
@@ -44,6 +45,7 @@ const PLACES: Readonly<Record<string, readonly string[]>> = {
   '$.checklists[].items[].noOpenIncident': ITEM_OBJECT_KEYS.noOpenIncident,
   '$.checklists[].items[].prometheus': ITEM_OBJECT_KEYS.prometheus,
   '$.slos[]': SLO_KEYS,
+  '$.slos[].prometheus': SLO_PROMETHEUS_KEYS,
 };
 
 /** `### \`$.path\`` sections → the keys of their table rows (first cell in backticks). */
@@ -146,7 +148,10 @@ function everything(): Obj {
         ],
       },
     ],
-    slos: [{ name: 's', service: 'a', objective: 99.9 }],
+    slos: [
+      { name: 's', service: 'a', objective: 99.9 },
+      { name: 'e', service: 'a', objective: 99.9, prometheus: { good: 'sum(g[$window])', total: 'sum(t[$window])' } },
+    ],
   };
 }
 
@@ -197,6 +202,7 @@ describe('docs/catalog.md', () => {
     assert.deepEqual(keysRefusalNames('checklists.0.items.4.noOpenIncident'), ITEM_OBJECT_KEYS.noOpenIncident);
     assert.deepEqual(keysRefusalNames('checklists.0.items.6.prometheus'), ITEM_OBJECT_KEYS.prometheus);
     assert.deepEqual(keysRefusalNames('slos.0'), SLO_KEYS);
+    assert.deepEqual(keysRefusalNames('slos.1.prometheus'), SLO_PROMETHEUS_KEYS);
   });
 
   it('shows examples/catalog/catalog.yaml byte for byte as the worked example, and the file validates', () => {

@@ -46,6 +46,10 @@ slos:
   - name: api-availability
     service: api
     objective: 99.9
+  - name: api-requests
+    service: api
+    objective: 99.9
+    prometheus: { good: 'sum(increase(http_requests_total{code!~"5.."}[$window]))', total: 'sum(increase(http_requests_total[$window]))' }
 `,
   );
   return file;
@@ -64,7 +68,9 @@ function suite(factory: FixtureFactory): void {
       });
       await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
       const port = (target.address() as AddressInfo).port;
-      h = await harness(await factory.create(), { health: { catalogPath: catalogFile(port), flushMs: 100, checklistEveryMs: 500, statusPage: true } });
+      h = await harness(await factory.create(), {
+        health: { catalogPath: catalogFile(port), flushMs: 100, checklistEveryMs: 500, statusPage: true, prometheusUrl: 'http://127.0.0.1:9' },
+      });
     });
     after(async () => {
       await h.app.shutdown();
@@ -133,15 +139,23 @@ function suite(factory: FixtureFactory): void {
       assert.equal((await h.inject({ method: 'POST', url: '/api/v1/policy/unfreeze', token: h.tokens.admin, body: { reason: 'over' } })).status, 200);
 
       const slos = (await h.inject({ url: '/api/v1/slos', token: t })).json as {
-        slos: { name: string; objective: number; sli: number | null; burn: { rule: string }[] }[];
+        slos: { name: string; source: string; objective: number; sli: number | null; burn: { rule: string }[]; problem: string | null }[];
       };
       assert.equal(slos.slos[0]!.name, 'api-availability');
+      assert.equal(slos.slos[0]!.source, 'probes');
+      // An SLO over Prometheus events asks the server's --prometheus-url; one it cannot reach is its problem.
+      assert.deepEqual([slos.slos[1]!.name, slos.slos[1]!.source, slos.slos[1]!.sli], ['api-requests', 'prometheus', null]);
+      assert.match(slos.slos[1]!.problem ?? '', /^Prometheus, good events over 30d: asking Prometheus failed: /);
       assert.equal(slos.slos[0]!.sli, 1, 'a new check’s first minutes count (its partial hour is read from samples)');
       assert.equal(slos.slos[0]!.objective, 0.999);
       assert.equal(slos.slos[0]!.burn.length, 4, 'the four SRE workbook rules');
       const report = await h.inject({ url: '/api/v1/slos/report', token: t });
       assert.equal(report.status, 200);
       assert.match((report.json as { text: string }).text, /api-availability/);
+      assert.match(
+        (report.json as { text: string }).text,
+        /\napi-requests \(service api, availability; source prometheus\)\n {2}problem: Prometheus, good events over 30d: asking/,
+      );
 
       // The status page answers without an account and names services and states only, never targets.
       const status = await h.app.fastify.inject({ url: '/status' });

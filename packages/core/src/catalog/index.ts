@@ -20,7 +20,7 @@ export * from './checklist.js';
 export { ESCALATION_ANNOTATION, isBackstageEntity, OPTIONAL_DEPENDENCIES_ANNOTATION, serviceNameOfRef } from './backstage.js';
 export { CATALOG_KEYS, validateCatalogDocument } from './validate.js';
 export { DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS } from './validate-checks.js';
-export { DEFAULT_LEDGER_SAMPLE, ITEM_KEYS, ITEM_KINDS, ITEM_OBJECT_KEYS, SLO_KEYS } from './validate-checklists.js';
+export { DEFAULT_LEDGER_SAMPLE, ITEM_KEYS, ITEM_KINDS, ITEM_OBJECT_KEYS, SLO_KEYS, SLO_PROMETHEUS_KEYS } from './validate-checklists.js';
 export { checksOfSlo, sloDefinitionOf } from './slo.js';
 export { parseCatalog, type CatalogFile, type ParseCatalogOptions, type ParsedCatalog, type SkippedEntity } from './parse.js';
 export type { ReferenceOptions } from './references.js';

@@ -3,6 +3,7 @@
 import type { IncidentSeverity } from '../incidents/severity.js';
 import type { Condition } from './conditions.js';
 import type { CatalogProbe } from './probe.js';
+import type { SloEventQueries } from '../slo/objectives.js';
 
 /** What a check or service is known to be. `degraded` is for services and components only. */
 export type CheckState = 'up' | 'down' | 'unknown';
@@ -106,6 +107,8 @@ export interface SloSpec {
   readonly checks?: readonly string[];
   readonly basis?: 'time' | 'samples';
   readonly minFailures?: number;
+  /** Events counted by Prometheus instead of the probe history (no checks, latency or basis then). */
+  readonly prometheus?: SloEventQueries;
   /** The entry as written. */
   readonly spec: Readonly<Record<string, unknown>>;
 }

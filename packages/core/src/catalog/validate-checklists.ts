@@ -1,6 +1,8 @@
 // Checklist and SLO entries of the catalog (plain data) → typed specs, problems as JSON paths.
 // Names they refer to (checks, services) are resolved later, once every file is read.
 import { parseSeverity } from '../incidents/severity.js';
+import { eventQueryProblems } from '../slo/events.js';
+import type { SloEventQueries } from '../slo/objectives.js';
 import type { Checker, Obj } from './checker.js';
 import type { Checklist, ChecklistItem, ChecklistItemSpec, ComparisonOp, HealthState, SloSpec } from './types.js';
 import { HEALTH_STATES } from './types.js';
@@ -17,6 +19,8 @@ export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly st
 };
 /** The keys of the two item kinds written as a mapping. */
 export const ITEM_OBJECT_KEYS = { noOpenIncident: ['severity', 'service'], prometheus: ['query', 'op', 'threshold', 'url'] } as const;
+const isPrometheusUrl = (url: string): boolean => /^https?:\/\/[^/@]+(\/|$)/.test(url);
+const PROMETHEUS_URL_MESSAGE = 'must be an http(s) URL without credentials';
 const OPS: readonly ComparisonOp[] = ['==', '!=', '<', '<=', '>', '>='];
 export const DEFAULT_LEDGER_SAMPLE = 10;
 
@@ -110,7 +114,7 @@ function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: s
       const threshold = x['threshold'];
       if (typeof threshold !== 'number' || !Number.isFinite(threshold)) c.p(`${at}.threshold`, 'must be a number');
       const url = c.str(x['url'], `${at}.url`, false);
-      if (url !== undefined && !/^https?:\/\/[^/@]+(\/|$)/.test(url)) c.p(`${at}.url`, 'must be an http(s) URL without credentials');
+      if (url !== undefined && !isPrometheusUrl(url)) c.p(`${at}.url`, PROMETHEUS_URL_MESSAGE);
       if (query === undefined || !op || typeof threshold !== 'number') return undefined;
       return { kind, query, op, threshold, ...(url !== undefined ? { url } : {}) };
     }
@@ -150,7 +154,11 @@ function defaultName(s: ChecklistItemSpec): string {
 
 /** SLOs stay a passthrough for the SLO math: name, service, objective (percent) and window are checked. */
 /** Keys of an SLO entry (docs/catalog.md lists each). */
-export const SLO_KEYS = ['name', 'service', 'description', 'objective', 'window', 'latency', 'checks', 'basis', 'minFailures'] as const;
+export const SLO_KEYS = ['name', 'service', 'description', 'objective', 'window', 'latency', 'checks', 'basis', 'minFailures', 'prometheus'] as const;
+/** Keys of an SLO's `prometheus` mapping. */
+export const SLO_PROMETHEUS_KEYS = ['good', 'bad', 'total', 'url'] as const;
+/** What only an SLO over the probe history has. */
+const PROBE_ONLY_SLO_KEYS = ['checks', 'latency', 'basis'] as const;
 
 export function readSlo(c: Checker, v: unknown, path: string): SloSpec | undefined {
   const o = c.obj(v, path);
@@ -169,7 +177,8 @@ export function readSlo(c: Checker, v: unknown, path: string): SloSpec | undefin
     c.p(`${path}.basis`, 'time (weigh states by how long they lasted, the default) or samples (count probes)');
   const minFailures = o['minFailures'] === undefined ? undefined : c.int(o['minFailures'], `${path}.minFailures`, 1, 1000);
   const description = o['description'] === undefined ? undefined : c.str(o['description'], `${path}.description`);
-  if (!name || !service || typeof objective !== 'number') return undefined;
+  const prometheus = o['prometheus'] === undefined ? undefined : readSloPrometheus(c, o, path);
+  if (!name || !service || typeof objective !== 'number' || prometheus === null) return undefined;
   return {
     name,
     service,
@@ -180,6 +189,28 @@ export function readSlo(c: Checker, v: unknown, path: string): SloSpec | undefin
     ...(checks ? { checks } : {}),
     ...(basis === 'time' || basis === 'samples' ? { basis } : {}),
     ...(minFailures !== undefined ? { minFailures } : {}),
+    ...(prometheus ? { prometheus } : {}),
     spec: o,
   };
+}
+
+/** `prometheus: { good | bad, total, url? }`, each query holding `$window`; null when it is wrong. */
+function readSloPrometheus(c: Checker, slo: Obj, path: string): SloEventQueries | null {
+  const at = `${path}.prometheus`;
+  for (const k of PROBE_ONLY_SLO_KEYS)
+    if (slo[k] !== undefined) c.p(`${path}.${k}`, `an SLO over Prometheus events has no ${k}: checks, latency and basis are for SLOs over the probe history`);
+  const x = c.obj(slo['prometheus'], at);
+  if (!x) return null;
+  c.keys(x, at, SLO_PROMETHEUS_KEYS);
+  const problems = eventQueryProblems(x);
+  for (const p of problems) c.p(`${at}.${p.path}`, p.message);
+  const url = c.str(x['url'], `${at}.url`, false);
+  const badUrl = url !== undefined && !isPrometheusUrl(url);
+  if (badUrl) c.p(`${at}.url`, PROMETHEUS_URL_MESSAGE);
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const good = str(x['good']);
+  const bad = str(x['bad']);
+  const total = str(x['total']);
+  if (problems.length > 0 || badUrl || total === undefined) return null;
+  return { ...(good !== undefined ? { good } : { bad: bad ?? '' }), total, ...(url !== undefined ? { url } : {}) };
 }

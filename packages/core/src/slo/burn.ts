@@ -86,7 +86,8 @@ const rate = (v: BurnWindowVerdict): string => (v.burnRate === null ? 'no data' 
 /** Which rules fire now: both windows at or over the factor, and at least minFailures bad samples in the long one. */
 export function evaluateBurn(slo: SloDefinition, windows: BurnWindows, rules: readonly BurnRule[] = SRE_BURN_RULES): BurnVerdict[] {
   const minFailures = slo.minFailures ?? DEFAULT_MIN_FAILURES;
-  const bad = (n: number): string => `${n} ${slo.kind === 'latency' ? 'slow sample' : 'failed probe'}${n === 1 ? '' : 's'}`;
+  const noun = slo.prometheus ? 'bad event' : slo.kind === 'latency' ? 'slow sample' : 'failed probe';
+  const bad = (n: number): string => `${Math.round(n * 1000) / 1000} ${noun}${n === 1 ? '' : 's'}`;
   return rules.map((rule) => {
     const long = windowVerdict(slo, statsOf(windows, rule.longMs), rule.longMs, rule.factor);
     const short = windowVerdict(slo, statsOf(windows, rule.shortMs), rule.shortMs, rule.factor);
@@ -110,8 +111,9 @@ export interface BurnRuleExplanation {
   readonly neverFires: boolean;
   /** Why it can never fire: the objective is too low for the factor, or minFailures exceeds the long window's probes. */
   readonly never: 'objective' | 'guard' | null;
-  readonly unit: 'ms' | 'samples';
-  /** Bad time (ms) or bad samples needed in each window. */
+  /** 'events' (Prometheus SLOs): longBad and shortBad are the fraction of events that must be bad. */
+  readonly unit: 'ms' | 'samples' | 'events';
+  /** Bad time (ms), bad samples, or the fraction of events bad needed in each window. */
   readonly longBad: number;
   readonly shortBad: number;
   /** Failed (or slow) probes needed by the rate alone, and with the guard. */
@@ -138,6 +140,7 @@ export function explainRules(slo: SloDefinition, probeIntervalMs: number, rules:
     const name = burnRuleName(rule);
     const head = `${name} on ${objective}`;
     const badFraction = rule.factor * (1 - slo.objective);
+    if (slo.prometheus) return explainEvents(rule, name, head, badFraction, minFailures);
     const samplesLong = Math.floor(rule.longMs / probeIntervalMs);
     const samplesShort = Math.floor(rule.shortMs / probeIntervalMs);
     const unit = timeBased ? 'ms' : 'samples';
@@ -160,4 +163,25 @@ export function explainRules(slo: SloDefinition, probeIntervalMs: number, rules:
     const guard = minFailures > failuresNeeded ? `; guarded by minFailures ${minFailures}` : '';
     return { ...base, neverFires: false, never: null, text: `${head}: ${needs}${guard}` };
   });
+}
+
+/** An event SLO's rule: a fraction of whatever events Prometheus counts, with no probe interval to convert. */
+function explainEvents(rule: BurnRule, name: string, head: string, badFraction: number, minFailures: number): BurnRuleExplanation {
+  const base = {
+    rule,
+    name,
+    badFraction,
+    unit: 'events',
+    longBad: badFraction,
+    shortBad: badFraction,
+    failuresNeeded: 1,
+    withGuard: Math.max(1, minFailures),
+  } as const;
+  if (badFraction > 1 + 1e-12) {
+    const text = `${head}: can never fire: it needs ${formatPercent(badFraction, 2)} of the events bad (only objectives ≥ ${formatPercent(minObjectiveFor(rule.factor), 2)} can reach ${formatFactor(rule.factor)})`;
+    return { ...base, neverFires: true, never: 'objective', text };
+  }
+  const guard = minFailures > 1 ? `; guarded by minFailures ${minFailures} bad events in ${formatWindow(rule.longMs)}` : '';
+  const text = `${head}: needs ≥ ${formatPercent(badFraction, 2)} of the events Prometheus counts bad in ${formatWindow(rule.longMs)} and in ${formatWindow(rule.shortMs)}${guard}`;
+  return { ...base, neverFires: false, never: null, text };
 }

@@ -1,5 +1,6 @@
 // SLOs over probe history: samples and the time-weighting rule, hourly rollups, windows answered from
-// rollups plus raw edges, objectives and budgets, multi-window burn-rate alerts, OpenSLO import, reports.
+// rollups plus raw edges, objectives and budgets, multi-window burn-rate alerts, OpenSLO import, reports;
+// and SLOs over events Prometheus counts, judged by the same rules.
 export {
   LATENCY_BUCKET_COUNT,
   LATENCY_BUCKETS_PER_DOUBLING,
@@ -17,8 +18,21 @@ export { addSample, buildRollups, emptyRollup, HOUR_MS as ROLLUP_HOUR_MS, hourOf
 export type { Rollup, RollupOptions } from './rollup.js';
 export { answerWindow, planWindow, rollupWindow, windowFromRollups } from './window.js';
 export type { PlanOptions as WindowPlanOptions, RawEdge as WindowEdge, WindowPlan, WindowSource } from './window.js';
-export { checkSloDefinition, DEFAULT_MIN_FAILURES, describeBudget, describeObjective, evaluateSlo, sloChecks, sloCounts, sloThresholds } from './objectives.js';
-export type { SloBudget, SloCounts, SloDefinition, SloKind, SloProblem, SloResult } from './objectives.js';
+export {
+  checkSloDefinition,
+  DEFAULT_MIN_FAILURES,
+  describeBudget,
+  describeObjective,
+  evaluateSlo,
+  sloChecks,
+  sloCounts,
+  sloProblemResult,
+  sloSource,
+  sloThresholds,
+} from './objectives.js';
+export type { SloBudget, SloCounts, SloDefinition, SloEventQueries, SloKind, SloProblem, SloResult, SloSource, SloUnit } from './objectives.js';
+export { evaluateEvents, eventAnswer, eventProblem, eventQueries, eventQueryProblems, eventWindow, promqlDuration, WINDOW_PLACEHOLDER } from './events.js';
+export type { EventAnswer } from './events.js';
 export { burnRuleName, burnWindows, evaluateBurn, explainRules, minObjectiveFor, SRE_BURN_RULES } from './burn.js';
 export type { BurnRule, BurnRuleExplanation, BurnVerdict, BurnWindows, BurnWindowVerdict } from './burn.js';
 export { importOpenSlo, OPENSLO_ANNOTATIONS, parseOpenSloText } from './openslo.js';

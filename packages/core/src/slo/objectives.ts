@@ -7,10 +7,27 @@
 // Latency: good = up samples at or below thresholdMs, over all up samples with a latency. "p95 ≤ 250 ms"
 // is exactly "at least 95 % of samples ≤ 250 ms" (nearest-rank p95; see quantileRank), so a latency SLO
 // is { thresholdMs: 250, objective: 0.95 }, and `percentile: 95` only says how to read it aloud.
+// Events (a `prometheus` source): good and total events another system counts, judged as basis 'samples'
+// (see events.ts): good events over all of them.
 import { formatAmount, formatPercent } from './format.js';
 import { latencyQuantile, upSamples, type WindowStats } from './stats.js';
 
 export type SloKind = 'availability' | 'latency';
+
+/**
+ * Where an event SLO's counts come from: two PromQL queries holding `$window` (the window as a PromQL
+ * duration), one for the good events (or the bad ones) and one for all of them.
+ */
+export interface SloEventQueries {
+  readonly good?: string;
+  readonly bad?: string;
+  readonly total: string;
+  /** The Prometheus to ask; absent: the runtime's. */
+  readonly url?: string;
+}
+
+/** What the SLI counts: the probe history, or events Prometheus counts. */
+export type SloSource = 'probes' | 'prometheus';
 
 export interface SloDefinition {
   readonly name: string;
@@ -28,7 +45,11 @@ export interface SloDefinition {
   /** Burn-rate alerts need at least this many bad samples in their long window (default DEFAULT_MIN_FAILURES). */
   readonly minFailures?: number;
   readonly description?: string;
+  /** Events counted by Prometheus instead of the probe history (availability, basis 'samples', no checks). */
+  readonly prometheus?: SloEventQueries;
 }
+
+export const sloSource = (slo: SloDefinition): SloSource => (slo.prometheus ? 'prometheus' : 'probes');
 
 /** Three, as Gatus's default failure threshold: one or two lost probes never page. */
 export const DEFAULT_MIN_FAILURES = 3;
@@ -58,6 +79,11 @@ export function checkSloDefinition(slo: SloDefinition): SloProblem[] {
     }
     if (slo.basis !== undefined) p('$.basis', 'only availability SLOs have a basis: latency always counts samples');
   } else if (slo.latency !== undefined) p('$.latency', 'only latency SLOs have a latency threshold');
+  if (slo.prometheus) {
+    if (slo.kind !== 'availability' || slo.basis === 'time')
+      p('$.prometheus', 'events counted by Prometheus make an availability SLO that counts (basis samples)');
+    if (slo.checks !== undefined) p('$.checks', 'an SLO over Prometheus events counts no checks');
+  }
   return out;
 }
 
@@ -68,13 +94,16 @@ export function sloThresholds(slos: readonly SloDefinition[]): number[] {
   return [...new Set(slos.flatMap((s) => (s.kind === 'latency' && s.latency ? [s.latency.thresholdMs] : [])))].sort((a, b) => a - b);
 }
 
+/** Time (ms), probe samples, or events counted elsewhere. */
+export type SloUnit = 'ms' | 'samples' | 'events';
+
 export interface SloCounts {
-  readonly unit: 'ms' | 'samples';
+  readonly unit: SloUnit;
   readonly good: number;
   readonly bad: number;
   /** good + bad: what the SLI divides by. */
   readonly valid: number;
-  /** Bad samples (failed probes, or slow ones): what the minFailures guard counts. */
+  /** Bad samples (failed probes, slow ones, or bad events): what the minFailures guard counts. */
   readonly badSamples: number;
 }
 
@@ -85,9 +114,9 @@ export function sloCounts(slo: SloDefinition, s: WindowStats): SloCounts | undef
     if (good === undefined) return undefined;
     return { unit: 'samples', good, bad: s.latencySamples - good, valid: s.latencySamples, badSamples: s.latencySamples - good };
   }
-  if (slo.basis === 'samples') {
+  if (slo.basis === 'samples' || slo.prometheus) {
     const good = upSamples(s);
-    return { unit: 'samples', good, bad: s.failures, valid: good + s.failures, badSamples: s.failures };
+    return { unit: slo.prometheus ? 'events' : 'samples', good, bad: s.failures, valid: good + s.failures, badSamples: s.failures };
   }
   return { unit: 'ms', good: s.upMs, bad: s.downMs, valid: s.upMs + s.downMs, badSamples: s.failures };
 }
@@ -109,7 +138,7 @@ export interface SloResult {
   readonly kind: SloKind;
   readonly from: number;
   readonly to: number;
-  readonly unit: 'ms' | 'samples';
+  readonly unit: SloUnit;
   readonly good: number;
   readonly bad: number;
   readonly valid: number;
@@ -128,10 +157,8 @@ export interface SloResult {
   readonly problem: string | null;
 }
 
-export function evaluateSlo(slo: SloDefinition, s: WindowStats): SloResult {
-  const c = sloCounts(slo, s);
-  const latencyMs = slo.kind === 'latency' ? (latencyQuantile(s.latency, slo.objective) ?? null) : null;
-  const base = {
+function resultBase(slo: SloDefinition, s: WindowStats) {
+  return {
     slo: slo.name,
     service: slo.service,
     kind: slo.kind,
@@ -139,30 +166,41 @@ export function evaluateSlo(slo: SloDefinition, s: WindowStats): SloResult {
     to: s.to,
     objective: slo.objective,
     unknownMs: s.unknownMs,
-    latencyMs,
+    latencyMs: slo.kind === 'latency' ? (latencyQuantile(s.latency, slo.objective) ?? null) : null,
     latencyExact: s.latency.kind === 'exact',
   };
-  if (c === undefined) {
-    const problem = `the history does not count latency ≤ ${slo.latency?.thresholdMs} ms over this window: add it to the check's latency thresholds`;
-    return {
-      ...base,
-      unit: 'samples',
-      good: 0,
-      bad: 0,
-      valid: 0,
-      badSamples: 0,
-      sli: null,
-      met: null,
-      budget: { allowed: 0, consumed: 0, remaining: 0, consumedFraction: null, remainingFraction: null },
-      burnRate: null,
-      problem,
-    };
-  }
+}
+
+/** A window the SLO cannot be judged over: no figures, and why (never a silent zero). */
+export function sloProblemResult(slo: SloDefinition, s: WindowStats, problem: string): SloResult {
+  return {
+    ...resultBase(slo, s),
+    unit: sloCounts(slo, s)?.unit ?? 'samples',
+    good: 0,
+    bad: 0,
+    valid: 0,
+    badSamples: 0,
+    sli: null,
+    met: null,
+    budget: { allowed: 0, consumed: 0, remaining: 0, consumedFraction: null, remainingFraction: null },
+    burnRate: null,
+    problem,
+  };
+}
+
+export function evaluateSlo(slo: SloDefinition, s: WindowStats): SloResult {
+  const c = sloCounts(slo, s);
+  if (c === undefined)
+    return sloProblemResult(
+      slo,
+      s,
+      `the history does not count latency ≤ ${slo.latency?.thresholdMs} ms over this window: add it to the check's latency thresholds`,
+    );
   const allowed = (1 - slo.objective) * c.valid;
   const sli = c.valid > 0 ? c.good / c.valid : null;
   const used = allowed > 0 ? c.bad / allowed : null;
   return {
-    ...base,
+    ...resultBase(slo, s),
     ...c,
     sli,
     met: sli === null ? null : sli >= slo.objective,
@@ -172,14 +210,14 @@ export function evaluateSlo(slo: SloDefinition, s: WindowStats): SloResult {
   };
 }
 
-/** "43.2 min budget, 12 min used, 31.2 min left" (or in probes for sample-based SLOs). */
+/** "43.2 min budget, 12 min used, 31.2 min left" (or in probes for sample-based SLOs, in events for event SLOs). */
 export function describeBudget(r: SloResult): string {
   if (r.problem !== null) return r.problem;
   const b = r.budget;
   if (r.unit === 'ms')
     return `${formatAmount(b.allowed)} budget, ${formatAmount(b.consumed)} used, ${b.remaining >= 0 ? `${formatAmount(b.remaining)} left` : `${formatAmount(-b.remaining)} over`}`;
   const n = (x: number): string => String(Math.round(x * 10) / 10);
-  const what = r.kind === 'latency' ? 'slow samples' : 'failed probes';
+  const what = r.unit === 'events' ? 'bad events' : r.kind === 'latency' ? 'slow samples' : 'failed probes';
   return `${n(b.allowed)} ${what} allowed, ${n(b.consumed)} used, ${b.remaining >= 0 ? `${n(b.remaining)} left` : `${n(-b.remaining)} over`}`;
 }
 

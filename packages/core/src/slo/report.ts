@@ -2,7 +2,17 @@
 // hours. A plain object for JSON and a canonical text for the CLI and evidence bundles; both are
 // deterministic (fixed ordering, fixed rounding) so the same history always gives the same digest.
 import { formatAmount, formatPercent, isoTime } from './format.js';
-import { describeBudget, describeObjective, evaluateSlo, type SloDefinition, type SloKind } from './objectives.js';
+import {
+  describeBudget,
+  describeObjective,
+  evaluateSlo,
+  sloProblemResult,
+  sloSource,
+  type SloDefinition,
+  type SloKind,
+  type SloSource,
+  type SloUnit,
+} from './objectives.js';
 import { HOUR_MS, type Rollup } from './rollup.js';
 import type { WindowStats } from './stats.js';
 
@@ -14,6 +24,8 @@ export interface SloReportItem {
   readonly stats: WindowStats;
   /** The checks' hourly rollups over the period, for the worst hours. */
   readonly hours?: readonly Rollup[];
+  /** Why the period cannot be judged (a Prometheus query failed): the entry carries it instead of figures. */
+  readonly problem?: string;
 }
 
 export interface SloReportHour {
@@ -27,10 +39,12 @@ export interface SloReportEntry {
   readonly name: string;
   readonly service: string;
   readonly kind: SloKind;
+  /** The probe history, or events counted by Prometheus. */
+  readonly source: SloSource;
   readonly checks: readonly string[];
   readonly objective: number;
   readonly objectiveText: string;
-  readonly unit: 'ms' | 'samples';
+  readonly unit: SloUnit;
   readonly good: number;
   readonly bad: number;
   readonly valid: number;
@@ -101,12 +115,13 @@ export function buildSloReport(input: {
   const n = input.worstHours ?? 5;
   const items = [...input.items].sort((a, b) => cmp(a.slo.service, b.slo.service) || cmp(a.slo.name, b.slo.name));
   const slos = items.map((item): SloReportEntry => {
-    const r = evaluateSlo(item.slo, item.stats);
+    const r = item.problem !== undefined ? sloProblemResult(item.slo, item.stats, item.problem) : evaluateSlo(item.slo, item.stats);
     const places = r.unit === 'ms' ? 3 : 6;
     return {
       name: item.slo.name,
       service: item.slo.service,
       kind: item.slo.kind,
+      source: sloSource(item.slo),
       checks: [...item.checks].sort(cmp),
       objective: item.slo.objective,
       objectiveText: describeObjective(item.slo),
@@ -143,7 +158,8 @@ export function renderSloReport(report: SloReport): string {
   if (report.slos.length === 0) lines.push('', 'no SLOs');
   for (const e of report.slos) {
     const verdict = e.met === null ? 'NO DATA' : e.met ? 'MET' : 'NOT MET';
-    lines.push('', `${e.name} (service ${e.service}, ${e.kind}; checks ${e.checks.join(', ') || '-'})`);
+    const counted = e.source === 'prometheus' ? 'source prometheus' : `checks ${e.checks.join(', ') || '-'}`;
+    lines.push('', `${e.name} (service ${e.service}, ${e.kind}; ${counted})`);
     if (e.problem !== null) {
       lines.push(`  problem: ${e.problem}`);
       continue;

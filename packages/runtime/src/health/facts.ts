@@ -25,15 +25,24 @@ export interface FactSources {
   readonly prometheusTimeoutMs?: number;
 }
 
+export interface PrometheusQueryOptions {
+  /** Evaluation time (ms since the epoch); default Prometheus's now. */
+  readonly at?: number;
+  /** More than one series is an error (a count that needs sum()), not its first series. */
+  readonly oneSeries?: boolean;
+}
+
 /** One instant query; the value of its first series (a query answering no series is an error: "no data"). */
-export async function queryPrometheus(base: string, query: string, timeoutMs = 5000): Promise<PrometheusFact> {
+export async function queryPrometheus(base: string, query: string, timeoutMs = 5000, opts: PrometheusQueryOptions = {}): Promise<PrometheusFact> {
   try {
     const url = new URL('api/v1/query', base.endsWith('/') ? base : `${base}/`);
     url.searchParams.set('query', query);
+    if (opts.at !== undefined) url.searchParams.set('time', String(opts.at / 1000));
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
     if (!res.ok || body.status !== 'success') return { ok: false, error: `Prometheus answered ${res.status}: ${body.error ?? 'no result'}` };
     const r = body.data?.result;
+    if (opts.oneSeries && Array.isArray(r) && r.length > 1) return { ok: false, error: `the query returned ${r.length} series, not one (sum them)` };
     const value =
       body.data?.resultType === 'scalar'
         ? (r as [number, string])[1]

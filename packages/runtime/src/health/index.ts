@@ -19,5 +19,5 @@ export { HealthRecorder, type RecordedCheck } from './recorder.js';
 export { judge, observationOf, probeSpecOf, type CheckOutcome } from './observe.js';
 export { catalogPath, CatalogInvalidError, loadCatalog, readCatalogFiles, CATALOG_DIR, CATALOG_FILE, type LoadedCatalog } from './catalog-file.js';
 export { catalogLoadedDraft, checkChangedDraft, serviceChangedDraft, verdictChangedDraft } from './drafts.js';
-export { evaluateChecklists, gatherFacts, queryPrometheus, type FactSources } from './facts.js';
-export { budgetSeries, checkWindow, computeSlos, sloReport, type SloComputed } from './slo.js';
+export { evaluateChecklists, gatherFacts, queryPrometheus, type FactSources, type PrometheusQueryOptions } from './facts.js';
+export { budgetSeries, checkWindow, computeSlos, sloReport, type SloComputed, type SloOptions } from './slo.js';

@@ -15,6 +15,7 @@ import {
   type FactSources,
   type LoadedCatalog,
   type OperationsHost,
+  type SloOptions,
 } from '@runledger/runtime';
 import type { ChecklistResult } from '@runledger/core';
 import type { Store } from '@runledger/store';
@@ -28,6 +29,7 @@ export interface HealthDeps {
   /** How often the checklists are evaluated to record verdict changes (ms). Default 30000. */
   readonly checklistEveryMs?: number;
   readonly flushMs?: number;
+  /** The Prometheus asked by checklist items and SLOs that name no url. */
   readonly prometheusUrl?: string;
   /** The read-only status page at /status (off by default). */
   readonly statusPage?: boolean;
@@ -73,6 +75,11 @@ export class HealthHost {
 
   get path(): string | undefined {
     return this.o.deps.catalogPath ?? catalogPath({ home: this.o.home });
+  }
+
+  /** What SLOs over Prometheus events ask when they name no url (the server's Prometheus). */
+  get sloOptions(): SloOptions {
+    return this.o.deps.prometheusUrl ? { prometheusUrl: this.o.deps.prometheusUrl } : {};
   }
 
   get statusPage(): boolean {
@@ -139,7 +146,7 @@ export class HealthHost {
     if (!svc || svc.catalogInForce.slos.length === 0) return;
     const now = new Set<string>();
     const alerts = [];
-    for (const { slo, burn } of await computeSlos(svc, Date.now())) {
+    for (const { slo, burn } of await computeSlos(svc, Date.now(), this.sloOptions)) {
       for (const b of burn) {
         const fingerprint = `slo:${slo.name}:${b.name}`;
         if (!b.fires) continue;

@@ -1,7 +1,7 @@
 // Continuous health over HTTP: the service grid and one service (checks, dependencies both ways, SLOs),
 // a check's history, one check probed now, the "healthy iff" checklists evaluated now, and SLOs with
 // their burn rules and a report. Reads need a viewer; probing a check now an operator.
-import { describeBudget, describeVerdict, renderSloReport, type Check, type HealthVerdict, type Service } from '@runledger/core';
+import { describeBudget, describeVerdict, renderSloReport, sloSource, type Check, type HealthVerdict, type Service } from '@runledger/core';
 import { budgetSeries, computeSlos, sloReport, type CheckView, type HealthService, type SloComputed } from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -155,6 +155,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
         name: slo.name,
         service: slo.service,
         kind: slo.kind,
+        source: sloSource(slo),
         objective: slo.objective,
         windowMs: slo.windowMs,
         checks: [...(slo.checks ?? [])],
@@ -165,7 +166,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
         description: describeBudget(result),
         burn: burn.map((b) => ({ rule: b.name, firing: b.fires, severity: b.rule.severity })),
         budgetSeries: withSeries
-          ? (await budgetSeries(s, slo, Date.now(), 28, 6 * HOUR)).map((p) => ({ at: new Date(p.at).toISOString(), remaining: p.remaining }))
+          ? (await budgetSeries(s, slo, Date.now(), 28, 6 * HOUR, host.sloOptions)).map((p) => ({ at: new Date(p.at).toISOString(), remaining: p.remaining }))
           : [],
         problem: result.problem ?? null,
       })),
@@ -208,7 +209,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
       const s = svc();
       const service = s.catalogInForce.services.find((x) => x.name === req.params.name);
       if (!service) throw new ApiError('CATALOG_ENTRY_NOT_FOUND', `no service ${JSON.stringify(req.params.name)} in the catalog`);
-      return { ...(await summary(s, service)), slos: await sloViews(s, await computeSlos(s, Date.now(), service.name), true) };
+      return { ...(await summary(s, service)), slos: await sloViews(s, await computeSlos(s, Date.now(), { ...host.sloOptions, only: service.name }), true) };
     },
   );
 
@@ -325,7 +326,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
     async () => {
       const s = host.service;
       if (!s) return { slos: [] };
-      return { slos: await sloViews(s, await computeSlos(s, Date.now()), false) };
+      return { slos: await sloViews(s, await computeSlos(s, Date.now(), host.sloOptions), false) };
     },
   );
 
@@ -345,7 +346,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
       const to = req.query.to ? Date.parse(req.query.to) : Date.now();
       const from = req.query.from ? Date.parse(req.query.from) : to - 30 * 24 * HOUR;
       if (!(from < to)) throw new ApiError('VALIDATION_FAILED', '`from` must be before `to`');
-      const report = await sloReport(s, from, to);
+      const report = await sloReport(s, from, to, host.sloOptions);
       return { report, text: renderSloReport(report) };
     },
   );

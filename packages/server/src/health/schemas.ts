@@ -85,6 +85,9 @@ export const SloView = Type.Object({
   name: Type.String(),
   service: Type.String(),
   kind: Type.String(),
+  source: Type.Union([Type.Literal('probes'), Type.Literal('prometheus')], {
+    description: 'what the SLI counts: the probe history, or events Prometheus counts',
+  }),
   objective: Type.Number({ description: 'fraction, 0.999' }),
   windowMs: Type.Integer(),
   checks: Type.Array(Type.String()),
