@@ -14,7 +14,8 @@ export function checkChangedDraft(p: {
   latencyMs?: number;
   status?: number;
 }): OutboxDraft {
-  const idem = `health:check:${p.check}:${p.at}`;
+  // The new state is part of the key: two changes in one millisecond (down, then unknown) stay two entries.
+  const idem = `health:check:${p.check}:${p.at}:${p.to}`;
   return {
     idem,
     draft: { type: 'health.check.changed', actor: SYSTEM_ACTOR, subject: { kind: 'check', id: p.check }, data: { ...p }, idem },
@@ -22,7 +23,7 @@ export function checkChangedDraft(p: {
 }
 
 export function serviceChangedDraft(p: { service: string; from: string; to: string; at: string; cause?: unknown; reasons: readonly string[] }): OutboxDraft {
-  const idem = `health:service:${p.service}:${p.at}`;
+  const idem = `health:service:${p.service}:${p.at}:${p.to}`;
   return {
     idem,
     draft: { type: 'health.service.changed', actor: SYSTEM_ACTOR, subject: { kind: 'service', id: p.service }, data: { ...p }, idem },
@@ -30,7 +31,7 @@ export function serviceChangedDraft(p: { service: string; from: string; to: stri
 }
 
 export function verdictChangedDraft(p: { checklist: string; healthy: boolean; at: string; failed: readonly string[] }): OutboxDraft {
-  const idem = `health:checklist:${p.checklist}:${p.at}`;
+  const idem = `health:checklist:${p.checklist}:${p.at}:${p.healthy ? 'healthy' : 'unhealthy'}`;
   return {
     idem,
     draft: { type: 'health.checklist.changed', actor: SYSTEM_ACTOR, subject: { kind: 'checklist', id: p.checklist }, data: { ...p }, idem },
