@@ -13,7 +13,8 @@ export type LedgerErrorCode =
   | 'CHECKPOINT_MALFORMED'
   | 'PROOF_MALFORMED'
   | 'PROOF_RANGE'
-  | 'RECEIPT_MALFORMED';
+  | 'RECEIPT_MALFORMED'
+  | 'EVIDENCE_INVALID';
 
 /** One problem of several, located by a JSON pointer into the input (e.g. `/inputs/version`). */
 export interface ErrorDetail {

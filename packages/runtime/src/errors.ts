@@ -114,6 +114,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   PROOF_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A proof is malformed.' },
   PROOF_RANGE: { exit: EXIT.USAGE, http: 400, summary: 'A proof index or size is out of range.' },
   RECEIPT_MALFORMED: { exit: EXIT.USAGE, http: 400, summary: 'A tlog-proof receipt is malformed.' },
+  EVIDENCE_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An evidence manifest cannot be built: a bad path, a duplicate, or a bad kind, subject or time.' },
   // store
   CONFIG_INVALID: { exit: EXIT.CONFIG, http: 500, summary: 'A setting is missing or malformed; the message names it.' },
   STORE_UNAVAILABLE: { exit: EXIT.UNAVAILABLE, http: 503, summary: 'The database is unreachable; writes are refused (fail closed).' },

@@ -3,6 +3,15 @@
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINTS_DIR, ENTRIES_FILE, MANIFEST_FILE, PROOFS_DIR, RECEIPTS_DIR } from '../bundle.js';
+import {
+  createFileHasher,
+  EVIDENCE_MANIFEST_FILE,
+  EVIDENCE_RECEIPT_FILE,
+  formatEvidenceResult,
+  verifyEvidence,
+  type EvidenceResult,
+  type FileDigest,
+} from '../evidence.js';
 import { parseVkey, type VerifierKey } from '../note.js';
 import { BundleVerifier, formatResult, type NamedText, type VerifyResult } from '../verifier.js';
 
@@ -13,7 +22,9 @@ export interface CliIo {
   readonly progress?: boolean;
 }
 
-export const VERIFY_USAGE = 'usage: runledger-verify BUNDLE --trust FILE [--trust FILE]... [--anchor NOTE]... [--json]';
+export const VERIFY_USAGE =
+  'usage: runledger-verify BUNDLE --trust FILE [--trust FILE]... [--anchor NOTE]... [--json]\n' +
+  '       runledger-verify evidence DIR --trust FILE [--trust FILE]... [--json]';
 
 class UsageError extends Error {}
 
@@ -142,8 +153,94 @@ export function verifyBundleDir(args: VerifyArgs, io?: CliIo): VerifyResult {
   return v.finish();
 }
 
+/**
+ * `evidence DIR`: the first argument is `evidence` and a second positional argument follows. A lone
+ * `evidence` stays what it always was, an export bundle directory of that name.
+ */
+function isEvidenceCommand(argv: readonly string[]): boolean {
+  if (argv[0] !== 'evidence') return false;
+  for (let i = 1; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--trust' || x === '--anchor') i++;
+    else if (!x.startsWith('-')) return true;
+  }
+  return false;
+}
+
+/** Streams one file through SHA-256 in 1 MiB reads: a bundle's files are never held in memory. */
+function hashFile(path: string, chunk: Buffer): FileDigest {
+  const h = createFileHasher();
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      h.update(chunk.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest();
+}
+
+/** Every file under dir (following symbolic links to files), by `/`-separated relative path, hashed. */
+function hashTree(dir: string): Map<string, FileDigest> {
+  const out = new Map<string, FileDigest>();
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  const walk = (abs: string, rel: string): void => {
+    for (const name of readdirSync(abs).sort()) {
+      const p = join(abs, name);
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p, r);
+      else if (rel === '' && (name === EVIDENCE_MANIFEST_FILE || name === EVIDENCE_RECEIPT_FILE)) continue;
+      else out.set(r, hashFile(p, chunk));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** Verifies an evidence bundle directory (see evidence.ts). Throws for unusable input (exit 2). */
+export function verifyEvidenceDir(dir: string, trust: readonly string[]): EvidenceResult {
+  const trusted = trust.flatMap(readTrustFile);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
+  const manifestPath = join(dir, EVIDENCE_MANIFEST_FILE);
+  const receiptPath = join(dir, EVIDENCE_RECEIPT_FILE);
+  return verifyEvidence({
+    manifest: existsSync(manifestPath) ? readFileSync(manifestPath) : undefined,
+    receipt: existsSync(receiptPath) ? readFileSync(receiptPath, 'utf8') : undefined,
+    files: hashTree(dir),
+    trusted,
+  });
+}
+
+function runEvidenceCli(argv: readonly string[], io: CliIo): number {
+  let args: VerifyArgs;
+  try {
+    args = parseVerifyArgs(argv);
+    if (args.anchors.length > 0) throw new UsageError('--anchor does not apply to an evidence bundle');
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${(e as Error).message === VERIFY_USAGE ? '' : `${VERIFY_USAGE}\n`}`);
+    return 2;
+  }
+  let r: EvidenceResult;
+  try {
+    r = verifyEvidenceDir(args.bundle, args.trust);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const msg = err.code ? `cannot read ${err.path ?? args.bundle}: ${err.code}` : err.message;
+    if (args.json) io.out(`${JSON.stringify({ ok: false, error: 'UNUSABLE_INPUT', detail: msg })}\n`);
+    io.err(`runledger-verify: ${msg}\n`);
+    return 2;
+  }
+  io.out(args.json ? `${JSON.stringify(r)}\n` : `${formatEvidenceResult(r)}\n`);
+  return r.ok ? 0 : 1;
+}
+
 /** The whole command. Returns the exit code. */
 export function runVerifyCli(argv: readonly string[], io: CliIo): number {
+  if (isEvidenceCommand(argv)) return runEvidenceCli(argv.slice(1), io);
   let args: VerifyArgs;
   try {
     args = parseVerifyArgs(argv);
