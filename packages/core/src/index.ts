@@ -15,3 +15,4 @@ export * from './routing/index.js';
 export * from './operations/index.js';
 export * from './catalog/index.js';
 export * from './slo/index.js';
+export * from './releases/index.js';
