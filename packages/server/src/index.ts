@@ -12,5 +12,5 @@ export { deliveryOf, detailOf, silenceOf, summaryOf } from './incidents/routes.j
 // Continuous health for the CLI: the facts a store answers, the last verification, what a check probes.
 export { activeBypassesOf, openIncidentFact } from './health/facts.js';
 export { readStoredVerification, verificationFact } from './verification.js';
-export { targetOf } from './health/routes.js';
+export { checkJson, targetOf } from './health/routes.js';
 export type { HealthDeps } from './health/host.js';

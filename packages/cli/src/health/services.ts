@@ -2,28 +2,14 @@
 // dependencies, as JSON (the API's shapes) or as text.
 import { describeVerdict, type Catalog, type Check, type Service } from '@runledger/core';
 import type { LoadedCatalog } from '@runledger/runtime';
-import { targetOf } from '@runledger/server';
+import { checkJson as serverCheckJson } from '@runledger/server';
 import type { Io } from '../io.js';
 import { UNKNOWN, type CheckNow, type Snapshot } from './snapshot.js';
 import { ms, pad } from './text.js';
 
+/** The API's shape (one shaper for both), without the server's sparkline. */
 export function checkJson(c: Check, now: CheckNow | undefined) {
-  return {
-    id: c.id,
-    name: c.name,
-    service: c.service,
-    ...(c.component ? { component: c.component } : {}),
-    kind: c.probe.kind,
-    target: targetOf(c),
-    intervalMs: c.intervalMs,
-    timeoutMs: c.timeoutMs,
-    optional: c.optional,
-    severity: c.severity,
-    conditions: c.conditions.map((x) => x.text),
-    state: now?.state ?? 'unknown',
-    since: now?.since ?? null,
-    last: now?.last ? { ...now.last, conditions: [...now.last.conditions] } : null,
-  };
+  return serverCheckJson(c, now);
 }
 
 export function serviceJson(catalog: Catalog, snap: Snapshot, s: Service) {

@@ -1,8 +1,8 @@
 // Continuous health over HTTP: the service grid and one service (checks, dependencies both ways, SLOs),
 // a check's history, one check probed now, the "healthy iff" checklists evaluated now, and SLOs with
 // their burn rules and a report. Reads need a viewer; probing a check now an operator.
-import { describeBudget, describeVerdict, renderSloReport, sloSource, type Check, type HealthVerdict, type Service } from '@runledger/core';
-import { budgetSeries, computeSlos, sloReport, type CheckView, type HealthService, type SloComputed } from '@runledger/runtime';
+import { describeBudget, describeVerdict, renderSloReport, sloSource, type Check, type CheckState, type HealthVerdict, type Service } from '@runledger/core';
+import { budgetSeries, computeSlos, sloReport, type CheckView, type HealthService, type LastResult, type SloComputed } from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { errors } from '../schemas.js';
@@ -72,6 +72,26 @@ export function targetOf(c: Check): string {
   }
 }
 
+/** A check as the API and the CLI show it: what it probes and how, and its state and last result. */
+export function checkJson(c: Check, v: { readonly state: CheckState; readonly since?: string | null; readonly last?: LastResult | null } | undefined) {
+  return {
+    id: c.id,
+    name: c.name,
+    service: c.service,
+    ...(c.component ? { component: c.component } : {}),
+    kind: c.probe.kind,
+    target: targetOf(c),
+    intervalMs: c.intervalMs,
+    timeoutMs: c.timeoutMs,
+    optional: c.optional,
+    severity: c.severity,
+    conditions: c.conditions.map((x) => x.text),
+    state: v?.state ?? 'unknown',
+    since: v?.since ?? null,
+    last: v?.last ? { ...v.last, conditions: [...v.last.conditions] } : null,
+  };
+}
+
 export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
   const tags = ['health'];
   const host = rc.health;
@@ -89,20 +109,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
         const no = s.checkNo(c.id);
         const recent = no === undefined ? [] : (await s.store.samples(no, since, Date.now() + 1)).slice(-SPARK);
         return {
-          id: c.id,
-          name: c.name,
-          service: c.service,
-          ...(c.component ? { component: c.component } : {}),
-          kind: c.probe.kind,
-          target: targetOf(c),
-          intervalMs: c.intervalMs,
-          timeoutMs: c.timeoutMs,
-          optional: c.optional,
-          severity: c.severity,
-          conditions: c.conditions.map((x) => x.text),
-          state: v?.state ?? 'unknown',
-          since: v?.since ?? null,
-          last: v?.last ? { ...v.last, conditions: [...v.last.conditions] } : null,
+          ...checkJson(c, v),
           sparkline: recent.map((x) => (x.state === 'up' && x.latencyMs !== undefined ? x.latencyMs : null)),
         };
       }),
