@@ -2,16 +2,12 @@
 // query's value against its threshold, a query with no series and an unreachable Prometheus both fail
 // their item ("no data" is never healthy); and a checklist verdict is a ledger entry only when it changes.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseCatalog, type Catalog } from '@runledger/core';
 import { OpsOutbox, openStore } from '@runledger/store';
-import { freePort, sqliteFactory, until } from '@runledger/testkit';
+import { sqliteFactory, startPrometheus, until, type Prometheus } from '@runledger/testkit';
 import { evaluateChecklists, HealthService, queryPrometheus } from '../src/index.js';
 
 const CATALOG = `
@@ -37,10 +33,9 @@ function catalog(): Catalog {
 
 describe('checklist facts from Prometheus', () => {
   let target: Server;
-  let prom: ChildProcess;
+  let prom: Prometheus;
   let url = '';
   let failures = 2;
-  const dir = mkdtempSync(join(tmpdir(), 'runledger-prom-'));
   before(async () => {
     target = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -48,33 +43,13 @@ describe('checklist facts from Prometheus', () => {
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const tport = (target.address() as AddressInfo).port;
-    const port = await freePort();
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: demo\n    static_configs: [{ targets: ['127.0.0.1:${tport}'] }]\n`,
-    );
-    prom = spawn(
-      '/usr/bin/prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-      {
-        stdio: 'ignore',
-      },
-    );
-    url = `http://127.0.0.1:${port}`;
-    await until(
-      'Prometheus has scraped the target',
-      async () => {
-        const r = await queryPrometheus(url, 'demo_verification_failures_total');
-        return r.ok;
-      },
-      { timeoutMs: 30_000, everyMs: 250 },
-    );
+    prom = await startPrometheus(`127.0.0.1:${tport}`, async (u) => (await queryPrometheus(u, 'demo_verification_failures_total')).ok);
+    url = prom.url;
     await sqliteFactory.setup();
   });
   after(async () => {
-    prom.kill('SIGKILL');
+    prom.stop();
     target.close();
-    rmSync(dir, { recursive: true, force: true });
     await sqliteFactory.teardown();
   });
 

@@ -3,16 +3,12 @@
 // and the budget chart are the SLO math's over the two numbers; an unreachable Prometheus, none at all
 // and a query answering several series each give the SLO a problem, never a zero.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseCatalog, renderSloReport, sloDefinitionOf, type Catalog } from '@runledger/core';
 import { openStore, type Store } from '@runledger/store';
-import { freePort, sqliteFactory, until } from '@runledger/testkit';
+import { sqliteFactory, startPrometheus, type Prometheus } from '@runledger/testkit';
 import { budgetSeries, computeSlos, HealthService, queryPrometheus, sloReport } from '../src/index.js';
 
 // max_over_time of a counter that does not move is its value exactly (increase() would extrapolate).
@@ -54,11 +50,10 @@ function catalog(): Catalog {
 
 describe('SLOs over Prometheus events', () => {
   let target: Server;
-  let prom: ChildProcess;
+  let prom: Prometheus;
   let url = '';
   let store: Store;
   let svc: HealthService;
-  const dir = mkdtempSync(join(tmpdir(), 'runledger-promslo-'));
   before(async () => {
     target = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -66,25 +61,11 @@ describe('SLOs over Prometheus events', () => {
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const tport = (target.address() as AddressInfo).port;
-    const port = await freePort();
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: demo\n    static_configs: [{ targets: ['127.0.0.1:${tport}'] }]\n`,
-    );
-    prom = spawn(
-      '/usr/bin/prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-      { stdio: 'ignore' },
-    );
-    url = `http://127.0.0.1:${port}`;
-    await until(
-      'Prometheus has scraped the target',
-      async () => {
-        const r = await queryPrometheus(url, 'sum(demo_requests_total)');
-        return r.ok && r.value === 1000;
-      },
-      { timeoutMs: 30_000, everyMs: 250 },
-    );
+    prom = await startPrometheus(`127.0.0.1:${tport}`, async (u) => {
+      const r = await queryPrometheus(u, 'sum(demo_requests_total)');
+      return r.ok && r.value === 1000;
+    });
+    url = prom.url;
     await sqliteFactory.setup();
     store = await openStore((await sqliteFactory.create()).config);
     svc = new HealthService({ store, catalog: catalog() });
@@ -93,9 +74,8 @@ describe('SLOs over Prometheus events', () => {
   after(async () => {
     await svc?.stop();
     await store?.close();
-    prom.kill('SIGKILL');
+    prom.stop();
     target.close();
-    rmSync(dir, { recursive: true, force: true });
     await sqliteFactory.teardown();
   });
 

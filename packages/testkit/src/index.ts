@@ -9,3 +9,4 @@ export * from './smtp-sink.js';
 export * from './webhook-sink.js';
 export * from './wait.js';
 export * from './fake-clock.js';
+export * from './prometheus.js';
