@@ -107,7 +107,7 @@ export function healthRoutes(app: ApiInstance, rc: RouteContext): void {
       checks.map(async (c) => {
         const v = views.get(c.id);
         const no = s.checkNo(c.id);
-        const recent = no === undefined ? [] : (await s.store.samples(no, since, Date.now() + 1)).slice(-SPARK);
+        const recent = no === undefined ? [] : (await s.store.recentSamples(no, SPARK)).filter((x) => x.at >= since);
         return {
           ...checkJson(c, v),
           sparkline: recent.map((x) => (x.state === 'up' && x.latencyMs !== undefined ? x.latencyMs : null)),

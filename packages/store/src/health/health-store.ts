@@ -169,8 +169,13 @@ export class HealthStore {
 
   /** The newest sample of a check (the predecessor the next arrival's span starts from). */
   async lastSample(checkNo: number): Promise<StoredSample | undefined> {
-    const r = await this.db.selectFrom('health_samples').selectAll().where('check_no', '=', checkNo).orderBy('at_ms', 'desc').limit(1).executeTakeFirst();
-    return r ? toSample(r) : undefined;
+    return (await this.recentSamples(checkNo, 1))[0];
+  }
+
+  /** A check's newest `n` samples, oldest first (a sparkline reads 30, not a day's worth). */
+  async recentSamples(checkNo: number, n: number): Promise<StoredSample[]> {
+    const rows = await this.db.selectFrom('health_samples').selectAll().where('check_no', '=', checkNo).orderBy('at_ms', 'desc').limit(n).execute();
+    return rows.map(toSample).reverse();
   }
 
   /** Rollups of these checks for hours starting in [fromMs, toMs). */
