@@ -3,7 +3,7 @@
 // own codes are added by packages/server/src/errors.ts, and the two make docs/errors.md.
 import { CodedError, LedgerError, type ErrorDetail, type LedgerErrorCode } from '@runledger/ledger';
 import { StoreError, type StoreErrorCode } from '@runledger/store';
-import { IncidentRuleError, type IncidentRuleCode, type MachineErrorCode } from '@runledger/core';
+import { IncidentRuleError, ReleaseRuleError, type IncidentRuleCode, type MachineErrorCode, type ReleaseErrorCode } from '@runledger/core';
 
 export type RuntimeErrorCode =
   | 'USAGE'
@@ -23,7 +23,7 @@ export type RuntimeErrorCode =
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
-export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | IncidentRuleCode;
+export type ErrorCode = LedgerErrorCode | StoreErrorCode | RuntimeErrorCode | EngineErrorCode | IncidentRuleCode | ReleaseErrorCode;
 
 /** Errors of the engine driver and the run state machine. */
 export class EngineError extends CodedError<EngineErrorCode> {
@@ -189,6 +189,40 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   INCIDENT_ALREADY_ACKNOWLEDGED: { exit: EXIT.CONFLICT, http: 409, summary: 'Someone acknowledged the incident already (the message says who and when).' },
   INCIDENT_NOTE_EMPTY: { exit: EXIT.USAGE, http: 400, summary: 'A note needs text.' },
   INCIDENT_REASON_REQUIRED: { exit: EXIT.USAGE, http: 400, summary: 'Resolving by hand or changing the severity needs a reason.' },
+  // releases (storage, and the rules in @runledger/core that refuse a request; exit 3 is "refused")
+  RELEASE_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No release with that id (or the id prefix is ambiguous).' },
+  RELEASE_CONFLICT: {
+    exit: EXIT.CONFLICT,
+    http: 409,
+    summary: 'Another process changed the release at the same moment, or another release of the service and environment is busy.',
+  },
+  RELEASE_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'The release request is malformed (the message names the field: digest, version, bake window …).' },
+  RELEASE_STATE: { exit: EXIT.CONFLICT, http: 409, summary: 'That action does not apply to the release in its current state.' },
+  RELEASE_UNKNOWN_GATE: { exit: EXIT.USAGE, http: 400, summary: 'The release has no gate of that name; the message lists its gates.' },
+  RELEASE_BUSY: {
+    exit: EXIT.DENIED,
+    http: 409,
+    summary: 'Another release of the service and environment is deploying, verifying or rolling back: one deploy at a time.',
+  },
+  ROLLBACK_NO_TARGET: { exit: EXIT.DENIED, http: 409, summary: 'Nothing to roll back, or no earlier announced release to go back to (name one with --to).' },
+  ROLLBACK_BAD_TARGET: { exit: EXIT.USAGE, http: 400, summary: 'The named target is not an announced release of the same service and environment.' },
+  ROLLBACK_REASON_REQUIRED: {
+    exit: EXIT.USAGE,
+    http: 400,
+    summary: 'A rollback (and a ledger override) needs a reason: seed 003 records one with every rollback.',
+  },
+  ROLLBACK_DESTRUCTIVE_NEEDS_REVISION: {
+    exit: EXIT.DENIED,
+    http: 409,
+    summary: 'A destructive migration lies between the release and its target: give the schema revision to downgrade to (--revision).',
+  },
+  ROLLBACK_NEEDS_APPROVAL: { exit: EXIT.DENIED, http: 403, summary: 'The rollback needs an approval from someone else with the approver or admin role.' },
+  ROLLBACK_LEDGER_UNVERIFIED: {
+    exit: EXIT.DENIED,
+    http: 409,
+    summary: 'The ledger did not verify (or was not verified recently): investigate audit anomalies first (seed 003), or an admin overrides with a reason.',
+  },
+  ROLLBACK_OVERRIDE_FORBIDDEN: { exit: EXIT.DENIED, http: 403, summary: 'Only an admin may roll back past a ledger that does not verify.' },
 };
 
 export interface DescribedError {
@@ -200,7 +234,14 @@ export interface DescribedError {
 
 /** Maps any thrown value to its code, exit code and HTTP status. Unknown errors are INTERNAL. */
 export function describeError(e: unknown): DescribedError {
-  if (e instanceof LedgerError || e instanceof StoreError || e instanceof RuntimeError || e instanceof EngineError || e instanceof IncidentRuleError) {
+  if (
+    e instanceof LedgerError ||
+    e instanceof StoreError ||
+    e instanceof RuntimeError ||
+    e instanceof EngineError ||
+    e instanceof IncidentRuleError ||
+    e instanceof ReleaseRuleError
+  ) {
     const info = ERROR_CATALOGUE[e.code];
     return { code: e.code, message: e.message, exit: info.exit, http: info.http };
   }

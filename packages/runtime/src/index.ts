@@ -16,3 +16,4 @@ export * from './operations/config.js';
 // For callers that resolve secrets themselves (operations secrets): hold them so the ledger screen refuses them.
 export { heldSecretCount, holdSecrets, Redactor, REDACTION_MARK, withSecrets } from './redact.js';
 export * from './health/index.js';
+export * from './releases/index.js';

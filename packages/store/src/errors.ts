@@ -34,7 +34,9 @@ export type StoreErrorCode =
   | 'RUN_CONFLICT'
   | 'LOCK_HELD'
   | 'INCIDENT_NOT_FOUND'
-  | 'INCIDENT_CONFLICT';
+  | 'INCIDENT_CONFLICT'
+  | 'RELEASE_NOT_FOUND'
+  | 'RELEASE_CONFLICT';
 
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'CONFIG_INVALID',
@@ -66,6 +68,8 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'LOCK_HELD',
   'INCIDENT_NOT_FOUND',
   'INCIDENT_CONFLICT',
+  'RELEASE_NOT_FOUND',
+  'RELEASE_CONFLICT',
 ];
 
 export class StoreError extends CodedError<StoreErrorCode> {

@@ -79,3 +79,4 @@ export {
 export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoch.js';
 export * from './operations/index.js';
 export * from './health/index.js';
+export * from './releases/index.js';

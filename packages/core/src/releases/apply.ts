@@ -54,6 +54,12 @@ export function applyReleaseFact(r: Release | undefined, f: ReleaseFact): Releas
       // A failed rollback leaves the release where it was: the old state says what is still running.
       return f.outcome === 'success' ? { ...m, state: 'rolled_back', rollback } : { ...m, rollback };
     }
+    case 'run.started':
+      if (f.purpose === 'deploy') return { ...m, deployRunId: f.runId };
+      if (f.purpose === 'gate') return { ...m, gates: m.gates.map((g): Gate => (g.name === f.gate ? { ...g, runId: f.runId } : g)) };
+      return m.rollback ? { ...m, rollback: { ...m.rollback, runId: f.runId } } : m;
+    case 'rollback.refused':
+      return { ...m, rollbackRefused: { at: f.at, code: f.code, reason: f.reason } };
     case 'post-rollback.checked':
       if (!m.rollback) throw new Error(`post-rollback.checked before rollback.started on ${m.id}`);
       return { ...m, rollback: { ...m.rollback, postChecks: { passed: f.passed, at: f.at, ...(f.reason !== undefined ? { reason: f.reason } : {}) } } };

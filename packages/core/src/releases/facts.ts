@@ -46,7 +46,13 @@ export type ReleaseFact =
       readonly detail?: string;
       readonly runId?: string;
     }
-  | { readonly type: 'post-rollback.checked'; readonly at: string; readonly passed: boolean; readonly reason?: string };
+  | { readonly type: 'post-rollback.checked'; readonly at: string; readonly passed: boolean; readonly reason?: string }
+  /** A runbook the release asked for now runs: its id is linked while it runs, and a restarted driver waits for it. */
+  | { readonly type: 'run.started'; readonly at: string; readonly purpose: RunPurpose; readonly runId: string; readonly gate?: string }
+  /** An automatic or approved rollback the rules refused (the ledger did not verify, no target): why, in the record. */
+  | { readonly type: 'rollback.refused'; readonly at: string; readonly code: string; readonly reason: string };
+
+export type RunPurpose = 'deploy' | 'gate' | 'rollback';
 
 export type ReleaseInput =
   /** A person (or CI) asks to deploy; the driver has checked canStartDeploy and the policy's approvals. */
@@ -58,7 +64,9 @@ export type ReleaseInput =
   /** A plan from planRollback: its refusals happened there, so here it only starts. */
   | { readonly type: 'rollback.requested'; readonly at: string; readonly plan: RollbackPlan }
   | { readonly type: 'rollback.finished'; readonly at: string; readonly ok: boolean; readonly runId?: string; readonly reason?: string }
-  | { readonly type: 'post-rollback.result'; readonly at: string; readonly passed: boolean; readonly reason?: string };
+  | { readonly type: 'post-rollback.result'; readonly at: string; readonly passed: boolean; readonly reason?: string }
+  | { readonly type: 'run.started'; readonly at: string; readonly purpose: RunPurpose; readonly runId: string; readonly gate?: string }
+  | { readonly type: 'rollback.refused'; readonly at: string; readonly code: string; readonly reason: string };
 
 export type ReleaseCommand =
   | {

@@ -123,6 +123,17 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
       b.command({ type: 'notify', event: ok ? 'rolled-back' : 'rollback-failed' });
       return b.done();
     }
+    case 'run.started': {
+      if (input.purpose === 'deploy' && r.state !== 'deploying') return b.done(`release ${r.id} is ${r.state}, not deploying`);
+      if (input.purpose === 'gate' && !r.gates.some((g) => g.name === input.gate && g.passed === null)) return b.done(`gate ${input.gate} is not pending`);
+      if (input.purpose === 'rollback' && (r.rollback === undefined || r.rollback.outcome !== undefined)) return b.done(`no rollback of ${r.id} is running`);
+      b.add({ type: 'run.started', at, purpose: input.purpose, runId: input.runId, ...(input.gate !== undefined ? { gate: input.gate } : {}) });
+      return b.done();
+    }
+    case 'rollback.refused':
+      b.add({ type: 'rollback.refused', at, code: input.code, reason: input.reason });
+      b.command({ type: 'notify', event: 'rollback-failed' });
+      return b.done();
     case 'post-rollback.result': {
       if (r.rollback?.outcome === undefined) return b.done(`no finished rollback of ${r.id}`);
       b.add({ type: 'post-rollback.checked', at, passed: input.passed, ...(input.reason !== undefined ? { reason: input.reason } : {}) });

@@ -110,5 +110,9 @@ export interface Release {
   /** Set when a failed gate asked for a rollback under the policy (on or approval). */
   readonly rollbackProposed?: { readonly at: string; readonly mode: 'on' | 'approval'; readonly reason: string };
   readonly rollback?: RollbackRecord;
+  /** The deploy runbook's run, once it started. */
+  readonly deployRunId?: string;
+  /** The last rollback the rules refused (automatic or approved), and why. */
+  readonly rollbackRefused?: { readonly at: string; readonly code: string; readonly reason: string };
   readonly updatedAt: string;
 }

@@ -16,6 +16,7 @@ import { authEpochMigration } from './0008-auth-epoch.js';
 import { searchIndexesMigration } from './0009-search-indexes.js';
 import { operationsMigration } from './0010-operations.js';
 import { healthMigration } from './0011-health.js';
+import { releasesMigration } from './0012-releases.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -29,6 +30,7 @@ const MIGRATIONS = [
   ['0009_search_indexes', searchIndexesMigration],
   ['0010_operations', operationsMigration],
   ['0011_health', healthMigration],
+  ['0012_releases', releasesMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
