@@ -21,6 +21,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchEngine } = await import('./engine.bench.js');
     return ({ outDir, quick }) => benchEngine(outDir, quick);
   },
+  'ledger.evidence': async () => {
+    const { benchEvidence } = await import('./evidence.bench.js');
+    return () => benchEvidence();
+  },
   'ledger.proofs': async () => {
     const { benchProofs } = await import('./proofs.bench.js');
     return ({ outDir, quick }) => benchProofs(outDir, quick ? 100_000 : 1_000_000);

@@ -10,6 +10,7 @@ import { canonicalize } from './jcs.js';
 import { NOT_CANONICAL, parseCanonicalJson } from './jcs-parse.js';
 import type { VerifierKey } from './note.js';
 import { checkReceipt, type ReceiptFailure } from './receipt.js';
+import { checkCitedEntries } from './evidence-cited.js';
 
 /** The manifest's file name at the bundle's top level. */
 export const EVIDENCE_MANIFEST_FILE = 'MANIFEST.json';
@@ -166,7 +167,14 @@ export function evidenceEntryDraft(type: string, actor: Actor, built: BuiltManif
 }
 
 export type EvidenceReason =
-  'MANIFEST_INVALID' | 'MANIFEST_NOT_IN_LEDGER' | 'MANIFEST_CHANGED' | 'FILE_MISSING' | 'FILE_MISMATCH' | 'FILE_UNLISTED' | ReceiptFailure;
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_NOT_IN_LEDGER'
+  | 'MANIFEST_CHANGED'
+  | 'FILE_MISSING'
+  | 'FILE_MISMATCH'
+  | 'FILE_UNLISTED'
+  | 'CITED_ENTRY_INVALID'
+  | ReceiptFailure;
 
 /** Every reason, in the order the checks run. */
 export const EVIDENCE_REASONS: readonly EvidenceReason[] = [
@@ -181,6 +189,7 @@ export const EVIDENCE_REASONS: readonly EvidenceReason[] = [
   'FILE_MISSING',
   'FILE_MISMATCH',
   'FILE_UNLISTED',
+  'CITED_ENTRY_INVALID',
 ];
 
 export type EvidenceResult =
@@ -200,7 +209,10 @@ export type EvidenceResult =
 export interface EvidenceInput {
   /** MANIFEST.json, raw bytes (undefined: the bundle has none). */
   readonly manifest: Uint8Array | undefined;
-  /** Every file of the bundle other than the two reserved ones, by `/`-separated relative path. */
+  /**
+   * Every file of the bundle other than the two reserved ones, by `/`-separated relative path. Cited
+   * entries and receipts (`ledger/<index>.json`, `.tlog-proof`) must come as bytes: they are checked.
+   */
   readonly files: ReadonlyMap<string, Uint8Array | FileDigest>;
   /** MANIFEST.tlog-proof, text (undefined: the bundle has none). */
   readonly receipt: string | undefined;
@@ -224,7 +236,8 @@ function sameSubject(a: unknown, b: Subject): boolean {
  * Verifies an evidence bundle offline. The first failure wins, in this order: the manifest is
  * canonical and well-formed; the receipt verifies against the trusted keys (the receipt checker's
  * codes); the proven entry records this manifest's digest in `data.manifestSha256`; then each listed
- * file in path order (missing, then hash and size); then no file is there that the manifest does not list.
+ * file in path order (missing, then hash and size); then no file is there that the manifest does not list;
+ * then each cited entry (evidence-cited.ts) matches its receipt, on this ledger, under a trusted key.
  */
 export function verifyEvidence(input: EvidenceInput): EvidenceResult {
   const fail = (reason: EvidenceReason, detail: string, path?: string): EvidenceResult =>
@@ -291,5 +304,7 @@ export function verifyEvidence(input: EvidenceInput): EvidenceResult {
   if (extra.length > 0) {
     return fail('FILE_UNLISTED', `${extra[0]}: in the bundle, not in the manifest${extra.length > 1 ? ` (and ${extra.length - 1} more)` : ''}`, extra[0]);
   }
+  const cited = checkCitedEntries(input.files, input.trusted, origin);
+  if (cited) return fail('CITED_ENTRY_INVALID', cited.detail, cited.path);
   return { ok: true, kind: manifest.kind, subject: manifest.subject, files: manifest.files.length, manifestSha256: digest, index: receipt.index, size, origin };
 }

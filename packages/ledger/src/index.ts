@@ -10,6 +10,7 @@ export * from './keyrules.js';
 export * from './receipt.js';
 export * from './bundle.js';
 export * from './evidence.js';
+export * from './evidence-cited.js';
 export * from './verifier.js';
 export * from './jcs-parse.js';
 // The WebAssembly tree: the writer takes each entry's prev from it (one WASM call per root).

@@ -10,6 +10,7 @@ import {
   buildEntry,
   buildManifest,
   canonicalize,
+  citedEntryPaths,
   createFileHasher,
   evidenceEntryDraft,
   EVIDENCE_MANIFEST_FILE,
@@ -19,6 +20,7 @@ import {
   formatReceipt,
   generateSigner,
   inclusionRanges,
+  isCitedPath,
   LedgerError,
   manifestDigest,
   parseVkey,
@@ -355,5 +357,50 @@ describe('runledger-verify evidence DIR', () => {
     const t = spawnSync(process.execPath, [bin, 'evidence', dir, '--trust', trust], { encoding: 'utf8' });
     assert.equal(t.status, 1);
     assert.match(t.stdout, /^FAILED FILE_MISMATCH release\.json: /);
+  });
+});
+
+describe('cited entries (ledger/<index>.json beside ledger/<index>.tlog-proof)', () => {
+  const signer = generateSigner(ORIGIN);
+  const base: EntryDraft[] = [{ type: 'release.gate.passed', actor, subject: { kind: 'release', id: 'rel-1.4.0' }, data: { gate: 'smoke' } }];
+  // The receipt of entry 1 under the checkpoint of size 2, before the pinning entry is appended.
+  const early = ledgerOf(base, signer);
+  const cited = (receipt: string, entry = early.lines[1]!) => [
+    { path: citedEntryPaths(1).entry, bytes: entry },
+    { path: citedEntryPaths(1).receipt, bytes: utf8(receipt) },
+  ];
+  function pinned(files: Array<{ path: string; bytes: Uint8Array }>): EvidenceInput {
+    const built = buildManifest([...releaseFiles('1.4.0'), ...files], {
+      kind: RELEASE_EVIDENCE_KIND,
+      subject: { kind: 'release', id: 'rel-1.4.0' },
+      createdAt: '2026-11-02T10:00:00.000Z',
+    });
+    const later = ledgerOf([...base, evidenceEntryDraft('release.evidence.exported', actor, built)], signer);
+    return {
+      manifest: built.bytes,
+      files: new Map([...releaseFiles('1.4.0'), ...files].map((f) => [f.path, f.bytes])),
+      receipt: later.receipt(2),
+      trusted: [parseVkey(signer.vkey)],
+    };
+  }
+
+  it('a pair whose receipt proves its entry on this ledger verifies; paths are canonical decimal', () => {
+    const r = verifyEvidence(pinned(cited(early.receipt(1))));
+    assert.equal(r.ok, true, formatEvidenceResult(r));
+    assert.equal(isCitedPath('ledger/1.tlog-proof'), true);
+    assert.equal(isCitedPath('ledger/01.json'), false);
+    assert.equal(isCitedPath('gates/1.json'), false);
+  });
+
+  it('a wrong entry, a receipt for another index, an untrusted receipt, a lone file or bytes not read: CITED_ENTRY_INVALID', () => {
+    expectFail(verifyEvidence(pinned(cited(early.receipt(1), early.lines[0]))), 'CITED_ENTRY_INVALID', 'ledger/1.json');
+    expectFail(verifyEvidence(pinned(cited(early.receipt(0)))), 'CITED_ENTRY_INVALID', 'ledger/1.tlog-proof');
+    const stranger = verifyEvidence(pinned(cited(ledgerOf(base).receipt(1))));
+    expectFail(stranger, 'CITED_ENTRY_INVALID', 'ledger/1.tlog-proof');
+    assert.match(formatEvidenceResult(stranger), /UNTRUSTED_SIGNER/);
+    expectFail(verifyEvidence(pinned(cited(early.receipt(1)).slice(1))), 'CITED_ENTRY_INVALID', 'ledger/1.tlog-proof');
+    const input = pinned(cited(early.receipt(1)));
+    const digests = new Map([...input.files].map(([p, b]) => [p, p.startsWith('ledger/') ? fileDigest(b as Uint8Array) : b]));
+    expectFail(verifyEvidence({ ...input, files: digests }), 'CITED_ENTRY_INVALID');
   });
 });

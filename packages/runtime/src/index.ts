@@ -12,6 +12,7 @@ export * from './notify/index.js';
 export { currentRequestId, requestTagged, tagRequestId, withRequestId } from './request-context.js';
 export * from './gates.js';
 export * from './incidents/index.js';
+export * from './evidence/index.js';
 export * from './operations/config.js';
 // For callers that resolve secrets themselves (operations secrets): hold them so the ledger screen refuses them.
 export { heldSecretCount, holdSecrets, Redactor, REDACTION_MARK, withSecrets } from './redact.js';

@@ -12,6 +12,7 @@ import {
   type EvidenceResult,
   type FileDigest,
 } from '../evidence.js';
+import { EVIDENCE_CITED_MAX_BYTES, isCitedPath } from '../evidence-cited.js';
 import { parseVkey, type VerifierKey } from '../note.js';
 import { BundleVerifier, formatResult, type NamedText, type VerifyResult } from '../verifier.js';
 
@@ -183,9 +184,12 @@ function hashFile(path: string, chunk: Buffer): FileDigest {
   return h.digest();
 }
 
-/** Every file under dir (following symbolic links to files), by `/`-separated relative path, hashed. */
-function hashTree(dir: string): Map<string, FileDigest> {
-  const out = new Map<string, FileDigest>();
+/**
+ * Every file under dir (following symbolic links to files), by `/`-separated relative path, hashed;
+ * cited entries and receipts (small, and checked beyond their hash) are read whole instead.
+ */
+function hashTree(dir: string): Map<string, FileDigest | Uint8Array> {
+  const out = new Map<string, FileDigest | Uint8Array>();
   const chunk = Buffer.allocUnsafe(1 << 20);
   const walk = (abs: string, rel: string): void => {
     for (const name of readdirSync(abs).sort()) {
@@ -194,6 +198,7 @@ function hashTree(dir: string): Map<string, FileDigest> {
       const st = statSync(p);
       if (st.isDirectory()) walk(p, r);
       else if (rel === '' && (name === EVIDENCE_MANIFEST_FILE || name === EVIDENCE_RECEIPT_FILE)) continue;
+      else if (isCitedPath(r) && st.size <= EVIDENCE_CITED_MAX_BYTES) out.set(r, readFileSync(p));
       else out.set(r, hashFile(p, chunk));
     }
   };
