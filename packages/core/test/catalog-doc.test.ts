@@ -122,6 +122,7 @@ function everything(): Obj {
     services: [
       {
         name: 'a',
+        release: { checklist: 'l', bake: '10m' },
         components: [{ name: 'c', checks: [{ name: 'k', tcp: { host: 'h', port: 1 } }] }],
         checks: [
           { name: 'http', http: { url: 'http://h/' } },
@@ -192,6 +193,7 @@ describe('docs/catalog.md', () => {
       '$.services[].components[]': 'services.0.components.0',
       '$.services[].dependsOn[]': 'services.1.dependsOn.0',
       '$.services[].checks[]': 'services.0.checks.0',
+      '$.services[].release': 'services.0.release',
       '$.checklists[]': 'checklists.0',
     };
     for (const [place, path] of Object.entries(where)) assert.deepEqual(keysRefusalNames(path), CATALOG_KEYS[place as keyof typeof CATALOG_KEYS], place);

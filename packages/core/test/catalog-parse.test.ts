@@ -159,7 +159,7 @@ describe('catalog problems', () => {
       '  - name: AI engine\n    description: FastAPI inference service\n    owner: [team-ml]\n    colour: blue\n',
     );
     assert.deepEqual(p, [
-      'catalog.yaml:50:13: $.services[1].colour: unknown key colour (expected one of name, description, owner, system, type, lifecycle, runbooks, escalation, severity, components, dependsOn, checks)',
+      'catalog.yaml:50:13: $.services[1].colour: unknown key colour (expected one of name, description, owner, system, type, lifecycle, runbooks, escalation, severity, components, dependsOn, checks, release)',
       'catalog.yaml:47:11: $.services[1].name: "AI engine" is not a name: lower-case letters, digits, _ . - (at most 63)',
       'catalog.yaml:49:12: $.services[1].owner: must be a non-empty string, not a list',
     ]);
@@ -242,6 +242,21 @@ describe('catalog problems', () => {
   it('reports YAML syntax errors at their place and refuses a document that is not a mapping', () => {
     assert.match(problems([{ file: 'x.yaml', text: 'services:\n  - name: [unclosed\n' }])[0]!, /^x\.yaml:\d+:\d+: \$: /);
     assert.deepEqual(problems([{ file: 'l.yaml', text: '- a\n- b\n' }]), ['l.yaml:1:1: $: must be a mapping, not a list']);
+  });
+
+  it('reads a service’s release settings and locates their problems, a checklist that does not exist included', () => {
+    const base = 'services:\n  - name: api\n    release: RELEASE\nchecklists:\n  - name: api-healthy\n    items: [{ noBypass: true }]\n';
+    const c = ok([
+      { file: 'c.yaml', text: base.replace('RELEASE', '{ checklist: api-healthy, bake: 2m, autoRollback: on, approvals: [production, staging] }') },
+    ]);
+    assert.deepEqual(c.services[0]!.release, { checklist: 'api-healthy', bakeMs: 120_000, autoRollback: 'on', approvals: ['production', 'staging'] });
+    assert.deepEqual(problems([{ file: 'c.yaml', text: base.replace('RELEASE', '{ checklist: api-healthy, autoRollback: yes, maxBurnRate: -1 }') }]), [
+      'c.yaml:3:72: $.services[0].release.maxBurnRate: must be a number above 0 (14.4 pages at 2% of a 30-day budget in 1 h)',
+      'c.yaml:3:54: $.services[0].release.autoRollback: must be one of off, on, approval',
+    ]);
+    const ref = problems([{ file: 'c.yaml', text: base.replace('RELEASE', '{ postRollback: api-healty }') }]);
+    assert.equal(ref.length, 1);
+    assert.match(ref[0]!, /^c\.yaml:\d+:\d+: \$\.services\[0\]\.release\.postRollback: no checklist named api-healty \(did you mean api-healthy\?\)$/);
   });
 
   it('documents every key it accepts (the table the docs are written from)', () => {

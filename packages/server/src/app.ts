@@ -30,6 +30,8 @@ import { intakeRoutes } from './incidents/intake.js';
 import { createOpsMetrics } from './incidents/metrics.js';
 import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
+import { ReleasesHost } from './releases/host.js';
+import { releaseRoutes } from './releases/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { statusPage } from './health/status-page.js';
 import { activeBypassesOf, openIncidentFact } from './health/facts.js';
@@ -48,6 +50,8 @@ export interface App {
   readonly operations: OperationsHost;
   /** Continuous health: the catalog's checks, checklists and SLOs (reload() on SIGHUP). */
   readonly health: HealthHost;
+  /** Releases: the driver, its bake watch and rollbacks. */
+  readonly releases: ReleasesHost;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -282,6 +286,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     health,
   };
   const lastVerification = new LastVerification(rc);
+  const releases = new ReleasesHost(rc, { log: app.log, ...(deps.releases?.pollMs !== undefined ? { pollMs: deps.releases.pollMs } : {}) });
+  releases.metrics();
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -312,6 +318,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   app.addHook('onClose', async () => {
     await approvals.stop();
+    await releases.stop();
     await health.stop();
     await operations.stop();
   });
@@ -326,6 +333,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       sessionRoutes(api as unknown as ApiInstance, rc);
       incidentRoutes(api as unknown as ApiInstance, rc, operations);
       healthRoutes(api as unknown as ApiInstance, rc);
+      releaseRoutes(api as unknown as ApiInstance, rc, releases.driver);
       intakeRoutes(
         api as unknown as ApiInstance,
         operations,
@@ -343,12 +351,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await operations.start();
   approvals.start();
   await health.start();
+  await releases.start();
 
   return {
     fastify: app,
     worker,
     operations,
     health,
+    releases,
     metrics,
     integrity,
     async shutdown() {

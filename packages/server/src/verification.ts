@@ -10,7 +10,7 @@ import type { RunStore } from '@runledger/store';
 import { ApiError, describeError } from './errors.js';
 import type { Verification } from './api-types.js';
 import type { RouteContext } from './context.js';
-import type { Principal } from './auth.js';
+import type { Actor } from '@runledger/ledger';
 import { exportToTemp, runVerifier } from './export.js';
 
 export const LAST_VERIFICATION = 'ledger.last-verification';
@@ -18,7 +18,7 @@ const DETAIL_MAX = 2000;
 
 /** Who asked, and the request that did (its id goes into the ledger entry). */
 export interface Requester {
-  readonly principal: Principal;
+  readonly actor: Actor;
   readonly requestId: string;
   /** Told when the ledger refuses the record (e.g. it refuses appends after an integrity failure); the result stands. */
   readonly onUnrecorded?: (e: unknown) => void;
@@ -98,7 +98,7 @@ async function record(rc: RouteContext, last: LastVerification, who: Requester, 
   };
   let entry: number | null = null;
   try {
-    entry = (await rc.append({ type: 'audit.verification', actor: who.principal.actor, subject: { kind: 'ledger', id: o.origin }, data })).seq;
+    entry = (await rc.append({ type: 'audit.verification', actor: who.actor, subject: { kind: 'ledger', id: o.origin }, data })).seq;
   } catch (e) {
     who.onUnrecorded?.(e);
   }
@@ -111,7 +111,7 @@ async function record(rc: RouteContext, last: LastVerification, who: Requester, 
 export async function verifyLedger(rc: RouteContext, last: LastVerification, who: Requester): Promise<Verification> {
   const t0 = performance.now();
   const { origin, home, reader } = rc.ctx.ledger;
-  const base = { origin, by: who.principal.actor.id };
+  const base = { origin, by: who.actor.id };
   const unknown = async (reason: string, detail: string, size: number, trustedKeys: number): Promise<Verification> => {
     return record(rc, last, who, {
       ...base,

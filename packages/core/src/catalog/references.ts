@@ -109,6 +109,13 @@ export function checkReferences(
     }
   }
   out.push(...cycles(services));
+  const checklistNames = new Set(checklists.map((l) => l.checklist.name));
+  for (const s of services)
+    for (const k of ['checklist', 'postRollback'] as const) {
+      const name = s.service.release?.[k];
+      if (name !== undefined && !checklistNames.has(name))
+        out.push(s.name.at(`${s.name.path.replace(/\.name$/, '')}.release.${k}`, `no checklist named ${name}${didYouMean(name, checklistNames)}`));
+    }
 
   for (const l of checklists) {
     l.checklist.items.forEach((item, i) => {

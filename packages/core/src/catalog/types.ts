@@ -67,6 +67,20 @@ export interface Service {
   readonly dependsOn: readonly Dependency[];
   /** The service's own checks (component checks live on their component). */
   readonly checks: readonly Check[];
+  /** How its releases are gated and rolled back (`runledger release`). */
+  readonly release?: ServiceReleaseSettings;
+}
+
+/** A service's release settings: the gating checklist, seed 003's post-rollback checklist, the bake window. */
+export interface ServiceReleaseSettings {
+  readonly checklist?: string;
+  readonly postRollback?: string;
+  readonly bakeMs?: number;
+  readonly maxBurnRate?: number;
+  readonly failSeverity?: IncidentSeverity;
+  readonly autoRollback?: 'off' | 'on' | 'approval';
+  /** Environments where a person's rollback needs someone else's approval (default: production). */
+  readonly approvals?: readonly string[];
 }
 
 export type ChecklistItemSpec =

@@ -4,12 +4,27 @@
 import { Checker, keyStep, type PathProblem } from './checker.js';
 import { CHECK_KEYS, readCheck } from './validate-checks.js';
 import { readChecklist, readSlo, type ChecklistRead } from './validate-checklists.js';
-import type { Check, Component, Dependency, Service, SloSpec } from './types.js';
+import type { Check, Component, Dependency, Service, ServiceReleaseSettings, SloSpec } from './types.js';
 
 /** Every key the validator accepts, by where it may appear (the docs and their test read this table). */
 export const CATALOG_KEYS = {
   $: ['services', 'checklists', 'slos'],
-  '$.services[]': ['name', 'description', 'owner', 'system', 'type', 'lifecycle', 'runbooks', 'escalation', 'severity', 'components', 'dependsOn', 'checks'],
+  '$.services[]': [
+    'name',
+    'description',
+    'owner',
+    'system',
+    'type',
+    'lifecycle',
+    'runbooks',
+    'escalation',
+    'severity',
+    'components',
+    'dependsOn',
+    'checks',
+    'release',
+  ],
+  '$.services[].release': ['checklist', 'postRollback', 'bake', 'maxBurnRate', 'failSeverity', 'autoRollback', 'approvals'],
   '$.services[].components[]': ['name', 'type', 'description', 'optional', 'checks'],
   '$.services[].dependsOn[]': ['service', 'component', 'optional'],
   '$.services[].checks[]': CHECK_KEYS,
@@ -105,6 +120,7 @@ function readService(c: Checker, v: unknown, path: string): ServiceRead | undefi
     const s = c.str(o[k], `${path}${keyStep(k)}`, false);
     if (s !== undefined) texts[k] = s;
   }
+  const release = o['release'] === undefined ? undefined : readRelease(c, o['release'], `${path}.release`);
   if (!name) return undefined;
   const service: Service = {
     name,
@@ -114,8 +130,40 @@ function readService(c: Checker, v: unknown, path: string): ServiceRead | undefi
     components,
     dependsOn,
     checks: own,
+    ...(release ? { release } : {}),
   };
   return { service, path, namePath: `${path}.name`, depPaths, checks };
+}
+
+const AUTO_ROLLBACK = ['off', 'on', 'approval'] as const;
+
+/** `release: {checklist, postRollback, bake: 10m, maxBurnRate: 14.4, failSeverity: SEV-1, autoRollback: on, approvals: [production]}`. */
+function readRelease(c: Checker, v: unknown, path: string): ServiceReleaseSettings | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  c.keys(o, path, K['$.services[].release']);
+  const out: { -readonly [k in keyof ServiceReleaseSettings]: ServiceReleaseSettings[k] } = {};
+  for (const k of ['checklist', 'postRollback'] as const) {
+    const s = c.str(o[k], `${path}.${k}`, false);
+    if (s !== undefined) out[k] = s;
+  }
+  if (o['bake'] !== undefined) out.bakeMs = c.duration(o['bake'], `${path}.bake`, 0, 0);
+  const burn = o['maxBurnRate'];
+  if (burn !== undefined) {
+    if (typeof burn !== 'number' || !(burn > 0) || !Number.isFinite(burn))
+      c.p(`${path}.maxBurnRate`, 'must be a number above 0 (14.4 pages at 2% of a 30-day budget in 1 h)');
+    else out.maxBurnRate = burn;
+  }
+  const sev = c.severity(o['failSeverity'], `${path}.failSeverity`);
+  if (sev) out.failSeverity = sev;
+  const auto = o['autoRollback'];
+  if (auto !== undefined) {
+    if (typeof auto !== 'string' || !(AUTO_ROLLBACK as readonly string[]).includes(auto))
+      c.p(`${path}.autoRollback`, `must be one of ${AUTO_ROLLBACK.join(', ')}`);
+    else out.autoRollback = auto as ServiceReleaseSettings['autoRollback'];
+  }
+  if (o['approvals'] !== undefined) out.approvals = c.list(o['approvals'], `${path}.approvals`).flatMap((x, i) => c.str(x, `${path}.approvals[${i}]`) ?? []);
+  return out;
 }
 
 /** `postgres` (a required service), `{service: redis, optional: true}` or `{component: observability/loki}`. */

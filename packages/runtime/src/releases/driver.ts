@@ -292,18 +292,16 @@ export class ReleaseDriver {
             const runId = g.runId;
             this.commands.track(
               r.id,
-              s.ports
-                .awaitRun(runId)
-                .then((res) =>
-                  s.apply(r.id, {
-                    type: 'gate.result',
-                    at: at(),
-                    gate: g.name,
-                    passed: res.ok,
-                    runId,
-                    ...(res.reason !== undefined ? { reason: res.reason } : {}),
-                  }),
-                ),
+              s.ports.awaitRun(runId).then((res) =>
+                s.apply(r.id, {
+                  type: 'gate.result',
+                  at: at(),
+                  gate: g.name,
+                  passed: res.ok,
+                  runId,
+                  ...(res.reason !== undefined ? { reason: res.reason } : {}),
+                }),
+              ),
             );
           } else {
             const command =

@@ -6,3 +6,6 @@ export * from './service.js';
 export * from './commands.js';
 export * from './driver.js';
 export * from './runs.js';
+export * from './observe.js';
+export * from './defaults.js';
+export * from './evidence.js';

@@ -137,6 +137,17 @@ export class HealthHost {
     return results;
   }
 
+  /** One checklist's verdict now (a release gate, the post-rollback checks); undefined when the catalog has no such checklist. */
+  async evaluateOne(name: string): Promise<ChecklistResult | undefined> {
+    const list = this.loaded?.catalog.checklists.find((c) => c.name === name);
+    if (!list) return undefined;
+    const [result] = await evaluateChecklists([list], this.service, {
+      ...this.o.facts,
+      ...(this.o.deps.prometheusUrl ? { prometheusUrl: this.o.deps.prometheusUrl } : {}),
+    });
+    return result;
+  }
+
   /**
    * The SLOs' multi-window burn rules: a rule that fires raises an alert through the incident path
    * (page rules as SEV-2, ticket rules as SEV-3), resolved when it stops firing.

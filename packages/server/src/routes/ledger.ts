@@ -256,7 +256,7 @@ export function ledgerRoutes(app: ApiInstance, rc: RouteContext): void {
       verifying = true;
       try {
         const v = await verifyLedger(rc, last, {
-          principal: req.principal!,
+          actor: req.principal!.actor,
           requestId: req.id,
           onUnrecorded: (e) => req.log.error({ err: e }, 'the verification could not be recorded in the ledger'),
         });
