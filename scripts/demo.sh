@@ -93,7 +93,7 @@ services:
     owner: team-ledger
     severity: SEV-2
     escalation: page
-    runbooks: { deploy: release-smoke, verify: readiness, rollback: rollback-image }
+    runbooks: { deploy: upgrade-rolling, verify: readiness, rollback: rollback-image }
     dependsOn:
       - service: postgres
       - service: redis

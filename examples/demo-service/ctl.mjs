@@ -11,12 +11,21 @@
 //   break | fix                  set or clear the broken flag (/health and /ready fail while it is set)
 //   drain                        POST /admin/drain: stop taking new work
 //   logs [N]                     the last N lines of the service log (default 20)
+//   migrate REVISION|head        apply the migrations after the head up to REVISION (migrations.mjs)
+//   downgrade [--dry-run] REVISION
+//                                reverse the migrations above REVISION, newest first; REVISION must be
+//                                explicit (no -1, base or head); --dry-run prints what it would reverse
+//   schema [head]                the head and the migration table; `head` prints only the head
+//   schema check VERSION [REVISION]
+//                                exit 0 if VERSION can run on REVISION (default: the head), else 1 and why
 //
 // Environment: DEMO_HOME (./.demo), DEMO_PORT (the last port used, else 7390), DEMO_ACTOR (else $USER),
 // DEMO_START_TIMEOUT_MS (10000), DEMO_STOP_TIMEOUT_MS (10000), DEMO_ADMIN_TOKEN (for drain).
 //
 // deploy.log gets one line per upgrade or rollback, appended and never rewritten:
 //   <time> | rollback | success | from=2.0.0-bad | to=1.1.0 | actor=alice | reason=healthz 500
+// migrations.log gets one line per migration applied or reversed (the schema's history):
+//   <time> | upgrade | 0005_drop_legacy | destructive | head=0005_drop_legacy | actor=alice
 // Built-ins are imported, not used as globals: plain JS, linted as-is by the repo's config.
 import { spawn } from 'node:child_process';
 import console from 'node:console';
@@ -26,6 +35,7 @@ import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MIGRATION_HEAD, MIGRATIONS, incompatibility, migrationIndex } from './migrations.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HOME = resolve(process.env.DEMO_HOME || '.demo');
@@ -241,6 +251,78 @@ async function deploy(action, version, reason) {
   return rc;
 }
 
+const head = () => state.read('migration_head') || DEFAULT_MIGRATION_HEAD;
+
+function knownRevision(rev) {
+  const i = migrationIndex(rev);
+  if (i < 0) die(`unknown revision ${JSON.stringify(rev)}; known: ${MIGRATIONS.map((m) => m.id).join(', ')}`, 2);
+  return i;
+}
+
+function recordMigration(direction, m, newHead) {
+  const actor = process.env.DEMO_ACTOR || process.env.USER || 'unknown';
+  const line = [new Date().toISOString(), direction, m.id, m.kind, `head=${newHead}`, `actor=${clean(actor)}`].join(' | ');
+  // The head moves with each step, so an interrupted run leaves the head and the history in agreement.
+  state.write('migration_head', newHead);
+  appendFileSync(state.path('migrations.log'), `${line}\n`);
+  console.log(line);
+}
+
+function migrate(target) {
+  mkdirSync(HOME, { recursive: true });
+  const from = migrationIndex(head());
+  if (from < 0) die(`the head ${head()} is not in the migration table; fix migration_head first`);
+  const to = target === 'head' ? MIGRATIONS.length - 1 : knownRevision(target);
+  if (to < from) die(`${target} is behind the head ${head()}: use \`downgrade ${target}\``, 2);
+  if (to === from) console.log(`already at ${head()}`);
+  for (let i = from + 1; i <= to; i++) recordMigration('upgrade', MIGRATIONS[i], MIGRATIONS[i].id);
+  return 0;
+}
+
+function downgrade(target, dryRun) {
+  // Seed 000: a schema rollback names the revision it returns to; a relative step could overshoot.
+  if (!target || ['-1', 'base', 'head'].includes(target)) die('usage: downgrade [--dry-run] REVISION (an explicit revision, such as 0004_add_column)', 2);
+  mkdirSync(HOME, { recursive: true });
+  const to = knownRevision(target);
+  const from = migrationIndex(head());
+  if (from < 0) die(`the head ${head()} is not in the migration table; fix migration_head first`);
+  if (to > from) die(`${target} is ahead of the head ${head()}: use \`migrate ${target}\``, 2);
+  const steps = MIGRATIONS.slice(to + 1, from + 1).reverse();
+  if (steps.length === 0) console.log(`already at ${head()}`);
+  for (const m of steps) {
+    if (dryRun) {
+      console.log(`would reverse ${m.id} (${m.kind}: ${m.summary})`);
+      continue;
+    }
+    recordMigration('downgrade', m, MIGRATIONS[migrationIndex(m.id) - 1].id);
+  }
+  if (steps.some((m) => m.kind === 'destructive')) console.log('note: data a destructive migration dropped is not restored by its downgrade');
+  return 0;
+}
+
+function schema(args) {
+  if (args[0] === 'head') {
+    console.log(head());
+    return 0;
+  }
+  if (args[0] === 'check') {
+    if (!args[1]) die('usage: schema check VERSION [REVISION]', 2);
+    const rev = args[2] || head();
+    if (args[2]) knownRevision(rev);
+    const why = incompatibility(rev, args[1]);
+    if (why) {
+      process.stderr.write(`ctl: ${why}\n`);
+      return 1;
+    }
+    console.log(`version ${args[1]} can run on schema ${rev}`);
+    return 0;
+  }
+  console.log(`head=${head()}`);
+  const at = migrationIndex(head());
+  MIGRATIONS.forEach((m, i) => console.log(`${i <= at ? '*' : ' '} ${m.id} ${m.kind}${m.minVersion ? ` (needs ${m.minVersion}+)` : ''}: ${m.summary}`));
+  return 0;
+}
+
 async function main(argv) {
   const [cmd, ...args] = argv;
   switch (cmd) {
@@ -282,8 +364,20 @@ async function main(argv) {
     case 'logs':
       console.log(logTail(Number(args[0] || 20)));
       return 0;
+    case 'migrate':
+      if (!args[0]) die('usage: migrate REVISION|head', 2);
+      return migrate(args[0]);
+    case 'downgrade': {
+      const dryRun = args.includes('--dry-run');
+      return downgrade(args.filter((a) => a !== '--dry-run')[0], dryRun);
+    }
+    case 'schema':
+      return schema(args);
     default:
-      die('usage: ctl.sh start|stop [--force]|restart|status|upgrade VERSION [REASON]|rollback VERSION|previous REASON|break|fix|drain|logs [N]', 2);
+      die(
+        'usage: ctl.sh start|stop [--force]|restart|status|upgrade VERSION [REASON]|rollback VERSION|previous REASON|break|fix|drain|logs [N]|migrate REVISION|downgrade [--dry-run] REVISION|schema [head|check VERSION [REVISION]]',
+        2,
+      );
   }
 }
 

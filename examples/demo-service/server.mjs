@@ -7,6 +7,7 @@
 //                            200 only if every check passes, 503 otherwise
 //   GET  /version            {"version","started_at","pid","env"}
 //   GET  /audit-dsn          whether DEMO_AUDIT_DSN is set (never its value); 503 when it is not
+//   GET  /queue              {"accepting","taken","pending","failed"}: the work queue after a rollback
 //   POST /work               takes a unit of work (202), or 503 once draining
 //   POST /admin/drain        stop taking new work; /ready then fails `worker`
 //                            (needs `Authorization: Bearer $DEMO_ADMIN_TOKEN` when that is set)
@@ -14,6 +15,8 @@
 // State lives under $DEMO_HOME (default ./.demo): `version` (the "image"), `broken` (a flag file),
 // `migration_head`, `signing.key`, `env` (KEY=VALUE lines, read at start), and the `pid`/`port` files this
 // process writes. A version ending in "-bad" is a bad release: it starts, but /health and /ready fail.
+// A version older than a destructive migration at or below the head (migrations.mjs) fails the
+// migration_head readiness check: the old image cannot run on the new schema.
 // Configuration (environment, or the `env` file):
 //   DEMO_PORT (7390), DEMO_HOST (127.0.0.1), DEMO_ENV (local), DEMO_DATABASE_URL (a real TCP check of its
 //   host:port when set), DEMO_EXPECTED_MIGRATION_HEAD, DEMO_SIGNING_REQUIRED (1/true),
@@ -31,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { URL } from 'node:url';
+import { DEFAULT_MIGRATION_HEAD, incompatibility } from './migrations.mjs';
 
 const HOME = resolve(process.env.DEMO_HOME || '.demo');
 mkdirSync(HOME, { recursive: true });
@@ -44,7 +48,6 @@ const cfg = {
   shutdownGraceMs: Number(process.env.DEMO_SHUTDOWN_GRACE_MS || 5000),
 };
 const VERSION = readState('version') || '1.0.0';
-const DEFAULT_MIGRATION_HEAD = '0003_audit_append_only';
 const startedAt = new Date();
 let draining = false;
 let workTaken = 0;
@@ -116,6 +119,10 @@ async function checkDatabase() {
 
 function checkMigrationHead() {
   const actual = readState('migration_head') || DEFAULT_MIGRATION_HEAD;
+  // Read on every request, like the schema itself: a destructive migration applied under a running old
+  // version makes it not ready at once, and so does an image-only rollback onto that schema.
+  const incompatible = incompatibility(actual, VERSION);
+  if (incompatible) return { ok: false, detail: incompatible };
   const expected = process.env.DEMO_EXPECTED_MIGRATION_HEAD;
   if (!expected) return { ok: true, detail: `head ${actual} (no expected head configured)` };
   return actual === expected ? { ok: true, detail: `head ${actual} matches` } : { ok: false, detail: `head ${actual}, expected ${expected}` };
@@ -195,6 +202,9 @@ async function handle(req, res) {
       const set = Boolean(process.env.DEMO_AUDIT_DSN);
       return send(res, set ? 200 : 503, { audit_dsn: set ? 'set' : 'missing' });
     }
+    case 'GET /queue':
+      // Work is done as it is taken, so nothing waits or is stuck; `accepting` is what a rollback can break.
+      return send(res, 200, { accepting: !draining, taken: workTaken, pending: 0, failed: 0 });
     case 'POST /work':
       if (draining) return send(res, 503, { accepted: false, reason: 'draining' });
       workTaken++;

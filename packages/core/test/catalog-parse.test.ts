@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { CATALOG_KEYS, formatFileProblem, hostKeyOf, parseCatalog, sloDefinitionOf, toProbeSpec, type Catalog, type CatalogFile } from '@runledger/core';
 
 const EXAMPLE = readFileSync(new URL('../../../examples/catalog/catalog.yaml', import.meta.url), 'utf8');
-const OPTS = { escalationPolicies: ['sev1'], runbooks: ['readiness', 'release-smoke', 'rollback-image'] };
+const OPTS = { escalationPolicies: ['sev1'], runbooks: ['readiness', 'release-smoke', 'rollback-image', 'upgrade-rolling'] };
 
 function ok(files: CatalogFile[], opts = {}): Catalog {
   const r = parseCatalog(files, opts);

@@ -57,7 +57,22 @@ describe('examples/runbooks', () => {
         ['reason', true],
       ],
     );
-    assert.deepEqual(ids(rb), ['current-version', 'running-from', 'rollback', 'healthy', 'version-is-to', 'health-after', 'audit-entry']);
+    assert.deepEqual(ids(rb), [
+      'image-only',
+      'schema-compatible',
+      'current-version',
+      'running-from',
+      'rollback',
+      'healthy',
+      'version-is-to',
+      'health-after',
+      'ready-after',
+      'audit-entry',
+    ]);
+    // A release driver's reason is a sentence, with spaces and punctuation.
+    const reason = new RegExp(`^(?:${rb.inputs.find((i) => i.name === 'reason')?.pattern})$`);
+    assert.ok(reason.test('gate release-smoke failed: healthz 500'));
+    assert.ok(!reason.test('two\nlines'));
     const audit = rb.steps.find((s) => s.id === 'audit-entry');
     assert.ok(audit?.kind === 'check' && audit.probe.kind === 'command');
     assert.match(audit.probe.run, /from=\{\{ inputs\.from \}\} \| to=\{\{ inputs\.to \}\} \| actor=/);
@@ -71,6 +86,54 @@ describe('examples/runbooks', () => {
         pats.some((p) => p.test(cmd)),
         cmd,
       );
+  });
+
+  test('upgrade-rolling: the five steps of seed 000 (pin, pre-checks, migrate, restart, smoke), with the inputs a release passes', () => {
+    const rb = load('upgrade-rolling.md');
+    assert.deepEqual(
+      rb.inputs.map((i) => i.name).filter((n) => !n.startsWith('demo_')),
+      ['release', 'service', 'env', 'version', 'artifact', 'digest', 'manifest_digest', 'migration', 'migration_kind', 'migration_revision'],
+    );
+    assert.deepEqual(ids(rb), [
+      'pin-policy',
+      'environment-matches',
+      'ready-before',
+      'current-version',
+      'schema-before',
+      'target-revision',
+      'schema-compatible',
+      'migrate',
+      'restart',
+      'healthy',
+      'version-is-new',
+      'healthz',
+      'ready-after',
+      'schema-at-target',
+      'audit-dsn',
+    ]);
+    assert.deepEqual(
+      rb.rollback.map((s) => s.id),
+      ['restore-previous'],
+    );
+  });
+
+  test('rollback-schema: explicit revision required, approved before the downgrade, downgrade before the image', () => {
+    const rb = load('rollback-schema.md');
+    const revision = rb.inputs.find((i) => i.name === 'revision');
+    assert.equal(revision?.required, true);
+    const order = ids(rb);
+    assert.ok(order.indexOf('approve-downgrade') < order.indexOf('downgrade'));
+    assert.ok(order.indexOf('downgrade') < order.indexOf('rollback-image'));
+    assert.deepEqual(rb.approvals, [{ environment: 'production', count: 2, roles: ['sre', 'release-manager'] }]);
+  });
+
+  test('post-rollback-checks and rollback-drill: the checks of seed 003; the drill is staging only', () => {
+    const checks = ids(load('post-rollback-checks.md'));
+    for (const id of ['health', 'ready', 'compliance-mode', 'queue', 'audit-chain', 'notify', 'notified']) assert.ok(checks.includes(id), id);
+    const drill = load('rollback-drill.md');
+    assert.deepEqual(drill.environments, ['staging']);
+    assert.deepEqual(ids(drill).slice(3, 6), ['deploy-bad', 'bad-detected', 'rollback']);
+    assert.ok(ids(drill).includes('evidence'));
   });
 
   test('safe-shutdown: traffic, apps, Redis SAVE, databases, in that order; `down -v` forbidden', () => {

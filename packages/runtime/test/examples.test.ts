@@ -126,6 +126,7 @@ describe('example runbooks against the demo service', () => {
         from: '2.0.0-bad',
         to: '1.0.0',
         reason: 'health-check-failure',
+        mode: 'image-only',
         ...{ demo_port: port, demo_home: demoHome, demo_ctl: CTL },
       });
       assert.equal(started.entry.actor.id, 'alice');
