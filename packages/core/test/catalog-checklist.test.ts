@@ -167,7 +167,16 @@ describe('service, incident and readiness items', () => {
 describe('checklistNeeds', () => {
   it('lists what to gather once for all checklists', () => {
     const n = checklistNeeds(example().checklists);
-    assert.deepEqual(n.checks, ['demo/liveness', 'demo/ready', 'demo/migration-head', 'demo/signing-material', 'demo/worker', 'postgres/ready']);
+    assert.deepEqual(n.checks, [
+      'demo/liveness',
+      'demo/ready',
+      'demo/migration-head',
+      'demo/signing-material',
+      'demo/worker',
+      'demo/queue',
+      'demo/compliance-mode',
+      'postgres/ready',
+    ]);
     assert.deepEqual(n.services, ['backend', 'frontend']);
     assert.deepEqual(n.ledger, [{ mode: 'full' }, { mode: 'sampled', sample: 20 }]);
     assert.equal(n.prometheus.length, 3);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { CATALOG_KEYS, formatFileProblem, hostKeyOf, parseCatalog, sloDefinitionOf, toProbeSpec, type Catalog, type CatalogFile } from '@runledger/core';
 
 const EXAMPLE = readFileSync(new URL('../../../examples/catalog/catalog.yaml', import.meta.url), 'utf8');
-const OPTS = { escalationPolicies: ['sev1'], runbooks: ['readiness', 'release-smoke', 'rollback-image', 'upgrade-rolling'] };
+const OPTS = { escalationPolicies: ['sev1'], runbooks: ['readiness', 'release-smoke', 'rollback-image', 'upgrade-rolling', 'rollback-schema'] };
 
 function ok(files: CatalogFile[], opts = {}): Catalog {
   const r = parseCatalog(files, opts);
@@ -191,10 +191,10 @@ describe('catalog problems', () => {
       'catalog.yaml:24:9: $.services[0].dependsOn[1]: no service named rediss (did you mean redis?)',
     ]);
     assert.deepEqual(broken('check: demo/worker', 'check: demo/wroker'), [
-      'catalog.yaml:171:16: $.checklists[0].items[4].check: no check with id demo/wroker (did you mean demo/worker?)',
+      'catalog.yaml:179:16: $.checklists[0].items[4].check: no check with id demo/wroker (did you mean demo/worker?)',
     ]);
     assert.deepEqual(broken('      - service: frontend\n', '      - service: fronted\n'), [
-      'catalog.yaml:194:18: $.checklists[1].items[1].service: no service named fronted (did you mean frontend?)',
+      'catalog.yaml:220:18: $.checklists[3].items[1].service: no service named fronted (did you mean frontend?)',
     ]);
     assert.deepEqual(broken('escalation: sev1\n    runbooks: { verify', 'escalation: sev2\n    runbooks: { verify', OPTS), [
       'catalog.yaml:20:17: $.services[0].escalation: no escalation policy named sev2 in the operations file (did you mean sev1?)',

@@ -18,7 +18,7 @@ export interface ReleaseSpec {
   readonly requestedBy: string;
   /** Gate runbooks (the catalog's `verify`, seed 000's smoke) and the service's "healthy iff" checklist. */
   readonly gates: { readonly runbooks?: readonly string[]; readonly checklist?: string };
-  readonly runbooks?: { readonly deploy?: string; readonly rollback?: string };
+  readonly runbooks?: { readonly deploy?: string; readonly rollback?: string; readonly downgrade?: string };
   readonly postRollbackChecklist?: string;
   readonly bake?: Partial<BakeConfig>;
 }
@@ -27,10 +27,11 @@ export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 export const BAKE_GATE = 'bake';
 
 /** The catalog's runbooks for a release: deploy, the verify gate and rollback. */
-export function releaseRunbooksOf(r: ServiceRunbooks): { deploy?: string; rollback?: string; gates: string[] } {
+export function releaseRunbooksOf(r: ServiceRunbooks): { deploy?: string; rollback?: string; downgrade?: string; gates: string[] } {
   return {
     ...(r.deploy !== undefined ? { deploy: r.deploy } : {}),
     ...(r.rollback !== undefined ? { rollback: r.rollback } : {}),
+    ...(r['downgrade'] !== undefined ? { downgrade: r['downgrade'] } : {}),
     gates: r.verify !== undefined ? [r.verify] : [],
   };
 }

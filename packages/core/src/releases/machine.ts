@@ -206,7 +206,8 @@ function requestRollback(b: Builder, input: Extract<ReleaseInput, { type: 'rollb
     reason: plan.reason,
     ...(plan.approvedBy !== undefined ? { approvedBy: plan.approvedBy } : {}),
   });
-  const runbook = b.r.runbooks.rollback;
+  // A downgrade runs the schema rollback runbook when the service names one; the image-only runbook refuses it.
+  const runbook = plan.mode === 'downgrade' ? (b.r.runbooks.downgrade ?? b.r.runbooks.rollback) : b.r.runbooks.rollback;
   if (runbook !== undefined) b.command({ type: 'run-runbook', purpose: 'rollback', runbook, inputs: rollbackInputs(b.r, plan) });
   return b.done();
 }

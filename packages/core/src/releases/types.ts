@@ -94,8 +94,11 @@ export interface Release {
   readonly state: ReleaseState;
   readonly gates: readonly Gate[];
   readonly bake: BakeConfig;
-  /** The catalog's deploy and rollback runbooks for the service (ServiceRunbooks), when it names them. */
-  readonly runbooks: { readonly deploy?: string; readonly rollback?: string };
+  /**
+   * The catalog's deploy and rollback runbooks for the service (ServiceRunbooks), when it names them;
+   * `downgrade` runs instead of `rollback` for a plan that downgrades the schema (seed 000).
+   */
+  readonly runbooks: { readonly deploy?: string; readonly rollback?: string; readonly downgrade?: string };
   /** Seed 003's checks after a rollback (health, queue, audit chain, notification, compliance mode). */
   readonly postRollbackChecklist?: string;
   readonly createdAt: string;

@@ -17,7 +17,11 @@ export function releaseDefaultsOf(catalog: Catalog | undefined, service: string)
   };
   return {
     gates: { runbooks: rb.gates, ...(rel.checklist !== undefined ? { checklist: rel.checklist } : {}) },
-    runbooks: { ...(rb.deploy !== undefined ? { deploy: rb.deploy } : {}), ...(rb.rollback !== undefined ? { rollback: rb.rollback } : {}) },
+    runbooks: {
+      ...(rb.deploy !== undefined ? { deploy: rb.deploy } : {}),
+      ...(rb.rollback !== undefined ? { rollback: rb.rollback } : {}),
+      ...(rb.downgrade !== undefined ? { downgrade: rb.downgrade } : {}),
+    },
     ...(rel.postRollback !== undefined ? { postRollbackChecklist: rel.postRollback } : {}),
     bake,
     ...(rel.approvals !== undefined ? { approvalEnvs: rel.approvals } : {}),

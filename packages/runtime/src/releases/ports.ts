@@ -25,7 +25,7 @@ export interface RunbookRequest {
 /** A service's release settings from the catalog: gates, runbooks, the post-rollback checklist, bake. */
 export interface ReleaseDefaults {
   readonly gates: { readonly runbooks: readonly string[]; readonly checklist?: string };
-  readonly runbooks: { readonly deploy?: string; readonly rollback?: string };
+  readonly runbooks: { readonly deploy?: string; readonly rollback?: string; readonly downgrade?: string };
   readonly postRollbackChecklist?: string;
   readonly bake?: Partial<BakeConfig>;
   /** Environments where a person's rollback needs someone else's approval first (default: production). */

@@ -78,7 +78,7 @@ export const Release = Type.Object({
   requestedBy: Type.String(),
   gates: Type.Array(Gate),
   bake: Bake,
-  runbooks: Type.Object({ deploy: Opt(Type.String()), rollback: Opt(Type.String()) }),
+  runbooks: Type.Object({ deploy: Opt(Type.String()), rollback: Opt(Type.String()), downgrade: Opt(Type.String()) }),
   postRollbackChecklist: Opt(Type.String()),
   createdAt: Type.String(),
   deployStartedAt: Opt(Type.String()),
