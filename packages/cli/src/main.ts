@@ -25,6 +25,8 @@ import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerRunCommands, takeRunExit } from './runs.js';
+import { registerReleaseCommands } from './releases/index.js';
+import { takeReleaseExit } from './releases/exit.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -258,6 +260,12 @@ export function buildProgram(io: Io): Command {
   registerAlertCommands(program, io, () => location(program, io));
   registerHealthCommands(program, io, () => location(program, io));
   registerSloCommands(program, io, () => location(program, io));
+  registerReleaseCommands(
+    program,
+    io,
+    () => location(program, io),
+    () => defaultActor(io.env).id,
+  );
 
   return program;
 }
@@ -281,9 +289,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return takeRunExit() || takeHealthExit();
+    return takeRunExit() || takeHealthExit() || takeReleaseExit();
   } catch (e) {
     takeHealthExit();
+    takeReleaseExit();
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     const d = describeError(e);

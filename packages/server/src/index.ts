@@ -14,3 +14,5 @@ export { activeBypassesOf, openIncidentFact } from './health/facts.js';
 export { readStoredVerification, verificationFact } from './verification.js';
 export { checkJson, targetOf } from './health/routes.js';
 export type { HealthDeps } from './health/host.js';
+export { checklistReason } from './releases/host.js';
+export { releaseJson } from './releases/routes.js';

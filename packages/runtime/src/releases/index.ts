@@ -9,3 +9,4 @@ export * from './runs.js';
 export * from './observe.js';
 export * from './defaults.js';
 export * from './evidence.js';
+export * from './log.js';

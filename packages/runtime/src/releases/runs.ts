@@ -25,6 +25,31 @@ export interface ReleaseRunner {
   awaitRun(runId: string): Promise<RunResult>;
 }
 
+const TAIL_LINES = 3;
+const TAIL_CHARS = 400;
+
+/**
+ * The last lines the failed step printed (stderr first; stored output is already redacted), so a gate's
+ * reason shows why, in the CLI and the UI alike, not only that a step exited 1.
+ */
+async function failedOutput(runs: RunStore, runId: string, reason: string | null): Promise<string | undefined> {
+  const step = /step (\S+) failed/.exec(reason ?? '')?.[1];
+  const outs = (await runs.outputs(runId, step)).filter((x) => x.phase === 'main' || step !== undefined);
+  if (outs.length === 0) return undefined;
+  const lastAttempt = Math.max(...outs.map((x) => x.attempt));
+  const mine = outs.filter((x) => x.attempt === lastAttempt);
+  const pick = mine.find((x) => x.stream === 'stderr' && x.data.length > 0) ?? mine.find((x) => x.data.length > 0);
+  if (!pick) return undefined;
+  const lines = pick.data
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-TAIL_LINES)
+    .join(' / ');
+  return lines.length > TAIL_CHARS ? `…${lines.slice(-TAIL_CHARS)}` : lines;
+}
+
 export function releaseRunner(o: ReleaseRunnerOptions): ReleaseRunner {
   const pollMs = o.pollMs ?? 250;
   const awaitRun = async (runId: string): Promise<RunResult> => {
@@ -33,7 +58,8 @@ export function releaseRunner(o: ReleaseRunnerOptions): ReleaseRunner {
       if (!rec) return { runId, ok: false, reason: `run ${runId} is gone` };
       if (TERMINAL_STATES.includes(rec.state as RunState)) {
         if (rec.state === 'succeeded') return { runId, ok: true };
-        return { runId, ok: false, reason: `run ${runId} ${rec.state}${rec.reason ? `: ${rec.reason}` : ''}` };
+        const tail = await failedOutput(o.runs, runId, rec.reason);
+        return { runId, ok: false, reason: `run ${runId} ${rec.state}${rec.reason ? `: ${rec.reason}` : ''}${tail ? ` — ${tail}` : ''}` };
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }

@@ -5,8 +5,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { currentRelease, formatRollbackLine, rollbackRunning, type Release as CoreRelease, type ReleaseFact } from '@runledger/core';
-import { evidenceLedgerOf, releaseWindow, writeReleaseEvidence, type PendingRollback, type ReleaseDriver } from '@runledger/runtime';
+import { currentRelease, rollbackRunning, type Release as CoreRelease } from '@runledger/core';
+import { evidenceLedgerOf, releaseWindow, rollbackLogLines, writeReleaseEvidence, type PendingRollback, type ReleaseDriver } from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { tarEnd, tarHeader, tarPadding } from '../tar.js';
@@ -96,16 +96,9 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
     },
     async (req, reply) => {
       const q = req.query;
-      const lines: string[] = [];
-      for (const row of (
-        await svc.releases.list({ ...(q.service ? { service: q.service } : {}), ...(q.env ? { env: q.env } : {}), limit: 10_000 })
-      ).reverse()) {
-        for (const f of await svc.releases.facts(row.id)) {
-          const fact = f.fact as ReleaseFact;
-          if (fact.type === 'release.rollback') lines.push(formatRollbackLine(fact));
-        }
-      }
-      lines.sort();
+      const filtered = q.service !== undefined || q.env !== undefined;
+      const rows = filtered ? await svc.releases.list({ ...(q.service ? { service: q.service } : {}), ...(q.env ? { env: q.env } : {}), limit: 100_000 }) : [];
+      const lines = await rollbackLogLines(rc.ctx.ledger.store, filtered ? new Set(rows.map((r) => r.id)) : undefined, q.limit);
       return reply.header('content-type', 'text/plain; charset=utf-8').send(
         lines
           .slice(-q.limit)
