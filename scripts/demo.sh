@@ -93,7 +93,15 @@ services:
     owner: team-ledger
     severity: SEV-2
     escalation: page
-    runbooks: { deploy: upgrade-rolling, verify: readiness, rollback: rollback-image }
+    runbooks: { deploy: upgrade-rolling, verify: readiness, rollback: rollback-image, downgrade: rollback-schema }
+    # Releases (docs/catalog.md, \$.services[].release): gated by demo-release, a 5 s bake, rolled back
+    # automatically when a gate fails, then seed 003's checks.
+    release:
+      checklist: demo-release
+      postRollback: demo-post-rollback
+      bake: 5s
+      autoRollback: on
+      inputs: { demo_port: "$DEMO_PORT", demo_home: "$DEMO_HOME", public_url: "http://127.0.0.1:$DEMO_PROXY_PORT" }
     dependsOn:
       - service: postgres
       - service: redis
@@ -110,6 +118,13 @@ services:
         timeout: 2s
         optional: true
         conditions: ['status == 200', 'json.\$.ready == true']
+      - name: compliance-mode
+        http: { url: "http://127.0.0.1:$DEMO_PORT/health" }
+        interval: 15s
+        conditions: ['json.\$.compliance_mode == true']
+      - name: queue
+        http: { url: "http://127.0.0.1:$DEMO_PORT/queue" }
+        interval: 15s
   - name: demo-proxy
     description: The front proxy (seed 000's public /healthz)
     owner: team-ledger
@@ -160,6 +175,20 @@ checklists:
       - name: Runledger itself is ready
         ready: runledger
 
+  # Seed 000's gate for a demo release, and seed 003's checks after a rollback.
+  - name: demo-release
+    items:
+      - check: demo/liveness
+      - check: demo/ready
+      - noOpenIncident: { severity: SEV-1, service: demo }
+  - name: demo-post-rollback
+    items:
+      - check: demo/liveness
+      - check: demo/ready
+      - check: demo/queue
+      - ledger: verifies
+      - check: demo/compliance-mode
+
 slos:
   - name: demo-availability
     service: demo
@@ -177,7 +206,7 @@ fi
 
 say "the demo service (port $DEMO_PORT, proxy $DEMO_PROXY_PORT, state in $DEMO_HOME)"
 mkdir -p "$DEMO_HOME"
-[ -f "$DEMO_HOME/env" ] || printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
+[ -f "$DEMO_HOME/env" ] || printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\nDEMO_COMPLIANCE_MODE=1\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
 examples/demo-service/ctl.sh status >/dev/null 2>&1 || examples/demo-service/ctl.sh start >&2
 rl lint examples/runbooks >&2
 
@@ -196,6 +225,13 @@ for _ in $(seq 1 100); do
   kill -0 "$server" 2>/dev/null || { echo "runledger serve exited; see the lines above" >&2; exit 1; }
   sleep 0.1
 done
+
+# Two releases through the API, the first time only (before the demo alert, whose SEV-1 would fail the
+# release gate): 1.1.0 is announced after its gates and bake; 2.0.0-bad fails and is rolled back to 1.1.0.
+if [ ! -f "$RUNLEDGER_HOME/.demo-releases" ]; then
+  say "releases: demo 1.1.0 (announced) and 2.0.0-bad (fails, rolled back automatically)"
+  node scripts/demo-releases.mjs "http://127.0.0.1:$PORT" "$tokens" && touch "$RUNLEDGER_HOME/.demo-releases"
+fi
 
 # One alert as Alertmanager would send it, the first time only: the Incidents page then has a SEV-1 to
 # acknowledge. The token is read from its file by node, never put on a command line.
@@ -229,6 +265,10 @@ cat >&2 <<EOF
 
   Incidents: a SEV-1 (DemoLatencyHigh) came in as an Alertmanager webhook; acknowledge it as alice before
   its 15-minute deadline. Pages land in the demo service's inbox: http://127.0.0.1:$DEMO_PORT/notifications
+
+  Releases: demo 1.1.0 was announced after its gates and bake window; 2.0.0-bad failed and was rolled
+  back to 1.1.0 (Releases shows the timeline; each release its gates, runs and evidence).
+    npx runledger release log                 # seed 003's rollback line, from the ledger
 
   Health: Services shows the demo service, its proxy, Runledger, PostgreSQL and Redis, checked every few
   seconds ($catalog). Break the demo service (examples/demo-service/ctl.sh break): within three checks

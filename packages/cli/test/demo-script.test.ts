@@ -26,7 +26,7 @@ function freePort(): Promise<number> {
 const home = mkdtempSync(join(tmpdir(), 'runledger-demo-script-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-it('npm run demo: URL and working tokens printed, UI and runbooks served, demo service up; Ctrl-C stops both', { timeout: 120_000 }, async () => {
+it('npm run demo: URL and working tokens printed, UI and runbooks served, demo service up; Ctrl-C stops both', { timeout: 240_000 }, async () => {
   assert.ok(existsSync(join(REPO, 'packages/web/dist/index.html')), 'packages/web/dist is built by `npm ci` (prepare → build)');
   const [port, demoPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const demoHome = join(home, 'svc');
@@ -47,7 +47,7 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
   child.stdout.resume();
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   try {
-    for (let i = 0; i < 600 && !err.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1800 && !err.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(err, new RegExp(`Runledger is up: +http://127\\.0\\.0\\.1:${port}/`), err);
     // It says how to point the CLI at the same data, so CLI runs show in the UI.
     assert.ok(err.includes(`export RUNLEDGER_HOME=${join(home, 'data')}\n`), err);
@@ -82,6 +82,30 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
       })
     ).json()) as { roles: string[] };
     assert.ok(me.roles.includes('release-manager'));
+
+    // Two releases ran through the API: 1.1.0 announced after its gates and bake; 2.0.0-bad failed and was
+    // rolled back to 1.1.0 automatically, seed 003's post-rollback checks holding.
+    const rels = (await (await fetch(`${base}/api/v1/releases?service=demo`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
+      releases: {
+        version: string;
+        state: string;
+        failure?: { gate: string };
+        rollback?: { toVersion: string; outcome?: string; postChecks?: { passed: boolean; reason?: string } };
+      }[];
+    };
+    assert.deepEqual(
+      rels.releases.map((r) => [r.version, r.state]),
+      [
+        ['2.0.0-bad', 'rolled_back'],
+        ['1.1.0', 'announced'],
+      ],
+      err,
+    );
+    const bad = rels.releases[0]!;
+    assert.equal(bad.failure?.gate, 'deploy');
+    assert.equal(bad.rollback?.toVersion, '1.1.0');
+    assert.equal(bad.rollback?.outcome, 'success');
+    assert.ok(bad.rollback?.postChecks?.passed, JSON.stringify(bad.rollback?.postChecks));
 
     // The demo's alert came in as an Alertmanager webhook: a SEV-1 incident, and its page reached the demo inbox.
     const incidents = (await (await fetch(`${base}/api/v1/incidents?state=open`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {

@@ -122,7 +122,7 @@ function everything(): Obj {
     services: [
       {
         name: 'a',
-        release: { checklist: 'l', bake: '10m' },
+        release: { checklist: 'l', bake: '10m', inputs: { port: '7390' } },
         components: [{ name: 'c', checks: [{ name: 'k', tcp: { host: 'h', port: 1 } }] }],
         checks: [
           { name: 'http', http: { url: 'http://h/' } },

@@ -286,7 +286,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     health,
   };
   const lastVerification = new LastVerification(rc);
-  const releases = new ReleasesHost(rc, { log: app.log, ...(deps.releases?.pollMs !== undefined ? { pollMs: deps.releases.pollMs } : {}) });
+  const releases = new ReleasesHost(rc, { log: app.log, ...deps.releases });
   releases.metrics();
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).

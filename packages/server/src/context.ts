@@ -68,8 +68,8 @@ export interface AppDeps {
   readonly operations?: OperationsDeps;
   /** Continuous health: the service catalog, its checks, checklists and SLOs. */
   readonly health?: HealthDeps;
-  /** Releases: how often bake windows are observed (ms, default 5000). */
-  readonly releases?: { readonly pollMs?: number };
+  /** Releases: how often bake windows are observed, how long a checklist gate may take to hold (ms). */
+  readonly releases?: { readonly pollMs?: number; readonly checklistWaitMs?: number };
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */

@@ -81,6 +81,8 @@ export interface ServiceReleaseSettings {
   readonly autoRollback?: 'off' | 'on' | 'approval';
   /** Environments where a person's rollback needs someone else's approval (default: production). */
   readonly approvals?: readonly string[];
+  /** Fixed inputs of its release runbooks (where the service runs); never secrets. */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 export type ChecklistItemSpec =

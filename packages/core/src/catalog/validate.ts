@@ -24,7 +24,7 @@ export const CATALOG_KEYS = {
     'checks',
     'release',
   ],
-  '$.services[].release': ['checklist', 'postRollback', 'bake', 'maxBurnRate', 'failSeverity', 'autoRollback', 'approvals'],
+  '$.services[].release': ['checklist', 'postRollback', 'bake', 'maxBurnRate', 'failSeverity', 'autoRollback', 'approvals', 'inputs'],
   '$.services[].components[]': ['name', 'type', 'description', 'optional', 'checks'],
   '$.services[].dependsOn[]': ['service', 'component', 'optional'],
   '$.services[].checks[]': CHECK_KEYS,
@@ -161,6 +161,10 @@ function readRelease(c: Checker, v: unknown, path: string): ServiceReleaseSettin
     if (typeof auto !== 'string' || !(AUTO_ROLLBACK as readonly string[]).includes(auto))
       c.p(`${path}.autoRollback`, `must be one of ${AUTO_ROLLBACK.join(', ')}`);
     else out.autoRollback = auto as ServiceReleaseSettings['autoRollback'];
+  }
+  if (o['inputs'] !== undefined) {
+    const inputs = c.strMap(o['inputs'], `${path}.inputs`);
+    if (inputs) out.inputs = inputs;
   }
   if (o['approvals'] !== undefined) out.approvals = c.list(o['approvals'], `${path}.approvals`).flatMap((x, i) => c.str(x, `${path}.approvals[${i}]`) ?? []);
   return out;

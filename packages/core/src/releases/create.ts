@@ -20,6 +20,7 @@ export interface ReleaseSpec {
   readonly gates: { readonly runbooks?: readonly string[]; readonly checklist?: string };
   readonly runbooks?: { readonly deploy?: string; readonly rollback?: string; readonly downgrade?: string };
   readonly postRollbackChecklist?: string;
+  readonly runbookInputs?: Readonly<Record<string, string>>;
   readonly bake?: Partial<BakeConfig>;
 }
 
@@ -75,6 +76,7 @@ export function createRelease(spec: ReleaseSpec, at: string): ReleaseDecision {
     bake,
     runbooks: spec.runbooks ?? {},
     ...(spec.postRollbackChecklist !== undefined ? { postRollbackChecklist: spec.postRollbackChecklist } : {}),
+    ...(spec.runbookInputs && Object.keys(spec.runbookInputs).length > 0 ? { runbookInputs: spec.runbookInputs } : {}),
     createdAt: at,
     updatedAt: at,
   };

@@ -14,7 +14,15 @@ export type BakeObservation =
 export type ReleaseFact =
   | { readonly type: 'release.created'; readonly at: string; readonly release: Release }
   | { readonly type: 'deploy.started'; readonly at: string; readonly by: string; readonly runbook?: string }
-  | { readonly type: 'deploy.finished'; readonly at: string; readonly ok: boolean; readonly runId?: string; readonly reason?: string }
+  | {
+      readonly type: 'deploy.finished';
+      readonly at: string;
+      readonly ok: boolean;
+      readonly runId?: string;
+      readonly reason?: string;
+      /** The failed deploy run's own rollback put the release in place before it back (the run ended rolled_back). */
+      readonly restored?: boolean;
+    }
   | { readonly type: 'gate.decided'; readonly at: string; readonly gate: string; readonly passed: boolean; readonly reason?: string; readonly runId?: string }
   | { readonly type: 'bake.started'; readonly at: string; readonly endsAt: string }
   | { readonly type: 'release.announced'; readonly at: string }
@@ -57,7 +65,15 @@ export type RunPurpose = 'deploy' | 'gate' | 'rollback';
 export type ReleaseInput =
   /** A person (or CI) asks to deploy; the driver has checked canStartDeploy and the policy's approvals. */
   | { readonly type: 'deploy.started'; readonly at: string; readonly by: string }
-  | { readonly type: 'deploy.finished'; readonly at: string; readonly ok: boolean; readonly runId?: string; readonly reason?: string }
+  | {
+      readonly type: 'deploy.finished';
+      readonly at: string;
+      readonly ok: boolean;
+      readonly runId?: string;
+      readonly reason?: string;
+      /** The deploy run rolled itself back and restored this release (the one in place before): its id and version. */
+      readonly restoredTo?: { readonly id: string; readonly version: string };
+    }
   | { readonly type: 'gate.result'; readonly at: string; readonly gate: string; readonly passed: boolean; readonly reason?: string; readonly runId?: string }
   | { readonly type: 'bake.observation'; readonly at: string; readonly observation: BakeObservation }
   | { readonly type: 'bake.elapsed'; readonly at: string; readonly due: string }

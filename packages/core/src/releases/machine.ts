@@ -49,8 +49,17 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
       if (r.state !== 'deploying') return b.done(`release ${r.id} is ${r.state}, not deploying`);
       const run = input.runId !== undefined ? { runId: input.runId } : {};
       if (!input.ok) {
-        b.add({ type: 'deploy.finished', at, ok: false, ...run, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
-        fail(b, at, 'deploy', input.reason ?? 'the deploy run failed');
+        const restored = input.restoredTo;
+        b.add({
+          type: 'deploy.finished',
+          at,
+          ok: false,
+          ...run,
+          ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          ...(restored ? { restored: true } : {}),
+        });
+        if (restored) selfRestored(b, at, input.reason ?? 'the deploy run failed', restored, input.runId);
+        else fail(b, at, 'deploy', input.reason ?? 'the deploy run failed');
         return b.done();
       }
       b.add({ type: 'deploy.finished', at, ok: true, ...run });
@@ -142,6 +151,36 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
   }
 }
 
+/**
+ * The deploy run failed and its own rollback steps put the previous release back: that IS the rollback,
+ * recorded as one (seed 003: every rollback, successful or not, gets its entry), with no second run.
+ */
+function selfRestored(b: Builder, at: string, reason: string, to: { readonly id: string; readonly version: string }, runId: string | undefined): void {
+  b.add({ type: 'release.failed', at, gate: 'deploy', reason });
+  b.command({ type: 'notify', event: 'failed' });
+  const why = shortReason(`the deploy run rolled itself back: ${reason}`);
+  b.add({ type: 'rollback.started', at, to: to.id, fromVersion: b.r.version, toVersion: to.version, mode: 'image-only', actor: 'system', reason: why });
+  b.add({
+    type: 'release.rollback',
+    at,
+    outcome: 'success',
+    from: b.r.version,
+    to: to.version,
+    actor: 'system',
+    reason: why,
+    ...(runId !== undefined ? { runId } : {}),
+  });
+  if (b.r.postRollbackChecklist !== undefined) b.command({ type: 'evaluate-checklist', purpose: 'post-rollback', checklist: b.r.postRollbackChecklist });
+  b.command({ type: 'notify', event: 'rolled-back' });
+}
+
+/** A rollback's reason is one line people read in seed 003's log; the failure keeps the whole text. */
+const MAX_REASON = 200;
+function shortReason(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_REASON ? `${one.slice(0, MAX_REASON - 1)}…` : one;
+}
+
 function startBake(b: Builder, at: string): void {
   if (b.r.bake.durationMs === 0) {
     passBake(b, at);
@@ -175,7 +214,7 @@ function fail(b: Builder, at: string, gate: string, reason: string): void {
   const policy = b.r.bake.autoRollback;
   if (policy === 'off') return;
   const mode = policy === 'on' && b.r.migration?.kind !== 'destructive' ? 'on' : 'approval';
-  const why = `gate ${gate} failed: ${reason}`;
+  const why = shortReason(`gate ${gate} failed: ${reason}`);
   b.add({ type: 'rollback.proposed', at, mode, reason: why });
   const from = b.r.id;
   b.command(mode === 'on' ? { type: 'start-rollback', from, reason: why } : { type: 'request-approval', action: 'rollback', from, reason: why });

@@ -5,6 +5,7 @@ import type { Release } from './types.js';
 
 export function releaseInputs(r: Release): Record<string, string> {
   return {
+    ...r.runbookInputs,
     release: r.id,
     service: r.service,
     env: r.env,
@@ -17,9 +18,17 @@ export function releaseInputs(r: Release): Record<string, string> {
   };
 }
 
+/** Runbook inputs are short single lines (a gate's reason can quote a whole body): the full text stays in the release. */
+export const MAX_INPUT_REASON = 180;
+export function inputText(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_INPUT_REASON ? `${one.slice(0, MAX_INPUT_REASON - 1)}…` : one;
+}
+
 /** Seed 000/003: image-only unless a destructive migration needs a downgrade to the plan's revision. */
 export function rollbackInputs(r: Release, plan: RollbackPlan): Record<string, string> {
   return {
+    ...r.runbookInputs,
     release: r.id,
     service: r.service,
     env: r.env,
@@ -28,7 +37,7 @@ export function rollbackInputs(r: Release, plan: RollbackPlan): Record<string, s
     artifact: plan.toArtifact.ref,
     digest: plan.toArtifact.digest,
     mode: plan.mode,
-    reason: plan.reason,
+    reason: inputText(plan.reason),
     ...(plan.revision !== undefined ? { revision: plan.revision } : {}),
   };
 }

@@ -101,6 +101,8 @@ export interface Release {
   readonly runbooks: { readonly deploy?: string; readonly rollback?: string; readonly downgrade?: string };
   /** Seed 003's checks after a rollback (health, queue, audit chain, notification, compliance mode). */
   readonly postRollbackChecklist?: string;
+  /** The catalog's fixed runbook inputs for the service (where it runs: host, port); the release's own fields win. */
+  readonly runbookInputs?: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly deployStartedAt?: string;
   readonly deployedAt?: string;

@@ -14,6 +14,8 @@ export interface RollbackStarter {
   proposeRollback(from: string, reason: string): Promise<void>;
 }
 
+const CHECKLIST_RETRY_MS = 2000;
+
 export class ReleaseCommands {
   private readonly inflight = new Map<string, Set<Promise<unknown>>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -23,6 +25,7 @@ export class ReleaseCommands {
     private readonly svc: ReleaseService,
     private readonly rollbacks: RollbackStarter,
     private readonly onBakeDue: () => void,
+    private readonly waitMs: number,
   ) {}
 
   run(release: Release, decision: ReleaseDecision): void {
@@ -101,16 +104,14 @@ export class ReleaseCommands {
         };
         const res = await this.runbook(() => this.svc.ports.runRunbook({ purpose: c.purpose, runbook: c.runbook, inputs: c.inputs, release: r, by, started }));
         await linked;
-        await this.feed(r.id, resultInput(c, res, this.svc.now()));
+        await this.feed(r.id, c.purpose === 'deploy' ? await this.deployFinished(r, res) : resultInput(c, res, this.svc.now()));
         return;
       }
       case 'evaluate-checklist': {
-        let v: { passed: boolean; reason?: string };
-        try {
-          v = await this.svc.ports.evaluateChecklist(c.checklist);
-        } catch (e) {
-          v = { passed: false, reason: `checklist ${c.checklist} could not be evaluated: ${describeError(e).message}` };
-        }
+        // Seed 003 reviews the audit chain after a rollback: verified now, so the checklist reads today's result.
+        if (c.purpose === 'post-rollback')
+          await this.svc.ports.verifyLedger().catch((e: unknown) => this.svc.reportError(`release ${r.id}: verifying the ledger`, e));
+        const v = await this.checklist(c.checklist);
         const at = this.svc.now();
         const reason = v.reason !== undefined ? { reason: v.reason } : {};
         if (c.purpose === 'gate') await this.feed(r.id, { type: 'gate.result', at, gate: c.gate ?? c.checklist, passed: v.passed, ...reason });
@@ -137,6 +138,40 @@ export class ReleaseCommands {
       case 'notify':
         this.svc.ports.notify?.(c.event, r);
         return;
+    }
+  }
+
+  /** How a deploy run ended; one that rolled itself back restored the release in place before (when there was one). */
+  async deployFinished(r: Release, res: RunResult): Promise<ReleaseInput> {
+    const at = this.svc.now();
+    const base = {
+      type: 'deploy.finished' as const,
+      at,
+      ok: res.ok,
+      ...(res.runId !== undefined ? { runId: res.runId } : {}),
+      ...(res.reason !== undefined ? { reason: res.reason } : {}),
+    };
+    if (res.ok || !res.rolledBack || r.previous === undefined) return base;
+    const prev = await this.svc.get(r.previous).catch(() => undefined);
+    return prev ? { ...base, restoredTo: { id: prev.id, version: prev.version } } : base;
+  }
+
+  /**
+   * A checklist's verdict, asked again until it holds or checklistWaitMs ran out: right after a deploy or
+   * a rollback the checks may not have confirmed the new state yet (thresholds need several probes). The
+   * last verdict stands, so a checklist that never holds fails with its reasons.
+   */
+  private async checklist(name: string): Promise<{ passed: boolean; reason?: string }> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      let v: { passed: boolean; reason?: string };
+      try {
+        v = await this.svc.ports.evaluateChecklist(name);
+      } catch (e) {
+        v = { passed: false, reason: `checklist ${name} could not be evaluated: ${describeError(e).message}` };
+      }
+      if (v.passed || Date.now() >= deadline || this.stopped) return v;
+      await new Promise((res) => setTimeout(res, Math.min(CHECKLIST_RETRY_MS, Math.max(0, deadline - Date.now()))));
     }
   }
 

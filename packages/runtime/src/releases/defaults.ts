@@ -25,5 +25,6 @@ export function releaseDefaultsOf(catalog: Catalog | undefined, service: string)
     ...(rel.postRollback !== undefined ? { postRollbackChecklist: rel.postRollback } : {}),
     bake,
     ...(rel.approvals !== undefined ? { approvalEnvs: rel.approvals } : {}),
+    ...(rel.inputs !== undefined ? { inputs: rel.inputs } : {}),
   };
 }

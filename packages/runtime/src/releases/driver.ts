@@ -32,6 +32,8 @@ export interface RollbackAsk {
 export type RollbackOutcome = { readonly started: Release } | { readonly pending: PendingRollback; readonly release: Release };
 
 const APPROVER_ROLES = ['approver', 'admin'];
+/** How long a checklist gate (or the post-rollback checks) may take to hold. */
+export const DEFAULT_CHECKLIST_WAIT_MS = 60_000;
 export const DEFAULT_APPROVAL_ENVS: readonly string[] = ['production'];
 
 export class ReleaseDriver {
@@ -46,6 +48,7 @@ export class ReleaseDriver {
       this.service,
       { autoRollback: (from, reason) => this.autoRollback(from, reason), proposeRollback: (from, reason) => this.propose(from, reason) },
       () => void this.tick(),
+      o.checklistWaitMs ?? DEFAULT_CHECKLIST_WAIT_MS,
     );
     this.service.run = (r, d) => this.commands.run(r, d);
   }
@@ -279,11 +282,7 @@ export class ReleaseDriver {
         const runId = r.deployRunId;
         this.commands.track(
           r.id,
-          s.ports
-            .awaitRun(runId)
-            .then((res) =>
-              s.apply(r.id, { type: 'deploy.finished', at: at(), ok: res.ok, runId, ...(res.reason !== undefined ? { reason: res.reason } : {}) }),
-            ),
+          s.ports.awaitRun(runId).then(async (res) => s.apply(r.id, await this.commands.deployFinished(r, { ...res, runId }))),
         );
       } else if (r.state === 'verifying') {
         for (const g of r.gates) {

@@ -6,6 +6,8 @@ import type { BakeObservation, BakeConfig, LedgerVerification, Release, ReleaseC
 export interface RunResult {
   readonly runId?: string;
   readonly ok: boolean;
+  /** It failed and its own rollback steps ran to the end (the run ended rolled_back). */
+  readonly rolledBack?: boolean;
   /** Why it failed (the failed step and its output's last line, or why it never started). */
   readonly reason?: string;
 }
@@ -30,6 +32,8 @@ export interface ReleaseDefaults {
   readonly bake?: Partial<BakeConfig>;
   /** Environments where a person's rollback needs someone else's approval first (default: production). */
   readonly approvalEnvs?: readonly string[];
+  /** Fixed inputs of the release runbooks (the catalog's `release.inputs`). */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 export interface ReleasePorts {

@@ -59,7 +59,12 @@ export function releaseRunner(o: ReleaseRunnerOptions): ReleaseRunner {
       if (TERMINAL_STATES.includes(rec.state as RunState)) {
         if (rec.state === 'succeeded') return { runId, ok: true };
         const tail = await failedOutput(o.runs, runId, rec.reason);
-        return { runId, ok: false, reason: `run ${runId} ${rec.state}${rec.reason ? `: ${rec.reason}` : ''}${tail ? ` — ${tail}` : ''}` };
+        return {
+          runId,
+          ok: false,
+          ...(rec.state === 'rolled_back' ? { rolledBack: true } : {}),
+          reason: `run ${runId} ${rec.state}${rec.reason ? `: ${rec.reason}` : ''}${tail ? ` — ${tail}` : ''}`,
+        };
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }

@@ -29,6 +29,8 @@ export interface ReleaseServiceOptions {
   /** Appends the outbox to the ledger after each commit (the server's pump, the CLI's writer). */
   readonly pump?: () => void | Promise<void>;
   readonly onError?: (what: string, e: unknown) => void;
+  /** How long a checklist may take to hold before its verdict stands (ms). Default 60000. */
+  readonly checklistWaitMs?: number;
 }
 
 export interface CreateReleaseRequest {
@@ -115,6 +117,7 @@ export class ReleaseService {
       runbooks: d.runbooks,
       ...(d.postRollbackChecklist !== undefined ? { postRollbackChecklist: d.postRollbackChecklist } : {}),
       bake: { ...d.bake, ...req.bake },
+      ...(d.inputs ? { runbookInputs: d.inputs } : {}),
     };
     const decision = createRelease(spec, at.toISOString());
     const release = (decision.facts[0] as Extract<ReleaseDecision['facts'][number], { type: 'release.created' }>).release;

@@ -10,6 +10,8 @@ import { registerReleaseMetrics } from './metrics.js';
 export interface ReleasesHostOptions {
   /** How often bake windows are observed (ms). Default 5000. */
   readonly pollMs?: number;
+  /** How long a checklist gate (or the post-rollback checks) may take to hold (ms). Default 60000. */
+  readonly checklistWaitMs?: number;
   readonly log: { error(o: object, msg: string): void; info(o: object, msg: string): void };
 }
 
@@ -44,6 +46,7 @@ export class ReleasesHost {
       clock: rc.now,
       pump: () => pumpOutbox(this.driver.service.outbox, (d) => rc.append(d)).then(() => undefined),
       onError: (what, err) => o.log.error({ err }, `releases: ${what} failed`),
+      ...(o.checklistWaitMs !== undefined ? { checklistWaitMs: o.checklistWaitMs } : {}),
       ports: {
         ...runner,
         evaluateChecklist: async (name) => {

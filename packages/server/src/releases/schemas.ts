@@ -80,6 +80,7 @@ export const Release = Type.Object({
   bake: Bake,
   runbooks: Type.Object({ deploy: Opt(Type.String()), rollback: Opt(Type.String()), downgrade: Opt(Type.String()) }),
   postRollbackChecklist: Opt(Type.String()),
+  runbookInputs: Opt(Type.Record(Type.String(), Type.String(), { description: 'the catalog’s fixed runbook inputs for the service' })),
   createdAt: Type.String(),
   deployStartedAt: Opt(Type.String()),
   deployedAt: Opt(Type.String()),
