@@ -12,6 +12,9 @@ import {
   decideRelease,
   planRollback,
   replayRelease,
+  rollbackInputs,
+  RUNBOOK_REASON_MAX,
+  runbookReason,
   type Release,
   type ReleaseFact,
   type ReleaseInput,
@@ -283,5 +286,27 @@ describe('one deploy per service and environment', () => {
     assert.equal(canStartDeploy([r1, r2], 'mimic', 'staging').ok, true);
     assert.equal(canStartDeploy([{ ...r2, state: 'verifying' }], 'mimic', 'prod').ok, false);
     assert.equal(canStartDeploy([release('rel-3', '1.4.0', 11, 'planned').r], 'mimic', 'prod').ok, true);
+  });
+});
+
+describe('the reason a rollback runbook is given', () => {
+  it('is one line of at most 200 characters; the plan (and so the ledger) keeps the whole reason', () => {
+    assert.equal(runbookReason('gate smoke failed:\n  healthz 500\r\n'), 'gate smoke failed: healthz 500');
+    const long = `gate deploy failed: run 1 rolled_back: step healthy failed (timed out): ${'x'.repeat(300)}`;
+    const cut = runbookReason(long);
+    assert.equal(cut.length, RUNBOOK_REASON_MAX);
+    assert.ok(cut.endsWith('…') && long.startsWith(cut.slice(0, -1)));
+    assert.match(cut, /^\S[^\r\n]{2,199}$/, 'what the example rollback runbooks accept');
+    // A surrogate pair at the cut is dropped whole, not split.
+    const astral = runbookReason(`${'a'.repeat(RUNBOOK_REASON_MAX - 2)}😀${'b'.repeat(10)}`);
+    assert.equal(astral, `${'a'.repeat(RUNBOOK_REASON_MAX - 2)}…`);
+    const exact = 'r'.repeat(RUNBOOK_REASON_MAX);
+    assert.equal(runbookReason(exact), exact);
+
+    const r1 = release('rel-1', '1.2.0', 9, 'announced').r;
+    const r2 = release('rel-2', '1.3.0', 10, 'failed').r;
+    const plan = planRollback([r1, r2], { service: 'mimic', env: 'prod', at: at(11), actor: 'system', reason: long, ledger: { ok: true, at: at(11) } });
+    assert.equal(plan.reason, long);
+    assert.equal(rollbackInputs(r2, plan)['reason'], cut);
   });
 });

@@ -7,7 +7,7 @@ import { bakeFailure } from './bake.js';
 import { BAKE_GATE } from './create.js';
 import { ReleaseRuleError } from './errors.js';
 import type { ReleaseCommand, ReleaseDecision, ReleaseFact, ReleaseInput } from './facts.js';
-import { releaseInputs, rollbackInputs } from './runbook-inputs.js';
+import { releaseInputs, rollbackInputs, runbookReason } from './runbook-inputs.js';
 import type { Release } from './types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -158,7 +158,7 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
 function selfRestored(b: Builder, at: string, reason: string, to: { readonly id: string; readonly version: string }, runId: string | undefined): void {
   b.add({ type: 'release.failed', at, gate: 'deploy', reason });
   b.command({ type: 'notify', event: 'failed' });
-  const why = shortReason(`the deploy run rolled itself back: ${reason}`);
+  const why = runbookReason(`the deploy run rolled itself back: ${reason}`);
   b.add({ type: 'rollback.started', at, to: to.id, fromVersion: b.r.version, toVersion: to.version, mode: 'image-only', actor: 'system', reason: why });
   b.add({
     type: 'release.rollback',
@@ -172,13 +172,6 @@ function selfRestored(b: Builder, at: string, reason: string, to: { readonly id:
   });
   if (b.r.postRollbackChecklist !== undefined) b.command({ type: 'evaluate-checklist', purpose: 'post-rollback', checklist: b.r.postRollbackChecklist });
   b.command({ type: 'notify', event: 'rolled-back' });
-}
-
-/** A rollback's reason is one line people read in seed 003's log; the failure keeps the whole text. */
-const MAX_REASON = 200;
-function shortReason(s: string): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > MAX_REASON ? `${one.slice(0, MAX_REASON - 1)}…` : one;
 }
 
 function startBake(b: Builder, at: string): void {
@@ -214,7 +207,7 @@ function fail(b: Builder, at: string, gate: string, reason: string): void {
   const policy = b.r.bake.autoRollback;
   if (policy === 'off') return;
   const mode = policy === 'on' && b.r.migration?.kind !== 'destructive' ? 'on' : 'approval';
-  const why = shortReason(`gate ${gate} failed: ${reason}`);
+  const why = runbookReason(`gate ${gate} failed: ${reason}`);
   b.add({ type: 'rollback.proposed', at, mode, reason: why });
   const from = b.r.id;
   b.command(mode === 'on' ? { type: 'start-rollback', from, reason: why } : { type: 'request-approval', action: 'rollback', from, reason: why });

@@ -18,11 +18,21 @@ export function releaseInputs(r: Release): Record<string, string> {
   };
 }
 
-/** Runbook inputs are short single lines (a gate's reason can quote a whole body): the full text stays in the release. */
-export const MAX_INPUT_REASON = 180;
-export function inputText(s: string): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > MAX_INPUT_REASON ? `${one.slice(0, MAX_INPUT_REASON - 1)}…` : one;
+/** The longest reason a rollback runbook takes: one line, as its `reason` input's pattern says (`\S[^\r\n]{2,199}`). */
+export const RUNBOOK_REASON_MAX = 200;
+
+/**
+ * A rollback's reason as a runbook input: one line (runs of white space, newlines included, become one
+ * space), cut to RUNBOOK_REASON_MAX characters with an ellipsis. An automatic rollback's reason quotes
+ * the failed gate's whole explanation, which the runbook would refuse; the ledger keeps it in full.
+ */
+export function runbookReason(reason: string): string {
+  const line = reason.replace(/\s+/g, ' ').trim();
+  if (line.length <= RUNBOOK_REASON_MAX) return line;
+  // Counted in UTF-16 units, as a pattern without the u flag counts them; a surrogate pair is never split.
+  let cut = RUNBOOK_REASON_MAX - 1;
+  if (/[\uD800-\uDBFF]/.test(line[cut - 1] ?? '')) cut--;
+  return `${line.slice(0, cut).trimEnd()}…`;
 }
 
 /** Seed 000/003: image-only unless a destructive migration needs a downgrade to the plan's revision. */
@@ -37,7 +47,7 @@ export function rollbackInputs(r: Release, plan: RollbackPlan): Record<string, s
     artifact: plan.toArtifact.ref,
     digest: plan.toArtifact.digest,
     mode: plan.mode,
-    reason: inputText(plan.reason),
+    reason: runbookReason(plan.reason),
     ...(plan.revision !== undefined ? { revision: plan.revision } : {}),
   };
 }
