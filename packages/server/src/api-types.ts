@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type * as S from './schemas.js';
 import type * as I from './incidents/schemas.js';
 import type * as H from './health/schemas.js';
+import type * as R from './releases/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -86,3 +87,19 @@ export type ChecklistResultView = Static<typeof H.ChecklistResultView>;
 export type ChecklistsView = Static<typeof H.ChecklistsView>;
 export type SlosView = Static<typeof H.SlosView>;
 export type SloReportView = Static<typeof H.SloReportView>;
+
+// Releases: records with their gates and bake window, rollbacks and their approvals.
+export type ReleaseView = Static<typeof R.Release>;
+export type ReleaseGate = Static<typeof R.Gate>;
+export type ReleaseBake = Static<typeof R.Bake>;
+export type ReleaseRollback = Static<typeof R.RollbackView>;
+export type ReleasePendingRollback = Static<typeof R.PendingRollback>;
+export type ReleasesQuery = Static<typeof R.ReleasesQuery>;
+export type ReleasesPage = Static<typeof R.ReleasesPage>;
+export type ReleaseDetail = Static<typeof R.ReleaseDetail>;
+export type ReleaseTimelineItem = Static<typeof R.TimelineItem>;
+export type CreateReleaseBody = Static<typeof R.CreateReleaseBody>;
+export type RollbackBody = Static<typeof R.RollbackBody>;
+export type RollbackResult = Static<typeof R.RollbackResult>;
+export type ReleaseTarget = Static<typeof R.ReleaseTarget>;
+export type ReleaseTargets = Static<typeof R.ReleaseTargets>;

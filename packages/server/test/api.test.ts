@@ -174,6 +174,16 @@ function suite(factory: FixtureFactory): void {
         ['GET', '/api/v1/checklists/none', 'viewer'],
         ['GET', '/api/v1/slos', 'viewer'],
         ['GET', '/api/v1/slos/report', 'viewer'],
+        ['GET', '/api/v1/releases', 'viewer'],
+        ['GET', '/api/v1/releases/targets', 'viewer'],
+        ['GET', '/api/v1/releases/log', 'viewer'],
+        ['GET', '/api/v1/releases/none', 'viewer'],
+        ['GET', '/api/v1/releases/none/evidence', 'viewer'],
+        ['POST', '/api/v1/releases', 'operator'],
+        ['POST', '/api/v1/releases/none/deploy', 'operator'],
+        ['POST', '/api/v1/releases/rollback', 'operator'],
+        ['POST', '/api/v1/releases/none/rollback/cancel', 'operator'],
+        ['POST', '/api/v1/releases/none/rollback/approve', 'approver'],
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in and the alert
       // intake routes, which answer to their integrations' own secrets (incidents-api.test.ts).

@@ -15,6 +15,8 @@ import { IncidentsPage } from './views/Incidents';
 import { LedgerView } from './views/Ledger';
 import { OnCallPage } from './views/OnCall';
 import { PolicyPage } from './views/Policy';
+import { ReleasePage } from './views/Release';
+import { ReleasesPage } from './views/Releases';
 import { RunbookPage } from './views/Runbook';
 import { RunbooksPage } from './views/Runbooks';
 import { RunPage } from './views/Run';
@@ -125,6 +127,7 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             <NavLink to="/" label="Dashboard" id="dashboard" active={route.path === '/'} />
             <NavLink to="/incidents" label="Incidents" id="incidents" active={route.path.startsWith('/incidents')} count={unacked} />
             <NavLink to="/services" label="Services" id="services" active={route.path.startsWith('/services')} />
+            <NavLink to="/releases" label="Releases" id="releases" active={route.path.startsWith('/releases')} />
             <NavLink to="/checklists" label="Checklists" id="checklists" active={route.path.startsWith('/checklists')} />
             <NavLink to="/oncall" label="On-call" id="oncall" active={route.path.startsWith('/oncall')} />
             <NavLink to="/silences" label="Silences" id="silences" active={route.path.startsWith('/silences')} />
@@ -213,6 +216,9 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/services') return <ServicesPage />;
   const svc = match('/services/:name', path);
   if (svc?.name) return <ServicePage key={svc.name} name={svc.name} />;
+  if (path === '/releases') return <ReleasesPage />;
+  const rel = match('/releases/:id', path);
+  if (rel?.id) return <ReleasePage key={rel.id} id={rel.id} />;
   if (path === '/checklists') return <ChecklistsPage />;
   if (path === '/oncall') return <OnCallPage />;
   if (path === '/silences') return <SilencesPage />;

@@ -108,6 +108,8 @@ export async function boot(
      */
     catalog?: string | ((demo: Demo) => string);
     health?: HealthOptions;
+    /** Releases: how often bake windows are observed (ms). */
+    releases?: { pollMs?: number };
   } = {},
 ): Promise<Booted> {
   requireDist();
@@ -164,6 +166,7 @@ export async function boot(
       startWaitMs: 500,
       ...(opts.operations ? { operations: opts.operations } : {}),
       ...(opts.health ? { health: opts.health } : {}),
+      ...(opts.releases ? { releases: opts.releases } : {}),
     });
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   } catch (e) {

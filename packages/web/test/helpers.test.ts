@@ -22,6 +22,8 @@ import {
   stateRank,
   uptime,
 } from '../src/health.js';
+import type { ReleaseView } from '../src/api/client.js';
+import { bakeProgress, factText, gateOutcome, isBusy, lanesOf, releaseStatus, timelineLayout } from '../src/releases.js';
 
 test('one form for an actor: a token by its name, everyone else by their id; the tooltip says which', () => {
   assert.equal(actorName('token:alice'), 'alice');
@@ -317,4 +319,122 @@ test('health: the incidents about a service, by the alert’s service label or t
     incidentsOf(incidents, ['backend', 'postgres']).map((i) => i.id),
     ['a', 'c'],
   );
+});
+
+function rel(id: string, over: Partial<ReleaseView> = {}): ReleaseView {
+  return {
+    id,
+    service: 'shop',
+    env: 'production',
+    version: '1.0.0',
+    state: 'announced',
+    artifact: { ref: 'r', digest: `sha256:${'a'.repeat(64)}` },
+    requestedBy: 'token:alice',
+    gates: [],
+    bake: { durationMs: 4000, maxBurnRate: 14.4, failSeverity: 'SEV-1', failHealth: ['down'], autoRollback: 'off' },
+    runbooks: {},
+    createdAt: '2026-12-01T10:00:00.000Z',
+    pendingRollback: null,
+    updatedAt: '2026-12-01T10:00:00.000Z',
+    ...over,
+  };
+}
+
+test('releases: lanes per service and environment, oldest first; shared columns; only the newest fit; rollback arcs', () => {
+  const a = rel('a', { createdAt: '2026-12-01T10:00:00.000Z' });
+  const b = rel('b', { createdAt: '2026-12-01T11:00:00.000Z', env: 'staging' });
+  const c = rel('c', {
+    createdAt: '2026-12-01T12:00:00.000Z',
+    state: 'rolled_back',
+    rollback: {
+      to: 'a',
+      fromVersion: '1.1.0',
+      toVersion: '1.0.0',
+      mode: 'image-only',
+      actor: 'token:alice',
+      reason: 'x',
+      startedAt: '2026-12-01T12:30:00.000Z',
+      outcome: 'success',
+    },
+  });
+  const lanes = lanesOf([c, b, a]);
+  assert.deepEqual(
+    lanes.map((l) => [l.service, l.env, l.releases.map((r) => r.id)]),
+    [
+      ['shop', 'production', ['a', 'c']],
+      ['shop', 'staging', ['b']],
+    ],
+  );
+  const all = timelineLayout([c, b, a], 10);
+  assert.deepEqual(
+    all.markers.map((m) => [m.release.id, m.lane, m.col]),
+    [
+      ['a', 0, 0],
+      ['c', 0, 2],
+      ['b', 1, 1],
+    ],
+  );
+  assert.deepEqual(
+    all.arcs.map((x) => [x.from.release.id, x.to.release.id]),
+    [['c', 'a']],
+  );
+  const two = timelineLayout([c, b, a], 2);
+  assert.equal(two.hidden, 1);
+  assert.deepEqual(
+    two.markers.map((m) => m.release.id),
+    ['c', 'b'],
+  );
+  assert.equal(two.arcs.length, 0, 'an arc needs both ends drawn');
+});
+
+test('releases: status words, gate outcomes, busy, the bake window', () => {
+  const verifying = rel('v', {
+    state: 'verifying',
+    gates: [
+      { name: 'smoke', kind: 'runbook', passed: null, runId: 'r1' },
+      { name: 'list', kind: 'checklist', passed: false, reason: 'no' },
+      { name: 'bake', kind: 'bake', passed: null },
+    ],
+    bakeStartedAt: '2026-12-01T10:00:00.000Z',
+    bakeEndsAt: '2026-12-01T10:00:10.000Z',
+  });
+  assert.deepEqual(
+    verifying.gates.map((g) => gateOutcome(g, verifying)),
+    ['running', 'failed', 'running'],
+  );
+  assert.equal(gateOutcome({ name: 'bake', kind: 'bake', passed: null }, rel('p', { state: 'planned' })), 'pending');
+  assert.ok(isBusy(verifying));
+  const at = Date.parse('2026-12-01T10:00:04.000Z');
+  const b = bakeProgress(verifying, at)!;
+  assert.deepEqual([b.open, b.fraction, b.leftMs], [true, 0.4, 6000]);
+  // Announced, then rolled back: the window held, the bar is full.
+  const later = rel('l', { ...verifying, state: 'rolled_back', announcedAt: '2026-12-01T10:00:10.000Z', updatedAt: '2026-12-01T11:00:00.000Z' });
+  assert.deepEqual([bakeProgress(later, at)!.open, bakeProgress(later, at)!.fraction], [false, 1]);
+  assert.equal(bakeProgress(rel('n'), at), null);
+  const rolling = rel('r', {
+    rollback: {
+      to: 'a',
+      fromVersion: '1.1.0',
+      toVersion: '1.0.0',
+      mode: 'image-only',
+      actor: 'token:alice',
+      reason: 'x',
+      startedAt: '2026-12-01T12:30:00.000Z',
+    },
+  });
+  assert.deepEqual(releaseStatus(rolling), { cls: 'rolling_back', label: 'rolling back' });
+  assert.ok(isBusy(rolling));
+  assert.deepEqual(releaseStatus(rel('x', { state: 'rolled_back' })), { cls: 'rolled_back', label: 'rolled back' });
+});
+
+test('releases: a fact in words', () => {
+  const f = (type: string, fact: Record<string, unknown>) => factText({ seq: 1, at: '2026-12-01T10:00:00.000Z', type, fact: { type, ...fact } });
+  assert.equal(f('deploy.started', { by: 'token:alice', runbook: 'shop-deploy' }), 'deploy started by alice (runbook shop-deploy)');
+  assert.equal(f('gate.decided', { gate: 'smoke', passed: false, reason: 'healthz 500' }), 'gate smoke failed: healthz 500');
+  assert.equal(
+    f('rollback.started', { fromVersion: '1.1.0', toVersion: '1.0.0', mode: 'image-only', actor: 'token:alice', approvedBy: 'token:bob', reason: 'slow' }),
+    'rollback started: 1.1.0 → 1.0.0 (image-only) by alice, approved by bob: slow',
+  );
+  assert.equal(f('release.rollback', { outcome: 'success' }), 'rollback succeeded');
+  assert.equal(f('something.new', { reason: 'why' }), 'something.new: why');
 });

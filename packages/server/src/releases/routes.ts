@@ -124,10 +124,12 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
       const r = l.release;
       const window = releaseWindow(r, rc.now().toISOString());
       const incidents = (await rc.operations.service.incidents.list({ limit: 500 }))
-        .filter(
-          (i) =>
-            (i.context as { labels?: Record<string, string> } | null)?.labels?.['service'] === r.service && i.openedAt >= (r.deployStartedAt ?? window.from),
-        )
+        .filter((i) => {
+          const labels = (i.context as { labels?: Record<string, string> } | null)?.labels;
+          // Another environment's incident (labelled env=staging, say) is not this release's.
+          const env = labels?.['env'] ?? labels?.['environment'];
+          return labels?.['service'] === r.service && (env === undefined || env === r.env) && i.openedAt >= (r.deployStartedAt ?? window.from);
+        })
         .map((i) => ({ id: i.id, title: i.title, severity: i.severity as 'SEV-1' | 'SEV-2' | 'SEV-3', state: i.state, openedAt: i.openedAt }));
       const timeline = (await svc.releases.facts(r.id)).map((f) => ({ seq: f.seq, at: f.at, type: f.type, fact: f.fact as Record<string, unknown> }));
       const deployed = r.state === 'verifying' || r.state === 'announced' || r.state === 'failed';

@@ -5,7 +5,14 @@ import { IntParam } from '../schemas.js';
 const Opt = Type.Optional;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 export const RELEASE_STATE = Type.Union(
-  ['planned', 'deploying', 'verifying', 'announced', 'failed', 'rolled_back'].map((s) => Type.Literal(s)) as [ReturnType<typeof Type.Literal>],
+  [
+    Type.Literal('planned'),
+    Type.Literal('deploying'),
+    Type.Literal('verifying'),
+    Type.Literal('announced'),
+    Type.Literal('failed'),
+    Type.Literal('rolled_back'),
+  ],
   { description: 'planned → deploying → verifying → announced, or → failed / rolled_back' },
 );
 const SEVERITY = Type.Union([Type.Literal('SEV-1'), Type.Literal('SEV-2'), Type.Literal('SEV-3')]);

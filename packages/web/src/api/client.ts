@@ -30,6 +30,13 @@ import type {
   OutputEvent,
   PolicyView,
   Ready,
+  CreateReleaseBody,
+  ReleaseDetail,
+  ReleasesPage,
+  ReleaseTargets,
+  ReleaseView,
+  RollbackBody,
+  RollbackResult,
   RunbookDetail,
   ServiceDetail,
   ServicesView,
@@ -65,6 +72,22 @@ export type {
   ServiceSummary,
   SloView,
 } from '@runledger/server/api-types';
+export type {
+  CreateReleaseBody,
+  ReleaseDetail,
+  ReleaseGate,
+  ReleasePendingRollback,
+  ReleaseRollback,
+  ReleaseTarget,
+  ReleaseTimelineItem,
+  ReleaseView,
+  RollbackBody,
+  RollbackResult,
+} from '@runledger/server/api-types';
+
+/** A release's states, in the order a release goes through them (failed and rolled_back end it). */
+export const RELEASE_STATES = ['planned', 'deploying', 'verifying', 'announced', 'failed', 'rolled_back'] as const;
+export type ReleaseState = (typeof RELEASE_STATES)[number];
 
 export type Severity = IncidentSummary['severity'];
 export type IncidentState = IncidentSummary['state'];
@@ -301,6 +324,29 @@ export const api = {
 
   slos: {
     list: () => get<SlosView>(`${API}/slos`),
+  },
+
+  /** Releases per service and environment: gates, bake window, rollbacks and their approvals. */
+  releases: {
+    /** Newest first; `before` (a createdAt) pages back. */
+    list: (q: { service?: string; env?: string; state?: ReleaseState; limit?: number; before?: string } = {}) =>
+      get<ReleasesPage>(`${API}/releases${query(q)}`),
+    /** Each service and environment: the release running now and the newest one. */
+    targets: () => get<ReleaseTargets>(`${API}/releases/targets`),
+    get: (id: string) => get<ReleaseDetail>(`${API}/releases/${enc(id)}`),
+    /** Creates a planned release (operator); `deploy: true` starts its deploy at once. */
+    create: (body: CreateReleaseBody) => post<ReleaseView>(`${API}/releases`, body),
+    deploy: (id: string) => post<ReleaseView>(`${API}/releases/${enc(id)}/deploy`, {}),
+    /** Starts a rollback, or leaves it waiting for someone else's approval (`pending: true`). */
+    rollback: (body: RollbackBody) => post<RollbackResult>(`${API}/releases/rollback`, body),
+    /** Approves the rollback waiting on this release (approver; never the person who asked). */
+    approve: (id: string) => post<ReleaseView>(`${API}/releases/${enc(id)}/rollback/approve`, {}),
+    /** Withdraws the rollback waiting on this release. */
+    cancel: (id: string) => post<ReleaseView>(`${API}/releases/${enc(id)}/rollback/cancel`, {}),
+    /** A tar archive; a plain link downloads it (the cookie authenticates a same-origin GET). */
+    evidenceUrl: (id: string) => `${API}/releases/${enc(id)}/evidence`,
+    /** Seed 003's rollback log as text. */
+    logUrl: (q: { service?: string; env?: string } = {}) => `${API}/releases/log${query(q)}`,
   },
 
   policy: {

@@ -59,7 +59,8 @@ function tickLabel(s: number): string {
   return `+${Math.floor(s / 3600)}h${s % 3600 ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
 }
 
-function useWidth(): [RefObject<HTMLDivElement | null>, number] {
+/** The width of the element `ref` is on, followed as it resizes (a chart lays itself out to it). */
+export function useWidth(): [RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement | null>(null);
   const [w, setW] = useState(800);
   useEffect(() => {
