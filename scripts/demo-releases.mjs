@@ -4,6 +4,8 @@
 // never from the command line.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const [base, tokensFile] = process.argv.slice(2);
 const token = /^OPERATOR_TOKEN=(.+)$/m.exec(readFileSync(tokensFile, 'utf8'))?.[1]?.trim();
@@ -11,7 +13,7 @@ if (!token) throw new Error(`no OPERATOR_TOKEN in ${tokensFile}`);
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
 async function api(method, path, body) {
-  const r = await fetch(`${base}/api/v1${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const r = await globalThis.fetch(`${base}/api/v1${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   const j = await r.json();
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${j.error?.code}: ${j.error?.message}`);
   return j;
@@ -34,7 +36,7 @@ async function release(version) {
       .map((g) => ` ${g.passed ? '✔' : '✘'}${g.name}`)
       .join('')}`;
     if (line !== shown) process.stderr.write(`   ${(shown = line)}\n`);
-    await new Promise((res) => setTimeout(res, 500));
+    await sleep(500);
     r = (await api('GET', `/releases/${r.id}`)).release;
   }
   const why = r.failure ? ` (${r.failure.gate}: ${r.failure.reason.slice(0, 120)})` : '';
