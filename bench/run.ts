@@ -53,6 +53,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchHealthSlo } = await import('./health.bench.js');
     return ({ quick }) => benchHealthSlo(quick);
   },
+  releases: async () => {
+    const { benchReleases } = await import('./releases.bench.js');
+    return ({ quick }) => benchReleases(quick);
+  },
   api: async () => {
     const { benchApi } = await import('./api.bench.js');
     return ({ quick }) => benchApi(quick);

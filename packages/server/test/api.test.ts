@@ -1,7 +1,7 @@
 // The API through createApp + inject on SQLite and on PostgreSQL: health, readiness, metrics, the
 // error shape and request ids, auth and roles, rate limits, the ledger, runs and their actions, policy.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { checkReceipt, fromBase64, parseVkey, verifyConsistency } from '@runledger/ledger';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,10 @@ function suite(factory: FixtureFactory): void {
   describe(`API on ${factory.name}`, () => {
     const open: Harness[] = [];
     before(() => factory.setup());
+    // Each test's servers close when it ends: on PostgreSQL every open server holds a pool of connections.
+    afterEach(async () => {
+      for (const h of open.splice(0)) await h.close();
+    });
     after(async () => {
       for (const h of open.splice(0)) await h.close();
       await factory.teardown();

@@ -20,8 +20,6 @@ export type ReleaseFact =
       readonly ok: boolean;
       readonly runId?: string;
       readonly reason?: string;
-      /** The failed deploy run's own rollback put the release in place before it back (the run ended rolled_back). */
-      readonly restored?: boolean;
     }
   | { readonly type: 'gate.decided'; readonly at: string; readonly gate: string; readonly passed: boolean; readonly reason?: string; readonly runId?: string }
   | { readonly type: 'bake.started'; readonly at: string; readonly endsAt: string }
@@ -71,8 +69,6 @@ export type ReleaseInput =
       readonly ok: boolean;
       readonly runId?: string;
       readonly reason?: string;
-      /** The deploy run rolled itself back and restored this release (the one in place before): its id and version. */
-      readonly restoredTo?: { readonly id: string; readonly version: string };
     }
   | { readonly type: 'gate.result'; readonly at: string; readonly gate: string; readonly passed: boolean; readonly reason?: string; readonly runId?: string }
   | { readonly type: 'bake.observation'; readonly at: string; readonly observation: BakeObservation }

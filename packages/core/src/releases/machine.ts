@@ -49,17 +49,14 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
       if (r.state !== 'deploying') return b.done(`release ${r.id} is ${r.state}, not deploying`);
       const run = input.runId !== undefined ? { runId: input.runId } : {};
       if (!input.ok) {
-        const restored = input.restoredTo;
         b.add({
           type: 'deploy.finished',
           at,
           ok: false,
           ...run,
           ...(input.reason !== undefined ? { reason: input.reason } : {}),
-          ...(restored ? { restored: true } : {}),
         });
-        if (restored) selfRestored(b, at, input.reason ?? 'the deploy run failed', restored, input.runId);
-        else fail(b, at, 'deploy', input.reason ?? 'the deploy run failed');
+        fail(b, at, 'deploy', input.reason ?? 'the deploy run failed');
         return b.done();
       }
       b.add({ type: 'deploy.finished', at, ok: true, ...run });
@@ -149,29 +146,6 @@ export function decideRelease(r: Release, input: ReleaseInput): ReleaseDecision 
       return b.done();
     }
   }
-}
-
-/**
- * The deploy run failed and its own rollback steps put the previous release back: that IS the rollback,
- * recorded as one (seed 003: every rollback, successful or not, gets its entry), with no second run.
- */
-function selfRestored(b: Builder, at: string, reason: string, to: { readonly id: string; readonly version: string }, runId: string | undefined): void {
-  b.add({ type: 'release.failed', at, gate: 'deploy', reason });
-  b.command({ type: 'notify', event: 'failed' });
-  const why = runbookReason(`the deploy run rolled itself back: ${reason}`);
-  b.add({ type: 'rollback.started', at, to: to.id, fromVersion: b.r.version, toVersion: to.version, mode: 'image-only', actor: 'system', reason: why });
-  b.add({
-    type: 'release.rollback',
-    at,
-    outcome: 'success',
-    from: b.r.version,
-    to: to.version,
-    actor: 'system',
-    reason: why,
-    ...(runId !== undefined ? { runId } : {}),
-  });
-  if (b.r.postRollbackChecklist !== undefined) b.command({ type: 'evaluate-checklist', purpose: 'post-rollback', checklist: b.r.postRollbackChecklist });
-  b.command({ type: 'notify', event: 'rolled-back' });
 }
 
 function startBake(b: Builder, at: string): void {

@@ -104,7 +104,7 @@ export class ReleaseCommands {
         };
         const res = await this.runbook(() => this.svc.ports.runRunbook({ purpose: c.purpose, runbook: c.runbook, inputs: c.inputs, release: r, by, started }));
         await linked;
-        await this.feed(r.id, c.purpose === 'deploy' ? await this.deployFinished(r, res) : resultInput(c, res, this.svc.now()));
+        await this.feed(r.id, resultInput(c, res, this.svc.now()));
         return;
       }
       case 'evaluate-checklist': {
@@ -139,21 +139,6 @@ export class ReleaseCommands {
         this.svc.ports.notify?.(c.event, r);
         return;
     }
-  }
-
-  /** How a deploy run ended; one that rolled itself back restored the release in place before (when there was one). */
-  async deployFinished(r: Release, res: RunResult): Promise<ReleaseInput> {
-    const at = this.svc.now();
-    const base = {
-      type: 'deploy.finished' as const,
-      at,
-      ok: res.ok,
-      ...(res.runId !== undefined ? { runId: res.runId } : {}),
-      ...(res.reason !== undefined ? { reason: res.reason } : {}),
-    };
-    if (res.ok || !res.rolledBack || r.previous === undefined) return base;
-    const prev = await this.svc.get(r.previous).catch(() => undefined);
-    return prev ? { ...base, restoredTo: { id: prev.id, version: prev.version } } : base;
   }
 
   /**

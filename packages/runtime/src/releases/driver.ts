@@ -58,7 +58,6 @@ export class ReleaseDriver {
     if (this.ticker) return;
     this.ticker = setInterval(() => void this.tick(), pollMs);
     this.ticker.unref();
-    void this.tick();
   }
 
   async stop(): Promise<void> {
@@ -282,7 +281,11 @@ export class ReleaseDriver {
         const runId = r.deployRunId;
         this.commands.track(
           r.id,
-          s.ports.awaitRun(runId).then(async (res) => s.apply(r.id, await this.commands.deployFinished(r, { ...res, runId }))),
+          s.ports
+            .awaitRun(runId)
+            .then((res) =>
+              s.apply(r.id, { type: 'deploy.finished', at: at(), ok: res.ok, runId, ...(res.reason !== undefined ? { reason: res.reason } : {}) }),
+            ),
         );
       } else if (r.state === 'verifying') {
         for (const g of r.gates) {

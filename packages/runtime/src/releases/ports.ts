@@ -6,8 +6,6 @@ import type { BakeObservation, BakeConfig, LedgerVerification, Release, ReleaseC
 export interface RunResult {
   readonly runId?: string;
   readonly ok: boolean;
-  /** It failed and its own rollback steps ran to the end (the run ended rolled_back). */
-  readonly rolledBack?: boolean;
   /** Why it failed (the failed step and its output's last line, or why it never started). */
   readonly reason?: string;
 }

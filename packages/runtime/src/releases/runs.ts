@@ -62,7 +62,6 @@ export function releaseRunner(o: ReleaseRunnerOptions): ReleaseRunner {
         return {
           runId,
           ok: false,
-          ...(rec.state === 'rolled_back' ? { rolledBack: true } : {}),
           reason: `run ${runId} ${rec.state}${rec.reason ? `: ${rec.reason}` : ''}${tail ? ` — ${tail}` : ''}`,
         };
       }

@@ -8,6 +8,7 @@ import {
   catalogPath,
   computeSlos,
   evaluateChecklists,
+  gatherFacts,
   HealthService,
   loadCatalog,
   resolveSecret,
@@ -17,7 +18,7 @@ import {
   type OperationsHost,
   type SloOptions,
 } from '@runledger/runtime';
-import type { ChecklistResult } from '@runledger/core';
+import { evaluateChecklist, type CheckState, type ChecklistResult } from '@runledger/core';
 import type { Store } from '@runledger/store';
 import type { Registry } from 'prom-client';
 
@@ -137,15 +138,27 @@ export class HealthHost {
     return results;
   }
 
-  /** One checklist's verdict now (a release gate, the post-rollback checks); undefined when the catalog has no such checklist. */
-  async evaluateOne(name: string): Promise<ChecklistResult | undefined> {
+  /**
+   * One checklist's verdict now (a release gate, the post-rollback checks); undefined when the catalog has
+   * no such checklist. `fresh`: its checks are probed now and judged by that probe alone, not by their
+   * thresholded state, which may still describe the version before a deploy or a rollback.
+   */
+  async evaluateOne(name: string, opts: { fresh?: boolean } = {}): Promise<ChecklistResult | undefined> {
     const list = this.loaded?.catalog.checklists.find((c) => c.name === name);
     if (!list) return undefined;
-    const [result] = await evaluateChecklists([list], this.service, {
-      ...this.o.facts,
-      ...(this.o.deps.prometheusUrl ? { prometheusUrl: this.o.deps.prometheusUrl } : {}),
-    });
-    return result;
+    const src = { ...this.o.facts, ...(this.o.deps.prometheusUrl ? { prometheusUrl: this.o.deps.prometheusUrl } : {}) };
+    const svc = this.service;
+    if (!opts.fresh || !svc) return (await evaluateChecklists([list], svc, src))[0];
+    const facts = await gatherFacts([list], svc, src);
+    const now = new Map<string, CheckState>();
+    await Promise.all(
+      list.items.map(async (i) => {
+        if (i.kind !== 'check') return;
+        const o = await svc.probeOnce(i.check).catch(() => undefined);
+        now.set(i.check, o?.ok ? 'up' : 'down');
+      }),
+    );
+    return evaluateChecklist(list, { ...facts, checkState: (id) => now.get(id) ?? facts.checkState(id) });
   }
 
   /**

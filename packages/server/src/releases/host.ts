@@ -50,7 +50,7 @@ export class ReleasesHost {
       ports: {
         ...runner,
         evaluateChecklist: async (name) => {
-          const r = await rc.health.evaluateOne(name);
+          const r = await rc.health.evaluateOne(name, { fresh: true });
           if (!r) return { passed: false, reason: `no checklist named ${name} in the catalog` };
           const reason = checklistReason(r);
           return { passed: r.healthy, ...(reason !== undefined ? { reason } : {}) };

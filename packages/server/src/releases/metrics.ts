@@ -10,12 +10,30 @@ const SCRAPE_LIMIT = 10_000;
 export function registerReleaseMetrics(registry: Registry, svc: ReleaseService): void {
   let cache: { at: number; releases: Release[] } | undefined;
   // Both metrics read the same rows; one query per scrape.
+  // A store that cannot answer must not take /metrics down (it is how the outage is seen): the last
+  // figures stay, and runledger_release_metrics_stale says they are old.
+  let stale = 0;
   const releases = async (): Promise<Release[]> => {
     if (cache && Date.now() - cache.at < 1000) return cache.releases;
-    const rows = await svc.releases.list({ limit: SCRAPE_LIMIT });
-    cache = { at: Date.now(), releases: rows.map((r) => (r.model as { release: Release }).release) };
-    return cache.releases;
+    try {
+      const rows = await svc.releases.list({ limit: SCRAPE_LIMIT });
+      cache = { at: Date.now(), releases: rows.map((r) => (r.model as { release: Release }).release) };
+      stale = 0;
+    } catch {
+      stale = 1;
+      if (cache) cache = { ...cache, at: Date.now() };
+    }
+    return cache?.releases ?? [];
   };
+  new Gauge({
+    name: 'runledger_release_metrics_stale',
+    help: '1 when the release figures could not be read from the store at the last scrape (the previous figures are shown).',
+    registers: [registry],
+    async collect() {
+      await releases();
+      this.set(stale);
+    },
+  });
   new Gauge({
     name: 'runledger_release_info',
     help: 'The release running in each service and environment (1), by version.',
