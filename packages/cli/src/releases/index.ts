@@ -7,6 +7,9 @@ import type { Command } from 'commander';
 import { configDuration, currentRelease, RELEASE_STATES, type Release } from '@runledger/core';
 import {
   evidenceLedgerOf,
+  HealthService,
+  releaseWindow,
+  sloReport,
   rollbackLogLines,
   RuntimeError,
   writeReleaseEvidence,
@@ -261,9 +264,18 @@ export function registerReleaseCommands(program: Command, io: Io, location: () =
       .argument('<id>', 'release id or a unique prefix')
       .requiredOption('--out <dir>', 'a new or empty directory'),
   ).action(async (id: string, o: CommonOptions & { out: string }) => {
-    await withReleases(io, location, o, async ({ driver, ctx }) => {
+    await withReleases(io, location, o, async ({ driver, ctx, catalog }) => {
+      // The SLO report for the release's window, as `runledger slo report` gives it for the same period.
+      let slo: unknown;
+      if (catalog && catalog.slos.length > 0) {
+        const h = new HealthService({ store: ctx.ledger.store, catalog });
+        await h.open();
+        const win = releaseWindow(await driver.service.get(id), new Date().toISOString());
+        slo = await sloReport(h, Date.parse(win.from), Date.parse(win.to));
+      }
       const w = await writeReleaseEvidence(driver.service, ctx.ledger.store, id, {
         dir: resolve(io.cwd, o.out),
+        ...(slo !== undefined ? { slo } : {}),
         actor: who().actor,
         ledger: evidenceLedgerOf(ctx.ledger.writer!, ctx.ledger.reader),
       });

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readTrustFile } from '@runledger/ledger/verify-cli';
+import type { Catalog } from '@runledger/core';
 import {
   openEngine,
   pumpOutbox,
@@ -31,6 +32,8 @@ export interface ReleaseCliOptions {
 export interface ReleaseCli {
   readonly driver: ReleaseDriver;
   readonly ctx: EngineContext;
+  /** The catalog read, when there is one. */
+  readonly catalog: Catalog | undefined;
 }
 
 /** The runbooks directory: --runbooks, else RUNLEDGER_RUNBOOKS, else examples/runbooks (as `serve`). */
@@ -70,7 +73,7 @@ export async function withReleases<T>(io: Io, location: () => LedgerLocation, o:
     },
   });
   try {
-    return await fn({ driver, ctx });
+    return await fn({ driver, ctx, catalog: loaded?.catalog });
   } finally {
     await driver.stop();
     await driver.idle();

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { currentRelease, rollbackRunning, type Release as CoreRelease } from '@runledger/core';
-import { evidenceLedgerOf, releaseWindow, rollbackLogLines, writeReleaseEvidence, type PendingRollback, type ReleaseDriver } from '@runledger/runtime';
+import {
+  evidenceLedgerOf,
+  releaseWindow,
+  rollbackLogLines,
+  sloReport,
+  writeReleaseEvidence,
+  type PendingRollback,
+  type ReleaseDriver,
+} from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { tarEnd, tarHeader, tarPadding } from '../tar.js';
@@ -277,9 +285,15 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
         const root = `release-${r.id}-evidence`;
         const dir = join(tmp, root);
         const ledger = evidenceLedgerOf(rc.ctx.ledger.writer!, rc.ctx.ledger.reader);
+        // The SLO report for the release's window, from the same recorded history `slo report` reads.
+        const health = rc.health.service;
+        const w = releaseWindow(r, rc.now().toISOString());
+        const slo =
+          health && health.catalogInForce.slos.length > 0 ? await sloReport(health, Date.parse(w.from), Date.parse(w.to), rc.health.sloOptions) : undefined;
         const written = await writeReleaseEvidence(svc, rc.ctx.ledger.store, r.id, {
           dir,
           actor: p.actor,
+          ...(slo ? { slo } : {}),
           ledger: { ...ledger, append: async (d) => rc.append(d) },
         });
         const mtime = Math.floor(rc.now().getTime() / 1000);
