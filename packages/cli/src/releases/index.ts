@@ -8,6 +8,7 @@ import { configDuration, currentRelease, RELEASE_STATES, type Release } from '@r
 import {
   evidenceLedgerOf,
   HealthService,
+  loaded,
   releaseWindow,
   sloReport,
   rollbackLogLines,
@@ -241,7 +242,7 @@ export function registerReleaseCommands(program: Command, io: Io, location: () =
         ...(o.state ? { states: [o.state] } : {}),
         limit,
       });
-      const list = rows.map((row) => ({ r: (row.model as { release: Release }).release, p: (row.pending as PendingRollback | null) ?? null }));
+      const list = rows.map((row) => ({ r: loaded(row).release, p: loaded(row).pending }));
       if (o.json) io.out(`${JSON.stringify({ releases: list.map((x) => releaseJson(x.r, x.p)) })}\n`);
       else if (list.length === 0) io.out('no releases\n');
       else for (const x of list) io.out(`${releaseLine(x.r)}\n`);

@@ -13,7 +13,7 @@ import {
 } from '@runledger/core';
 import { ReleaseCommands } from './commands.js';
 import type { ReleaseDefaults } from './ports.js';
-import { isBusy, type PendingRollback } from './record.js';
+import { isBusy, loaded, type PendingRollback } from './record.js';
 import { ReleaseService, type ReleaseServiceOptions } from './service.js';
 
 export interface RollbackAsk {
@@ -244,11 +244,11 @@ export class ReleaseDriver {
     const s = this.service;
     const nowMs = s.clock().getTime();
     for (const row of await s.releases.dueBakes(nowMs)) {
-      const r = (row.model as { release: Release }).release;
+      const r = loaded(row).release;
       if (r.bakeEndsAt !== undefined) await this.guard(r.id, s.apply(r.id, { type: 'bake.elapsed', at: s.now(), due: r.bakeEndsAt }));
     }
     for (const row of await s.releases.busy()) {
-      const r = (row.model as { release: Release }).release;
+      const r = loaded(row).release;
       if (r.state !== 'verifying' || r.bakeStartedAt === undefined || row.bakeDueMs === null) continue;
       if (!this.commands.hasBakeTimer(r.id) && r.bakeEndsAt !== undefined) this.commands.armBake(r.id, r.bakeEndsAt);
       for (const obs of await s.ports.observe(r, r.bakeStartedAt)) {
@@ -275,7 +275,7 @@ export class ReleaseDriver {
   async resume(): Promise<void> {
     const s = this.service;
     for (const row of await s.releases.busy()) {
-      const r = (row.model as { release: Release }).release;
+      const r = loaded(row).release;
       const at = (): string => s.now();
       if (r.state === 'deploying' && r.deployRunId !== undefined) {
         const runId = r.deployRunId;

@@ -2,7 +2,7 @@
 // and deploys by outcome. Read from the store on each scrape, so every process reports the same figures.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { currentRelease, type Release } from '@runledger/core';
-import type { ReleaseService } from '@runledger/runtime';
+import { loaded, type ReleaseService } from '@runledger/runtime';
 
 /** The newest releases a scrape reads (older ones stay counted by the ones before them only if kept). */
 const SCRAPE_LIMIT = 10_000;
@@ -17,7 +17,7 @@ export function registerReleaseMetrics(registry: Registry, svc: ReleaseService):
     if (cache && Date.now() - cache.at < 1000) return cache.releases;
     try {
       const rows = await svc.releases.list({ limit: SCRAPE_LIMIT });
-      cache = { at: Date.now(), releases: rows.map((r) => (r.model as { release: Release }).release) };
+      cache = { at: Date.now(), releases: rows.map((r) => loaded(r).release) };
       stale = 0;
     } catch {
       stale = 1;

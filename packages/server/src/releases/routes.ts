@@ -8,6 +8,7 @@ import { Type, type Static } from 'typebox';
 import { currentRelease, rollbackRunning, type Release as CoreRelease } from '@runledger/core';
 import {
   evidenceLedgerOf,
+  loaded,
   releaseWindow,
   rollbackLogLines,
   sloReport,
@@ -33,6 +34,8 @@ import {
 } from './schemas.js';
 
 const tags = ['releases'];
+
+const jsonOf = (l: { release: CoreRelease; pending: PendingRollback | null }): Static<typeof Release> => releaseJson(l.release, l.pending);
 
 export function releaseJson(r: CoreRelease, pending: PendingRollback | null): Static<typeof Release> {
   return { ...r, gates: [...r.gates], bake: { ...r.bake, failHealth: [...r.bake.failHealth] }, pendingRollback: pending };
@@ -60,7 +63,7 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
         limit: q.limit,
         ...(q.before !== undefined ? { before: q.before } : {}),
       });
-      return { releases: rows.map((row) => releaseJson((row.model as { release: CoreRelease }).release, (row.pending as PendingRollback | null) ?? null)) };
+      return { releases: rows.map((row) => jsonOf(loaded(row))) };
     },
   );
 
@@ -83,7 +86,7 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
           service: row.service,
           env: row.env,
           current: cur ? { id: cur.id, version: cur.version } : null,
-          latest: releaseJson((row.model as { release: CoreRelease }).release, (row.pending as PendingRollback | null) ?? null),
+          latest: jsonOf(loaded(row)),
         });
       }
       return { targets };
