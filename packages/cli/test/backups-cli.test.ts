@@ -25,7 +25,14 @@ describe('backup and restore CLI', () => {
 
     const ok = await run({}, 'restore', b.path, '--data-dir', join(root, 'restored'), '--json');
     assert.equal(ok.code, 0, ok.err);
-    assert.equal((JSON.parse(ok.out) as { ledger: { size: number } }).ledger.size, b.ledger.size);
+    const restored = JSON.parse(ok.out) as { ledger: { size: number }; checks: string[] };
+    assert.equal(restored.ledger.size, b.ledger.size);
+    assert.ok(restored.checks.some((c) => c.includes(`ledger entry ${(JSON.parse(made.out) as { entry: number }).entry} (backup.created)`)));
+
+    // No ledger at RUNLEDGER_HOME: the recorded-digest check is skipped, and says so.
+    const elsewhere = await run({ RUNLEDGER_HOME: join(root, 'nothing') }, 'restore', b.path, '--data-dir', join(root, 'restored-2'), '--json');
+    assert.equal(elsewhere.code, 0, elsewhere.err);
+    assert.ok((JSON.parse(elsewhere.out) as { checks: string[] }).checks.some((c) => c.startsWith('recorded: not checked')));
 
     const again = await run({}, 'restore', b.path, '--data-dir', join(root, 'restored'));
     assert.equal(again.code, 2);

@@ -72,7 +72,11 @@ describe('backups (SQLite)', () => {
       assert.equal(listed[0]!.manifestSha256, r.manifestSha256);
 
       const target = join(tempDir(), 'restored');
-      const restored = await restoreBackup({ backup: r.path, dataDir: target });
+      const restored = await restoreBackup({ backup: r.path, dataDir: target, recordedIn: { home, env: {} } });
+      assert.ok(
+        restored.checks.some((c) => c.startsWith(`recorded: the manifest's digest equals ledger entry ${r.entry}`)),
+        restored.checks.join('\n'),
+      );
       assert.equal(restored.ledger.size, r.manifest.ledger.size);
       assert.equal(restored.manifestSha256, r.manifestSha256);
       const back = await openLedger({ home: target, env: {} }, { write: false });
@@ -117,6 +121,11 @@ describe('backups (SQLite)', () => {
       const db = join(truncated, 'runledger.db');
       truncateSync(db, Math.floor(statSync(db).size / 2));
       reseal(truncated, 'runledger.db');
+      // With the live ledger at hand, the resealed manifest is not the one it recorded.
+      await assert.rejects(
+        restoreBackup({ backup: truncated, dataDir: join(tempDir(), 't'), recordedIn: { home: ctx.home, env: {} } }),
+        (e) => code(e) === 'BACKUP_MANIFEST_INVALID' && /recorded/.test((e as Error).message),
+      );
       const t2 = join(tempDir(), 't');
       await assert.rejects(restoreBackup({ backup: truncated, dataDir: t2 }), (e) => code(e) === 'BACKUP_LEDGER_MISMATCH');
       assert.ok(!existsSync(t2), 'a refused restore leaves nothing behind');

@@ -141,6 +141,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
       const r = await restoreBackup({
         backup: resolve(io.cwd, backupDir),
         dataDir: resolve(io.cwd, target),
+        recordedIn: { env: io.env, cwd: io.cwd },
         ...(o.promote ? { promote: { actor: defaultActor(io.env), liveHome: live, env: io.env, cwd: io.cwd } } : {}),
       });
       if (o.json) io.out(`${JSON.stringify(r)}\n`);

@@ -105,6 +105,7 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
       type: 'backup.created',
       actor: opts.actor,
       subject: { kind: 'backup', id },
+      idem: backupIdem(id),
       data: { manifestSha256, dialect: manifest.dialect, ledgerSize: head.size, ledgerRoot: head.root, bytes: files.reduce((n, f) => n + f.bytes, 0) },
     });
     return { id, path, manifest, manifestSha256, entry: r.seq, bytes: files.reduce((n, f) => n + f.bytes, 0), seconds: (Date.now() - started) / 1000 };
@@ -113,6 +114,11 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
     if (e instanceof RuntimeError) throw e;
     throw new RuntimeError('BACKUP_FAILED', `backup into ${dir} failed: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** The idempotency key of a backup's backup.created entry: restore finds the recorded digest by it. */
+export function backupIdem(id: string): string {
+  return `backup:${id}`;
 }
 
 async function writeDurably(path: string, text: string): Promise<void> {

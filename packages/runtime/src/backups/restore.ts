@@ -18,7 +18,8 @@ import {
   type Env,
 } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
-import { openLedger, TRUST_FILE } from '../ledger/service.js';
+import { openLedger, TRUST_FILE, type LedgerLocation } from '../ledger/service.js';
+import { backupIdem } from './backup.js';
 import { listFiles, parseTrustText, sha256File, sha256Text } from './files.js';
 
 export interface RestoreOptions {
@@ -27,6 +28,11 @@ export interface RestoreOptions {
   /** A new or empty directory to restore into. */
   readonly dataDir: string;
   /** Swap the verified restore in for the live data directory (SQLite only). */
+  /**
+   * A ledger (the live one) to find this backup's backup.created entry in: a manifest digest other than
+   * the recorded one is refused. Without it, or for a ledger of another origin, the check is skipped (and said so).
+   */
+  readonly recordedIn?: LedgerLocation;
   readonly promote?: { readonly actor: Actor; readonly env?: Env; readonly liveHome?: string; readonly cwd?: string };
   readonly now?: () => Date;
 }
@@ -79,6 +85,34 @@ export async function checkBackupFiles(backup: string, manifest: BackupManifest)
   }
   const extra = [...present];
   if (extra.length > 0) throw new RuntimeError('BACKUP_FILE_MISMATCH', `files not in the manifest: ${extra.join(', ')}`);
+}
+
+/** The manifest must be the one whose digest the ledger recorded when the backup was taken. */
+async function checkRecorded(loc: LedgerLocation | undefined, manifest: BackupManifest, sha256: string): Promise<string> {
+  if (!loc) return 'recorded: not checked (no ledger given)';
+  let ctx;
+  try {
+    ctx = await openLedger(loc, { write: false });
+  } catch (e) {
+    if (e instanceof StoreError && (e.code === 'LEDGER_NOT_INITIALISED' || e.code === 'STORE_UNAVAILABLE' || e.code === 'CONFIG_INVALID'))
+      return `recorded: not checked (no ledger to look in: ${e.code})`;
+    throw e;
+  }
+  try {
+    if (ctx.origin !== manifest.ledger.origin) return `recorded: not checked (the ledger given is ${ctx.origin}, the backup's is ${manifest.ledger.origin})`;
+    const page = await ctx.reader.search({ idemPrefix: backupIdem(manifest.id), types: ['backup.created'], limit: 1 });
+    const e = page.entries.find((x) => x.entry.idem === backupIdem(manifest.id));
+    if (!e) return `recorded: not found in the ledger (no backup.created for ${manifest.id})`;
+    const recorded = (e.entry.data as { manifestSha256?: unknown } | undefined)?.manifestSha256;
+    if (recorded !== sha256)
+      throw new RuntimeError(
+        'BACKUP_MANIFEST_INVALID',
+        `the manifest's SHA-256 is ${sha256}, ledger entry ${e.seq} (backup.created) recorded ${String(recorded)}`,
+      );
+    return `recorded: the manifest's digest equals ledger entry ${e.seq} (backup.created)`;
+  } finally {
+    await ctx.close();
+  }
 }
 
 /** The trust file's keys; every key file of the backup must be one of them. */
@@ -137,6 +171,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const checks: string[] = [];
   await checkBackupFiles(backup, manifest);
   checks.push(`files: ${manifest.files.length} match the manifest`);
+  checks.push(await checkRecorded(opts.recordedIn, manifest, sha256));
   const trusted = await checkBackupKeys(backup, manifest);
   checks.push(`keys: every key file is in the trust file (${trusted.length} trusted)`);
   if (manifest.dialect !== 'sqlite')
