@@ -26,6 +26,7 @@ export type RuntimeErrorCode =
   | 'BACKUP_LEDGER_MISMATCH'
   | 'BACKUP_KEYS_MISMATCH'
   | 'RESTORE_TARGET_NOT_EMPTY'
+  | 'RESTORE_LIVE_IN_USE'
   | 'RESTORE_NOT_SUPPORTED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
@@ -138,6 +139,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.USAGE,
     http: 409,
     summary: 'A restore goes into a new or empty directory, never over a live store or next to stale -wal/-shm files.',
+  },
+  RESTORE_LIVE_IN_USE: {
+    exit: EXIT.USAGE,
+    http: 409,
+    summary:
+      'restore --promote found the live database open (a -wal or -shm file beside it): stop the server first; after a crash, open and close the store once (`runledger ledger check`) so its log is folded in.',
   },
   RESTORE_NOT_SUPPORTED: {
     exit: EXIT.USAGE,

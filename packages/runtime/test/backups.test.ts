@@ -168,6 +168,18 @@ describe('backups (SQLite)', () => {
     } finally {
       await ctx.close();
     }
+    // While the live store is open, promote refuses (the verified restore stays where it is).
+    const live = await openLedger({ home, env: {} }, { write: false });
+    const held = join(tempDir(), 'held');
+    try {
+      await assert.rejects(
+        restoreBackup({ backup: r.path, dataDir: held, promote: { actor, liveHome: home, env: {} } }),
+        (e) => code(e) === 'RESTORE_LIVE_IN_USE',
+      );
+    } finally {
+      await live.close();
+    }
+    assert.ok(existsSync(join(held, 'runledger.db')));
     const target = join(tempDir(), 'restored');
     const res = await restoreBackup({ backup: r.path, dataDir: target, promote: { actor, liveHome: home, env: {} } });
     assert.ok(res.promoted);

@@ -270,6 +270,14 @@ async function promote(
       `promote swaps the data directory; the live database ${live.file} lives outside it (RUNLEDGER_DATABASE_URL)`,
     );
   if (live.home === dataDir) throw new RuntimeError('RESTORE_TARGET_NOT_EMPTY', 'the restore target is the live data directory');
+  // SQLite removes -wal and -shm when its last connection closes: either one means a process (the server)
+  // still has the live store open, and its later writes would go to the directory moved aside.
+  const open = (await readdir(live.home)).filter((n) => n === `${SQLITE_FILE_NAME}-wal` || n === `${SQLITE_FILE_NAME}-shm`);
+  if (open.length > 0)
+    throw new RuntimeError(
+      'RESTORE_LIVE_IN_USE',
+      `${live.home} holds ${open.join(' and ')}: the live store is open (stop the server) or was not closed cleanly; the verified restore stays in ${dataDir}`,
+    );
   // The backup holds public keys only: the live signing keys come along, and must be this ledger's.
   const signers = await loadSigners(live.home);
   const known = new Set(trusted.map((k) => k.vkey));
