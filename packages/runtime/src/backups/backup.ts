@@ -19,7 +19,7 @@ import { parseSignedCheckpoint, toBase64, type Actor } from '@runledger/ledger';
 import { keyFileName, loadSigners, SQLITE_FILE_NAME } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { TRUST_FILE, type LedgerContext } from '../ledger/service.js';
-import { sha256File, sha256Text } from './files.js';
+import { sha256File, sha256Text, syncFile } from './files.js';
 import { pgDump } from './pgdump.js';
 import { vacuumInto, type Progress } from './vacuum.js';
 
@@ -67,6 +67,7 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
   try {
     const files: BackupFile[] = [];
     const add = async (path: string, role: BackupFile['role']): Promise<void> => {
+      await syncFile(join(staging, path));
       files.push({ path, role, ...(await sha256File(join(staging, path))) });
     };
     const head = await snapshotData(ctx, staging, opts.progress);
@@ -101,14 +102,24 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
     const path = join(dir, id);
     await rename(staging, path);
     const manifestSha256 = sha256Text(text);
-    const r = await ctx.writer.append({
-      type: 'backup.created',
-      actor: opts.actor,
-      subject: { kind: 'backup', id },
-      idem: backupIdem(id),
-      data: { manifestSha256, dialect: manifest.dialect, ledgerSize: head.size, ledgerRoot: head.root, bytes: files.reduce((n, f) => n + f.bytes, 0) },
-    });
-    return { id, path, manifest, manifestSha256, entry: r.seq, bytes: files.reduce((n, f) => n + f.bytes, 0), seconds: (Date.now() - started) / 1000 };
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
+    let entry: number;
+    try {
+      const r = await ctx.writer.append({
+        type: 'backup.created',
+        actor: opts.actor,
+        subject: { kind: 'backup', id },
+        idem: backupIdem(id),
+        data: { manifestSha256, dialect: manifest.dialect, ledgerSize: head.size, ledgerRoot: head.root, bytes },
+      });
+      entry = r.seq;
+    } catch (e) {
+      // The backup itself is whole and kept; only its record is missing (restore says "not found in the ledger").
+      throw new RuntimeError('BACKUP_FAILED', `backup ${id} was written to ${path}, but backup.created could not be appended: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return { id, path, manifest, manifestSha256, entry, bytes, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     if (e instanceof RuntimeError) throw e;

@@ -1,7 +1,7 @@
 // File helpers for backups: digests, directory listings and the trust file's keys.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseVkey, type VerifierKey } from '@runledger/ledger';
 
@@ -13,6 +13,16 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
     bytes += (chunk as Buffer).length;
   }
   return { sha256: h.digest('hex'), bytes };
+}
+
+/** fsync: a backup renamed into place must not be a name over data still in the page cache. */
+export async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export function sha256Text(text: string): string {

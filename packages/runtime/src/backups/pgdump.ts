@@ -35,7 +35,8 @@ export function pgEnvOf(dsn: string): Record<string, string> {
  * exactly what the caller's open transaction sees. Rejects with pg_dump's stderr (it never holds the password).
  */
 export async function pgDump(dsn: string, file: string, opts: { snapshot?: string; env?: Env } = {}): Promise<void> {
-  const args = ['--format=custom', '--no-owner', '--no-privileges', `--schema=${APP_SCHEMA}`, `--schema=${LEDGER_SCHEMA}`, `--file=${file}`];
+  // Owners and grants stay in the archive (the writer role's INSERT-only grants matter); pg_restore can drop them.
+  const args = ['--format=custom', `--schema=${APP_SCHEMA}`, `--schema=${LEDGER_SCHEMA}`, `--file=${file}`];
   if (opts.snapshot) args.push(`--snapshot=${opts.snapshot}`);
   // Only what pg_dump needs: PATH and locale from our environment, the connection from the DSN.
   const base = opts.env ?? process.env;
