@@ -43,7 +43,16 @@ describe('backup and restore CLI', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.err, /BACKUP_FILE_MISMATCH/);
 
+    // Promote: a fresh backup restored and swapped in for the live data directory.
+    const second = JSON.parse((await run({}, 'backup', 'now', '--json')).out) as { path: string };
+    const promoted = await run({}, 'restore', second.path, '--data-dir', join(root, 'p'), '--promote', '--json');
+    assert.equal(promoted.code, 0, promoted.err);
+    const p = JSON.parse(promoted.out) as { promoted: { home: string; entry: number } };
+    assert.equal(p.promoted.home, home);
+    assert.equal((await run({}, 'ledger', 'check')).code, 0);
+
     assert.equal((await run({}, 'backup', 'prune', '--keep', '0')).code, 2);
+    assert.equal((await run({}, 'restore', second.path)).code, 2, 'no --data-dir');
     const pruned = await run({}, 'backup', 'prune', '--keep', '1', '--json');
     assert.equal(pruned.code, 0, pruned.err);
   });

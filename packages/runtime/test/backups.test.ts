@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { BACKUP_MANIFEST_FILE, type BackupManifest } from '@runledger/core';
 import { generateSigner } from '@runledger/ledger';
 import { pgFactory, removeTempDirs, tempDir } from '@runledger/testkit';
-import { backupNow, initLedger, listBackups, openLedger, pruneBackups, restoreBackup, RuntimeError, type LedgerContext } from '../src/index.js';
+import { backupNow, initLedger, listBackups, openLedger, pgEnvOf, pruneBackups, restoreBackup, RuntimeError, type LedgerContext } from '../src/index.js';
 
 const actor = { kind: 'user' as const, id: 'alice' };
 const ORIGIN = 'ops.test.runledger/backup';
@@ -50,7 +50,10 @@ describe('backups (SQLite)', () => {
     })();
     const seen: number[] = [];
     try {
+      while (appended < 5) await new Promise((res) => setTimeout(res, 1));
+      const before = appended;
       const r = await backupNow({ ctx, dir, actor, progress: (d) => seen.push(d) });
+      assert.ok(appended > before, `appends went on during the backup (${appended - before})`);
       // Let appends run on after the snapshot too.
       await new Promise((res) => setTimeout(res, 50));
       stop = true;
@@ -193,6 +196,19 @@ describe('backups (SQLite)', () => {
     } finally {
       await back.close();
     }
+  });
+});
+
+describe('pgEnvOf', () => {
+  it('turns a DSN into PG* variables (pg_dump gets no DSN on its command line)', () => {
+    assert.deepEqual(pgEnvOf('postgres://app:s%40cret@db.example:6543/runledger?sslmode=require'), {
+      PGHOST: 'db.example',
+      PGPORT: '6543',
+      PGUSER: 'app',
+      PGPASSWORD: 's@cret',
+      PGDATABASE: 'runledger',
+      PGSSLMODE: 'require',
+    });
   });
 });
 
