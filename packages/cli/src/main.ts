@@ -20,6 +20,7 @@ import { describeError } from '@runledger/server';
 import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.js';
 import { processIo, progressBar, type Io } from './io.js';
 import { registerAlertCommands } from './alerts.js';
+import { registerBackupCommands } from './backups/index.js';
 import { registerHealthCommands, registerSloCommands, takeHealthExit } from './health/index.js';
 import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
@@ -266,6 +267,7 @@ export function buildProgram(io: Io): Command {
     () => location(program, io),
     () => defaultActor(io.env).id,
   );
+  registerBackupCommands(program, io, () => location(program, io));
 
   return program;
 }

@@ -16,3 +16,4 @@ export * from './operations/index.js';
 export * from './catalog/index.js';
 export * from './slo/index.js';
 export * from './releases/index.js';
+export * from './backups/index.js';

@@ -19,7 +19,15 @@ export type RuntimeErrorCode =
   | 'OPERATIONS_SECRET_MISSING'
   | 'CATALOG_INVALID'
   | 'RECEIVER_UNKNOWN'
-  | 'NOTIFICATION_FAILED';
+  | 'NOTIFICATION_FAILED'
+  | 'BACKUP_FAILED'
+  | 'BACKUP_MANIFEST_INVALID'
+  | 'BACKUP_FILE_MISMATCH'
+  | 'BACKUP_LEDGER_MISMATCH'
+  | 'BACKUP_KEYS_MISMATCH'
+  | 'RESTORE_TARGET_NOT_EMPTY'
+  | 'RESTORE_LIVE_IN_USE'
+  | 'RESTORE_NOT_SUPPORTED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -101,6 +109,47 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.FAILED,
     http: 502,
     summary: 'A test notification (`runledger notify test`) was not delivered; the message (and the delivery record) says what the receiver answered.',
+  },
+  BACKUP_FAILED: {
+    exit: EXIT.FAILED,
+    http: 500,
+    summary: 'A backup could not be taken (VACUUM INTO or pg_dump failed, or the copy could not be written); nothing was left behind in the backup directory.',
+  },
+  BACKUP_MANIFEST_INVALID: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary: 'The backup has no readable MANIFEST.json, or it is not a valid runledger.backup/v1 manifest; the message lists each problem.',
+  },
+  BACKUP_FILE_MISMATCH: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary: 'A file of the backup is missing, extra, or differs from its SHA-256 or size in the manifest: the restore is refused.',
+  },
+  BACKUP_LEDGER_MISMATCH: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary: "The restored ledger, re-derived in full, does not verify or does not equal the manifest's checkpoint (size and root): the restore is refused.",
+  },
+  BACKUP_KEYS_MISMATCH: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary: "The backup's keys are not the trust file's (a key that the trust file does not hold, or a ledger key it does not trust): the restore is refused.",
+  },
+  RESTORE_TARGET_NOT_EMPTY: {
+    exit: EXIT.USAGE,
+    http: 409,
+    summary: 'A restore goes into a new or empty directory, never over a live store or next to stale -wal/-shm files.',
+  },
+  RESTORE_LIVE_IN_USE: {
+    exit: EXIT.USAGE,
+    http: 409,
+    summary:
+      'restore --promote found the live database open (a -wal or -shm file beside it): stop the server first; after a crash, open and close the store once (`runledger ledger check`) so its log is folded in.',
+  },
+  RESTORE_NOT_SUPPORTED: {
+    exit: EXIT.USAGE,
+    http: 501,
+    summary: 'This restore is not built yet (a PostgreSQL backup: restore its dump with pg_restore into a new database by hand).',
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

@@ -56,6 +56,7 @@ export {
   type StoredEntry,
 } from './ledger/reader.js';
 export { IntegrityCheck, type IntegrityCheckOptions, type IntegrityStatus } from './ledger/integrity.js';
+export { startupCheck } from './ledger/startup.js';
 export { writeKeyFile, readKeyFile, loadSigners, keyFileName, KEYS_DIR } from './keyfiles.js';
 export { toSafeNumber } from './util.js';
 export { RunStore, type RunRecord, type RunSummaryRecord, type StoredEvent, type StepOutput, type FreezeState, type RunFilter } from './runs/run-store.js';

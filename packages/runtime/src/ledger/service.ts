@@ -309,3 +309,8 @@ export async function exportBundle(
     throw e;
   }
 }
+
+/** The data directory a location resolves to (the --data-dir flag, else RUNLEDGER_HOME, else ./.runledger). */
+export function resolveLedgerHome(loc: LedgerLocation): string {
+  return resolveConfig({ env: loc.env ?? process.env, ...(loc.home ? { home: loc.home } : {}), ...(loc.cwd ? { cwd: loc.cwd } : {}) }).home;
+}

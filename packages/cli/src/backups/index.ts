@@ -1,0 +1,154 @@
+// `runledger backup now|list|prune` and `runledger restore BACKUP --data-dir NEW [--promote]`.
+// Exit codes: 0 ok, 1 a check failed (the error catalogue's BACKUP_* codes), 2 bad input.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  backupNow,
+  defaultActor,
+  defaultBackupDir,
+  listBackups,
+  openLedger,
+  pruneBackups,
+  resolveLedgerHome,
+  restoreBackup,
+  RuntimeError,
+  type LedgerLocation,
+} from '@runledger/runtime';
+import { nonNegativeInt, positiveInt } from '../args.js';
+import { progressBar, type Io } from '../io.js';
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * `restore --data-dir NEW` names the restore's target; commander hands a --data-dir anywhere on the line to
+ * the program's own option, so the target is read from there, and the live data directory that --promote
+ * replaces comes from RUNLEDGER_HOME (else ./.runledger), never from the flag.
+ */
+export function registerBackupCommands(program: Command, io: Io, location: () => LedgerLocation): void {
+  const backup = program.command('backup').description('backups of the store: now, list, prune');
+  const dirOf = (dir: string | undefined): string => (dir ? resolve(io.cwd, dir) : defaultBackupDir(resolveLedgerHome(location()), io.env));
+
+  backup
+    .command('now')
+    .description('take a consistent backup while the server keeps writing; records backup.created')
+    .option('--dir <dir>', 'backup directory (default: $RUNLEDGER_BACKUP_DIR, else DATA_DIR-backups beside the data directory)')
+    .option('--json', 'one JSON object')
+    .action(async (o: { dir?: string; json?: boolean }) => {
+      const dir = dirOf(o.dir);
+      const ctx = await openLedger(location(), { write: true });
+      try {
+        const bar = progressBar(io, 'backing up');
+        const r = await backupNow({ ctx, dir, actor: defaultActor(io.env), progress: (d, t) => bar.update(d, t) });
+        bar.done();
+        if (o.json)
+          io.out(
+            `${JSON.stringify({ id: r.id, path: r.path, manifestSha256: r.manifestSha256, entry: r.entry, bytes: r.bytes, seconds: r.seconds, ledger: { size: r.manifest.ledger.size, root: r.manifest.ledger.root } })}\n`,
+          );
+        else
+          io.out(
+            `backup ${r.id} in ${r.path}\n  ledger    size ${r.manifest.ledger.size}, root ${r.manifest.ledger.root}\n  data      ${mb(r.bytes)} in ${r.seconds.toFixed(2)} s\n  manifest  sha256 ${r.manifestSha256} (ledger entry ${r.entry})\n`,
+          );
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  backup
+    .command('list')
+    .description('backups in the directory, newest first (manifests checked, not the data digests)')
+    .option('--dir <dir>', 'backup directory')
+    .option('--json', 'a JSON array')
+    .action(async (o: { dir?: string; json?: boolean }) => {
+      const list = await listBackups(dirOf(o.dir));
+      if (o.json) {
+        io.out(
+          `${JSON.stringify(
+            list.map((b) =>
+              b.manifest
+                ? {
+                    id: b.id,
+                    path: b.path,
+                    createdAt: b.manifest.createdAt,
+                    dialect: b.manifest.dialect,
+                    ledgerSize: b.manifest.ledger.size,
+                    manifestSha256: b.manifestSha256,
+                    valid: true,
+                  }
+                : { id: b.id, path: b.path, valid: false, problems: b.problems },
+            ),
+          )}\n`,
+        );
+        return;
+      }
+      if (list.length === 0) io.out('no backups\n');
+      for (const b of list) {
+        if (b.manifest)
+          io.out(
+            `${b.id}  ${b.manifest.createdAt}  ${b.manifest.dialect}  ledger size ${b.manifest.ledger.size}  ${mb(b.manifest.files.reduce((n, f) => n + f.bytes, 0))}\n`,
+          );
+        else io.out(`${b.id}  INVALID: ${(b.problems ?? []).join('; ')}\n`);
+      }
+    });
+
+  backup
+    .command('prune')
+    .description('delete backups the policy does not keep; records backup.pruned')
+    .requiredOption('--keep <n>', 'keep the newest N backups (at least 1)')
+    .option('--daily <d>', 'also keep the newest backup of each of the D newest days holding one')
+    .option('--weekly <w>', 'also keep the newest backup of each of the W newest ISO weeks holding one')
+    .option('--dir <dir>', 'backup directory')
+    .option('--dry-run', 'print the plan, delete nothing')
+    .option('--json', 'one JSON object')
+    .action(async (o: { keep: string; daily?: string; weekly?: string; dir?: string; dryRun?: boolean; json?: boolean }) => {
+      const keepLast = positiveInt('--keep', o.keep)!;
+      const daily = nonNegativeInt('--daily', o.daily);
+      const weekly = nonNegativeInt('--weekly', o.weekly);
+      const ctx = await openLedger(location(), { write: !o.dryRun });
+      try {
+        const r = await pruneBackups({
+          ctx,
+          dir: dirOf(o.dir),
+          actor: defaultActor(io.env),
+          policy: { keepLast, ...(daily !== undefined ? { daily } : {}), ...(weekly !== undefined ? { weekly } : {}) },
+          ...(o.dryRun ? { dryRun: true } : {}),
+        });
+        if (o.json) io.out(`${JSON.stringify(r)}\n`);
+        else {
+          for (const id of r.removed) io.out(`${o.dryRun ? 'would delete' : 'deleted'}  ${id}\n`);
+          for (const id of r.skipped) io.out(`skipped  ${id} (its manifest is not valid)\n`);
+          io.out(
+            `kept ${r.kept.length}, ${o.dryRun ? 'would delete' : 'deleted'} ${r.removed.length}${r.entry !== undefined ? ` (ledger entry ${r.entry})` : ''}\n`,
+          );
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup into a new directory and verify it (files, ledger re-derived in full, keys); --promote swaps it in')
+    .argument('<backup>', 'the backup directory')
+    .option('--data-dir <dir>', 'a new or empty directory to restore into (required)')
+    .option('--promote', 'after the checks pass, move the live data directory aside and put the restore in its place (SQLite; stop the server first)')
+    .option('--json', 'one JSON object')
+    .action(async (backupDir: string, o: { dataDir: string; promote?: boolean; json?: boolean }) => {
+      const target = o.dataDir ?? (program.opts().dataDir as string | undefined);
+      if (!target) throw new RuntimeError('USAGE', 'restore needs --data-dir NEW: a new or empty directory to restore into');
+      const live = resolveLedgerHome({ env: io.env, cwd: io.cwd });
+      const r = await restoreBackup({
+        backup: resolve(io.cwd, backupDir),
+        dataDir: resolve(io.cwd, target),
+        recordedIn: { env: io.env, cwd: io.cwd },
+        ...(o.promote ? { promote: { actor: defaultActor(io.env), liveHome: live, env: io.env, cwd: io.cwd } } : {}),
+      });
+      if (o.json) io.out(`${JSON.stringify(r)}\n`);
+      else {
+        io.out(`restored ${r.id} into ${r.dataDir} in ${r.seconds.toFixed(2)} s\n${r.checks.map((c) => `  ok  ${c}\n`).join('')}`);
+        if (r.promoted)
+          io.out(`promoted: ${r.promoted.home} now holds the restore; the old data is in ${r.promoted.movedAside} (ledger entry ${r.promoted.entry})\n`);
+      }
+    });
+}

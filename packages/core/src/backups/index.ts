@@ -1,0 +1,4 @@
+// Backups: the manifest model, retention selection and RPO (pure; the runtime writes and restores).
+export * from './manifest.js';
+export * from './retention.js';
+export * from './rpo.js';
