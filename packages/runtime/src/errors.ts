@@ -19,7 +19,9 @@ export type RuntimeErrorCode =
   | 'OPERATIONS_SECRET_MISSING'
   | 'CATALOG_INVALID'
   | 'RECEIVER_UNKNOWN'
-  | 'NOTIFICATION_FAILED';
+  | 'NOTIFICATION_FAILED'
+  | 'ANCHOR_INCONSISTENT'
+  | 'ANCHOR_SHIP_FAILED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -101,6 +103,17 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.FAILED,
     http: 502,
     summary: 'A test notification (`runledger notify test`) was not delivered; the message (and the delivery record) says what the receiver answered.',
+  },
+  ANCHOR_INCONSISTENT: {
+    exit: EXIT.FAILED,
+    http: 409,
+    summary:
+      'An anchor destination holds a checkpoint the live ledger does not extend (ROLLED_BACK: the ledger is smaller; FORKED: another root): nothing is shipped over it.',
+  },
+  ANCHOR_SHIP_FAILED: {
+    exit: EXIT.FAILED,
+    http: 502,
+    summary: 'A shipment could not be written to an anchor destination, or its command failed; the message names the destination.',
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

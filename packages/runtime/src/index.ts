@@ -18,3 +18,4 @@ export * from './operations/config.js';
 export { heldSecretCount, holdSecrets, Redactor, REDACTION_MARK, withSecrets } from './redact.js';
 export * from './health/index.js';
 export * from './releases/index.js';
+export * from './anchors/index.js';

@@ -8,7 +8,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
-import { OperationsHost, operationsConfigPath, parseOrThrow, RuntimeError, sweepApprovals, tagRequestId, WakeLoop, withRequestId } from '@runledger/runtime';
+import {
+  AnchorShipper,
+  OperationsHost,
+  operationsConfigPath,
+  parseOrThrow,
+  RuntimeError,
+  sweepApprovals,
+  tagRequestId,
+  WakeLoop,
+  withRequestId,
+} from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
 import { AuthFailureLog } from './auth-failures.js';
@@ -17,6 +27,7 @@ import { failureOf } from './failures.js';
 import { TokenBuckets } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startIntegrityCheck } from './integrity.js';
+import { anchorMetrics } from './anchors.js';
 import { RunWorker } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
@@ -52,6 +63,8 @@ export interface App {
   readonly health: HealthHost;
   /** Releases: the driver, its bake watch and rollbacks. */
   readonly releases: ReleasesHost;
+  /** Off-host anchors, when destinations are configured. */
+  readonly anchors: AnchorShipper | undefined;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -352,8 +365,25 @@ export async function createApp(deps: AppDeps): Promise<App> {
   approvals.start();
   await health.start();
   await releases.start();
+  // Started last: its first round ships the head as it stands after startup.
+  let anchors: AnchorShipper | undefined;
+  if (deps.anchors && deps.anchors.destinations.length > 0) {
+    const shipper = new AnchorShipper({
+      reader: ctx.ledger.reader,
+      destinations: deps.anchors.destinations,
+      stateDir: resolve(ctx.ledger.home, 'anchors'),
+      ...(deps.anchors.intervalMs !== undefined ? { intervalMs: deps.anchors.intervalMs } : {}),
+      now: msNow,
+      onError: (destination, err) => app.log.error({ err, destination }, 'anchor shipment failed'),
+    });
+    anchors = shipper;
+    anchorMetrics(metrics.registry, shipper, async () => (await ctx.ledger.reader.head()).size, msNow);
+    app.addHook('onClose', async () => shipper.stop());
+    shipper.start();
+  }
 
   return {
+    anchors,
     fastify: app,
     worker,
     operations,
