@@ -360,12 +360,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   );
   await app.register(async (root) => statusPage(root as unknown as ApiInstance, rc));
   await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
-  await app.ready();
-  await operations.start();
-  approvals.start();
-  await health.start();
-  await releases.start();
-  // Started last: its first round ships the head as it stands after startup.
+  // Off-host anchors (hooks are added before ready(); the shipper starts last, below).
   let anchors: AnchorShipper | undefined;
   if (deps.anchors && deps.anchors.destinations.length > 0) {
     const shipper = new AnchorShipper({
@@ -379,8 +374,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     anchors = shipper;
     anchorMetrics(metrics.registry, shipper, async () => (await ctx.ledger.reader.head()).size, msNow);
     app.addHook('onClose', async () => shipper.stop());
-    shipper.start();
   }
+
+  await app.ready();
+  await operations.start();
+  approvals.start();
+  await health.start();
+  await releases.start();
+  // Started last: its first round ships the head as it stands after startup.
+  anchors?.start();
 
   return {
     anchors,
