@@ -1,7 +1,7 @@
 // `runledger anchors ship|check` and `runledger verify --anchors DIR` on the embedded SQLite store:
 // exit 0 consistent, 1 rolled back (with the reason), 2 bad input.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -56,6 +56,15 @@ describe('runledger anchors', () => {
     const refused = await run({}, 'anchors', 'ship', '--to', dir);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /ROLLED_BACK/);
+  });
+
+  it('the checklist item `anchors: consistent` fails on the rolled-back ledger and names the reason', async () => {
+    writeFileSync(join(home, 'catalog.yaml'), 'checklists:\n  - name: anchored\n    items:\n      - anchors: consistent\n');
+    const h = await run({ RUNLEDGER_ANCHORS: dir }, 'health', 'anchored', '--json');
+    assert.equal(h.code, 1, h.out + h.err);
+    assert.match(h.out, /LIVE_BEHIND_ANCHOR/);
+    const none = await run({}, 'health', 'anchored', '--json');
+    assert.match(none.out, /no anchor directory configured/);
   });
 
   it('bad input exits 2', async () => {

@@ -10,6 +10,9 @@ import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
 import {
   AnchorShipper,
+  anchorsFact,
+  readTrustedKeys,
+  TRUST_FILE,
   OperationsHost,
   operationsConfigPath,
   parseOrThrow,
@@ -275,6 +278,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const r = await app.inject({ method: 'GET', url: '/ready' });
         const body = r.json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>();
         return { ready: body.ready, failed: body.checks.filter((c) => !c.ok).map((c) => c.name) };
+      },
+      anchors: async () => {
+        const dirs = (deps.anchors?.destinations ?? []).flatMap((d) => (d.kind === 'dir' ? [d.dir] : []));
+        if (dirs.length === 0) return undefined;
+        return anchorsFact(ctx.ledger.reader, dirs, await readTrustedKeys(resolve(ctx.ledger.home, TRUST_FILE)));
       },
     },
   });
