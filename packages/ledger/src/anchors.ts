@@ -17,6 +17,7 @@
 // replaying them from 0 when the directory holds an unbroken chain of shipments with entries.
 import { bytesEqual, fromBase64, toBase64, utf8, type Hash } from './bytes.js';
 import { parseSignedCheckpoint, type SignedCheckpoint } from './checkpoint.js';
+import { parseKeyList, ROTATE_TYPE } from './keyrules.js';
 import { checkNoteSignatures, type VerifierKey } from './note.js';
 import { EMPTY_ROOT, leafHash, TreeState, verifyConsistency } from './tree.js';
 
@@ -113,6 +114,8 @@ export function verifyAnchorChain(files: readonly AnchorFile[], trusted: readonl
   if (named.length === 0) return { ok: false, reason: 'NO_ANCHORS', detail: 'no *.anchor files' };
   let prev: SignedCheckpoint | undefined;
   let tree: TreeState | undefined;
+  // Keys added by rotation entries the replay proved (a shipment stops at each handover checkpoint).
+  const keys = [...trusted];
   const dec = new TextDecoder('utf-8', { fatal: true });
   for (const f of named) {
     const fail = (reason: AnchorChainReason, detail: string): AnchorChain => ({ ok: false, reason, file: f.name, detail });
@@ -122,7 +125,7 @@ export function verifyAnchorChain(files: readonly AnchorFile[], trusted: readonl
     if (anchorFileName(cp.size) !== f.name) return fail('SHIPMENT_MALFORMED', `holds the checkpoint of size ${cp.size}`);
     if (s.from > s.to) return fail('SHIPMENT_MALFORMED', `from ${s.from} is beyond its checkpoint ${s.to}`);
     if (s.entries.length !== 0 && s.entries.length !== s.to - s.from) return fail('SHIPMENT_MALFORMED', `${s.entries.length} entries for ${s.from} → ${s.to}`);
-    const sig = signatureProblem(cp, trusted);
+    const sig = signatureProblem(cp, keys);
     if (sig) return fail(sig.reason, sig.detail);
     if (prev && cp.origin !== prev.origin) return fail('ORIGIN_MISMATCH', `origin ${cp.origin}, the earlier shipments' is ${prev.origin}`);
     // The first shipment kept may start anywhere (older ones pruned); later ones must join up.
@@ -132,8 +135,9 @@ export function verifyAnchorChain(files: readonly AnchorFile[], trusted: readonl
     if (prevSize !== undefined && prevRoot && !verifyConsistency(prevSize, s.to, prevRoot, cp.root, s.proof)) {
       return fail('CHAIN_FORKED', `the consistency proof ${prevSize} → ${s.to} does not verify: the ledger was rewritten between shipments`);
     }
+    const rotations: unknown[] = [];
     for (let i = 0; i < s.entries.length; i++) {
-      let e: { seq?: unknown; ledger?: unknown; prev?: unknown };
+      let e: { seq?: unknown; ledger?: unknown; prev?: unknown; type?: unknown; data?: { add?: unknown } };
       try {
         e = JSON.parse(dec.decode(s.entries[i]!)) as typeof e;
       } catch {
@@ -141,12 +145,17 @@ export function verifyAnchorChain(files: readonly AnchorFile[], trusted: readonl
       }
       if (e.seq !== s.from + i || e.ledger !== cp.origin) return fail('ENTRIES_INVALID', `entry line ${i + 1} is not entry ${s.from + i} of ${cp.origin}`);
       if (i === 0 && prevRoot && e.prev !== toBase64(prevRoot)) return fail('ENTRIES_INVALID', `entry ${s.from}: prev is not the root at ${s.from}`);
+      if (e.type === ROTATE_TYPE) rotations.push(e.data?.add);
     }
     // Replay: only while every shipment since 0 carried its entries.
     if (s.from === 0 && !prev) tree = TreeState.empty();
     if (tree && s.entries.length === s.to - s.from && tree.size === s.from) {
       for (const e of s.entries) tree.appendLeaf(leafHash(e));
       if (!bytesEqual(tree.root(), cp.root)) return fail('ENTRIES_INVALID', `the entries ${s.from}..${s.to - 1} do not hash to the checkpoint's root`);
+      for (const add of rotations) {
+        const added = parseKeyList(add, cp.origin);
+        if (typeof added !== 'string') keys.push(...added);
+      }
     } else tree = undefined;
     prev = cp;
   }

@@ -19,6 +19,7 @@ import {
   openLedger,
   parseDestination,
   readAnchorDir,
+  rotateSigningKey,
   RuntimeError,
   TRUST_FILE,
   type LedgerLocation,
@@ -188,6 +189,22 @@ describe('off-host anchors', () => {
     assert.ok(!v.ok);
     // Entry 3 still parses; the next entry's prev (the root over the original entry 3) exposes it.
     assert.deepEqual([v.reason, v.index], ['ENTRY_PREV_MISMATCH', 4], JSON.stringify(v));
+  });
+
+  it('follows a key rotation: a shipment stops at the handover checkpoint, so the old key alone verifies the chain', async () => {
+    const { root, home, loc, anchors } = await fresh();
+    const oldKeys = trust(home);
+    await append(loc, 1);
+    const ctx = await openLedger(loc, { write: true });
+    await rotateSigningKey(ctx, actor).finally(() => ctx.close());
+    await append(loc, 2);
+    await ship(loc, home, [anchors], root);
+    await ship(loc, home, [anchors], root);
+    const files = await readAnchorDir(anchors);
+    assert.equal(files.length, 2, 'one shipment to the handover, one after');
+    const chain = verifyAnchorChain(files, oldKeys);
+    assert.ok(chain.ok, JSON.stringify(chain));
+    assert.equal(chain.newest.size, 5);
   });
 
   it('an anchor directory that does not hold together is named with its reason', async () => {

@@ -1,6 +1,6 @@
 // One shipment from the live ledger: the latest signed checkpoint, the entries since `from` and the
 // consistency proof from `from`, all read in one snapshot so they belong together.
-import { formatShipment, parseCheckpointText, parseNote, type Hash } from '@runledger/ledger';
+import { formatShipment, parseCheckpointText, parseNote, ROTATE_TYPE, type Hash } from '@runledger/ledger';
 import type { LedgerReader } from '@runledger/store';
 
 export interface BuiltShipment {
@@ -25,19 +25,30 @@ export interface BuildOptions {
 /** Undefined when the ledger has no checkpoint beyond `from`. */
 export async function buildShipment(reader: LedgerReader, from: number, opts: BuildOptions = {}): Promise<BuiltShipment | undefined> {
   return reader.exportSnapshot(async (snap) => {
-    const latest = await snap.latestCheckpoint();
-    if (!latest || latest.size <= from) return undefined;
-    const proof = from === 0 ? [] : await snap.consistencyProof(from, latest.size);
-    const withEntries = (opts.entries ?? true) && latest.size - from <= (opts.maxEntries ?? 10_000);
+    let target = await snap.latestCheckpoint();
+    if (!target || target.size <= from) return undefined;
+    const withEntries = (opts.entries ?? true) && target.size - from <= (opts.maxEntries ?? 10_000);
     const entries: Uint8Array[] = [];
-    if (withEntries) for await (const e of snap.iterateEntries(from, latest.size)) entries.push(e.bytes);
-    const root = parseCheckpointText(parseNote(latest.note).text).root;
+    if (withEntries) {
+      for await (const e of snap.iterateEntries(from, target.size)) {
+        entries.push(e.bytes);
+        // A key rotation: stop at its dual-signed handover checkpoint, so a verifier holding only the
+        // old keys follows the rotation entry to the new ones (verifyAnchorChain).
+        if (e.entry.type === ROTATE_TYPE) {
+          const handover = await snap.checkpointCovering(e.seq);
+          if (handover && handover.size < target.size) target = handover;
+        }
+        if (from + entries.length >= target.size) break;
+      }
+    }
+    const proof = from === 0 ? [] : await snap.consistencyProof(from, target.size);
+    const root = parseCheckpointText(parseNote(target.note).text).root;
     return {
       from,
-      to: latest.size,
+      to: target.size,
       root,
       entries: entries.length,
-      text: formatShipment({ from, entries, proof, checkpointNote: latest.note }),
+      text: formatShipment({ from, entries, proof, checkpointNote: target.note }),
     };
   });
 }
