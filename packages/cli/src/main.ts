@@ -21,6 +21,7 @@ import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.j
 import { processIo, progressBar, type Io } from './io.js';
 import { registerAlertCommands } from './alerts.js';
 import { registerBackupCommands } from './backups/index.js';
+import { registerAnchorCommands } from './anchors.js';
 import { registerHealthCommands, registerSloCommands, takeHealthExit } from './health/index.js';
 import { registerIncidentCommands } from './incidents.js';
 import { registerLogsCommand } from './logs.js';
@@ -240,9 +241,16 @@ export function buildProgram(io: Io): Command {
     .argument('<bundle>')
     .requiredOption('--trust <file>', 'trusted verifier keys, one vkey a line (repeatable)', collect, [])
     .option('--anchor <note>', 'a signed checkpoint kept by someone else (repeatable)', collect, [])
+    .option('--anchors <dir>', 'an off-host anchor directory: its shipments must verify and the bundle extend the newest (repeatable)', collect, [])
     .option('--json', 'one JSON object')
-    .action((bundle: string, o: { trust: string[]; anchor: string[]; json?: boolean }) => {
-      const argv = [bundle, ...o.trust.flatMap((t) => ['--trust', t]), ...o.anchor.flatMap((a) => ['--anchor', a]), ...(o.json ? ['--json'] : [])];
+    .action((bundle: string, o: { trust: string[]; anchor: string[]; anchors: string[]; json?: boolean }) => {
+      const argv = [
+        bundle,
+        ...o.trust.flatMap((t) => ['--trust', t]),
+        ...o.anchor.flatMap((a) => ['--anchor', a]),
+        ...o.anchors.flatMap((d) => ['--anchors', d]),
+        ...(o.json ? ['--json'] : []),
+      ];
       const code = runVerifyCli(argv, { out: io.out, err: io.err, progress: io.tty });
       if (code !== 0) throw new Exit(code);
     });
@@ -254,6 +262,12 @@ export function buildProgram(io: Io): Command {
     () => defaultActor(io.env).id,
   );
   registerLogsCommand(program, io, () => location(program, io));
+  registerAnchorCommands(
+    program,
+    io,
+    () => location(program, io),
+    (code) => new Exit(code),
+  );
   registerTokenCommands(program, io, () => location(program, io));
   registerServeCommand(program, io, () => location(program, io), VERSION);
   registerOperationsCommands(program, io, () => location(program, io));

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
-import { RuntimeError, type LedgerLocation } from '@runledger/runtime';
+import { parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
 import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
 
@@ -23,6 +23,8 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--catalog <path>', 'the service catalog, a file or a directory (default: <data dir>/catalog.yaml, else <data dir>/catalog/)')
     .option('--status-page', 'serve the read-only status page at /status')
     .option('--prometheus-url <url>', 'the Prometheus that checklist items and SLOs naming no url ask')
+    .option('--anchors <destinations>', 'ship the ledger to these off-host anchors, comma-separated: DIR or cmd:PROG ARGS (default: $RUNLEDGER_ANCHORS)')
+    .option('--anchor-interval <seconds>', 'seconds between anchor shipments', '5')
     .option(
       '--trust-proxy <cidrs>',
       'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',
@@ -39,6 +41,8 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         catalog?: string;
         statusPage?: boolean;
         prometheusUrl?: string;
+        anchors?: string;
+        anchorInterval: string;
       }) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
@@ -56,6 +60,10 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           ...(o.statusPage ? { statusPage: true } : {}),
           ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),
         };
+        const anchorInterval = Number(o.anchorInterval);
+        if (!Number.isFinite(anchorInterval) || anchorInterval < 1)
+          throw new RuntimeError('USAGE', `--anchor-interval ${o.anchorInterval}: expected seconds ≥ 1`);
+        const anchors = parseDestinations(o.anchors ?? io.env.RUNLEDGER_ANCHORS, io.cwd);
         const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
         const server = await openServerEngine(location(), { cwd: io.cwd });
         const ctx = server.engineContext;
@@ -72,6 +80,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             drainTimeoutMs: drain * 1000,
             trustProxy,
             health,
+            ...(anchors.length > 0 ? { anchors: { destinations: anchors, intervalMs: anchorInterval * 1000 } } : {}),
             ...(o.secureCookies ? { secureCookies: true } : {}),
           });
           const head = await ctx.ledger.reader.head();

@@ -183,3 +183,20 @@ describe('checklistNeeds', () => {
     assert.deepEqual([n.bypasses, n.incidents, n.readiness], [true, true, true]);
   });
 });
+
+describe('the anchors item', () => {
+  const list = { name: 'anchored', items: [{ kind: 'anchors' as const, name: 'the ledger extends its off-host anchors' }] };
+  const base = facts(example(), HEALTHY);
+
+  it('holds when every anchor directory is consistent, fails with the evidence otherwise, and fails without the fact', () => {
+    const ok = { dir: '/a', status: 'CONSISTENT', reason: 'CONSISTENT', detail: 'extends' };
+    const bad = { dir: '/b', status: 'ROLLED_BACK', reason: 'LIVE_BEHIND_ANCHOR', detail: 'smaller' };
+    assert.equal(evaluateChecklist(list, { ...base, anchors: () => ({ ok: true, results: [ok] }) }).healthy, true);
+    const r = evaluateChecklist(list, { ...base, anchors: () => ({ ok: false, results: [ok, bad] }) });
+    assert.equal(r.healthy, false);
+    assert.deepEqual(r.items[0]!.evidence, { results: [ok, bad] });
+    const none = evaluateChecklist(list, base);
+    assert.deepEqual([none.healthy, none.items[0]!.evidence], [false, 'no anchor directory configured (RUNLEDGER_ANCHORS)']);
+    assert.equal(checklistNeeds([list]).anchors, true);
+  });
+});

@@ -146,6 +146,7 @@ function everything(): Obj {
           { noOpenIncident: { severity: 'SEV-1' } },
           { ready: 'runledger' },
           { prometheus: { query: 'up', op: '==', threshold: 1 } },
+          { anchors: 'consistent' },
         ],
       },
     ],

@@ -12,6 +12,7 @@ export * from './bundle.js';
 export * from './evidence.js';
 export * from './evidence-cited.js';
 export * from './verifier.js';
+export * from './anchors.js';
 export * from './jcs-parse.js';
 // The WebAssembly tree: the writer takes each entry's prev from it (one WASM call per root).
 export { FastTree } from './fastfold/index.js';

@@ -36,6 +36,7 @@ export const REASONS = [
   'ROLLBACK',
   'CONSISTENCY_PROOF_INVALID',
   'RECEIPT_INVALID',
+  'ANCHOR_CHAIN_INVALID',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -27,7 +27,9 @@ export type RuntimeErrorCode =
   | 'BACKUP_KEYS_MISMATCH'
   | 'RESTORE_TARGET_NOT_EMPTY'
   | 'RESTORE_LIVE_IN_USE'
-  | 'RESTORE_NOT_SUPPORTED';
+  | 'RESTORE_NOT_SUPPORTED'
+  | 'ANCHOR_INCONSISTENT'
+  | 'ANCHOR_SHIP_FAILED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -150,6 +152,17 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.USAGE,
     http: 501,
     summary: 'This restore is not built yet (a PostgreSQL backup: restore its dump with pg_restore into a new database by hand).',
+  },
+  ANCHOR_INCONSISTENT: {
+    exit: EXIT.FAILED,
+    http: 409,
+    summary:
+      'An anchor destination holds a checkpoint the live ledger does not extend (ROLLED_BACK: the ledger is smaller; FORKED: another root): nothing is shipped over it.',
+  },
+  ANCHOR_SHIP_FAILED: {
+    exit: EXIT.FAILED,
+    http: 502,
+    summary: 'A shipment could not be written to an anchor destination, or its command failed; the message names the destination.',
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

@@ -19,3 +19,4 @@ export { heldSecretCount, holdSecrets, Redactor, REDACTION_MARK, withSecrets } f
 export * from './health/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
+export * from './anchors/index.js';

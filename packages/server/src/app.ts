@@ -8,7 +8,20 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { sql, type Kysely } from 'kysely';
 import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
-import { OperationsHost, operationsConfigPath, parseOrThrow, RuntimeError, sweepApprovals, tagRequestId, WakeLoop, withRequestId } from '@runledger/runtime';
+import {
+  AnchorShipper,
+  anchorsFact,
+  readTrustedKeys,
+  TRUST_FILE,
+  OperationsHost,
+  operationsConfigPath,
+  parseOrThrow,
+  RuntimeError,
+  sweepApprovals,
+  tagRequestId,
+  WakeLoop,
+  withRequestId,
+} from '@runledger/runtime';
 import { ApiError } from './errors.js';
 import { authenticator, loggableUrl } from './auth.js';
 import { AuthFailureLog } from './auth-failures.js';
@@ -17,6 +30,7 @@ import { failureOf } from './failures.js';
 import { TokenBuckets } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startIntegrityCheck } from './integrity.js';
+import { anchorMetrics } from './anchors.js';
 import { RunWorker } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
@@ -52,6 +66,8 @@ export interface App {
   readonly health: HealthHost;
   /** Releases: the driver, its bake watch and rollbacks. */
   readonly releases: ReleasesHost;
+  /** Off-host anchors, when destinations are configured. */
+  readonly anchors: AnchorShipper | undefined;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -263,6 +279,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const body = r.json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>();
         return { ready: body.ready, failed: body.checks.filter((c) => !c.ok).map((c) => c.name) };
       },
+      anchors: async () => {
+        const dirs = (deps.anchors?.destinations ?? []).flatMap((d) => (d.kind === 'dir' ? [d.dir] : []));
+        if (dirs.length === 0) return undefined;
+        return anchorsFact(ctx.ledger.reader, dirs, await readTrustedKeys(resolve(ctx.ledger.home, TRUST_FILE)));
+      },
     },
   });
   const rc: RouteContext = {
@@ -347,13 +368,32 @@ export async function createApp(deps: AppDeps): Promise<App> {
   );
   await app.register(async (root) => statusPage(root as unknown as ApiInstance, rc));
   await app.register(async (web) => webRoutes(web as unknown as ApiInstance, rc));
+  // Off-host anchors (hooks are added before ready(); the shipper starts last, below).
+  let anchors: AnchorShipper | undefined;
+  if (deps.anchors && deps.anchors.destinations.length > 0) {
+    const shipper = new AnchorShipper({
+      reader: ctx.ledger.reader,
+      destinations: deps.anchors.destinations,
+      stateDir: resolve(ctx.ledger.home, 'anchors'),
+      ...(deps.anchors.intervalMs !== undefined ? { intervalMs: deps.anchors.intervalMs } : {}),
+      now: msNow,
+      onError: (destination, err) => app.log.error({ err, destination }, 'anchor shipment failed'),
+    });
+    anchors = shipper;
+    anchorMetrics(metrics.registry, shipper, async () => (await ctx.ledger.reader.head()).size, msNow);
+    app.addHook('onClose', async () => shipper.stop());
+  }
+
   await app.ready();
   await operations.start();
   approvals.start();
   await health.start();
   await releases.start();
+  // Started last: its first round ships the head as it stands after startup.
+  anchors?.start();
 
   return {
+    anchors,
     fastify: app,
     worker,
     operations,

@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppendResult, IntegrityCheck, TokenRole, TokenStore } from '@runledger/store';
-import type { EngineContext, OperationsHost } from '@runledger/runtime';
+import type { AnchorDestination, EngineContext, OperationsHost } from '@runledger/runtime';
 import type { RetryPolicy } from '@runledger/core';
 import type { Authenticator, Principal } from './auth.js';
 import type { BucketConfig } from './limits.js';
@@ -70,6 +70,8 @@ export interface AppDeps {
   readonly health?: HealthDeps;
   /** Releases: how often bake windows are observed, how long a checklist gate may take to hold (ms). */
   readonly releases?: { readonly pollMs?: number; readonly checklistWaitMs?: number };
+  /** Off-host anchors: destinations (RUNLEDGER_ANCHORS) shipped to every intervalMs (default 5 s). */
+  readonly anchors?: { readonly destinations: readonly AnchorDestination[]; readonly intervalMs?: number };
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */

@@ -12,7 +12,15 @@ import {
   type ChecklistResult,
   type Service,
 } from '@runledger/core';
-import { gatherFacts, type CheckOutcome, type FactSources, type LedgerContext, type LedgerLocation, type LoadedCatalog } from '@runledger/runtime';
+import {
+  anchorDirsFact,
+  gatherFacts,
+  type CheckOutcome,
+  type FactSources,
+  type LedgerContext,
+  type LedgerLocation,
+  type LoadedCatalog,
+} from '@runledger/runtime';
 import { activeBypassesOf, ApiError, openIncidentFact, readStoredVerification, verificationFact } from '@runledger/server';
 import { IncidentStore, RunStore } from '@runledger/store';
 import type { Io } from '../io.js';
@@ -108,11 +116,13 @@ function checksNeeded(catalog: Catalog, items: readonly ChecklistItem[]): Set<st
 
 /** Whether some item needs the data directory's store (ledger verification, bypasses, incidents, local readiness). */
 function needsStore(items: readonly ChecklistItem[], o: HealthOptions): boolean {
-  return items.some((i) => i.kind === 'ledger' || i.kind === 'noBypass' || i.kind === 'noOpenIncident' || (i.kind === 'ready' && !o.server));
+  return items.some(
+    (i) => i.kind === 'ledger' || i.kind === 'anchors' || i.kind === 'noBypass' || i.kind === 'noOpenIncident' || (i.kind === 'ready' && !o.server),
+  );
 }
 
 /** Where the items' facts come from: the data directory as the server's, readiness local or via --server, Prometheus. */
-function factSources(o: HealthOptions, ledger: LedgerContext | undefined): FactSources {
+function factSources(o: HealthOptions, ledger: LedgerContext | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): FactSources {
   const runs = ledger ? new RunStore(ledger.store) : undefined;
   return {
     ...(runs
@@ -123,6 +133,7 @@ function factSources(o: HealthOptions, ledger: LedgerContext | undefined): FactS
       : {}),
     ...(ledger
       ? {
+          anchors: async () => anchorDirsFact(ledger, env.RUNLEDGER_ANCHORS, cwd),
           openIncidents: async () => (await new IncidentStore(ledger.store).list({ states: ['triggered', 'acknowledged'], limit: 1000 })).map(openIncidentFact),
         }
       : {}),
@@ -154,7 +165,7 @@ export async function evaluateHealth(io: Io, location: () => LedgerLocation, nam
   if (lr.length === 0) throw new ApiError('CATALOG_ENTRY_NOT_FOUND', `${l.path} has no checklists and no services: nothing to evaluate`);
   const snap = await probedSnapshot(catalog, checksNeeded(catalog, lr), io.env);
   const evaluate = async (ledger: LedgerContext | undefined): Promise<ChecklistResult[]> => {
-    const gathered = await gatherFacts(lists, undefined, factSources(o, ledger));
+    const gathered = await gatherFacts(lists, undefined, factSources(o, ledger, io.env, io.cwd));
     const states = statesOf(snap.checks);
     const facts: ChecklistFacts = { ...gathered, checkState: (id) => states[id], serviceHealth: (n) => snap.health.services[n] };
     return lists.map((x) => evaluateChecklist(x, facts));

@@ -23,6 +23,12 @@ export interface OpenIncidentFact {
   readonly service?: string;
 }
 
+/** The live ledger against each anchor directory (`runledger anchors check`). */
+export interface AnchorsFact {
+  readonly ok: boolean;
+  readonly results: readonly { readonly dir: string; readonly status: string; readonly reason: string; readonly detail: string }[];
+}
+
 export type PrometheusFact = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
 
 export interface ChecklistFacts {
@@ -34,6 +40,8 @@ export interface ChecklistFacts {
   openIncidents(): readonly OpenIncidentFact[] | undefined;
   readiness(target: 'runledger'): { readonly ready: boolean; readonly failed: readonly string[] } | undefined;
   prometheus(query: string, url?: string): PrometheusFact | undefined;
+  /** Undefined when no anchor directory is configured, or the caller cannot tell. */
+  anchors?(): AnchorsFact | undefined;
 }
 
 export type Evidence = string | Readonly<Record<string, unknown>>;
@@ -80,6 +88,11 @@ function evaluateItem(item: ChecklistItem, facts: ChecklistFacts): { ok: boolean
       const on = facts.activeBypasses();
       if (on === undefined) return { ok: false, evidence: 'bypass state unknown' };
       return { ok: on.length === 0, evidence: on.length === 0 ? 'no bypass or override is on' : { active: on } };
+    }
+    case 'anchors': {
+      const r = facts.anchors?.();
+      if (r === undefined) return { ok: false, evidence: 'no anchor directory configured (RUNLEDGER_ANCHORS)' };
+      return { ok: r.ok, evidence: { results: r.results } };
     }
     case 'noOpenIncident': {
       const open = facts.openIncidents();
@@ -132,6 +145,7 @@ export interface ChecklistNeeds {
   readonly bypasses: boolean;
   readonly incidents: boolean;
   readonly readiness: boolean;
+  readonly anchors: boolean;
 }
 
 export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
@@ -145,5 +159,6 @@ export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
     bypasses: items.some((i) => i.kind === 'noBypass'),
     incidents: items.some((i) => i.kind === 'noOpenIncident'),
     readiness: items.some((i) => i.kind === 'ready'),
+    anchors: items.some((i) => i.kind === 'anchors'),
   };
 }

@@ -90,6 +90,7 @@ export type ChecklistItemSpec =
   | { readonly kind: 'service'; readonly service: string; readonly allow: readonly HealthState[] }
   | { readonly kind: 'ledger'; readonly mode: 'full' | 'sampled'; readonly sample?: number }
   | { readonly kind: 'noBypass' }
+  | { readonly kind: 'anchors' }
   | { readonly kind: 'noOpenIncident'; readonly severity: IncidentSeverity; readonly service?: string }
   | { readonly kind: 'ready'; readonly target: 'runledger' }
   | { readonly kind: 'prometheus'; readonly query: string; readonly op: ComparisonOp; readonly threshold: number; readonly url?: string };

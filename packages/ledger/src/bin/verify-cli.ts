@@ -15,6 +15,7 @@ import {
 import { EVIDENCE_CITED_MAX_BYTES, isCitedPath } from '../evidence-cited.js';
 import { parseVkey, type VerifierKey } from '../note.js';
 import { BundleVerifier, formatResult, type NamedText, type VerifyResult } from '../verifier.js';
+import { ANCHOR_FILE_RE, verifyAnchorChain } from '../anchors.js';
 
 export interface CliIo {
   readonly out: (s: string) => void;
@@ -24,7 +25,7 @@ export interface CliIo {
 }
 
 export const VERIFY_USAGE =
-  'usage: runledger-verify BUNDLE --trust FILE [--trust FILE]... [--anchor NOTE]... [--json]\n' +
+  'usage: runledger-verify BUNDLE --trust FILE [--trust FILE]... [--anchor NOTE]... [--anchors DIR]... [--json]\n' +
   '       runledger-verify evidence DIR --trust FILE [--trust FILE]... [--json]';
 
 class UsageError extends Error {}
@@ -103,6 +104,8 @@ export interface VerifyArgs {
   bundle: string;
   trust: string[];
   anchors: string[];
+  /** Anchor directories (runledger-anchor/1 shipments). */
+  anchorDirs?: string[];
   json: boolean;
 }
 
@@ -120,6 +123,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     else if (x.startsWith('--trust=')) a.trust.push(x.slice(8));
     else if (x === '--anchor') a.anchors.push(val());
     else if (x.startsWith('--anchor=')) a.anchors.push(x.slice(9));
+    else if (x === '--anchors') (a.anchorDirs ??= []).push(val());
+    else if (x.startsWith('--anchors=')) (a.anchorDirs ??= []).push(x.slice(10));
     else if (x === '-h' || x === '--help') throw new UsageError(VERIFY_USAGE);
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (a.bundle === '') a.bundle = x;
@@ -134,6 +139,24 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
 export function verifyBundleDir(args: VerifyArgs, io?: CliIo): VerifyResult {
   const trusted = args.trust.flatMap(readTrustFile);
   const anchors = args.anchors.map((p) => readFileSync(p, 'utf8'));
+  // An anchor directory counts through its newest checkpoint, once its chain of shipments verifies.
+  for (const dir of args.anchorDirs ?? []) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--anchors ${dir} is not a directory`);
+    const files = readdirSync(dir)
+      .filter((n) => ANCHOR_FILE_RE.test(n))
+      .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
+    const chain = verifyAnchorChain(files, trusted);
+    if (!chain.ok) {
+      return {
+        ok: false,
+        reason: 'ANCHOR_CHAIN_INVALID',
+        index: 0,
+        verifiedPrefix: 0,
+        detail: `${dir}${chain.file ? `/${chain.file}` : ''}: ${chain.reason}: ${chain.detail}`,
+      };
+    }
+    anchors.push(chain.newest.text);
+  }
   if (!statSync(args.bundle).isDirectory()) throw new UsageError(`${args.bundle} is not a directory`);
   const manifestPath = join(args.bundle, MANIFEST_FILE);
   const entriesPath = join(args.bundle, ENTRIES_FILE);
@@ -162,7 +185,7 @@ function isEvidenceCommand(argv: readonly string[]): boolean {
   if (argv[0] !== 'evidence') return false;
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i]!;
-    if (x === '--trust' || x === '--anchor') i++;
+    if (x === '--trust' || x === '--anchor' || x === '--anchors') i++;
     else if (!x.startsWith('-')) return true;
   }
   return false;
@@ -224,7 +247,7 @@ function runEvidenceCli(argv: readonly string[], io: CliIo): number {
   let args: VerifyArgs;
   try {
     args = parseVerifyArgs(argv);
-    if (args.anchors.length > 0) throw new UsageError('--anchor does not apply to an evidence bundle');
+    if (args.anchors.length > 0 || args.anchorDirs?.length) throw new UsageError('--anchor does not apply to an evidence bundle');
   } catch (e) {
     io.err(`${(e as Error).message}\n${(e as Error).message === VERIFY_USAGE ? '' : `${VERIFY_USAGE}\n`}`);
     return 2;

@@ -9,6 +9,7 @@ import {
   type Checklist,
   type ChecklistFacts,
   type ChecklistResult,
+  type AnchorsFact,
   type LedgerVerificationFact,
   type OpenIncidentFact,
   type PrometheusFact,
@@ -20,6 +21,7 @@ export interface FactSources {
   activeBypasses?(): Promise<readonly { readonly kind: string; readonly detail?: string }[] | undefined>;
   openIncidents?(): Promise<readonly OpenIncidentFact[] | undefined>;
   readiness?(): Promise<{ readonly ready: boolean; readonly failed: readonly string[] } | undefined>;
+  anchors?(): Promise<AnchorsFact | undefined>;
   /** The Prometheus asked when an item names no `url`. */
   readonly prometheusUrl?: string;
   readonly prometheusTimeoutMs?: number;
@@ -71,6 +73,7 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
   const bypasses = needs.bypasses ? await src.activeBypasses?.() : undefined;
   const incidents = needs.incidents ? await src.openIncidents?.() : undefined;
   const ready = needs.readiness ? await src.readiness?.() : undefined;
+  const anchors = needs.anchors ? await src.anchors?.() : undefined;
   const states = health?.states() ?? {};
   const services = health?.serviceVerdicts() ?? {};
   return {
@@ -80,6 +83,7 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
     activeBypasses: () => bypasses,
     openIncidents: () => incidents,
     readiness: () => ready,
+    anchors: () => anchors,
     prometheus: (query, url) => prom.get(`${url ?? src.prometheusUrl ?? ''} ${query}`),
   };
 }
