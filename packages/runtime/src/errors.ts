@@ -28,6 +28,7 @@ export type RuntimeErrorCode =
   | 'RESTORE_TARGET_NOT_EMPTY'
   | 'RESTORE_LIVE_IN_USE'
   | 'RESTORE_NOT_SUPPORTED'
+  | 'RESTORE_ROLLBACK'
   | 'ANCHOR_INCONSISTENT'
   | 'ANCHOR_SHIP_FAILED';
 
@@ -152,6 +153,12 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.USAGE,
     http: 501,
     summary: 'This restore is not built yet (a PostgreSQL backup: restore its dump with pg_restore into a new database by hand).',
+  },
+  RESTORE_ROLLBACK: {
+    exit: EXIT.FAILED,
+    http: 409,
+    summary:
+      'The restored ledger is behind an anchor held off-host: restoring it would lose entries the anchor proves existed. Refused unless allowed with a reason, which the promote entry records.',
   },
   ANCHOR_INCONSISTENT: {
     exit: EXIT.FAILED,

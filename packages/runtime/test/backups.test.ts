@@ -8,7 +8,19 @@ import { after, before, describe, it } from 'node:test';
 import { BACKUP_MANIFEST_FILE, type BackupManifest } from '@runledger/core';
 import { generateSigner } from '@runledger/ledger';
 import { pgFactory, removeTempDirs, tempDir } from '@runledger/testkit';
-import { backupNow, initLedger, listBackups, openLedger, pgEnvOf, pruneBackups, restoreBackup, RuntimeError, type LedgerContext } from '../src/index.js';
+import {
+  AnchorShipper,
+  backupNow,
+  initLedger,
+  parseDestination,
+  listBackups,
+  openLedger,
+  pgEnvOf,
+  pruneBackups,
+  restoreBackup,
+  RuntimeError,
+  type LedgerContext,
+} from '../src/index.js';
 
 const actor = { kind: 'user' as const, id: 'alice' };
 const ORIGIN = 'ops.test.runledger/backup';
@@ -150,6 +162,44 @@ describe('backups (SQLite)', () => {
       const extra = await take();
       writeFileSync(join(extra, 'note.txt'), 'hi');
       await assert.rejects(restoreBackup({ backup: extra, dataDir: join(tempDir(), 't') }), (e) => code(e) === 'BACKUP_FILE_MISMATCH');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('refuses a restore behind an anchor held off-host (entries it proves existed would be lost), unless allowed with a reason', async () => {
+    const { home, ctx } = await freshLedger(20);
+    try {
+      const dir = join(tempDir(), 'backups');
+      const anchors = join(tempDir(), 'anchors');
+      const ship = () => new AnchorShipper({ reader: ctx.reader, destinations: [parseDestination(anchors, home)], stateDir: join(home, 'anchors') }).shipNow();
+      await ship();
+      const old = await backupNow({ ctx, dir, actor });
+      // The anchor at the backup's size: the restore extends it.
+      const same = await restoreBackup({ backup: old.path, dataDir: join(tempDir(), 'r1'), anchors: [anchors] });
+      assert.ok(
+        same.checks.some((c) => c.startsWith('anchors: the restored ledger extends the newest anchor')),
+        same.checks.join('\n'),
+      );
+      // More entries, shipped off-host: the old backup is now behind what the anchor proves.
+      for (let i = 0; i < 10; i++) await ctx.writer!.append({ type: 'ops.note', actor, data: { later: i } });
+      await ship();
+      const behind = join(tempDir(), 'r2');
+      await assert.rejects(
+        restoreBackup({ backup: old.path, dataDir: behind, anchors: [anchors] }),
+        (e) => code(e) === 'RESTORE_ROLLBACK' && /behind the newest anchor/.test((e as Error).message),
+      );
+      assert.ok(!existsSync(behind) || readdirSync(behind).length === 0, 'a refused restore leaves nothing');
+      const allowed = await restoreBackup({
+        backup: old.path,
+        dataDir: join(tempDir(), 'r3'),
+        anchors: [anchors],
+        allowRollback: { reason: 'the disk with the newer data is gone; ticket OPS-9' },
+      });
+      assert.ok(
+        allowed.checks.some((c) => /BEHIND the newest anchor .*allowed: the disk with the newer data is gone/.test(c)),
+        allowed.checks.join('\n'),
+      );
     } finally {
       await ctx.close();
     }

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  parseDestinations,
   backupNow,
   defaultActor,
   defaultBackupDir,
@@ -133,8 +134,15 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
     .argument('<backup>', 'the backup directory')
     .option('--data-dir <dir>', 'a new or empty directory to restore into (required)')
     .option('--promote', 'after the checks pass, move the live data directory aside and put the restore in its place (SQLite; stop the server first)')
+    .option(
+      '--anchors <dir>',
+      'an anchor directory the restored ledger must extend (repeatable; default: the directories of $RUNLEDGER_ANCHORS)',
+      collectList,
+      [],
+    )
+    .option('--allow-rollback <reason>', 'restore although the ledger is behind an anchor (entries it proves existed are lost); the reason is recorded')
     .option('--json', 'one JSON object')
-    .action(async (backupDir: string, o: { dataDir: string; promote?: boolean; json?: boolean }) => {
+    .action(async (backupDir: string, o: { dataDir: string; promote?: boolean; json?: boolean; anchors: string[]; allowRollback?: string }) => {
       const target = o.dataDir ?? (program.opts().dataDir as string | undefined);
       if (!target) throw new RuntimeError('USAGE', 'restore needs --data-dir NEW: a new or empty directory to restore into');
       const live = resolveLedgerHome({ env: io.env, cwd: io.cwd });
@@ -142,6 +150,8 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         backup: resolve(io.cwd, backupDir),
         dataDir: resolve(io.cwd, target),
         recordedIn: { env: io.env, cwd: io.cwd },
+        anchors: anchorDirsOf(o.anchors, io),
+        ...(o.allowRollback !== undefined ? { allowRollback: { reason: o.allowRollback } } : {}),
         ...(o.promote ? { promote: { actor: defaultActor(io.env), liveHome: live, env: io.env, cwd: io.cwd } } : {}),
       });
       if (o.json) io.out(`${JSON.stringify(r)}\n`);
@@ -151,4 +161,14 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
           io.out(`promoted: ${r.promoted.home} now holds the restore; the old data is in ${r.promoted.movedAside} (ledger entry ${r.promoted.entry})\n`);
       }
     });
+}
+
+function collectList(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** --anchors, else the directory destinations of RUNLEDGER_ANCHORS (command destinations cannot be read back). */
+function anchorDirsOf(flags: readonly string[], io: Io): string[] {
+  if (flags.length > 0) return flags.map((d) => resolve(io.cwd, d));
+  return parseDestinations(io.env['RUNLEDGER_ANCHORS'], io.cwd).flatMap((d) => (d.kind === 'dir' ? [d.dir] : []));
 }

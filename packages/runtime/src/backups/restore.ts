@@ -17,6 +17,7 @@ import {
   StoreError,
   type Env,
 } from '@runledger/store';
+import { checkAnchors } from '../anchors/check.js';
 import { RuntimeError } from '../errors.js';
 import { openLedger, TRUST_FILE, type LedgerLocation } from '../ledger/service.js';
 import { backupIdem } from './backup.js';
@@ -35,6 +36,13 @@ export interface RestoreOptions {
   readonly recordedIn?: LedgerLocation;
   readonly promote?: { readonly actor: Actor; readonly env?: Env; readonly liveHome?: string; readonly cwd?: string };
   readonly now?: () => Date;
+  /**
+   * Anchor directories held off-host (RUNLEDGER_ANCHORS, --anchors): the restored ledger must extend the
+   * newest anchor of each. One it is behind would lose entries the anchor proves existed: refused
+   * (RESTORE_ROLLBACK) unless `allowRollback` gives a reason, which the promote entry records.
+   */
+  readonly anchors?: readonly string[];
+  readonly allowRollback?: { readonly reason: string };
 }
 
 export interface RestoreResult {
@@ -193,6 +201,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       // A database SQLite cannot read (truncated, not a database) is a ledger that does not verify.
       throw new RuntimeError('BACKUP_LEDGER_MISMATCH', `the restored database cannot be read: ${(e as Error).message}`, { cause: e });
     });
+    await checkRestoredAnchors(dataDir, opts.anchors ?? [], trusted, opts.allowRollback, checks);
   } catch (e) {
     // A refused restore leaves nothing that could be mistaken for a good one.
     if (created) await rm(dataDir, { recursive: true, force: true });
@@ -207,8 +216,45 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     checks,
   };
   if (!opts.promote) return { ...result, seconds: (Date.now() - started) / 1000 };
-  const promoted = await promote(dataDir, manifest, sha256, trusted, opts.promote, opts.now ?? (() => new Date()));
+  const promoted = await promote(dataDir, manifest, sha256, trusted, opts.promote, opts.now ?? (() => new Date()), opts.allowRollback);
   return { ...result, promoted, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The restored ledger against each anchor directory (seed 002: offline proofs must still validate): it
+ * must extend the newest anchor. Behind it is a rollback of entries the anchor proves existed.
+ */
+async function checkRestoredAnchors(
+  dataDir: string,
+  dirs: readonly string[],
+  trusted: VerifierKey[],
+  allow: { readonly reason: string } | undefined,
+  checks: string[],
+): Promise<void> {
+  if (dirs.length === 0) return;
+  const store = await openStore(resolveConfig({ env: {}, home: dataDir }), { create: false });
+  try {
+    const reader = new LedgerReader(store);
+    for (const dir of dirs) {
+      const r = await checkAnchors(reader, dir, trusted);
+      if (r.status === 'CONSISTENT') {
+        checks.push(`anchors: the restored ledger extends the newest anchor in ${dir}${r.anchorSize !== undefined ? ` (size ${r.anchorSize})` : ''}`);
+        continue;
+      }
+      if (r.status === 'ROLLED_BACK' && allow?.reason.trim()) {
+        checks.push(`anchors: BEHIND the newest anchor in ${dir} (${r.detail}); allowed: ${allow.reason}`);
+        continue;
+      }
+      if (r.status === 'ROLLED_BACK')
+        throw new RuntimeError(
+          'RESTORE_ROLLBACK',
+          `the restored ledger is behind the newest anchor in ${dir}: ${r.detail}; restoring it would lose entries the anchor proves existed (allow it with a reason, which is recorded)`,
+        );
+      throw new RuntimeError('BACKUP_LEDGER_MISMATCH', `the restored ledger does not match the anchors in ${dir}: ${r.status} ${r.reason}: ${r.detail}`);
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 /** Opens the restored store, re-derives the whole ledger and holds it to the manifest and the trust file. */
@@ -261,6 +307,7 @@ async function promote(
   trusted: VerifierKey[],
   p: NonNullable<RestoreOptions['promote']>,
   now: () => Date,
+  allowRollback?: { readonly reason: string },
 ): Promise<NonNullable<RestoreResult['promoted']>> {
   const live = resolveConfig({ env: p.env ?? {}, ...(p.liveHome ? { home: p.liveHome } : {}), ...(p.cwd ? { cwd: p.cwd } : {}) });
   if (live.kind !== 'sqlite') throw new RuntimeError('RESTORE_NOT_SUPPORTED', 'promote swaps SQLite data directories; the live store is PostgreSQL');
@@ -298,7 +345,13 @@ async function promote(
       type: 'restore.promoted',
       actor: p.actor,
       subject: { kind: 'backup', id: manifest.id },
-      data: { manifestSha256, restoredSize: manifest.ledger.size, restoredRoot: manifest.ledger.root, movedAside: aside },
+      data: {
+        manifestSha256,
+        restoredSize: manifest.ledger.size,
+        restoredRoot: manifest.ledger.root,
+        movedAside: aside,
+        ...(allowRollback ? { rollbackOverride: { reason: allowRollback.reason } } : {}),
+      },
     });
     return { home: live.home, replacedBy: dataDir, movedAside: aside, entry: r.seq };
   } finally {
