@@ -1,7 +1,7 @@
 // Releases over HTTP. Reads need a viewer; creating, deploying and asking for a rollback an operator;
 // approving a waiting rollback an approver (never the person who asked). Refusals carry the rule's code
 // (RELEASE_BUSY, ROLLBACK_LEDGER_UNVERIFIED …) in the one error shape.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
@@ -18,7 +18,7 @@ import {
 } from '@runledger/runtime';
 import type { ApiInstance, RouteContext } from '../context.js';
 import { errors } from '../schemas.js';
-import { tarEnd, tarHeader, tarPadding } from '../tar.js';
+import { tarOf } from '../export.js';
 import {
   CreateReleaseBody,
   EmptyBody,
@@ -299,22 +299,10 @@ export function releaseRoutes(app: ApiInstance, rc: RouteContext, driver: Releas
           ...(slo ? { slo } : {}),
           ledger: { ...ledger, append: async (d) => rc.append(d) },
         });
-        const mtime = Math.floor(rc.now().getTime() / 1000);
-        const parts: Buffer[] = [tarHeader(root, 0, { dir: true, mtime })];
-        const walk = async (rel: string): Promise<void> => {
-          for (const e of (await readdir(join(dir, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-            const path = rel ? `${rel}/${e.name}` : e.name;
-            if (e.isDirectory()) {
-              parts.push(tarHeader(`${root}/${path}`, 0, { dir: true, mtime }));
-              await walk(path);
-            } else {
-              const bytes = await readFile(join(dir, path));
-              parts.push(tarHeader(`${root}/${path}`, bytes.length, { mtime }), bytes, tarPadding(bytes.length));
-            }
-          }
-        };
-        await walk('');
-        parts.push(tarEnd());
+        // The export's archiver; read whole here, since the staging directory goes when the request ends.
+        const tar = await tarOf(dir, root, Math.floor(rc.now().getTime() / 1000));
+        const parts: Buffer[] = [];
+        for await (const chunk of tar.chunks) parts.push(chunk);
         return reply
           .header('content-type', 'application/x-tar')
           .header('content-disposition', `attachment; filename="${root}.tar"`)

@@ -63,28 +63,8 @@ export function ReleasesPage() {
         testId="releases"
         actions={
           <div className="filter-bar rel-filters">
-            <label className="filter">
-              service
-              <select value={service} onChange={(e) => setFilter('service', e.target.value)} data-testid="releases-filter-service">
-                <option value="">all</option>
-                {[...new Set([...services, ...(service ? [service] : [])])].map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="filter">
-              environment
-              <select value={env} onChange={(e) => setFilter('env', e.target.value)} data-testid="releases-filter-env">
-                <option value="">all</option>
-                {[...new Set([...envs, ...(env ? [env] : [])])].map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <NameFilter label="service" value={service} names={services} onChange={(v) => setFilter('service', v)} testId="releases-filter-service" />
+            <NameFilter label="environment" value={env} names={envs} onChange={(v) => setFilter('env', v)} testId="releases-filter-env" />
             <label className="filter">
               state
               <select value={state} onChange={(e) => setFilter('state', e.target.value)} data-testid="releases-filter-state">
@@ -301,5 +281,22 @@ function NewRelease({ services, envs }: { services: readonly string[]; envs: rea
         </button>
       </div>
     </form>
+  );
+}
+
+/** A filter over names seen in the data; the chosen one stays listed even when no release has it now. */
+function NameFilter(p: { label: string; value: string; names: readonly string[]; onChange: (v: string) => void; testId: string }) {
+  return (
+    <label className="filter">
+      {p.label}
+      <select value={p.value} onChange={(e) => p.onChange(e.target.value)} data-testid={p.testId}>
+        <option value="">all</option>
+        {[...new Set([...p.names, ...(p.value ? [p.value] : [])])].map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
