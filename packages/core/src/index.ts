@@ -17,3 +17,4 @@ export * from './catalog/index.js';
 export * from './slo/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
+export * from './drills/index.js';
