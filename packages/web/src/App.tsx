@@ -17,6 +17,7 @@ import { OnCallPage } from './views/OnCall';
 import { PolicyPage } from './views/Policy';
 import { ReleasePage } from './views/Release';
 import { ReleasesPage } from './views/Releases';
+import { DrillPage, DrillsPage } from './views/Drills';
 import { RunbookPage } from './views/Runbook';
 import { RunbooksPage } from './views/Runbooks';
 import { RunPage } from './views/Run';
@@ -128,6 +129,7 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             <NavLink to="/incidents" label="Incidents" id="incidents" active={route.path.startsWith('/incidents')} count={unacked} />
             <NavLink to="/services" label="Services" id="services" active={route.path.startsWith('/services')} />
             <NavLink to="/releases" label="Releases" id="releases" active={route.path.startsWith('/releases')} />
+            <NavLink to="/drills" label="Drills" id="drills" active={route.path.startsWith('/drills')} />
             <NavLink to="/checklists" label="Checklists" id="checklists" active={route.path.startsWith('/checklists')} />
             <NavLink to="/oncall" label="On-call" id="oncall" active={route.path.startsWith('/oncall')} />
             <NavLink to="/silences" label="Silences" id="silences" active={route.path.startsWith('/silences')} />
@@ -219,6 +221,9 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/releases') return <ReleasesPage />;
   const rel = match('/releases/:id', path);
   if (rel?.id) return <ReleasePage key={rel.id} id={rel.id} />;
+  if (path === '/drills') return <DrillsPage />;
+  const drill = match('/drills/:id', path);
+  if (drill?.id) return <DrillPage key={drill.id} id={drill.id} />;
   if (path === '/checklists') return <ChecklistsPage />;
   if (path === '/oncall') return <OnCallPage />;
   if (path === '/silences') return <SilencesPage />;
