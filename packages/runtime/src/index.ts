@@ -20,3 +20,5 @@ export * from './health/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
 export * from './anchors/index.js';
+export { runEscalationDrill, DRILL_ALERTNAME, DRILL_SOURCE } from './drills/kinds/escalation.js';
+export * from './drills/escalation/index.js';

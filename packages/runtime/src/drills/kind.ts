@@ -3,7 +3,12 @@
 import type { DrillCheck, DrillMeasured, DrillTargets } from '@runledger/core';
 import type { Actor } from '@runledger/ledger';
 import type { BundleFile } from '../evidence/files.js';
+import type { OperationsHost } from '../incidents/host.js';
 import type { LedgerContext } from '../ledger/service.js';
+import type { EscalationDrillOptions } from './escalation/options.js';
+
+/** What the escalation drill needs of the operations layer: a running OperationsHost (the server's) fits. */
+export type DrillOperations = Pick<OperationsHost, 'config' | 'service' | 'raiseFrom' | 'wake'>;
 
 export interface DrillRunContext {
   /** e.g. drill-20261207T195843Z-1a2b3c (core's drillId). */
@@ -20,6 +25,13 @@ export interface DrillRunContext {
   log(line: string): void;
   now(): Date;
   readonly signal?: AbortSignal;
+  /**
+   * The operations layer in force, with its loops running (the server passes its host). Without it the
+   * escalation drill opens one over `ledger` with the operations file of RUNLEDGER_CONFIG (else the data directory's).
+   */
+  readonly operations?: DrillOperations;
+  /** Escalation drill settings; without them, RUNLEDGER_DRILL_* from the environment (escalation/options.ts). */
+  readonly escalation?: EscalationDrillOptions;
 }
 
 export interface DrillOutcome {

@@ -3,6 +3,7 @@
 import { applyFact, type IncidentDecision, type IncidentModel, type IncidentRules, type OperationsConfig, type Silence } from '@runledger/core';
 import type { IncidentCommit, IncidentRow, NewDelivery, OutboxDraft } from '@runledger/store';
 import { deliveryDraft, factDraft } from './drafts.js';
+import { drillRules } from './drill-plan.js';
 import { deliveriesFor, type IncidentContext, type Recipient } from './recipients.js';
 
 export interface CommitInputs {
@@ -19,11 +20,12 @@ export interface CommitInputs {
   readonly consumeTimer?: IncidentCommit['consumeTimer'];
 }
 
-/** The rules an incident follows: the configuration's, with the escalation policy its route names. */
+/** The rules an incident follows: the configuration's, with the escalation policy its route names (a drill: its plan's). */
 export function rulesFor(cfg: OperationsConfig, ctx: IncidentContext): IncidentRules {
   const escalation = ctx.escalation ? cfg.escalationPolicies.find((p) => p.name === ctx.escalation) : undefined;
   const { escalation: _none, ...base } = cfg.rules;
-  return escalation ? { ...base, escalation } : base;
+  const rules = escalation ? { ...base, escalation } : base;
+  return ctx.drillPlan ? drillRules(rules, ctx.drillPlan) : rules;
 }
 
 export function buildCommit(p: CommitInputs): { commit: IncidentCommit; model: IncidentModel } {

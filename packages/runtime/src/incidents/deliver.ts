@@ -17,6 +17,7 @@ import type { IncidentContext } from './recipients.js';
 import { sendChat, sendWebhook } from '../notify/http.js';
 import { sendMail, type SmtpTarget } from '../notify/smtp.js';
 import { renderApprovalRequest } from './approvals.js';
+import { DRILL_MAX_ATTEMPTS, drillMailConfig } from './drill-plan.js';
 import { deliveryDraft } from './drafts.js';
 import type { IncidentService } from './service.js';
 
@@ -70,7 +71,15 @@ export class DeliveryWorker {
       result = { outcome: { kind: 'network', error: e instanceof Error ? e.message : String(e) }, detail: {} };
     }
     const now = this.clock();
-    const verdict = judgeAttempt(result.outcome, attempt, this.o.retry ?? DEFAULT_RETRY, now.getTime(), (this.o.random ?? Math.random)());
+    const policy = this.o.retry ?? DEFAULT_RETRY;
+    const drill = d.detail['drill'] !== undefined;
+    const verdict = judgeAttempt(
+      result.outcome,
+      attempt,
+      drill ? { ...policy, maxAttempts: DRILL_MAX_ATTEMPTS } : policy,
+      now.getTime(),
+      (this.o.random ?? Math.random)(),
+    );
     const detail = { ...d.detail, ...result.detail, ...outcomeDetail(result.outcome) };
     const reason = verdict.state === 'delivered' ? null : verdict.reason;
     const nextMs = verdict.state === 'attempted' ? now.getTime() + verdict.retryInMs : null;
@@ -139,8 +148,10 @@ export class DeliveryWorker {
       ...(ctx.drill ? { drillId: ctx.drill } : {}),
     });
     const headers = { 'X-Runledger-Incident': d.incidentId, 'X-Runledger-Delivery': d.id, ...(ctx.drill ? { 'X-Runledger-Drill': ctx.drill } : {}) };
-    return sendToReceiver({
-      cfg,
+    if (ctx.drill && !ctx.drillPlan) return { outcome: { kind: 'http', status: 400 }, detail: { error: `drill ${ctx.drill} asked for no delivery` } };
+    const sent = await sendToReceiver({
+      // A drill's mail goes to its sink only, whatever server the receiver names.
+      cfg: ctx.drillPlan ? drillMailConfig(cfg, ctx.drillPlan) : cfg,
       receiver: d.receiver,
       deliveryId: d.id,
       msg,
@@ -149,6 +160,7 @@ export class DeliveryWorker {
       nowMs: this.clock().getTime(),
       ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}),
     });
+    return ctx.drillPlan ? { ...sent, detail: { ...sent.detail, sink: `${ctx.drillPlan.smtp.host}:${ctx.drillPlan.smtp.port}` } } : sent;
   }
 }
 

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntryDraft } from '@runledger/ledger';
 import type { IncidentModel, IntakeAlert, Integration, OperationsConfig, RetryPolicy, SecretRef } from '@runledger/core';
 import type { IncidentContext } from './recipients.js';
+import type { DrillPlan } from './drill-plan.js';
 import type { DeliveryRecord, Store } from '@runledger/store';
 import { holdSecrets } from '../redact.js';
 import { formatSecretRef, loadOperationsConfig, resolveSecret, secretRefsOf, type LoadedOperations } from '../operations/config.js';
@@ -190,12 +191,14 @@ export class OperationsHost {
   }
 
   /**
-   * Raises alerts from a part of Runledger itself (continuous health), under `source` as the
+   * Raises alerts from a part of Runledger itself (continuous health, drills), under `source` as the
    * integration name: the same path as any internal integration, without one declared in the file.
+   * `drill`: an escalation drill's plan for the incident the alerts open (drill-plan.ts).
    */
   async raiseFrom(
     source: string,
     alerts: readonly { fingerprint: string; labels: Record<string, string>; annotations?: Record<string, string>; status?: 'firing' | 'resolved' }[],
+    drill?: DrillPlan,
   ): Promise<IntakeResult> {
     const at = this.clock().toISOString();
     const list: IntakeAlert[] = alerts.map((a) => ({
@@ -206,7 +209,7 @@ export class OperationsHost {
       status: a.status ?? 'firing',
     }));
     // The body is what was raised, with when: raising the same thing later is a new body.
-    return this.service.receive(source, 'internal', { at, alerts: list }, list);
+    return this.service.receive(source, 'internal', { at, alerts: list }, list, undefined, drill);
   }
 
   /** A run stopped at a gate: tell who can approve it (see approvals.ts). */

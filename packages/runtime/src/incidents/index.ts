@@ -11,3 +11,4 @@ export * from './evidence.js';
 export * from './test-notify.js';
 export * from './approvals.js';
 export * from './approval-watch.js';
+export * from './drill-plan.js';

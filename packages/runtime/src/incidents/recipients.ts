@@ -3,6 +3,7 @@
 // `skipped`, never dropped). A resolve goes to everyone who heard of the incident before.
 import { heldBack, onCallAt, parseMatchers, type IncidentCommand, type IncidentModel, type OperationsConfig, type Silence } from '@runledger/core';
 import type { NewDelivery, SilenceRecord } from '@runledger/store';
+import type { DrillPlan } from './drill-plan.js';
 
 /** What an incident remembers of the route that opened it. */
 export interface IncidentContext {
@@ -17,6 +18,8 @@ export interface IncidentContext {
   readonly labels: Readonly<Record<string, string>>;
   /** Set for incidents raised by a drill: notifications say so, and none goes out unless the drill asks. */
   readonly drill?: string;
+  /** How the drill asks (set in-process only, never from labels): email to its sink, with its deadline and policy. */
+  readonly drillPlan?: DrillPlan;
 }
 
 /** A concrete place to send to: a configured receiver, or a person's address over the default SMTP. */
@@ -107,9 +110,11 @@ export function deliveriesFor(p: {
     if (r.channel === 'none')
       return { ...base, state: 'skipped' as const, reason: r.name.startsWith('schedule:') ? 'no_one_on_call' : 'receiver_disabled', detail };
     if (held) return { ...base, state: 'skipped' as const, reason: held.kind === 'maintenance' ? 'maintenance' : 'silenced', detail };
-    if (ctx.drill) return { ...base, state: 'skipped' as const, reason: 'drill', detail: { ...detail, drill: ctx.drill } };
+    // A drill sends only email, only when it asks (its plan), and only to its sink (deliver.ts).
+    if (ctx.drill && !(ctx.drillPlan && r.channel === 'email'))
+      return { ...base, state: 'skipped' as const, reason: 'drill', detail: { ...detail, drill: ctx.drill } };
     const rc = cfg.receivers.find((x) => x.name === r.name);
     if (cmd.event === 'resolved' && rc && !rc.sendResolved) return { ...base, state: 'skipped' as const, reason: 'send_resolved_off', detail };
-    return { ...base, state: 'pending' as const, reason: null, detail };
+    return { ...base, state: 'pending' as const, reason: null, detail: ctx.drill ? { ...detail, drill: ctx.drill } : detail };
   });
 }

@@ -42,6 +42,7 @@ import {
 import { buildCommit, rulesFor } from './decide.js';
 import { GroupCommit } from './group-commit.js';
 import { bodyDraft } from './drafts.js';
+import { drillKey, type DrillPlan } from './drill-plan.js';
 import { silencesOf, type IncidentContext, type Recipient } from './recipients.js';
 
 /** The operations configuration in force (reloaded on SIGHUP by the server). */
@@ -85,6 +86,8 @@ interface Arrival {
   readonly body: Parameters<IntakeStore['putMany']>[0][number];
   readonly integration: string;
   readonly alerts: readonly IntakeAlert[];
+  /** An in-process drill's plan for the incidents these alerts open. */
+  readonly drill?: DrillPlan;
 }
 
 interface Arrived {
@@ -182,7 +185,8 @@ export class IncidentService {
   /**
    * Stores a body (once) and applies its alerts, with whatever other bodies arrive at the same moment
    * (one transaction, one durable commit). Resolves only after the body is durably stored; a failure
-   * to apply it after that leaves it for `applyPending` (the sender must not resend).
+   * to apply it after that leaves it for `applyPending` (the sender must not resend). `drill` is an
+   * in-process drill's plan (never from a request): incidents these alerts open follow it.
    */
   async receive(
     integration: string,
@@ -190,6 +194,7 @@ export class IncidentService {
     body: unknown,
     alerts: readonly IntakeAlert[],
     requestId?: string,
+    drill?: DrillPlan,
   ): Promise<IntakeResult> {
     const id = bodyId(integration, body);
     const text = JSON.stringify(body);
@@ -201,6 +206,7 @@ export class IncidentService {
       },
       integration,
       alerts,
+      ...(drill ? { drill } : {}),
     });
     return { body: r.stored, bodyId: id, alerts: alerts.length, incidents: r.incidents };
   }
@@ -221,7 +227,7 @@ export class IncidentService {
         const marks: { id: string; incidents: readonly string[] }[] = [];
         for (const k of stored) {
           const it = items[k]!;
-          const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id, batch);
+          const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id, batch, it.drill);
           touched.set(k, incidents);
           marks.push({ id: it.body.body.id, incidents });
         }
@@ -235,7 +241,7 @@ export class IncidentService {
       for (const [k, result] of outcome.results.entries()) {
         if (result !== 'stored') continue;
         const it = items[k]!;
-        const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id);
+        const incidents = await this.applyAlerts(it.integration, it.alerts, it.body.body.id, undefined, it.drill);
         await this.intake.markProcessed(it.body.body.id, incidents);
         touched.set(k, incidents);
       }
@@ -285,7 +291,7 @@ export class IncidentService {
    * Applies a body's alerts in order. Firing alerts of one incident key are decided together and
    * committed once (a grouped notification is one decision: one page, one transaction).
    */
-  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[], bodyId: string, batch?: Batch): Promise<string[]> {
+  private async applyAlerts(integration: string, alerts: readonly IntakeAlert[], bodyId: string, batch?: Batch, drill?: DrillPlan): Promise<string[]> {
     const touched = new Set<string>();
     for (let i = 0; i < alerts.length;) {
       const a = alerts[i]!;
@@ -295,18 +301,18 @@ export class IncidentService {
         i++;
         continue;
       }
-      const key = this.keyOf(a);
+      const key = this.keyOf(a, drill);
       let j = i + 1;
-      while (j < alerts.length && alerts[j]!.status === 'firing' && this.keyOf(alerts[j]!) === key) j++;
-      touched.add(await this.applyFiring(integration, alerts.slice(i, j), bodyId, batch));
+      while (j < alerts.length && alerts[j]!.status === 'firing' && this.keyOf(alerts[j]!, drill) === key) j++;
+      touched.add(await this.applyFiring(integration, alerts.slice(i, j), bodyId, batch, drill));
       i = j;
     }
     return [...touched];
   }
 
-  private keyOf(a: IntakeAlert): string {
+  private keyOf(a: IntakeAlert, drill?: DrillPlan): string {
     const routes = this.routes(a.labels);
-    return incidentKey(a.labels, routes[0]?.groupBy ?? DEFAULT_GROUP_BY);
+    return drillKey(incidentKey(a.labels, routes[0]?.groupBy ?? DEFAULT_GROUP_BY), drill?.id ?? a.labels['drill']);
   }
 
   private routes(labels: Readonly<Record<string, string>>): RouteMatch[] {
@@ -314,7 +320,7 @@ export class IncidentService {
     return root.receiver ? routeFor(root, labels) : [];
   }
 
-  private contextFor(integration: string, alert: AlertSnapshot, drill?: string): IncidentContext {
+  private contextFor(integration: string, alert: AlertSnapshot, drill?: string, plan?: DrillPlan): IncidentContext {
     const routes = this.routes(alert.labels);
     const first = routes[0];
     return {
@@ -328,18 +334,20 @@ export class IncidentService {
       ...(first?.autoRun ? { autoRun: true } : {}),
       labels: alert.labels,
       ...(drill ? { drill } : {}),
+      ...(plan ? { drillPlan: plan } : {}),
     };
   }
 
   /** Firing alerts that share one incident key: opened, attached or reopened in one decision. */
-  private async applyFiring(integration: string, group: readonly IntakeAlert[], bodyId: string, batch?: Batch): Promise<string> {
+  private async applyFiring(integration: string, group: readonly IntakeAlert[], bodyId: string, batch?: Batch, plan?: DrillPlan): Promise<string> {
     const snaps: AlertSnapshot[] = group.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt }));
     const first = group[0]!;
     return this.attempt(batch, async () => {
       const now = this.clock();
       const at = now.toISOString();
-      const fresh = this.contextFor(integration, snaps[0]!, first.labels['drill']);
-      const key = incidentKey(first.labels, fresh.groupBy);
+      const drill = plan?.id ?? first.labels['drill'];
+      const fresh = this.contextFor(integration, snaps[0]!, drill, plan);
+      const key = drillKey(incidentKey(first.labels, fresh.groupBy), drill);
       const latest = await this.latestByKey(key, batch);
       const cfg = this.config;
       const alertRows = group.map((a) => ({ integration, fingerprint: a.fingerprint, status: 'firing', labels: a.labels }));

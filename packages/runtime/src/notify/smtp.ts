@@ -60,7 +60,9 @@ export async function sendMail(target: SmtpTarget, msg: MailMessage, timeoutMs =
     const err = e as { responseCode?: number; response?: string; code?: string; message?: string };
     if (typeof err.responseCode === 'number')
       return { outcome: { kind: 'smtp', code: err.responseCode, response: String(err.response ?? err.message ?? '') }, messageId };
-    return { outcome: { kind: 'network', error: `${target.host}:${target.port}: ${err.code ?? err.message ?? String(e)}` }, messageId };
+    // nodemailer's code is generic (ESOCKET); its message names the cause (`connect ECONNREFUSED …`).
+    const why = [err.code, err.message].filter((x) => x !== undefined && x !== '').join(' ') || String(e);
+    return { outcome: { kind: 'network', error: `${target.host}:${target.port}: ${why}` }, messageId };
   } finally {
     transport.close();
   }
