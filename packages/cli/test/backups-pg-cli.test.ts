@@ -23,6 +23,20 @@ describe('restore CLI (PostgreSQL)', () => {
     assert.equal(made.code, 0, made.err);
     const b = JSON.parse(made.out) as { path: string; entry: number; ledger: { size: number } };
 
+    // The newest backup's age, and the WAL archiver of the shared server (archiving off there).
+    const status = await run(env, 'backup', 'status', '--rpo-target', '1h', '--json');
+    assert.equal(status.code, 0, status.err);
+    const s = JSON.parse(status.out) as {
+      backups: number;
+      newest: { ledgerSize: number };
+      rpo: { ok: boolean; targetSeconds: number };
+      wal: { archiveMode: string };
+    };
+    assert.deepEqual([s.backups, s.newest.ledgerSize, s.rpo.ok, s.rpo.targetSeconds], [1, b.ledger.size, true, 3600]);
+    assert.equal(s.wal.archiveMode, 'off');
+    assert.match((await run(env, 'backup', 'status')).out, /wal {7}archive_mode is off: no point-in-time recovery/);
+    assert.equal((await run(env, 'backup', 'status', '--rpo-target', '5')).code, 2, 'a bare number is refused');
+
     const noTarget = await run(env, 'restore', b.path, '--data-dir', join(root, 'r0'));
     assert.equal(noTarget.code, 2);
     assert.match(noTarget.err, /--target-database/);

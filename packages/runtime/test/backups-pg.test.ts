@@ -145,7 +145,7 @@ describe('restore of a PostgreSQL backup into a new database', () => {
     // A changed byte: the file's digest is not the manifest's.
     const flipped = copy();
     const dump = readFileSync(join(flipped, 'runledger.dump'));
-    dump[dump.length - 10] ^= 0xff;
+    dump[dump.length - 10] = dump[dump.length - 10]! ^ 0xff;
     writeFileSync(join(flipped, 'runledger.dump'), dump);
     const t1 = await pg.createDatabase();
     await assert.rejects(

@@ -18,6 +18,7 @@ import {
 } from '@runledger/runtime';
 import { nonNegativeInt, positiveInt } from '../args.js';
 import { progressBar, type Io } from '../io.js';
+import { registerBackupStatus } from './status.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -56,6 +57,8 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         await ctx.close();
       }
     });
+
+  registerBackupStatus(backup, io, location, dirOf);
 
   backup
     .command('list')

@@ -62,15 +62,19 @@ export async function runPgTool(cmd: string, args: readonly string[], opts: PgTo
   });
 }
 
-/** One connection; failing to connect is RESTORE_TARGET_NOT_READY, naming the DSN without its password. */
-export async function withPgClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** One connection; a failure to connect becomes `unreachable(message)` (default RESTORE_TARGET_NOT_READY), naming the DSN without its password. */
+export async function withPgClient<T>(
+  url: string,
+  fn: (c: pg.Client) => Promise<T>,
+  unreachable: (message: string, cause: unknown) => Error = (m, cause) => new RuntimeError('RESTORE_TARGET_NOT_READY', m, { cause }),
+): Promise<T> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   c.on('error', () => {});
   try {
     await c.connect();
   } catch (e) {
     await c.end().catch(() => {});
-    throw new RuntimeError('RESTORE_TARGET_NOT_READY', `cannot connect to ${redactDsn(url)}: ${(e as Error).message}`, { cause: e });
+    throw unreachable(`cannot connect to ${redactDsn(url)}: ${(e as Error).message}`, e);
   }
   try {
     return await fn(c);
