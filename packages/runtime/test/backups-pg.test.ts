@@ -233,6 +233,19 @@ describe('restore of a PostgreSQL backup into a new database', () => {
     const fresh = await pg.createDatabase();
     await assert.rejects(restoreBackup({ backup: b.path, dataDir: full, pgTarget: { database: fresh, env } }), (e) => code(e) === 'RESTORE_TARGET_NOT_EMPTY');
     assert.equal(await objectsIn(fresh), 0);
+    // --target-database belongs to PostgreSQL backups: with a SQLite backup it is a mistake, not ignored.
+    const sqliteHome = join(tempDir(), 'sqlite-data');
+    await initLedger({ home: sqliteHome, env: {} }, { origin: ORIGIN, actor });
+    const lite = await openLedger({ home: sqliteHome, env: {} }, { write: true });
+    try {
+      const sb = await backupNow({ ctx: lite, dir: join(tempDir(), 'backups'), actor });
+      await assert.rejects(
+        restoreBackup({ backup: sb.path, dataDir: join(tempDir(), 'r'), pgTarget: { database: fresh, env } }),
+        (e) => code(e) === 'USAGE' && /SQLite backup/.test((e as Error).message),
+      );
+    } finally {
+      await lite.close();
+    }
   });
 
   it('promote: refused while the live database is in use; then records restore.promoted and rewrites the DSN files, or says what to set', async () => {

@@ -207,6 +207,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     const { origin, size, root } = manifest.ledger;
     return { id: manifest.id, dataDir, manifestSha256: sha256, ledger: { origin, size, root }, checks, postgres, seconds: (Date.now() - started) / 1000 };
   }
+  if (opts.pgTarget) throw new RuntimeError('USAGE', `${backup} is a SQLite backup: --target-database is for PostgreSQL backups`);
   const created = await checkTarget(dataDir, backup);
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
