@@ -9,7 +9,8 @@ NEEDS=(
   "cmd:g++ g++"                                   # better-sqlite3 builds from source here
   "cmd:make make"
   "cmd:python3 python3"
-  "cmd:pg_ctlcluster postgresql"                  # the PostgreSQL suites (a server on 127.0.0.1:5432)
+  "cmd:pg_ctlcluster postgresql"                  # the PostgreSQL suites (a server on 127.0.0.1:5432); its server programs
+                                                  # (initdb, pg_ctl, pg_basebackup, pg_verifybackup) run a private cluster in the physical-backup test
   "cmd:psql postgresql-client"
   "file:/usr/bin/chromium chromium"               # browser tests (playwright-core drives Debian's build)
   "cmd:openssl openssl"                           # the https probe tests make their certificates with the openssl CLI

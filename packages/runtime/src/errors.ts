@@ -29,6 +29,9 @@ export type RuntimeErrorCode =
   | 'RESTORE_LIVE_IN_USE'
   | 'RESTORE_NOT_SUPPORTED'
   | 'RESTORE_ROLLBACK'
+  | 'RESTORE_TARGET_NOT_READY'
+  | 'RESTORE_FAILED'
+  | 'RESTORE_UNGUARDED'
   | 'ANCHOR_INCONSISTENT'
   | 'ANCHOR_SHIP_FAILED';
 
@@ -141,24 +144,44 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   RESTORE_TARGET_NOT_EMPTY: {
     exit: EXIT.USAGE,
     http: 409,
-    summary: 'A restore goes into a new or empty directory, never over a live store or next to stale -wal/-shm files.',
+    summary:
+      'A restore goes into a new or empty directory (and, for PostgreSQL, a new database holding nothing yet), never over a live store or next to stale -wal/-shm files.',
   },
   RESTORE_LIVE_IN_USE: {
     exit: EXIT.USAGE,
     http: 409,
     summary:
-      'restore --promote found the live database open (a -wal or -shm file beside it): stop the server first; after a crash, open and close the store once (`runledger ledger check`) so its log is folded in.',
+      "restore --promote found the live database open (SQLite: a -wal or -shm file beside it; PostgreSQL: sessions of Runledger's roles on it): stop the server first; after a SQLite crash, open and close the store once (`runledger ledger check`) so its log is folded in.",
   },
   RESTORE_NOT_SUPPORTED: {
     exit: EXIT.USAGE,
     http: 501,
-    summary: 'This restore is not built yet (a PostgreSQL backup: restore its dump with pg_restore into a new database by hand).',
+    summary:
+      'This promote cannot be done: a backup of one dialect promoted over a live store of the other, or a SQLite database that lives outside its data directory.',
   },
   RESTORE_ROLLBACK: {
     exit: EXIT.FAILED,
     http: 409,
     summary:
       'The restored ledger is behind an anchor held off-host: restoring it would lose entries the anchor proves existed. Refused unless allowed with a reason, which the promote entry records.',
+  },
+  RESTORE_TARGET_NOT_READY: {
+    exit: EXIT.USAGE,
+    http: 409,
+    summary:
+      "The PostgreSQL database to restore into cannot be reached as the main role, or was not set up for Runledger's roles (docs/sql/postgres-roles.sql makes its two schemas).",
+  },
+  RESTORE_FAILED: {
+    exit: EXIT.FAILED,
+    http: 500,
+    summary:
+      "pg_restore failed (its message is included, e.g. a role the archive's grants name is missing); it ran in one transaction, so nothing was restored.",
+  },
+  RESTORE_UNGUARDED: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary:
+      'The restored PostgreSQL ledger tables do not refuse an UPDATE, DELETE, TRUNCATE or a row that does not continue the tree (a trigger missing, disabled or changed): history would be editable, so the restore is refused.',
   },
   ANCHOR_INCONSISTENT: {
     exit: EXIT.FAILED,

@@ -33,6 +33,7 @@ export {
   type BootstrapOptions,
 } from './postgres-roles.js';
 export { auditWriterRole } from './dialects/postgres-audit.js';
+export { probePostgresLedgerGuards } from './dialects/postgres-guards.js';
 export {
   LedgerWriter,
   DEFAULT_MAX_BATCH,

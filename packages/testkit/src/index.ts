@@ -10,3 +10,4 @@ export * from './webhook-sink.js';
 export * from './wait.js';
 export * from './fake-clock.js';
 export * from './prometheus.js';
+export * from './pg-cluster.js';

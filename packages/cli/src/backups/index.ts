@@ -14,9 +14,11 @@ import {
   restoreBackup,
   RuntimeError,
   type LedgerLocation,
+  type RestoreResult,
 } from '@runledger/runtime';
 import { nonNegativeInt, positiveInt } from '../args.js';
 import { progressBar, type Io } from '../io.js';
+import { registerBackupStatus } from './status.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -55,6 +57,8 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         await ctx.close();
       }
     });
+
+  registerBackupStatus(backup, io, location, dirOf);
 
   backup
     .command('list')
@@ -133,7 +137,14 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
     .description('restore a backup into a new directory and verify it (files, ledger re-derived in full, keys); --promote swaps it in')
     .argument('<backup>', 'the backup directory')
     .option('--data-dir <dir>', 'a new or empty directory to restore into (required)')
-    .option('--promote', 'after the checks pass, move the live data directory aside and put the restore in its place (SQLite; stop the server first)')
+    .option(
+      '--target-database <name>',
+      'PostgreSQL backups: the new, empty database to restore into, on the server and roles of RUNLEDGER_DATABASE_URL (set up with docs/sql/postgres-roles.sql)',
+    )
+    .option(
+      '--promote',
+      'after the checks pass, make the restore the live store (SQLite: swap the data directory; PostgreSQL: rewrite the DSN files, or say what to set); stop the server first',
+    )
     .option(
       '--anchors <dir>',
       'an anchor directory the restored ledger must extend (repeatable; default: the directories of $RUNLEDGER_ANCHORS)',
@@ -142,7 +153,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
     )
     .option('--allow-rollback <reason>', 'restore although the ledger is behind an anchor (entries it proves existed are lost); the reason is recorded')
     .option('--json', 'one JSON object')
-    .action(async (backupDir: string, o: { dataDir: string; promote?: boolean; json?: boolean; anchors: string[]; allowRollback?: string }) => {
+    .action(async (backupDir: string, o: RestoreFlags) => {
       const target = o.dataDir ?? (program.opts().dataDir as string | undefined);
       if (!target) throw new RuntimeError('USAGE', 'restore needs --data-dir NEW: a new or empty directory to restore into');
       const live = resolveLedgerHome({ env: io.env, cwd: io.cwd });
@@ -152,6 +163,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         recordedIn: { env: io.env, cwd: io.cwd },
         anchors: anchorDirsOf(o.anchors, io),
         ...(o.allowRollback !== undefined ? { allowRollback: { reason: o.allowRollback } } : {}),
+        ...(o.targetDatabase !== undefined ? { pgTarget: { database: o.targetDatabase, env: io.env, cwd: io.cwd } } : {}),
         ...(o.promote ? { promote: { actor: defaultActor(io.env), liveHome: live, env: io.env, cwd: io.cwd } } : {}),
       });
       if (o.json) io.out(`${JSON.stringify(r)}\n`);
@@ -159,8 +171,18 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         io.out(`restored ${r.id} into ${r.dataDir} in ${r.seconds.toFixed(2)} s\n${r.checks.map((c) => `  ok  ${c}\n`).join('')}`);
         if (r.promoted)
           io.out(`promoted: ${r.promoted.home} now holds the restore; the old data is in ${r.promoted.movedAside} (ledger entry ${r.promoted.entry})\n`);
+        if (r.postgres) io.out(pgRestoreText(r.postgres));
       }
     });
+}
+
+interface RestoreFlags {
+  dataDir: string;
+  promote?: boolean;
+  json?: boolean;
+  anchors: string[];
+  allowRollback?: string;
+  targetDatabase?: string;
 }
 
 function collectList(v: string, prev: string[]): string[] {
@@ -171,4 +193,26 @@ function collectList(v: string, prev: string[]): string[] {
 function anchorDirsOf(flags: readonly string[], io: Io): string[] {
   if (flags.length > 0) return flags.map((d) => resolve(io.cwd, d));
   return parseDestinations(io.env['RUNLEDGER_ANCHORS'], io.cwd).flatMap((d) => (d.kind === 'dir' ? [d.dir] : []));
+}
+
+/** What a PostgreSQL restore did, and exactly what promote switched or left to the operator. */
+function pgRestoreText(pg: NonNullable<RestoreResult['postgres']>): string {
+  const out = [`database: ${pg.database} (${pg.url})`];
+  const p = pg.promoted;
+  if (!p) out.push('not promoted: the live store still uses its own database; --promote makes this one live');
+  else {
+    out.push(
+      `promoted: restore.promoted is entry ${p.entry} of the restored ledger; ${p.replaced} is left as it was${p.liveReachable ? '' : ' (it did not answer)'}`,
+    );
+    const sw = p.switched;
+    if (sw.kind === 'files') {
+      sw.files.forEach((f, i) => out.push(`  ${f} now names ${pg.database} (the previous one is kept as ${sw.movedAside[i]})`));
+      out.push('  start the server to use it');
+    } else {
+      out.push('  the DSNs are environment variables, which this command cannot change: set');
+      for (const [k, v] of Object.entries(sw.set)) out.push(`    ${k}=${v}`);
+      out.push('  (passwords as before) and start the server');
+    }
+  }
+  return out.map((l) => `${l}\n`).join('');
 }

@@ -16,12 +16,14 @@ import {
   startupCheck,
   StoreError,
   type Env,
+  type StoreConfig,
 } from '@runledger/store';
 import { checkAnchors } from '../anchors/check.js';
 import { RuntimeError } from '../errors.js';
 import { openLedger, TRUST_FILE, type LedgerLocation } from '../ledger/service.js';
 import { backupIdem } from './backup.js';
 import { listFiles, parseTrustText, sha256File, sha256Text } from './files.js';
+import { restorePostgres, type PgRestored, type PgRestoreTarget } from './pgrestore.js';
 
 export interface RestoreOptions {
   /** The backup directory (holding MANIFEST.json). */
@@ -43,6 +45,8 @@ export interface RestoreOptions {
    */
   readonly anchors?: readonly string[];
   readonly allowRollback?: { readonly reason: string };
+  /** A PostgreSQL backup: the new database to restore into (pgrestore.ts). */
+  readonly pgTarget?: PgRestoreTarget;
 }
 
 export interface RestoreResult {
@@ -54,6 +58,8 @@ export interface RestoreResult {
   readonly seconds: number;
   /** With promote: where the live data went and the restore.promoted entry's index. */
   readonly promoted?: { readonly home: string; readonly replacedBy: string; readonly movedAside: string; readonly entry: number };
+  /** A PostgreSQL restore: the database restored into, and how promote switched to it. */
+  readonly postgres?: PgRestored;
 }
 
 /** Reads and validates MANIFEST.json. */
@@ -182,13 +188,26 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   checks.push(await checkRecorded(opts.recordedIn, manifest, sha256));
   const trusted = await checkBackupKeys(backup, manifest);
   checks.push(`keys: every key file is in the trust file (${trusted.length} trusted)`);
-  if (manifest.dialect !== 'sqlite')
-    throw new RuntimeError(
-      'RESTORE_NOT_SUPPORTED',
-      `${backup} is a PostgreSQL backup (its files verified); restoring it is not built yet: pg_restore its dump into a new database`,
-    );
   if (opts.promote && opts.promote.liveHome === undefined && opts.promote.env === undefined)
     throw new RuntimeError('USAGE', 'promote needs the live data directory');
+  if (manifest.dialect === 'postgres') {
+    const postgres = await restorePostgres(
+      {
+        ...{ backup, dataDir, manifest, manifestSha256: sha256, trusted, checks, target: opts.pgTarget },
+        ...(opts.promote ? { promote: opts.promote } : {}),
+        ...(opts.allowRollback ? { allowRollback: opts.allowRollback } : {}),
+        ...(opts.now ? { now: opts.now } : {}),
+      },
+      {
+        checkDataDir: () => checkTarget(dataDir, backup),
+        verify: (config) => verifyRestored(config, manifest, trusted, checks),
+        anchors: (config) => checkRestoredAnchors(config, opts.anchors ?? [], trusted, opts.allowRollback, checks),
+      },
+    );
+    const { origin, size, root } = manifest.ledger;
+    return { id: manifest.id, dataDir, manifestSha256: sha256, ledger: { origin, size, root }, checks, postgres, seconds: (Date.now() - started) / 1000 };
+  }
+  if (opts.pgTarget) throw new RuntimeError('USAGE', `${backup} is a SQLite backup: --target-database is for PostgreSQL backups`);
   const created = await checkTarget(dataDir, backup);
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -196,12 +215,12 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     const db = manifest.files.find((f) => f.role === 'database')!;
     await copyFile(join(backup, db.path), join(dataDir, SQLITE_FILE_NAME));
     await copyFile(join(backup, manifest.files.find((f) => f.role === 'trust')!.path), join(dataDir, TRUST_FILE));
-    await verifyRestored(dataDir, manifest, trusted, checks).catch((e: unknown) => {
+    await verifyRestored(resolveConfig({ env: {}, home: dataDir }), manifest, trusted, checks).catch((e: unknown) => {
       if (e instanceof RuntimeError) throw e;
       // A database SQLite cannot read (truncated, not a database) is a ledger that does not verify.
       throw new RuntimeError('BACKUP_LEDGER_MISMATCH', `the restored database cannot be read: ${(e as Error).message}`, { cause: e });
     });
-    await checkRestoredAnchors(dataDir, opts.anchors ?? [], trusted, opts.allowRollback, checks);
+    await checkRestoredAnchors(resolveConfig({ env: {}, home: dataDir }), opts.anchors ?? [], trusted, opts.allowRollback, checks);
   } catch (e) {
     // A refused restore leaves nothing that could be mistaken for a good one.
     if (created) await rm(dataDir, { recursive: true, force: true });
@@ -225,14 +244,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
  * must extend the newest anchor. Behind it is a rollback of entries the anchor proves existed.
  */
 async function checkRestoredAnchors(
-  dataDir: string,
+  config: StoreConfig,
   dirs: readonly string[],
   trusted: VerifierKey[],
   allow: { readonly reason: string } | undefined,
   checks: string[],
 ): Promise<void> {
   if (dirs.length === 0) return;
-  const store = await openStore(resolveConfig({ env: {}, home: dataDir }), { create: false });
+  const store = await openStore(config, { create: false });
   try {
     const reader = new LedgerReader(store);
     for (const dir of dirs) {
@@ -258,8 +277,8 @@ async function checkRestoredAnchors(
 }
 
 /** Opens the restored store, re-derives the whole ledger and holds it to the manifest and the trust file. */
-async function verifyRestored(dataDir: string, manifest: BackupManifest, trusted: VerifierKey[], checks: string[]): Promise<void> {
-  const store = await openStore(resolveConfig({ env: {}, home: dataDir }), { create: false });
+async function verifyRestored(config: StoreConfig, manifest: BackupManifest, trusted: VerifierKey[], checks: string[]): Promise<void> {
+  const store = await openStore(config, { create: false });
   try {
     let checked;
     try {
