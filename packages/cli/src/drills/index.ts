@@ -132,7 +132,7 @@ export function registerDrillCommands(program: Command, io: Io, location: () => 
           evidenceDir: dirOf(o.dir),
           log,
           options,
-          settings: { ...io.env, RUNLEDGER_HOME: ledgerCtx.home },
+          settings: io.env,
           ...(releases ? { releases } : {}),
           runledger: runledgerArgv(),
         });

@@ -15,6 +15,6 @@ export {
   type DrillPage,
   type DrillRecord,
 } from './history.js';
-export { defaultDrillDir, DRILL_DIR_SETTING, drillTargets } from './settings.js';
+export { defaultDrillDir, DRILL_DIR_SETTING, drillSettings, drillTargets } from './settings.js';
 export { CHAOS_SCENARIOS, type ChaosScenario } from './kinds/chaos.js';
 export { PROBE_TYPE } from './kinds/chaos-db-pause.js';

@@ -14,7 +14,7 @@ import type { ReleaseDriver } from '../releases/driver.js';
 import { DRILL_FINISHED, DRILL_STARTED, drillIdem } from './history.js';
 import type { DrillOptions, DrillOutcome, DrillRunContext, DrillSetup } from './kind.js';
 import { drillKindOf } from './registry.js';
-import { defaultDrillDir, drillTargets } from './settings.js';
+import { defaultDrillDir, drillSettings, drillTargets } from './settings.js';
 
 export interface RunDrillOptions {
   readonly kind: string;
@@ -30,6 +30,7 @@ export interface RunDrillOptions {
   /** Each log line as it happens (the terminal, the server's in-flight view). */
   readonly log?: (line: string) => void;
   readonly options?: DrillOptions;
+  /** The host's settings (default process.env); the store's own (data directory, database) are put over them. */
   readonly settings?: Readonly<Record<string, string | undefined>>;
   readonly releases?: ReleaseDriver;
   readonly runledger?: readonly string[];
@@ -75,7 +76,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillResult> {
   const spec = drillKindOf(o.kind);
   const ledger = o.ledgerCtx;
   if (!ledger.writer) throw new RuntimeError('INTERNAL', 'runDrill needs a ledger opened for writing (it appends drill.started and drill.finished)');
-  const settings = o.settings ?? process.env;
+  const settings = drillSettings(ledger, o.settings ?? process.env);
   const env = o.env ?? spec.defaultEnv;
   const targets = drillTargets(settings, o.targets);
   const setup: DrillSetup = {

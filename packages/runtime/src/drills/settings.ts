@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_DRILL_TARGETS, type DrillTargets } from '@runledger/core';
 import { StoreError } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
+import type { LedgerContext } from '../ledger/service.js';
 
 export const DRILL_DIR_SETTING = 'RUNLEDGER_DRILL_DIR';
 type Settings = Readonly<Record<string, string | undefined>>;
@@ -36,6 +37,26 @@ export function drillTargets(settings: Settings, given: DrillTargets = {}): Requ
     if (v === undefined) continue;
     if (!(Number.isFinite(v) && v > 0)) throw new RuntimeError('DRILL_INVALID', `target ${key}: expected a positive number of seconds, got ${String(v)}`);
     out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The settings a drill runs with: the host's, pointed at the store the drill's ledger is open on (the
+ * data directory and the database settings), so a child process (`runledger run`) and a second look
+ * at the ledger (the restore's "recorded" check) see the same store whatever the host's environment.
+ */
+export function drillSettings(ledger: LedgerContext, settings: Settings): Record<string, string | undefined> {
+  const c = ledger.store.config;
+  const out: Record<string, string | undefined> = { ...settings, RUNLEDGER_HOME: ledger.home };
+  delete out['RUNLEDGER_DATABASE_URL_FILE'];
+  delete out['RUNLEDGER_LEDGER_DATABASE_URL_FILE'];
+  if (c.kind === 'sqlite') {
+    out['RUNLEDGER_DATABASE_URL'] = `sqlite:${c.file}`;
+    delete out['RUNLEDGER_LEDGER_DATABASE_URL'];
+  } else {
+    out['RUNLEDGER_DATABASE_URL'] = c.url;
+    out['RUNLEDGER_LEDGER_DATABASE_URL'] = c.ledgerWriterUrl;
   }
   return out;
 }

@@ -25,7 +25,8 @@ async function pickBackup(s: DrillSetup): Promise<{ id: string; path: string } |
   const dir = backupDirOf(s);
   const listed = await listBackups(dir);
   if (which === 'newest') {
-    const b = listed.find((x) => x.manifest);
+    // Backup ids are named to the second: two taken in one second are ordered by their manifests' times.
+    const b = listed.filter((x) => x.manifest).sort((x, y) => y.manifest!.createdAt.localeCompare(x.manifest!.createdAt))[0];
     if (!b) throw new RuntimeError('DRILL_INVALID', `no valid backup in ${dir} to restore (take one with \`runledger backup now\`, or leave out --backup)`);
     return { id: b.id, path: b.path };
   }
