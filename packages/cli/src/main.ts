@@ -21,6 +21,7 @@ import { jsonObjectArg, nonNegativeInt, positiveInt, subjectArg } from './args.j
 import { processIo, progressBar, type Io } from './io.js';
 import { registerAlertCommands } from './alerts.js';
 import { registerBackupCommands } from './backups/index.js';
+import { registerDrillCommands } from './drills/index.js';
 import { registerAnchorCommands } from './anchors.js';
 import { registerHealthCommands, registerSloCommands, takeHealthExit } from './health/index.js';
 import { registerIncidentCommands } from './incidents.js';
@@ -282,6 +283,12 @@ export function buildProgram(io: Io): Command {
     () => defaultActor(io.env).id,
   );
   registerBackupCommands(program, io, () => location(program, io));
+  registerDrillCommands(
+    program,
+    io,
+    () => location(program, io),
+    (code) => new Exit(code),
+  );
 
   return program;
 }

@@ -9,6 +9,7 @@ import { toBase64 } from '@runledger/ledger';
 import { parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
 import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
+import { runledgerArgv } from './drills/runledger.js';
 
 export function registerServeCommand(program: Command, io: Io, location: () => LedgerLocation, version: string): void {
   program
@@ -82,6 +83,8 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             health,
             ...(anchors.length > 0 ? { anchors: { destinations: anchors, intervalMs: anchorInterval * 1000 } } : {}),
             ...(o.secureCookies ? { secureCookies: true } : {}),
+            // Drills run with this command's settings; chaos kill-run starts `runledger run` as this process runs `runledger`.
+            drills: { runledger: runledgerArgv(), settings: io.env },
           });
           const head = await ctx.ledger.reader.head();
           app.fastify.log.info(

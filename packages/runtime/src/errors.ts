@@ -33,7 +33,12 @@ export type RuntimeErrorCode =
   | 'RESTORE_FAILED'
   | 'RESTORE_UNGUARDED'
   | 'ANCHOR_INCONSISTENT'
-  | 'ANCHOR_SHIP_FAILED';
+  | 'ANCHOR_SHIP_FAILED'
+  | 'DRILL_INVALID'
+  | 'DRILL_REFUSED'
+  | 'DRILL_NOT_AVAILABLE'
+  | 'DRILL_NOT_FOUND'
+  | 'DRILL_BUSY';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -194,6 +199,25 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     http: 502,
     summary: 'A shipment could not be written to an anchor destination, or its command failed; the message names the destination.',
   },
+  DRILL_INVALID: {
+    exit: EXIT.USAGE,
+    http: 400,
+    summary:
+      'A drill cannot start as asked: an unknown kind or option, a missing one (rollback: --service and --version), or what it needs is not there (a service not in the catalog, a backup that does not exist); nothing was recorded.',
+  },
+  DRILL_REFUSED: {
+    exit: EXIT.DENIED,
+    http: 403,
+    summary: 'A rollback drill deploys and rolls back for real: refused in production (`production`, `prod`) unless allowed explicitly (--allow-production).',
+  },
+  DRILL_NOT_AVAILABLE: {
+    exit: EXIT.USAGE,
+    http: 501,
+    summary:
+      'This drill cannot run here: its kind is not wired in yet, the scenario needs the other database (chaos db-pause: PostgreSQL), or the host lacks a part it needs (the release driver, the `runledger` command).',
+  },
+  DRILL_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No drill with that id in the ledger.' },
+  DRILL_BUSY: { exit: EXIT.CONFLICT, http: 409, summary: 'Another drill is running in this server; one at a time (a chaos drill would fail the other).' },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },
   ENTRY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An entry field is malformed (type, actor, subject, data, idem).' },

@@ -20,5 +20,6 @@ export * from './health/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
 export * from './anchors/index.js';
+export * from './drills/index.js';
 export { runEscalationDrill, DRILL_ALERTNAME, DRILL_SOURCE } from './drills/kinds/escalation.js';
 export * from './drills/escalation/index.js';

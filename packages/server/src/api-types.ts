@@ -6,6 +6,7 @@ import type * as S from './schemas.js';
 import type * as I from './incidents/schemas.js';
 import type * as H from './health/schemas.js';
 import type * as R from './releases/schemas.js';
+import type * as D from './drills/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -103,3 +104,15 @@ export type RollbackBody = Static<typeof R.RollbackBody>;
 export type RollbackResult = Static<typeof R.RollbackResult>;
 export type ReleaseTarget = Static<typeof R.ReleaseTarget>;
 export type ReleaseTargets = Static<typeof R.ReleaseTargets>;
+
+// Drills: finished drills from the ledger, the one running here, a request to run one.
+export type DrillView = Static<typeof D.Drill>;
+export type DrillMeasuredView = Static<typeof D.DrillMeasured>;
+export type DrillTargetsView = Static<typeof D.DrillTargets>;
+export type DrillCheckView = Static<typeof D.DrillCheck>;
+export type RunningDrill = Static<typeof D.RunningDrill>;
+export type DrillsQuery = Static<typeof D.DrillsQuery>;
+export type DrillsPage = Static<typeof D.DrillsPage>;
+export type DrillDetail = Static<typeof D.DrillDetail>;
+export type RunDrillBody = Static<typeof D.RunDrillBody>;
+export type DrillStarted = Static<typeof D.DrillStarted>;

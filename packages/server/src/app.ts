@@ -46,6 +46,9 @@ import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
 import { ReleasesHost } from './releases/host.js';
 import { releaseRoutes } from './releases/routes.js';
+import { DrillsHost } from './drills/host.js';
+import { registerDrillMetrics } from './drills/metrics.js';
+import { drillRoutes } from './drills/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { statusPage } from './health/status-page.js';
 import { activeBypassesOf, openIncidentFact } from './health/facts.js';
@@ -66,6 +69,8 @@ export interface App {
   readonly health: HealthHost;
   /** Releases: the driver, its bake watch and rollbacks. */
   readonly releases: ReleasesHost;
+  /** Drills run here (POST /drills), one at a time. */
+  readonly drills: DrillsHost;
   /** Off-host anchors, when destinations are configured. */
   readonly anchors: AnchorShipper | undefined;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
@@ -309,6 +314,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const lastVerification = new LastVerification(rc);
   const releases = new ReleasesHost(rc, { log: app.log, ...deps.releases });
   releases.metrics();
+  const drills = new DrillsHost(rc, releases.driver, deps.drills ?? {}, app.log);
+  registerDrillMetrics(metrics.registry, ctx.ledger.reader);
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -339,6 +346,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   app.addHook('onClose', async () => {
     await approvals.stop();
+    await drills.stop();
     await releases.stop();
     await health.stop();
     await operations.stop();
@@ -355,6 +363,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       incidentRoutes(api as unknown as ApiInstance, rc, operations);
       healthRoutes(api as unknown as ApiInstance, rc);
       releaseRoutes(api as unknown as ApiInstance, rc, releases.driver);
+      drillRoutes(api as unknown as ApiInstance, rc, drills);
       intakeRoutes(
         api as unknown as ApiInstance,
         operations,
@@ -399,6 +408,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     operations,
     health,
     releases,
+    drills,
     metrics,
     integrity,
     async shutdown() {

@@ -1,6 +1,7 @@
 // The types the app and its route modules share (kept apart from app.ts, which imports the routes,
 // so there is no import cycle).
 import type { HealthDeps, HealthHost } from './health/host.js';
+import type { DrillsDeps } from './drills/deps.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly health?: HealthDeps;
   /** Releases: how often bake windows are observed, how long a checklist gate may take to hold (ms). */
   readonly releases?: { readonly pollMs?: number; readonly checklistWaitMs?: number };
+  /** Drills: where their evidence goes, how to run `runledger` (chaos kill-run), the settings they run with. */
+  readonly drills?: DrillsDeps;
   /** Off-host anchors: destinations (RUNLEDGER_ANCHORS) shipped to every intervalMs (default 5 s). */
   readonly anchors?: { readonly destinations: readonly AnchorDestination[]; readonly intervalMs?: number };
 }

@@ -16,3 +16,4 @@ export { checkJson, targetOf } from './health/routes.js';
 export type { HealthDeps } from './health/host.js';
 export { checklistReason } from './releases/host.js';
 export { releaseJson } from './releases/routes.js';
+export type { DrillsDeps } from './drills/deps.js';

@@ -188,6 +188,10 @@ function suite(factory: FixtureFactory): void {
         ['POST', '/api/v1/releases/rollback', 'operator'],
         ['POST', '/api/v1/releases/none/rollback/cancel', 'operator'],
         ['POST', '/api/v1/releases/none/rollback/approve', 'approver'],
+        ['GET', '/api/v1/drills', 'viewer'],
+        ['GET', '/api/v1/drills/none', 'viewer'],
+        ['GET', '/api/v1/drills/none/evidence', 'viewer'],
+        ['POST', '/api/v1/drills', 'operator'],
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in and the alert
       // intake routes, which answer to their integrations' own secrets (incidents-api.test.ts).

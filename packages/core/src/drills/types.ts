@@ -20,6 +20,8 @@ export interface DrillTargets {
 export interface DrillMeasured {
   readonly rtoSeconds?: number;
   readonly rpoSeconds?: number;
+  /** Restore: ledger entries appended since the backup was taken (the RPO counted in entries). */
+  readonly rpoEntries?: number;
   readonly deliverySeconds?: number;
   /** Escalation: seconds from the deadline to the level-2 page. */
   readonly escalationSeconds?: number;

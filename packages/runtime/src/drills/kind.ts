@@ -9,6 +9,10 @@ import type { EscalationDrillOptions } from './escalation/options.js';
 
 /** What the escalation drill needs of the operations layer: a running OperationsHost (the server's) fits. */
 export type DrillOperations = Pick<OperationsHost, 'config' | 'service' | 'raiseFrom' | 'wake'>;
+import type { ReleaseDriver } from '../releases/driver.js';
+
+/** A kind's options: CLI flags or the API body's `options` (the kind's preflight says which it takes). */
+export type DrillOptions = Readonly<Record<string, string | boolean | undefined>>;
 
 export interface DrillRunContext {
   /** e.g. drill-20261207T195843Z-1a2b3c (core's drillId). */
@@ -32,7 +36,25 @@ export interface DrillRunContext {
   readonly operations?: DrillOperations;
   /** Escalation drill settings; without them, RUNLEDGER_DRILL_* from the environment (escalation/options.ts). */
   readonly escalation?: EscalationDrillOptions;
+  /** The kind's options, checked by its preflight before the drill started. */
+  readonly options?: DrillOptions;
+  /** The settings the host runs with (RUNLEDGER_* and the rest of its environment): backup and anchor directories, child processes. */
+  readonly settings?: Readonly<Record<string, string | undefined>>;
+  /** The host's release driver, with its ports (rollback drills deploy and roll back through it). */
+  readonly releases?: ReleaseDriver;
+  /** The argv that runs the `runledger` command, e.g. [node, …/bin/runledger.js] (chaos kill-run starts a run with it). */
+  readonly runledger?: readonly string[];
 }
+
+/** What a preflight sees: the drill as asked, before it has an id or a scratch directory. */
+export type DrillSetup = Pick<DrillRunContext, 'env' | 'actor' | 'ledger' | 'targets' | 'options' | 'settings' | 'releases' | 'runledger' | 'operations'>;
+
+/**
+ * Checks a drill's input before anything is recorded: a bad option or a missing part is a coded error
+ * (DRILL_INVALID, DRILL_REFUSED, DRILL_NOT_AVAILABLE) and no drill is started, so bad input never
+ * leaves a failed drill in the history.
+ */
+export type DrillPreflight = (s: DrillSetup) => void | Promise<void>;
 
 export interface DrillOutcome {
   readonly measured: DrillMeasured;

@@ -38,6 +38,11 @@ export interface WriteEvidenceOptions {
   readonly entryType: string;
   readonly actor: Actor;
   readonly idem?: string;
+  /**
+   * More fields for the pinning entry's data (a drill's verdict and figures), so the entry that pins the
+   * bundle also says what it found. The evidence fields (kind, manifestSha256, files) are never replaced.
+   */
+  readonly data?: Readonly<Record<string, unknown>>;
   readonly ledger: EvidenceLedger;
   /** After each file is written: files and bytes so far. */
   readonly onProgress?: (done: { readonly files: number; readonly bytes: number }) => void;
@@ -87,7 +92,8 @@ export async function writeEvidenceBundle(o: WriteEvidenceOptions): Promise<Writ
     }
     const built = buildManifest(digests, meta);
     await writeFile(join(stage.tmp, EVIDENCE_MANIFEST_FILE), built.bytes);
-    const appended = await o.ledger.append(evidenceEntryDraft(o.entryType, o.actor, built, o.idem));
+    const draft = evidenceEntryDraft(o.entryType, o.actor, built, o.idem);
+    const appended = await o.ledger.append(o.data ? { ...draft, data: { ...o.data, ...draft.data } } : draft);
     const receipt = await o.ledger.receipt(appended.seq, appended.checkpointSize);
     const checkpointSize = checkBinding(receipt, appended.seq, built);
     await writeFile(join(stage.tmp, EVIDENCE_RECEIPT_FILE), receipt);

@@ -74,7 +74,8 @@ export function escalationOptionsFromEnv(env: Readonly<Record<string, string | u
   const smtp = env[DRILL_ENV.mailpitSmtp];
   if (url && !smtp) bad(DRILL_ENV.mailpitSmtp, `required with ${DRILL_ENV.mailpitUrl} (Mailpit's SMTP address, e.g. 127.0.0.1:1025)`);
   return {
-    ...(deadline ? { deadlineSeconds: Number(deadline) } : {}),
+    // Named by the setting, not the option: the operator set RUNLEDGER_DRILL_DEADLINE_SECONDS.
+    ...(deadline ? { deadlineSeconds: number(DRILL_ENV.deadline, deadline.trim() === '' ? NaN : Number(deadline), 1, 300) } : {}),
     ...(url && smtp ? { mailpit: { url, smtp: parseHostPort(DRILL_ENV.mailpitSmtp, smtp) } } : {}),
   };
 }

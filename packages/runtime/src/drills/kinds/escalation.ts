@@ -11,7 +11,8 @@ import type { DrillPlan } from '../../incidents/drill-plan.js';
 import { OperationsHost } from '../../incidents/host.js';
 import { operationsConfigPath } from '../../operations/config.js';
 import { RuntimeError } from '../../errors.js';
-import type { DrillKindRunner, DrillOperations, DrillOutcome, DrillRunContext } from '../kind.js';
+import type { DrillKindRunner, DrillOperations, DrillOutcome, DrillPreflight, DrillRunContext } from '../kind.js';
+import { onlyOptions } from '../options.js';
 import { timelineEntries } from '../escalation/ledger.js';
 import type { DrillMailbox, SeenMail } from '../escalation/mailbox.js';
 import { mailpitMailbox, shownUrl } from '../escalation/mailpit.js';
@@ -49,7 +50,7 @@ async function operationsFor(ctx: DrillRunContext): Promise<{ ops: DrillOperatio
   if (ctx.operations) return { ops: ctx.operations, close: () => Promise.resolve() };
   const writer = ctx.ledger.writer;
   if (!writer) throw new RuntimeError('INPUT_INVALID', 'escalation drill: the ledger must be open for writing');
-  const env = process.env;
+  const env = ctx.settings ?? process.env;
   const host = await OperationsHost.open({
     store: ctx.ledger.store,
     append: (d) => writer.append(d),
@@ -98,8 +99,18 @@ function sinkOnly(plan: DrillPlan, records: readonly DeliveryRecord[]): DrillChe
   };
 }
 
+/** Its settings come from RUNLEDGER_DRILL_* (options.ts); a bad one is refused before anything is recorded. */
+export const escalationPreflight: DrillPreflight = (s) => {
+  onlyOptions('escalation', s.options, []);
+  try {
+    escalationSettings(escalationOptionsFromEnv(s.settings ?? process.env), s.targets.deliverySeconds);
+  } catch (e) {
+    throw new RuntimeError('DRILL_INVALID', (e as Error).message, { cause: e });
+  }
+};
+
 export const runEscalationDrill: DrillKindRunner = async (ctx) => {
-  const s = escalationSettings(ctx.escalation ?? escalationOptionsFromEnv(process.env), ctx.targets.deliverySeconds);
+  const s = escalationSettings(ctx.escalation ?? escalationOptionsFromEnv(ctx.settings ?? process.env), ctx.targets.deliverySeconds);
   const steps = new Steps(ctx);
   const { ops, close } = await operationsFor(ctx);
   try {
