@@ -3,3 +3,16 @@ export { backupNow, defaultBackupDir, listBackups, pruneBackups, BACKUP_DIR_SETT
 export type { BackupOptions, BackupResult, ListedBackup, PruneResult } from './backup.js';
 export { checkBackupFiles, readBackupManifest, restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
 export { pgEnvOf } from './pgdump.js';
+export { openSealedKey, PASSPHRASE_SETTING, readPassphrase, sealSigner } from './sealed-keys.js';
+export {
+  BACKUP_DESTINATIONS_SETTING,
+  BACKUP_PATH_VARIABLE,
+  backupDestinationsOf,
+  DEFAULT_BACKUP_COMMAND_TIMEOUT_MS,
+  runBackupDestinations,
+  type BackupDestinationsOptions,
+  type DestinationOutcome,
+} from './destinations.js';
+export { readAnchorNote, type AnchorNote } from './restore-anchors.js';
+export { BackupVerifier, backupFact, type VerifiedBackup } from './verified.js';
+export { BACKUP_RPO_SETTING, backupRpoTargetSeconds, DEFAULT_BACKUP_RPO_SECONDS } from './settings.js';
