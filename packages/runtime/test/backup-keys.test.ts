@@ -4,7 +4,7 @@
 // says the signer must be provided. The passphrase appears nowhere: backup directory, ledger, commands.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BACKUP_MANIFEST_FILE, parseSealedKey, type BackupManifest } from '@runledger/core';
@@ -144,6 +144,26 @@ describe('private keys in a backup', () => {
     // A backup without sealed keys restores with a passphrase given too (nothing to open).
     const none = await restoreBackup({ backup: plainPath, dataDir: join(root, 'r-plain'), passphrase: PASSPHRASE });
     assert.deepEqual(none.privateKeys, { sealed: 0, restored: 0 });
+
+    // The live signing keys lost: promote takes the restored ones, and the promoted ledger signs with them.
+    rmSync(join(home, KEYS_DIR), { recursive: true });
+    const promoted = await restoreBackup({
+      backup: sealedPath,
+      dataDir: join(root, 'r-promote'),
+      passphrase: PASSPHRASE,
+      promote: { actor, liveHome: home, env: {} },
+    });
+    assert.ok(promoted.promoted);
+    assert.deepEqual(
+      (await loadSigners(home)).map((k) => k.vkey),
+      trusted,
+    );
+    const promotedLedger = await openLedger({ home, env: {} }, { write: false, startupCheck: 'full' });
+    try {
+      assert.equal((await promotedLedger.reader.entry(promoted.promoted.entry))!.entry.type, 'restore.promoted');
+    } finally {
+      await promotedLedger.close();
+    }
 
     // A tampered ciphertext, the manifest resealed to match: the GCM tag refuses it, whatever the passphrase.
     const sealedFile = readdirSync(join(sealedPath, 'keys')).find((n) => n.endsWith('.skey.sealed'))!;

@@ -245,7 +245,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         if (o.json) io.out(`${JSON.stringify(r)}\n`);
         else {
           io.out(`restored ${r.id} into ${r.dataDir} in ${r.seconds.toFixed(2)} s\n${r.checks.map((c) => `  ok  ${c}\n`).join('')}`);
-          if (r.privateKeys.sealed > 0 && r.privateKeys.restored === 0)
+          if (r.privateKeys && r.privateKeys.sealed > 0 && r.privateKeys.restored === 0)
             io.out(
               `the signer must be provided: the backup's ${r.privateKeys.sealed} private key(s) are sealed; give the passphrase, or copy the key files into ${r.dataDir}/keys\n`,
             );

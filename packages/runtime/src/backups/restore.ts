@@ -59,7 +59,7 @@ export interface RestoreResult {
   readonly checks: readonly string[];
   readonly seconds: number;
   /** Private keys sealed in the backup, and how many were restored (0 without a passphrase: provide the signer). */
-  readonly privateKeys: { readonly sealed: number; readonly restored: number };
+  readonly privateKeys?: { readonly sealed: number; readonly restored: number };
   /** With promote: where the live data went and the restore.promoted entry's index. */
   readonly promoted?: { readonly home: string; readonly replacedBy: string; readonly movedAside: string; readonly entry: number };
 }
