@@ -1,4 +1,4 @@
-// `runledger anchors ship|check`: off-host anchors of the ledger (docs/anchors.md).
+// `runledger anchors ship|check|prune`: off-host anchors of the ledger (docs/anchors.md).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -6,13 +6,16 @@ import { parseVkey, type VerifierKey } from '@runledger/ledger';
 import {
   AnchorShipper,
   checkAnchors,
+  defaultActor,
   openLedger,
   parseDestination,
   parseDestinations,
+  pruneAnchors,
   RuntimeError,
   TRUST_FILE,
   type LedgerLocation,
 } from '@runledger/runtime';
+import { positiveInt } from './args.js';
 import type { Io } from './io.js';
 
 function readTrust(path: string): VerifierKey[] {
@@ -70,16 +73,38 @@ export function registerAnchorCommands(program: Command, io: Io, location: () =>
     });
 
   anchors
+    .command('prune')
+    .description('delete all but the newest N anchors of a directory (never the newest; only when its chain verifies and the live ledger extends it)')
+    .requiredOption('--keep <n>', 'how many of the newest anchors to keep (at least 1)')
+    .option('--dir <dir>', 'the anchor directory (default: the first directory in $RUNLEDGER_ANCHORS)')
+    .option('--trust <file>', 'trusted verifier keys (default: <data dir>/trust.vkeys)')
+    .option('--dry-run', 'print the plan, delete nothing')
+    .option('--json', 'one JSON object')
+    .action(async (o: { keep: string; dir?: string; trust?: string; dryRun?: boolean; json?: boolean }) => {
+      const keep = positiveInt('--keep', o.keep)!;
+      const dir = anchorDirOf(o.dir, io);
+      const ctx = await openLedger(location(), { write: !o.dryRun });
+      try {
+        const trusted = readTrust(o.trust ? resolve(io.cwd, o.trust) : join(ctx.home, TRUST_FILE));
+        const r = await pruneAnchors({ ctx, dir, keep, trusted, actor: defaultActor(io.env), ...(o.dryRun ? { dryRun: true } : {}) });
+        if (o.json) io.out(`${JSON.stringify(r)}\n`);
+        else
+          io.out(
+            `${dir}: kept ${r.kept.length} (newest ${r.kept.at(-1)}), ${o.dryRun ? 'would delete' : 'deleted'} ${r.removed.length}${r.entry !== undefined ? ` (ledger entry ${r.entry})` : ''}\n`,
+          );
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  anchors
     .command('check')
     .description('compare the live ledger with the newest anchor: exit 0 consistent, 1 rolled back, forked or invalid anchors, 2 bad input')
     .option('--dir <dir>', 'the anchor directory (default: the first directory in $RUNLEDGER_ANCHORS)')
     .option('--trust <file>', 'trusted verifier keys (default: <data dir>/trust.vkeys; keep your own copy)')
     .option('--json', 'one JSON object')
     .action(async (o: { dir?: string; trust?: string; json?: boolean }) => {
-      const dir = o.dir
-        ? resolve(io.cwd, o.dir)
-        : parseDestinations(io.env.RUNLEDGER_ANCHORS, io.cwd).find((d): d is Extract<typeof d, { kind: 'dir' }> => d.kind === 'dir')?.dir;
-      if (!dir) throw new RuntimeError('USAGE', 'no anchor directory: pass --dir DIR or set RUNLEDGER_ANCHORS');
+      const dir = anchorDirOf(o.dir, io);
       const ctx = await openLedger(location(), { write: false });
       try {
         const trusted = readTrust(o.trust ? resolve(io.cwd, o.trust) : join(ctx.home, TRUST_FILE));
@@ -93,4 +118,13 @@ export function registerAnchorCommands(program: Command, io: Io, location: () =>
         await ctx.close();
       }
     });
+}
+
+/** --dir, else the first directory destination of RUNLEDGER_ANCHORS. */
+function anchorDirOf(flag: string | undefined, io: Io): string {
+  const dir = flag
+    ? resolve(io.cwd, flag)
+    : parseDestinations(io.env.RUNLEDGER_ANCHORS, io.cwd).find((d): d is Extract<typeof d, { kind: 'dir' }> => d.kind === 'dir')?.dir;
+  if (!dir) throw new RuntimeError('USAGE', 'no anchor directory: pass --dir DIR or set RUNLEDGER_ANCHORS');
+  return dir;
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
-import { parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
+import { anchorMaxAgeSeconds, backupRpoTargetSeconds, parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
 import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
 import { runledgerArgv } from './drills/runledger.js';
@@ -65,6 +65,9 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         if (!Number.isFinite(anchorInterval) || anchorInterval < 1)
           throw new RuntimeError('USAGE', `--anchor-interval ${o.anchorInterval}: expected seconds ≥ 1`);
         const anchors = parseDestinations(o.anchors ?? io.env.RUNLEDGER_ANCHORS, io.cwd);
+        // RPO measured (docs/backups.md): RUNLEDGER_BACKUP_RPO (default 15m, `off`), RUNLEDGER_ANCHOR_MAX_AGE (default 5m, `off`).
+        const rpo = backupRpoTargetSeconds(io.env);
+        const anchorMaxAge = anchorMaxAgeSeconds(io.env);
         const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
         const server = await openServerEngine(location(), { cwd: io.cwd });
         const ctx = server.engineContext;
@@ -81,7 +84,12 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             drainTimeoutMs: drain * 1000,
             trustProxy,
             health,
-            ...(anchors.length > 0 ? { anchors: { destinations: anchors, intervalMs: anchorInterval * 1000 } } : {}),
+            ...(anchors.length > 0
+              ? {
+                  anchors: { destinations: anchors, intervalMs: anchorInterval * 1000, ...(anchorMaxAge !== undefined ? { maxAgeSeconds: anchorMaxAge } : {}) },
+                }
+              : {}),
+            ...(rpo !== undefined ? { backups: { rpoTargetSeconds: rpo } } : {}),
             ...(o.secureCookies ? { secureCookies: true } : {}),
             // Drills run with this command's settings; chaos kill-run starts `runledger run` as this process runs `runledger`.
             drills: { runledger: runledgerArgv(), settings: io.env },

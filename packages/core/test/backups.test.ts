@@ -1,7 +1,20 @@
 // Backups (pure): retention selection as a table, the ISO week, RPO, and manifest validation.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkBackupManifest, formatBackupManifest, isoWeek, rpoStatus, selectRetention, type RetentionPolicy } from '../src/index.js';
+import { generateSigner } from '@runledger/ledger';
+import {
+  checkBackupManifest,
+  formatBackupManifest,
+  formatSealedKey,
+  isoWeek,
+  parseSealedKey,
+  passphraseProblem,
+  rpoStatus,
+  sealedKeyAad,
+  selectRetention,
+  type RetentionPolicy,
+  type SealedKey,
+} from '../src/index.js';
 
 const at = (id: string, createdAt: string) => ({ id, createdAt });
 // Newest first: two on Dec 7 (Mon), one each Dec 6 (Sun), Dec 5, Nov 30 (Mon), Nov 29 (Sun), Nov 20.
@@ -121,5 +134,81 @@ describe('checkBackupManifest', () => {
     });
     assert.ok(text.startsWith('{\n  "format": "runledger.backup/v1",\n  "id": "x"'));
     assert.ok(text.endsWith('}\n'));
+  });
+});
+
+describe('keys.private and sealed key files in the manifest', () => {
+  const base = {
+    format: 'runledger.backup/v1',
+    id: '20261207T120000Z-aaaaaa',
+    createdAt: '2026-12-07T12:00:00.000Z',
+    dialect: 'sqlite',
+    ledger: {},
+  };
+  const files = [
+    { path: 'runledger.db', role: 'database', sha256: 'a'.repeat(64), bytes: 1 },
+    { path: 'trust.vkeys', role: 'trust', sha256: 'b'.repeat(64), bytes: 1 },
+  ];
+  const sealed = { path: 'keys/o-1.skey.sealed', role: 'skey-encrypted', sha256: 'c'.repeat(64), bytes: 1 };
+  const problems = (m: object): string[] => {
+    const r = checkBackupManifest(m);
+    return r.ok ? [] : [...r.problems];
+  };
+  it('the flag and the files agree', () => {
+    assert.ok(problems({ ...base, files: [...files, sealed], keys: { private: true } }).every((p) => !p.includes('keys.private')));
+    assert.ok(problems({ ...base, files, keys: { private: true } }).some((p) => p.includes('keys.private is true but no file has role skey-encrypted')));
+    assert.ok(problems({ ...base, files: [...files, sealed], keys: { private: false } }).some((p) => p.includes('keys.private is false but 1 file(s)')));
+    assert.ok(!problems({ ...base, files: [...files, sealed], keys: { private: true } }).some((p) => p.includes('role')));
+  });
+});
+
+describe('sealed key format', () => {
+  const vkey = generateSigner('ops.test/sealed').vkey;
+  const good: SealedKey = {
+    format: 'runledger.sealed-key/v1',
+    vkey,
+    kdf: { name: 'scrypt', N: 32768, r: 8, p: 1, salt: Buffer.alloc(16, 1).toString('base64') },
+    cipher: { name: 'aes-256-gcm', iv: Buffer.alloc(12, 2).toString('base64'), tag: Buffer.alloc(16, 3).toString('base64') },
+    ciphertext: Buffer.alloc(40, 4).toString('base64'),
+  };
+  it('round-trips through its file text, in a fixed key order', () => {
+    const text = formatSealedKey({ ...good, ciphertext: good.ciphertext, cipher: { ...good.cipher }, kdf: { ...good.kdf } });
+    assert.ok(text.startsWith('{\n  "format": "runledger.sealed-key/v1",\n  "vkey"'));
+    const r = parseSealedKey(text);
+    assert.ok(r.ok);
+    assert.deepEqual(r.sealed, good);
+  });
+  it('refuses weak or absurd parameters and malformed fields, naming each', () => {
+    const r = parseSealedKey(
+      JSON.stringify({
+        ...good,
+        vkey: 'nope',
+        kdf: { name: 'scrypt', N: 1024, r: 1, p: 99, salt: 'AA==' },
+        cipher: { name: 'aes-256-gcm', iv: 'AA==', tag: 'AA==' },
+        ciphertext: '',
+      }),
+    );
+    assert.equal(r.ok, false);
+    const text = r.ok ? '' : r.problems.join(' | ');
+    for (const want of ['vkey', 'kdf.N', 'kdf.r', 'kdf.p', 'kdf.salt', 'cipher.iv', 'cipher.tag', 'ciphertext'])
+      assert.ok(text.includes(want), `${want}: ${text}`);
+    const huge = parseSealedKey(JSON.stringify({ ...good, kdf: { ...good.kdf, N: 2 ** 24 } }));
+    assert.ok(!huge.ok && huge.problems.some((p) => p.includes('kdf.N')), 'a huge N is refused before any key derivation');
+    assert.deepEqual(parseSealedKey('{'), { ok: false, problems: ['not JSON'] });
+  });
+  it('the additional authenticated data covers the KDF parameters, the IV and the public key, not the tag', () => {
+    const aad = Buffer.from(sealedKeyAad(good)).toString('utf8');
+    assert.equal(aad, Buffer.from(sealedKeyAad({ ...good, cipher: { ...good.cipher, tag: 'x' } } as SealedKey)).toString('utf8'));
+    for (const changed of [
+      { ...good, kdf: { ...good.kdf, N: 65536 } },
+      { ...good, cipher: { ...good.cipher, iv: Buffer.alloc(12, 9).toString('base64') } },
+      { ...good, vkey: generateSigner('other').vkey },
+    ])
+      assert.notEqual(Buffer.from(sealedKeyAad(changed)).toString('utf8'), aad);
+  });
+  it('passphrases: at least 12 characters, no surrounding white space', () => {
+    assert.equal(passphraseProblem('correct horse battery'), undefined);
+    assert.match(passphraseProblem('short')!, /at least 12/);
+    assert.match(passphraseProblem(' correct horse battery')!, /white space/);
   });
 });

@@ -200,3 +200,37 @@ describe('the anchors item', () => {
     assert.equal(checklistNeeds([list]).anchors, true);
   });
 });
+
+describe('the backup item', () => {
+  const list = { name: 'backed-up', items: [{ kind: 'backup' as const, name: 'the newest verified backup is within the RPO target' }] };
+  const base = facts(example(), HEALTHY);
+
+  it('holds while the newest verified backup is within the target, fails past it or without one, and fails without the fact', () => {
+    const fresh = {
+      ok: true,
+      dir: '/b',
+      targetSeconds: 900,
+      ageSeconds: 60,
+      newest: { id: '20261207T120000Z-aaaaaa', createdAt: '2026-12-07T12:00:00.000Z', bytes: 10 },
+      detail: 'newest verified backup 60 s old',
+    };
+    assert.equal(evaluateChecklist(list, { ...base, backup: () => fresh }).healthy, true);
+    const stale = { ...fresh, ok: false, ageSeconds: 1000, detail: 'older than the target' };
+    const r = evaluateChecklist(list, { ...base, backup: () => stale });
+    assert.equal(r.healthy, false);
+    assert.deepEqual(r.items[0]!.evidence, stale);
+    const none = evaluateChecklist(list, base);
+    assert.deepEqual([none.healthy, none.items[0]!.evidence], [false, 'backup freshness unknown']);
+    assert.equal(checklistNeeds([list]).backup, true);
+    assert.equal(checklistNeeds([list]).anchors, false);
+  });
+
+  it('is written `backup: fresh`; any other value is refused with its path', () => {
+    const ok = parseCatalog([{ file: 'c.yaml', text: 'checklists:\n  - name: b\n    items:\n      - backup: fresh\n' }]);
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.catalog.checklists[0]!.items[0], { kind: 'backup', name: 'the newest verified backup is within the RPO target' });
+    const bad = parseCatalog([{ file: 'c.yaml', text: 'checklists:\n  - name: b\n    items:\n      - backup: stale\n' }]);
+    assert.equal(bad.ok, false);
+    assert.ok(!bad.ok && bad.problems.some((p) => p.path.endsWith('.backup') && /backup: fresh/.test(p.message)), JSON.stringify(!bad.ok && bad.problems));
+  });
+});

@@ -147,6 +147,7 @@ function everything(): Obj {
           { ready: 'runledger' },
           { prometheus: { query: 'up', op: '==', threshold: 1 } },
           { anchors: 'consistent' },
+          { backup: 'fresh' },
         ],
       },
     ],

@@ -190,18 +190,40 @@ export interface AnchorCheck {
  * Compares the live ledger (its latest signed checkpoint, and a way to ask it for a consistency proof
  * between two sizes) with the newest anchor of a directory whose chain verified.
  */
-export async function compareWithAnchors(
-  files: readonly AnchorFile[],
-  trusted: readonly VerifierKey[],
-  live: { readonly checkpointNote: string; readonly consistencyProof: (m: number, n: number) => Promise<readonly Hash[]> },
-): Promise<AnchorCheck> {
+export async function compareWithAnchors(files: readonly AnchorFile[], trusted: readonly VerifierKey[], live: LiveLedger): Promise<AnchorCheck> {
   const chain = verifyAnchorChain(files, trusted);
   if (!chain.ok) {
     // A chain whose own proofs fail is a rewrite seen between two shipments.
     const status: AnchorStatus = chain.reason === 'CHAIN_FORKED' ? 'FORKED' : 'ANCHORS_INVALID';
     return { status, reason: chain.reason, detail: chain.detail, ...(chain.file ? { file: chain.file } : {}) };
   }
-  const a = chain.newest;
+  return compareCheckpointWithLive(chain.newest, trusted, live);
+}
+
+/** The live ledger's side of a comparison: its latest signed checkpoint and consistency proofs on request. */
+export interface LiveLedger {
+  readonly checkpointNote: string;
+  readonly consistencyProof: (m: number, n: number) => Promise<readonly Hash[]>;
+}
+
+/**
+ * One signed checkpoint held elsewhere (a note given on a command line, as `restore --anchor NOTE`) against
+ * the live ledger: its signature by a trusted key first, then the same comparison as a directory's newest.
+ */
+export async function compareWithAnchorNote(note: string, trusted: readonly VerifierKey[], live: LiveLedger): Promise<AnchorCheck> {
+  let cp: SignedCheckpoint;
+  try {
+    cp = parseSignedCheckpoint(note);
+  } catch (e) {
+    return { status: 'ANCHORS_INVALID', reason: 'SHIPMENT_MALFORMED', detail: `not a signed checkpoint: ${(e as Error).message}` };
+  }
+  const sig = signatureProblem(cp, trusted);
+  if (sig) return { status: 'ANCHORS_INVALID', reason: sig.reason, detail: `the anchor: ${sig.detail}`, anchorSize: cp.size };
+  return compareCheckpointWithLive(cp, trusted, live);
+}
+
+/** An anchor checkpoint (already trusted) against the live ledger: equal, extended, behind or another history. */
+async function compareCheckpointWithLive(a: SignedCheckpoint, trusted: readonly VerifierKey[], live: LiveLedger): Promise<AnchorCheck> {
   let liveCp: SignedCheckpoint;
   try {
     liveCp = parseSignedCheckpoint(live.checkpointNote);

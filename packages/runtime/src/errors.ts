@@ -25,6 +25,8 @@ export type RuntimeErrorCode =
   | 'BACKUP_FILE_MISMATCH'
   | 'BACKUP_LEDGER_MISMATCH'
   | 'BACKUP_KEYS_MISMATCH'
+  | 'BACKUP_DECRYPT_FAILED'
+  | 'BACKUP_COPY_FAILED'
   | 'RESTORE_TARGET_NOT_EMPTY'
   | 'RESTORE_LIVE_IN_USE'
   | 'RESTORE_NOT_SUPPORTED'
@@ -146,6 +148,18 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     http: 422,
     summary: "The backup's keys are not the trust file's (a key that the trust file does not hold, or a ledger key it does not trust): the restore is refused.",
   },
+  BACKUP_DECRYPT_FAILED: {
+    exit: EXIT.FAILED,
+    http: 422,
+    summary:
+      "The backup's sealed private keys could not be opened: the passphrase is wrong, or a sealed file was altered (its AES-GCM tag does not verify). Nothing was restored.",
+  },
+  BACKUP_COPY_FAILED: {
+    exit: EXIT.FAILED,
+    http: 502,
+    summary:
+      'A destination run after a backup failed (a copy whose digests do not match at the destination, or a command that failed or timed out); the local backup stays, and backup.copied records the outcome.',
+  },
   RESTORE_TARGET_NOT_EMPTY: {
     exit: EXIT.USAGE,
     http: 409,
@@ -192,7 +206,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.FAILED,
     http: 409,
     summary:
-      'An anchor destination holds a checkpoint the live ledger does not extend (ROLLED_BACK: the ledger is smaller; FORKED: another root): nothing is shipped over it.',
+      'An anchor destination holds a checkpoint the live ledger does not extend (ROLLED_BACK: the ledger is smaller; FORKED: another root), or its chain of shipments does not verify: nothing is shipped over it and `anchors prune` deletes nothing from it.',
   },
   ANCHOR_SHIP_FAILED: {
     exit: EXIT.FAILED,

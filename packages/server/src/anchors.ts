@@ -1,6 +1,8 @@
-// Anchor metrics: how far behind the live ledger each off-host destination is.
+// Anchor metrics: how far behind the live ledger each off-host destination is; and the alert
+// `AnchorStale` while a destination has not held the live head for longer than RUNLEDGER_ANCHOR_MAX_AGE.
 import { Gauge, type Registry } from 'prom-client';
-import type { AnchorShipper } from '@runledger/runtime';
+import { destinationKey, destinationLabel, type AnchorDestination, type AnchorShipper, type OperationsHost } from '@runledger/runtime';
+import { AlertLatch } from './alert-latch.js';
 
 export function anchorMetrics(registry: Registry, shipper: AnchorShipper, liveSize: () => Promise<number>, nowMs: () => number): void {
   new Gauge({
@@ -27,4 +29,51 @@ export function anchorMetrics(registry: Registry, shipper: AnchorShipper, liveSi
       for (const s of shipper.status()) this.set({ destination: s.destination }, Math.max(0, size - s.size));
     },
   });
+}
+
+/**
+ * Each destination's age is the metric's (seconds since it last held the live head); one never current
+ * since this server started counts from the start. Over `maxAgeSeconds`: AnchorStale, one alert per
+ * destination, named by path or program (never a command's arguments); resolved when it is current again.
+ */
+export class AnchorStaleness {
+  private readonly latch: AlertLatch;
+  private readonly startedAtMs: number;
+
+  constructor(
+    private readonly shipper: AnchorShipper,
+    private readonly destinations: readonly AnchorDestination[],
+    private readonly maxAgeSeconds: number,
+    private readonly nowMs: () => number,
+    operations: Pick<OperationsHost, 'raiseFrom'>,
+  ) {
+    this.startedAtMs = nowMs();
+    this.latch = new AlertLatch(operations, 'anchors', 'the anchor destination holds the live ledger head again');
+  }
+
+  /** Destinations stale now (by label), after raising or resolving what changed. */
+  async evaluate(): Promise<string[]> {
+    const now = this.nowMs();
+    const stale = [];
+    for (const s of this.shipper.status()) {
+      const d = this.destinations.find((x) => x.id === s.destination);
+      if (!d) continue;
+      const age = Math.max(0, (now - (s.currentAtMs ?? this.startedAtMs)) / 1000);
+      if (age <= this.maxAgeSeconds) continue;
+      const label = destinationLabel(d);
+      stale.push({
+        fingerprint: `runledger:anchor-stale:${destinationKey(d)}`,
+        labels: { alertname: 'AnchorStale', service: 'runledger', destination: label, severity: 'error' },
+        annotations: {
+          summary: `Anchor destination ${label} has not held the live ledger head for ${Math.round(age)} s (limit ${this.maxAgeSeconds} s)`,
+          description:
+            s.currentAtMs === undefined
+              ? 'not current since this server started; the server log has each failed shipment'
+              : 'the server log has each failed shipment',
+        },
+      });
+    }
+    await this.latch.update(stale);
+    return stale.map((a) => a.labels.destination);
+  }
 }

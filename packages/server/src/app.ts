@@ -11,6 +11,7 @@ import { AuthEpoch, TokenStore, type IntegrityCheck } from '@runledger/store';
 import {
   AnchorShipper,
   anchorsFact,
+  defaultBackupDir,
   readTrustedKeys,
   TRUST_FILE,
   OperationsHost,
@@ -30,7 +31,8 @@ import { failureOf } from './failures.js';
 import { TokenBuckets } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startIntegrityCheck } from './integrity.js';
-import { anchorMetrics } from './anchors.js';
+import { anchorMetrics, AnchorStaleness } from './anchors.js';
+import { BackupWatch } from './backups/watch.js';
 import { RunWorker } from './worker.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { runRoutes } from './routes/runs.js';
@@ -73,6 +75,10 @@ export interface App {
   readonly drills: DrillsHost;
   /** Off-host anchors, when destinations are configured. */
   readonly anchors: AnchorShipper | undefined;
+  /** RPO measured (the newest verified backup), when configured. */
+  readonly backups: BackupWatch | undefined;
+  /** One pass of the freshness alerts (BackupRpoBreached, AnchorStale); a timer runs it every freshnessEveryMs. */
+  checkFreshness(): Promise<void>;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -267,6 +273,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (kind === 'deadline') opsMetrics.deadlinesMissed.inc();
     },
   });
+  const backups = deps.backups
+    ? new BackupWatch({
+        dir: deps.backups.dir ?? defaultBackupDir(ctx.ledger.home, od.env ?? process.env),
+        targetSeconds: deps.backups.rpoTargetSeconds,
+        now,
+        operations,
+      })
+    : undefined;
+  backups?.metrics(metrics.registry);
   const health = new HealthHost({
     deps: deps.health ?? {},
     home: ctx.ledger.home,
@@ -289,6 +304,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (dirs.length === 0) return undefined;
         return anchorsFact(ctx.ledger.reader, dirs, await readTrustedKeys(resolve(ctx.ledger.home, TRUST_FILE)));
       },
+      backup: async () => backups?.fact(),
     },
   });
   const rc: RouteContext = {
@@ -392,6 +408,30 @@ export async function createApp(deps: AppDeps): Promise<App> {
     anchorMetrics(metrics.registry, shipper, async () => (await ctx.ledger.reader.head()).size, msNow);
     app.addHook('onClose', async () => shipper.stop());
   }
+  const staleness =
+    anchors && deps.anchors?.maxAgeSeconds !== undefined
+      ? new AnchorStaleness(anchors, deps.anchors.destinations, deps.anchors.maxAgeSeconds, msNow, operations)
+      : undefined;
+  // Passes run one after another (the timer's and a caller's): the alert latches see each change once.
+  let lastPass: Promise<void> = Promise.resolve();
+  const checkFreshness = (): Promise<void> => {
+    const pass = async (): Promise<void> => {
+      await backups?.evaluate();
+      await staleness?.evaluate();
+    };
+    lastPass = lastPass.then(pass, pass);
+    return lastPass;
+  };
+  const freshness = new WakeLoop({
+    name: 'freshness',
+    pollMs: deps.freshnessEveryMs ?? 30_000,
+    work: async () => {
+      await checkFreshness();
+      return undefined;
+    },
+    onError: (err) => app.log.error({ err }, 'judging backup and anchor freshness failed'),
+  });
+  app.addHook('onClose', async () => freshness.stop());
 
   await app.ready();
   await operations.start();
@@ -400,9 +440,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await releases.start();
   // Started last: its first round ships the head as it stands after startup.
   anchors?.start();
+  if (backups || staleness) freshness.start();
 
   return {
     anchors,
+    backups,
+    checkFreshness,
     fastify: app,
     worker,
     operations,

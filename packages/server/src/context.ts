@@ -73,8 +73,19 @@ export interface AppDeps {
   readonly releases?: { readonly pollMs?: number; readonly checklistWaitMs?: number };
   /** Drills: where their evidence goes, how to run `runledger` (chaos kill-run), the settings they run with. */
   readonly drills?: DrillsDeps;
-  /** Off-host anchors: destinations (RUNLEDGER_ANCHORS) shipped to every intervalMs (default 5 s). */
-  readonly anchors?: { readonly destinations: readonly AnchorDestination[]; readonly intervalMs?: number };
+  /**
+   * Off-host anchors: destinations (RUNLEDGER_ANCHORS) shipped to every intervalMs (default 5 s); a
+   * destination not current for maxAgeSeconds raises AnchorStale (RUNLEDGER_ANCHOR_MAX_AGE; absent: no alert).
+   */
+  readonly anchors?: { readonly destinations: readonly AnchorDestination[]; readonly intervalMs?: number; readonly maxAgeSeconds?: number };
+  /**
+   * RPO measured: the newest verified backup in `dir` (default RUNLEDGER_BACKUP_DIR, else DATA_DIR-backups)
+   * against rpoTargetSeconds (RUNLEDGER_BACKUP_RPO) as metrics, the `backup: fresh` fact and BackupRpoBreached.
+   * Absent: none of these.
+   */
+  readonly backups?: { readonly dir?: string; readonly rpoTargetSeconds: number };
+  /** How often backup and anchor freshness are judged for alerts (ms). Default 30000. */
+  readonly freshnessEveryMs?: number;
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */

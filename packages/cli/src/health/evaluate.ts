@@ -14,7 +14,12 @@ import {
 } from '@runledger/core';
 import {
   anchorDirsFact,
+  backupFact,
+  backupRpoTargetSeconds,
+  BackupVerifier,
+  defaultBackupDir,
   gatherFacts,
+  resolveLedgerHome,
   type CheckOutcome,
   type FactSources,
   type LedgerContext,
@@ -122,9 +127,21 @@ function needsStore(items: readonly ChecklistItem[], o: HealthOptions): boolean 
 }
 
 /** Where the items' facts come from: the data directory as the server's, readiness local or via --server, Prometheus. */
-function factSources(o: HealthOptions, ledger: LedgerContext | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): FactSources {
+function factSources(
+  o: HealthOptions,
+  ledger: LedgerContext | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  location: () => LedgerLocation,
+): FactSources {
   const runs = ledger ? new RunStore(ledger.store) : undefined;
   return {
+    // The server's rule on the same directory: the newest verified backup against RUNLEDGER_BACKUP_RPO (off: unknown).
+    backup: async () => {
+      const target = backupRpoTargetSeconds(env);
+      if (target === undefined) return undefined;
+      return backupFact(new BackupVerifier(defaultBackupDir(resolveLedgerHome(location()), env)), new Date(), target);
+    },
     ...(runs
       ? {
           ledgerVerification: async (mode: 'full' | 'sampled') => verificationFact(await readStoredVerification(runs), mode),
@@ -165,7 +182,7 @@ export async function evaluateHealth(io: Io, location: () => LedgerLocation, nam
   if (lr.length === 0) throw new ApiError('CATALOG_ENTRY_NOT_FOUND', `${l.path} has no checklists and no services: nothing to evaluate`);
   const snap = await probedSnapshot(catalog, checksNeeded(catalog, lr), io.env);
   const evaluate = async (ledger: LedgerContext | undefined): Promise<ChecklistResult[]> => {
-    const gathered = await gatherFacts(lists, undefined, factSources(o, ledger, io.env, io.cwd));
+    const gathered = await gatherFacts(lists, undefined, factSources(o, ledger, io.env, io.cwd, location));
     const states = statesOf(snap.checks);
     const facts: ChecklistFacts = { ...gathered, checkState: (id) => states[id], serviceHealth: (n) => snap.health.services[n] };
     return lists.map((x) => evaluateChecklist(x, facts));

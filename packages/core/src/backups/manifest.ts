@@ -6,8 +6,11 @@ export const BACKUP_FORMAT = 'runledger.backup/v1';
 export const BACKUP_MANIFEST_FILE = 'MANIFEST.json';
 
 export type BackupDialect = 'sqlite' | 'postgres';
-/** database: a SQLite file; dump: a pg_dump custom-format archive; trust: the trust file; vkey: one public key. */
-export type BackupFileRole = 'database' | 'dump' | 'trust' | 'vkey';
+/**
+ * database: a SQLite file; dump: a pg_dump custom-format archive; trust: the trust file; vkey: one public
+ * key; skey-encrypted: one private key sealed with a passphrase (sealed.ts), only when asked for.
+ */
+export type BackupFileRole = 'database' | 'dump' | 'trust' | 'vkey' | 'skey-encrypted';
 
 export interface BackupFile {
   /** Relative to the backup directory, '/'-separated, no '..'. */
@@ -35,14 +38,14 @@ export interface BackupManifest {
   readonly dialect: BackupDialect;
   readonly files: readonly BackupFile[];
   readonly ledger: BackupLedgerHead;
-  /** private is false unless private keys were asked for (not built yet: always false). */
+  /** private is true when the backup holds sealed private keys (role skey-encrypted), false otherwise. */
   readonly keys: { readonly private: boolean };
 }
 
 export type ManifestCheck = { readonly ok: true; readonly manifest: BackupManifest } | { readonly ok: false; readonly problems: readonly string[] };
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const ROLES: ReadonlySet<string> = new Set<BackupFileRole>(['database', 'dump', 'trust', 'vkey']);
+const ROLES: ReadonlySet<string> = new Set<BackupFileRole>(['database', 'dump', 'trust', 'vkey', 'skey-encrypted']);
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /** A safe relative path: no absolute path, backslash, empty, '.' or '..' segment. */
@@ -84,6 +87,10 @@ export function checkBackupManifest(value: unknown): ManifestCheck {
     const want = m.dialect === 'postgres' ? 'dump' : 'database';
     if (data.length !== 1 || (data[0] as Record<string, unknown>).role !== want) problems.push(`a ${String(m.dialect)} backup holds exactly one ${want} file`);
     if (m.files.filter((f: unknown) => isObject(f) && f.role === 'trust').length !== 1) problems.push('a backup holds exactly one trust file');
+    // The flag and the files say the same: a restore decides from the flag whether a passphrase is needed.
+    const sealed = m.files.filter((f: unknown) => isObject(f) && f.role === 'skey-encrypted').length;
+    if (isObject(m.keys) && m.keys.private === true && sealed === 0) problems.push('keys.private is true but no file has role skey-encrypted');
+    if (isObject(m.keys) && m.keys.private === false && sealed > 0) problems.push(`keys.private is false but ${sealed} file(s) have role skey-encrypted`);
   }
   problems.push(...ledgerProblems(m.ledger));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, manifest: value as unknown as BackupManifest };

@@ -29,6 +29,18 @@ export interface AnchorsFact {
   readonly results: readonly { readonly dir: string; readonly status: string; readonly reason: string; readonly detail: string }[];
 }
 
+/** The newest verified backup against the RPO target (backups.md: "RPO measured"). */
+export interface BackupFact {
+  /** A verified backup exists and is no older than the target. */
+  readonly ok: boolean;
+  readonly dir: string;
+  readonly targetSeconds: number;
+  /** Age of the newest verified backup; null when there is none. */
+  readonly ageSeconds: number | null;
+  readonly newest?: { readonly id: string; readonly createdAt: string; readonly bytes: number };
+  readonly detail: string;
+}
+
 export type PrometheusFact = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
 
 export interface ChecklistFacts {
@@ -42,6 +54,8 @@ export interface ChecklistFacts {
   prometheus(query: string, url?: string): PrometheusFact | undefined;
   /** Undefined when no anchor directory is configured, or the caller cannot tell. */
   anchors?(): AnchorsFact | undefined;
+  /** Undefined when the caller cannot tell (no backup directory known). */
+  backup?(): BackupFact | undefined;
 }
 
 export type Evidence = string | Readonly<Record<string, unknown>>;
@@ -93,6 +107,11 @@ function evaluateItem(item: ChecklistItem, facts: ChecklistFacts): { ok: boolean
       const r = facts.anchors?.();
       if (r === undefined) return { ok: false, evidence: 'no anchor directory configured (RUNLEDGER_ANCHORS)' };
       return { ok: r.ok, evidence: { results: r.results } };
+    }
+    case 'backup': {
+      const r = facts.backup?.();
+      if (r === undefined) return { ok: false, evidence: 'backup freshness unknown' };
+      return { ok: r.ok, evidence: { ...r } };
     }
     case 'noOpenIncident': {
       const open = facts.openIncidents();
@@ -146,6 +165,7 @@ export interface ChecklistNeeds {
   readonly incidents: boolean;
   readonly readiness: boolean;
   readonly anchors: boolean;
+  readonly backup: boolean;
 }
 
 export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
@@ -160,5 +180,6 @@ export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
     incidents: items.some((i) => i.kind === 'noOpenIncident'),
     readiness: items.some((i) => i.kind === 'ready'),
     anchors: items.some((i) => i.kind === 'anchors'),
+    backup: items.some((i) => i.kind === 'backup'),
   };
 }

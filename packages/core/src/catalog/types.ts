@@ -91,6 +91,7 @@ export type ChecklistItemSpec =
   | { readonly kind: 'ledger'; readonly mode: 'full' | 'sampled'; readonly sample?: number }
   | { readonly kind: 'noBypass' }
   | { readonly kind: 'anchors' }
+  | { readonly kind: 'backup' }
   | { readonly kind: 'noOpenIncident'; readonly severity: IncidentSeverity; readonly service?: string }
   | { readonly kind: 'ready'; readonly target: 'runledger' }
   | { readonly kind: 'prometheus'; readonly query: string; readonly op: ComparisonOp; readonly threshold: number; readonly url?: string };

@@ -7,7 +7,7 @@ import type { Checker, Obj } from './checker.js';
 import type { Checklist, ChecklistItem, ChecklistItemSpec, ComparisonOp, HealthState, SloSpec } from './types.js';
 import { HEALTH_STATES } from './types.js';
 
-export const ITEM_KINDS = ['check', 'service', 'ledger', 'noBypass', 'noOpenIncident', 'ready', 'prometheus', 'anchors'] as const;
+export const ITEM_KINDS = ['check', 'service', 'ledger', 'noBypass', 'noOpenIncident', 'ready', 'prometheus', 'anchors', 'backup'] as const;
 export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly string[]>> = {
   check: ['name', 'check', 'allow'],
   service: ['name', 'service', 'allow'],
@@ -17,6 +17,7 @@ export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly st
   ready: ['name', 'ready'],
   prometheus: ['name', 'prometheus'],
   anchors: ['name', 'anchors'],
+  backup: ['name', 'backup'],
 };
 /** The keys of the two item kinds written as a mapping. */
 export const ITEM_OBJECT_KEYS = { noOpenIncident: ['severity', 'service'], prometheus: ['query', 'op', 'threshold', 'url'] } as const;
@@ -94,6 +95,9 @@ function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: s
     case 'anchors':
       if (o['anchors'] !== 'consistent') c.p(at, 'the one anchors item is `anchors: consistent`');
       return { kind };
+    case 'backup':
+      if (o['backup'] !== 'fresh') c.p(at, 'the one backup item is `backup: fresh`');
+      return { kind };
     case 'noOpenIncident': {
       // `true` means any open incident; a mapping names the least severity that counts.
       if (o[kind] === true) return { kind, severity: 'SEV-3' };
@@ -149,6 +153,8 @@ function defaultName(s: ChecklistItemSpec): string {
       return 'no bypass or override is on';
     case 'anchors':
       return 'the ledger extends its off-host anchors';
+    case 'backup':
+      return 'the newest verified backup is within the RPO target';
     case 'noOpenIncident':
       return `no open ${s.severity}${s.severity === 'SEV-1' ? '' : '-or-worse'} incident${s.service ? ` on ${s.service}` : ''}`;
     case 'ready':

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { compareWithAnchors, parseVkey, type AnchorCheck, type VerifierKey } from '@runledger/ledger';
 import type { LedgerReader } from '@runledger/store';
 import { TRUST_FILE, type LedgerContext } from '../ledger/service.js';
-import { parseDestinations } from './destinations.js';
+import { parseDestinations } from '../destinations/spec.js';
 import { readAnchorDir } from './files.js';
 
 export async function checkAnchors(reader: LedgerReader, dir: string, trusted: readonly VerifierKey[]): Promise<AnchorCheck> {

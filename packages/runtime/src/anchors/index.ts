@@ -1,5 +1,6 @@
 export * from './build.js';
 export * from './check.js';
-export * from './destinations.js';
 export * from './files.js';
 export * from './shipper.js';
+export * from './settings.js';
+export * from './prune.js';

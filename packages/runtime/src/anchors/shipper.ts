@@ -1,13 +1,13 @@
 // Ships the ledger's growth to each anchor destination every few seconds (and on demand), so the
 // ledger's own RPO is one interval and a rollback or rewrite of this host is caught off it.
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { anchorFileName, bytesEqual, parseShipment, toBase64 } from '@runledger/ledger';
-import { SECRET_SETTINGS, type LedgerReader } from '@runledger/store';
+import type { LedgerReader } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { buildShipment, type BuildOptions } from './build.js';
-import { destinationKey, type AnchorDestination } from './destinations.js';
+import { runDestinationCommand } from '../destinations/command.js';
+import { destinationKey, type AnchorDestination } from '../destinations/spec.js';
 import { newestAnchorName, writeFileDurably } from './files.js';
 
 export interface ShipResult {
@@ -151,18 +151,9 @@ export class AnchorShipper {
     return { destination: d.id, shipped: true, from, size: b.to, entries: b.entries, file };
   }
 
-  /** The command gets the path only; the database settings (secrets) are kept out of its environment. */
-  private run(argv: readonly string[], file: string): Promise<void> {
-    const env = { ...(this.opts.env ?? process.env) };
-    for (const s of SECRET_SETTINGS) {
-      delete env[s];
-      delete env[`${s}_FILE`];
-    }
-    return new Promise((resolve, reject) => {
-      execFile(argv[0]!, [...argv.slice(1), file], { env, timeout: this.opts.commandTimeoutMs ?? 60_000 }, (err, _stdout, stderr) => {
-        if (err) reject(new RuntimeError('ANCHOR_SHIP_FAILED', `${argv[0]} failed (${err.message.split('\n')[0]}): ${String(stderr).trim().slice(0, 300)}`));
-        else resolve();
-      });
-    });
+  /** The path handed over by the one rule for command destinations (../destinations/command.ts). */
+  private async run(argv: readonly string[], file: string): Promise<void> {
+    const r = await runDestinationCommand({ argv, path: file, env: this.opts.env ?? process.env, timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
+    if (!r.ok) throw new RuntimeError('ANCHOR_SHIP_FAILED', `${argv[0]} failed (${r.summary}): ${r.stderr.trim().slice(0, 300)}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   backupId,
   checkBackupManifest,
   formatBackupManifest,
+  SEALED_KEY_SUFFIX,
   selectRetention,
   type BackupFile,
   type BackupManifest,
@@ -19,8 +20,10 @@ import { parseSignedCheckpoint, toBase64, type Actor } from '@runledger/ledger';
 import { keyFileName, loadSigners, SQLITE_FILE_NAME } from '@runledger/store';
 import { RuntimeError } from '../errors.js';
 import { TRUST_FILE, type LedgerContext } from '../ledger/service.js';
+import { withSecrets } from '../redact.js';
 import { sha256File, sha256Text, syncFile } from './files.js';
 import { pgDump } from './pgdump.js';
+import { sealSigner } from './sealed-keys.js';
 import { vacuumInto, type Progress } from './vacuum.js';
 
 export const BACKUP_DIR_SETTING = 'RUNLEDGER_BACKUP_DIR';
@@ -42,6 +45,8 @@ export interface BackupOptions {
   readonly actor: Actor;
   readonly progress?: Progress;
   readonly now?: () => Date;
+  /** Seal each private signing key with this passphrase into the backup (sealed-keys.ts); absent: public parts only. */
+  readonly privateKeys?: { readonly passphrase: string };
 }
 
 export interface BackupResult {
@@ -56,6 +61,11 @@ export interface BackupResult {
 }
 
 export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
+  // Held while the backup runs: the ledger writer refuses an entry holding the passphrase in any form.
+  return opts.privateKeys ? withSecrets([opts.privateKeys.passphrase], () => take(opts)) : take(opts);
+}
+
+async function take(opts: BackupOptions): Promise<BackupResult> {
   const { ctx } = opts;
   if (!ctx.writer) throw new RuntimeError('INTERNAL', 'backupNow needs a ledger opened for writing (it appends backup.created)');
   const started = Date.now();
@@ -73,7 +83,7 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
     const head = await snapshotData(ctx, staging, opts.progress);
     await add(ctx.store.kind === 'sqlite' ? SQLITE_FILE_NAME : DUMP_FILE_NAME, ctx.store.kind === 'sqlite' ? 'database' : 'dump');
 
-    // Public parts only: the trust file and each signing key's vkey (private keys are not built yet).
+    // The trust file and each signing key's vkey; the private keys only when asked, sealed.
     await copyFile(join(ctx.home, TRUST_FILE), join(staging, TRUST_FILE)).catch((e: unknown) => {
       throw new RuntimeError('BACKUP_FAILED', `cannot copy the trust file ${join(ctx.home, TRUST_FILE)}: ${(e as Error).message}`, { cause: e });
     });
@@ -85,6 +95,14 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
       await writeFile(join(staging, path), `${s.vkey}\n`, { mode: 0o644 });
       await add(path, 'vkey');
     }
+    if (opts.privateKeys) {
+      if (signers.length === 0) throw new RuntimeError('BACKUP_FAILED', `private keys asked for, but ${join(ctx.home, 'keys')} holds no signing key`);
+      for (const s of signers) {
+        const path = `keys/${keyFileName(s).replace(/\.skey$/, SEALED_KEY_SUFFIX)}`;
+        await writeFile(join(staging, path), await sealSigner(s, opts.privateKeys.passphrase), { mode: 0o600 });
+        await add(path, 'skey-encrypted');
+      }
+    }
 
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
@@ -93,7 +111,7 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
       dialect: ctx.store.kind,
       files,
       ledger: head,
-      keys: { private: false },
+      keys: { private: opts.privateKeys !== undefined },
     };
     const text = formatBackupManifest(manifest);
     const checked = checkBackupManifest(JSON.parse(text));
@@ -110,7 +128,7 @@ export async function backupNow(opts: BackupOptions): Promise<BackupResult> {
         actor: opts.actor,
         subject: { kind: 'backup', id },
         idem: backupIdem(id),
-        data: { manifestSha256, dialect: manifest.dialect, ledgerSize: head.size, ledgerRoot: head.root, bytes },
+        data: { manifestSha256, dialect: manifest.dialect, ledgerSize: head.size, ledgerRoot: head.root, bytes, privateKeys: manifest.keys.private },
       });
       entry = r.seq;
     } catch (e) {
@@ -226,8 +244,9 @@ export interface PruneResult {
 /** Deletes the backups the policy does not keep and records backup.pruned. */
 export async function pruneBackups(opts: { ctx: LedgerContext; dir: string; policy: RetentionPolicy; actor: Actor; dryRun?: boolean }): Promise<PruneResult> {
   const { policy } = opts;
-  if (!Number.isSafeInteger(policy.keepLast) || policy.keepLast < 1)
-    throw new RuntimeError('USAGE', '--keep must be at least 1: a prune never deletes the newest backup');
+  // Any count of 1 or more keeps the newest backup (it is the newest of its day and of its week too).
+  if (!(policy.keepLast >= 1 || (policy.daily ?? 0) >= 1 || (policy.weekly ?? 0) >= 1))
+    throw new RuntimeError('USAGE', 'a prune never deletes the newest backup: give --keep-last, --keep-daily or --keep-weekly of at least 1');
   const listed = await listBackups(opts.dir);
   const valid = listed.filter((b) => b.manifest);
   let plan;

@@ -7,3 +7,16 @@ export { pgArchiveStatus, type PgArchiveStatus, type PgQueryable } from './pg-ph
 export { backupStatus, DEFAULT_RPO_TARGET_SECONDS, type BackupStatus } from './status.js';
 export type { PgRestored, PgRestoreTarget } from './pgrestore.js';
 export type { PgPromoted, PgSwitch } from './pgpromote.js';
+export { openSealedKey, PASSPHRASE_SETTING, readPassphrase, sealSigner } from './sealed-keys.js';
+export {
+  BACKUP_DESTINATIONS_SETTING,
+  BACKUP_PATH_VARIABLE,
+  backupDestinationsOf,
+  DEFAULT_BACKUP_COMMAND_TIMEOUT_MS,
+  runBackupDestinations,
+  type BackupDestinationsOptions,
+  type DestinationOutcome,
+} from './destinations.js';
+export { readAnchorNote, type AnchorNote } from './restore-anchors.js';
+export { BackupVerifier, backupFact, type VerifiedBackup } from './verified.js';
+export { BACKUP_RPO_SETTING, backupRpoTargetSeconds, DEFAULT_BACKUP_RPO_SECONDS } from './settings.js';

@@ -24,6 +24,8 @@ import { openLedger, TRUST_FILE, type LedgerLocation } from '../ledger/service.j
 import { backupIdem } from './backup.js';
 import { listFiles, parseTrustText, sha256File, sha256Text } from './files.js';
 import { restorePostgres, type PgRestored, type PgRestoreTarget } from './pgrestore.js';
+import { checkRestoredNotes, judgeRestoredAnchor, type AnchorNote } from './restore-anchors.js';
+import { openBackupKeys, writeRestoredKeys } from './restore-keys.js';
 
 export interface RestoreOptions {
   /** The backup directory (holding MANIFEST.json). */
@@ -44,9 +46,13 @@ export interface RestoreOptions {
    * (RESTORE_ROLLBACK) unless `allowRollback` gives a reason, which the promote entry records.
    */
   readonly anchors?: readonly string[];
+  /** Signed checkpoints given on the command line (--anchor NOTE): they count like the directories' anchors. */
+  readonly anchorNotes?: readonly AnchorNote[];
   readonly allowRollback?: { readonly reason: string };
   /** A PostgreSQL backup: the new database to restore into (pgrestore.ts). */
   readonly pgTarget?: PgRestoreTarget;
+  /** Opens the private keys the backup sealed, restored 0600 after the checks pass; without it, public parts only. */
+  readonly passphrase?: string;
 }
 
 export interface RestoreResult {
@@ -56,6 +62,8 @@ export interface RestoreResult {
   readonly ledger: { readonly origin: string; readonly size: number; readonly root: string };
   readonly checks: readonly string[];
   readonly seconds: number;
+  /** Private keys sealed in the backup, and how many were restored (0 without a passphrase: provide the signer). */
+  readonly privateKeys?: { readonly sealed: number; readonly restored: number };
   /** With promote: where the live data went and the restore.promoted entry's index. */
   readonly promoted?: { readonly home: string; readonly replacedBy: string; readonly movedAside: string; readonly entry: number };
   /** A PostgreSQL restore: the database restored into, and how promote switched to it. */
@@ -188,6 +196,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   checks.push(await checkRecorded(opts.recordedIn, manifest, sha256));
   const trusted = await checkBackupKeys(backup, manifest);
   checks.push(`keys: every key file is in the trust file (${trusted.length} trusted)`);
+  // Opened before anything is written: a wrong passphrase leaves nothing behind.
+  const keys = await openBackupKeys(backup, manifest, trusted, opts.passphrase, checks);
   if (opts.promote && opts.promote.liveHome === undefined && opts.promote.env === undefined)
     throw new RuntimeError('USAGE', 'promote needs the live data directory');
   if (manifest.dialect === 'postgres') {
@@ -201,11 +211,24 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       {
         checkDataDir: () => checkTarget(dataDir, backup),
         verify: (config) => verifyRestored(config, manifest, trusted, checks),
-        anchors: (config) => checkRestoredAnchors(config, opts.anchors ?? [], trusted, opts.allowRollback, checks),
+        anchors: async (config) => {
+          await checkRestoredAnchors(config, opts.anchors ?? [], trusted, opts.allowRollback, checks);
+          await checkRestoredNotes(config, opts.anchorNotes ?? [], trusted, opts.allowRollback, checks);
+        },
       },
     );
+    await writeRestoredKeys(dataDir, keys, checks);
     const { origin, size, root } = manifest.ledger;
-    return { id: manifest.id, dataDir, manifestSha256: sha256, ledger: { origin, size, root }, checks, postgres, seconds: (Date.now() - started) / 1000 };
+    return {
+      id: manifest.id,
+      dataDir,
+      manifestSha256: sha256,
+      ledger: { origin, size, root },
+      checks,
+      postgres,
+      privateKeys: { sealed: keys.sealed, restored: keys.signers.length },
+      seconds: (Date.now() - started) / 1000,
+    };
   }
   if (opts.pgTarget) throw new RuntimeError('USAGE', `${backup} is a SQLite backup: --target-database is for PostgreSQL backups`);
   const created = await checkTarget(dataDir, backup);
@@ -221,6 +244,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       throw new RuntimeError('BACKUP_LEDGER_MISMATCH', `the restored database cannot be read: ${(e as Error).message}`, { cause: e });
     });
     await checkRestoredAnchors(resolveConfig({ env: {}, home: dataDir }), opts.anchors ?? [], trusted, opts.allowRollback, checks);
+    await checkRestoredNotes(resolveConfig({ env: {}, home: dataDir }), opts.anchorNotes ?? [], trusted, opts.allowRollback, checks);
+    await writeRestoredKeys(dataDir, keys, checks);
   } catch (e) {
     // A refused restore leaves nothing that could be mistaken for a good one.
     if (created) await rm(dataDir, { recursive: true, force: true });
@@ -233,9 +258,10 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     manifestSha256: sha256,
     ledger: { origin: manifest.ledger.origin, size: manifest.ledger.size, root: manifest.ledger.root },
     checks,
+    privateKeys: { sealed: keys.sealed, restored: keys.signers.length },
   };
   if (!opts.promote) return { ...result, seconds: (Date.now() - started) / 1000 };
-  const promoted = await promote(dataDir, manifest, sha256, trusted, opts.promote, opts.now ?? (() => new Date()), opts.allowRollback);
+  const promoted = await promote(dataDir, manifest, sha256, trusted, opts.promote, opts.now ?? (() => new Date()), opts.allowRollback, keys.signers.length > 0);
   return { ...result, promoted, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -255,21 +281,7 @@ async function checkRestoredAnchors(
   try {
     const reader = new LedgerReader(store);
     for (const dir of dirs) {
-      const r = await checkAnchors(reader, dir, trusted);
-      if (r.status === 'CONSISTENT') {
-        checks.push(`anchors: the restored ledger extends the newest anchor in ${dir}${r.anchorSize !== undefined ? ` (size ${r.anchorSize})` : ''}`);
-        continue;
-      }
-      if (r.status === 'ROLLED_BACK' && allow?.reason.trim()) {
-        checks.push(`anchors: BEHIND the newest anchor in ${dir} (${r.detail}); allowed: ${allow.reason}`);
-        continue;
-      }
-      if (r.status === 'ROLLED_BACK')
-        throw new RuntimeError(
-          'RESTORE_ROLLBACK',
-          `the restored ledger is behind the newest anchor in ${dir}: ${r.detail}; restoring it would lose entries the anchor proves existed (allow it with a reason, which is recorded)`,
-        );
-      throw new RuntimeError('BACKUP_LEDGER_MISMATCH', `the restored ledger does not match the anchors in ${dir}: ${r.status} ${r.reason}: ${r.detail}`);
+      judgeRestoredAnchor(await checkAnchors(reader, dir, trusted), `the newest anchor in ${dir}`, allow, checks);
     }
   } finally {
     await store.close();
@@ -327,6 +339,7 @@ async function promote(
   p: NonNullable<RestoreOptions['promote']>,
   now: () => Date,
   allowRollback?: { readonly reason: string },
+  keysRestored = false,
 ): Promise<NonNullable<RestoreResult['promoted']>> {
   const live = resolveConfig({ env: p.env ?? {}, ...(p.liveHome ? { home: p.liveHome } : {}), ...(p.cwd ? { cwd: p.cwd } : {}) });
   if (live.kind !== 'sqlite') throw new RuntimeError('RESTORE_NOT_SUPPORTED', 'promote swaps SQLite data directories; the live store is PostgreSQL');
@@ -344,16 +357,21 @@ async function promote(
       'RESTORE_LIVE_IN_USE',
       `${live.home} holds ${open.join(' and ')}: the live store is open (stop the server) or was not closed cleanly; the verified restore stays in ${dataDir}`,
     );
-  // The backup holds public keys only: the live signing keys come along, and must be this ledger's.
-  const signers = await loadSigners(live.home);
-  const known = new Set(trusted.map((k) => k.vkey));
-  const foreign = signers.filter((s) => !known.has(s.vkey));
-  if (signers.length === 0 || foreign.length > 0)
-    throw new RuntimeError('BACKUP_KEYS_MISMATCH', `the live signing keys in ${join(live.home, KEYS_DIR)} are not the restored trust file's: promote refused`);
-  await mkdir(join(dataDir, KEYS_DIR), { mode: 0o700 });
-  for (const n of (await readdir(join(live.home, KEYS_DIR))).filter((x) => x.endsWith('.skey'))) {
-    await copyFile(join(live.home, KEYS_DIR, n), join(dataDir, KEYS_DIR, n));
-    await chmod(join(dataDir, KEYS_DIR, n), 0o600);
+  // Without keys restored from the backup, the live signing keys come along, and must be this ledger's.
+  if (!keysRestored) {
+    const signers = await loadSigners(live.home);
+    const known = new Set(trusted.map((k) => k.vkey));
+    const foreign = signers.filter((s) => !known.has(s.vkey));
+    if (signers.length === 0 || foreign.length > 0)
+      throw new RuntimeError(
+        'BACKUP_KEYS_MISMATCH',
+        `the live signing keys in ${join(live.home, KEYS_DIR)} are not the restored trust file's: promote refused`,
+      );
+    await mkdir(join(dataDir, KEYS_DIR), { mode: 0o700 });
+    for (const n of (await readdir(join(live.home, KEYS_DIR))).filter((x) => x.endsWith('.skey'))) {
+      await copyFile(join(live.home, KEYS_DIR, n), join(dataDir, KEYS_DIR, n));
+      await chmod(join(dataDir, KEYS_DIR, n), 0o600);
+    }
   }
   const aside = `${live.home}.replaced-${now().toISOString().replace(/[-:.]/g, '')}`;
   await rename(live.home, aside);

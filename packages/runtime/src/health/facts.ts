@@ -1,7 +1,7 @@
 // The facts a "healthy iff" checklist needs, gathered once before it is evaluated (core/catalog's
 // evaluation is pure and synchronous): check and service states from the health service, and what the
 // caller can tell (the ledger's last verification, freeze and bypasses, open incidents, Runledger's
-// readiness); Prometheus is asked here. A source the caller cannot answer stays undefined, and the
+// readiness, anchors, backups); Prometheus is asked here. A source the caller cannot answer stays undefined, and the
 // item that needs it fails with "no data": never healthy by default.
 import {
   checklistNeeds,
@@ -10,6 +10,7 @@ import {
   type ChecklistFacts,
   type ChecklistResult,
   type AnchorsFact,
+  type BackupFact,
   type LedgerVerificationFact,
   type OpenIncidentFact,
   type PrometheusFact,
@@ -22,6 +23,8 @@ export interface FactSources {
   openIncidents?(): Promise<readonly OpenIncidentFact[] | undefined>;
   readiness?(): Promise<{ readonly ready: boolean; readonly failed: readonly string[] } | undefined>;
   anchors?(): Promise<AnchorsFact | undefined>;
+  /** The newest verified backup against the RPO target (`backup: fresh`). */
+  backup?(): Promise<BackupFact | undefined>;
   /** The Prometheus asked when an item names no `url`. */
   readonly prometheusUrl?: string;
   readonly prometheusTimeoutMs?: number;
@@ -74,6 +77,7 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
   const incidents = needs.incidents ? await src.openIncidents?.() : undefined;
   const ready = needs.readiness ? await src.readiness?.() : undefined;
   const anchors = needs.anchors ? await src.anchors?.() : undefined;
+  const backup = needs.backup ? await src.backup?.() : undefined;
   const states = health?.states() ?? {};
   const services = health?.serviceVerdicts() ?? {};
   return {
@@ -84,6 +88,7 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
     openIncidents: () => incidents,
     readiness: () => ready,
     anchors: () => anchors,
+    backup: () => backup,
     prometheus: (query, url) => prom.get(`${url ?? src.prometheusUrl ?? ''} ${query}`),
   };
 }

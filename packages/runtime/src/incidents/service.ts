@@ -351,8 +351,10 @@ export class IncidentService {
       const latest = await this.latestByKey(key, batch);
       const cfg = this.config;
       const alertRows = group.map((a) => ({ integration, fingerprint: a.fingerprint, status: 'firing', labels: a.labels }));
-      let model = latest?.model as IncidentModel | undefined;
-      const opening = routeAlert(model, at, rulesFor(cfg, latest ? (latest.context as IncidentContext) : fresh)) === 'new' || !latest;
+      const opening =
+        routeAlert(latest?.model as IncidentModel | undefined, at, rulesFor(cfg, latest ? (latest.context as IncidentContext) : fresh)) === 'new' || !latest;
+      // A new incident after a resolved one (past the flap window) starts from nothing, not from the old model.
+      let model = opening ? undefined : (latest.model as IncidentModel);
       const id = opening ? this.newId(now) : latest.id;
       const ctx = opening ? fresh : (latest.context as IncidentContext);
       const rules = rulesFor(cfg, ctx);

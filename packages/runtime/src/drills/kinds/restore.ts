@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACKUP_MANIFEST_FILE, type DrillCheck } from '@runledger/core';
-import { parseDestinations } from '../../anchors/destinations.js';
+import { parseDestinations } from '../../destinations/spec.js';
 import { backupIdem, backupNow, defaultBackupDir, listBackups } from '../../backups/backup.js';
 import { readBackupManifest, restoreBackup } from '../../backups/restore.js';
 import { describeError, RuntimeError } from '../../errors.js';
