@@ -30,7 +30,9 @@ export type RuntimeErrorCode =
   | 'RESTORE_NOT_SUPPORTED'
   | 'RESTORE_ROLLBACK'
   | 'ANCHOR_INCONSISTENT'
-  | 'ANCHOR_SHIP_FAILED';
+  | 'ANCHOR_SHIP_FAILED'
+  | 'SCHEDULES_INVALID'
+  | 'SCHEDULE_JOB_NOT_WIRED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -170,6 +172,18 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
     exit: EXIT.FAILED,
     http: 502,
     summary: 'A shipment could not be written to an anchor destination, or its command failed; the message names the destination.',
+  },
+  SCHEDULES_INVALID: {
+    exit: EXIT.CONFIG,
+    http: 500,
+    summary:
+      'The schedules file (`serve --schedules FILE`, `RUNLEDGER_SCHEDULES`) cannot be read or has errors, each as `file:line:col: $.json.path: message` (`runledger schedules check FILE` lists them).',
+  },
+  SCHEDULE_JOB_NOT_WIRED: {
+    exit: EXIT.FAILED,
+    http: 501,
+    summary:
+      "A schedule's job kind has no handler in this server (drill jobs until the drill runner registers one): the slot is recorded as `schedule.failed` with this code.",
   },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },

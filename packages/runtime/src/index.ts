@@ -20,3 +20,4 @@ export * from './health/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
 export * from './anchors/index.js';
+export * from './schedules/index.js';
