@@ -30,6 +30,7 @@ import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerReleaseCommands } from './releases/index.js';
 import { takeReleaseExit } from './releases/exit.js';
 import { registerServeCommand } from './serve.js';
+import { registerScheduleCommands } from './schedules.js';
 import { registerTokenCommands } from './tokens.js';
 
 export const VERSION = '0.1.0';
@@ -282,6 +283,7 @@ export function buildProgram(io: Io): Command {
     () => defaultActor(io.env).id,
   );
   registerBackupCommands(program, io, () => location(program, io));
+  registerScheduleCommands(program, io, () => location(program, io));
 
   return program;
 }

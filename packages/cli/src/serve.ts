@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
-import { parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
+import { parseDestinations, RuntimeError, schedulesPath, type LedgerLocation } from '@runledger/runtime';
 import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
 
@@ -25,6 +25,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--prometheus-url <url>', 'the Prometheus that checklist items and SLOs naming no url ask')
     .option('--anchors <destinations>', 'ship the ledger to these off-host anchors, comma-separated: DIR or cmd:PROG ARGS (default: $RUNLEDGER_ANCHORS)')
     .option('--anchor-interval <seconds>', 'seconds between anchor shipments', '5')
+    .option('--schedules <file>', 'job schedules (backups, runbooks, drills on cron; docs/schedules.md) (default: $RUNLEDGER_SCHEDULES)')
     .option(
       '--trust-proxy <cidrs>',
       'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',
@@ -43,6 +44,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         prometheusUrl?: string;
         anchors?: string;
         anchorInterval: string;
+        schedules?: string;
       }) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
@@ -64,6 +66,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         if (!Number.isFinite(anchorInterval) || anchorInterval < 1)
           throw new RuntimeError('USAGE', `--anchor-interval ${o.anchorInterval}: expected seconds ≥ 1`);
         const anchors = parseDestinations(o.anchors ?? io.env.RUNLEDGER_ANCHORS, io.cwd);
+        const schedules = schedulesPath(o.schedules, io.env, io.cwd);
         const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
         const server = await openServerEngine(location(), { cwd: io.cwd });
         const ctx = server.engineContext;
@@ -81,6 +84,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
             trustProxy,
             health,
             ...(anchors.length > 0 ? { anchors: { destinations: anchors, intervalMs: anchorInterval * 1000 } } : {}),
+            ...(schedules ? { schedules: { path: schedules } } : {}),
             ...(o.secureCookies ? { secureCookies: true } : {}),
           });
           const head = await ctx.ledger.reader.head();
@@ -93,6 +97,9 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
               recoveredRuns: server.recovered,
               trustProxy,
               catalog: app.health.loaded ? { path: app.health.loaded.path, digest: app.health.loaded.digest } : null,
+              schedules: app.schedules.loaded
+                ? { path: app.schedules.loaded.path, digest: app.schedules.loaded.digest, count: app.schedules.loaded.schedules.length }
+                : null,
             },
             'runledger serve starting',
           );
@@ -108,8 +115,8 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           await ctx.close();
           throw e;
         }
-        // SIGHUP: read the operations file and the service catalog again; an invalid one keeps the one in
-        // force. The catalog after the operations file, whose escalation policies it names.
+        // SIGHUP: read the operations file, the service catalog and the schedules file again; an invalid one
+        // keeps the one in force. The catalog after the operations file, whose escalation policies it names.
         const hup = (): void => {
           const a = app!;
           const log = a.fastify.log;
@@ -125,7 +132,12 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
               if (l) log.info({ path: l.path, digest: l.digest, services: l.catalog.services.length }, 'service catalog reloaded');
               else log.info({ path: a.health.path ?? null }, 'no service catalog: health checking is off');
             })
-            .catch((err: unknown) => log.error({ err }, 'service catalog NOT reloaded: the previous one stays in force'));
+            .catch((err: unknown) => log.error({ err }, 'service catalog NOT reloaded: the previous one stays in force'))
+            .then(() => a.schedules.reload())
+            .then(
+              (l) => l && log.info({ path: l.path, digest: l.digest, schedules: l.schedules.length }, 'schedules reloaded'),
+              (err: unknown) => log.error({ err }, 'schedules NOT reloaded: the previous ones stay in force'),
+            );
         };
         process.on('SIGHUP', hup);
         const signal = await new Promise<string>((resolve) => {

@@ -6,6 +6,7 @@ import type * as S from './schemas.js';
 import type * as I from './incidents/schemas.js';
 import type * as H from './health/schemas.js';
 import type * as R from './releases/schemas.js';
+import type * as C from './schedules/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -103,3 +104,8 @@ export type RollbackBody = Static<typeof R.RollbackBody>;
 export type RollbackResult = Static<typeof R.RollbackResult>;
 export type ReleaseTarget = Static<typeof R.ReleaseTarget>;
 export type ReleaseTargets = Static<typeof R.ReleaseTargets>;
+
+// Job schedules: cron in a time zone, next runs, outcomes and history from the ledger.
+export type ScheduleView = Static<typeof C.ScheduleView>;
+export type SchedulesView = Static<typeof C.SchedulesView>;
+export type ScheduleHistoryItem = Static<typeof C.ScheduleHistoryItem>;

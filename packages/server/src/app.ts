@@ -45,6 +45,8 @@ import { createOpsMetrics } from './incidents/metrics.js';
 import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
 import { ReleasesHost } from './releases/host.js';
+import { SchedulesHost } from './schedules/host.js';
+import { scheduleRoutes } from './schedules/routes.js';
 import { releaseRoutes } from './releases/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { statusPage } from './health/status-page.js';
@@ -68,6 +70,8 @@ export interface App {
   readonly releases: ReleasesHost;
   /** Off-host anchors, when destinations are configured. */
   readonly anchors: AnchorShipper | undefined;
+  /** Job schedules (reload() on SIGHUP); idle without a schedules file. */
+  readonly schedules: SchedulesHost;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -309,6 +313,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const lastVerification = new LastVerification(rc);
   const releases = new ReleasesHost(rc, { log: app.log, ...deps.releases });
   releases.metrics();
+  const schedules = new SchedulesHost(rc, deps.schedules ?? {}, metrics.registry, app.log);
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -338,6 +343,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (model.state === 'waiting_approval') approvals.wake();
   });
   app.addHook('onClose', async () => {
+    await schedules.stop();
     await approvals.stop();
     await releases.stop();
     await health.stop();
@@ -355,6 +361,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       incidentRoutes(api as unknown as ApiInstance, rc, operations);
       healthRoutes(api as unknown as ApiInstance, rc);
       releaseRoutes(api as unknown as ApiInstance, rc, releases.driver);
+      scheduleRoutes(api as unknown as ApiInstance, rc, schedules);
       intakeRoutes(
         api as unknown as ApiInstance,
         operations,
@@ -389,11 +396,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   approvals.start();
   await health.start();
   await releases.start();
+  try {
+    await schedules.start();
+  } catch (e) {
+    // An invalid schedules file: the server does not start, and what started above is stopped.
+    await app.close();
+    throw e;
+  }
   // Started last: its first round ships the head as it stands after startup.
   anchors?.start();
 
   return {
     anchors,
+    schedules,
     fastify: app,
     worker,
     operations,
@@ -402,6 +417,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     integrity,
     async shutdown() {
+      // Nothing new starts on a schedule while runs drain; jobs still going are told to stop at close.
+      await schedules.pause();
       const left = await worker.drain(deps.drainTimeoutMs ?? 30_000);
       if (left > 0) app.log.warn({ left }, 'drain timed out: runs still being driven are left for recovery at the next start');
       for (const end of [...rc.streams]) end();

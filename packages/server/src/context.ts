@@ -1,6 +1,7 @@
 // The types the app and its route modules share (kept apart from app.ts, which imports the routes,
 // so there is no import cycle).
 import type { HealthDeps, HealthHost } from './health/host.js';
+import type { SchedulesDeps } from './schedules/deps.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -72,6 +73,8 @@ export interface AppDeps {
   readonly releases?: { readonly pollMs?: number; readonly checklistWaitMs?: number };
   /** Off-host anchors: destinations (RUNLEDGER_ANCHORS) shipped to every intervalMs (default 5 s). */
   readonly anchors?: { readonly destinations: readonly AnchorDestination[]; readonly intervalMs?: number };
+  /** Job schedules: the schedules file (`serve --schedules`), extra job handlers (drills), test clocks. */
+  readonly schedules?: SchedulesDeps;
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */
@@ -94,7 +97,7 @@ export interface OperationsDeps {
   readonly intakeFault?: () => IntakeFault | undefined;
 }
 
-export type { HealthDeps };
+export type { HealthDeps, SchedulesDeps };
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 

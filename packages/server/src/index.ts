@@ -14,5 +14,6 @@ export { activeBypassesOf, openIncidentFact } from './health/facts.js';
 export { readStoredVerification, verificationFact } from './verification.js';
 export { checkJson, targetOf } from './health/routes.js';
 export type { HealthDeps } from './health/host.js';
+export type { SchedulesDeps } from './schedules/deps.js';
 export { checklistReason } from './releases/host.js';
 export { releaseJson } from './releases/routes.js';

@@ -188,6 +188,7 @@ function suite(factory: FixtureFactory): void {
         ['POST', '/api/v1/releases/rollback', 'operator'],
         ['POST', '/api/v1/releases/none/rollback/cancel', 'operator'],
         ['POST', '/api/v1/releases/none/rollback/approve', 'approver'],
+        ['GET', '/api/v1/schedules', 'viewer'],
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in and the alert
       // intake routes, which answer to their integrations' own secrets (incidents-api.test.ts).

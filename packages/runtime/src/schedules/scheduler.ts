@@ -150,11 +150,18 @@ export class JobScheduler {
     }
   }
 
-  /** Stops the timer, tells running jobs to stop waiting, and waits for them (at most waitMs, real time). */
-  async stop(waitMs = 30_000): Promise<number> {
+  /** No more wakes, so nothing new starts; running jobs go on (a server draining its runs). */
+  async pause(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.wakeAt = undefined;
+    await this.waking;
+  }
+
+  /** Stops the timer, tells running jobs to stop waiting, and waits for them (at most waitMs, real time). */
+  async stop(waitMs = 30_000): Promise<number> {
+    await this.pause();
     this.abort.abort(new RuntimeError('USAGE', 'the scheduler stopped'));
     await this.waking;
     const all = Promise.allSettled([...this.running.values()]);
@@ -277,7 +284,7 @@ export class JobScheduler {
               ...(a.ref ? { ref: a.ref } : {}),
             }),
           );
-          await tx.setState({ lastOutcome: 'failed', lastOutcomeSlotMs: a.slotMs, lastOutcomeMs: now, lastDetail: detail }, now);
+          await tx.setState({ lastOutcome: 'failed', lastOutcomeSlotMs: a.slotMs, lastOutcomeMs: now, lastDetail: detail, lastRef: a.ref }, now);
           outcomes.push({ schedule: s.name, slotMs: a.slotMs, outcome: 'failed', count: 1, atMs: now });
         }
       }
@@ -329,7 +336,7 @@ export class JobScheduler {
         {
           lastSlotMs: Math.max(plan.through, tx.state.lastSlotMs),
           ...(lastOutcome
-            ? { lastOutcome: lastOutcome.state, lastOutcomeSlotMs: lastOutcome.slot, lastOutcomeMs: now, lastDetail: lastOutcome.detail ?? null }
+            ? { lastOutcome: lastOutcome.state, lastOutcomeSlotMs: lastOutcome.slot, lastOutcomeMs: now, lastDetail: lastOutcome.detail ?? null, lastRef: null }
             : {}),
         },
         now,
