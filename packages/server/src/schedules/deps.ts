@@ -11,6 +11,8 @@ export interface SchedulesDeps {
   readonly pollMs?: number;
   readonly leaseMs?: number;
   readonly graceMs?: number;
+  /** How often a scheduled runbook run's state is read while the job waits for it (ms). Default 1000. */
+  readonly runbookPollMs?: number;
   /** Tests: a fake clock's time and timers. */
   readonly now?: () => number;
   readonly timers?: SchedulerTimers;

@@ -49,6 +49,7 @@ export class SchedulesHost {
           const d = await rc.worker.start(() => ctx.engine.start(req), 0);
           return { runId: d.settled ? d.outcome.runId : d.runId };
         },
+        ...(deps.runbookPollMs !== undefined ? { pollMs: deps.runbookPollMs } : {}),
       }),
       ...deps.jobs,
     };
@@ -121,6 +122,16 @@ export class SchedulesHost {
         schedules: l.schedules.map((s) => ({ name: s.name, cron: s.cron, timezone: s.timezone, job: s.job.kind, enabled: s.enabled })),
       },
     });
+  }
+
+  /** Resolves once no wake is in progress and no run's end is being recorded (tests on a fake clock). */
+  async settled(): Promise<void> {
+    await this.scheduler?.settled();
+  }
+
+  /** Resolves once every job started so far has ended and been recorded (tests). */
+  async idle(): Promise<void> {
+    await this.scheduler?.idle();
   }
 
   /** Nothing new starts (a draining server); running jobs go on. */

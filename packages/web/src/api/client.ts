@@ -54,6 +54,7 @@ import type {
   StartResult,
   StepOutput,
   StepView,
+  SchedulesView,
   Verification,
 } from '@runledger/server/api-types';
 import { TERMINAL_STATES, type RunState } from '@runledger/core/states';
@@ -72,6 +73,7 @@ export type {
   ServiceSummary,
   SloView,
 } from '@runledger/server/api-types';
+export type { ScheduleHistoryItem, ScheduleView, SchedulesView } from '@runledger/server/api-types';
 export type {
   CreateReleaseBody,
   ReleaseDetail,
@@ -347,6 +349,11 @@ export const api = {
     evidenceUrl: (id: string) => `${API}/releases/${enc(id)}/evidence`,
     /** Seed 003's rollback log as text. */
     logUrl: (q: { service?: string; env?: string } = {}) => `${API}/releases/log${query(q)}`,
+  },
+
+  /** Job schedules: backups, runbooks and drills on cron, with their next runs and recent outcomes. */
+  schedules: {
+    list: () => get<SchedulesView>(`${API}/schedules`),
   },
 
   policy: {
