@@ -41,7 +41,7 @@ function schedules(yaml: string): JobSchedule[] {
   return [...r.schedules];
 }
 
-async function sqliteLedger(): Promise<{ loc: LedgerLocation; ctx: LedgerContext }> {
+async function sqliteLedger(): Promise<{ loc: LedgerLocation & { home: string }; ctx: LedgerContext }> {
   const home = join(tempDir('runledger-sched-'), 'data');
   const loc = { home, env: {} };
   await initLedger(loc, { origin: ORIGIN, actor });
@@ -262,6 +262,16 @@ describe('job scheduler on a fake clock (SQLite)', () => {
       const all = await scheduleEntries(ctx);
       assert.equal(new Set(all.map((e) => e.idem)).size, all.length);
       assert.deepEqual([...a.outcomes, ...b.outcomes, ...c.outcomes].filter((o) => o.outcome === 'missed').length, 7);
+      // Down again, and the cron changed meanwhile: the new expression starts from the restart, nothing is missed.
+      await clock.advanceTo(at('2026-01-01T19:10:00Z'));
+      const d = scheduler(ctx, clock, schedules('schedules:\n  - { name: skip, cron: "30 * * * *", job: { backup: {} } }\n'), jobs);
+      await d.start();
+      await runTo(clock, [d], at('2026-01-01T19:31:00Z'));
+      await d.stop();
+      assert.deepEqual(
+        d.outcomes.map((o) => `${o.outcome} ${iso(o.slotMs)}`),
+        ['fired 2026-01-01T19:30:00.000Z'],
+      );
     } finally {
       await ctx.close();
     }

@@ -19,8 +19,8 @@ function suite(factory: FixtureFactory): void {
         const ss = new ScheduleStore(store);
         const rows = await ss.ensure(
           [
-            { name: 'b', enabled: true },
-            { name: 'a', enabled: false },
+            { name: 'b', enabled: true, spec: '* * * * * UTC' },
+            { name: 'a', enabled: false, spec: '* * * * * UTC' },
           ],
           T0,
         );
@@ -34,8 +34,8 @@ function suite(factory: FixtureFactory): void {
         // Seen again later: an enabled schedule keeps its place (missed runs are found from it); a disabled one moves with time.
         const again = await ss.ensure(
           [
-            { name: 'a', enabled: false },
-            { name: 'b', enabled: true },
+            { name: 'a', enabled: false, spec: '* * * * * UTC' },
+            { name: 'b', enabled: true, spec: '* * * * * UTC' },
           ],
           T0 + 3_600_000,
         );
@@ -46,6 +46,9 @@ function suite(factory: FixtureFactory): void {
             ['b', T0],
           ],
         );
+        // Another cron starts from then: the old expression's slots are not the new one's.
+        const changed = await ss.ensure([{ name: 'a', enabled: true, spec: '0 * * * * UTC' }], T0 + 7_200_000);
+        assert.deepEqual([changed[0]!.lastSlotMs, changed[0]!.spec, changed[0]!.enabled], [T0 + 7_200_000, '0 * * * * UTC', true]);
 
         const slot = T0 + 60_000;
         const first = await ss.withSchedule('b', async (tx) => {
@@ -108,7 +111,7 @@ function suite(factory: FixtureFactory): void {
       try {
         const a = new ScheduleStore(s1);
         const b = new ScheduleStore(s2);
-        await a.ensure([{ name: 'x', enabled: true }], T0);
+        await a.ensure([{ name: 'x', enabled: true, spec: '* * * * * UTC' }], T0);
         const claim = (ss: ScheduleStore, who: string) =>
           ss.withSchedule('x', async (tx) => {
             // Each reads the state under the lock: the second sees the first's slot as dealt with.

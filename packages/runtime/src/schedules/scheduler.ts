@@ -141,7 +141,7 @@ export class JobScheduler {
 
   private async sync(): Promise<void> {
     const rows = await this.o.store.ensure(
-      [...this.entries.values()].map((e) => ({ name: e.schedule.name, enabled: e.schedule.enabled })),
+      [...this.entries.values()].map((e) => ({ name: e.schedule.name, enabled: e.schedule.enabled, spec: `${e.schedule.cron} ${e.schedule.timezone}` })),
       this.now(),
     );
     for (const r of rows) {

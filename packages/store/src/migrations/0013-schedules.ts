@@ -1,6 +1,6 @@
 // 0013: job schedules (table types: schedules/schema.ts). schedule_state holds each schedule's newest
-// slot dealt with (missed runs are the slots after it) and its last outcome; a schedule's decisions
-// lock its row. schedule_slots holds one row per slot dealt with: its primary key (name, slot_ms) is
+// slot dealt with (missed runs are the slots after it), the cron and zone it was dealt with under
+// (`spec`), and its last outcome; a schedule's decisions lock its row. schedule_slots holds one row per slot dealt with: its primary key (name, slot_ms) is
 // what makes a slot fire once however many processes share the database. A running slot carries its
 // owner and a lease the owner renews; a lease that ran out is a run whose process died.
 import { sql, type Kysely, type Migration } from 'kysely';
@@ -14,6 +14,7 @@ export function schedulesMigration(caps: DialectCapabilities): Migration {
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('last_slot_ms', caps.int8Type, (c) => c.notNull())
         .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
         .addColumn('last_outcome', 'text')
         .addColumn('last_outcome_slot_ms', caps.int8Type)
         .addColumn('last_outcome_ms', caps.int8Type)

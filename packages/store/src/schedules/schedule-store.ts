@@ -23,6 +23,8 @@ export interface ScheduleStateRow {
   /** The newest slot dealt with: the slots after it are due, or were missed. */
   readonly lastSlotMs: number;
   readonly enabled: boolean;
+  /** The cron and time zone the slots were dealt with under. */
+  readonly spec: string;
   readonly lastOutcome: SlotState | null;
   readonly lastOutcomeSlotMs: number | null;
   readonly lastOutcomeMs: number | null;
@@ -51,7 +53,7 @@ export interface SlotRow {
 
 export type NewSlot = Pick<SlotRow, 'slotMs' | 'state' | 'decidedMs'> & Partial<Omit<SlotRow, 'name' | 'slotMs' | 'state' | 'decidedMs'>>;
 export type SlotPatch = Partial<Pick<SlotRow, 'state' | 'owner' | 'leaseUntilMs' | 'startedMs' | 'finishedMs' | 'ref' | 'detail'>>;
-export type StatePatch = Partial<Omit<ScheduleStateRow, 'name' | 'updatedMs'>>;
+export type StatePatch = Partial<Omit<ScheduleStateRow, 'name' | 'updatedMs' | 'spec'>>;
 
 /** One schedule's decision, inside its transaction, with its state row locked. */
 export interface ScheduleTx {
@@ -74,6 +76,7 @@ function toState(r: Selectable<SchedulesDatabase['schedule_state']>): ScheduleSt
     name: r.name,
     lastSlotMs: n(r.last_slot_ms, 'schedule_state.last_slot_ms'),
     enabled: Number(r.enabled) === 1,
+    spec: r.spec,
     lastOutcome: r.last_outcome as SlotState | null,
     lastOutcomeSlotMs: nOrNull(r.last_outcome_slot_ms, 'schedule_state.last_outcome_slot_ms'),
     lastOutcomeMs: nOrNull(r.last_outcome_ms, 'schedule_state.last_outcome_ms'),
@@ -126,10 +129,11 @@ export class ScheduleStore {
 
   /**
    * Makes sure each schedule has its state row. A new schedule starts now (nothing before it is
-   * missed); so does one enabled again after it was off, and one switched off moves along with time,
-   * so the period it was off is never reported as missed runs.
+   * missed); so does one enabled again after it was off, and one whose cron or time zone (`spec`)
+   * changed: its old slots are not the new expression's. One switched off moves along with time, so
+   * the period it was off is never reported as missed runs.
    */
-  async ensure(list: ReadonlyArray<{ readonly name: string; readonly enabled: boolean }>, nowMs: number): Promise<ScheduleStateRow[]> {
+  async ensure(list: ReadonlyArray<{ readonly name: string; readonly enabled: boolean; readonly spec: string }>, nowMs: number): Promise<ScheduleStateRow[]> {
     if (list.length === 0) return [];
     return this.tx(async (trx) => {
       const names = list.map((s) => s.name);
@@ -139,13 +143,13 @@ export class ScheduleStore {
         if (!row) {
           await trx
             .insertInto('schedule_state')
-            .values({ name: s.name, last_slot_ms: nowMs, enabled: s.enabled ? 1 : 0, updated_ms: nowMs })
+            .values({ name: s.name, last_slot_ms: nowMs, enabled: s.enabled ? 1 : 0, spec: s.spec, updated_ms: nowMs })
             .onConflict((oc) => oc.column('name').doNothing())
             .execute();
-        } else if (row.enabled !== s.enabled || !s.enabled) {
+        } else if (row.enabled !== s.enabled || !s.enabled || row.spec !== s.spec) {
           await trx
             .updateTable('schedule_state')
-            .set({ enabled: s.enabled ? 1 : 0, last_slot_ms: Math.max(row.lastSlotMs, nowMs), updated_ms: nowMs })
+            .set({ enabled: s.enabled ? 1 : 0, spec: s.spec, last_slot_ms: Math.max(row.lastSlotMs, nowMs), updated_ms: nowMs })
             .where('name', '=', s.name)
             .execute();
         }

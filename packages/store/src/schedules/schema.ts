@@ -8,6 +8,7 @@ export interface ScheduleStateTable {
   name: string;
   last_slot_ms: Int8;
   enabled: number;
+  spec: string;
   last_outcome: string | null;
   last_outcome_slot_ms: Int8 | null;
   last_outcome_ms: Int8 | null;
