@@ -31,6 +31,7 @@ import { registerRunCommands, takeRunExit } from './runs.js';
 import { registerReleaseCommands } from './releases/index.js';
 import { takeReleaseExit } from './releases/exit.js';
 import { registerServeCommand } from './serve.js';
+import { registerScheduleCommands } from './schedules.js';
 import { registerTokenCommands } from './tokens.js';
 
 export const VERSION = '0.1.0';
@@ -289,6 +290,7 @@ export function buildProgram(io: Io): Command {
     () => location(program, io),
     (code) => new Exit(code),
   );
+  registerScheduleCommands(program, io, () => location(program, io));
 
   return program;
 }

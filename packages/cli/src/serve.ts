@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toBase64 } from '@runledger/ledger';
-import { anchorMaxAgeSeconds, backupRpoTargetSeconds, parseDestinations, RuntimeError, type LedgerLocation } from '@runledger/runtime';
+import { anchorMaxAgeSeconds, backupRpoTargetSeconds, parseDestinations, RuntimeError, schedulesPath, type LedgerLocation } from '@runledger/runtime';
 import { createApp, openServerEngine, parseTrustProxy, type HealthDeps } from '@runledger/server';
 import type { Io } from './io.js';
 import { runledgerArgv } from './drills/runledger.js';
@@ -26,6 +26,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
     .option('--prometheus-url <url>', 'the Prometheus that checklist items and SLOs naming no url ask')
     .option('--anchors <destinations>', 'ship the ledger to these off-host anchors, comma-separated: DIR or cmd:PROG ARGS (default: $RUNLEDGER_ANCHORS)')
     .option('--anchor-interval <seconds>', 'seconds between anchor shipments', '5')
+    .option('--schedules <file>', 'job schedules (backups, runbooks, drills on cron; docs/schedules.md) (default: $RUNLEDGER_SCHEDULES)')
     .option(
       '--trust-proxy <cidrs>',
       'reverse proxies (IP or CIDR, comma-separated) whose X-Forwarded-For/-Proto are believed (default: $RUNLEDGER_TRUST_PROXY, else none)',
@@ -44,6 +45,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         prometheusUrl?: string;
         anchors?: string;
         anchorInterval: string;
+        schedules?: string;
       }) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RuntimeError('USAGE', `--port ${o.port}: expected 0–65535`);
@@ -68,6 +70,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
         // RPO measured (docs/backups.md): RUNLEDGER_BACKUP_RPO (default 15m, `off`), RUNLEDGER_ANCHOR_MAX_AGE (default 5m, `off`).
         const rpo = backupRpoTargetSeconds(io.env);
         const anchorMaxAge = anchorMaxAgeSeconds(io.env);
+        const schedules = schedulesPath(o.schedules, io.env, io.cwd);
         const webDir = o.webDir ? resolve(io.cwd, o.webDir) : fileURLToPath(new URL('../../web/dist', import.meta.url));
         const server = await openServerEngine(location(), { cwd: io.cwd });
         const ctx = server.engineContext;
@@ -90,6 +93,7 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
                 }
               : {}),
             ...(rpo !== undefined ? { backups: { rpoTargetSeconds: rpo } } : {}),
+            ...(schedules ? { schedules: { path: schedules } } : {}),
             ...(o.secureCookies ? { secureCookies: true } : {}),
             // Drills run with this command's settings; chaos kill-run starts `runledger run` as this process runs `runledger`.
             drills: { runledger: runledgerArgv(), settings: io.env },
@@ -104,6 +108,9 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
               recoveredRuns: server.recovered,
               trustProxy,
               catalog: app.health.loaded ? { path: app.health.loaded.path, digest: app.health.loaded.digest } : null,
+              schedules: app.schedules.loaded
+                ? { path: app.schedules.loaded.path, digest: app.schedules.loaded.digest, count: app.schedules.loaded.schedules.length }
+                : null,
             },
             'runledger serve starting',
           );
@@ -119,8 +126,8 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
           await ctx.close();
           throw e;
         }
-        // SIGHUP: read the operations file and the service catalog again; an invalid one keeps the one in
-        // force. The catalog after the operations file, whose escalation policies it names.
+        // SIGHUP: read the operations file, the service catalog and the schedules file again; an invalid one
+        // keeps the one in force. The catalog after the operations file, whose escalation policies it names.
         const hup = (): void => {
           const a = app!;
           const log = a.fastify.log;
@@ -136,7 +143,12 @@ export function registerServeCommand(program: Command, io: Io, location: () => L
               if (l) log.info({ path: l.path, digest: l.digest, services: l.catalog.services.length }, 'service catalog reloaded');
               else log.info({ path: a.health.path ?? null }, 'no service catalog: health checking is off');
             })
-            .catch((err: unknown) => log.error({ err }, 'service catalog NOT reloaded: the previous one stays in force'));
+            .catch((err: unknown) => log.error({ err }, 'service catalog NOT reloaded: the previous one stays in force'))
+            .then(() => a.schedules.reload())
+            .then(
+              (l) => l && log.info({ path: l.path, digest: l.digest, schedules: l.schedules.length }, 'schedules reloaded'),
+              (err: unknown) => log.error({ err }, 'schedules NOT reloaded: the previous ones stay in force'),
+            );
         };
         process.on('SIGHUP', hup);
         const signal = await new Promise<string>((resolve) => {

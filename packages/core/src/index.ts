@@ -18,3 +18,4 @@ export * from './slo/index.js';
 export * from './releases/index.js';
 export * from './backups/index.js';
 export * from './drills/index.js';
+export * from './schedules/index.js';

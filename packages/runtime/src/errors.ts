@@ -40,7 +40,9 @@ export type RuntimeErrorCode =
   | 'DRILL_REFUSED'
   | 'DRILL_NOT_AVAILABLE'
   | 'DRILL_NOT_FOUND'
-  | 'DRILL_BUSY';
+  | 'DRILL_BUSY'
+  | 'SCHEDULES_INVALID'
+  | 'SCHEDULE_JOB_NOT_WIRED';
 
 export type EngineErrorCode = MachineErrorCode | 'POLICY_DENIED' | 'RUN_BUSY' | 'RUN_CORRUPT' | 'ORPHAN_ALIVE';
 
@@ -232,6 +234,18 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   },
   DRILL_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, summary: 'No drill with that id in the ledger.' },
   DRILL_BUSY: { exit: EXIT.CONFLICT, http: 409, summary: 'Another drill is running in this server; one at a time (a chaos drill would fail the other).' },
+  SCHEDULES_INVALID: {
+    exit: EXIT.CONFIG,
+    http: 500,
+    summary:
+      'The schedules file (`serve --schedules FILE`, `RUNLEDGER_SCHEDULES`) cannot be read or has errors, each as `file:line:col: $.json.path: message` (`runledger schedules check FILE` lists them).',
+  },
+  SCHEDULE_JOB_NOT_WIRED: {
+    exit: EXIT.FAILED,
+    http: 501,
+    summary:
+      "A schedule's job kind has no handler in this server (drill jobs until the drill runner registers one): the slot is recorded as `schedule.failed` with this code.",
+  },
   // ledger core
   JCS_UNSUPPORTED_VALUE: { exit: EXIT.USAGE, http: 400, summary: 'A value cannot be canonicalised as I-JSON (NaN, lone surrogate, …).' },
   ENTRY_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'An entry field is malformed (type, actor, subject, data, idem).' },

@@ -24,3 +24,4 @@ export * from './drills/index.js';
 export { runEscalationDrill, DRILL_ALERTNAME, DRILL_SOURCE } from './drills/kinds/escalation.js';
 export * from './drills/escalation/index.js';
 export * from './destinations/index.js';
+export * from './schedules/index.js';

@@ -7,6 +7,7 @@ import type * as I from './incidents/schemas.js';
 import type * as H from './health/schemas.js';
 import type * as R from './releases/schemas.js';
 import type * as D from './drills/schemas.js';
+import type * as C from './schedules/schemas.js';
 
 export type ApiErrorBody = Static<typeof S.ErrorBody>;
 export type LedgerHead = Static<typeof S.LedgerHead>;
@@ -116,3 +117,7 @@ export type DrillsPage = Static<typeof D.DrillsPage>;
 export type DrillDetail = Static<typeof D.DrillDetail>;
 export type RunDrillBody = Static<typeof D.RunDrillBody>;
 export type DrillStarted = Static<typeof D.DrillStarted>;
+// Job schedules: cron in a time zone, next runs, outcomes and history from the ledger.
+export type ScheduleView = Static<typeof C.ScheduleView>;
+export type SchedulesView = Static<typeof C.SchedulesView>;
+export type ScheduleHistoryItem = Static<typeof C.ScheduleHistoryItem>;

@@ -47,7 +47,10 @@ import { createOpsMetrics } from './incidents/metrics.js';
 import { autoRunner } from './incidents/auto-run.js';
 import { HealthHost } from './health/host.js';
 import { ReleasesHost } from './releases/host.js';
+import { SchedulesHost } from './schedules/host.js';
+import { scheduleRoutes } from './schedules/routes.js';
 import { releaseRoutes } from './releases/routes.js';
+import { drillJob } from './drills/schedule-job.js';
 import { DrillsHost } from './drills/host.js';
 import { registerDrillMetrics } from './drills/metrics.js';
 import { drillRoutes } from './drills/routes.js';
@@ -79,6 +82,8 @@ export interface App {
   readonly backups: BackupWatch | undefined;
   /** One pass of the freshness alerts (BackupRpoBreached, AnchorStale); a timer runs it every freshnessEveryMs. */
   checkFreshness(): Promise<void>;
+  /** Job schedules (reload() on SIGHUP); idle without a schedules file. */
+  readonly schedules: SchedulesHost;
   /** Stops taking new work, waits for drives in flight (at most drainTimeoutMs), then closes the HTTP server. Returns the drives left unfinished. */
   shutdown(): Promise<number>;
   /** Writes the failed authentications collected so far (a timer does it every window). */
@@ -332,6 +337,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   releases.metrics();
   const drills = new DrillsHost(rc, releases.driver, deps.drills ?? {}, app.log);
   registerDrillMetrics(metrics.registry, ctx.ledger.reader);
+  // Scheduled drills run through the drills host (one at a time, the same evidence); a test's own handler wins.
+  const schedules = new SchedulesHost(rc, { ...deps.schedules, jobs: { drill: drillJob(drills), ...deps.schedules?.jobs } }, metrics.registry, app.log);
   late.autoRun = autoRunner(rc, app.log);
   // Event streams end when the server closes (they would otherwise hold it open).
   app.addHook('onClose', async () => {
@@ -361,6 +368,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (model.state === 'waiting_approval') approvals.wake();
   });
   app.addHook('onClose', async () => {
+    await schedules.stop();
     await approvals.stop();
     await drills.stop();
     await releases.stop();
@@ -380,6 +388,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       healthRoutes(api as unknown as ApiInstance, rc);
       releaseRoutes(api as unknown as ApiInstance, rc, releases.driver);
       drillRoutes(api as unknown as ApiInstance, rc, drills);
+      scheduleRoutes(api as unknown as ApiInstance, rc, schedules);
       intakeRoutes(
         api as unknown as ApiInstance,
         operations,
@@ -438,6 +447,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   approvals.start();
   await health.start();
   await releases.start();
+  try {
+    await schedules.start();
+  } catch (e) {
+    // An invalid schedules file: the server does not start, and what started above is stopped.
+    await app.close();
+    throw e;
+  }
   // Started last: its first round ships the head as it stands after startup.
   anchors?.start();
   if (backups || staleness) freshness.start();
@@ -446,6 +462,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     anchors,
     backups,
     checkFreshness,
+    schedules,
     fastify: app,
     worker,
     operations,
@@ -455,6 +472,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     integrity,
     async shutdown() {
+      // Nothing new starts on a schedule while runs drain; jobs still going are told to stop at close.
+      await schedules.pause();
       const left = await worker.drain(deps.drainTimeoutMs ?? 30_000);
       if (left > 0) app.log.warn({ left }, 'drain timed out: runs still being driven are left for recovery at the next start');
       for (const end of [...rc.streams]) end();

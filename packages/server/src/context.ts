@@ -2,6 +2,7 @@
 // so there is no import cycle).
 import type { HealthDeps, HealthHost } from './health/host.js';
 import type { DrillsDeps } from './drills/deps.js';
+import type { SchedulesDeps } from './schedules/deps.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -86,6 +87,8 @@ export interface AppDeps {
   readonly backups?: { readonly dir?: string; readonly rpoTargetSeconds: number };
   /** How often backup and anchor freshness are judged for alerts (ms). Default 30000. */
   readonly freshnessEveryMs?: number;
+  /** Job schedules: the schedules file (`serve --schedules`), extra job handlers (drills), test clocks. */
+  readonly schedules?: SchedulesDeps;
 }
 
 /** Where a test makes the alert intake fail: before storing a body, or after (the sender then retries a stored body). */
@@ -108,7 +111,7 @@ export interface OperationsDeps {
   readonly intakeFault?: () => IntakeFault | undefined;
 }
 
-export type { HealthDeps };
+export type { HealthDeps, SchedulesDeps };
 
 export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 

@@ -14,6 +14,7 @@ export { activeBypassesOf, openIncidentFact } from './health/facts.js';
 export { readStoredVerification, verificationFact } from './verification.js';
 export { checkJson, targetOf } from './health/routes.js';
 export type { HealthDeps } from './health/host.js';
+export type { SchedulesDeps } from './schedules/deps.js';
 export { checklistReason } from './releases/host.js';
 export { releaseJson } from './releases/routes.js';
 export type { DrillsDeps } from './drills/deps.js';

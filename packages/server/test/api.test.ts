@@ -192,6 +192,7 @@ function suite(factory: FixtureFactory): void {
         ['GET', '/api/v1/drills/none', 'viewer'],
         ['GET', '/api/v1/drills/none/evidence', 'viewer'],
         ['POST', '/api/v1/drills', 'operator'],
+        ['GET', '/api/v1/schedules', 'viewer'],
       ];
       // Every route in the OpenAPI document is in the list above, except the public sign-in and the alert
       // intake routes, which answer to their integrations' own secrets (incidents-api.test.ts).

@@ -82,3 +82,4 @@ export { AuthEpoch, AUTH_EPOCH_CHANNEL, authEpochMigration } from './tokens/epoc
 export * from './operations/index.js';
 export * from './health/index.js';
 export * from './releases/index.js';
+export * from './schedules/index.js';

@@ -22,6 +22,7 @@ import { RunbookPage } from './views/Runbook';
 import { RunbooksPage } from './views/Runbooks';
 import { RunPage } from './views/Run';
 import { RunsPage } from './views/Runs';
+import { SchedulesPage } from './views/Schedules';
 import { ServicePage } from './views/Service';
 import { ServicesPage } from './views/Services';
 import { SignIn } from './views/SignIn';
@@ -131,6 +132,7 @@ function SignedIn({ session, onSignedOut }: { session: SessionView; onSignedOut:
             <NavLink to="/releases" label="Releases" id="releases" active={route.path.startsWith('/releases')} />
             <NavLink to="/drills" label="Drills" id="drills" active={route.path.startsWith('/drills')} />
             <NavLink to="/checklists" label="Checklists" id="checklists" active={route.path.startsWith('/checklists')} />
+            <NavLink to="/schedules" label="Schedules" id="schedules" active={route.path.startsWith('/schedules')} />
             <NavLink to="/oncall" label="On-call" id="oncall" active={route.path.startsWith('/oncall')} />
             <NavLink to="/silences" label="Silences" id="silences" active={route.path.startsWith('/silences')} />
             <NavLink to="/runbooks" label="Runbooks" id="runbooks" active={route.path.startsWith('/runbooks')} />
@@ -225,6 +227,7 @@ function Routes({ path }: { path: string }): ReactNode {
   const drill = match('/drills/:id', path);
   if (drill?.id) return <DrillPage key={drill.id} id={drill.id} />;
   if (path === '/checklists') return <ChecklistsPage />;
+  if (path === '/schedules') return <SchedulesPage />;
   if (path === '/oncall') return <OnCallPage />;
   if (path === '/silences') return <SilencesPage />;
   if (path === '/runbooks') return <RunbooksPage />;

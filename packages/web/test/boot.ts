@@ -98,6 +98,9 @@ export type OperationsOptions = NonNullable<Parameters<typeof createApp>[0]['ope
 /** Continuous health's options (catalog path, timers); see HealthDeps. */
 export type HealthOptions = NonNullable<Parameters<typeof createApp>[0]['health']>;
 
+/** Job schedules' options (timers, extra job handlers); see SchedulesDeps. The file comes from `schedules.file`. */
+export type SchedulesOptions = Omit<NonNullable<Parameters<typeof createApp>[0]['schedules']>, 'path'>;
+
 export async function boot(
   opts: {
     runbooks?: Record<string, string>;
@@ -110,6 +113,8 @@ export async function boot(
     health?: HealthOptions;
     /** Releases: how often bake windows are observed (ms). */
     releases?: { pollMs?: number };
+    /** A schedules file (YAML), written as schedules.yaml beside the data directory, and the scheduler's options. */
+    schedules?: { file: string; options?: SchedulesOptions };
   } = {},
 ): Promise<Booted> {
   requireDist();
@@ -130,6 +135,7 @@ export async function boot(
   // The demo service's ports are chosen now (it starts below), so a catalog can point at them.
   const demo: Demo = { home: join(root, 'demo'), port: await freePort(), proxyPort: await freePort() };
   if (opts.catalog !== undefined) writeFileSync(join(home, 'catalog.yaml'), typeof opts.catalog === 'function' ? opts.catalog(demo) : opts.catalog);
+  if (opts.schedules) writeFileSync(join(root, 'schedules.yaml'), opts.schedules.file);
   // The repository as the working directory, as `runledger serve` from a checkout: runbook defaults
   // such as examples/demo-service/ctl.sh resolve.
   const server = await openServerEngine(loc, { cwd: REPO });
@@ -167,6 +173,7 @@ export async function boot(
       ...(opts.operations ? { operations: opts.operations } : {}),
       ...(opts.health ? { health: opts.health } : {}),
       ...(opts.releases ? { releases: opts.releases } : {}),
+      ...(opts.schedules ? { schedules: { path: join(root, 'schedules.yaml'), ...opts.schedules.options } } : {}),
     });
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   } catch (e) {

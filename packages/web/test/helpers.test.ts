@@ -24,6 +24,7 @@ import {
 } from '../src/health.js';
 import type { ReleaseView } from '../src/api/client.js';
 import { bakeProgress, factText, gateOutcome, isBusy, lanesOf, releaseStatus, timelineLayout } from '../src/releases.js';
+import { stripOf, tally, zonedSlot } from '../src/schedules.js';
 
 test('one form for an actor: a token by its name, everyone else by their id; the tooltip says which', () => {
   assert.equal(actorName('token:alice'), 'alice');
@@ -437,4 +438,31 @@ test('releases: a fact in words', () => {
   );
   assert.equal(f('release.rollback', { outcome: 'success' }), 'rollback succeeded');
   assert.equal(f('something.new', { reason: 'why' }), 'something.new: why');
+});
+
+test('schedules: the strip is oldest first with runs in flight last; a slot reads in its own zone', () => {
+  const s = {
+    history: [
+      { index: 9, outcome: 'failed' as const, slot: '2026-01-01T03:00:00.000Z', ts: '2026-01-01T03:00:05.000Z', detail: 'run r2 of x failed' },
+      { index: 7, outcome: 'missed' as const, slot: '2026-01-01T01:00:00.000Z', until: '2026-01-01T02:00:00.000Z', ts: '2026-01-01T02:10:00.000Z' },
+      { index: 5, outcome: 'fired' as const, slot: '2026-01-01T00:00:00.000Z', ts: '2026-01-01T00:00:01.000Z', ref: 'r1' },
+    ],
+    running: [{ slot: '2026-01-01T04:00:00.000Z', state: 'running' as const, owner: 'host/1/ab', startedAt: '2026-01-01T04:00:00.000Z' }],
+  };
+  const strip = stripOf(s);
+  assert.deepEqual(
+    strip.map((m) => m.cls),
+    ['fired', 'missed', 'failed', 'running'],
+  );
+  assert.equal(strip[1]!.title, '2026-01-01 01:00 UTC … 2026-01-01 02:00: missed');
+  assert.equal(strip[2]!.title, '2026-01-01 03:00 UTC: failed — run r2 of x failed');
+  assert.equal(strip[3]!.title, '2026-01-01 04:00 UTC: running on host/1/ab');
+  assert.deepEqual(
+    stripOf(s, 1).map((m) => m.cls),
+    ['failed', 'running'],
+  );
+  assert.deepEqual(tally(s), { fired: 1, failed: 1, skipped: 0, missed: 1 });
+  assert.equal(zonedSlot('2026-03-29T01:00:00.000Z', 'Europe/Berlin'), 'Sun 03:00 CEST');
+  assert.equal(zonedSlot('2026-03-28T01:30:00.000Z', 'Europe/Berlin'), 'Sat 02:30 CET');
+  assert.equal(zonedSlot('2026-03-28T01:30:00.000Z', 'Nowhere/Else'), '01:30 UTC');
 });

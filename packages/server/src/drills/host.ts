@@ -106,6 +106,13 @@ export class DrillsHost {
     });
   }
 
+  /** Starts a drill and waits for its result (scheduled drills); undefined when its evidence could not be written. */
+  async run(s: StartDrill): Promise<DrillResult | undefined> {
+    const drill = await this.start(s);
+    const cur = this.current;
+    return cur && cur.drill.id === drill.id ? cur.done : this.last?.id === drill.id ? this.last : undefined;
+  }
+
   /** Waits for a running drill to finish (server shutdown: waits still, but rollback waits stop at once). */
   async stop(): Promise<void> {
     this.abort.abort();

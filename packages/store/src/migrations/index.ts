@@ -17,6 +17,7 @@ import { searchIndexesMigration } from './0009-search-indexes.js';
 import { operationsMigration } from './0010-operations.js';
 import { healthMigration } from './0011-health.js';
 import { releasesMigration } from './0012-releases.js';
+import { schedulesMigration } from './0013-schedules.js';
 
 const MIGRATIONS = [
   ['0001_ledger_tables', ledgerTablesMigration],
@@ -31,6 +32,7 @@ const MIGRATIONS = [
   ['0010_operations', operationsMigration],
   ['0011_health', healthMigration],
   ['0012_releases', releasesMigration],
+  ['0013_schedules', schedulesMigration],
 ] as const satisfies ReadonlyArray<readonly [string, (caps: DialectCapabilities) => Migration]>;
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

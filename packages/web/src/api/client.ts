@@ -54,7 +54,12 @@ import type {
   StartResult,
   StepOutput,
   StepView,
+  SchedulesView,
   Verification,
+  DrillsPage,
+  DrillDetail,
+  DrillStarted,
+  RunDrillBody,
 } from '@runledger/server/api-types';
 import { TERMINAL_STATES, type RunState } from '@runledger/core/states';
 
@@ -72,6 +77,8 @@ export type {
   ServiceSummary,
   SloView,
 } from '@runledger/server/api-types';
+export type { ScheduleHistoryItem, ScheduleView, SchedulesView } from '@runledger/server/api-types';
+export type { DrillCheckView, DrillDetail, DrillsPage, DrillView as DrillRecord, RunningDrill } from '@runledger/server/api-types';
 export type {
   CreateReleaseBody,
   ReleaseDetail,
@@ -354,11 +361,12 @@ export const api = {
     list: (q: { kind?: string; limit?: number; before?: number } = {}) => get<DrillsPage>(`${API}/drills${query(q)}`),
     get: (id: string) => get<DrillDetail>(`${API}/drills/${enc(id)}`),
     /** Starts a drill on the server (operator); it runs in the background. */
-    start: (body: { kind: string; env?: string; options?: Record<string, string | boolean> }) => post<{ id: string }>(`${API}/drills`, body),
+    start: (body: RunDrillBody) => post<DrillStarted>(`${API}/drills`, body),
     /** A tar archive of the evidence bundle. */
     evidenceUrl: (id: string) => `${API}/drills/${enc(id)}/evidence`,
   },
 
+  /** Job schedules: backups, runbooks and drills on cron, with their next runs and recent outcomes. */
   schedules: {
     list: () => get<SchedulesView>(`${API}/schedules`),
   },
@@ -434,48 +442,4 @@ export function watchRun(id: string, w: RunWatch): () => void {
     if (es.readyState === EventSource.CLOSED) w.onDown();
   };
   return () => es.close();
-}
-
-// Drills and schedules (shapes of GET /api/v1/drills and /api/v1/schedules).
-export interface DrillRecord {
-  readonly id: string;
-  readonly kind: string;
-  readonly env: string | null;
-  readonly actor: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly passed: boolean;
-  readonly reasons: readonly string[];
-  readonly measured: {
-    readonly rtoSeconds?: number;
-    readonly rpoSeconds?: number;
-    readonly rpoEntries?: number;
-    readonly deliverySeconds?: number;
-    readonly escalationSeconds?: number;
-    readonly steps?: Readonly<Record<string, number>>;
-  };
-  readonly targets: { readonly rtoSeconds?: number; readonly rpoSeconds?: number; readonly deliverySeconds?: number };
-  readonly evidence: { readonly manifestSha256: string; readonly index: number };
-}
-export interface DrillsPage {
-  readonly drills: readonly DrillRecord[];
-  readonly running: readonly { readonly id: string; readonly kind: string; readonly env: string | null; readonly startedAt: string }[];
-  readonly next: number | null;
-}
-export type DrillDetail = Partial<Omit<DrillRecord, 'id' | 'kind' | 'actor' | 'startedAt'>> &
-  Pick<DrillRecord, 'id' | 'kind' | 'actor' | 'startedAt'> & {
-    readonly state: 'running' | 'finished';
-    readonly checks?: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
-    readonly log?: readonly string[];
-  };
-export interface ScheduleView {
-  readonly name: string;
-  readonly cron: string;
-  readonly timezone: string;
-  readonly job: { readonly kind: string; readonly summary: string };
-  readonly nextRun: string | null;
-  readonly lastOutcome: string | null;
-}
-export interface SchedulesView {
-  readonly schedules: readonly ScheduleView[];
 }

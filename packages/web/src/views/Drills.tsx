@@ -28,7 +28,7 @@ export function DrillsPage() {
   const list = useLoad(
     () =>
       api.drills.list({ limit: 200 }).then((d) => {
-        setRunning(d.running.length > 0);
+        setRunning(d.running !== null);
         return d;
       }),
     'drills',
@@ -54,21 +54,21 @@ export function DrillsPage() {
       >
         <ErrorBanner error={list.error} what="Drills" />
         <StartDrill onStarted={list.reload} />
-        {list.data && list.data.running.length > 0 && (
-          <ul className="drill-running" data-testid="drills-running">
-            {list.data.running.map((r) => (
-              <li key={r.id}>
-                <span className="badge st-running">running</span> {r.kind} drill <Mono>{r.id}</Mono> started <Time iso={r.startedAt} compact />
-              </li>
-            ))}
-          </ul>
+        {list.data?.running && (
+          <div className="drill-running" data-testid="drills-running">
+            <span className="badge st-running">running</span> {list.data.running.kind} drill{' '}
+            <Link to={`/drills/${encodeURIComponent(list.data.running.id)}`} className="mono">
+              {list.data.running.id}
+            </Link>{' '}
+            started <Time iso={list.data.running.startedAt} compact /> by <Actor id={list.data.running.actor} />
+          </div>
         )}
         {!list.data ? (
           !list.error && <Loading what="drills" />
         ) : (
           <div className="drill-cards">
             {DRILL_KINDS.map((k) => (
-              <LastDrill key={k} kind={k} last={drills.find((d) => d.kind === k)} />
+              <LastDrill key={k} kind={k} last={drills.find((d) => d.kind === k)} available={list.data?.available.includes(k) ?? false} />
             ))}
           </div>
         )}
@@ -139,11 +139,12 @@ function Verdict({ passed }: { passed: boolean }) {
   );
 }
 
-function LastDrill({ kind, last }: { kind: string; last: DrillRecord | undefined }) {
+function LastDrill({ kind, last, available }: { kind: string; last: DrillRecord | undefined; available: boolean }) {
   return (
     <div className={`drill-card ${last ? (last.passed ? 'passed' : 'failed') : 'never'}`} data-testid={`drill-card-${kind}`}>
       <div className="drill-card-head">
-        <strong>{kind}</strong> {last ? <Verdict passed={last.passed} /> : <span className="badge st-skipped">never run</span>}
+        <strong>{kind}</strong>{' '}
+        {last ? <Verdict passed={last.passed} /> : <span className="badge st-skipped">{available ? 'never run' : 'not available here'}</span>}
       </div>
       <div className="muted small">{WHAT[kind]}</div>
       {last && (
@@ -197,9 +198,15 @@ export function DrillTable({ drills }: { drills: readonly DrillRecord[] }) {
               <Time iso={d.finishedAt} compact />
             </td>
             <td>
-              <a href={api.drills.evidenceUrl(d.id)} download title={`manifest sha256 ${d.evidence.manifestSha256}, ledger entry ${d.evidence.index}`}>
-                download
-              </a>
+              {d.evidence.available ? (
+                <a href={api.drills.evidenceUrl(d.id)} download title={`manifest sha256 ${d.evidence.manifestSha256}, ledger entry ${d.evidence.index}`}>
+                  download
+                </a>
+              ) : (
+                <span className="muted small" title={`manifest sha256 ${d.evidence.manifestSha256}`}>
+                  entry {d.evidence.index}
+                </span>
+              )}
             </td>
           </tr>
         ))}
@@ -241,9 +248,12 @@ function DrillSchedules() {
                   <Mono>{x.cron}</Mono> <span className="muted small">{x.timezone}</span>
                 </td>
                 <td>
-                  <Time iso={x.nextRun} compact />
+                  <Time iso={x.next} compact />
                 </td>
-                <td className="small">{x.lastOutcome ?? <span className="muted">never</span>}</td>
+                <td className="small">
+                  {x.last ? <span className={`badge so-${x.last.outcome}`}>{x.last.outcome}</span> : <span className="muted">never</span>}
+                  {!x.wired && <span className="tag warn">not wired</span>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -257,7 +267,7 @@ function DrillSchedules() {
 function StartDrill({ onStarted }: { onStarted: () => void }) {
   const { can, session } = useSession();
   const [open, setOpen] = useState(false);
-  const [kind, setKind] = useState<string>('restore');
+  const [kind, setKind] = useState<(typeof DRILL_KINDS)[number]>('restore');
   const [env, setEnv] = useState('staging');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -288,7 +298,7 @@ function StartDrill({ onStarted }: { onStarted: () => void }) {
     <form className="drill-new" onSubmit={submit} data-testid="drill-form">
       <label className="filter">
         kind
-        <select value={kind} onChange={(e) => setKind(e.target.value)} data-testid="drill-kind">
+        <select value={kind} onChange={(e) => setKind(e.target.value as (typeof DRILL_KINDS)[number])} data-testid="drill-kind">
           {DRILL_KINDS.map((k) => (
             <option key={k} value={k}>
               {k}
@@ -314,43 +324,54 @@ function StartDrill({ onStarted }: { onStarted: () => void }) {
 
 /** One drill: verdict, figures against targets, every check, step timings, the log and the evidence. */
 export function DrillPage({ id }: { id: string }) {
-  const d = useLoad(() => api.drills.get(id), `drill:${id}`, FAST_MS);
-  const r = d.data;
+  const [done, setDone] = useState(false);
+  const d = useLoad(
+    () =>
+      api.drills.get(id).then((x) => {
+        setDone(x.state === 'finished');
+        return x;
+      }),
+    `drill:${id}`,
+    done ? undefined : FAST_MS,
+  );
+  const x = d.data;
+  const r = x?.drill ?? null;
+  const head = r ?? x?.running ?? null;
   return (
     <div className="drill-page">
       <Panel
         title={
           <>
-            Drill <Mono>{id}</Mono> {r && 'passed' in r && r.passed !== undefined && <Verdict passed={r.passed} />}
-            {r && r.state === 'running' && <span className="badge st-running">running</span>}
+            Drill <Mono>{id}</Mono> {r && <Verdict passed={r.passed} />}
+            {x?.state === 'running' && <span className="badge st-running">running</span>}
           </>
         }
         testId="drill"
         actions={<Link to="/drills">all drills</Link>}
       >
         <ErrorBanner error={d.error} what="The drill" />
-        {!r ? (
+        {!x || !head ? (
           !d.error && <Loading what="the drill" />
         ) : (
           <>
             <dl className="facts">
               <dt>kind</dt>
-              <dd>{r.kind}</dd>
-              {r.env && (
+              <dd>{head.kind}</dd>
+              {head.env && (
                 <>
                   <dt>env</dt>
-                  <dd>{r.env}</dd>
+                  <dd>{head.env}</dd>
                 </>
               )}
               <dt>by</dt>
               <dd>
-                <Actor id={r.actor} />
+                <Actor id={head.actor} />
               </dd>
               <dt>started</dt>
               <dd>
-                <Time iso={r.startedAt} />
+                <Time iso={head.startedAt} />
               </dd>
-              {r.finishedAt && (
+              {r && (
                 <>
                   <dt>finished</dt>
                   <dd>
@@ -359,22 +380,22 @@ export function DrillPage({ id }: { id: string }) {
                 </>
               )}
             </dl>
-            {r.reasons && r.reasons.length > 0 && (
+            {r && r.reasons.length > 0 && (
               <div className="banner error" data-testid="drill-reasons">
                 <strong>Why it failed</strong>
                 <ul>
-                  {r.reasons.map((x) => (
-                    <li key={x}>{x}</li>
+                  {r.reasons.map((why) => (
+                    <li key={why}>{why}</li>
                   ))}
                 </ul>
               </div>
             )}
-            {r.measured && <Figures r={{ measured: r.measured, targets: r.targets ?? {} }} />}
-            {r.checks && r.checks.length > 0 && (
+            {r && <Figures r={r} />}
+            {x.checks.length > 0 && (
               <>
                 <h3>Checks</h3>
                 <ul className="drill-checks" data-testid="drill-checks">
-                  {r.checks.map((c) => (
+                  {x.checks.map((c) => (
                     <li key={c.name} className={c.ok ? 'ok' : 'bad'} data-ok={c.ok}>
                       <span aria-hidden="true">{c.ok ? '✔' : '✖'}</span> <strong>{c.name}</strong> <span className="muted">{c.detail}</span>
                     </li>
@@ -382,22 +403,33 @@ export function DrillPage({ id }: { id: string }) {
                 </ul>
               </>
             )}
-            {r.log && r.log.length > 0 && (
+            {x.steps.length > 0 && (
+              <>
+                <h3>What was done</h3>
+                <ol className="drill-done" data-testid="drill-done">
+                  {x.steps.map((line, i) => (
+                    <li key={i}>{line}</li>
+                  ))}
+                </ol>
+              </>
+            )}
+            {x.log.length > 0 && (
               <>
                 <h3>Log</h3>
                 <pre className="output" data-testid="drill-log">
-                  {r.log.join('\n')}
+                  {x.log.join('\n')}
                 </pre>
               </>
             )}
-            {r.evidence && (
+            {r && (
               <div className="drill-evidence">
-                <a className="button big-btn" href={api.drills.evidenceUrl(r.id)} download data-testid="drill-evidence">
-                  Download the evidence
-                </a>
+                {r.evidence.available && (
+                  <a className="button big-btn" href={api.drills.evidenceUrl(r.id)} download data-testid="drill-evidence">
+                    Download the evidence
+                  </a>
+                )}
                 <span className="muted small">
-                  manifest sha256 <Mono>{r.evidence.manifestSha256}</Mono>, pinned by{' '}
-                  <Link to={`/ledger?seq=${r.evidence.index}`}>ledger entry {r.evidence.index}</Link>; check it offline with{' '}
+                  manifest sha256 <Mono>{r.evidence.manifestSha256}</Mono>, pinned by ledger entry {r.evidence.index}; check it offline with{' '}
                   <code>runledger-verify evidence DIR</code>
                 </span>
               </div>
@@ -408,7 +440,6 @@ export function DrillPage({ id }: { id: string }) {
     </div>
   );
 }
-
 function Figures({ r }: { r: Pick<DrillRecord, 'measured' | 'targets'> }) {
   const rows: [string, number | undefined, number | undefined][] = [
     ['RTO', r.measured.rtoSeconds, r.targets.rtoSeconds],
