@@ -234,3 +234,53 @@ describe('the backup item', () => {
     assert.ok(!bad.ok && bad.problems.some((p) => p.path.endsWith('.backup') && /backup: fresh/.test(p.message)), JSON.stringify(!bad.ok && bad.problems));
   });
 });
+
+describe('the drill item', () => {
+  const list = { name: 'drilled', items: [{ kind: 'drill' as const, drill: 'restore' as const, withinMs: 31 * 86_400_000, name: 'restore drill' }] };
+  const base = facts(example(), HEALTHY);
+  const last = (passed: boolean) => ({
+    id: 'drill-20261201T000000Z-aaaaaa',
+    passed,
+    finishedAt: '2026-12-01T00:00:10.000Z',
+    reasons: passed ? [] : ['RTO 4000.000 s is over the target 3600 s'],
+    measured: { rtoSeconds: passed ? 2 : 4000 },
+    index: 42,
+  });
+
+  it('holds while the last drill of the kind passed within `within`; fails when it failed, is too old, never ran, or is unknown', () => {
+    const fresh = { kind: 'restore', last: last(true), ageSeconds: 86_400 };
+    assert.equal(evaluateChecklist(list, { ...base, drill: () => fresh }).healthy, true);
+    const failed = evaluateChecklist(list, { ...base, drill: () => ({ kind: 'restore', last: last(false), ageSeconds: 60 }) });
+    assert.equal(failed.healthy, false);
+    assert.match(JSON.stringify(failed.items[0]!.evidence), /the last restore drill failed: RTO 4000.000 s is over the target 3600 s/);
+    const old = evaluateChecklist(list, { ...base, drill: () => ({ ...fresh, ageSeconds: 32 * 86_400 }) });
+    assert.equal(old.healthy, false);
+    assert.match(JSON.stringify(old.items[0]!.evidence), /passed but is older than 2678400 s/);
+    const never = evaluateChecklist(list, { ...base, drill: () => ({ kind: 'restore', last: null, ageSeconds: null }) });
+    assert.equal(never.healthy, false);
+    assert.match(JSON.stringify(never.items[0]!.evidence), /no restore drill has run/);
+    const unknown = evaluateChecklist(list, base);
+    assert.deepEqual([unknown.healthy, unknown.items[0]!.evidence], [false, 'restore drills unknown']);
+    assert.deepEqual(checklistNeeds([list]).drills, ['restore']);
+  });
+
+  it('is written `drill: {kind, within}`; an unknown kind, a bad duration or key is refused with its path', () => {
+    const ok = parseCatalog([{ file: 'c.yaml', text: 'checklists:\n  - name: b\n    items:\n      - drill: { kind: escalation, within: 14d }\n' }]);
+    assert.ok(ok.ok, !ok.ok ? ok.problems.map(formatFileProblem).join('\n') : '');
+    assert.deepEqual(ok.catalog.checklists[0]!.items[0], {
+      kind: 'drill',
+      drill: 'escalation',
+      withinMs: 14 * 86_400_000,
+      name: 'the last escalation drill passed, within 14 days',
+    });
+    for (const [item, path, message] of [
+      ['{ kind: fire }', '.drill.kind', /restore, escalation, rollback, chaos/],
+      ['{ kind: restore, within: soon }', '.drill.within', /duration/],
+      ['{ kind: restore, every: 1d }', '.drill.every', /unknown key every/],
+    ] as const) {
+      const bad = parseCatalog([{ file: 'c.yaml', text: `checklists:\n  - name: b\n    items:\n      - drill: ${item}\n` }]);
+      assert.equal(bad.ok, false, item);
+      assert.ok(!bad.ok && bad.problems.some((p) => p.path.endsWith(path) && message.test(p.message)), JSON.stringify(!bad.ok && bad.problems));
+    }
+  });
+});

@@ -44,6 +44,7 @@ const PLACES: Readonly<Record<string, readonly string[]>> = {
   '$.checklists[].items[]': [...new Set(Object.values(ITEM_KEYS).flat())],
   '$.checklists[].items[].noOpenIncident': ITEM_OBJECT_KEYS.noOpenIncident,
   '$.checklists[].items[].prometheus': ITEM_OBJECT_KEYS.prometheus,
+  '$.checklists[].items[].drill': ITEM_OBJECT_KEYS.drill,
   '$.slos[]': SLO_KEYS,
   '$.slos[].prometheus': SLO_PROMETHEUS_KEYS,
 };
@@ -148,6 +149,7 @@ function everything(): Obj {
           { prometheus: { query: 'up', op: '==', threshold: 1 } },
           { anchors: 'consistent' },
           { backup: 'fresh' },
+          { drill: { kind: 'restore', within: '31d' } },
         ],
       },
     ],
@@ -205,6 +207,7 @@ describe('docs/catalog.md', () => {
     ITEM_KINDS.forEach((kind, i) => assert.deepEqual(keysRefusalNames(`checklists.0.items.${i}`), ITEM_KEYS[kind], kind));
     assert.deepEqual(keysRefusalNames('checklists.0.items.4.noOpenIncident'), ITEM_OBJECT_KEYS.noOpenIncident);
     assert.deepEqual(keysRefusalNames('checklists.0.items.6.prometheus'), ITEM_OBJECT_KEYS.prometheus);
+    assert.deepEqual(keysRefusalNames('checklists.0.items.9.drill'), ITEM_OBJECT_KEYS.drill);
     assert.deepEqual(keysRefusalNames('slos.0'), SLO_KEYS);
     assert.deepEqual(keysRefusalNames('slos.1.prometheus'), SLO_PROMETHEUS_KEYS);
   });

@@ -12,6 +12,7 @@ import {
   AnchorShipper,
   anchorsFact,
   defaultBackupDir,
+  drillFact,
   readTrustedKeys,
   TRUST_FILE,
   OperationsHost,
@@ -310,6 +311,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         return anchorsFact(ctx.ledger.reader, dirs, await readTrustedKeys(resolve(ctx.ledger.home, TRUST_FILE)));
       },
       backup: async () => backups?.fact(),
+      drill: (kind) => drillFact(ctx.ledger.reader, kind, now()),
     },
   });
   const rc: RouteContext = {

@@ -15,6 +15,7 @@ import {
 import {
   anchorDirsFact,
   backupFact,
+  drillFact,
   backupRpoTargetSeconds,
   BackupVerifier,
   defaultBackupDir,
@@ -122,7 +123,13 @@ function checksNeeded(catalog: Catalog, items: readonly ChecklistItem[]): Set<st
 /** Whether some item needs the data directory's store (ledger verification, bypasses, incidents, local readiness). */
 function needsStore(items: readonly ChecklistItem[], o: HealthOptions): boolean {
   return items.some(
-    (i) => i.kind === 'ledger' || i.kind === 'anchors' || i.kind === 'noBypass' || i.kind === 'noOpenIncident' || (i.kind === 'ready' && !o.server),
+    (i) =>
+      i.kind === 'ledger' ||
+      i.kind === 'anchors' ||
+      i.kind === 'drill' ||
+      i.kind === 'noBypass' ||
+      i.kind === 'noOpenIncident' ||
+      (i.kind === 'ready' && !o.server),
   );
 }
 
@@ -142,6 +149,7 @@ function factSources(
       if (target === undefined) return undefined;
       return backupFact(new BackupVerifier(defaultBackupDir(resolveLedgerHome(location()), env)), new Date(), target);
     },
+    ...(ledger ? { drill: (kind: string) => drillFact(ledger.reader, kind, new Date()) } : {}),
     ...(runs
       ? {
           ledgerVerification: async (mode: 'full' | 'sampled') => verificationFact(await readStoredVerification(runs), mode),

@@ -41,6 +41,23 @@ export interface BackupFact {
   readonly detail: string;
 }
 
+/** The newest finished drill of one kind (drills.md), judged against the item's `within`. */
+export interface DrillFact {
+  readonly kind: string;
+  /** Null when no drill of this kind ever finished. */
+  readonly last: {
+    readonly id: string;
+    readonly passed: boolean;
+    readonly finishedAt: string;
+    readonly reasons: readonly string[];
+    readonly measured: Readonly<Record<string, unknown>>;
+    /** The drill.finished entry pinning its evidence. */
+    readonly index: number;
+  } | null;
+  /** Seconds since it finished (null with no drill). */
+  readonly ageSeconds: number | null;
+}
+
 export type PrometheusFact = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
 
 export interface ChecklistFacts {
@@ -56,6 +73,8 @@ export interface ChecklistFacts {
   anchors?(): AnchorsFact | undefined;
   /** Undefined when the caller cannot tell (no backup directory known). */
   backup?(): BackupFact | undefined;
+  /** Undefined when the caller cannot read drills (no ledger). */
+  drill?(kind: string): DrillFact | undefined;
 }
 
 export type Evidence = string | Readonly<Record<string, unknown>>;
@@ -113,6 +132,19 @@ function evaluateItem(item: ChecklistItem, facts: ChecklistFacts): { ok: boolean
       if (r === undefined) return { ok: false, evidence: 'backup freshness unknown' };
       return { ok: r.ok, evidence: { ...r } };
     }
+    case 'drill': {
+      const r = facts.drill?.(item.drill);
+      if (r === undefined) return { ok: false, evidence: `${item.drill} drills unknown` };
+      const withinSeconds = item.withinMs / 1000;
+      if (!r.last) return { ok: false, evidence: { kind: item.drill, withinSeconds, detail: `no ${item.drill} drill has run` } };
+      const fresh = r.ageSeconds !== null && r.ageSeconds <= withinSeconds;
+      const detail = !r.last.passed
+        ? `the last ${item.drill} drill failed: ${r.last.reasons[0] ?? 'see its evidence'}`
+        : fresh
+          ? `the last ${item.drill} drill passed`
+          : `the last ${item.drill} drill passed but is older than ${withinSeconds} s`;
+      return { ok: r.last.passed && fresh, evidence: { kind: item.drill, withinSeconds, ageSeconds: r.ageSeconds, last: r.last, detail } };
+    }
     case 'noOpenIncident': {
       const open = facts.openIncidents();
       if (open === undefined) return { ok: false, evidence: 'open incidents unknown' };
@@ -166,6 +198,7 @@ export interface ChecklistNeeds {
   readonly readiness: boolean;
   readonly anchors: boolean;
   readonly backup: boolean;
+  readonly drills: readonly string[];
 }
 
 export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
@@ -181,5 +214,6 @@ export function checklistNeeds(lists: readonly Checklist[]): ChecklistNeeds {
     readiness: items.some((i) => i.kind === 'ready'),
     anchors: items.some((i) => i.kind === 'anchors'),
     backup: items.some((i) => i.kind === 'backup'),
+    drills: uniq(items.flatMap((i) => (i.kind === 'drill' ? [i.drill] : []))),
   };
 }

@@ -4,6 +4,7 @@ import type { IncidentSeverity } from '../incidents/severity.js';
 import type { Condition } from './conditions.js';
 import type { CatalogProbe } from './probe.js';
 import type { SloEventQueries } from '../slo/objectives.js';
+import type { DrillKind } from '../drills/types.js';
 
 /** What a check or service is known to be. `degraded` is for services and components only. */
 export type CheckState = 'up' | 'down' | 'unknown';
@@ -92,6 +93,8 @@ export type ChecklistItemSpec =
   | { readonly kind: 'noBypass' }
   | { readonly kind: 'anchors' }
   | { readonly kind: 'backup' }
+  /** The newest drill of this kind passed and finished no longer than withinMs ago (seed 001: monthly restore drills). */
+  | { readonly kind: 'drill'; readonly drill: DrillKind; readonly withinMs: number }
   | { readonly kind: 'noOpenIncident'; readonly severity: IncidentSeverity; readonly service?: string }
   | { readonly kind: 'ready'; readonly target: 'runledger' }
   | { readonly kind: 'prometheus'; readonly query: string; readonly op: ComparisonOp; readonly threshold: number; readonly url?: string };

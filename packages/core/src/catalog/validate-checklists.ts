@@ -1,5 +1,6 @@
 // Checklist and SLO entries of the catalog (plain data) → typed specs, problems as JSON paths.
 // Names they refer to (checks, services) are resolved later, once every file is read.
+import { DRILL_KINDS, isDrillKind } from '../drills/types.js';
 import { parseSeverity } from '../incidents/severity.js';
 import { eventQueryProblems } from '../slo/events.js';
 import type { SloEventQueries } from '../slo/objectives.js';
@@ -7,7 +8,7 @@ import type { Checker, Obj } from './checker.js';
 import type { Checklist, ChecklistItem, ChecklistItemSpec, ComparisonOp, HealthState, SloSpec } from './types.js';
 import { HEALTH_STATES } from './types.js';
 
-export const ITEM_KINDS = ['check', 'service', 'ledger', 'noBypass', 'noOpenIncident', 'ready', 'prometheus', 'anchors', 'backup'] as const;
+export const ITEM_KINDS = ['check', 'service', 'ledger', 'noBypass', 'noOpenIncident', 'ready', 'prometheus', 'anchors', 'backup', 'drill'] as const;
 export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly string[]>> = {
   check: ['name', 'check', 'allow'],
   service: ['name', 'service', 'allow'],
@@ -18,9 +19,16 @@ export const ITEM_KEYS: Readonly<Record<(typeof ITEM_KINDS)[number], readonly st
   prometheus: ['name', 'prometheus'],
   anchors: ['name', 'anchors'],
   backup: ['name', 'backup'],
+  drill: ['name', 'drill'],
 };
 /** The keys of the two item kinds written as a mapping. */
-export const ITEM_OBJECT_KEYS = { noOpenIncident: ['severity', 'service'], prometheus: ['query', 'op', 'threshold', 'url'] } as const;
+export const ITEM_OBJECT_KEYS = {
+  noOpenIncident: ['severity', 'service'],
+  prometheus: ['query', 'op', 'threshold', 'url'],
+  drill: ['kind', 'within'],
+} as const;
+/** Seed 001 drills monthly: a drill item holds for 31 days after the drill passed unless `within` says otherwise. */
+export const DEFAULT_DRILL_WITHIN_MS = 31 * 86_400_000;
 const isPrometheusUrl = (url: string): boolean => /^https?:\/\/[^/@]+(\/|$)/.test(url);
 const PROMETHEUS_URL_MESSAGE = 'must be an http(s) URL without credentials';
 const OPS: readonly ComparisonOp[] = ['==', '!=', '<', '<=', '>', '>='];
@@ -98,6 +106,16 @@ function readSpec(c: Checker, o: Obj, kind: (typeof ITEM_KINDS)[number], path: s
     case 'backup':
       if (o['backup'] !== 'fresh') c.p(at, 'the one backup item is `backup: fresh`');
       return { kind };
+    case 'drill': {
+      const x = c.obj(o[kind], at);
+      if (!x) return undefined;
+      c.keys(x, at, ITEM_OBJECT_KEYS.drill);
+      if (!isDrillKind(x['kind'])) {
+        c.p(`${at}.kind`, `must be one of ${DRILL_KINDS.join(', ')}`);
+        return undefined;
+      }
+      return { kind, drill: x['kind'], withinMs: c.duration(x['within'], `${at}.within`, DEFAULT_DRILL_WITHIN_MS, 60_000) };
+    }
     case 'noOpenIncident': {
       // `true` means any open incident; a mapping names the least severity that counts.
       if (o[kind] === true) return { kind, severity: 'SEV-3' };
@@ -155,6 +173,8 @@ function defaultName(s: ChecklistItemSpec): string {
       return 'the ledger extends its off-host anchors';
     case 'backup':
       return 'the newest verified backup is within the RPO target';
+    case 'drill':
+      return `the last ${s.drill} drill passed, within ${Math.round(s.withinMs / 86_400_000)} days`;
     case 'noOpenIncident':
       return `no open ${s.severity}${s.severity === 'SEV-1' ? '' : '-or-worse'} incident${s.service ? ` on ${s.service}` : ''}`;
     case 'ready':

@@ -11,6 +11,7 @@ import {
   type ChecklistResult,
   type AnchorsFact,
   type BackupFact,
+  type DrillFact,
   type LedgerVerificationFact,
   type OpenIncidentFact,
   type PrometheusFact,
@@ -25,6 +26,8 @@ export interface FactSources {
   anchors?(): Promise<AnchorsFact | undefined>;
   /** The newest verified backup against the RPO target (`backup: fresh`). */
   backup?(): Promise<BackupFact | undefined>;
+  /** The newest finished drill of a kind (`drill: {kind}`). */
+  drill?(kind: string): Promise<DrillFact | undefined>;
   /** The Prometheus asked when an item names no `url`. */
   readonly prometheusUrl?: string;
   readonly prometheusTimeoutMs?: number;
@@ -78,6 +81,8 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
   const ready = needs.readiness ? await src.readiness?.() : undefined;
   const anchors = needs.anchors ? await src.anchors?.() : undefined;
   const backup = needs.backup ? await src.backup?.() : undefined;
+  const drills = new Map<string, DrillFact | undefined>();
+  for (const k of needs.drills) drills.set(k, await src.drill?.(k));
   const states = health?.states() ?? {};
   const services = health?.serviceVerdicts() ?? {};
   return {
@@ -89,6 +94,7 @@ export async function gatherFacts(lists: readonly Checklist[], health: HealthSer
     readiness: () => ready,
     anchors: () => anchors,
     backup: () => backup,
+    drill: (kind) => drills.get(kind),
     prometheus: (query, url) => prom.get(`${url ?? src.prometheusUrl ?? ''} ${query}`),
   };
 }
