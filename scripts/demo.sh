@@ -54,12 +54,22 @@ receivers:
     webhook:
       url: http://127.0.0.1:$DEMO_PORT/notifications
       secret: file:$RUNLEDGER_HOME/webhook.secret
+  - name: oncall-mail
+    email: { to: [oncall@demo.test], from: runledger@demo.test, smtp: { host: 127.0.0.1, port: 2525 } }
 route:
   receiver: demo-pager
   groupBy: [alertname, service]
+  routes:
+    # Seed 001's escalation drill (runledger drill run escalation): level 1 mails who is on call, level 2
+    # mails bob after the deadline. A drill's mail goes only to the drill's own mail sink (docs/drills.md).
+    - matchers: ['alertname="RunledgerEscalationDrill"']
+      receiver: oncall-mail
+      escalation: drill-page
 people:
   - name: alice
+    email: alice@demo.test
   - name: bob
+    email: bob@demo.test
 schedules:
   - name: primary
     timeZone: UTC
@@ -75,6 +85,12 @@ escalationPolicies:
         targets: [receiver:demo-pager]
       - after: deadline
         targets: [receiver:demo-pager]
+  - name: drill-page
+    levels:
+      - after: 0m
+        targets: [schedule:primary]
+      - after: deadline
+        targets: [person:bob]
 incidents:
   ackDeadlines: { SEV-1: 15m, SEV-2: 30m, SEV-3: 4h }
 YAML
@@ -181,6 +197,14 @@ checklists:
       - check: demo/liveness
       - check: demo/ready
       - noOpenIncident: { severity: SEV-1, service: demo }
+  # Recovery, measured (seed 001: RPO 15 min, RTO 60 min, a restore drill monthly, an escalation drill
+  # each release cycle): the newest verified backup, the last drills, the ledger.
+  - name: runledger-recovery
+    items:
+      - backup: fresh
+      - drill: { kind: restore, within: 31d }
+      - drill: { kind: escalation, within: 31d }
+      - ledger: verifies
   - name: demo-post-rollback
     items:
       - check: demo/liveness
@@ -217,6 +241,12 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
+# A first backup before the server starts, so its RPO check (RUNLEDGER_BACKUP_RPO, 15 min) holds from the start.
+if [ ! -f "$RUNLEDGER_HOME/.demo-backup" ]; then
+  say "a first backup of the store (docs/backups.md)"
+  rl backup now >&2 && touch "$RUNLEDGER_HOME/.demo-backup"
+fi
+
 # node itself in the background (not through the rl function, whose subshell would hide its pid).
 RUNLEDGER_LOG_LEVEL="${RUNLEDGER_LOG_LEVEL:-warn}" node packages/cli/bin/runledger.js serve --port "$PORT" --runbooks examples/runbooks &
 server=$!
@@ -231,6 +261,13 @@ done
 if [ ! -f "$RUNLEDGER_HOME/.demo-releases" ]; then
   say "releases: demo 1.1.0 (announced) and 2.0.0-bad (fails, rolled back automatically)"
   node scripts/demo-releases.mjs "http://127.0.0.1:$PORT" "$tokens" && touch "$RUNLEDGER_HOME/.demo-releases"
+fi
+
+# Two drills through the API, the first time only: a restore drill (RTO, RPO) and an escalation drill
+# (mail in the built-in sink, level 2 after the deadline); each one's evidence verified offline.
+if [ ! -f "$RUNLEDGER_HOME/.demo-drills" ]; then
+  say "drills: restore (RTO/RPO) and escalation (mail sink), evidence verified offline"
+  node scripts/demo-drills.mjs "http://127.0.0.1:$PORT" "$tokens" "$RUNLEDGER_HOME/trust.vkeys" && touch "$RUNLEDGER_HOME/.demo-drills"
 fi
 
 # One alert as Alertmanager would send it, the first time only: the Incidents page then has a SEV-1 to
@@ -269,6 +306,10 @@ cat >&2 <<EOF
   Releases: demo 1.1.0 was announced after its gates and bake window; 2.0.0-bad failed and was rolled
   back to 1.1.0 (Releases shows the timeline; each release its gates, runs and evidence).
     npx runledger release log                 # seed 003's rollback line, from the ledger
+
+  Drills: a restore drill (RTO, RPO) and an escalation drill (mail sink, level 2 after the deadline)
+  ran; Drills shows them against seed 001's targets, with charts and each one's evidence.
+    npx runledger health runledger-recovery   # backup fresh, drills passed, ledger verifies
 
   Health: Services shows the demo service, its proxy, Runledger, PostgreSQL and Redis, checked every few
   seconds ($catalog). Break the demo service (examples/demo-service/ctl.sh break): within three checks

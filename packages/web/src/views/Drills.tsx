@@ -381,7 +381,7 @@ export function DrillPage({ id }: { id: string }) {
               )}
             </dl>
             {r && r.reasons.length > 0 && (
-              <div className="banner error" data-testid="drill-reasons">
+              <div className="drill-why" data-testid="drill-reasons">
                 <strong>Why it failed</strong>
                 <ul>
                   {r.reasons.map((why) => (
