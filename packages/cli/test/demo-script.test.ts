@@ -107,6 +107,28 @@ it('npm run demo: URL and working tokens printed, UI and runbooks served, demo s
     assert.equal(bad.rollback?.outcome, 'success');
     assert.ok(bad.rollback?.postChecks?.passed, JSON.stringify(bad.rollback?.postChecks));
 
+    // Two drills ran through the API: a restore drill (RTO, RPO within seed 001's targets) and an escalation
+    // drill (mail in the built-in sink, level 2 after the deadline); the script verified each one's evidence
+    // offline. The recovery checklist holds on them and on the first backup.
+    const drills = (await (await fetch(`${base}/api/v1/drills`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
+      drills: { kind: string; passed: boolean; reasons: string[]; measured: { rtoSeconds?: number; deliverySeconds?: number } }[];
+    };
+    assert.deepEqual(
+      drills.drills.map((d) => [d.kind, d.passed]),
+      [
+        ['escalation', true],
+        ['restore', true],
+      ],
+      JSON.stringify(drills.drills.map((d) => d.reasons)),
+    );
+    assert.ok(drills.drills[1]!.measured.rtoSeconds! > 0 && drills.drills[0]!.measured.deliverySeconds! > 0);
+    assert.match(err, /restore drill drill-\S+: passed; RTO .*\n.*offline verification ok/);
+    assert.match(err, /escalation drill drill-\S+: passed; delivery .*\n.*offline verification ok/);
+    const recovery = (await (await fetch(`${base}/api/v1/checklists`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
+      checklists: { name: string; healthy: boolean }[];
+    };
+    assert.equal(recovery.checklists.find((c) => c.name === 'runledger-recovery')?.healthy, true, JSON.stringify(recovery));
+
     // The demo's alert came in as an Alertmanager webhook: a SEV-1 incident, and its page reached the demo inbox.
     const incidents = (await (await fetch(`${base}/api/v1/incidents?state=open`, { headers: { authorization: `Bearer ${token('operator')}` } })).json()) as {
       incidents: { severity: string; title: string; alerts: { total: number } }[];
