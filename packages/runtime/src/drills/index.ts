@@ -18,3 +18,4 @@ export {
 export { defaultDrillDir, DRILL_DIR_SETTING, drillSettings, drillTargets } from './settings.js';
 export { CHAOS_SCENARIOS, type ChaosScenario } from './kinds/chaos.js';
 export { PROBE_TYPE } from './kinds/chaos-db-pause.js';
+export { DRILL_PG_DATABASE_SETTING } from './kinds/restore-pg.js';
