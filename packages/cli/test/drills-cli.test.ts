@@ -2,13 +2,15 @@
 // log on stderr) whose bundle the standalone verifier accepts and refuses once tampered; a drill that
 // misses its target (exit 1); bad input (exit 2, nothing recorded); a refused production rollback drill
 // (exit 3); a chaos drill that SIGKILLs a real `runledger run` child; a rollback drill through the
-// release commands' catalog and runbooks; list and show.
+// release commands' catalog and runbooks; list and show. On PostgreSQL: a restore drill into the scratch
+// database of --target-database (twice, the drill empties it), refused without one (exit 2).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pgAdmin, pgFactory, tempDir } from '@runledger/testkit';
 import { cliRunner, fileIn } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rl-drill-cli-'));
@@ -85,6 +87,7 @@ describe('runledger drill', () => {
       [['drill', 'run', 'restore', '--backup', 'nope'], /DRILL_INVALID: no backup "nope"/, 2],
       [['drill', 'run', 'restore', '--option', 'speed=fast'], /DRILL_INVALID: the restore drill has no option "speed"/, 2],
       [['drill', 'run', 'restore', '--target-rto', '-1'], /USAGE: --target-rto "-1"/, 2],
+      [['drill', 'run', 'restore', '--target-database', 'scratch'], /DRILL_INVALID: option targetDatabase \(--target-database\): this store is SQLite/, 2],
       [['drill', 'run', 'chaos', '--scenario', 'db-pause'], /DRILL_NOT_AVAILABLE: chaos db-pause pauses PostgreSQL/, 2],
       [['drill', 'run', 'rollback', '--service', 'shop'], /DRILL_INVALID: .*--release-version/, 2],
       [['drill', 'run', 'rollback', '--service', 'shop', '--release-version', '9.9.9', '--env', 'production'], /DRILL_REFUSED: .*--allow-production/, 3],
@@ -179,5 +182,37 @@ describe('runledger drill', () => {
     assert.ok(shown.summary.checks.length >= 4);
     assert.equal(shown.evidenceDir, restored.evidence.dir);
     assert.match((await run({}, 'drill', 'show', restored.id)).out, /✔ ledger: \d+ entries re-derived/);
+  });
+});
+
+describe('runledger drill run restore (PostgreSQL)', () => {
+  const pg = pgFactory();
+  after(() => pg.teardown());
+
+  it('restores into the scratch database of --target-database twice in a row (exit 0), emptied each time; without one, exit 2', async () => {
+    await pg.setup();
+    const u = pg.urls(await pg.createDatabase());
+    const env = { RUNLEDGER_DATABASE_URL: u.main, RUNLEDGER_LEDGER_DATABASE_URL: u.writer };
+    const pgRoot = tempDir('runledger-drill-cli-pg-');
+    const pgRun = cliRunner(pgRoot, join(pgRoot, 'data'));
+    assert.equal((await pgRun(env, 'init', '--origin', 'ops.test/drill-cli-pg')).code, 0);
+
+    const none = await pgRun(env, 'drill', 'run', 'restore');
+    assert.equal(none.code, 2, none.err);
+    assert.match(none.err, /DRILL_INVALID: a restore drill on PostgreSQL restores into a scratch database: .*--target-database NAME/);
+
+    const scratch = await pg.createDatabase();
+    for (let i = 0; i < 2; i++) {
+      const r = await pgRun(env, 'drill', 'run', 'restore', '--target-database', scratch, '--json');
+      assert.equal(r.code, 0, r.err);
+      const j = JSON.parse(r.out) as Result;
+      assert.equal(j.passed, true, j.reasons.join('; '));
+      assert.ok(j.checks.some((c) => c.name === 'scratch database' && c.ok));
+      const left = await pgAdmin(
+        scratch,
+        `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('runledger', 'runledger_ledger')`,
+      );
+      assert.equal(left[0]!.n, 0, `empty after drill ${i + 1}`);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { BACKUP_MANIFEST_FILE, type BackupManifest } from '@runledger/core';
 import pgClient from 'pg';
 import { pgAdmin, pgFactory, tempDir, until } from '@runledger/testkit';
-import { backupNow, initLedger, openLedger, restoreBackup, type LedgerContext } from '../src/index.js';
+import { backupNow, emptyPgRestoreTarget, initLedger, openLedger, restoreBackup, type LedgerContext } from '../src/index.js';
 import { pgDump } from '../src/backups/pgdump.js';
 
 const actor = { kind: 'user' as const, id: 'alice' };
@@ -202,6 +202,11 @@ describe('restore of a PostgreSQL backup into a new database', () => {
     // The same target takes a good restore afterwards.
     const ok = await restoreBackup({ backup: good.path, dataDir: join(tempDir(), 'r4'), pgTarget: { database: t2, env } });
     assert.equal(ok.ledger.size, good.manifest.ledger.size);
+    // Emptied again (as a restore drill does with its scratch database), it takes the same restore once more.
+    await emptyPgRestoreTarget({ database: t2, env });
+    assert.equal(await objectsIn(t2), 0);
+    const again = await restoreBackup({ backup: good.path, dataDir: join(tempDir(), 'r5'), pgTarget: { database: t2, env } });
+    assert.equal(again.ledger.size, good.manifest.ledger.size);
   });
 
   it('refuses a target that is live, not empty or not set up, and a PostgreSQL backup without a target', async () => {
@@ -216,6 +221,13 @@ describe('restore of a PostgreSQL backup into a new database', () => {
     };
     await refused(undefined, 'USAGE', /--target-database/);
     await refused(liveDb, 'RESTORE_TARGET_NOT_EMPTY', /is the live database/);
+    // Nor is the live database ever emptied.
+    const liveObjects = await objectsIn(liveDb);
+    await assert.rejects(
+      emptyPgRestoreTarget({ database: liveDb, env }),
+      (e) => code(e) === 'RESTORE_TARGET_NOT_EMPTY' && /is the live database/.test((e as Error).message),
+    );
+    assert.equal(await objectsIn(liveDb), liveObjects);
     const busy = await pg.createDatabase();
     await pgAdmin(busy, 'CREATE TABLE public.orders (id int)');
     await refused(busy, 'RESTORE_TARGET_NOT_EMPTY', /is not empty \(public\.orders|is not empty \(orders/);

@@ -1,7 +1,7 @@
 // Drills over a real store (SQLite and PostgreSQL): the runner records drill.started and drill.finished,
 // whose evidence bundle verifies offline with `runledger-verify evidence`; a restore drill restores a
-// fresh (or named) backup into scratch and measures RTO/RPO (PostgreSQL: its restore is refused, so the
-// drill fails, saying so); chaos kill-run SIGKILLs a real `runledger run` mid-step and checks recovery;
+// fresh (or named) backup into scratch and measures RTO/RPO (PostgreSQL: into a scratch database that
+// it empties again, so drills in a row reuse it; one it cannot empty fails the drill); chaos kill-run SIGKILLs a real `runledger run` mid-step and checks recovery;
 // chaos db-pause blocks PostgreSQL and drops its connections while appends go on; the rollback drill
 // deploys and rolls back through the release driver; bad input records nothing; a drill inside a
 // release window is in that release's evidence.
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DRILL_EVIDENCE_KIND, type LedgerVerification } from '@runledger/core';
-import { locationOf, pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
+import { locationOf, PG_ADMIN_URL, pgAdmin, pgFactory, sqliteFactory, tempDir, type FixtureFactory } from '@runledger/testkit';
 import {
   backupNow,
   evidenceLedgerOf,
@@ -47,13 +47,31 @@ function verify(dir: string, trust: string): { code: number | null; json: { ok: 
 
 const reasonOf = (r: DrillResult, name: string): string | undefined => r.checks.find((c) => c.name === name && !c.ok)?.detail;
 
-function suite(factory: FixtureFactory): void {
+/** Objects in the two Runledger schemas of `database` (zero: as set up, empty). */
+async function objectsIn(database: string): Promise<number> {
+  const r = await pgAdmin(
+    database,
+    `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('runledger', 'runledger_ledger'))
+          + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('runledger', 'runledger_ledger')) AS n`,
+  );
+  return Number(r[0]!.n);
+}
+
+/** Superuser SQL, synchronously (from a drill's log callback, before the drill's next step). */
+function psqlSync(sqlText: string): void {
+  const s = spawnSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-d', PG_ADMIN_URL, '-c', sqlText], { encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+}
+
+function suite(factory: FixtureFactory, pg?: ReturnType<typeof pgFactory>): void {
   describe(`drills on ${factory.name}`, () => {
     let loc: LedgerLocation;
     let ctx: LedgerContext;
     let trust = '';
     let drills = '';
     let settings: Record<string, string | undefined> = {};
+    /** PostgreSQL: the restore drills' scratch database (RUNLEDGER_DRILL_PG_DATABASE in `settings`). */
+    let scratchDb = '';
     const lines: string[] = [];
     const base = (kind: string, over: Partial<RunDrillOptions> = {}): RunDrillOptions => ({
       kind,
@@ -74,6 +92,11 @@ function suite(factory: FixtureFactory): void {
       ctx = await openLedger(loc, { write: true });
       drills = tempDir('runledger-drills-');
       settings = { ...loc.env, RUNLEDGER_BACKUP_DIR: tempDir('runledger-drill-backups-') };
+      if (pg) {
+        // Created and set up by an administrator (here: the testkit, as docs/sql/postgres-roles.sql does) for the same roles.
+        scratchDb = await pg.createDatabase();
+        settings['RUNLEDGER_DRILL_PG_DATABASE'] = scratchDb;
+      }
       for (let i = 0; i < 5; i++) await ctx.writer!.append({ type: 'ops.note', actor: alice, data: { i } });
     });
     after(async () => {
@@ -83,22 +106,27 @@ function suite(factory: FixtureFactory): void {
 
     it('a restore drill restores a fresh backup into scratch, measures RTO and RPO, and pins its evidence in drill.finished', async () => {
       const r = await runDrill(base('restore'));
-      if (factory.name === 'sqlite') {
-        assert.equal(r.passed, true, r.reasons.join('; '));
-        assert.ok(r.measured.rtoSeconds! > 0);
-        assert.ok(r.measured.rpoSeconds! >= 0);
-        assert.equal(r.measured.rpoEntries, 1, 'a fresh backup holds every entry but its own backup.created');
-        for (const name of ['files', 'ledger', 'keys'])
-          assert.ok(
-            r.checks.some((c) => c.name === name && c.ok),
-            `${name} in ${JSON.stringify(r.checks)}`,
-          );
-      } else {
-        // PostgreSQL restore is not built yet: the drill fails, saying why, and is still recorded.
-        assert.equal(r.passed, false);
-        assert.match(reasonOf(r, 'restore') ?? '', /^RESTORE_NOT_SUPPORTED: /);
-        assert.equal(r.measured.rtoSeconds, undefined);
-      }
+      assert.equal(r.passed, true, r.reasons.join('; '));
+      assert.ok(r.measured.rtoSeconds! > 0);
+      assert.ok(r.measured.rpoSeconds! >= 0);
+      assert.equal(r.measured.rpoEntries, 1, 'a fresh backup holds every entry but its own backup.created');
+      const expected =
+        factory.name === 'sqlite' ? ['files', 'recorded', 'ledger', 'keys'] : ['files', 'recorded', 'ledger', 'keys', 'database', 'guards', 'scratch database'];
+      for (const name of expected)
+        assert.ok(
+          r.checks.some((c) => c.name === name && c.ok),
+          `${name} in ${JSON.stringify(r.checks)}`,
+        );
+      if (pg) {
+        assert.match(r.checks.find((c) => c.name === 'database')!.detail, new RegExp(`restored into ${scratchDb} by pg_restore`));
+        assert.equal(await objectsIn(scratchDb), 0, 'the scratch database is empty again');
+        assert.ok(r.steps.includes(`emptied the scratch database ${scratchDb} for the next drill`), r.steps.join('\n'));
+        assert.equal(typeof r.measured.steps!['empty'], 'number');
+      } else
+        assert.equal(
+          r.checks.some((c) => c.name === 'scratch database'),
+          false,
+        );
       assert.deepEqual([r.kind, r.env, r.actor], ['restore', null, 'alice']);
       assert.equal(existsSync(join(drills, `.scratch-${r.id}`)), false, 'the scratch directory is removed');
       assert.deepEqual(
@@ -142,6 +170,13 @@ function suite(factory: FixtureFactory): void {
       const r = await runDrill(base('restore', { options: { backup: b.id } }));
       assert.equal(r.passed, false);
       assert.match(reasonOf(r, 'restore') ?? '', /^BACKUP_FILE_MISMATCH: .* bytes, the manifest says/);
+      if (pg) {
+        assert.ok(
+          r.checks.some((c) => c.name === 'scratch database' && c.ok),
+          JSON.stringify(r.checks),
+        );
+        assert.equal(await objectsIn(scratchDb), 0);
+      }
       assert.equal(verify(r.evidence.dir, trust).code, 0);
       assert.equal((await getDrill(ctx.reader, r.id)).passed, false);
       writeFileSync(
@@ -165,6 +200,55 @@ function suite(factory: FixtureFactory): void {
         assert.ok(r.measured.rpoEntries! >= 2, 'the note and backup.created came after the backup');
       });
 
+    if (pg) {
+      it('restore drills in a row reuse the scratch database (named by option over the setting); each empties it again and verifies offline', async () => {
+        for (let i = 0; i < 2; i++) {
+          const r = await runDrill(
+            base('restore', { options: { targetDatabase: scratchDb }, settings: { ...settings, RUNLEDGER_DRILL_PG_DATABASE: 'rl_not_this_one' } }),
+          );
+          assert.equal(r.passed, true, `drill ${i + 1}: ${r.reasons.join('; ')}`);
+          assert.ok(r.measured.rtoSeconds! > 0);
+          assert.equal(r.measured.rpoEntries, 1);
+          assert.ok(r.checks.some((c) => c.name === 'guards' && c.ok));
+          assert.equal(await objectsIn(scratchDb), 0, `empty after drill ${i + 1}`);
+          const result = JSON.parse(readFileSync(join(r.evidence.dir, 'restore/result.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+          assert.deepEqual(result['scratchDatabase'], { name: scratchDb, emptied: true });
+          assert.equal((result['result']!['postgres'] as { database: string }).database, scratchDb);
+          assert.equal(verify(r.evidence.dir, trust).code, 0);
+          const started = (await ctx.reader.entry(r.startedIndex))!.entry;
+          assert.deepEqual((started.data as { options: unknown }).options, { targetDatabase: scratchDb });
+        }
+      });
+
+      it('a scratch database that cannot be emptied fails the drill, and the next drill is refused until it is made empty', async () => {
+        const db = await pg!.createDatabase();
+        const app = pg!.run().appRole;
+        // Just after the restore is verified, the scratch database stops taking the main role's connections.
+        const log = (l: string): void => {
+          if (l.startsWith('restored and verified')) psqlSync(`REVOKE CONNECT ON DATABASE ${db} FROM PUBLIC, ${app}`);
+        };
+        const r = await runDrill(base('restore', { options: { targetDatabase: db }, log }));
+        psqlSync(`GRANT CONNECT ON DATABASE ${db} TO ${app}`);
+        assert.equal(r.passed, false);
+        assert.ok(
+          r.checks.some((c) => c.name === 'ledger' && c.ok),
+          'the restore itself held',
+        );
+        assert.match(reasonOf(r, 'scratch database') ?? '', new RegExp(`^${db} could not be emptied \\(RESTORE_TARGET_NOT_READY: cannot connect.*drop it`));
+        assert.match(r.reasons.join('\n'), /^scratch database: /m);
+        assert.equal(verify(r.evidence.dir, trust).code, 0);
+        assert.ok((await objectsIn(db)) > 0, 'left full');
+        const size = (await ctx.reader.head()).size;
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: db } })), {
+          code: 'DRILL_INVALID',
+          message: new RegExp(
+            `^the scratch database ${db} \\(option targetDatabase \\(--target-database\\)\\): RESTORE_TARGET_NOT_EMPTY: .*drop it and create it again`,
+          ),
+        });
+        assert.equal((await ctx.reader.head()).size, size, 'refused before anything was recorded');
+      });
+    }
+
     it('bad input records nothing: an unknown kind, an unknown option, a bad escalation setting, a backup that does not exist', async () => {
       const size = (await ctx.reader.head()).size;
       await assert.rejects(runDrill(base('fire')), { code: 'DRILL_INVALID', message: /no drill kind "fire"/ });
@@ -178,6 +262,37 @@ function suite(factory: FixtureFactory): void {
       });
       await assert.rejects(runDrill(base('restore', { options: { backupp: 'x' } })), { code: 'DRILL_INVALID', message: /no option "backupp"/ });
       await assert.rejects(runDrill(base('restore', { options: { backup: 'nope' } })), { code: 'DRILL_INVALID', message: /no backup "nope"/ });
+      if (pg) {
+        // A scratch database: none named, the live one, one in use, one not set up, one that is not there.
+        const unset = { ...settings, RUNLEDGER_DRILL_PG_DATABASE: undefined };
+        await assert.rejects(runDrill(base('restore', { settings: unset })), {
+          code: 'DRILL_INVALID',
+          message:
+            /restores into a scratch database: create an empty database .* docs\/sql\/postgres-roles\.sql .*--target-database NAME .*RUNLEDGER_DRILL_PG_DATABASE/,
+        });
+        const live = new URL(loc.env!['RUNLEDGER_DATABASE_URL']!).pathname.slice(1);
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: live } })), {
+          code: 'DRILL_INVALID',
+          message: new RegExp(`scratch database ${live} .*RESTORE_TARGET_NOT_EMPTY: .* is the live database`),
+        });
+        await assert.rejects(runDrill(base('restore', { settings: { ...settings, RUNLEDGER_DRILL_PG_DATABASE: live } })), {
+          code: 'DRILL_INVALID',
+          message: /\(RUNLEDGER_DRILL_PG_DATABASE\): RESTORE_TARGET_NOT_EMPTY: .* is the live database/,
+        });
+        const busy = await pg.createDatabase();
+        await pgAdmin(busy, 'CREATE TABLE public.orders (id int)');
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: busy } })), { code: 'DRILL_INVALID', message: /is not empty \(.*orders/ });
+        assert.equal(Number((await pgAdmin(busy, 'SELECT count(*) AS n FROM public.orders'))[0]!.n), 0, 'untouched');
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: `rl_nowhere_${pg.run().id}` } })), {
+          code: 'DRILL_INVALID',
+          message: /cannot connect.*docs\/sql\/postgres-roles\.sql/,
+        });
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: 'x; drop' } })), { code: 'DRILL_INVALID', message: /database name/ });
+      } else
+        await assert.rejects(runDrill(base('restore', { options: { targetDatabase: 'scratch' } })), {
+          code: 'DRILL_INVALID',
+          message: /option targetDatabase .*SQLite/,
+        });
       await assert.rejects(runDrill(base('chaos', { options: { scenario: 'meteor' } })), { code: 'DRILL_INVALID', message: /kill-run or db-pause/ });
       await assert.rejects(runDrill(base('chaos')), { code: 'DRILL_NOT_AVAILABLE', message: /`runledger`/ });
       await assert.rejects(runDrill(base('rollback', { options: { service: 'shop', version: '1.0.0' } })), { code: 'DRILL_NOT_AVAILABLE' });
@@ -223,7 +338,8 @@ function suite(factory: FixtureFactory): void {
 }
 
 suite(sqliteFactory);
-suite(pgFactory());
+const pg = pgFactory();
+suite(pg, pg);
 
 /** A small world for rollback drills: a catalog service with shell runbooks and the release driver (releases.test.ts). */
 describe('rollback drill and release evidence (sqlite)', () => {

@@ -2,15 +2,15 @@
 // reads it in the history with what it measured against its targets, downloads its evidence as a tar
 // that `runledger-verify evidence` accepts, and sees it in /metrics; one drill at a time (a chaos
 // kill-run drill holds the server while it SIGKILLs a real `runledger run`); bad input is refused with
-// its code and records nothing. On PostgreSQL the restore drill fails (its restore is not built) and the
-// history and metrics say so.
+// its code and records nothing. On PostgreSQL the restore drill restores into the scratch database of
+// RUNLEDGER_DRILL_PG_DATABASE and empties it again; without one, or with the live database, it is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { TRUST_FILE } from '@runledger/runtime';
-import { pgFactory, sqliteFactory, tempDir, until, type FixtureFactory } from '@runledger/testkit';
+import { pgAdmin, pgFactory, sqliteFactory, tempDir, until, type FixtureFactory } from '@runledger/testkit';
 import { assertError, harness, type Harness } from './helpers.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -21,7 +21,16 @@ const RUNLEDGER = [process.execPath, '--conditions=source', '--import', import.m
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = any;
 
-function suite(factory: FixtureFactory): void {
+/** Relations in the two Runledger schemas of `database` (zero: as set up, empty). */
+async function relationsIn(database: string): Promise<number> {
+  const r = await pgAdmin(
+    database,
+    `SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('runledger', 'runledger_ledger')`,
+  );
+  return Number(r[0]!.n);
+}
+
+function suite(factory: FixtureFactory, pg?: ReturnType<typeof pgFactory>): void {
   describe(`drills API on ${factory.name}`, () => {
     const open: Harness[] = [];
     before(() => factory.setup());
@@ -30,14 +39,24 @@ function suite(factory: FixtureFactory): void {
     });
     after(() => factory.teardown());
 
-    async function fresh(): Promise<{ h: Harness; dir: string; home: string }> {
+    /** A server; on PostgreSQL with a scratch database for restore drills unless `scratch` is false. */
+    async function fresh(scratch = true): Promise<{ h: Harness; dir: string; home: string; scratchDb?: string; liveDb?: string }> {
       const f = await factory.create();
       const dir = tempDir('runledger-api-drills-');
+      const scratchDb = pg && scratch ? await pg.createDatabase() : undefined;
       const h = await harness(f, {
-        drills: { dir, runledger: RUNLEDGER, settings: { RUNLEDGER_BACKUP_DIR: tempDir('runledger-api-drill-backups-') } },
+        drills: {
+          dir,
+          runledger: RUNLEDGER,
+          settings: {
+            RUNLEDGER_BACKUP_DIR: tempDir('runledger-api-drill-backups-'),
+            ...(scratchDb ? { RUNLEDGER_DRILL_PG_DATABASE: scratchDb } : {}),
+          },
+        },
       });
       open.push(h);
-      return { h, dir, home: f.home };
+      const liveDb = f.config.kind === 'postgres' ? new URL(f.config.url).pathname.slice(1) : undefined;
+      return { h, dir, home: f.home, ...(scratchDb ? { scratchDb } : {}), ...(liveDb ? { liveDb } : {}) };
     }
 
     const finished = (h: Harness, id: string): Promise<Body> =>
@@ -51,7 +70,7 @@ function suite(factory: FixtureFactory): void {
       );
 
     it('an operator runs a restore drill: history, detail, evidence tar that verifies offline, metrics', async () => {
-      const { h, home } = await fresh();
+      const { h, home, scratchDb } = await fresh();
       const started = await h.inject({
         method: 'POST',
         url: '/api/v1/drills',
@@ -62,8 +81,7 @@ function suite(factory: FixtureFactory): void {
       assert.deepEqual(Object.keys(started.json).sort(), ['env', 'id', 'kind', 'state']);
       assert.match(started.json.id, /^drill-\d{8}T\d{6}Z-[0-9a-f]{6}$/);
       const d = await finished(h, started.json.id);
-      const passed = factory.name === 'sqlite';
-      assert.equal(d.drill.passed, passed, JSON.stringify(d.drill.reasons));
+      assert.equal(d.drill.passed, true, JSON.stringify(d.drill.reasons));
       assert.equal(d.drill.actor, 'token:olga');
       assert.equal(d.drill.targets.rpoSeconds, 600, 'the request’s target');
       assert.equal(d.drill.targets.rtoSeconds, 3600, 'seed 001’s default');
@@ -72,10 +90,15 @@ function suite(factory: FixtureFactory): void {
         d.log.some((l: string) => /taking a fresh backup/.test(l)),
         d.log.join('\n'),
       );
-      if (passed) {
-        assert.ok(d.checks.some((c: Body) => c.name === 'ledger' && c.ok));
-        assert.equal(typeof d.drill.measured.rtoSeconds, 'number');
-      } else assert.match(d.drill.reasons[0], /^restore: RESTORE_NOT_SUPPORTED/);
+      assert.ok(d.checks.some((c: Body) => c.name === 'ledger' && c.ok));
+      assert.equal(typeof d.drill.measured.rtoSeconds, 'number');
+      if (scratchDb) {
+        assert.ok(
+          d.checks.some((c: Body) => c.name === 'scratch database' && c.ok && c.detail.startsWith(`${scratchDb} emptied`)),
+          JSON.stringify(d.checks),
+        );
+        assert.equal(await relationsIn(scratchDb), 0, 'the scratch database is empty again');
+      }
 
       const list = await h.inject({ url: '/api/v1/drills', token: h.tokens.viewer });
       assert.equal(list.status, 200, list.text);
@@ -98,14 +121,28 @@ function suite(factory: FixtureFactory): void {
       assert.equal(JSON.parse(v.stdout).index, d.drill.evidence.index);
 
       const m = (await h.inject({ url: '/metrics' })).text;
-      assert.match(m, new RegExp(`^runledger_drill_last_passed\\{kind="restore"\\} ${passed ? 1 : 0}$`, 'm'));
+      assert.match(m, /^runledger_drill_last_passed\{kind="restore"\} 1$/m);
       assert.match(m, /^runledger_drill_last_rpo_seconds\{kind="restore"\} [\d.e-]+$/m);
       assert.match(m, /^runledger_drill_last_timestamp_seconds\{kind="restore"\} \d+(\.\d+)?$/m);
-      if (passed) assert.match(m, /^runledger_drill_last_rto_seconds\{kind="restore"\} [\d.e-]+$/m);
+      assert.match(m, /^runledger_drill_last_rto_seconds\{kind="restore"\} [\d.e-]+$/m);
+
+      if (scratchDb) {
+        // A second drill, with the scratch database named in the request, reuses it.
+        const again = await h.inject({
+          method: 'POST',
+          url: '/api/v1/drills',
+          token: h.tokens.operator,
+          body: { kind: 'restore', options: { targetDatabase: scratchDb } },
+        });
+        assert.equal(again.status, 202, again.text);
+        const d2 = await finished(h, again.json.id);
+        assert.equal(d2.drill.passed, true, JSON.stringify(d2.drill.reasons));
+        assert.equal(await relationsIn(scratchDb), 0);
+      }
     });
 
     it('refuses bad input with its code and records nothing; an unknown drill is 404', async () => {
-      const { h } = await fresh();
+      const { h, liveDb } = await fresh();
       const head = (await h.inject({ url: '/api/v1/ledger/head', token: h.tokens.viewer })).json.size;
       const post = (body: unknown, token = h.tokens.operator) => h.inject({ method: 'POST', url: '/api/v1/drills', token, body });
       assertError(await post({ kind: 'restore' }, h.tokens.viewer), 403, 'FORBIDDEN_ROLE');
@@ -121,6 +158,28 @@ function suite(factory: FixtureFactory): void {
         assertError(await post({ kind: 'rollback', options: { service: 'shop', version: '1.0.0' } }), 400, 'DRILL_INVALID').message,
         /not in the catalog/,
       );
+      if (liveDb) {
+        assert.match(
+          assertError(await post({ kind: 'restore', options: { targetDatabase: liveDb } }), 400, 'DRILL_INVALID').message,
+          new RegExp(`scratch database ${liveDb} .*is the live database`),
+        );
+        // A server without a scratch database refuses PostgreSQL restore drills, saying what to set up.
+        const bare = await fresh(false);
+        const size = (await bare.h.inject({ url: '/api/v1/ledger/head', token: bare.h.tokens.viewer })).json.size;
+        assert.match(
+          assertError(
+            await bare.h.inject({ method: 'POST', url: '/api/v1/drills', token: bare.h.tokens.operator, body: { kind: 'restore' } }),
+            400,
+            'DRILL_INVALID',
+          ).message,
+          /scratch database: create an empty database .*docs\/sql\/postgres-roles\.sql.*RUNLEDGER_DRILL_PG_DATABASE/,
+        );
+        assert.equal((await bare.h.inject({ url: '/api/v1/ledger/head', token: bare.h.tokens.viewer })).json.size, size);
+      } else
+        assert.match(
+          assertError(await post({ kind: 'restore', options: { targetDatabase: 'scratch' } }), 400, 'DRILL_INVALID').message,
+          /option targetDatabase .*SQLite/,
+        );
       assertError(await h.inject({ url: '/api/v1/drills/drill-20261207T000000Z-000000', token: h.tokens.viewer }), 404, 'DRILL_NOT_FOUND');
       assertError(await h.inject({ url: '/api/v1/drills/drill-20261207T000000Z-000000/evidence', token: h.tokens.viewer }), 404, 'DRILL_NOT_FOUND');
       assertError(await h.inject({ url: '/api/v1/drills/nope', token: h.tokens.viewer }), 400, 'VALIDATION_FAILED');
@@ -161,4 +220,5 @@ function suite(factory: FixtureFactory): void {
 }
 
 suite(sqliteFactory);
-suite(pgFactory());
+const pg = pgFactory();
+suite(pg, pg);

@@ -38,6 +38,7 @@ interface RunFlags {
   targetDelivery?: string;
   backup?: string;
   backupDir?: string;
+  targetDatabase?: string;
   service?: string;
   releaseVersion?: string;
   artifact?: string;
@@ -66,6 +67,7 @@ function optionsOf(io: Io, o: RunFlags): DrillOptions {
   };
   put('backup', o.backup);
   put('backupDir', o.backupDir !== undefined ? resolve(io.cwd, o.backupDir) : undefined);
+  put('targetDatabase', o.targetDatabase);
   put('service', o.service);
   put('version', o.releaseVersion);
   put('artifact', o.artifact);
@@ -102,6 +104,10 @@ export function registerDrillCommands(program: Command, io: Io, location: () => 
     .option('--target-delivery <seconds>', 'delivery target (default: $RUNLEDGER_DRILL_DELIVERY_SECONDS, else 60)')
     .option('--backup <id>', 'restore: restore this backup, or `newest` (default: take a fresh one)')
     .option('--backup-dir <dir>', 'restore: the backup directory (default: as `backup now`)')
+    .option(
+      '--target-database <name>',
+      'restore on PostgreSQL: the scratch database to restore into, set up with docs/sql/postgres-roles.sql and emptied after the drill (default: $RUNLEDGER_DRILL_PG_DATABASE)',
+    )
     .option('--service <name>', 'rollback: the catalog service to deploy and roll back')
     // Not --version: commander gives that to the program (`runledger --version`) wherever it stands.
     .option('--release-version <version>', 'rollback: the version the drill deploys')

@@ -5,7 +5,7 @@ export { checkBackupFiles, readBackupManifest, restoreBackup, type RestoreOption
 export { pgEnvOf } from './pgdump.js';
 export { pgArchiveStatus, type PgArchiveStatus, type PgQueryable } from './pg-physical.js';
 export { backupStatus, DEFAULT_RPO_TARGET_SECONDS, type BackupStatus } from './status.js';
-export type { PgRestored, PgRestoreTarget } from './pgrestore.js';
+export { checkPgRestoreTarget, emptyPgRestoreTarget, type PgRestored, type PgRestoreTarget } from './pgrestore.js';
 export type { PgPromoted, PgSwitch } from './pgpromote.js';
 export { openSealedKey, PASSPHRASE_SETTING, readPassphrase, sealSigner } from './sealed-keys.js';
 export {

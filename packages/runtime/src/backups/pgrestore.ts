@@ -225,6 +225,25 @@ async function emptyRestored(config: PostgresConfig): Promise<void> {
   });
 }
 
+/**
+ * A restore target is usable: a plain name, not the live database, reachable, set up for Runledger's
+ * roles and empty (the checks a restore makes before it writes). A drill checks its scratch database
+ * with this before it restores, so it only ever empties a database that it filled itself.
+ */
+export async function checkPgRestoreTarget(target: PgRestoreTarget): Promise<void> {
+  // Only the URLs of the config are used here: the data directory is the restore's business.
+  await checkTargetDatabase(pgTargetConfig(target, ''));
+}
+
+/**
+ * Empties a restore target again (a restore drill's scratch database after each drill, so the next one
+ * can use it): everything in Runledger's two schemas is dropped, the schemas and their grants stay as
+ * set up. The live database is refused, as in a restore.
+ */
+export async function emptyPgRestoreTarget(target: PgRestoreTarget): Promise<void> {
+  await emptyRestored(pgTargetConfig(target, ''));
+}
+
 /** The restored database refuses edits of history (append-only and tree-continuity triggers in place, enabled and working). */
 async function checkGuards(config: PostgresConfig, checks: string[]): Promise<void> {
   const store = await openStore(config, { create: false });

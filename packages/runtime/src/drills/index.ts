@@ -19,3 +19,4 @@ export { defaultDrillDir, DRILL_DIR_SETTING, drillSettings, drillTargets } from 
 export { CHAOS_SCENARIOS, type ChaosScenario } from './kinds/chaos.js';
 export { PROBE_TYPE } from './kinds/chaos-db-pause.js';
 export { drillFact } from './fact.js';
+export { DRILL_PG_DATABASE_SETTING } from './kinds/restore-pg.js';

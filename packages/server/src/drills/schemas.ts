@@ -75,7 +75,7 @@ export const RunDrillBody = Type.Object({
   options: Opt(
     Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,39}$' }), OptionValue, {
       description:
-        'the kind’s options: restore {backup, backupDir}; rollback {service, version, artifact, digest, allowProduction, timeoutSeconds}; chaos {scenario: kill-run|db-pause, pauseSeconds}',
+        'the kind’s options: restore {backup, backupDir, targetDatabase (PostgreSQL: the scratch database; default RUNLEDGER_DRILL_PG_DATABASE)}; rollback {service, version, artifact, digest, allowProduction, timeoutSeconds}; chaos {scenario: kill-run|db-pause, pauseSeconds}',
       maxProperties: 20,
     }),
   ),
