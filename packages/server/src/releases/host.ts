@@ -95,13 +95,17 @@ export class ReleasesHost {
     ]);
   }
 
-  /** The service's SLOs burning during the bake: the fastest burn rule's long-window rate. */
+  /**
+   * The service's SLOs burning during the bake: the fastest burn rule's long-window rate. A rule the
+   * minFailures guard holds back (one failed probe in a young window reads as a huge rate) does not count,
+   * as it pages nobody: the bake gate and the burn alerts judge a burn by the same rule.
+   */
   private async burn(release: Release): Promise<BakeObservation[]> {
     const svc = this.rc.health.service;
     if (!svc || svc.catalogInForce.slos.length === 0) return [];
     const out: BakeObservation[] = [];
     for (const { slo, burn } of await computeSlos(svc, this.rc.now().getTime(), { ...this.rc.health.sloOptions, only: release.service })) {
-      const rates = burn.map((b) => Math.min(b.long.burnRate ?? 0, b.short.burnRate ?? 0));
+      const rates = burn.filter((b) => !b.guarded).map((b) => Math.min(b.long.burnRate ?? 0, b.short.burnRate ?? 0));
       if (rates.length > 0) out.push({ kind: 'burn', slo: slo.name, rate: Math.max(...rates) });
     }
     return out;
