@@ -1,6 +1,6 @@
 // `npm run bench`: runs each section, prints figures with their same-run baselines, and rewrites
 // BENCHMARKS.md with the latest results. `--quick` uses small sizes (a smoke run, not for the record);
-// `--only a,b` picks sections.
+// `--only a,b` (or bare names: `npm run bench -- backups`) picks sections.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,10 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     const { benchReleases } = await import('./releases.bench.js');
     return ({ quick }) => benchReleases(quick);
   },
+  backups: async () => {
+    const { benchBackups } = await import('./backups.bench.js');
+    return ({ quick }) => benchBackups(quick);
+  },
   api: async () => {
     const { benchApi } = await import('./api.bench.js');
     return ({ quick }) => benchApi(quick);
@@ -77,7 +81,10 @@ async function main(): Promise<void> {
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
   // A short name picks the section ending in it: `--only append` is ledger.append.
   const full = (n: string): string => (SECTIONS[n] ? n : (Object.keys(SECTIONS).find((k) => k.endsWith(`.${n}`)) ?? n));
-  const names = onlyArg ? onlyArg.split(',').map(full) : Object.keys(SECTIONS);
+  // Bare names pick sections too: `npm run bench -- backups`.
+  const bare = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--only');
+  const picked = [...(onlyArg ? onlyArg.split(',') : []), ...bare];
+  const names = picked.length > 0 ? picked.map(full) : Object.keys(SECTIONS);
   const outDir = join(process.cwd(), 'bench', 'out');
   mkdirSync(outDir, { recursive: true });
   const figures: Figure[] = [];
