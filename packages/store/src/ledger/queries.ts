@@ -49,6 +49,40 @@ export async function previousCheckpointSize(db: Kysely<Database>, size: number)
   return r ? toSafeNumber(r.size, 'ledger_checkpoints.size') : 0;
 }
 
+/**
+ * The latest checkpoint and the entry count and highest seq in ONE statement, so one snapshot: another
+ * process committing between two separate reads would make its new entries look like an unsigned tail.
+ */
+export async function headWithStats(db: Kysely<Database>): Promise<{ cp: StoredCheckpoint | undefined; stats: { count: number; maxSeq: number | undefined } }> {
+  const r = await db
+    .selectFrom('ledger_checkpoints')
+    .select((eb) => [
+      'size',
+      'root',
+      'note',
+      eb
+        .selectFrom('ledger_entries')
+        .select((e) => e.fn.countAll().as('n'))
+        .as('n'),
+      eb
+        .selectFrom('ledger_entries')
+        .select((e) => e.fn.max('seq').as('m'))
+        .as('m'),
+    ])
+    .orderBy('size', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  // No checkpoint yet: the count alone (entries without any checkpoint are an unsigned tail whenever read).
+  if (!r) return { cp: undefined, stats: await entryStats(db) };
+  return {
+    cp: toCheckpoint(r),
+    stats: {
+      count: toSafeNumber(r.n, 'count(ledger_entries)'),
+      maxSeq: r.m === null || r.m === undefined ? undefined : toSafeNumber(r.m, 'max(ledger_entries.seq)'),
+    },
+  };
+}
+
 export async function entryStats(db: Kysely<Database>): Promise<{ count: number; maxSeq: number | undefined }> {
   const r = await db
     .selectFrom('ledger_entries')

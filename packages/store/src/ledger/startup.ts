@@ -22,7 +22,7 @@ import { StoreError, messageOf } from '../errors.js';
 import type { Store } from '../open.js';
 import { fullCheck } from './check.js';
 import { replayKeys } from './keyring.js';
-import { controlEntries, entryStats, latestCheckpoint, nodesInOrder, previousCheckpointSize, toStoredEntry, type StoredEntry } from './queries.js';
+import { controlEntries, headWithStats, nodesInOrder, previousCheckpointSize, toStoredEntry, type StoredEntry } from './queries.js';
 
 /**
  * Re-derives the latest checkpoint's root from storage and verifies its signature. 'full' also runs
@@ -31,8 +31,8 @@ import { controlEntries, entryStats, latestCheckpoint, nodesInOrder, previousChe
  */
 export async function startupCheck(store: Store, origin: string, mode: 'peaks' | 'full'): Promise<{ state: TreeState; keys: KeyRing }> {
   const db = store.readDb;
-  const cp = await latestCheckpoint(db);
-  const stats = await entryStats(db);
+  // One statement, one snapshot: a commit by another process cannot land between the two figures.
+  const { cp, stats } = await headWithStats(db);
   if (!cp) {
     if (stats.count > 0) throw new StoreError('LEDGER_ROOT_MISMATCH', `ledger_entries has ${stats.count} entries but there is no checkpoint: an unsigned tail`);
     return { state: TreeState.empty(), keys: KeyRing.empty(origin) };
