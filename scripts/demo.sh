@@ -228,6 +228,25 @@ slos:
 YAML
 fi
 
+# Job schedules: a backup every ten minutes (seed 001's RPO is 15 min) and seed 001's monthly restore drill.
+schedules="$RUNLEDGER_HOME/schedules.yaml"
+if [ ! -f "$schedules" ]; then
+  say "job schedules: $schedules"
+  cat > "$schedules" <<YAML
+# The demo's schedules (docs/schedules.md has every key; examples/schedules.yaml is seed 001's).
+schedules:
+  - name: store-backup
+    description: Runledger's own store every ten minutes (RPO target 15 min, seed 001); the newest 6 kept
+    cron: "*/10 * * * *"
+    job: { backup: { keep: 6 } }
+  - name: monthly-restore-drill
+    description: seed 001's monthly restore drill
+    cron: "0 4 1 * *"
+    timezone: Europe/Berlin
+    job: { drill: { kind: restore } }
+YAML
+fi
+
 say "the demo service (port $DEMO_PORT, proxy $DEMO_PROXY_PORT, state in $DEMO_HOME)"
 mkdir -p "$DEMO_HOME"
 [ -f "$DEMO_HOME/env" ] || printf 'DEMO_AUDIT_DSN=postgres://audit_writer@127.0.0.1:5432/audit\nDEMO_PROXY_PORT=%s\nDEMO_COMPLIANCE_MODE=1\n' "$DEMO_PROXY_PORT" > "$DEMO_HOME/env"
@@ -248,7 +267,7 @@ if [ ! -f "$RUNLEDGER_HOME/.demo-backup" ]; then
 fi
 
 # node itself in the background (not through the rl function, whose subshell would hide its pid).
-RUNLEDGER_LOG_LEVEL="${RUNLEDGER_LOG_LEVEL:-warn}" node packages/cli/bin/runledger.js serve --port "$PORT" --runbooks examples/runbooks &
+RUNLEDGER_LOG_LEVEL="${RUNLEDGER_LOG_LEVEL:-warn}" node packages/cli/bin/runledger.js serve --port "$PORT" --runbooks examples/runbooks --schedules "$schedules" &
 server=$!
 for _ in $(seq 1 100); do
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$PORT/ready" && break
@@ -308,7 +327,8 @@ cat >&2 <<EOF
     npx runledger release log                 # seed 003's rollback line, from the ledger
 
   Drills: a restore drill (RTO, RPO) and an escalation drill (mail sink, level 2 after the deadline)
-  ran; Drills shows them against seed 001's targets, with charts and each one's evidence.
+  ran; Drills shows them against seed 001's targets, with charts and each one's evidence. Schedules
+  shows a backup every ten minutes and the monthly restore drill ($schedules).
     npx runledger health runledger-recovery   # backup fresh, drills passed, ledger verifies
 
   Health: Services shows the demo service, its proxy, Runledger, PostgreSQL and Redis, checked every few
