@@ -4,6 +4,7 @@
 // targets are refused and leave nothing behind; promote records restore.promoted and switches the DSN
 // files (or says what to set). Every database is created here and dropped at the end.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -132,6 +133,25 @@ describe('restore of a PostgreSQL backup into a new database', () => {
       /ledger tables are append-only: DELETE/,
       'even a superuser (the triggers fire for every role)',
     );
+  });
+
+  it('dumps uncompressed by default (the fast path), compressed when asked; both restore', async () => {
+    const compressionOf = (dump: string): string => {
+      const r = spawnSync('pg_restore', ['-l', dump], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return /^;\s+Compression: (\S+)/m.exec(r.stdout)?.[1] ?? `(no compression line in ${r.stdout.slice(0, 300)})`;
+    };
+    const plain = await backupNow({ ctx, dir: join(tempDir(), 'backups'), actor });
+    const packed = await backupNow({ ctx, dir: join(tempDir(), 'backups'), actor, pgCompress: 9 });
+    assert.equal(compressionOf(join(plain.path, 'runledger.dump')), '0');
+    assert.match(compressionOf(join(packed.path, 'runledger.dump')), /^(9|gzip(:level=)?9?)$/);
+    assert.ok(packed.bytes < plain.bytes, `compressed ${packed.bytes} B < plain ${plain.bytes} B`);
+    for (const b of [plain, packed]) {
+      const target = await pg.createDatabase();
+      const restored = await restoreBackup({ backup: b.path, dataDir: join(tempDir(), 'restored'), pgTarget: { database: target, env } });
+      assert.equal(restored.ledger.size, b.manifest.ledger.size);
+    }
+    await assert.rejects(backupNow({ ctx, dir: join(tempDir(), 'backups'), actor, pgCompress: 10 }), /0–9/);
   });
 
   it('refuses tampered dumps with their reason, and leaves the target database empty', async () => {

@@ -55,6 +55,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
       [],
     )
     .option('--destination-timeout <seconds>', 'longest a --then command may run', '1800')
+    .option('--pg-compress <level>', 'PostgreSQL: pg_dump compression 0–9 (default 0: fast; compress in a --then command instead)')
     .option('--json', 'one JSON object')
     .action(
       async (o: {
@@ -65,8 +66,11 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
         copyTo: string[];
         then: string[];
         destinationTimeout: string;
+        pgCompress?: string;
       }) => {
         const dir = dirOf(o.dir);
+        const pgCompress = nonNegativeInt('--pg-compress', o.pgCompress);
+        if (pgCompress !== undefined && pgCompress > 9) throw new RuntimeError('USAGE', `--pg-compress ${o.pgCompress}: expected a level from 0 to 9`);
         if (o.passphraseFile !== undefined && !o.withPrivateKeys) throw new RuntimeError('USAGE', '--passphrase-file goes with --with-private-keys');
         const passphrase = o.withPrivateKeys ? await readPassphrase({ file: o.passphraseFile, env: io.env, cwd: io.cwd }) : undefined;
         if (o.withPrivateKeys && passphrase === undefined)
@@ -83,6 +87,7 @@ export function registerBackupCommands(program: Command, io: Io, location: () =>
             actor: defaultActor(io.env),
             progress: (d, t) => bar.update(d, t),
             ...(passphrase !== undefined ? { privateKeys: { passphrase } } : {}),
+            ...(pgCompress !== undefined ? { pgCompress } : {}),
           });
           bar.done();
           const copies = await runBackupDestinations({

@@ -47,6 +47,8 @@ export interface BackupOptions {
   readonly now?: () => Date;
   /** Seal each private signing key with this passphrase into the backup (sealed-keys.ts); absent: public parts only. */
   readonly privateKeys?: { readonly passphrase: string };
+  /** PostgreSQL: pg_dump's compression level, 0–9 (default 0, DEFAULT_PG_DUMP_COMPRESS). */
+  readonly pgCompress?: number;
 }
 
 export interface BackupResult {
@@ -80,7 +82,7 @@ async function take(opts: BackupOptions): Promise<BackupResult> {
       await syncFile(join(staging, path));
       files.push({ path, role, ...(await sha256File(join(staging, path))) });
     };
-    const head = await snapshotData(ctx, staging, opts.progress);
+    const head = await snapshotData(ctx, staging, opts.progress, opts.pgCompress);
     await add(ctx.store.kind === 'sqlite' ? SQLITE_FILE_NAME : DUMP_FILE_NAME, ctx.store.kind === 'sqlite' ? 'database' : 'dump');
 
     // The trust file and each signing key's vkey; the private keys only when asked, sealed.
@@ -161,7 +163,7 @@ async function writeDurably(path: string, text: string): Promise<void> {
 }
 
 /** Writes the data file into `staging` and returns the ledger head that file holds. */
-async function snapshotData(ctx: LedgerContext, staging: string, progress?: Progress): Promise<BackupManifest['ledger']> {
+async function snapshotData(ctx: LedgerContext, staging: string, progress?: Progress, pgCompress?: number): Promise<BackupManifest['ledger']> {
   const config = ctx.store.config;
   if (config.kind === 'sqlite') {
     const r = await vacuumInto(config.file, join(staging, SQLITE_FILE_NAME), progress);
@@ -177,7 +179,7 @@ async function snapshotData(ctx: LedgerContext, staging: string, progress?: Prog
     const cp = await snap.selectFrom('ledger_checkpoints').select(['note']).orderBy('size', 'desc').limit(1).executeTakeFirst();
     if (!cp) throw new RuntimeError('BACKUP_FAILED', 'the ledger has no signed checkpoint yet: nothing to back up');
     progress?.(0, 1);
-    await pgDump(config.url, join(staging, DUMP_FILE_NAME), { snapshot: exported.id });
+    await pgDump(config.url, join(staging, DUMP_FILE_NAME), { snapshot: exported.id, ...(pgCompress !== undefined ? { compress: pgCompress } : {}) });
     progress?.(1, 1);
     return headOf(cp.note);
   });

@@ -2,7 +2,7 @@
 export { backupNow, defaultBackupDir, listBackups, pruneBackups, BACKUP_DIR_SETTING, DUMP_FILE_NAME } from './backup.js';
 export type { BackupOptions, BackupResult, ListedBackup, PruneResult } from './backup.js';
 export { checkBackupFiles, readBackupManifest, restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
-export { pgEnvOf } from './pgdump.js';
+export { DEFAULT_PG_DUMP_COMPRESS, pgEnvOf } from './pgdump.js';
 export { pgArchiveStatus, type PgArchiveStatus, type PgQueryable } from './pg-physical.js';
 export { backupStatus, DEFAULT_RPO_TARGET_SECONDS, type BackupStatus } from './status.js';
 export { checkPgRestoreTarget, emptyPgRestoreTarget, type PgRestored, type PgRestoreTarget } from './pgrestore.js';
