@@ -174,6 +174,29 @@ function suite(factory: FixtureFactory): void {
       assert.equal((await new LedgerReader(ledger.store).entries(0, 1000)).length, entries.length, 'pumping again adds nothing');
     });
 
+    it('an alert firing again after the flap window opens a new incident; the resolved one stays resolved', async () => {
+      const loc = await fresh();
+      const clock = new Clock();
+      const { svc } = await service(loc, clock);
+      const first = await svc.receive('am', 'alertmanager', { f: 1 }, [alert('Lag', 'db-1', 'high')]);
+      const id = first.incidents[0]!;
+      await svc.receive('am', 'alertmanager', { r: 1 }, [alert('Lag', 'db-1', 'high', 'resolved')]);
+      assert.equal((await svc.get(id)).model.state, 'resolved');
+      // Past the 5-minute flap window: a new incident, started from nothing (not from the resolved one's model).
+      clock.ms += 6 * 60_000;
+      const again = await svc.receive('am', 'alertmanager', { f: 2 }, [alert('Lag', 'db-1', 'high')]);
+      const id2 = again.incidents[0]!;
+      assert.notEqual(id2, id);
+      const v2 = await svc.get(id2);
+      assert.deepEqual([v2.model.state, v2.model.reopened, v2.model.alerts.length], ['triggered', 0, 1]);
+      assert.equal((await svc.get(id)).model.state, 'resolved');
+      // And once more, past that one's window too.
+      await svc.receive('am', 'alertmanager', { r: 2 }, [alert('Lag', 'db-1', 'high', 'resolved')]);
+      clock.ms += 6 * 60_000;
+      const third = await svc.receive('am', 'alertmanager', { f: 3 }, [alert('Lag', 'db-1', 'high')]);
+      assert.ok(![id, id2].includes(third.incidents[0]!));
+    });
+
     it('silences hold back the trigger as skipped records, never the resolve', async () => {
       const loc = await fresh();
       const clock = new Clock();
