@@ -12,6 +12,7 @@ import autocannon, { type Options } from 'autocannon';
 import { initLedger, parseOrThrow, type LedgerLocation } from '@runledger/runtime';
 import { AuthEpoch, hashToken, openStore, resolveConfig, TokenStore } from '@runledger/store';
 import { createApp, CredentialCache, openServerEngine } from '@runledger/server';
+import { NOOP_RUNBOOK as RUNBOOK } from './fixtures.js';
 import { percentile, status, statusDone, type Figure } from './lib.js';
 
 const SECTION = 'api';
@@ -64,20 +65,6 @@ async function serveBare(): Promise<void> {
     if (m === 'stop') server.close(() => process.exit(0));
   });
 }
-
-const RUNBOOK = `---
-id: bench-noop
-title: One trivial step
----
-
-# One trivial step
-
-## Procedure
-
-\`\`\`sh {#noop}
-true
-\`\`\`
-`;
 
 async function serveApi(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'runledger-bench-api-'));

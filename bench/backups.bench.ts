@@ -46,6 +46,7 @@ import {
 } from '@runledger/store';
 import { createApp, openServerEngine } from '@runledger/server';
 import { locationOf, pgFactory } from '@runledger/testkit';
+import { NOOP_RUNBOOK as RUNBOOK } from './fixtures.js';
 import { percentile, progress, status, statusDone, type Figure } from './lib.js';
 
 const SECTION = 'backups';
@@ -55,20 +56,6 @@ const actor = { kind: 'system' as const, id: 'bench' };
 /** Bumped when the fixture's recipe changes, so a cached one from an older recipe is not reused. */
 const FIXTURE_VERSION = 1;
 const MB = 1e6;
-
-const RUNBOOK = `---
-id: bench-noop
-title: One trivial step
----
-
-# One trivial step
-
-## Procedure
-
-\`\`\`sh {#noop}
-true
-\`\`\`
-`;
 
 interface Sizes {
   readonly entries: number;

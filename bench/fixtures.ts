@@ -53,3 +53,18 @@ export function generateBundle(dir: string, n: number, origin = 'bench.runledger
   writeFileSync(trustFile, `${signer.vkey}\n`);
   return { dir, size: n, signer, trustFile };
 }
+
+/** One trivial step: the runbook the API and backup benches seed their runs with. */
+export const NOOP_RUNBOOK = `---
+id: bench-noop
+title: One trivial step
+---
+
+# One trivial step
+
+## Procedure
+
+\`\`\`sh {#noop}
+true
+\`\`\`
+`;

@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DRILL_EVIDENCE_KIND, drillId, judgeDrill, type DrillCheck, type DrillKind, type DrillMeasured, type DrillTargets } from '@runledger/core';
+import { DRILL_EVIDENCE_KIND, drillId, judgeDrill, type DrillCheck, type DrillTargets } from '@runledger/core';
 import type { Actor } from '@runledger/ledger';
 import { describeError, RuntimeError } from '../errors.js';
 import { evidenceLedgerOf, writeEvidenceBundle, type BundleFile } from '../evidence/index.js';
 import type { LedgerContext } from '../ledger/service.js';
 import type { ReleaseDriver } from '../releases/driver.js';
-import { DRILL_FINISHED, DRILL_STARTED, drillIdem } from './history.js';
+import { DRILL_FINISHED, DRILL_STARTED, drillIdem, type DrillRecord } from './history.js';
 import type { DrillOperations, DrillOptions, DrillOutcome, DrillRunContext, DrillSetup } from './kind.js';
 import { drillKindOf } from './registry.js';
 import { defaultDrillDir, drillSettings, drillTargets } from './settings.js';
@@ -42,24 +42,12 @@ export interface RunDrillOptions {
   readonly onStarted?: (id: string) => void;
 }
 
-export interface DrillResult {
-  readonly id: string;
-  readonly kind: DrillKind;
-  readonly env: string | null;
-  readonly actor: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly passed: boolean;
-  readonly reasons: readonly string[];
-  readonly targets: DrillTargets;
-  readonly measured: DrillMeasured;
+/** The record the ledger keeps (history.ts), plus what only the run itself knows. */
+export interface DrillResult extends Omit<DrillRecord, 'evidence'> {
   readonly checks: readonly DrillCheck[];
   readonly steps: readonly string[];
-  readonly evidence: {
+  readonly evidence: DrillRecord['evidence'] & {
     readonly dir: string;
-    readonly manifestSha256: string;
-    /** The drill.finished entry (it pins the bundle). */
-    readonly index: number;
     readonly checkpointSize: number;
     readonly files: number;
   };
